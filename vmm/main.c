@@ -1,0 +1,188 @@
+/* ./vmm IMAGE: parse the command line, load the image, run the VM, and exit
+ * with the guest's status or the monitor's documented one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "boot_info.h"
+#include "debug_exit.h"
+#include "exit_status.h"
+#include "layout.h"
+#include "options.h"
+#include "uart.h"
+#include "vm.h"
+
+#define VMM_VERSION "0.1.0"
+#define DEFAULT_MEM (256ull << 20)
+#define IMAGE_MAX (1ull << 30)
+
+struct config {
+	const char *image;
+	unsigned cpus;
+	uint64_t mem;
+	double timeout_s;
+	const char *cmdline;
+};
+
+static const char usage_text[] =
+"usage: vmm [options] IMAGE\n"
+"Boot an x86-64 ELF IMAGE (PVH note, Multiboot v1 header, or a plain 64-bit\n"
+"entry) on KVM. COM1 (0x3f8) goes to stdout; a write of V to port 0xf4 ends\n"
+"the VM and V becomes the exit status.\n"
+"\n"
+"options:\n"
+"  --cpus N          vCPUs, 1..64 (default 1); APs wait for INIT/SIPI\n"
+"  --mem SIZE        guest RAM, e.g. 256M, 1G (default 256M; 4M..3G)\n"
+"  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
+"  --cmdline STRING  command line passed to the guest\n"
+"  --help, --version\n"
+"\n"
+"exit status:\n"
+"  V    the guest wrote V to port 0xf4 (guests use 0..63)\n"
+"  64   bad command line\n"
+"  65   bad image (not ELF, truncated, wrong class/machine, outside RAM)\n"
+"  66   image file missing or unreadable\n"
+"  70   guest shutdown or triple fault\n"
+"  71   KVM internal error, emulation failure or failed entry\n"
+"  72   --timeout expired\n"
+"  73   host error (no /dev/kvm, out of memory)\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try --help)\n");
+	return VMM_EXIT_USAGE;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"mem", required_argument, NULL, OPT_MEM},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"help", no_argument, NULL, OPT_HELP},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
+	};
+	uint64_t v;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CPUS:
+			if (parse_uint(optarg, 1, VMM_MAX_CPUS, &v))
+				return usage_error("--cpus wants a number from 1 to 64, not '%s'", optarg);
+			cfg->cpus = (unsigned)v;
+			break;
+		case OPT_MEM:
+			if (parse_size(optarg, &v) || v < LAYOUT_MEM_MIN || v > LAYOUT_MEM_MAX ||
+			    v % GUEST_PAGE)
+				return usage_error("--mem wants a size from 4M to 3G in whole pages, not '%s'", optarg);
+			cfg->mem = v;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &cfg->timeout_s))
+				return usage_error("--timeout wants seconds (0 < SECS <= 86400), not '%s'", optarg);
+			break;
+		case OPT_CMDLINE:
+			if (strlen(optarg) >= LAYOUT_CMDLINE_MAX)
+				return usage_error("--cmdline is too long: '%.40s...'", optarg);
+			cfg->cmdline = optarg;
+			break;
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("vmm (labyrinth) %s\n", VMM_VERSION);
+			return 0;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", optind == argc ? "no IMAGE given" : "more than one IMAGE given");
+	cfg->image = argv[optind];
+	return -1;
+}
+
+/* Reads the whole image; returns 0 or an exit status after one line on stderr. */
+static int read_image(const char *path, uint8_t **buf, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "vmm: cannot open image %s: %s\n", path, strerror(errno));
+		return VMM_EXIT_NO_IMAGE;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX) {
+		fprintf(stderr, "vmm: bad image %s: not a regular file of at most 1 GiB\n", path);
+		close(fd);
+		return VMM_EXIT_BAD_IMAGE;
+	}
+	*size = (size_t)st.st_size;
+	*buf = malloc(*size ? *size : 1);
+	size_t got = 0;
+	while (*buf && got < *size) {
+		ssize_t n = read(fd, *buf + got, *size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!*buf || got != *size) {
+		fprintf(stderr, "vmm: cannot read image %s\n", path);
+		return VMM_EXIT_NO_IMAGE;
+	}
+	return 0;
+}
+
+static int load_image(struct vm *vm, const struct config *cfg)
+{
+	uint8_t *buf = NULL;
+	size_t size = 0;
+	const char *why = NULL;
+	int rc = read_image(cfg->image, &buf, &size);
+
+	if (rc == 0 && elf_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
+		fprintf(stderr, "vmm: bad image %s: %s\n", cfg->image, why);
+		rc = VMM_EXIT_BAD_IMAGE;
+	}
+	free(buf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {.cpus = 1, .mem = DEFAULT_MEM, .cmdline = ""};
+	static struct vm vm;
+	int rc = parse_args(argc, argv, &cfg);
+
+	if (rc >= 0)
+		return rc;
+	if (vm_alloc_ram(&vm, cfg.mem))
+		return VMM_EXIT_HOST;
+	rc = load_image(&vm, &cfg);
+	if (rc)
+		return rc;
+
+	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
+	boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.cmdline);
+	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm) || vm_create(&vm, cfg.cpus))
+		return VMM_EXIT_HOST;
+
+	rc = vm_run(&vm, cfg.timeout_s);
+	uart_flush();
+	return rc;
+}

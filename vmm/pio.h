@@ -1,0 +1,18 @@
+/* Port I/O dispatch: devices register the ports they own, the vCPU loop
+ * looks them up; unclaimed ports read as all-ones and ignore writes, as on a PC. */
+#ifndef VMM_PIO_H
+#define VMM_PIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+
+typedef void (*pio_fn)(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+		       unsigned size, void *opaque);
+
+int pio_register(uint16_t base, uint16_t count, pio_fn fn, void *opaque);
+void pio_dispatch(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+		  unsigned size);
+
+#endif

@@ -1,0 +1,231 @@
+/* vCPUs: creation, CPUID, the boot processor's entry state, and the run loop
+ * (Solo5-style: one KVM_RUN loop, every exit either handled or turned into
+ * one clear line and a documented status). Application processors start in
+ * KVM's wait-for-SIPI state and are brought up by the guest itself. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "boot_protocols.h"
+#include "exit_status.h"
+#include "layout.h"
+#include "pio.h"
+#include "vm.h"
+
+#define CPUID_MAX_ENTRIES 256
+#define CR0_PE 0x1ull
+#define CR0_MP 0x2ull
+#define CR0_ET 0x10ull
+#define CR0_NE 0x20ull
+#define CR0_WP 0x10000ull
+#define CR0_PG 0x80000000ull
+#define CR4_PAE 0x20ull
+#define EFER_LME 0x100ull
+#define EFER_LMA 0x400ull
+
+static int vcpu_ioctl(struct vcpu *cpu, unsigned long req, void *arg, const char *name)
+{
+	if (ioctl(cpu->fd, req, arg) >= 0)
+		return 0;
+	fprintf(stderr, "vmm: vCPU %u: %s: %s\n", cpu->id, name, strerror(errno));
+	return -1;
+}
+
+/* The host's supported CPUID, with each vCPU's own APIC ID filled in. */
+static int vcpu_set_cpuid(struct vcpu *cpu)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(cpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		fprintf(stderr, "vmm: KVM_GET_SUPPORTED_CPUID: %s\n", strerror(errno));
+		goto out;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffffu) | (cpu->id << 24);
+			e->ebx = (e->ebx & 0xff00ffffu) | (cpu->vm->ncpus << 16);
+		}
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = cpu->id;
+	}
+	rc = vcpu_ioctl(cpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+out:
+	free(c);
+	return rc;
+}
+
+static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, bool code64)
+{
+	return (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type,
+		.present = 1, .dpl = 0, .db = code64 ? 0 : 1, .s = 1, .l = code64, .g = 1,
+	};
+}
+
+/* PVH and Multiboot both enter in flat 32-bit protected mode, paging off,
+ * with the boot information's address in %ebx; long64 enters with paging on. */
+static int vcpu_set_boot_state(struct vcpu *cpu)
+{
+	struct boot_image *img = &cpu->vm->image;
+	bool long64 = img->protocol == BOOT_LONG64;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {.rflags = 0x2, .rip = img->entry};
+
+	if (vcpu_ioctl(cpu, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS"))
+		return -1;
+	sregs.cs = flat_segment(long64 ? 0x18 : 0x08, 0xb, long64);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat_segment(0x10, 0x3, false);
+	sregs.tr = (struct kvm_segment){.limit = 0x67, .type = 0xb, .present = 1};
+	sregs.gdt.base = LAYOUT_GDT;
+	sregs.gdt.limit = 4 * 8 - 1;
+	sregs.cr0 = CR0_PE | CR0_ET;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (long64) {
+		sregs.cr0 |= CR0_PG | CR0_MP | CR0_NE | CR0_WP;
+		sregs.cr3 = LAYOUT_PML4;
+		sregs.cr4 = CR4_PAE;
+		sregs.efer = EFER_LME | EFER_LMA;
+		regs.rdi = LAYOUT_START_INFO;	/* direct entry gets the PVH info in %rdi */
+		regs.rsp = LAYOUT_LOW_END;
+	}
+	if (img->protocol == BOOT_MULTIBOOT) {
+		regs.rax = MULTIBOOT_BOOT_MAGIC;
+		regs.rbx = LAYOUT_MB_INFO;
+	} else {
+		regs.rbx = LAYOUT_START_INFO;
+	}
+	if (vcpu_ioctl(cpu, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS"))
+		return -1;
+	return vcpu_ioctl(cpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+}
+
+int vcpu_init(struct vcpu *cpu)
+{
+	struct vm *vm = cpu->vm;
+
+	cpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)cpu->id);
+	if (cpu->fd < 0) {
+		fprintf(stderr, "vmm: KVM_CREATE_VCPU %u: %s\n", cpu->id, strerror(errno));
+		return -1;
+	}
+	cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
+		fprintf(stderr, "vmm: mmap of vCPU %u: %s\n", cpu->id, strerror(errno));
+		return -1;
+	}
+	if (vcpu_set_cpuid(cpu))
+		return -1;
+	return cpu->id == 0 ? vcpu_set_boot_state(cpu) : 0;
+}
+
+void vcpu_kick(struct vcpu *cpu)
+{
+	__atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(cpu->thread, SIGUSR1);
+}
+
+static uint64_t vcpu_rip(struct vcpu *cpu)
+{
+	struct kvm_regs regs;
+	return ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ? 0 : regs.rip;
+}
+
+/* One line with who, what and where, then the VM stops with `status`. */
+static void vcpu_fail(struct vcpu *cpu, int status, const char *what)
+{
+	fprintf(stderr, "vmm: vCPU %u: %s at rip 0x%llx\n", cpu->id, what,
+		(unsigned long long)vcpu_rip(cpu));
+	vm_stop(cpu->vm, status);
+}
+
+static void vcpu_internal_error(struct vcpu *cpu)
+{
+	char what[128];
+	unsigned sub = cpu->run->internal.suberror;
+
+	snprintf(what, sizeof(what), "KVM internal error (suberror %u%s)", sub,
+		 sub == KVM_INTERNAL_ERROR_EMULATION ? ": emulation failure" : "");
+	vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
+}
+
+static void vcpu_io(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		pio_dispatch(cpu, run->io.port, write, data, run->io.size);
+}
+
+/* Returns false when the loop should end. */
+static bool vcpu_handle_exit(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	char what[96];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_io(cpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_fail(cpu, VMM_EXIT_SHUTDOWN, "guest shutdown (triple fault)");
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_fail(cpu, VMM_EXIT_SHUTDOWN, "guest requested shutdown or reset");
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_internal_error(cpu);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what), "KVM entry failed (reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
+		return false;
+	default:
+		snprintf(what, sizeof(what), "unexpected KVM exit %u", run->exit_reason);
+		vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
+		return false;
+	}
+}
+
+static bool vm_is_stopped(struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE);
+}
+
+void *vcpu_thread(void *arg)
+{
+	struct vcpu *cpu = arg;
+
+	while (!vm_is_stopped(cpu->vm)) {
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			char what[96];
+			snprintf(what, sizeof(what), "KVM_RUN failed: %s", strerror(errno));
+			vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
+			break;
+		}
+		if (!vcpu_handle_exit(cpu))
+			break;
+	}
+	return NULL;
+}
