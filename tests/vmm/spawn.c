@@ -1,0 +1,100 @@
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void drain(int fd, char *buf, size_t cap, size_t *len, bool *open)
+{
+	char scratch[4096];
+	ssize_t n = read(fd, scratch, sizeof(scratch));
+	if (n <= 0) {
+		*open = false;
+		return;
+	}
+	size_t keep = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
+	memcpy(buf + *len, scratch, keep);
+	*len += keep;
+	buf[*len] = 0;
+}
+
+int run_cmd(char *const argv[], double limit_s, struct run_result *r)
+{
+	int out[2], err[2], wstatus = 0;
+	size_t olen = 0, elen = 0;
+	bool oopen = true, eopen = true;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	double deadline = now() + limit_s;
+	while (oopen || eopen) {
+		struct pollfd p[2] = {{oopen ? out[0] : -1, POLLIN, 0}, {eopen ? err[0] : -1, POLLIN, 0}};
+		int left = (int)((deadline - now()) * 1000);
+		if (left <= 0 || poll(p, 2, left) == 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (p[0].revents)
+			drain(out[0], r->out, sizeof(r->out), &olen, &oopen);
+		if (p[1].revents)
+			drain(err[0], r->err, sizeof(r->err), &elen, &eopen);
+	}
+	close(out[0]);
+	close(err[0]);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	return 0;
+}
+
+unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+	for (; *s; s++)
+		if (*s == '\n' || s[1] == 0)
+			n++;
+	return n;
+}
+
+const char *env_path(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v)
+		cr_fatal("environment variable %s is not set (run under meson test)", name);
+	return v;
+}
+
+const char *image_path(const char *name)
+{
+	static __thread char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", env_path("IMAGES"), name);
+	return path;
+}

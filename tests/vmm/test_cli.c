@@ -1,0 +1,133 @@
+/* The monitor's answer to bad input: one line on stderr, a documented
+ * status below 128, never a crash or a hang. */
+#include <criterion/criterion.h>
+#include <elf.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exit_status.h"
+#include "spawn.h"
+
+static struct run_result r;
+
+static void vmm(int expect, const char *a1, const char *a2, const char *a3)
+{
+	char *argv[] = {(char *)env_path("VMM"), (char *)a1, (char *)a2, (char *)a3, NULL};
+	cr_assert_eq(run_cmd(argv, 20, &r), 0);
+	cr_assert(!r.timed_out, "vmm hung");
+	cr_assert_eq(r.status, expect, "status %d, want %d; stderr: %s", r.status, expect, r.err);
+	if (expect != 0)
+		cr_assert_eq(count_lines(r.err), 1, "want one line on stderr, got: %s", r.err);
+}
+
+Test(cli, help_and_version)
+{
+	vmm(0, "--help", NULL, NULL);
+	cr_assert(strstr(r.out, "usage: vmm"));
+	cr_assert(strstr(r.out, "72   --timeout expired"), "--help must document statuses");
+	vmm(0, "--version", NULL, NULL);
+	cr_assert(strstr(r.out, "vmm (labyrinth)"));
+}
+
+Test(cli, bad_options)
+{
+	const char *img = "/nonexistent.elf";
+	vmm(VMM_EXIT_USAGE, NULL, NULL, NULL);
+	vmm(VMM_EXIT_USAGE, "--cpus", "0", img);
+	vmm(VMM_EXIT_USAGE, "--cpus", "65", img);
+	vmm(VMM_EXIT_USAGE, "--cpus", "two", img);
+	vmm(VMM_EXIT_USAGE, "--mem", "1K", img);
+	vmm(VMM_EXIT_USAGE, "--mem", "64X", img);
+	vmm(VMM_EXIT_USAGE, "--mem", "8G", img);
+	vmm(VMM_EXIT_USAGE, "--timeout", "-1", img);
+	vmm(VMM_EXIT_USAGE, "--timeout", "soon", img);
+	vmm(VMM_EXIT_USAGE, "--frobnicate", img, NULL);
+	vmm(VMM_EXIT_USAGE, img, img, NULL);
+	vmm(VMM_EXIT_USAGE, "--cpus", NULL, NULL);
+}
+
+Test(cli, missing_image)
+{
+	vmm(VMM_EXIT_NO_IMAGE, "/nonexistent/image.elf", NULL, NULL);
+	cr_assert(strstr(r.err, "/nonexistent/image.elf"));
+}
+
+Test(cli, not_elf)
+{
+	vmm(VMM_EXIT_BAD_IMAGE, "/etc/passwd", NULL, NULL);
+	cr_assert(strstr(r.err, "not an ELF"));
+}
+
+Test(cli, directory_and_device)
+{
+	vmm(VMM_EXIT_BAD_IMAGE, "/", NULL, NULL);
+	vmm(VMM_EXIT_BAD_IMAGE, "/dev/zero", NULL, NULL);
+}
+
+Test(cli, host_executable_is_wrong_type)
+{
+	vmm(VMM_EXIT_BAD_IMAGE, "/bin/sh", NULL, NULL);
+}
+
+static void truncated_copy(const char *from, const char *to, size_t keep)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert(in >= 0 && out >= 0, "cannot copy %s", from);
+	ssize_t n = read(in, buf, keep < sizeof(buf) ? keep : sizeof(buf));
+	cr_assert(n > 0);
+	cr_assert_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+Test(cli, truncated_hello)
+{
+	char path[] = "/tmp/labyrinth-truncated-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	const size_t cuts[] = {10, 63, 100, 300};
+	for (unsigned i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		truncated_copy(image_path("hello.elf"), path, cuts[i]);
+		vmm(VMM_EXIT_BAD_IMAGE, path, NULL, NULL);
+	}
+	unlink(path);
+}
+
+/* hello.elf with its first segment grown to 64 MiB of bss. */
+static void write_big_image(const char *to)
+{
+	static uint8_t buf[1 << 20];
+	int in = open(image_path("hello.elf"), O_RDONLY);
+	cr_assert(in >= 0);
+	ssize_t n = read(in, buf, sizeof(buf));
+	close(in);
+	cr_assert(n > (ssize_t)sizeof(Elf64_Ehdr));
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + eh->e_phoff);
+	unsigned i = 0;
+	while (i < eh->e_phnum && ph[i].p_type != PT_LOAD)
+		i++;
+	cr_assert(i < eh->e_phnum, "hello.elf has no PT_LOAD");
+	ph[i].p_memsz += 64u << 20;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_eq(write(out, buf, (size_t)n), n);
+	close(out);
+}
+
+Test(cli, image_larger_than_mem)
+{
+	char path[] = "/tmp/labyrinth-big-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	write_big_image(path);
+	vmm(VMM_EXIT_BAD_IMAGE, "--mem", "16M", path);
+	unlink(path);
+	cr_assert(strstr(r.err, "outside guest RAM"), "%s", r.err);
+}
