@@ -1,0 +1,65 @@
+/* Byte loops on purpose: the buffers the guest handles are small, and gcc
+ * must not turn these bodies back into calls to themselves (-ffreestanding
+ * keeps it from doing so). */
+#include "mem.h"
+
+void *memset(void *dst, int c, size_t n)
+{
+	u8 *d = dst;
+
+	while (n--)
+		*d++ = (u8)c;
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *s = src;
+
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *s = src;
+
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const u8 *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (u8)*a - (u8)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
