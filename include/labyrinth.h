@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth.h - the labyrinth: a lock-free, process-shared room allocator
+ * with exclusive owners.  This one header is the whole contract, for the
+ * freestanding core (shared/, also built into the guest) and for the host
+ * side (vmm/maze/: shared memory by name, leases, reap, the CLI).
+ *
+ * Vocabulary
+ *   room      one 4 KiB page; room i of the pool lives at byte i * 4096.
+ *   district  512 consecutive rooms (2 MiB); its free map is one 64-byte
+ *             cache line of eight 64-bit words.  A district is claimed from
+ *             by at most one cursor at a time (its holder).
+ *   corridor  a row of districts (a zone); claims fall back from the
+ *             preferred corridor to the next ones, cyclically.
+ *   owner     (guest, vcpu) of a claimed room; guest = lease index.
+ *   lease     a slot in the shared hall naming one attached process
+ *             (pid + start time); its index is the guest id.
+ *   cursor    per-caller (per vCPU thread) state: the held district and
+ *             the home hint, so callers do not contend.  Never share one
+ *             cursor between threads.
+ *   scrub     zeroing a room before it can be claimed again.
+ *
+ * Typical host use (the VMM):
+ *	struct labyrinth *maze;
+ *	lab_attach("office", &maze);            or lab_create_private(&geo, &maze)
+ *	struct lab_cursor cur;
+ *	lab_cursor_init(&cur, maze, vcpu_id);   one per vCPU thread
+ *	n = lab_claim(&cur, LAB_GFP_NORMAL, corridor, 64, rooms);
+ *	mmap(guest_addr, 4096, ..., MAP_SHARED | MAP_FIXED, lab_fd(maze),
+ *	     (off_t)rooms[0] * LAB_ROOM_SIZE);
+ *	err = lab_release(&cur, rooms, n);      scrubs, checks owner
+ *	lab_cursor_park(&cur);                  when the vCPU stops
+ *	lab_detach(maze);                       frees everything still owned
+ */
+#ifndef LABYRINTH_H
+#define LABYRINTH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAB_ROOM_SHIFT		12
+#define LAB_ROOM_SIZE		(1u << LAB_ROOM_SHIFT)
+#define LAB_DISTRICT_ROOMS	512u
+#define LAB_MAX_GUESTS		64u		/* leases in one hall */
+#define LAB_MAX_VCPUS		65536u		/* vcpu ids 0..65535 */
+#define LAB_MAX_CORRIDORS	64u
+#define LAB_MAX_ROOMS		(1u << 26)	/* 256 GiB */
+#define LAB_MAX_BATCH		512u
+#define LAB_DEFAULT_ROOMS	16384u		/* private labyrinth of ./vmm */
+#define LAB_NONE		UINT32_MAX
+
+/*
+ * Claim flags, named after Linux's GFP flags.
+ *   LAB_GFP_ATOMIC   never sleeps, may dip into the reserve (the rooms below
+ *                    the min watermark).
+ *   LAB_GFP_NORMAL   never sleeps either (nothing here does), but leaves the
+ *                    reserve alone: grants only while free > reserve.
+ *   LAB_EXCLUSIVE    fail hard: if not every room asked for can be granted,
+ *                    the partial grant is released and the panic hook is
+ *                    called with LAB_PANIC_OOM; returns 0 if the hook returns.
+ *   LAB_THISCORRIDOR no fallback to other corridors (like __GFP_THISNODE).
+ */
+#define LAB_GFP_NORMAL		0u
+#define LAB_GFP_ATOMIC		(1u << 0)
+#define LAB_EXCLUSIVE		(1u << 1)
+#define LAB_THISCORRIDOR	(1u << 2)
+
+#define LAB_PANIC_OOM	"Labyrinth allocpage exclusive failed: out of memory"
+#define LAB_PANIC_FREE	"Labyrinth dealloc exclusive failed: bad page"
+
+/*
+ * Errors: negative errno values (Linux numbers, spelled out so the
+ * freestanding core needs no <errno.h>).  Release errors change nothing.
+ */
+#define LAB_EPERM	(-1)	/* room owned by someone else */
+#define LAB_ENOENT	(-2)	/* no labyrinth of that name */
+#define LAB_ESRCH	(-3)	/* lease not alive / unknown guest */
+#define LAB_ENOMEM	(-12)	/* no room left for the request */
+#define LAB_EBUSY	(-16)	/* every lease slot is taken */
+#define LAB_EEXIST	(-17)	/* a labyrinth of that name exists */
+#define LAB_EINVAL	(-22)	/* bad geometry, bad argument, unaligned page */
+#define LAB_ERANGE	(-34)	/* room index or address outside the pool */
+#define LAB_EPROTO	(-71)	/* shared memory is not a labyrinth (magic) */
+#define LAB_EALREADY	(-114)	/* room is already free (or twice in a batch) */
+
+struct lab_geometry {
+	uint32_t rooms;		/* 1 .. LAB_MAX_ROOMS */
+	uint32_t corridors;	/* 1 .. min(LAB_MAX_CORRIDORS, districts) */
+	uint32_t reserve;	/* min watermark, < rooms */
+};
+
+struct lab_hall;		/* the shared metadata, see shared/hall.h */
+struct labyrinth;
+
+/* Per-caller state; lives in the caller's private memory. */
+struct lab_cursor {
+	struct labyrinth *maze;
+	uint32_t owner;		/* encoded (guest, vcpu) */
+	uint32_t district;	/* held district or LAB_NONE */
+	uint32_t word;		/* next word to look at in the district */
+	uint32_t home;		/* where the next district search starts */
+	int32_t delta;		/* free-count change not yet published */
+	uint32_t starving_seen;	/* last hall->starving generation seen */
+};
+
+/*
+ * A handle on one labyrinth in this address space.  The core uses the
+ * first fields; host-only state hangs off @host.
+ */
+struct labyrinth {
+	struct lab_hall *hall;
+	uint8_t *pool;			/* room 0 */
+	void (*panic)(const char *msg);	/* fail-hard hook, may be NULL */
+	uint32_t guest;			/* our lease index, LAB_NONE if none */
+	atomic_flag seed_busy;		/* guards seed_cursor */
+	struct lab_cursor seed_cursor;	/* used by the two seed entry points */
+	void *host;
+};
+
+/* Census for INFO. */
+struct lab_census {
+	uint32_t rooms, free, reserved, claimed;
+	uint32_t corridors;
+	uint32_t corridor_rooms[LAB_MAX_CORRIDORS];
+	uint32_t corridor_free[LAB_MAX_CORRIDORS];
+	uint32_t guest_rooms[LAB_MAX_GUESTS];	/* rooms owned per lease */
+};
+
+/* ---- freestanding core (shared/) ---- */
+
+/* Bytes of metadata for @geo, 0 if the geometry is invalid. */
+size_t lab_hall_size(const struct lab_geometry *geo);
+int lab_geometry_check(const struct lab_geometry *geo);
+/* Format @mem (lab_hall_size bytes, zeroed, 64-byte aligned). */
+int lab_hall_format(void *mem, const struct lab_geometry *geo);
+/* Bind a handle to a formatted hall and its pool. */
+int lab_bind(struct labyrinth *maze, void *hall, void *pool, uint32_t guest);
+uint32_t lab_rooms(const struct labyrinth *maze);
+
+static inline uint32_t lab_owner(uint32_t guest, uint32_t vcpu)
+{
+	return ((guest + 1) << 16) | (vcpu & 0xffff);
+}
+static inline uint32_t lab_owner_guest(uint32_t owner)
+{
+	return (owner >> 16) - 1;
+}
+static inline uint32_t lab_owner_vcpu(uint32_t owner)
+{
+	return owner & 0xffff;
+}
+
+void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *maze,
+		     uint32_t vcpu);
+/* Give back the held district and publish the count; call when idle. */
+void lab_cursor_park(struct lab_cursor *cur);
+
+/*
+ * Claim up to @n (1..LAB_MAX_BATCH) rooms for the cursor's owner, writing
+ * their indices to @rooms.  Returns how many were granted (0..n), like
+ * Xen's populate_physmap: partial success is not an error.  @corridor is
+ * the preferred corridor.
+ */
+unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
+		       uint32_t corridor, unsigned int n, uint32_t *rooms);
+
+/*
+ * Release @n rooms.  The whole batch is validated first; on any error
+ * nothing changes and the first error is returned:
+ *   LAB_ERANGE (index outside the pool), LAB_EALREADY (room free, or listed
+ *   twice), LAB_EPERM (room owned by another (guest, vcpu)).
+ * On success every room is scrubbed, then made claimable; returns 0.
+ */
+int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
+		unsigned int n);
+/* Address form; also LAB_EINVAL for an address not on a room boundary. */
+int lab_release_page(struct lab_cursor *cur, void *page);
+/* Owner of room @i (0 if free, LAB_NONE if out of range). */
+uint32_t lab_room_owner(const struct labyrinth *maze, uint32_t i);
+
+/* The seed's entry points: one room for (maze->guest, vcpu 0). */
+void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze);
+void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
+
+void lab_census(const struct labyrinth *maze, struct lab_census *c);
+
+/*
+ * Scrub and free every room owned by @guest and give back its districts.
+ * The caller must know the guest is dead and hold the right to reap it
+ * (lab_reap on the host arranges both).  Returns rooms recovered.
+ */
+uint32_t lab_reap_guest(struct labyrinth *maze, uint32_t guest);
+
+/* ---- host side (vmm/maze/, maze_dep) ---- */
+
+/*
+ * Shared memory: one file (/dev/shm/labyrinth.NAME, or a memfd) holds the
+ * pool at offset 0 (room i at i * 4096) and the hall right after it.  The
+ * mapping is MAP_SHARED | MAP_POPULATE and mlock()ed (hugetlb-backed when
+ * huge pages are free, else normal pages).
+ */
+int lab_create(const char *name, const struct lab_geometry *geo);
+/* Attach with a fresh lease (reaps dead leases first). */
+int lab_attach(const char *name, struct labyrinth **out);
+/* Attach without a lease: for inspection and reaping (the CLI). */
+int lab_open(const char *name, struct labyrinth **out);
+/* Unnamed, memfd-backed, with a lease; vanishes with the process. */
+int lab_create_private(const struct lab_geometry *geo,
+		       struct labyrinth **out);
+/* Free what this process still owns, drop the lease, unmap. */
+void lab_detach(struct labyrinth *maze);
+int lab_destroy(const char *name);
+
+int lab_fd(const struct labyrinth *maze);
+void *lab_pool(const struct labyrinth *maze);
+size_t lab_pool_size(const struct labyrinth *maze);
+bool lab_pinned(const struct labyrinth *maze);	/* mlock succeeded */
+
+/*
+ * Reap every dead lease: scrub and free its rooms, free the slot.
+ * Returns rooms recovered (>= 0) or a negative error.
+ */
+int lab_reap(struct labyrinth *maze);
+
+struct lab_lease_info {
+	uint32_t guest;
+	int32_t pid;
+	bool alive;
+	uint32_t rooms;
+};
+/* Fill up to @max entries for the taken lease slots; returns the count. */
+unsigned int lab_leases(const struct labyrinth *maze,
+			struct lab_lease_info *out, unsigned int max);
+
+#endif /* LABYRINTH_H */

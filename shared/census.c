@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * census.c - counting rooms for INFO: exact, from the maps, never from the
+ * free-count estimate.  O(rooms); not for the claim path.
+ */
+#include "hall.h"
+
+uint32_t hall_count_free(struct lab_hall *h)
+{
+	uint32_t free = 0;
+
+	for (uint32_t d = 0; d < h->districts; d++)
+		free += district_free(h, d);
+	return free;
+}
+
+/* Walls (rooms past the end) are set bits: subtract them from capacity. */
+static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)
+{
+	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+	uint32_t rooms = (e - s) * LAB_DISTRICT_ROOMS;
+
+	if (e == h->districts)
+		rooms -= h->districts * LAB_DISTRICT_ROOMS - h->rooms;
+	return rooms;
+}
+
+static void census_owners(struct lab_hall *h, struct lab_census *c)
+{
+	for (uint32_t d = 0; d < h->districts; d++) {
+		for (uint32_t w = 0; w < LAB_WORDS; w++) {
+			uint64_t bits = atomic_load(&hall_map(h, d)[w]);
+
+			while (bits) {
+				uint32_t r = d * LAB_DISTRICT_ROOMS + w * 64 +
+					     (uint32_t)__builtin_ctzll(bits);
+				uint32_t o = atomic_load_explicit(hall_owner(h, r),
+								  memory_order_relaxed);
+				uint32_t g = lab_owner_guest(o);
+
+				bits &= bits - 1;
+				if (o != LAB_WALL && g < LAB_MAX_GUESTS)
+					c->guest_rooms[g]++;
+			}
+		}
+	}
+}
+
+void lab_census(const struct labyrinth *maze, struct lab_census *c)
+{
+	struct lab_hall *h = maze->hall;
+
+	*c = (struct lab_census){ 0 };
+	c->rooms = h->rooms;
+	c->reserved = h->reserve;
+	c->corridors = h->corridors;
+	for (uint32_t k = 0; k < h->corridors; k++) {
+		uint32_t s = corridor_start(h, k), e = corridor_start(h, k + 1);
+
+		c->corridor_rooms[k] = corridor_rooms(h, k);
+		for (uint32_t d = s; d < e; d++)
+			c->corridor_free[k] += district_free(h, d);
+		c->free += c->corridor_free[k];
+	}
+	c->claimed = c->rooms - c->free;
+	census_owners(h, c);
+}

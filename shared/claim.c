@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * claim.c - claiming rooms, and the seed's allocpage entry point.
+ *
+ * State of a room: its map bit b and its owner word o; o is meaningful
+ * only while b == 1.  Only the holder of a district sets bits in it;
+ * anyone owning a room may clear its bit (release.c).
+ *
+ * A claim, in the district the cursor holds:
+ *   1. read the map word; a clear bit stays clear until we set it, since
+ *      nobody else sets bits here;
+ *   2. write o = (guest, vcpu) for each chosen room (plain atomic stores;
+ *      the rooms are free, so o is not meaningful to anyone yet);
+ *   3. fetch_or the chosen bits into the map word: the commit, the one
+ *      atomic read-modify-write of the common case.
+ *
+ * Why a SIGKILL at any instruction neither leaks a room nor lets it be
+ * owned twice:
+ *   - killed before 3: the bits are still clear, the rooms free; the stale
+ *     o is overwritten by the next claimer's step 2 before its commit.
+ *   - killed after 3: b == 1 and o names the dead guest; the reaper (a
+ *     survivor, after checking the lease is dead) scrubs and frees every
+ *     room with b == 1 and guest(o) == dead, and takes back its district.
+ *   - o and b can never disagree for a committed room: step 2 happens
+ *     before the release-ordered commit, and a reader loads b (acquire)
+ *     before o.  A dead guest writes nothing more, so "b == 1 and
+ *     guest(o) == g" read by a reaper of g can only be g's own commit.
+ * The free-count (hall->free) is only a watermark estimate and may drift
+ * by a cursor's unpublished delta on a kill; rooms are always found by the
+ * maps, never by the count.
+ */
+#include "hall.h"
+
+#define PUBLISH_BATCH	32
+
+void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *maze,
+		     uint32_t vcpu)
+{
+	bool leased = maze->guest < LAB_MAX_GUESTS && vcpu < LAB_MAX_VCPUS;
+
+	cur->maze = maze;
+	cur->owner = leased ? lab_owner(maze->guest, vcpu) : 0;
+	cur->district = LAB_NONE;
+	cur->word = 0;
+	/* Spread the homes so cursors start in different districts. */
+	cur->home = cur->owner * 2654435761u >> 7;
+	cur->delta = 0;
+	cur->starving_seen = atomic_load_explicit(&maze->hall->starving,
+						  memory_order_relaxed);
+}
+
+void cursor_publish(struct lab_cursor *cur)
+{
+	if (cur->delta) {
+		atomic_fetch_add_explicit(&cur->maze->hall->free, cur->delta,
+					  memory_order_relaxed);
+		cur->delta = 0;
+	}
+}
+
+void cursor_account(struct lab_cursor *cur, int32_t change)
+{
+	cur->delta += change;
+	if (cur->delta >= PUBLISH_BATCH || cur->delta <= -PUBLISH_BATCH)
+		cursor_publish(cur);
+}
+
+void lab_cursor_park(struct lab_cursor *cur)
+{
+	district_leave(cur);
+	cursor_publish(cur);
+}
+
+/* Someone starved: give our district back so they can have it. */
+static void cursor_heed_starving(struct lab_cursor *cur)
+{
+	uint32_t gen = atomic_load_explicit(&cur->maze->hall->starving,
+					    memory_order_relaxed);
+
+	if (gen != cur->starving_seen) {
+		cur->starving_seen = gen;
+		district_leave(cur);
+	}
+}
+
+/* How many of @n rooms a claim with @flags may take (the watermark). */
+static unsigned int watermark_allow(struct lab_cursor *cur, unsigned int flags,
+				    unsigned int n)
+{
+	struct lab_hall *h = cur->maze->hall;
+	int64_t avail;
+
+	if (flags & LAB_GFP_ATOMIC)
+		return n;
+	avail = atomic_load_explicit(&h->free, memory_order_relaxed) +
+		cur->delta - h->reserve;
+	if (avail <= 0)
+		return 0;
+	return avail < n ? (unsigned int)avail : n;
+}
+
+/* Claim from one map word: steps 1-3 above.  Returns rooms taken. */
+static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
+			       unsigned int need, uint32_t *rooms)
+{
+	struct lab_hall *h = cur->maze->hall;
+	_Atomic uint64_t *word = &hall_map(h, cur->district)[w];
+	uint64_t free = ~atomic_load_explicit(word, memory_order_relaxed);
+	uint32_t base = cur->district * LAB_DISTRICT_ROOMS + w * 64;
+	uint64_t mask = 0;
+	unsigned int got = 0;
+
+	while (free && got < need) {
+		uint32_t bit = (uint32_t)__builtin_ctzll(free);
+
+		free &= free - 1;
+		mask |= 1ull << bit;
+		atomic_store_explicit(hall_owner(h, base + bit), cur->owner,
+				      memory_order_relaxed);
+		rooms[got++] = base + bit;
+	}
+	if (mask)
+		/* acq: see the releaser's scrub; rel: publish the owners */
+		atomic_fetch_or_explicit(word, mask, memory_order_acq_rel);
+	return got;
+}
+
+/* Claim up to @need rooms from the held district. */
+static unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
+				   uint32_t *rooms)
+{
+	unsigned int got = 0;
+
+	for (uint32_t i = 0; i < LAB_WORDS && got < need; i++) {
+		uint32_t w = (cur->word + i) % LAB_WORDS;
+
+		got += claim_word(cur, w, need - got, rooms + got);
+		cur->word = w;
+	}
+	return got;
+}
+
+/* Undo a partial grant of a fail-hard claim: the rooms were never used. */
+static void claim_undo(struct lab_cursor *cur, uint32_t *rooms,
+		       unsigned int n)
+{
+	struct lab_hall *h = cur->maze->hall;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t r = rooms[i];
+
+		atomic_fetch_and(&hall_map(h, r / LAB_DISTRICT_ROOMS)
+				 [(r % LAB_DISTRICT_ROOMS) / 64],
+				 ~(1ull << (r % 64)));
+		district_hint_set(h, r / LAB_DISTRICT_ROOMS);
+	}
+}
+
+static unsigned int claim_fail_hard(struct lab_cursor *cur, uint32_t *rooms,
+				    unsigned int got)
+{
+	claim_undo(cur, rooms, got);
+	if (cur->maze->panic)
+		cur->maze->panic(LAB_PANIC_OOM);
+	return 0;
+}
+
+unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
+		       uint32_t corridor, unsigned int n, uint32_t *rooms)
+{
+	struct lab_hall *h = cur->maze->hall;
+	unsigned int want, got = 0;
+
+	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
+		return (flags & LAB_EXCLUSIVE) ? claim_fail_hard(cur, rooms, 0) : 0;
+	corridor %= h->corridors;
+	cursor_heed_starving(cur);
+	if (cur->district != LAB_NONE &&
+	    district_corridor(h, cur->district) != corridor)
+		district_leave(cur);
+	want = watermark_allow(cur, flags, n);
+	while (got < want) {
+		if (cur->district == LAB_NONE &&
+		    !district_hold(cur, corridor, flags)) {
+			atomic_fetch_add(&h->starving, 1);
+			break;
+		}
+		got += claim_district(cur, want - got, rooms + got);
+		if (got < want)
+			district_leave(cur);	/* it is full */
+	}
+	if (got < n && (flags & LAB_EXCLUSIVE))
+		return claim_fail_hard(cur, rooms, got);
+	cursor_account(cur, -(int32_t)got);
+	return got;
+}
+
+/*
+ * The seed's entry point, kept: one room for (guest, vcpu 0), may use the
+ * reserve, fails hard.  The seed cursor is shared by the threads of this
+ * handle, so it is guarded by a flag held for one claim (it never sleeps).
+ */
+void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze)
+{
+	uint32_t room;
+	unsigned int got;
+
+	seed_lock(maze);
+	got = lab_claim(&maze->seed_cursor, LAB_GFP_ATOMIC | LAB_EXCLUSIVE, 0,
+			1, &room);
+	seed_unlock(maze);
+	if (!got)
+		return NULL;
+	return maze->pool + (size_t)room * LAB_ROOM_SIZE;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/*
+ * district.c - holding districts: the summary level of the labyrinth.
+ *
+ * A cursor claims only inside the one district it holds (holder[d] is its
+ * owner code, taken with a CAS).  That exclusivity is what lets a claim be
+ * a single fetch_or on the district's map (see claim.c) and what makes a
+ * claim safe against SIGKILL at any instruction.
+ *
+ * The hint bitmap says which districts may have a free room, so finding a
+ * district is O(districts / 64) words even at 99 % fill.  Invariant: a
+ * district with a free room has its hint bit set, except while a release
+ * is between its two steps.  It is kept by a Dekker pair:
+ *   release:  clear map bit (seq_cst RMW); load hint; set it if clear
+ *   leave:    clear hint bit (seq_cst RMW); load map; set hint if free
+ * In the seq_cst order one of the two sees the other's write, so a free
+ * room is never hidden.  A process killed between the two release steps
+ * can hide one; the full scan in district_hold() finds it again.
+ */
+#include "hall.h"
+
+void district_hint_set(struct lab_hall *h, uint32_t d)
+{
+	_Atomic uint64_t *w = hall_hint(h, d / 64);
+	uint64_t bit = 1ull << (d % 64);
+
+	if (!(atomic_load(w) & bit))
+		atomic_fetch_or(w, bit);
+}
+
+uint32_t district_free(struct lab_hall *h, uint32_t d)
+{
+	_Atomic uint64_t *map = hall_map(h, d);
+	uint32_t used = 0;
+
+	for (uint32_t w = 0; w < LAB_WORDS; w++)
+		used += (uint32_t)__builtin_popcountll(atomic_load(&map[w]));
+	return LAB_DISTRICT_ROOMS - used;
+}
+
+/* Clear the hint of a district believed full, unless it no longer is. */
+static void district_hint_clear(struct lab_hall *h, uint32_t d)
+{
+	atomic_fetch_and(hall_hint(h, d / 64), ~(1ull << (d % 64)));
+	if (district_free(h, d))
+		district_hint_set(h, d);
+}
+
+void district_leave(struct lab_cursor *cur)
+{
+	struct lab_hall *h = cur->maze->hall;
+	uint32_t d = cur->district;
+
+	if (d == LAB_NONE)
+		return;
+	if (!district_free(h, d))
+		district_hint_clear(h, d);
+	/* Release: the next holder must see our owner prewrites. */
+	atomic_store_explicit(hall_holder(h, d), 0, memory_order_release);
+	cur->district = LAB_NONE;
+}
+
+/* Take district @d if nobody holds it and it has a free room. */
+static bool district_try(struct lab_cursor *cur, uint32_t d)
+{
+	struct lab_hall *h = cur->maze->hall;
+	_Atomic uint32_t *holder = hall_holder(h, d);
+	uint32_t none = 0;
+
+	if (atomic_load_explicit(holder, memory_order_relaxed))
+		return false;
+	if (!atomic_compare_exchange_strong_explicit(holder, &none, cur->owner,
+						     memory_order_acq_rel,
+						     memory_order_relaxed))
+		return false;
+	if (!district_free(h, d)) {
+		district_hint_clear(h, d);
+		if (!district_free(h, d)) {
+			atomic_store_explicit(holder, 0, memory_order_release);
+			return false;
+		}
+	}
+	district_hint_set(h, d);
+	cur->district = d;
+	cur->word = 0;
+	cur->home = d;
+	return true;
+}
+
+/* Next district in [d, end) whose hint bit is set, or @end. */
+static uint32_t next_hinted(struct lab_hall *h, uint32_t d, uint32_t end)
+{
+	while (d < end) {
+		uint64_t bits = atomic_load_explicit(hall_hint(h, d / 64),
+						     memory_order_relaxed);
+		bits &= ~0ull << (d % 64);
+		d -= d % 64;
+		if (bits) {
+			d += (uint32_t)__builtin_ctzll(bits);
+			return d < end ? d : end;
+		}
+		d += 64;
+	}
+	return end;
+}
+
+static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
+{
+	struct lab_hall *h = cur->maze->hall;
+
+	for (uint32_t d = next_hinted(h, from, end); d < end;
+	     d = next_hinted(h, d + 1, end))
+		if (district_try(cur, d))
+			return true;
+	return false;
+}
+
+/* The slow path: trust no hint, look at every unheld district. */
+static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
+{
+	struct lab_hall *h = cur->maze->hall;
+
+	for (uint32_t d = from; d < end; d++)
+		if (district_free(h, d) && district_try(cur, d))
+			return true;
+	return false;
+}
+
+/* Search corridor @c from the cursor's home, wrapping around once. */
+static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
+{
+	struct lab_hall *h = cur->maze->hall;
+	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+	uint32_t mid = s + cur->home % (e - s);
+	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
+		scan ? hold_scanned : hold_hinted;
+
+	return hold(cur, mid, e) || hold(cur, s, mid);
+}
+
+/*
+ * Hold a district with a free room: the preferred corridor first, then
+ * the next ones cyclically (the zonelist), first by hints, then, only
+ * when the hints found nothing anywhere, by a full scan.
+ */
+bool district_hold(struct lab_cursor *cur, uint32_t corridor,
+		   unsigned int flags)
+{
+	struct lab_hall *h = cur->maze->hall;
+	uint32_t tries = (flags & LAB_THISCORRIDOR) ? 1 : h->corridors;
+
+	district_leave(cur);
+	for (int scan = 0; scan < 2; scan++)
+		for (uint32_t i = 0; i < tries; i++)
+			if (hold_in_corridor(cur, (corridor + i) % h->corridors,
+					     scan))
+				return true;
+	return false;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hall.c - geometry, layout and formatting of the shared hall.
+ */
+#include "hall.h"
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static uint32_t districts_of(uint32_t rooms)
+{
+	return (rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS;
+}
+
+int lab_geometry_check(const struct lab_geometry *geo)
+{
+	if (!geo || geo->rooms == 0 || geo->rooms > LAB_MAX_ROOMS)
+		return LAB_EINVAL;
+	if (geo->corridors == 0 || geo->corridors > LAB_MAX_CORRIDORS ||
+	    geo->corridors > districts_of(geo->rooms))
+		return LAB_EINVAL;
+	if (geo->reserve >= geo->rooms)
+		return LAB_EINVAL;
+	return 0;
+}
+
+/* Offsets of the four arrays; returns the total size. */
+static uint64_t hall_layout(uint32_t districts, struct lab_hall *h)
+{
+	uint64_t off = align_up(sizeof(struct lab_hall), LAB_CACHELINE);
+
+	h->off_holder = off;
+	off = align_up(off + districts * sizeof(uint32_t), LAB_CACHELINE);
+	h->off_hint = off;
+	h->hint_words = (districts + 63) / 64;
+	off = align_up(off + h->hint_words * sizeof(uint64_t), LAB_CACHELINE);
+	h->off_map = off;
+	off += (uint64_t)districts * LAB_WORDS * sizeof(uint64_t);
+	h->off_owner = off;
+	off += (uint64_t)districts * LAB_DISTRICT_ROOMS * sizeof(uint32_t);
+	return align_up(off, LAB_ROOM_SIZE);
+}
+
+size_t lab_hall_size(const struct lab_geometry *geo)
+{
+	struct lab_hall h;
+
+	if (lab_geometry_check(geo))
+		return 0;
+	return hall_layout(districts_of(geo->rooms), &h);
+}
+
+/* Rooms past the end of the last district are walls: claimed forever. */
+static void hall_build_walls(struct lab_hall *h)
+{
+	uint32_t end = h->districts * LAB_DISTRICT_ROOMS;
+
+	for (uint32_t r = h->rooms; r < end; r++) {
+		atomic_store_explicit(hall_owner(h, r), LAB_WALL,
+				      memory_order_relaxed);
+		atomic_fetch_or_explicit(&hall_map(h, r / LAB_DISTRICT_ROOMS)
+					 [(r % LAB_DISTRICT_ROOMS) / 64],
+					 1ull << (r % 64), memory_order_relaxed);
+	}
+}
+
+int lab_hall_format(void *mem, const struct lab_geometry *geo)
+{
+	struct lab_hall *h = mem;
+	int err = lab_geometry_check(geo);
+
+	if (err)
+		return err;
+	if ((uintptr_t)mem % LAB_CACHELINE)
+		return LAB_EINVAL;
+	h->version = LAB_VERSION;
+	h->rooms = geo->rooms;
+	h->corridors = geo->corridors;
+	h->reserve = geo->reserve;
+	h->districts = districts_of(geo->rooms);
+	h->size = hall_layout(h->districts, h);
+	hall_build_walls(h);
+	for (uint32_t d = 0; d < h->districts; d++)
+		district_hint_set(h, d);
+	atomic_store(&h->free, (int64_t)geo->rooms);
+	/* Attachers check the magic last: a half-formatted hall is rejected. */
+	atomic_thread_fence(memory_order_release);
+	h->magic = LAB_MAGIC;
+	return 0;
+}
+
+int lab_bind(struct labyrinth *maze, void *hall, void *pool, uint32_t guest)
+{
+	struct lab_hall *h = hall;
+
+	if (h->magic != LAB_MAGIC || h->version != LAB_VERSION)
+		return LAB_EPROTO;
+	atomic_thread_fence(memory_order_acquire);
+	maze->hall = h;
+	maze->pool = pool;
+	maze->guest = guest;
+	atomic_flag_clear(&maze->seed_busy);
+	lab_cursor_init(&maze->seed_cursor, maze, 0);
+	return 0;
+}
+
+uint32_t lab_rooms(const struct labyrinth *maze)
+{
+	return maze->hall->rooms;
+}

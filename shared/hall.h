@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hall.h - layout of the shared metadata ("the hall") of a labyrinth.
+ * Private to the core and the host side; users see only labyrinth.h.
+ *
+ * The hall sits right after the pool in the same shared file.  After the
+ * fixed header come four arrays, each 64-byte aligned:
+ *   holder[districts]   _Atomic u32: owner code of the cursor holding the
+ *                       district, 0 if none.  Only the holder claims there.
+ *   hint[districts/64]  _Atomic u64: bit set => district may have a free
+ *                       room.  Never clear while the district has one
+ *                       (see district.c); a full scan backs it up.
+ *   map[districts][8]   _Atomic u64: bit set => room claimed (or a wall
+ *                       past the last room).  One cache line per district.
+ *   owner[districts*512] _Atomic u32: owner code; meaningful only while
+ *                       the room's map bit is set.
+ * That is 4 + 1/8 + 1/64 + ~1/512 bytes per room.
+ */
+#ifndef LAB_HALL_H
+#define LAB_HALL_H
+
+#include "labyrinth.h"
+
+#define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
+#define LAB_VERSION	1u
+#define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
+#define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
+#define LAB_CACHELINE	64
+
+/*
+ * A lease slot.  @word packs pid (22 bits) and process start time (41
+ * bits, clock ticks) with a REAPING flag in bit 63, so taking a free slot
+ * is a single CAS 0 -> word and no half-written lease can exist.
+ * @reaper is the lease word of the process reaping this slot, so a reaper
+ * that dies can be replaced.
+ */
+struct lab_lease {
+	_Atomic uint64_t word;
+	_Atomic uint64_t reaper;
+};
+
+struct lab_hall {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t rooms;
+	uint32_t corridors;
+	uint32_t districts;
+	uint32_t reserve;
+	uint32_t hint_words;
+	uint64_t size;			/* bytes of the whole hall */
+	uint64_t off_holder, off_hint, off_map, off_owner;
+
+	/* Free rooms as published by cursors (in batches): watermarks only. */
+	_Alignas(LAB_CACHELINE) _Atomic int64_t free;
+	/* Bumped when a claim failed; cursors then give back their district. */
+	_Alignas(LAB_CACHELINE) _Atomic uint32_t starving;
+	_Alignas(LAB_CACHELINE) struct lab_lease lease[LAB_MAX_GUESTS];
+};
+
+static inline _Atomic uint32_t *hall_holder(struct lab_hall *h, uint32_t d)
+{
+	return (_Atomic uint32_t *)((char *)h + h->off_holder) + d;
+}
+
+static inline _Atomic uint64_t *hall_hint(struct lab_hall *h, uint32_t w)
+{
+	return (_Atomic uint64_t *)((char *)h + h->off_hint) + w;
+}
+
+static inline _Atomic uint64_t *hall_map(struct lab_hall *h, uint32_t d)
+{
+	return (_Atomic uint64_t *)((char *)h + h->off_map) + (size_t)d * LAB_WORDS;
+}
+
+static inline _Atomic uint32_t *hall_owner(struct lab_hall *h, uint32_t room)
+{
+	return (_Atomic uint32_t *)((char *)h + h->off_owner) + room;
+}
+
+/* First district of corridor @c (c == corridors gives the end). */
+static inline uint32_t corridor_start(const struct lab_hall *h, uint32_t c)
+{
+	return (uint32_t)((uint64_t)c * h->districts / h->corridors);
+}
+
+static inline uint32_t district_corridor(const struct lab_hall *h, uint32_t d)
+{
+	return (uint32_t)(((uint64_t)d * h->corridors + h->corridors - 1) /
+			  h->districts);
+}
+
+static inline bool map_is_set(struct lab_hall *h, uint32_t room)
+{
+	uint64_t w = atomic_load_explicit(&hall_map(h, room / LAB_DISTRICT_ROOMS)
+					  [(room % LAB_DISTRICT_ROOMS) / 64],
+					  memory_order_acquire);
+	return w & (1ull << (room % 64));
+}
+
+/* district.c */
+bool district_hold(struct lab_cursor *cur, uint32_t corridor,
+		   unsigned int flags);
+void district_leave(struct lab_cursor *cur);
+void district_hint_set(struct lab_hall *h, uint32_t d);
+uint32_t district_free(struct lab_hall *h, uint32_t d);
+
+/* claim.c */
+void cursor_publish(struct lab_cursor *cur);
+void cursor_account(struct lab_cursor *cur, int32_t change);
+
+/* census.c */
+uint32_t hall_count_free(struct lab_hall *h);
+
+/* release.c */
+void room_scrub(struct labyrinth *maze, uint32_t room);
+
+/*
+ * The seed entry points share one cursor per handle; it is held for one
+ * claim or release, never across a sleep, so spinning is fine.
+ */
+static inline void seed_lock(struct labyrinth *maze)
+{
+	while (atomic_flag_test_and_set_explicit(&maze->seed_busy,
+						 memory_order_acquire)) {
+#if defined(__x86_64__) || defined(__i386__)
+		__asm__ volatile("pause");
+#endif
+	}
+}
+
+static inline void seed_unlock(struct labyrinth *maze)
+{
+	atomic_flag_clear_explicit(&maze->seed_busy, memory_order_release);
+}
+
+#endif /* LAB_HALL_H */

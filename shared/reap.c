@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/*
+ * reap.c - taking back what a dead guest held: its rooms (scrubbed) and
+ * its districts.  Knowing the guest is dead, and being the only reaper of
+ * it, is the host's business (vmm/maze/lease.c).
+ *
+ * Why "map bit set, then owner names g" proves the room is g's: owners are
+ * written before the release-ordered commit and the reaper loads the map
+ * word with acquire before the owner; g is dead, so nobody can write g into
+ * an owner word any more; another claimer's later prewrite would replace g.
+ */
+#include "hall.h"
+
+static bool room_is_guests(struct lab_hall *h, uint32_t room, uint32_t guest)
+{
+	uint32_t o = atomic_load_explicit(hall_owner(h, room),
+					  memory_order_relaxed);
+
+	return o != LAB_WALL && lab_owner_guest(o) == guest;
+}
+
+static uint32_t reap_word(struct labyrinth *maze, uint32_t d, uint32_t w,
+			  uint32_t guest)
+{
+	struct lab_hall *h = maze->hall;
+	_Atomic uint64_t *word = &hall_map(h, d)[w];
+	uint64_t bits = atomic_load_explicit(word, memory_order_acquire);
+	uint32_t freed = 0;
+
+	while (bits) {
+		uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+		uint32_t room = d * LAB_DISTRICT_ROOMS + w * 64 + bit;
+
+		bits &= bits - 1;
+		if (!room_is_guests(h, room, guest))
+			continue;
+		room_scrub(maze, room);
+		atomic_fetch_and(word, ~(1ull << bit));
+		freed++;
+	}
+	return freed;
+}
+
+/* Take back a district held by a cursor of the dead guest. */
+static void reap_holder(struct lab_hall *h, uint32_t d, uint32_t guest)
+{
+	_Atomic uint32_t *holder = hall_holder(h, d);
+	uint32_t o = atomic_load(holder);
+
+	if (o && lab_owner_guest(o) == guest)
+		atomic_compare_exchange_strong(holder, &o, 0);
+}
+
+uint32_t lab_reap_guest(struct labyrinth *maze, uint32_t guest)
+{
+	struct lab_hall *h = maze->hall;
+	uint32_t freed = 0;
+
+	for (uint32_t d = 0; d < h->districts; d++) {
+		uint32_t here = 0;
+
+		for (uint32_t w = 0; w < LAB_WORDS; w++)
+			here += reap_word(maze, d, w, guest);
+		reap_holder(h, d, guest);
+		if (here)
+			district_hint_set(h, d);
+		freed += here;
+	}
+	atomic_fetch_add(&h->free, freed);
+	return freed;
+}
