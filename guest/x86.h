@@ -50,6 +50,9 @@ static inline u64 read_cr2(void)
 	return v;
 }
 
+/* A locked add orders like mfence, and every emulator knows it. */
+static inline void smp_mb(void) { __asm__ __volatile__("lock orq $0, (%%rsp)" ::: "memory", "cc"); }
+
 static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ __volatile__("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
