@@ -62,7 +62,8 @@ static bool claim_slot(struct call_slot *s, u64 deadline)
 	}
 }
 
-/* Returns 0 when fn ran on @cpu, -1 on timeout (fn may still run later). */
+/* Returns 0 when fn ran on @cpu; -1 if @cpu is not online, or on timeout
+ * (fn may then still run later). */
 int smp_call_on(u32 cpu, ipi_fn_t fn, void *arg, u64 timeout_us)
 {
 	struct call_slot *s = &slots[cpu];
@@ -75,6 +76,8 @@ int smp_call_on(u32 cpu, ipi_fn_t fn, void *arg, u64 timeout_us)
 		irq_restore(flags);
 		return 0;
 	}
+	if (cpu >= MAX_CPUS || !__atomic_load_n(&cpu_data(cpu)->online, __ATOMIC_ACQUIRE))
+		return -1;
 	if (!claim_slot(s, deadline))
 		return -1;
 	done = __atomic_load_n(&s->done, __ATOMIC_RELAXED);

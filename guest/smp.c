@@ -23,7 +23,11 @@
 #include "x86.h"
 
 #define SIPI_VECTOR (AP_TRAMPOLINE_PHYS >> 12)
-#define ARRIVAL_TIMEOUT_US 2000000
+/* CPUs arrive slowly here (real mode is emulated, many vCPUs share few
+ * host CPUs: ~50 ms each measured with 64 on 2), so the wait grows with
+ * the count it waits for. */
+#define ARRIVAL_BASE_US 1000000
+#define ARRIVAL_PER_CPU_US 250000
 #define QUIET_US 200000		/* broadcast without a count: done when quiet this long */
 
 u32 ap_next_cpu = 1;		/* trampoline.S: next CPU number to hand out */
@@ -90,6 +94,7 @@ static void wake_aps(const struct cpu_census *c)
 static void wait_for_aps(u32 expected)
 {
 	u64 start = rdtsc(), last = start;
+	u64 timeout = tsc_from_us(ARRIVAL_BASE_US + ARRIVAL_PER_CPU_US * (expected ? expected : 8));
 	u32 seen = smp_num_cpus();
 
 	for (;;) {
@@ -103,10 +108,25 @@ static void wait_for_aps(u32 expected)
 		}
 		if (!expected && t - last > tsc_from_us(QUIET_US))
 			return;
-		if (t - start > tsc_from_us(ARRIVAL_TIMEOUT_US))
+		if (t - start > timeout)
 			return;
 		cpu_relax();
 	}
+}
+
+/*
+ * APs take their number in the trampoline but count as online only at the
+ * end of ap_main: let the ones in between finish, so that the CPUs online
+ * are exactly 0..online-1. An AP that reaches the trampoline later still
+ * gets a number, at or above the count smp_init returned.
+ */
+static void settle_numbers(void)
+{
+	u64 end = rdtsc() + tsc_from_us(ARRIVAL_BASE_US);
+
+	while (smp_num_cpus() < __atomic_load_n(&ap_next_cpu, __ATOMIC_ACQUIRE) &&
+	       rdtsc() < end)
+		cpu_relax();
 }
 
 static bool install_trampoline(void)
@@ -122,7 +142,7 @@ static bool install_trampoline(void)
 u32 smp_init(void)
 {
 	struct cpu_census census;
-	u32 expected;
+	u32 expected, online;
 
 	apic_init_cpu();
 	clock_calibrate();
@@ -140,10 +160,12 @@ u32 smp_init(void)
 	}
 	wake_aps(&census);
 	wait_for_aps(expected);
+	settle_numbers();
+	online = smp_num_cpus();
 	printf("smp: %u cpus online (expected %u, discovery %s, %s, tsc %lu Hz from %s)\n",
-	       smp_num_cpus(), expected, census.source,
+	       online, expected, census.source,
 	       apic_is_x2apic() ? "x2apic" : "xapic", clock.tsc_hz, clock.source);
-	if (expected && smp_num_cpus() != expected)
-		printf("smp: warning: %u cpus did not come up\n", expected - smp_num_cpus());
-	return smp_num_cpus();
+	if (expected && online != expected)
+		printf("smp: warning: %u cpus did not come up\n", expected - online);
+	return online;
 }
