@@ -10,7 +10,13 @@
 #include "idt.h"
 #include "percpu.h"
 #include "printf.h"
+#include "probe.h"
 #include "x86.h"
+
+extern const u8 probe_read_insn[], probe_read_fixup[];
+
+/* Per-CPU would be exact; tests probe from one CPU at a time. */
+struct probe_fault probe_last;
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -35,8 +41,20 @@ void __noreturn trap_report_fatal(struct trap_frame *f, const char *why, u32 sta
 	guest_exit(status);
 }
 
+static bool probe_fixup(struct trap_frame *f)
+{
+	if (f->rip != (u64)(uintptr_t)probe_read_insn)
+		return false;
+	probe_last = (struct probe_fault){f->vector, f->error, read_cr2()};
+	f->rax = f->vector;
+	f->rip = (u64)(uintptr_t)probe_read_fixup;
+	return true;
+}
+
 static void exception_fatal(struct trap_frame *f)
 {
+	if (probe_fixup(f))
+		return;
 	trap_report_fatal(f, names[f->vector], EXIT_EXCEPTION_BASE + (u32)f->vector);
 }
 
