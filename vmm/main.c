@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "acpi.h"
 #include "boot_info.h"
 #include "debug_exit.h"
 #include "exit_status.h"
+#include "hc_port.h"
+#include "hc_stats.h"
 #include "layout.h"
 #include "options.h"
 #include "uart.h"
@@ -28,6 +31,9 @@ struct config {
 	uint64_t mem;
 	double timeout_s;
 	const char *cmdline;
+	const char *labyrinth;		/* NULL: a private one */
+	uint32_t rooms;
+	bool hc_stats;
 };
 
 static const char usage_text[] =
@@ -41,6 +47,10 @@ static const char usage_text[] =
 "  --mem SIZE        guest RAM, e.g. 256M, 1G (default 256M; 4M..3G)\n"
 "  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
 "  --cmdline STRING  command line passed to the guest\n"
+"  --labyrinth NAME  claim rooms from the shared labyrinth NAME (made by\n"
+"                    `labyrinth create`); default: a private one\n"
+"  --rooms N         rooms of the private labyrinth (default 16384 = 64 MiB)\n"
+"  --hc-stats        print hypercall handling times as BENCH lines at exit\n"
 "  --help, --version\n"
 "\n"
 "exit status:\n"
@@ -51,7 +61,10 @@ static const char usage_text[] =
 "  70   guest shutdown or triple fault\n"
 "  71   KVM internal error, emulation failure or failed entry\n"
 "  72   --timeout expired\n"
-"  73   host error (no /dev/kvm, out of memory)\n";
+"  73   host error (no /dev/kvm, out of memory)\n"
+"  74   guest touched a room-window address it holds no room at\n"
+"  75   guest panicked through the hypercall port (e.g. the labyrinth has no exit)\n"
+"  76   cannot create or attach the labyrinth\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -64,12 +77,16 @@ static int usage_error(const char *fmt, const char *arg)
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION };
+	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION,
+	       OPT_LABYRINTH, OPT_ROOMS, OPT_HC_STATS };
 	static const struct option longopts[] = {
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"labyrinth", required_argument, NULL, OPT_LABYRINTH},
+		{"rooms", required_argument, NULL, OPT_ROOMS},
+		{"hc-stats", no_argument, NULL, OPT_HC_STATS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{0},
@@ -100,6 +117,19 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				return usage_error("--cmdline is too long: '%.40s...'", optarg);
 			cfg->cmdline = optarg;
 			break;
+		case OPT_LABYRINTH:
+			if (!*optarg || strchr(optarg, '/'))
+				return usage_error("--labyrinth wants a name without '/', not '%s'", optarg);
+			cfg->labyrinth = optarg;
+			break;
+		case OPT_ROOMS:
+			if (parse_uint(optarg, LAB_DISTRICT_ROOMS, LAB_MAX_ROOMS, &v))
+				return usage_error("--rooms wants a number from 512 to 67108864, not '%s'", optarg);
+			cfg->rooms = (uint32_t)v;
+			break;
+		case OPT_HC_STATS:
+			cfg->hc_stats = true;
+			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
 			return 0;
@@ -110,6 +140,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	if (cfg->labyrinth && cfg->rooms)
+		return usage_error("%s", "--rooms sizes a private labyrinth; not with --labyrinth");
+	if (!cfg->rooms)
+		cfg->rooms = LAB_DEFAULT_ROOMS;
 	if (optind != argc - 1)
 		return usage_error("%s", optind == argc ? "no IMAGE given" : "more than one IMAGE given");
 	cfg->image = argv[optind];
@@ -163,6 +197,22 @@ static int load_image(struct vm *vm, const struct config *cfg)
 	return rc;
 }
 
+static int alloc_stats(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (!(vm->cpus[i].stats = calloc(1, sizeof(struct hc_stats))))
+			return -1;
+	return 0;
+}
+
+static void print_stats(struct vm *vm)
+{
+	struct hc_stats *per_cpu[VMM_MAX_CPUS];
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		per_cpu[i] = vm->cpus[i].stats;
+	hc_stats_print(per_cpu, vm->ncpus, STDERR_FILENO);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = {.cpus = 1, .mem = DEFAULT_MEM, .cmdline = ""};
@@ -179,10 +229,19 @@ int main(int argc, char **argv)
 
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
 	boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.cmdline);
-	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm) || vm_create(&vm, cfg.cpus))
+	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms);
+	if (rc)
+		return rc;
+	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm) || vm_create(&vm, cfg.cpus) ||
+	    hc_port_init(&vm) || (cfg.hc_stats && alloc_stats(&vm))) {
+		hc_port_fini(&vm);
 		return VMM_EXIT_HOST;
+	}
 
 	rc = vm_run(&vm, cfg.timeout_s);
 	uart_flush();
+	if (cfg.hc_stats)
+		print_stats(&vm);
+	hc_port_fini(&vm);
 	return rc;
 }

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "boot_protocols.h"
 #include "exit_status.h"
+#include "hc_stats.h"
 #include "layout.h"
 #include "pio.h"
 #include "vm.h"
@@ -169,6 +171,37 @@ static void vcpu_io(struct vcpu *cpu)
 		pio_dispatch(cpu, run->io.port, write, data, run->io.size);
 }
 
+/* A touch of a window address this guest holds no room at: the guest is
+ * stopped (it cannot have meant it; the address may be another's room). */
+static void vcpu_window_fault(struct vcpu *cpu, uint64_t gpa)
+{
+	char what[128];
+	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
+		 cpu->vm->maze->guest, (unsigned long long)gpa);
+	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
+}
+
+/* Newer kernels (KVM_CAP_MEMORY_FAULT_INFO) say where KVM_RUN's EFAULT was;
+ * 6.1 headers lack the layout, so it is spelled out here. */
+#define KVM_EXIT_MEMORY_FAULT_COMPAT 39
+struct kvm_memory_fault_compat {
+	uint64_t flags, gpa, size;
+};
+
+static void vcpu_efault(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT_COMPAT) {
+		const struct kvm_memory_fault_compat *mf = (const void *)&run->mmio;
+		if (window_contains(&cpu->vm->window, mf->gpa)) {
+			vcpu_window_fault(cpu, mf->gpa);
+			return;
+		}
+	}
+	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT,
+		  "guest touched guest-physical memory with no host page (EFAULT)");
+}
+
 /* Returns false when the loop should end. */
 static bool vcpu_handle_exit(struct vcpu *cpu)
 {
@@ -180,6 +213,10 @@ static bool vcpu_handle_exit(struct vcpu *cpu)
 		vcpu_io(cpu);
 		return true;
 	case KVM_EXIT_MMIO:
+		if (window_contains(&cpu->vm->window, run->mmio.phys_addr)) {
+			vcpu_window_fault(cpu, run->mmio.phys_addr);
+			return false;
+		}
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		return true;
@@ -211,14 +248,40 @@ static bool vm_is_stopped(struct vm *vm)
 	return __atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_hypercall(const struct kvm_run *run)
+{
+	return run->exit_reason == KVM_EXIT_IO && run->io.port == LAB_HC_PORT &&
+	       run->io.direction == KVM_EXIT_IO_OUT;
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *cpu = arg;
+	uint64_t t0 = 0;
+	bool timed = false;
 
 	while (!vm_is_stopped(cpu->vm)) {
-		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+		if (timed)	/* from KVM_RUN's return to the next KVM_RUN */
+			hc_stats_record(cpu->stats, cpu->hc.last_call, cpu->hc.last_count,
+					now_ns() - t0);
+		int rc = ioctl(cpu->fd, KVM_RUN, 0);
+		if (cpu->stats)
+			t0 = now_ns();
+		timed = false;
+		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			if (errno == EFAULT) {
+				vcpu_efault(cpu);
+				break;
+			}
 			char what[96];
 			snprintf(what, sizeof(what), "KVM_RUN failed: %s", strerror(errno));
 			vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
@@ -226,6 +289,7 @@ void *vcpu_thread(void *arg)
 		}
 		if (!vcpu_handle_exit(cpu))
 			break;
+		timed = cpu->stats && is_hypercall(cpu->run);
 	}
 	return NULL;
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "elf_load.h"
+#include "hypercall.h"
+#include "window.h"
 
 #define VMM_MAX_CPUS 64
 
@@ -21,6 +23,8 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	struct hc_cpu hc;		/* this vCPU's hypercall state */
+	struct hc_stats *stats;		/* --hc-stats: handling times, else NULL */
 };
 
 struct vm {
@@ -31,6 +35,10 @@ struct vm {
 	struct vcpu cpus[VMM_MAX_CPUS];
 	struct boot_image image;
 	size_t run_size;
+
+	struct labyrinth *maze;
+	struct window window;		/* claimed rooms appear here */
+	struct hc_guest hc_guest;
 
 	pthread_mutex_t lock;
 	pthread_cond_t stopped_cond;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,7 +89,7 @@ const char *env_path(const char *name)
 {
 	const char *v = getenv(name);
 	if (!v)
-		cr_fatal("environment variable %s is not set (run under meson test)", name);
+		cr_assert_fail("environment variable %s is not set (run under meson test)", name);
 	return v;
 }
 

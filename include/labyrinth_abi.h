@@ -1,0 +1,83 @@
+/* The Labyrinth hypercall ABI, compiled by both the guest and the monitor.
+ * Nothing else needs to be read to know the contract.
+ *
+ * A call is one 32-bit `out` to LAB_HC_PORT whose value is the
+ * guest-physical address of a struct lab_hc (8-byte aligned, below 4 GiB,
+ * inside guest RAM; one per vCPU, since calls of several vCPUs run at once).
+ * The monitor reads the block, does the call, writes `result` (and the
+ * outputs) back, and the guest resumes after the `out`. Port I/O is used
+ * because `vmcall` does not reach a userspace monitor (and does not return
+ * at all on nested "PVM" KVM).
+ *
+ * Rooms live in the guest's room window: guest-physical addresses
+ * [window_base, window_base + window_size), room i at window_base + i * 4096.
+ * Only rooms the guest has claimed are backed there; a guest touching any
+ * other window address is stopped by the monitor (exit status 74), which
+ * reports guest, vCPU and address on stderr. */
+#ifndef LABYRINTH_ABI_H
+#define LABYRINTH_ABI_H
+
+#include <stdint.h>
+
+#define LAB_HC_ABI_VERSION 1
+#define LAB_HC_PORT 0x0500
+#define LAB_HC_PORT_MAGIC 0x3142414cu	/* "LAB1": a 32-bit `in` from the port */
+#define LAB_HC_ROOM_SIZE 4096u
+#define LAB_HC_BATCH_MAX 512u		/* rooms per CLAIM or RELEASE */
+
+enum lab_hc_call {
+	LAB_HC_NULL = 0,	/* does nothing; measures the bare exit */
+	LAB_HC_INFO = 1,	/* fills u.info */
+	LAB_HC_CLAIM = 2,	/* count rooms; their addresses to rooms_gpa[] */
+	LAB_HC_RELEASE = 3,	/* count room addresses from rooms_gpa[] */
+	LAB_HC_PANIC = 4,	/* guest gives up: u.panic.message; VM ends, status 75 */
+	LAB_HC_NR
+};
+
+/* CLAIM flags, GFP-like (the ABI's own bits; the monitor translates). */
+#define LAB_HC_GFP_NORMAL 0x0u		/* may not dip into the reserve */
+#define LAB_HC_GFP_ATOMIC 0x1u		/* may use the reserve below the min watermark */
+#define LAB_HC_EXCLUSIVE 0x2u		/* all or nothing (the guest panics on failure) */
+#define LAB_HC_THISCORRIDOR 0x4u	/* no fallback from the preferred corridor */
+#define LAB_HC_CORRIDOR_SHIFT 8		/* bits 8..15: preferred corridor */
+#define LAB_HC_CORRIDOR(c) ((uint32_t)(c) << LAB_HC_CORRIDOR_SHIFT)
+#define LAB_HC_FLAGS_VALID 0xff07u
+
+/* Results: >= 0 success (CLAIM: rooms granted, possibly fewer than asked,
+ * as Xen's populate_physmap), < 0 one of these, and nothing changed. */
+#define LAB_HC_OK 0
+#define LAB_HC_EPERM (-1)	/* RELEASE: the room is another owner's */
+#define LAB_HC_E2BIG (-7)	/* count above LAB_HC_BATCH_MAX */
+#define LAB_HC_ENOMEM (-12)	/* CLAIM: no room at all (or not all, with EXCLUSIVE) */
+#define LAB_HC_EFAULT (-14)	/* block or rooms_gpa[] not inside guest RAM */
+#define LAB_HC_EINVAL (-22)	/* count 0, bad flags or corridor, address not room-aligned */
+#define LAB_HC_ERANGE (-34)	/* RELEASE: address outside the room window */
+#define LAB_HC_ENOSYS (-38)	/* unknown call */
+#define LAB_HC_EALREADY (-114)	/* RELEASE: room not claimed (released twice) */
+
+struct lab_hc_info {
+	uint32_t abi_version;
+	uint32_t room_size;
+	uint64_t window_base;
+	uint64_t window_size;
+	uint64_t rooms_total;
+	uint64_t rooms_free;
+	uint64_t rooms_reserved;
+	uint32_t guest_id;
+	uint32_t corridors;
+};
+
+struct lab_hc {
+	uint32_t call;		/* enum lab_hc_call */
+	uint32_t flags;		/* CLAIM: LAB_HC_GFP_* | LAB_HC_CORRIDOR(c) */
+	int64_t result;		/* out */
+	uint32_t count;		/* CLAIM, RELEASE: rooms */
+	uint32_t reserved;
+	uint64_t rooms_gpa;	/* CLAIM, RELEASE: guest-physical uint64_t[count] */
+	union {
+		struct lab_hc_info info;
+		char panic[96];	/* PANIC: NUL-terminated message */
+	} u;
+};
+
+#endif

@@ -1,0 +1,72 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "exit_status.h"
+#include "hc_port.h"
+#include "pio.h"
+#include "vm.h"
+
+static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+		       unsigned size, void *opaque)
+{
+	uint32_t block = 0;
+	(void)port, (void)opaque;
+
+	if (!write) {
+		uint32_t magic = LAB_HC_PORT_MAGIC;
+		memcpy(data, &magic, size < 4 ? size : 4);
+		return;
+	}
+	memcpy(&block, data, size < 4 ? size : 4);
+	hc_dispatch(&cpu->hc, block);
+	if (cpu->hc.panicked) {
+		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", cpu->vm->maze->guest,
+			cpu->id, cpu->hc.panic_message);
+		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
+	}
+}
+
+int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
+{
+	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = rooms / 64};
+	int rc = name ? lab_attach(name, &vm->maze) : lab_create_private(&geo, &vm->maze);
+
+	if (rc < 0) {
+		fprintf(stderr, "vmm: cannot %s labyrinth%s%s: error %d\n",
+			name ? "attach to" : "create a private", name ? " " : "", name ? name : "",
+			rc);
+		return VMM_EXIT_LABYRINTH;
+	}
+	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->maze), lab_fd(vm->maze)))
+		return VMM_EXIT_HOST;
+	struct lab_census census;
+	lab_census(vm->maze, &census);
+	vm->hc_guest = (struct hc_guest){
+		.ram = vm->ram, .ram_size = vm->ram_size, .window = &vm->window, .maze = vm->maze,
+		.corridors = census.corridors,
+	};
+	pthread_mutex_init(&vm->hc_guest.release_lock, NULL);
+	return 0;
+}
+
+int hc_port_init(struct vm *vm)
+{
+	if (window_register(&vm->window, vm->fd, HC_WINDOW_SLOT))
+		return -1;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		hc_cpu_init(&vm->cpus[i].hc, &vm->hc_guest, i);
+	return pio_register(LAB_HC_PORT, 4, hc_port_io, NULL);
+}
+
+void hc_port_fini(struct vm *vm)
+{
+	if (!vm->maze)
+		return;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->cpus[i].hc.guest)
+			lab_cursor_park(&vm->cpus[i].hc.cursor);
+	/* The window goes first: no mapping of ours survives the rooms' release. */
+	window_fini(&vm->window);
+	lab_detach(vm->maze);
+	vm->maze = NULL;
+}

@@ -1,0 +1,25 @@
+/* Handling time of hypercalls inside the monitor: from KVM_RUN returning
+ * with the exit to the next KVM_RUN, the part of a hypercall that is ours.
+ * Collected per vCPU (no sharing on the hot path) when --hc-stats is given,
+ * printed as BENCH lines (medians) when the VM ends. */
+#ifndef VMM_HC_STATS_H
+#define VMM_HC_STATS_H
+
+#include <stdint.h>
+
+enum hc_stat_kind { HC_STAT_NULL, HC_STAT_CLAIM1, HC_STAT_CLAIM64, HC_STAT_RELEASE64,
+		    HC_STAT_KINDS };
+
+#define HC_STAT_SAMPLES 8192
+
+struct hc_stats {
+	uint32_t n[HC_STAT_KINDS];
+	uint32_t ns[HC_STAT_KINDS][HC_STAT_SAMPLES];
+};
+
+/* Records one handled call of `call` with `count` rooms taking `ns`. */
+void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns);
+/* Prints the medians of all vCPUs' samples to `out`, one BENCH line per kind seen. */
+void hc_stats_print(struct hc_stats *const *per_cpu, unsigned ncpus, int fd);
+
+#endif
