@@ -129,9 +129,8 @@ static int64_t hc_release(struct hc_cpu *cpu, struct lab_hc *hc)
 		return rc;
 	/* Unmap first: once this returns no vCPU of ours reaches the rooms, so
 	 * the labyrinth may scrub them and hand them on. */
-	for (unsigned i = 0; i < n; i++)
-		if (window_unmap(g->window, cpu->rooms[i], 1))
-			return LAB_HC_EFAULT;	/* still mapped: must not be released */
+	if (for_each_run(g->window, cpu->rooms, n, window_unmap))
+		return LAB_HC_EFAULT;	/* some still mapped: none may be released */
 	rc = lab_release_guest(&cpu->cursor, cpu->rooms, n);
 	return rc < 0 ? LAB_HC_EALREADY : LAB_HC_OK;
 }
