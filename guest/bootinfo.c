@@ -125,3 +125,39 @@ long cmdline_get_long(const char *key, long dflt)
 	}
 	return v;
 }
+
+u64 cmdline_get_u64(const char *key, u64 dflt)
+{
+	char buf[24];
+	const char *c = buf;
+	u64 v = 0, base = 10;
+
+	if (!cmdline_get(key, buf, sizeof(buf)) || !buf[0])
+		return dflt;
+	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
+		base = 16;
+		c += 2;
+		if (!*c)
+			return dflt;
+	}
+	for (; *c; c++) {
+		u64 d;
+		if (*c >= '0' && *c <= '9')
+			d = (u64)(*c - '0');
+		else if (base == 16 && *c >= 'a' && *c <= 'f')
+			d = (u64)(*c - 'a' + 10);
+		else if (base == 16 && *c >= 'A' && *c <= 'F')
+			d = (u64)(*c - 'A' + 10);
+		else
+			return dflt;
+		v = v * base + d;
+	}
+	return v;
+}
+
+bool cmdline_has(const char *word)
+{
+	char buf[2];
+
+	return cmdline_get(word, buf, sizeof(buf));
+}

@@ -26,5 +26,9 @@ bool bootinfo_is_ram(u64 base, u64 size);
 bool bootinfo_is_described(u64 base, u64 size);
 bool cmdline_get(const char *key, char *val, size_t size);
 long cmdline_get_long(const char *key, long dflt);
+/* key=N with N decimal or 0x-prefixed hex; @dflt if absent or malformed. */
+u64 cmdline_get_u64(const char *key, u64 dflt);
+/* Is @word one of the command line's space-separated words (or key=...)? */
+bool cmdline_has(const char *word);
 
 #endif

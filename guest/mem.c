@@ -63,3 +63,22 @@ int strncmp(const char *a, const char *b, size_t n)
 	}
 	return 0;
 }
+
+void memset64(void *dst, u64 v, size_t words)
+{
+	__asm__ __volatile__("cld; rep stosq" : "+D"(dst), "+c"(words) : "a"(v) : "memory");
+}
+
+size_t memscan64_ne(const void *src, u64 v, size_t words)
+{
+	const u64 *p = src;
+	size_t left = words;
+	bool ne;
+
+	if (!words)
+		return 0;
+	__asm__ __volatile__("cld; repe scasq"
+			     : "+D"(p), "+c"(left), "=@ccne"(ne)
+			     : "a"(v), "m"(*(const u64(*)[words])src));
+	return ne ? (size_t)(p - (const u64 *)src) - 1 : words;
+}

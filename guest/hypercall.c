@@ -1,0 +1,126 @@
+#include "exit.h"
+#include "hypercall.h"
+#include "layout.h"
+#include "mem.h"
+#include "percpu.h"
+#include "printf.h"
+#include "window.h"
+#include "x86.h"
+
+/* One block per CPU, each on its own cache line: calls of several vCPUs
+ * run in the monitor at once. Below 4 GiB (the image is at 1 MiB). */
+static struct lab_hc blocks[MAX_CPUS] __aligned(64);
+static int present = -1;	/* -1 not probed yet */
+
+struct lab_hc_info lab_info;
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+bool hc_probe(void)
+{
+	if (present < 0)
+		present = inl(LAB_HC_PORT) == LAB_HC_PORT_MAGIC;
+	return present;
+}
+
+bool hc_present(void)
+{
+	return present > 0;
+}
+
+void hc_send_raw(u32 block_gpa)
+{
+	/* "memory": the monitor reads and writes the block behind our back. */
+	__asm__ __volatile__("outl %0, %1" : : "a"(block_gpa), "Nd"((u16)LAB_HC_PORT) : "memory");
+}
+
+int64_t hc_call(struct lab_hc *hc)
+{
+	if (!hc_probe())
+		return LAB_HC_ENOSYS;
+	WRITE_ONCE(hc->result, HC_NO_RESULT);
+	hc_send_raw((u32)(uintptr_t)hc);
+	return READ_ONCE(hc->result);
+}
+
+/* Fills this CPU's block and calls, interrupts off from fill to result. */
+static int64_t call(u32 nr, u32 flags, u32 count, u64 rooms_gpa, struct lab_hc_info *info)
+{
+	u64 irq = irq_save();
+	struct lab_hc *hc = &blocks[this_cpu()->cpu];
+	int64_t rc;
+
+	hc->call = nr;
+	hc->flags = flags;
+	hc->count = count;
+	hc->reserved = 0;
+	hc->rooms_gpa = rooms_gpa;
+	rc = hc_call(hc);
+	if (info && rc == LAB_HC_OK)
+		*info = hc->u.info;
+	irq_restore(irq);
+	return rc;
+}
+
+int64_t hc_null(void)
+{
+	return call(LAB_HC_NULL, 0, 0, 0, NULL);
+}
+
+int64_t hc_info(struct lab_hc_info *info)
+{
+	return call(LAB_HC_INFO, 0, 0, 0, info);
+}
+
+int64_t hc_claim(u32 flags, u32 count, u64 *gpas)
+{
+	return call(LAB_HC_CLAIM, flags, count, (u64)(uintptr_t)gpas, NULL);
+}
+
+int64_t hc_release(u32 count, const u64 *gpas)
+{
+	return call(LAB_HC_RELEASE, 0, count, (u64)(uintptr_t)gpas, NULL);
+}
+
+void __noreturn hc_panic(const char *message)
+{
+	struct lab_hc *hc;
+	size_t n = strlen(message);
+
+	irq_disable();
+	printf("PANIC: %s\n", message);
+	if (hc_probe()) {
+		hc = &blocks[this_cpu()->cpu];
+		memset(hc, 0, sizeof(*hc));
+		hc->call = LAB_HC_PANIC;
+		if (n > sizeof(hc->u.panic) - 1)
+			n = sizeof(hc->u.panic) - 1;
+		memcpy(hc->u.panic, message, n);
+		hc_call(hc);
+	}
+	/* No labyrinth, or the monitor let us run on: end the VM ourselves. */
+	guest_exit(EXIT_PANIC);
+}
+
+int lab_connect(void)
+{
+	int64_t rc;
+
+	if (!hc_probe())
+		return LAB_HC_ENOSYS;
+	rc = hc_info(&lab_info);
+	if (rc)
+		return (int)rc;
+	if (lab_info.abi_version != LAB_HC_ABI_VERSION || lab_info.room_size != LAB_HC_ROOM_SIZE) {
+		printf("labyrinth: ABI version %u room size %u, want %u and %u\n",
+		       lab_info.abi_version, lab_info.room_size, LAB_HC_ABI_VERSION,
+		       LAB_HC_ROOM_SIZE);
+		return LAB_HC_EINVAL;
+	}
+	return window_map(lab_info.window_base, lab_info.window_size);
+}

@@ -1,0 +1,47 @@
+/*
+ * The guest's side of the Labyrinth hypercall (include/labyrinth_abi.h).
+ * Each CPU has its own struct lab_hc block; a call fills it and writes its
+ * guest-physical address to LAB_HC_PORT with one 32-bit `out`, with
+ * interrupts off, so an interrupt handler on the same CPU that also calls
+ * cannot overwrite a block the interrupted code is still filling.
+ * Every wrapper returns the call's result: >= 0 success, < 0 LAB_HC_E*.
+ * Without a labyrinth (QEMU: the port reads all ones) every call returns
+ * LAB_HC_ENOSYS and nothing is written to the port.
+ */
+#ifndef GUEST_HYPERCALL_H
+#define GUEST_HYPERCALL_H
+
+#include "labyrinth_abi.h"
+#include "types.h"
+
+/* What a block's result holds when the monitor never wrote it back. */
+#define HC_NO_RESULT ((int64_t)0x7eadbeef7eadbeefll)
+
+/* Reads the port once and remembers: true when a labyrinth answers. */
+bool hc_probe(void);
+bool hc_present(void);
+
+int64_t hc_null(void);
+int64_t hc_info(struct lab_hc_info *info);
+/* Up to count rooms (1..512); their addresses go to gpas[]. Returns rooms granted. */
+int64_t hc_claim(u32 flags, u32 count, u64 *gpas);
+int64_t hc_release(u32 count, const u64 *gpas);
+/* Ends the VM through the monitor (status 75); falls back to panic(). */
+void __noreturn hc_panic(const char *message);
+
+/* For tests of bad requests: sends @hc as it is (its result preset to
+ * HC_NO_RESULT) and returns what the monitor left in it. */
+int64_t hc_call(struct lab_hc *hc);
+/* Sends an arbitrary block address, for the "block outside RAM" case. */
+void hc_send_raw(u32 block_gpa);
+
+/*
+ * Probe, INFO and the supervisor-only mapping of the room window: what
+ * every user of rooms does first, on the boot CPU before smp_init (APs
+ * then start on page tables that already map the window). Returns 0, or
+ * LAB_HC_ENOSYS without a labyrinth, or another LAB_HC_E* on failure.
+ */
+int lab_connect(void);
+extern struct lab_hc_info lab_info;	/* INFO as lab_connect saw it */
+
+#endif
