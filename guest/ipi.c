@@ -95,6 +95,45 @@ int smp_call_on(u32 cpu, ipi_fn_t fn, void *arg, u64 timeout_us)
 	return 0;
 }
 
+int smp_call_start(u32 cpu, ipi_fn_t fn, void *arg, u64 timeout_us)
+{
+	struct call_slot *s = &slots[cpu];
+
+	if (cpu >= MAX_CPUS || cpu == this_cpu()->cpu ||
+	    !__atomic_load_n(&cpu_data(cpu)->online, __ATOMIC_ACQUIRE))
+		return -1;
+	if (!claim_slot(s, rdtsc() + tsc_from_us(timeout_us)))
+		return -1;
+	s->fn = fn;
+	s->arg = arg;
+	smp_mb();
+	apic_send_ipi(cpu_data(cpu)->apic_id, VEC_CALL);
+	return 0;
+}
+
+bool smp_call_busy(u32 cpu)
+{
+	return __atomic_load_n(&slots[cpu].busy, __ATOMIC_ACQUIRE) != 0;
+}
+
+u32 smp_run_on_all(u32 n, ipi_fn_t fn, void *arg, u64 timeout_us)
+{
+	u64 deadline;
+	bool started[MAX_CPUS] = {false};
+	u32 late = 0;
+
+	for (u32 cpu = 1; cpu < n && cpu < MAX_CPUS; cpu++)
+		started[cpu] = smp_call_start(cpu, fn, arg, timeout_us) == 0;
+	fn(arg);
+	deadline = rdtsc() + tsc_from_us(timeout_us);
+	for (u32 cpu = 1; cpu < n && cpu < MAX_CPUS; cpu++) {
+		while (started[cpu] && smp_call_busy(cpu) && rdtsc() < deadline)
+			cpu_relax();
+		late += !started[cpu] || smp_call_busy(cpu);
+	}
+	return late;
+}
+
 void ipi_ping(u32 cpu)
 {
 	apic_send_ipi(cpu_data(cpu)->apic_id, VEC_PING);

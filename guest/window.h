@@ -16,6 +16,11 @@
  * window beyond what the page tables can reach (nothing mapped then). */
 int window_map(u64 base, u64 size);
 bool window_contains(u64 gpa);
+/* A room-aligned window address. */
+static inline bool window_contains_room(u64 gpa)
+{
+	return window_contains(gpa) && !(gpa & 0xfff);
+}
 /* The leaf entry that maps @va, 0 if none: for tests of the U bit. */
 u64 window_pte(u64 va);
 extern u64 window_mapped_size;
