@@ -1,0 +1,178 @@
+#include "exit.h"
+#include "hypercall.h"
+#include "layout.h"
+#include "page_alloc.h"
+#include "percpu.h"
+#include "printf.h"
+#include "window.h"
+#include "x86.h"
+
+static struct magazine mags[MAX_CPUS] __aligned(64);
+static bool ready;
+u64 page_alloc_reserve_claims, page_alloc_lost_frees;
+
+static int64_t claim_normal(void *ctx, u32 n, u64 *rooms)
+{
+	(void)ctx;
+	return hc_claim(LAB_HC_GFP_NORMAL, n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : n, rooms);
+}
+
+static int64_t release_rooms(void *ctx, u32 n, const u64 *rooms)
+{
+	int64_t rc = 0;
+
+	(void)ctx;
+	for (u32 i = 0; i < n && rc >= 0; i += LAB_HC_BATCH_MAX)
+		rc = hc_release(n - i < LAB_HC_BATCH_MAX ? n - i : LAB_HC_BATCH_MAX, rooms + i);
+	return rc;
+}
+
+static const struct mag_source source = {claim_normal, release_rooms, NULL};
+
+int page_alloc_init(void)
+{
+	int rc = lab_connect();
+
+	if (rc)
+		return rc;
+	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
+		mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
+	ready = true;
+	return 0;
+}
+
+bool page_alloc_ready(void)
+{
+	return ready;
+}
+
+/* The reserve, for GFP_ATOMIC only, one room at a time. */
+static u64 claim_reserve(void)
+{
+	u64 room;
+
+	if (hc_claim(LAB_HC_GFP_ATOMIC | LAB_HC_EXCLUSIVE, 1, &room) != 1)
+		return 0;
+	__atomic_fetch_add(&page_alloc_reserve_claims, 1, __ATOMIC_RELAXED);
+	return room;
+}
+
+struct page *alloc_page(gfp_t gfp)
+{
+	u64 irq, room;
+
+	if (!ready)
+		return NULL;
+	irq = irq_save();
+	room = mag_alloc(&mags[this_cpu()->cpu], &source);
+	if (!room && (gfp & GFP_ATOMIC))
+		room = claim_reserve();
+	irq_restore(irq);
+	return (struct page *)(uintptr_t)room;
+}
+
+void *page_address(const struct page *page)
+{
+	return (void *)(uintptr_t)page;
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	return (struct page *)((uintptr_t)addr & ~(uintptr_t)(PAGE_SIZE - 1));
+}
+
+void __free_page(struct page *page)
+{
+	u64 room = (u64)(uintptr_t)page, irq;
+	int64_t rc;
+
+	if (!page)
+		return;
+	if (!window_contains_room(room))
+		panic("__free_page: 0x%lx is not a room of the window", room);
+	irq = irq_save();
+	rc = mag_free(&mags[this_cpu()->cpu], &source, room);
+	irq_restore(irq);
+	if (rc < 0) {
+		__atomic_fetch_add(&page_alloc_lost_frees, 1, __ATOMIC_RELAXED);
+		printf("page_alloc: drain before freeing 0x%lx failed: %ld\n", room, rc);
+	}
+}
+
+unsigned long alloc_pages_bulk_array(gfp_t gfp, unsigned long nr, struct page **array)
+{
+	u64 buf[MAG_BATCH];
+	unsigned long filled = 0, holes = 0;
+	u64 irq;
+
+	for (unsigned long i = 0; i < nr; i++)
+		holes += !array[i];
+	filled = nr - holes;
+	if (!ready)
+		return filled;
+	for (unsigned long i = 0; i < nr && holes;) {
+		u32 want = holes < MAG_BATCH ? (u32)holes : MAG_BATCH, got;
+		irq = irq_save();
+		got = mag_alloc_bulk(&mags[this_cpu()->cpu], &source, want, buf);
+		irq_restore(irq);
+		for (u32 k = 0; k < got; k++) {
+			while (array[i])
+				i++;
+			array[i] = (struct page *)(uintptr_t)buf[k];
+		}
+		filled += got;
+		holes -= got;
+		if (got < want)
+			break;
+	}
+	while (holes && (gfp & GFP_ATOMIC)) {
+		struct page *p = alloc_page(gfp);
+		if (!p)
+			break;
+		for (unsigned long i = 0; i < nr; i++)
+			if (!array[i]) {
+				array[i] = p;
+				break;
+			}
+		filled++;
+		holes--;
+	}
+	return filled;
+}
+
+void free_pages_bulk(struct page **array, unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		__free_page(array[i]);
+}
+
+void *allocpage_gfp_atomic_exclusive(void)
+{
+	struct page *p = alloc_page(GFP_ATOMIC);
+
+	if (!p)
+		hc_panic(LAB_NO_EXIT);
+	return page_address(p);
+}
+
+void dealloc_labyrinth_page_exclusive(void *page)
+{
+	if (!window_contains_room((u64)(uintptr_t)page))
+		hc_panic("Labyrinth dealloc exclusive failed: bad page");
+	__free_page(virt_to_page(page));
+}
+
+int64_t page_alloc_flush(u32 cpu)
+{
+	u64 irq = irq_save();
+	int64_t rc = mag_flush(&mags[cpu], &source);
+
+	irq_restore(irq);
+	return rc;
+}
+
+void page_alloc_stats(u32 cpu, struct mag_stats *st, u32 *cached)
+{
+	*st = mags[cpu].stats;
+	*cached = mag_count(&mags[cpu]);
+}

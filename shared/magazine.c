@@ -1,0 +1,121 @@
+/*
+ * The per-CPU magazine (include/magazine.h). The fast paths are one
+ * compare and one load or store; everything else is the rare refill or
+ * drain. No atomics: the owner CPU, interrupts off, is the only user.
+ */
+#include "magazine.h"
+
+void mag_init(struct magazine *m, uint32_t high, uint32_t batch)
+{
+	if (high < 1 || high > MAG_CAPACITY)
+		high = MAG_CAPACITY;
+	if (batch < 1 || batch > high)
+		batch = high;
+	m->count = 0;
+	m->high = high;
+	m->batch = batch;
+	m->pad = 0;
+	m->stats = (struct mag_stats){0};
+}
+
+int64_t mag_refill(struct magazine *m, const struct mag_source *src)
+{
+	uint32_t want = m->batch;
+	int64_t got;
+
+	if (want > MAG_CAPACITY - m->count)
+		want = MAG_CAPACITY - m->count;
+	if (!want)
+		return 0;
+	got = src->claim(src->ctx, want, m->rooms + m->count);
+	if (got <= 0 || (uint64_t)got > want) {
+		m->stats.failures++;
+		return got <= 0 ? got : -1;
+	}
+	m->count += (uint32_t)got;
+	m->stats.refills++;
+	m->stats.refilled += (uint64_t)got;
+	return got;
+}
+
+uint64_t mag_alloc(struct magazine *m, const struct mag_source *src)
+{
+	m->stats.allocs++;
+	if (m->count) {
+		m->stats.alloc_hits++;
+		return m->rooms[--m->count];
+	}
+	if (mag_refill(m, src) <= 0)
+		return 0;
+	return m->rooms[--m->count];
+}
+
+int64_t mag_drain(struct magazine *m, const struct mag_source *src, uint32_t n)
+{
+	int64_t rc;
+
+	if (n > m->count)
+		n = m->count;
+	if (!n)
+		return 0;
+	/* The coldest rooms go: the hottest stay for the next allocation. */
+	rc = src->release(src->ctx, n, m->rooms);
+	if (rc < 0) {
+		m->stats.failures++;
+		return rc;
+	}
+	for (uint32_t i = n; i < m->count; i++)
+		m->rooms[i - n] = m->rooms[i];
+	m->count -= n;
+	m->stats.drains++;
+	m->stats.drained += n;
+	return n;
+}
+
+int64_t mag_free(struct magazine *m, const struct mag_source *src, uint64_t room)
+{
+	m->stats.frees++;
+	if (m->count < m->high) {
+		m->stats.free_hits++;
+		m->rooms[m->count++] = room;
+		return 0;
+	}
+	int64_t rc = mag_drain(m, src, m->batch);
+	if (rc < 0)
+		return rc;
+	m->rooms[m->count++] = room;
+	return 0;
+}
+
+uint32_t mag_alloc_bulk(struct magazine *m, const struct mag_source *src, uint32_t n,
+			uint64_t *out)
+{
+	uint32_t done = 0;
+
+	while (done < n && m->count)
+		out[done++] = m->rooms[--m->count];
+	m->stats.allocs += done;
+	m->stats.alloc_hits += done;
+	while (done < n) {
+		int64_t got = src->claim(src->ctx, n - done, out + done);
+		if (got <= 0 || (uint64_t)got > n - done) {
+			m->stats.failures++;
+			break;
+		}
+		done += (uint32_t)got;
+		m->stats.allocs += (uint64_t)got;
+		m->stats.refills++;
+		m->stats.refilled += (uint64_t)got;
+	}
+	return done;
+}
+
+int64_t mag_flush(struct magazine *m, const struct mag_source *src)
+{
+	while (m->count) {
+		int64_t rc = mag_drain(m, src, m->count);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
