@@ -22,6 +22,7 @@
 struct irq_cpu {
 	struct page *held[IRQALLOC_HOLD];
 	u32 nheld;
+	u32 stopped;		/* set before the final free: a tick still pending does nothing */
 	u64 allocs, frees, nulls, violations, rng;
 } __aligned(64);
 
@@ -108,6 +109,8 @@ static void tick(struct trap_frame *f)
 	u32 nfree;
 
 	(void)f;
+	if (c->stopped)
+		return;
 	for (u32 i = 0; i < IRQALLOC_PER_TICK && c->nheld < IRQALLOC_HOLD; i++)
 		alloc_one(c, cpu);
 	nfree = c->nheld ? (u32)(next_random(c) % (IRQALLOC_PER_TICK + 1)) : 0;
@@ -130,6 +133,7 @@ static void stop_and_free(void *arg)
 	struct irq_cpu *c = &cpus[cpu];
 
 	(void)arg;
+	c->stopped = 1;
 	timer_stop();
 	while (c->nheld)
 		free_one(c, cpu, c->nheld - 1);

@@ -2,24 +2,29 @@
  * The in-guest test suite (kernel part). Lines: PASS:/FAIL:/SKIP:, then
  * SUMMARY; exit status 0 only if nothing failed. Loops are bounded by time,
  * not counts: kernel code runs emulated here at ~2 million instructions/s.
- * The labyrinth cases (allocation over the hypercall) are SKIP until the
- * guest side of the hypercall exists.
+ * The labyrinth cases (allocation over the hypercall) SKIP when the port
+ * does not answer (QEMU, no labyrinth).
  */
 #include "clock.h"
+#include "hypercall.h"
 #include "ipi.h"
+#include "irqalloc.h"
 #include "kernel.h"
 #include "mem.h"
+#include "page_alloc.h"
 #include "percpu.h"
 #include "printf.h"
 #include "probe.h"
 #include "report.h"
 #include "smp.h"
 #include "timer.h"
+#include "window.h"
 #include "x86.h"
 
 #define HZ 100
 #define TICK_WINDOW_US 200000
 #define CALL_TIMEOUT_US 500000
+#define UNMAPPED 0x8000000000ull
 
 static bool formats(const char *want, const char *fmt, ...) __printf(2, 3);
 
@@ -53,11 +58,12 @@ static void test_printf(void)
 static void test_faults(void)
 {
 	u64 val = 0;
-	u64 rc = probe_read(0x100000000ull, &val);
+	/* 512 GiB: above the identity map and the room window (at 4 GiB). */
+	u64 rc = probe_read(UNMAPPED, &val);
 
-	report(rc == 14 + 1 && probe_last.cr2 == 0x100000000ull,
-	       "read of unmapped 0x100000000 is caught as #PF with CR2 (vector %lu, cr2 0x%lx)",
-	       rc - 1, probe_last.cr2);
+	report(rc == 14 + 1 && probe_last.cr2 == UNMAPPED,
+	       "read of unmapped 0x%llx is caught as #PF with CR2 (vector %lu, cr2 0x%lx)",
+	       UNMAPPED, rc - 1, probe_last.cr2);
 	rc = probe_read(0x8000000000000000ull, &val);
 	report(rc == 13 + 1, "non-canonical read is caught as #GP (vector %lu)", rc - 1);
 	rc = probe_read((u64)(uintptr_t)&val, &val);
@@ -128,15 +134,155 @@ static void test_remote_call(u32 n)
 	       "call to a cpu that is not online is refused");
 }
 
-static void test_labyrinth(void)
+#define IRQ_ALLOC_US 1200000
+#define EXHAUST_US 10000000
+
+static void test_irq_alloc(u32 n)
 {
-	report_skip("labyrinth: alloc_page(GFP_ATOMIC) from timer interrupts (no hypercall yet)");
-	report_skip("labyrinth: exhaustion returns NULL (no hypercall yet)");
+	struct irqalloc_result r;
+
+	irqalloc_run(n, IRQ_ALLOC_US, &r);
+	report(r.cpus_ticked == n && r.allocs > 0,
+	       "labyrinth: alloc_page(GFP_ATOMIC) from timer interrupts on %u of %u cpus at once "
+	       "for %u ms (%lu allocations)", r.cpus_ticked, n, IRQ_ALLOC_US / 1000, r.allocs);
+	report(r.frees > 0 && r.frees == r.allocs,
+	       "labyrinth: __free_page from interrupt context (%lu frees of %lu)", r.frees,
+	       r.allocs);
+	report(r.violations == 0,
+	       "labyrinth: patterns naming the cpu intact, no room handed out twice, nothing "
+	       "leaked (%lu violations, claimed %lu released %lu)", r.violations, r.claimed,
+	       r.released);
+	report(r.mag_allocs && r.mag_hits * 100 / r.mag_allocs >= 50,
+	       "labyrinth: magazine serves most allocations (%lu of %lu)", r.mag_hits,
+	       r.mag_allocs);
+}
+
+static void flush_here(void *arg)
+{
+	(void)arg;
+	page_alloc_flush(this_cpu()->cpu);
+}
+
+static struct page *remote_page;
+
+static void remote_alloc(void *arg)
+{
+	struct page *p = alloc_page(GFP_ATOMIC);
+
+	(void)arg;
+	if (p)
+		memset64(page_address(p), 0x5245404f54450000ull | this_cpu()->cpu, PAGE_SIZE / 8);
+	remote_page = p;
+}
+
+static void test_remote_alloc(u32 n)
+{
+	u64 want = 0x5245404f54450000ull | 1;
+	bool ok;
+
+	if (n < 2) {
+		report_skip("labyrinth: allocation by IPI on a remote cpu (one cpu only)");
+		return;
+	}
+	remote_page = NULL;
+	ok = smp_call_on(1, remote_alloc, NULL, CALL_TIMEOUT_US) == 0 && remote_page;
+	report(ok && memscan64_ne(page_address(remote_page), want, PAGE_SIZE / 8) == PAGE_SIZE / 8,
+	       "labyrinth: alloc_page by IPI on cpu 1, its pattern seen on cpu 0 (room %p)",
+	       remote_page ? page_address(remote_page) : NULL);
+	__free_page(remote_page);	/* freed on another cpu than it came from */
+	report(page_alloc_flush(0) == 0, "labyrinth: page from cpu 1 freed and released on cpu 0");
+	smp_call_on(1, flush_here, NULL, CALL_TIMEOUT_US);
+}
+
+static u64 rooms_free(void)
+{
+	struct lab_hc_info info;
+
+	return hc_info(&info) == LAB_HC_OK ? info.rooms_free : ~0ull;
+}
+
+/* Allocates until NULL or the deadline, keeping the pages on a list
+ * threaded through their own first word; returns how many. */
+static u64 exhaust(gfp_t gfp, struct page **list, u64 deadline, bool *hit_null)
+{
+	u64 n = 0;
+
+	*hit_null = false;
+	while (rdtsc() < deadline) {
+		struct page *p = alloc_page(gfp);
+		if (!p) {
+			*hit_null = true;
+			break;
+		}
+		*(struct page **)page_address(p) = *list;
+		*list = p;
+		n++;
+	}
+	return n;
+}
+
+static void free_list(struct page *list)
+{
+	while (list) {
+		struct page *next = *(struct page **)page_address(list);
+		__free_page(list);
+		list = next;
+	}
+}
+
+static void test_exhaustion(void)
+{
+	struct page *list = NULL;
+	u64 deadline = rdtsc() + tsc_from_us(EXHAUST_US);
+	u64 free0 = rooms_free(), normal, atomic, left;
+	bool null_normal, null_atomic, null_again;
+
+	normal = exhaust(GFP_NORMAL, &list, deadline, &null_normal);
+	left = rooms_free();
+	report(null_normal, "labyrinth: GFP_NORMAL exhaustion returns NULL without a hang "
+	       "(%lu pages, %lu rooms were free)", normal, free0);
+	report(left == lab_info.rooms_reserved || (null_normal && lab_info.rooms_reserved == 0),
+	       "labyrinth: GFP_NORMAL stops at the reserve (%lu rooms left, %lu reserved)", left,
+	       lab_info.rooms_reserved);
+	atomic = exhaust(GFP_ATOMIC, &list, deadline, &null_atomic);
+	report(null_atomic && atomic == left && rooms_free() == 0,
+	       "labyrinth: only GFP_ATOMIC uses the reserve (%lu pages from %lu left), then NULL",
+	       atomic, left);
+	exhaust(GFP_ATOMIC, &list, deadline, &null_again);
+	report(null_again, "labyrinth: GFP_ATOMIC on an empty labyrinth returns NULL at once");
+	free_list(list);
+	page_alloc_flush(0);
+	report(rooms_free() == free0, "labyrinth: every page freed and released (%lu free, was %lu)",
+	       rooms_free(), free0);
+}
+
+static void test_labyrinth(u32 n, int rc)
+{
+	if (rc == LAB_HC_ENOSYS) {
+		report_skip("labyrinth: no labyrinth (the hypercall port does not answer)");
+		report_skip("labyrinth: allocation from timer interrupts on every cpu");
+		report_skip("labyrinth: allocation by IPI on a remote cpu");
+		report_skip("labyrinth: exhaustion returns NULL; only GFP_ATOMIC uses the reserve");
+		return;
+	}
+	report(rc == 0, "labyrinth: INFO and window mapping (rc %d)", rc);
+	if (rc)
+		return;
+	report(!(window_pte(lab_info.window_base) & PTE_U),
+	       "labyrinth: room window mapped supervisor-only");
+	/* Exhaustion first, while only this vCPU has claimed: the labyrinth
+	 * lends a district to one vCPU at a time, so rooms in a district
+	 * another vCPU's cursor holds are not claimable from here. */
+	test_exhaustion();
+	test_irq_alloc(n);
+	test_remote_alloc(n);
 }
 
 int main(void)
 {
 	u32 n;
+	/* Before smp_init: the APs start on page tables that map the window. */
+	int lab = page_alloc_init();
 
 	test_printf();
 	test_faults();
@@ -145,6 +291,6 @@ int main(void)
 	timer_setup(HZ);
 	test_timer(n);
 	test_remote_call(n);
-	test_labyrinth();
+	test_labyrinth(n, lab);
 	return report_summary();
 }
