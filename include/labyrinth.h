@@ -139,6 +139,9 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo);
 int lab_bind(struct labyrinth *maze, void *hall, void *pool, uint32_t guest);
 uint32_t lab_rooms(const struct labyrinth *maze);
 
+/* Owner code: (guest + 1) << 16 | vcpu; 0 means no owner. */
+#define LAB_OWNER_GUEST_MASK	0xffff0000u
+
 static inline uint32_t lab_owner(uint32_t guest, uint32_t vcpu)
 {
 	return ((guest + 1) << 16) | (vcpu & 0xffff);
@@ -175,6 +178,14 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
  */
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n);
+/*
+ * Same, but any vCPU of the cursor's guest may have claimed the rooms (the
+ * guest frees a page on another vCPU than the one that got it).  The owner
+ * check is then by guest only, so the caller must serialize the releases
+ * of one guest (the VMM holds a per-guest lock).
+ */
+int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
+		      unsigned int n);
 /* Address form; also LAB_EINVAL for an address not on a room boundary. */
 int lab_release_page(struct lab_cursor *cur, void *page);
 /* Owner of room @i (0 if free, LAB_NONE if out of range). */

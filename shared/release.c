@@ -37,7 +37,8 @@ uint32_t lab_room_owner(const struct labyrinth *maze, uint32_t room)
 	return atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
 }
 
-static int room_check(struct lab_cursor *cur, uint32_t room)
+/* @mask picks what must match: the whole owner, or its guest part. */
+static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
 {
 	struct lab_hall *h = cur->maze->hall;
 
@@ -45,8 +46,8 @@ static int room_check(struct lab_cursor *cur, uint32_t room)
 		return LAB_ERANGE;
 	if (!map_is_set(h, room))
 		return LAB_EALREADY;
-	if (atomic_load_explicit(hall_owner(h, room), memory_order_relaxed) !=
-	    cur->owner)
+	if ((atomic_load_explicit(hall_owner(h, room), memory_order_relaxed) ^
+	     cur->owner) & mask)
 		return LAB_EPERM;
 	return 0;
 }
@@ -85,8 +86,8 @@ static void room_free(struct lab_hall *h, uint32_t room)
 	district_hint_set(h, d);
 }
 
-int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
-		unsigned int n)
+static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
+			 unsigned int n, uint32_t mask)
 {
 	struct labyrinth *maze = cur->maze;
 	int err;
@@ -94,7 +95,7 @@ int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 	if (n > LAB_MAX_BATCH)
 		return LAB_EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
-		err = room_check(cur, rooms[i]);
+		err = room_check(cur, rooms[i], mask);
 		if (err)
 			return err;
 	}
@@ -104,9 +105,24 @@ int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 	for (unsigned int i = 0; i < n; i++) {
 		room_scrub(maze, rooms[i]);
 		room_free(maze->hall, rooms[i]);
+		/* Our next claim looks where we just made space. */
+		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
+			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
 	}
 	cursor_account(cur, (int32_t)n);
 	return 0;
+}
+
+int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
+		unsigned int n)
+{
+	return release_rooms(cur, rooms, n, UINT32_MAX);
+}
+
+int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
+		      unsigned int n)
+{
+	return release_rooms(cur, rooms, n, LAB_OWNER_GUEST_MASK);
 }
 
 int lab_release_page(struct lab_cursor *cur, void *page)

@@ -47,8 +47,9 @@ static uint64_t proc_start_time(pid_t pid)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* the command name may hold spaces */
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-			 " %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	/* fields 3 (state), 4..21 skipped, 22 (starttime) */
+	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+			 " %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
 			 &state, &start) != 2)
 		return 0;
 	if (state == 'Z' || state == 'X')

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_cli.c - the `labyrinth` command: create, info --json, reap, destroy
+ * and its errors (one line on stderr, documented exit status).
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "labyrinth.h"
+
+static char name[64];
+static char out[8192];
+
+/* Run `labyrinth ARGS`; stdout (and stderr) into out; exit status back. */
+static int run(const char *args)
+{
+	const char *bin = getenv("LABYRINTH_BIN");
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int status;
+
+	cr_assert_not_null(bin, "LABYRINTH_BIN is not set");
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bin, args);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int runf(const char *fmt, const char *arg)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), fmt, arg);
+	return run(args);
+}
+
+static void setup(void)
+{
+	snprintf(name, sizeof(name), "test-cli-%d", getpid());
+}
+
+static void teardown(void)
+{
+	lab_destroy(name);
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+Test(cli, create_info_destroy, .init = setup, .fini = teardown)
+{
+	cr_assert_eq(runf("create %s --rooms 4096 --corridors 4 --reserve 64",
+			  name), 0, "%s", out);
+	cr_assert_eq(runf("info %s --json", name), 0);
+	cr_assert_eq(lines(out), 1, "not one JSON line: %s", out);
+	cr_assert(strstr(out, "\"rooms\":4096,\"free\":4096,\"reserved\":64"),
+		  "%s", out);
+	cr_assert(strstr(out, "\"corridors\":[{\"corridor\":0,\"rooms\":1024"),
+		  "%s", out);
+	cr_assert(strstr(out, "\"owners\":[]"), "%s", out);
+	cr_assert_eq(runf("info %s", name), 0);
+	cr_assert(strstr(out, "4096 rooms, 4096 free"), "%s", out);
+	cr_assert_eq(runf("destroy %s", name), 0);
+	cr_assert_eq(runf("info %s", name), 3);
+}
+
+Test(cli, errors_are_one_line_with_a_status, .init = setup,
+     .fini = teardown)
+{
+	cr_assert_eq(run("--help"), 0);
+	cr_assert(strstr(out, "exit status"));
+	cr_assert_eq(run(""), 2);
+	cr_assert_eq(run("juggle x"), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(runf("info %s", name), 3);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(runf("reap %s", name), 3);
+	cr_assert_eq(runf("destroy %s", name), 3);
+	cr_assert_eq(runf("create %s", name), 2);		/* no --rooms */
+	cr_assert_eq(runf("create %s --rooms 0", name), 2);
+	cr_assert_eq(runf("create %s --rooms 12x", name), 2);
+	cr_assert_eq(runf("create %s --rooms 512 --corridors 2", name), 2);
+	cr_assert_eq(runf("create %s --rooms 512 --reserve 512", name), 2);
+	cr_assert_eq(runf("create %s --rooms 512 --color red", name), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(run("create ../x --rooms 512"), 2);
+	cr_assert_eq(runf("create %s --rooms 512", name), 0);
+	cr_assert_eq(runf("create %s --rooms 512", name), 4);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(runf("info %s --yaml", name), 2);
+}
+
+/* A holder killed with SIGKILL shows as dead; `reap` frees its rooms. */
+Test(cli, reap_a_killed_holder, .init = setup, .fini = teardown)
+{
+	int fds[2], status;
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(runf("create %s --rooms 1024", name), 0);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	if (!pid) {
+		struct labyrinth *m;
+		struct lab_cursor cur;
+		uint32_t rooms[100];
+
+		if (lab_attach(name, &m))
+			_exit(1);
+		lab_cursor_init(&cur, m, 2);
+		if (lab_claim(&cur, LAB_GFP_NORMAL, 0, 100, rooms) != 100)
+			_exit(1);
+		write(fds[1], "x", 1);
+		pause();
+	}
+	cr_assert_eq(read(fds[0], &c, 1), 1);
+	cr_assert_eq(runf("info %s --json", name), 0);
+	cr_assert(strstr(out, "\"alive\":true,\"rooms\":100"), "%s", out);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	cr_assert_eq(runf("info %s --json", name), 0);
+	cr_assert(strstr(out, "\"free\":924"), "%s", out);
+	cr_assert(strstr(out, "\"alive\":false,\"rooms\":100"), "%s", out);
+	cr_assert_eq(runf("reap %s", name), 0);
+	cr_assert_str_eq(out, "reaped 100 rooms\n");
+	cr_assert_eq(runf("info %s --json", name), 0);
+	cr_assert(strstr(out, "\"free\":1024"), "%s", out);
+	cr_assert(strstr(out, "\"owners\":[]"), "%s", out);
+}

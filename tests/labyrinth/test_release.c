@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_release.c - releases: scrub, and every error changes nothing.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static char panic_msg[128];
+
+static void record_panic(const char *msg)
+{
+	strncpy(panic_msg, msg, sizeof(panic_msg) - 1);
+}
+
+struct fixture {
+	struct labyrinth *m, *other_guest;
+	struct lab_cursor me, my_other_vcpu, them;
+	uint32_t mine[8], vcpu1, theirs;
+};
+
+static void fixture_init(struct fixture *f)
+{
+	f->m = heap_maze(2000, 1, 0, true);	/* 4 districts, walls at 2000.. */
+	f->other_guest = heap_maze_guest(f->m, 1);
+	lab_cursor_init(&f->me, f->m, 0);
+	lab_cursor_init(&f->my_other_vcpu, f->m, 1);
+	lab_cursor_init(&f->them, f->other_guest, 0);
+	cr_assert_eq(lab_claim(&f->me, LAB_GFP_NORMAL, 0, 8, f->mine), 8);
+	cr_assert_eq(lab_claim(&f->my_other_vcpu, LAB_GFP_NORMAL, 0, 1,
+			       &f->vcpu1), 1);
+	cr_assert_eq(lab_claim(&f->them, LAB_GFP_NORMAL, 0, 1, &f->theirs), 1);
+}
+
+/* Release @rooms as @cur; expect @err and an untouched labyrinth. */
+static void expect_refused(struct fixture *f, const uint32_t *rooms,
+			   unsigned int n, int err)
+{
+	void *snap = maze_snapshot(f->m);
+
+	cr_assert_eq(lab_release(&f->me, rooms, n), err);
+	cr_assert(maze_same(f->m, snap), "a refused release changed state");
+	free(snap);
+}
+
+Test(release, scrubs_and_frees)
+{
+	struct fixture f;
+	uint32_t again[8];
+	char *room;
+
+	fixture_init(&f);
+	room = (char *)f.m->pool + (size_t)f.mine[3] * LAB_ROOM_SIZE;
+	memset(room, 0x5a, LAB_ROOM_SIZE);
+	cr_assert_eq(lab_release(&f.me, &f.mine[3], 1), 0);
+	for (unsigned int i = 0; i < LAB_ROOM_SIZE; i++)
+		cr_assert_eq(room[i], 0, "byte %u of a released room", i);
+	cr_assert_eq(lab_room_owner(f.m, f.mine[3]), 0);
+	/* Re-claimed, it still reads zero. */
+	cr_assert_eq(lab_claim(&f.me, LAB_GFP_NORMAL, 0, 1, again), 1);
+	cr_assert_eq(again[0], f.mine[3]);
+	for (unsigned int i = 0; i < LAB_ROOM_SIZE; i++)
+		cr_assert_eq(room[i], 0);
+	cr_assert_eq(lab_release(&f.me, f.mine, 8), 0);
+}
+
+Test(release, free_room_is_refused)
+{
+	struct fixture f;
+	uint32_t free_room = 1999;
+
+	fixture_init(&f);
+	expect_refused(&f, &free_room, 1, LAB_EALREADY);
+}
+
+Test(release, other_owners_rooms_are_refused)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	expect_refused(&f, &f.vcpu1, 1, LAB_EPERM);	/* same guest, vcpu 1 */
+	expect_refused(&f, &f.theirs, 1, LAB_EPERM);	/* another guest */
+}
+
+Test(release, out_of_range_is_refused)
+{
+	struct fixture f;
+	uint32_t bad[] = { 2000, 2047, 1u << 30, UINT32_MAX };
+
+	fixture_init(&f);
+	for (int i = 0; i < 4; i++)	/* 2000..2047 are walls */
+		expect_refused(&f, &bad[i], 1, LAB_ERANGE);
+}
+
+Test(release, batch_is_all_or_nothing)
+{
+	struct fixture f;
+	uint32_t batch[9];
+
+	fixture_init(&f);
+	memcpy(batch, f.mine, sizeof(f.mine));
+	batch[8] = f.theirs;
+	expect_refused(&f, batch, 9, LAB_EPERM);
+	batch[8] = 5000;
+	expect_refused(&f, batch, 9, LAB_ERANGE);
+	batch[8] = f.mine[2];	/* listed twice */
+	expect_refused(&f, batch, 9, LAB_EALREADY);
+	expect_refused(&f, batch, LAB_MAX_BATCH + 1, LAB_EINVAL);
+	cr_assert_eq(lab_release(&f.me, batch, 8), 0);
+	cr_assert_eq(maze_free(f.m), 2000 - 2);
+}
+
+Test(release, page_address_errors)
+{
+	struct fixture f;
+	char *pool;
+	void *snap;
+
+	fixture_init(&f);
+	pool = (char *)f.m->pool;
+	snap = maze_snapshot(f.m);
+	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.mine[0] *
+				      LAB_ROOM_SIZE + 8), LAB_EINVAL);
+	cr_assert_eq(lab_release_page(&f.me, pool - LAB_ROOM_SIZE), LAB_ERANGE);
+	cr_assert_eq(lab_release_page(&f.me, pool + 2000 * LAB_ROOM_SIZE),
+		     LAB_ERANGE);
+	cr_assert_eq(lab_release_page(&f.me, pool + 1999 * LAB_ROOM_SIZE),
+		     LAB_EALREADY);
+	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.theirs *
+				      LAB_ROOM_SIZE), LAB_EPERM);
+	cr_assert(maze_same(f.m, snap));
+	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.mine[0] *
+				      LAB_ROOM_SIZE), 0);
+	free(snap);
+}
+
+Test(release, seed_dealloc_of_a_bad_page_panics)
+{
+	struct fixture f;
+	void *snap;
+
+	fixture_init(&f);
+	f.m->panic = record_panic;
+	snap = maze_snapshot(f.m);
+	dealloc_labyrinth_page_exclusive(f.m, f.m->pool + 1999 * LAB_ROOM_SIZE);
+	cr_assert_str_eq(panic_msg, LAB_PANIC_FREE);
+	cr_assert(maze_same(f.m, snap));
+	free(snap);
+}
+
+Test(release, by_guest_accepts_any_vcpu_of_the_guest)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	expect_refused(&f, &f.vcpu1, 1, LAB_EPERM);
+	cr_assert_eq(lab_release_guest(&f.me, &f.theirs, 1), LAB_EPERM);
+	cr_assert_eq(lab_release_guest(&f.me, &f.vcpu1, 1), 0);
+	cr_assert_eq(lab_release_guest(&f.me, &f.vcpu1, 1), LAB_EALREADY);
+	cr_assert_eq(lab_room_owner(f.m, f.vcpu1), 0);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_shm.c - the host API: named and private labyrinths, leases, the fd
+ * layout the VMM maps rooms from.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "labyrinth.h"
+
+static char name[64];
+
+static void setup(void)
+{
+	struct lab_geometry geo = { 2048, 2, 16 };
+
+	snprintf(name, sizeof(name), "test-shm-%d", getpid());
+	cr_assert_eq(lab_create(name, &geo), 0);
+}
+
+static void teardown(void)
+{
+	lab_destroy(name);
+}
+
+Test(shm, create_errors)
+{
+	struct lab_geometry ok = { 1024, 1, 0 }, bad[] = {
+		{ 0, 1, 0 }, { 1024, 0, 0 }, { 1024, 3, 0 }, { 1024, 1, 1024 },
+		{ LAB_MAX_ROOMS + 1, 1, 0 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(lab_create("test-shm-bad", &bad[i]), LAB_EINVAL);
+	cr_assert_eq(lab_create("", &ok), LAB_EINVAL);
+	cr_assert_eq(lab_create("../etc", &ok), LAB_EINVAL);
+	cr_assert_eq(lab_create(".hidden", &ok), LAB_EINVAL);
+}
+
+Test(shm, names, .init = setup, .fini = teardown)
+{
+	struct lab_geometry geo = { 1024, 1, 0 };
+	struct labyrinth *m;
+
+	cr_assert_eq(lab_create(name, &geo), LAB_EEXIST);
+	cr_assert_eq(lab_attach("test-shm-none", &m), LAB_ENOENT);
+	cr_assert_eq(lab_open("test-shm-none", &m), LAB_ENOENT);
+	cr_assert_eq(lab_destroy("test-shm-none"), LAB_ENOENT);
+}
+
+Test(shm, attachers_get_their_own_lease, .init = setup, .fini = teardown)
+{
+	struct labyrinth *m[LAB_MAX_GUESTS], *extra;
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++) {
+		cr_assert_eq(lab_attach(name, &m[i]), 0);
+		cr_assert_eq(m[i]->guest, i);
+	}
+	cr_assert_eq(lab_attach(name, &extra), LAB_EBUSY);
+	cr_assert_eq(lab_leases(m[0], l, LAB_MAX_GUESTS), LAB_MAX_GUESTS);
+	cr_assert(l[5].alive);
+	cr_assert_eq(l[5].pid, getpid());
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
+		lab_detach(m[i]);
+}
+
+Test(shm, rooms_are_shared_through_the_fd, .init = setup, .fini = teardown)
+{
+	struct labyrinth *a, *b;
+	struct lab_cursor cur;
+	uint32_t room;
+	char *pa, *pb, *window;
+
+	cr_assert_eq(lab_attach(name, &a), 0);
+	cr_assert_eq(lab_attach(name, &b), 0);
+	cr_assert(lab_pinned(a), "mlock failed (RLIMIT_MEMLOCK?)");
+	cr_assert_eq(lab_pool_size(a), 2048 * LAB_ROOM_SIZE);
+	lab_cursor_init(&cur, a, 0);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 1, 1, &room), 1);
+	cr_assert_geq(room, 1024, "corridor 1 starts at room 1024");
+	pa = (char *)lab_pool(a) + (size_t)room * LAB_ROOM_SIZE;
+	pb = (char *)lab_pool(b) + (size_t)room * LAB_ROOM_SIZE;
+	strcpy(pa, "minotaur");
+	cr_assert_str_eq(pb, "minotaur");
+	/* What the VMM does: map room i of the fd at offset i * 4096. */
+	window = mmap(NULL, LAB_ROOM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      lab_fd(b), (off_t)room * LAB_ROOM_SIZE);
+	cr_assert_neq(window, MAP_FAILED);
+	cr_assert_str_eq(window, "minotaur");
+	munmap(window, LAB_ROOM_SIZE);
+	cr_assert_eq(lab_room_owner(b, room), lab_owner(a->guest, 0));
+	/* Detach frees (and scrubs) what a process still owns. */
+	lab_detach(a);
+	cr_assert_eq(lab_room_owner(b, room), 0);
+	cr_assert_eq(pb[0], 0);
+	lab_detach(b);
+}
+
+Test(shm, private_labyrinth)
+{
+	struct lab_geometry geo = { LAB_DEFAULT_ROOMS, 1, 0 };
+	struct labyrinth *m;
+	struct lab_census c;
+	void *page;
+
+	cr_assert_eq(lab_create_private(&geo, &m), 0);
+	cr_assert_eq(m->guest, 0);
+	cr_assert_geq(lab_fd(m), 0);
+	page = allocpage_gfp_atomic_exclusive(m);
+	cr_assert_not_null(page);
+	lab_census(m, &c);
+	cr_assert_eq(c.rooms, LAB_DEFAULT_ROOMS);
+	cr_assert_eq(c.free, LAB_DEFAULT_ROOMS - 1);
+	cr_assert_eq(c.guest_rooms[0], 1);
+	dealloc_labyrinth_page_exclusive(m, page);
+	lab_census(m, &c);
+	cr_assert_eq(c.free, LAB_DEFAULT_ROOMS);
+	lab_detach(m);
+}
