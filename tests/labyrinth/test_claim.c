@@ -39,6 +39,8 @@ Test(claim, rooms_are_distinct_and_owned)
 	}
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, rooms), 0);
 	cr_assert_eq(maze_free(m), 0);
+	free(rooms);
+	free(seen);
 	heap_maze_free(m);
 }
 
@@ -170,5 +172,6 @@ Test(claim, seed_allocpage_gives_distinct_aligned_pages)
 	cr_assert_eq(maze_free(m), 1);
 	cr_assert_eq(allocpage_gfp_atomic_exclusive(m),
 		     m->pool + 17 * LAB_ROOM_SIZE);
+	free(seen);
 	heap_maze_free(m);
 }

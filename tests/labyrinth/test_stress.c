@@ -1,149 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_stress.c - threads claiming and releasing at random for a bounded
- * time.  A shadow owner table, updated by CAS, catches any room granted to
- * two owners at once; a stamp written into each room catches a room that
- * changed hands under its owner.  At the end every count must add up.
+ * test_stress.c - the thread stress (stress.c) under Criterion: no room
+ * ever has two owners, and every count adds up at the end.
  */
 #include <criterion/criterion.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-#include <time.h>
 
+#include "stress.h"
 #include "support.h"
-
-#define THREADS		4
-#define ROOMS		(8 * 512)
-#define HELD_MAX	600
-#define RUN_NS		700000000ll
-
-struct stress {
-	struct labyrinth *m;
-	_Atomic uint32_t shadow[ROOMS];
-	_Atomic int failures;
-	_Atomic long ops;
-};
-
-struct worker {
-	struct stress *s;
-	uint32_t vcpu;
-	uint32_t held[HELD_MAX + LAB_MAX_BATCH];
-	uint32_t n;
-};
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-static void take(struct worker *w, uint32_t owner, uint32_t room)
-{
-	uint32_t none = 0;
-	uint64_t *stamp = (uint64_t *)(w->s->m->pool +
-				       (size_t)room * LAB_ROOM_SIZE);
-
-	if (!atomic_compare_exchange_strong(&w->s->shadow[room], &none, owner))
-		atomic_fetch_add(&w->s->failures, 1);	/* two owners */
-	if (*stamp != 0)
-		atomic_fetch_add(&w->s->failures, 1);	/* not scrubbed */
-	*stamp = owner;
-}
-
-static void give(struct worker *w, uint32_t owner, uint32_t room)
-{
-	uint64_t *stamp = (uint64_t *)(w->s->m->pool +
-				       (size_t)room * LAB_ROOM_SIZE);
-
-	if (*stamp != owner || lab_room_owner(w->s->m, room) != owner)
-		atomic_fetch_add(&w->s->failures, 1);
-	/* Before the release: afterwards someone else may take it. */
-	atomic_store(&w->s->shadow[room], 0);
-}
-
-static void release_some(struct worker *w, struct lab_cursor *cur,
-			 unsigned int k)
-{
-	uint32_t *batch = w->held + w->n - k;
-
-	for (unsigned int i = 0; i < k; i++)
-		give(w, cur->owner, batch[i]);
-	if (lab_release(cur, batch, k))
-		atomic_fetch_add(&w->s->failures, 1);
-	w->n -= k;
-}
-
-static void *stress_worker(void *arg)
-{
-	struct worker *w = arg;
-	struct lab_cursor cur;
-	unsigned int seed = w->vcpu * 7919 + 1;
-	long long end = now_ns() + RUN_NS;
-	long ops = 0;
-
-	lab_cursor_init(&cur, w->s->m, w->vcpu);
-	while (now_ns() < end) {
-		unsigned int k = rand_r(&seed) % 48 + 1;
-
-		if (w->n + k <= HELD_MAX && rand_r(&seed) % 2) {
-			k = lab_claim(&cur, LAB_GFP_ATOMIC, rand_r(&seed) % 2, k,
-				      w->held + w->n);
-			for (unsigned int i = 0; i < k; i++)
-				take(w, cur.owner, w->held[w->n + i]);
-			w->n += k;
-		} else {
-			release_some(w, &cur, k < w->n ? k : w->n);
-		}
-		ops++;
-	}
-	while (w->n)	/* a batch is at most LAB_MAX_BATCH rooms */
-		release_some(w, &cur, w->n < LAB_MAX_BATCH ? w->n : LAB_MAX_BATCH);
-	lab_cursor_park(&cur);
-	atomic_fetch_add(&w->s->ops, ops);
-	return NULL;
-}
 
 Test(stress, threads_never_share_a_room, .timeout = 20)
 {
 	static struct stress s;
-	static struct worker w[THREADS];
-	pthread_t t[THREADS];
 	struct lab_census c;
 
-	s.m = heap_maze(ROOMS, 2, 0, true);
-	memset(s.m->pool, 0, (size_t)ROOMS * LAB_ROOM_SIZE);
-	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .s = &s, .vcpu = (uint32_t)i };
-		pthread_create(&t[i], NULL, stress_worker, &w[i]);
-	}
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
-	cr_assert_eq(atomic_load(&s.failures), 0);
+	cr_assert_eq(stress_run(&s, ROOMS), 0);
 	cr_assert_gt(atomic_load(&s.ops), 1000);
 	lab_census(s.m, &c);
 	cr_assert_eq(c.free, ROOMS, "%u rooms lost", ROOMS - c.free);
 	cr_assert_eq(c.corridor_free[0] + c.corridor_free[1], ROOMS);
 	cr_assert_eq(c.guest_rooms[0], 0);
+	heap_maze_free(s.m);
 }
 
-/* Claims pushed past exhaustion: contention at the last rooms. */
+/* Few districts for many threads: contention at the last rooms. */
 Test(stress, threads_drain_to_the_last_room, .timeout = 20)
 {
 	static struct stress s;
-	static struct worker w[THREADS];
-	pthread_t t[THREADS];
 
-	s.m = heap_maze(2 * 512, 1, 0, true);
-	memset(s.m->pool, 0, 2 * 512 * LAB_ROOM_SIZE);
-	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .s = &s, .vcpu = (uint32_t)i };
-		pthread_create(&t[i], NULL, stress_worker, &w[i]);
-	}
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
-	cr_assert_eq(atomic_load(&s.failures), 0);
+	cr_assert_eq(stress_run(&s, 2 * 512), 0);
 	cr_assert_eq(maze_free(s.m), 2 * 512);
+	heap_maze_free(s.m);
 }
