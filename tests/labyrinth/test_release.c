@@ -34,6 +34,12 @@ static void fixture_init(struct fixture *f)
 	cr_assert_eq(lab_claim(&f->them, LAB_GFP_NORMAL, 0, 1, &f->theirs), 1);
 }
 
+static void fixture_fini(struct fixture *f)
+{
+	heap_maze_free(f->other_guest);
+	heap_maze_free(f->m);
+}
+
 /* Release @rooms as @cur; expect @err and an untouched labyrinth. */
 static void expect_refused(struct fixture *f, const uint32_t *rooms,
 			   unsigned int n, int err)
@@ -64,6 +70,7 @@ Test(release, scrubs_and_frees)
 	for (unsigned int i = 0; i < LAB_ROOM_SIZE; i++)
 		cr_assert_eq(room[i], 0);
 	cr_assert_eq(lab_release(&f.me, f.mine, 8), 0);
+	fixture_fini(&f);
 }
 
 Test(release, free_room_is_refused)
@@ -73,6 +80,7 @@ Test(release, free_room_is_refused)
 
 	fixture_init(&f);
 	expect_refused(&f, &free_room, 1, LAB_EALREADY);
+	fixture_fini(&f);
 }
 
 Test(release, other_owners_rooms_are_refused)
@@ -82,6 +90,7 @@ Test(release, other_owners_rooms_are_refused)
 	fixture_init(&f);
 	expect_refused(&f, &f.vcpu1, 1, LAB_EPERM);	/* same guest, vcpu 1 */
 	expect_refused(&f, &f.theirs, 1, LAB_EPERM);	/* another guest */
+	fixture_fini(&f);
 }
 
 Test(release, out_of_range_is_refused)
@@ -92,6 +101,7 @@ Test(release, out_of_range_is_refused)
 	fixture_init(&f);
 	for (int i = 0; i < 4; i++)	/* 2000..2047 are walls */
 		expect_refused(&f, &bad[i], 1, LAB_ERANGE);
+	fixture_fini(&f);
 }
 
 Test(release, batch_is_all_or_nothing)
@@ -110,6 +120,7 @@ Test(release, batch_is_all_or_nothing)
 	expect_refused(&f, batch, LAB_MAX_BATCH + 1, LAB_EINVAL);
 	cr_assert_eq(lab_release(&f.me, batch, 8), 0);
 	cr_assert_eq(maze_free(f.m), 2000 - 2);
+	fixture_fini(&f);
 }
 
 Test(release, page_address_errors)
@@ -134,6 +145,7 @@ Test(release, page_address_errors)
 	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.mine[0] *
 				      LAB_ROOM_SIZE), 0);
 	free(snap);
+	fixture_fini(&f);
 }
 
 Test(release, seed_dealloc_of_a_bad_page_panics)
@@ -148,6 +160,7 @@ Test(release, seed_dealloc_of_a_bad_page_panics)
 	cr_assert_str_eq(panic_msg, LAB_PANIC_FREE);
 	cr_assert(maze_same(f.m, snap));
 	free(snap);
+	fixture_fini(&f);
 }
 
 Test(release, by_guest_accepts_any_vcpu_of_the_guest)
@@ -160,4 +173,5 @@ Test(release, by_guest_accepts_any_vcpu_of_the_guest)
 	cr_assert_eq(lab_release_guest(&f.me, &f.vcpu1, 1), 0);
 	cr_assert_eq(lab_release_guest(&f.me, &f.vcpu1, 1), LAB_EALREADY);
 	cr_assert_eq(lab_room_owner(f.m, f.vcpu1), 0);
+	fixture_fini(&f);
 }
