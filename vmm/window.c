@@ -9,13 +9,6 @@
 
 #define ROOM_SHIFT 12
 
-/* PROT_NONE and never backed: the state of every unclaimed window page. */
-static void *reserve(void *at, size_t len)
-{
-	int fixed = at ? MAP_FIXED : 0;
-	return mmap(at, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed,
-		    -1, 0);
-}
 
 int window_init(struct window *w, uint64_t gpa, uint32_t rooms, int pool_fd)
 {
@@ -24,7 +17,9 @@ int window_init(struct window *w, uint64_t gpa, uint32_t rooms, int pool_fd)
 	w->rooms = rooms;
 	w->size = (uint64_t)rooms << ROOM_SHIFT;
 	w->pool_fd = pool_fd;
-	w->va = reserve(NULL, w->size);
+	/* The whole pool, inaccessible: room i sits at window page i from the
+	 * start, so claiming it is an mprotect, not a new mapping. */
+	w->va = mmap(NULL, w->size, PROT_NONE, MAP_SHARED, pool_fd, 0);
 	if (w->va == MAP_FAILED) {
 		w->va = NULL;
 		fprintf(stderr, "vmm: cannot reserve the room window: %s\n", strerror(errno));
@@ -56,18 +51,16 @@ int window_map(struct window *w, uint32_t first, uint32_t n)
 {
 	if (!in_range(w, first, n))
 		return -1;
-	void *at = w->va + ((uint64_t)first << ROOM_SHIFT);
-	void *p = mmap(at, (size_t)n << ROOM_SHIFT, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED, w->pool_fd, (off_t)first << ROOM_SHIFT);
-	return p == at ? 0 : -1;
+	return mprotect(w->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
+			PROT_READ | PROT_WRITE);
 }
 
 int window_unmap(struct window *w, uint32_t first, uint32_t n)
 {
 	if (!in_range(w, first, n))
 		return -1;
-	void *at = w->va + ((uint64_t)first << ROOM_SHIFT);
-	return reserve(at, (size_t)n << ROOM_SHIFT) == at ? 0 : -1;
+	return mprotect(w->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
+			PROT_NONE);
 }
 
 bool window_contains(const struct window *w, uint64_t gpa)

@@ -1,11 +1,14 @@
-/* The room window: a guest-physical range, backed by one memslot over a
- * reserved host address range, into which claimed rooms are mapped one run
- * at a time (mmap MAP_FIXED of the labyrinth's pool file). What is not
- * mapped is PROT_NONE, so a guest touch there leaves KVM_RUN as an MMIO
- * exit at that address instead of reaching any host page. Remapping a page
- * of a memslot's range makes KVM's MMU notifier drop the old translation
- * before mmap returns: after window_unmap() no vCPU of this guest can reach
- * the room, which is what lets the room be scrubbed and handed on. */
+/* The room window: a guest-physical range backed by one memslot over a
+ * host mapping of the whole labyrinth pool file, PROT_NONE. Room i sits at
+ * window page i; claiming it makes that page (or a run of pages) readable
+ * and writable with mprotect, releasing makes it PROT_NONE again. KVM only
+ * reaches host pages through the VMA's permissions, so a guest touch of a
+ * room it does not hold leaves KVM_RUN (an MMIO exit, or EFAULT with the
+ * address) instead of reaching the page. Taking permissions away makes
+ * KVM's MMU notifier drop the translation before mprotect returns: after
+ * window_unmap() no vCPU of this guest can reach the room, which is what
+ * lets the room be scrubbed and handed on. (Measured against a memslot per
+ * room and against mmap(MAP_FIXED) remapping: tests/bench/map_strategies.c.) */
 #ifndef VMM_WINDOW_H
 #define VMM_WINDOW_H
 
@@ -16,7 +19,7 @@ struct window {
 	uint64_t gpa;		/* guest-physical base */
 	uint64_t size;		/* rooms * 4 KiB */
 	uint32_t rooms;
-	uint8_t *va;		/* reserved host range backing the memslot */
+	uint8_t *va;		/* the pool, mapped PROT_NONE, backing the memslot */
 	int pool_fd;		/* room i at offset i * 4 KiB */
 };
 
