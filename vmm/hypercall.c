@@ -192,6 +192,10 @@ int64_t hc_dispatch(struct hc_cpu *cpu, uint64_t block)
 		rc = LAB_HC_ENOSYS;
 	else if ((rc = hc_batch_check(&hc)) == LAB_HC_OK)
 		rc = handlers[hc.call](cpu, &hc);
+	/* A held district is invisible to other claimers; a vCPU may not come
+	 * back for a long time, so it never keeps one across exits. */
+	if (hc.call == LAB_HC_CLAIM || hc.call == LAB_HC_RELEASE)
+		lab_cursor_park(&cpu->cursor);
 	hc.result = rc;
 	memcpy(g->ram + block, &hc, sizeof(hc));
 	return rc;

@@ -1,0 +1,236 @@
+/* End to end: guests claim rooms through the hypercall; the host checks the
+ * promises from outside — exclusive owners, scrubbed rooms, caught touches,
+ * every bad request answered, nothing lost when a guest dies. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exit_status.h"
+#include "hc_port.h"
+#include "labyrinth.h"
+#include "spawn.h"
+
+static struct run_result r;
+static char maze_name[64];
+
+static void run_vmm(const char *image, const char *const *opts, double limit)
+{
+	char *argv[16] = {(char *)env_path("VMM")};
+	unsigned n = 1;
+	for (; opts && *opts && n < 14; opts++)
+		argv[n++] = (char *)*opts;
+	argv[n++] = (char *)image_path(image);
+	argv[n] = NULL;
+	cr_assert_eq(run_cmd(argv, limit, &r), 0);
+	cr_assert(!r.timed_out, "%s did not end; stdout: %s", image, r.out);
+}
+
+static void assert_suite_passed(void)
+{
+	cr_assert_eq(r.status, 0, "status %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "SUMMARY:"), "no SUMMARY line: %s", r.out);
+	cr_assert(!strstr(r.out, "FAIL:"), "a FAIL line: %s", r.out);
+}
+
+/* A fresh named labyrinth per test, destroyed at the end. */
+static void maze_create(uint32_t rooms, uint32_t reserve)
+{
+	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = reserve};
+	snprintf(maze_name, sizeof(maze_name), "test-hc-%d", getpid());
+	lab_destroy(maze_name);
+	cr_assert_eq(lab_create(maze_name, &geo), 0);
+}
+
+static void maze_destroy(void)
+{
+	if (maze_name[0])
+		lab_destroy(maze_name);
+	maze_name[0] = 0;
+}
+
+/* Free rooms as the labyrinth counts them (after reaping the dead). */
+static uint32_t maze_free(void)
+{
+	struct labyrinth *m;
+	struct lab_census c;
+	cr_assert_eq(lab_open(maze_name, &m), 0);
+	lab_reap(m);
+	lab_census(m, &c);
+	lab_detach(m);
+	return c.free;
+}
+
+TestSuite(hc, .fini = maze_destroy);
+
+Test(hc, claim_write_read_release)
+{
+	run_vmm("hc-basic.elf", NULL, 60);
+	assert_suite_passed();
+}
+
+/* The address the guest says it touches must be the one the VMM reports. */
+static void assert_touch_caught(const char *mode)
+{
+	const char *opts[] = {"--cmdline", mode, NULL};
+	char want[64], *at;
+	run_vmm("hc-basic.elf", opts, 60);
+	cr_assert_eq(r.status, VMM_EXIT_WINDOW_FAULT, "status %d\nstdout: %s\nstderr: %s",
+		     r.status, r.out, r.err);
+	at = strstr(r.out, "touching ");
+	at = at ? strstr(at, "0x") : NULL;
+	cr_assert(at, "guest did not say what it touched: %s", r.out);
+	snprintf(want, sizeof(want), "address 0x%llx", strtoull(at, NULL, 16));
+	cr_assert(strstr(r.err, want), "stderr lacks '%s': %s", want, r.err);
+	cr_assert(strstr(r.err, "vCPU 0") && strstr(r.err, "guest "), "%s", r.err);
+}
+
+Test(hc, released_room_is_unreachable) { assert_touch_caught("touch-released"); }
+Test(hc, unclaimed_room_is_unreachable) { assert_touch_caught("touch-unclaimed"); }
+
+Test(hc, bad_requests_get_their_errors)
+{
+	run_vmm("hc-bad.elf", NULL, 60);
+	assert_suite_passed();
+}
+
+Test(hc, releasing_another_guests_room_is_eperm)
+{
+	struct labyrinth *holder;
+	struct lab_cursor cur;
+	uint32_t room;
+	char gpa[64];
+
+	maze_create(1024, 0);
+	cr_assert_eq(lab_attach(maze_name, &holder), 0);
+	lab_cursor_init(&cur, holder, 7);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
+	snprintf(gpa, sizeof(gpa), "foreign=0x%llx",
+		 (unsigned long long)(HC_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE));
+	const char *opts[] = {"--labyrinth", maze_name, "--cmdline", gpa, NULL};
+	run_vmm("hc-bad.elf", opts, 60);
+	assert_suite_passed();
+	cr_assert(strstr(r.out, "PASS: RELEASE of another owner's room (foreign)"), "no EPERM case ran: %s", r.out);
+	cr_assert_eq(lab_room_owner(holder, room), lab_owner(holder->guest, 7),
+		     "the foreign release changed the owner");
+	lab_detach(holder);
+	cr_assert_eq(maze_free(), 1024);
+}
+
+Test(hc, released_rooms_are_scrubbed_before_another_guest_gets_them)
+{
+	maze_create(1024, 32);
+	const char *w[] = {"--labyrinth", maze_name, "--cmdline", "write", NULL};
+	const char *rd[] = {"--labyrinth", maze_name, "--cmdline", "read", NULL};
+	run_vmm("hc-secret.elf", w, 60);
+	cr_assert_eq(r.status, 0, "writer: %d %s %s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "wrote 1024 rooms"), "the writer must fill every room: %s", r.out);
+	run_vmm("hc-secret.elf", rd, 60);
+	cr_assert_eq(r.status, 0, "reader: %d %s %s", r.status, r.out, r.err);
+	cr_assert(strstr(r.out, "read 1024 rooms, dirty=0"), "%s", r.out);
+	cr_assert_eq(maze_free(), 1024);
+}
+
+/* Owner records against the rooms' contents, sampled from the host while
+ * guests run: a room owned by guest g holds g's marker or nothing yet. */
+static unsigned sample_owners(struct labyrinth *m)
+{
+	const uint64_t *pool = lab_pool(m);
+	unsigned bad = 0;
+	for (uint32_t i = 0; i < lab_rooms(m); i++) {
+		uint32_t before = lab_room_owner(m, i);
+		if (!before)
+			continue;
+		const volatile uint64_t *marker = pool + (uint64_t)i * (LAB_ROOM_SIZE / 8);
+		uint64_t guest = marker[0], gpa = marker[1];
+		if (lab_room_owner(m, i) != before)
+			continue;	/* changed hands meanwhile: no verdict */
+		if (guest == 0 && gpa == 0)
+			continue;
+		if (guest != lab_owner_guest(before) ||
+		    (gpa && gpa != HC_WINDOW_GPA + (uint64_t)i * LAB_ROOM_SIZE))
+			bad++;
+	}
+	return bad;
+}
+
+static pid_t spawn_share(const char *secs)
+{
+	/* Paths are looked up before the fork: the child only execs. */
+	char *argv[] = {(char *)env_path("VMM"), "--labyrinth", maze_name, "--cpus", "2",
+			"--timeout", "60", "--cmdline", (char *)secs,
+			strdup(image_path("hc-share.elf")), NULL};
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+Test(hc, two_guests_share_one_labyrinth_exclusively)
+{
+	struct labyrinth *m;
+	int st[2];
+	unsigned samples = 0, bad = 0;
+
+	maze_create(2048, 16);
+	pid_t a = spawn_share("secs=3"), b = spawn_share("secs=3");
+	cr_assert_eq(lab_open(maze_name, &m), 0);
+	/* The guests stop themselves (--timeout 60 at worst); so does this loop. */
+	for (int done = 0; done < 2 && samples < 4000; samples++) {
+		bad += sample_owners(m);
+		done = (waitpid(a, &st[0], WNOHANG) == a) + (waitpid(b, &st[1], WNOHANG) == b);
+		if (done == 1) {	/* collect the other one too */
+			waitpid(a, &st[0], 0);
+			waitpid(b, &st[1], 0);
+			done = 2;
+		}
+		usleep(20000);
+	}
+	lab_detach(m);
+	cr_assert_lt(samples, 4000, "the guests did not end");
+	cr_assert(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0, "guest A failed: %x", st[0]);
+	cr_assert(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0, "guest B failed: %x", st[1]);
+	cr_assert_eq(bad, 0, "%u rooms held foreign markers over %u samples", bad, samples);
+	cr_assert_gt(samples, 10);
+	cr_assert_eq(maze_free(), 2048);
+}
+
+Test(hc, killed_guest_loses_nothing_after_reap)
+{
+	struct labyrinth *m;
+	struct lab_census c;
+
+	maze_create(2048, 16);
+	pid_t a = spawn_share("secs=30");
+	cr_assert_eq(lab_open(maze_name, &m), 0);
+	for (int i = 0; i < 200; i++) {	/* until it holds rooms */
+		lab_census(m, &c);
+		if (c.claimed > 0)
+			break;
+		usleep(20000);
+	}
+	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	cr_assert_gt(lab_reap(m), 0, "reap recovered nothing");
+	lab_census(m, &c);
+	lab_detach(m);
+	cr_assert_eq(c.free, 2048, "free %u after reap", c.free);
+}
+
+Test(hc, exclusive_variant_panics_with_the_seed_message)
+{
+	const char *opts[] = {"--rooms", "512", NULL};
+	run_vmm("panic.elf", opts, 60);
+	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
+}
