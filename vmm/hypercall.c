@@ -1,11 +1,16 @@
 /* Every field of the block is guest-controlled: the block is copied out of
  * guest RAM once, checked, and only the copy is used (no double fetch);
  * rooms_gpa[] likewise. A failed call changes nothing in the labyrinth. */
+#include <stddef.h>
 #include <string.h>
 
 #include "hypercall.h"
 
-typedef int64_t (*hc_fn)(struct hc_cpu *cpu, struct lab_hc *hc);
+/* hc: the block's header, copied out; u: the block's union, in guest RAM
+ * (only INFO writes it and only PANIC reads it, so the hot calls never copy it). */
+typedef int64_t (*hc_fn)(struct hc_cpu *cpu, struct lab_hc *hc, void *u);
+
+#define HC_HEADER offsetof(struct lab_hc, u)
 
 /* Is [gpa, gpa + len) inside guest RAM, 8-byte aligned, without overflow? */
 static bool in_ram(const struct hc_guest *g, uint64_t gpa, uint64_t len)
@@ -13,19 +18,20 @@ static bool in_ram(const struct hc_guest *g, uint64_t gpa, uint64_t len)
 	return (gpa & 7) == 0 && gpa <= g->ram_size && len <= g->ram_size - gpa;
 }
 
-static int64_t hc_null(struct hc_cpu *cpu, struct lab_hc *hc)
+static int64_t hc_null(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 {
-	(void)cpu, (void)hc;
+	(void)cpu, (void)hc, (void)u;
 	return LAB_HC_OK;
 }
 
-static int64_t hc_info(struct hc_cpu *cpu, struct lab_hc *hc)
+static int64_t hc_info(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 {
 	struct hc_guest *g = cpu->guest;
 	struct lab_census c;
+	(void)hc;
 
 	lab_census(g->maze, &c);
-	hc->u.info = (struct lab_hc_info){
+	struct lab_hc_info info = {
 		.abi_version = LAB_HC_ABI_VERSION,
 		.room_size = LAB_HC_ROOM_SIZE,
 		.window_base = g->window->gpa,
@@ -36,6 +42,7 @@ static int64_t hc_info(struct hc_cpu *cpu, struct lab_hc *hc)
 		.guest_id = g->maze->guest,
 		.corridors = c.corridors,
 	};
+	memcpy(u, &info, sizeof(info));
 	return LAB_HC_OK;
 }
 
@@ -60,11 +67,12 @@ static unsigned claim_flags(uint32_t flags)
 	       (flags & LAB_HC_THISCORRIDOR ? LAB_THISCORRIDOR : 0);
 }
 
-static int64_t hc_claim(struct hc_cpu *cpu, struct lab_hc *hc)
+static int64_t hc_claim(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 {
 	struct hc_guest *g = cpu->guest;
 	uint32_t corridor = (hc->flags >> LAB_HC_CORRIDOR_SHIFT) & 0xff;
 	unsigned n;
+	(void)u;
 
 	if (hc->flags & ~LAB_HC_FLAGS_VALID || corridor >= g->corridors)
 		return LAB_HC_EINVAL;
@@ -135,17 +143,19 @@ static int64_t hc_release(struct hc_cpu *cpu, struct lab_hc *hc)
 	return rc < 0 ? LAB_HC_EALREADY : LAB_HC_OK;
 }
 
-static int64_t hc_release_locked(struct hc_cpu *cpu, struct lab_hc *hc)
+static int64_t hc_release_locked(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 {
+	(void)u;
 	pthread_mutex_lock(&cpu->guest->release_lock);
 	int64_t rc = hc_release(cpu, hc);
 	pthread_mutex_unlock(&cpu->guest->release_lock);
 	return rc;
 }
 
-static int64_t hc_panic(struct hc_cpu *cpu, struct lab_hc *hc)
+static int64_t hc_panic(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 {
-	memcpy(cpu->panic_message, hc->u.panic, sizeof(cpu->panic_message));
+	(void)hc;
+	memcpy(cpu->panic_message, u, sizeof(cpu->panic_message));
 	cpu->panic_message[sizeof(cpu->panic_message) - 1] = 0;
 	cpu->panicked = true;
 	return LAB_HC_OK;
@@ -185,18 +195,17 @@ int64_t hc_dispatch(struct hc_cpu *cpu, uint64_t block)
 	cpu->last_call = LAB_HC_NR;
 	if (!in_ram(g, block, sizeof(hc)))
 		return LAB_HC_EFAULT;
-	memcpy(&hc, g->ram + block, sizeof(hc));
+	memcpy(&hc, g->ram + block, HC_HEADER);
 	cpu->last_call = hc.call;
 	cpu->last_count = hc.count;
 	if (hc.call >= LAB_HC_NR)
 		rc = LAB_HC_ENOSYS;
 	else if ((rc = hc_batch_check(&hc)) == LAB_HC_OK)
-		rc = handlers[hc.call](cpu, &hc);
+		rc = handlers[hc.call](cpu, &hc, g->ram + block + HC_HEADER);
 	/* A held district is invisible to other claimers; a vCPU may not come
 	 * back for a long time, so it never keeps one across exits. */
 	if (hc.call == LAB_HC_CLAIM || hc.call == LAB_HC_RELEASE)
 		lab_cursor_park(&cpu->cursor);
-	hc.result = rc;
-	memcpy(g->ram + block, &hc, sizeof(hc));
+	memcpy(g->ram + block + offsetof(struct lab_hc, result), &rc, sizeof(rc));
 	return rc;
 }
