@@ -164,13 +164,49 @@ static void sigusr1_nop(int sig)
 	(void)sig;	/* only there to make KVM_RUN return EINTR */
 }
 
-int vm_run(struct vm *vm, double timeout_s)
+/* SIGINT, SIGTERM and SIGHUP stop the VM like any other end, so its rooms
+ * are unmapped, scrubbed and returned before the process goes. They are
+ * blocked in every thread and taken here, where vm_stop() may be called. */
+static void *vm_signal_thread(void *arg)
+{
+	struct vm *vm = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigwait(&set, &sig) == 0) {
+		fprintf(stderr, "vmm: stopped by signal %d\n", sig);
+		vm_stop(vm, 128 + sig);
+	}
+	return NULL;
+}
+
+static void vm_take_signals(struct vm *vm)
 {
 	struct sigaction sa = {.sa_handler = sigusr1_nop};
-	struct timespec grace;
+	pthread_t thread;
+	sigset_t set;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: KVM_RUN must return */
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill us mid-release */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&thread, NULL, vm_signal_thread, vm) == 0)
+		pthread_detach(thread);
+}
+
+int vm_run(struct vm *vm, double timeout_s)
+{
+	struct timespec grace;
+
+	vm_take_signals(vm);
 
 	/* Threads are created before the first KVM_RUN; the lock keeps the
 	 * "started" flags coherent with a stop decided meanwhile. */

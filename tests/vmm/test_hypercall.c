@@ -234,3 +234,27 @@ Test(hc, exclusive_variant_panics_with_the_seed_message)
 	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
 	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
 }
+
+Test(hc, sigterm_returns_every_room_without_a_reap)
+{
+	struct labyrinth *m;
+	struct lab_census c;
+	int st;
+
+	maze_create(2048, 16);
+	pid_t a = spawn_share("secs=30");
+	cr_assert_eq(lab_open(maze_name, &m), 0);
+	for (int i = 0; i < 200; i++) {
+		lab_census(m, &c);
+		if (c.claimed > 0)
+			break;
+		usleep(20000);
+	}
+	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+	kill(a, SIGTERM);
+	waitpid(a, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %x", st);
+	lab_census(m, &c);
+	lab_detach(m);
+	cr_assert_eq(c.free, 2048, "free %u after SIGTERM, before any reap", c.free);
+}
