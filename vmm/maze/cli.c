@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "labyrinth.h"
 
+int cmd_serve(int argc, char **argv);	/* cmd_serve.c */
+
 static const char usage_text[] =
 "usage: labyrinth COMMAND NAME [OPTIONS]\n"
 "  create NAME --rooms N [--corridors K] [--reserve R]\n"
@@ -19,6 +21,9 @@ static const char usage_text[] =
 "  info NAME [--json]   rooms, free, reserved, fill per corridor, owners\n"
 "  reap NAME            free the rooms of dead owners (scrubbed)\n"
 "  destroy NAME         remove the labyrinth\n"
+"  serve NAME --socket PATH [--vectors N] [--stats]\n"
+"                       ivshmem server lending rooms to QEMU guests\n"
+"                       (libvirt <shmem> ivshmem-doorbell) until SIGTERM\n"
 "  --help               this text\n"
 "NAME: 1-64 of [A-Za-z0-9._-], not starting with '.'; the file is\n"
 "/dev/shm/labyrinth.NAME.\n"
@@ -83,6 +88,7 @@ static const struct {
 	{ "info", cmd_info },
 	{ "reap", cmd_reap },
 	{ "destroy", cmd_destroy },
+	{ "serve", cmd_serve },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,371 @@
+/*
+ * `labyrinth serve` against a fake QEMU peer (fake_peer.c): the protocol,
+ * the calls over the mailbox with the hypercall's results, exclusivity and
+ * accounting, and bad input (garbage on the socket, a peer vanishing
+ * mid-request, requests beyond the peer's memory) that changes nothing.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake_peer.h"
+#include "labyrinth.h"
+
+extern char **environ;
+
+static char name[64], sock_path[108], log_path[128];
+static pid_t server;
+
+static void ms_sleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static pid_t spawn_server(void)
+{
+	const char *exe = getenv("LABYRINTH");
+	char *argv[] = { (char *)exe, "serve", name, "--socket", sock_path, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	cr_assert(exe, "LABYRINTH is not set");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	cr_assert_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 500 && access(sock_path, F_OK); i++)
+		ms_sleep(10);
+	cr_assert_eq(access(sock_path, F_OK), 0, "the server did not listen");
+	return pid;
+}
+
+static void start(uint32_t rooms, uint32_t reserve)
+{
+	struct lab_geometry geo = { .rooms = rooms, .corridors = 1, .reserve = reserve };
+
+	snprintf(name, sizeof(name), "lvtest.%d", getpid());
+	snprintf(sock_path, sizeof(sock_path), "/tmp/lvtest.%d.sock", getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/lvtest.%d.log", getpid());
+	lab_destroy(name);
+	unlink(log_path);
+	cr_assert_eq(lab_create(name, &geo), 0);
+	server = spawn_server();
+}
+
+static int stop(void)
+{
+	int status = -1;
+
+	if (server > 0) {
+		kill(server, SIGTERM);
+		for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
+			ms_sleep(10);
+		if (!WIFEXITED(status)) {
+			kill(server, SIGKILL);
+			waitpid(server, &status, 0);
+		}
+		server = 0;
+	}
+	lab_destroy(name);
+	return status;
+}
+
+static void teardown(void)
+{
+	stop();
+	unlink(log_path);
+}
+
+static bool log_has(const char *what)
+{
+	char buf[16384];
+	FILE *f = fopen(log_path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return strstr(buf, what);
+}
+
+struct census { uint32_t free, claimed, leases, lease_rooms; };
+
+static struct census census(void)
+{
+	struct labyrinth *maze;
+	struct lab_census c;
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	struct census r = { 0 };
+
+	cr_assert_eq(lab_open(name, &maze), 0);
+	lab_census(maze, &c);
+	r.free = c.free;
+	r.claimed = c.claimed;
+	r.leases = lab_leases(maze, l, LAB_MAX_GUESTS);
+	for (unsigned int i = 0; i < r.leases; i++)
+		r.lease_rooms += l[i].rooms;
+	lab_detach(maze);
+	return r;
+}
+
+/* Waits until the server has seen @n peers leave (its log says so). */
+static struct census census_when_free(uint32_t rooms)
+{
+	struct census c = census();
+
+	for (int i = 0; i < 300 && (c.free != rooms || c.leases); i++) {
+		ms_sleep(10);
+		c = census();
+	}
+	return c;
+}
+
+static void connect_peer(struct fake_peer *fp)
+{
+	cr_assert_eq(fp_connect(fp, sock_path, 2000), 0);
+}
+
+TestSuite(serve, .fini = teardown, .timeout = 60);
+
+Test(serve, handshake_is_protocol_v0_with_memory_of_its_own)
+{
+	struct fake_peer a, b;
+	struct stat sa, sb;
+
+	start(256, 16);
+	connect_peer(&a);
+	connect_peer(&b);
+	cr_expect_eq(a.version, 0);
+	cr_expect(a.id >= 1 && b.id >= 1 && a.id != b.id, "ids %ld %ld", a.id, b.id);
+	cr_expect_eq(a.size, LAB_IVSHMEM_SIZE);
+	cr_expect_eq(a.hdr->magic, LAB_IVSHMEM_MAGIC);
+	cr_expect_eq(a.hdr->server_id, 0);
+	cr_expect_eq(a.hdr->peer_id, (uint32_t)a.id);
+	cr_expect_eq(a.hdr->rooms, LAB_IVSHMEM_ROOMS);
+	fstat(a.mem, &sa);
+	fstat(b.mem, &sb);
+	cr_expect_neq(sa.st_ino, sb.st_ino, "two peers were given the same memory");
+	cr_expect_eq(census().leases, 2, "one lease per peer");
+	fp_close(&a);
+	fp_close(&b);
+	cr_expect_eq(census_when_free(256).leases, 0);
+	cr_expect(log_has("joined") && log_has("left"));
+}
+
+Test(serve, claim_write_release_and_accounting)
+{
+	struct fake_peer p;
+	struct lab_ivshmem_slot *sl;
+	struct lab_hc_info info;
+	uint64_t gpa[64];
+
+	start(256, 16);
+	connect_peer(&p);
+	sl = fp_slot(&p, 0);
+	cr_assert_eq(fp_simple(&p, LAB_HC_NULL, 0, 0), LAB_HC_OK);
+	cr_assert_eq(fp_simple(&p, LAB_HC_INFO, 0, 0), LAB_HC_OK);
+	info = sl->hc.u.info;
+	cr_expect_eq(info.abi_version, LAB_HC_ABI_VERSION);
+	cr_expect_eq(info.window_base, fp_window(&p));
+	cr_expect_eq(info.rooms_total, 256);
+	cr_expect_eq(info.rooms_free, 256);
+	cr_expect_eq(info.rooms_reserved, 16);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 64), 64);
+	memcpy(gpa, sl->rooms, sizeof(gpa));
+	for (int i = 0; i < 64; i++) {
+		cr_assert(gpa[i] >= info.window_base && gpa[i] < info.window_base +
+			  info.window_size && !(gpa[i] & 4095), "room 0x%lx", gpa[i]);
+		memset(fp_room(&p, gpa[i]), 0xa5, 4096);
+	}
+	struct census c = census();
+	cr_expect_eq(c.claimed, 64, "the labyrinth counts the peer's rooms");
+	cr_expect_eq(c.lease_rooms, 64, "under the peer's lease");
+	memcpy(sl->rooms, gpa, sizeof(gpa));
+	cr_assert_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 64), LAB_HC_OK);
+	cr_expect_eq(((uint8_t *)fp_room(&p, gpa[7]))[100], 0, "released room scrubbed");
+	cr_expect_eq(census().free, 256);
+	/* GFP_NORMAL stops at the reserve; GFP_ATOMIC takes it. */
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_GFP_NORMAL, 512), 240);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_GFP_NORMAL, 1), LAB_HC_ENOMEM);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_GFP_ATOMIC, 512), 16);
+	cr_expect_eq(census().free, 0);
+	fp_close(&p);
+	struct census after = census_when_free(256);
+	cr_expect_eq(after.free, 256, "a leaving peer's rooms return (free %u)", after.free);
+	cr_expect_eq(after.leases, 0);
+}
+
+Test(serve, bad_requests_return_their_codes_and_change_nothing)
+{
+	struct fake_peer p;
+	struct lab_ivshmem_slot *sl;
+	uint64_t room;
+
+	start(256, 0);
+	connect_peer(&p);
+	sl = fp_slot(&p, 0);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1);
+	room = sl->rooms[0];
+	cr_expect_eq(fp_simple(&p, 99, 0, 0), LAB_HC_ENOSYS);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 0), LAB_HC_EINVAL);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 513), LAB_HC_E2BIG);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0x80, 1), LAB_HC_EINVAL);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_CORRIDOR(3), 1), LAB_HC_EINVAL);
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 600), LAB_HC_E2BIG);
+	sl->rooms[0] = room + 8;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_EINVAL);
+	sl->rooms[0] = fp_window(&p) - 4096;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_ERANGE);
+	sl->rooms[0] = fp_window(&p) + LAB_IVSHMEM_ROOMS * 4096ull;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_ERANGE);
+	sl->rooms[0] = room;
+	sl->rooms[1] = room;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 2), LAB_HC_EALREADY);
+	sl->rooms[0] = room == fp_window(&p) ? room + 4096 : fp_window(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_EALREADY);
+	cr_expect_eq(census().claimed, 1, "bad requests changed the labyrinth");
+	sl->rooms[0] = room;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_OK);
+	sl->rooms[0] = room;
+	cr_expect_eq(fp_simple(&p, LAB_HC_RELEASE, 0, 1), LAB_HC_EALREADY, "released twice");
+	cr_expect_eq(census().free, 256);
+	fp_close(&p);
+}
+
+Test(serve, a_request_beyond_the_peers_memory)
+{
+	struct fake_peer p;
+
+	start(2048, 0);
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_EXCLUSIVE, 512), LAB_HC_ENOMEM,
+		     "all-or-nothing beyond the peer's memory");
+	cr_expect_eq(census().free, 2048, "a refused claim changed the labyrinth");
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 512), LAB_IVSHMEM_ROOMS, "partial grant");
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), LAB_HC_ENOMEM);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_GFP_ATOMIC, 1), LAB_HC_ENOMEM);
+	cr_expect_eq(census().claimed, LAB_IVSHMEM_ROOMS);
+	fp_simple(&p, LAB_HC_INFO, 0, 0);
+	cr_expect_eq(fp_slot(&p, 0)->hc.u.info.rooms_free, 0, "INFO counts the peer's memory");
+	fp_close(&p);
+	cr_expect_eq(census_when_free(2048).free, 2048);
+}
+
+Test(serve, garbage_on_the_socket_is_reported_and_ignored)
+{
+	struct fake_peer p;
+	char junk[300];
+	int pipefd[2];
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+	struct iovec iov = { junk, sizeof(junk) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+
+	start(256, 0);
+	connect_peer(&p);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 3), 3);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 37);
+	cr_assert_eq(pipe(pipefd), 0);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_RIGHTS;
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&ctl.h), &pipefd[0], sizeof(int));
+	cr_assert_eq(sendmsg(p.sock, &mh, 0), (ssize_t)sizeof(junk));
+	cr_assert_eq(write(p.sock, "\xff\xff\xff\xff\xff\xff\xff\xff", 8), 8);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the peer still served");
+	cr_expect_eq(census().claimed, 4);
+	for (int i = 0; i < 100 && !log_has("unexpected"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("unexpected"), "no error line for garbage");
+	/* A client that only sends garbage and goes. */
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sock_path);
+	cr_assert_eq(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_expect_eq(write(s, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(s);
+	fp_close(&p);
+	cr_expect_eq(census_when_free(256).free, 256);
+	struct fake_peer q;
+	connect_peer(&q);
+	cr_expect_eq(fp_simple(&q, LAB_HC_CLAIM, 0, 1), 1, "the server survived");
+	fp_close(&q);
+}
+
+Test(serve, a_peer_vanishing_mid_request)
+{
+	struct fake_peer p, q;
+	struct lab_ivshmem_slot *sl;
+
+	start(256, 0);
+	connect_peer(&p);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 10), 10);
+	/* Two requests posted in two slots, rung, and the peer is gone. */
+	for (unsigned int i = 0; i < 2; i++) {
+		sl = fp_slot(&p, i);
+		memset(&sl->hc, 0, sizeof(sl->hc));
+		sl->hc.call = LAB_HC_CLAIM;
+		sl->hc.count = 100;
+	}
+	fp_ring(&p, 0);
+	__atomic_store_n(&fp_slot(&p, 1)->seq, 77, __ATOMIC_RELEASE);	/* never rung */
+	fp_close(&p);
+	struct census c = census_when_free(256);
+	cr_expect_eq(c.free, 256, "rooms of a vanished peer did not return (%u free)", c.free);
+	cr_expect_eq(c.leases, 0);
+	/* Served or dropped, depending on which event the server saw first;
+	 * either way one line says so. */
+	cr_expect(log_has("left"), "no line for the peer leaving");
+	connect_peer(&q);
+	cr_expect_eq(fp_simple(&q, LAB_HC_CLAIM, 0, 1), 1, "the server survived");
+	fp_close(&q);
+}
+
+Test(serve, sigterm_stops_the_server_and_returns_everything)
+{
+	struct fake_peer p;
+	int status;
+
+	start(256, 0);
+	connect_peer(&p);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 5), 5);
+	kill(server, SIGTERM);
+	for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
+		ms_sleep(10);
+	server = 0;
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	cr_expect_neq(access(sock_path, F_OK), 0, "socket file left behind");
+	struct census c = census();
+	cr_expect_eq(c.free, 256);
+	cr_expect_eq(c.leases, 0);
+	fp_close(&p);
+}
+
+Test(serve, refuses_an_unknown_labyrinth_and_a_live_socket)
+{
+	const char *exe = getenv("LABYRINTH");
+	char cmd[512];
+
+	start(256, 0);
+	snprintf(cmd, sizeof(cmd), "%s serve lvtest.nosuch.%d --socket /tmp/x.%d 2>/dev/null",
+		 exe, getpid(), getpid());
+	cr_expect_eq(WEXITSTATUS(system(cmd)), 3);
+	snprintf(cmd, sizeof(cmd), "%s serve %s --socket %s 2>/dev/null", exe, name, sock_path);
+	cr_expect_eq(WEXITSTATUS(system(cmd)), 1, "a second server on a live socket");
+	snprintf(cmd, sizeof(cmd), "%s serve %s 2>/dev/null", exe, name);
+	cr_expect_eq(WEXITSTATUS(system(cmd)), 2);
+}

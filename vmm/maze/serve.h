@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * serve.h - `labyrinth serve NAME --socket PATH`: an ivshmem server (QEMU's
+ * protocol v0, docs "ivshmem-spec") that lends labyrinth rooms to QEMU
+ * guests through the mailbox of include/labyrinth_ivshmem.h.
+ *
+ *   serve_proto.c    the wire protocol: one int64 per message, an fd with it
+ *   serve_peer.c     one QEMU peer: its memory, eventfds, lease, handshake
+ *   serve_mailbox.c  INFO/CLAIM/RELEASE/NULL/PANIC on a peer's slots
+ *   serve_loop.c     the epoll loop: accept, doorbells, leaves, signals
+ *   cmd_serve.c      the command line
+ *
+ * The server is a peer too (id 0): every guest sees it as "peer 0 with one
+ * vector", but each guest is handed an eventfd of its own for it, so a
+ * doorbell names the guest that rang. Guests are never told about each
+ * other: they share nothing.
+ */
+#ifndef MAZE_SERVE_H
+#define MAZE_SERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "labyrinth.h"
+#include "labyrinth_ivshmem.h"
+
+#define SERVE_SERVER_ID 0u
+#define SERVE_MAX_PEERS 65535u		/* ids 1..65535 */
+#define SERVE_MAX_VECTORS 64u
+
+enum serve_kind { SRC_LISTEN, SRC_SIGNAL, SRC_SOCK, SRC_BELL };
+
+struct serve_source {
+	enum serve_kind kind;
+	struct serve_peer *peer;
+};
+
+struct serve_stats {
+	uint64_t *claim1_ns, *release1_ns;	/* samples, ring */
+	uint32_t cap, n_claim1, n_release1;
+	uint64_t requests, errors;
+};
+
+struct serve_peer {
+	uint32_t id;
+	int sock, bell, vec[SERVE_MAX_VECTORS], memfd;
+	uint32_t vectors;
+	struct lab_ivshmem_header *hdr;		/* the mapping, LAB_IVSHMEM_SIZE */
+	struct labyrinth *maze;			/* the peer's own lease */
+	struct lab_cursor cur;
+	uint32_t answered[LAB_IVSHMEM_SLOTS];	/* our record, not the guest's */
+	uint32_t room_of[LAB_IVSHMEM_ROOMS];	/* labyrinth room, LAB_NONE if free */
+	uint32_t used, next;			/* rooms lent, next-fit hint */
+	uint32_t tmp[LAB_HC_BATCH_MAX], lab_rooms[LAB_HC_BATCH_MAX];
+	uint64_t gpas[LAB_HC_BATCH_MAX];
+	bool dead;
+	struct serve_source sock_src, bell_src;
+	struct serve_peer *link;
+};
+
+struct serve {
+	const char *name, *path;
+	uint32_t vectors;
+	int listen, sig, ep;
+	uint32_t next_id;
+	struct serve_peer *peers;
+	unsigned int npeers;
+	struct serve_stats stats;
+	bool stats_on;
+};
+
+/* serve_proto.c */
+int proto_send(int sock, int64_t msg, int fd);
+
+/* serve_peer.c: 0, or -errno / LAB_E* with a line already logged. */
+int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
+/* Scrub everything the peer held, give the rooms back, drop the lease. */
+uint32_t peer_leave(struct serve_peer *p);
+void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* serve_mailbox.c: serve every slot with a new request; count served. */
+unsigned int mailbox_serve(struct serve_peer *p, uint32_t *last_call,
+			   uint32_t *last_count);
+/* A request rung for but not answered (a peer leaving mid-request). */
+bool mailbox_pending(struct serve_peer *p);
+int64_t mailbox_call(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms);
+
+/* serve_loop.c */
+int serve_run(struct serve *s);
+
+#endif /* MAZE_SERVE_H */
