@@ -73,16 +73,30 @@ Test(cli, host_executable_is_wrong_type)
 	vmm(VMM_EXIT_BAD_IMAGE, "/bin/sh", NULL, NULL);
 }
 
+static uint8_t buf[1 << 20];
+
+/* Reads up to `max` bytes of `from` into buf; returns how many. */
+static size_t read_prefix(const char *from, size_t max)
+{
+	int in = open(from, O_RDONLY);
+	cr_assert(in >= 0, "cannot read %s", from);
+	ssize_t n = read(in, buf, max < sizeof(buf) ? max : sizeof(buf));
+	close(in);
+	cr_assert(n > 0);
+	return (size_t)n;
+}
+
+static void write_file(const char *to, size_t n)
+{
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert(out >= 0);
+	cr_assert_eq(write(out, buf, n), (ssize_t)n);
+	close(out);
+}
+
 static void truncated_copy(const char *from, const char *to, size_t keep)
 {
-	char buf[65536];
-	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	cr_assert(in >= 0 && out >= 0, "cannot copy %s", from);
-	ssize_t n = read(in, buf, keep < sizeof(buf) ? keep : sizeof(buf));
-	cr_assert(n > 0);
-	cr_assert_eq(write(out, buf, (size_t)n), n);
-	close(in);
-	close(out);
+	write_file(to, read_prefix(from, keep));
 }
 
 Test(cli, truncated_hello)
@@ -102,12 +116,8 @@ Test(cli, truncated_hello)
 /* hello.elf with its first segment grown to 64 MiB of bss. */
 static void write_big_image(const char *to)
 {
-	static uint8_t buf[1 << 20];
-	int in = open(image_path("hello.elf"), O_RDONLY);
-	cr_assert(in >= 0);
-	ssize_t n = read(in, buf, sizeof(buf));
-	close(in);
-	cr_assert(n > (ssize_t)sizeof(Elf64_Ehdr));
+	size_t n = read_prefix(image_path("hello.elf"), sizeof(buf));
+	cr_assert(n > sizeof(Elf64_Ehdr));
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
 	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + eh->e_phoff);
 	unsigned i = 0;
@@ -115,9 +125,7 @@ static void write_big_image(const char *to)
 		i++;
 	cr_assert(i < eh->e_phnum, "hello.elf has no PT_LOAD");
 	ph[i].p_memsz += 64u << 20;
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	cr_assert_eq(write(out, buf, (size_t)n), n);
-	close(out);
+	write_file(to, n);
 }
 
 Test(cli, image_larger_than_mem)

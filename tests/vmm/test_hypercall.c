@@ -204,6 +204,17 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	cr_assert_eq(maze_free(), 2048);
 }
 
+/* Waits (bounded) until some guest holds rooms in `m`. */
+static void wait_for_claims(struct labyrinth *m)
+{
+	struct lab_census c = {0};
+	for (int i = 0; i < 200 && c.claimed == 0; i++) {
+		usleep(20000);
+		lab_census(m, &c);
+	}
+	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+}
+
 Test(hc, killed_guest_loses_nothing_after_reap)
 {
 	struct labyrinth *m;
@@ -212,13 +223,7 @@ Test(hc, killed_guest_loses_nothing_after_reap)
 	maze_create(2048, 16);
 	pid_t a = spawn_share("secs=30");
 	cr_assert_eq(lab_open(maze_name, &m), 0);
-	for (int i = 0; i < 200; i++) {	/* until it holds rooms */
-		lab_census(m, &c);
-		if (c.claimed > 0)
-			break;
-		usleep(20000);
-	}
-	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+	wait_for_claims(m);
 	kill(a, SIGKILL);
 	waitpid(a, NULL, 0);
 	cr_assert_gt(lab_reap(m), 0, "reap recovered nothing");
@@ -244,13 +249,7 @@ Test(hc, sigterm_returns_every_room_without_a_reap)
 	maze_create(2048, 16);
 	pid_t a = spawn_share("secs=30");
 	cr_assert_eq(lab_open(maze_name, &m), 0);
-	for (int i = 0; i < 200; i++) {
-		lab_census(m, &c);
-		if (c.claimed > 0)
-			break;
-		usleep(20000);
-	}
-	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+	wait_for_claims(m);
 	kill(a, SIGTERM);
 	waitpid(a, &st, 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM, "status %x", st);
