@@ -135,6 +135,7 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 		p->maze = NULL;
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
+	} else if (lab_cursor_init(&p->cur, p->maze, 0), 0) {
 	} else if ((err = peer_memory(p))) {
 		what = "no memory for the peer";
 	} else if ((err = peer_eventfds(p))) {
@@ -147,7 +148,6 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 		peer_free(p);
 		return err;
 	}
-	lab_cursor_init(&p->cur, p->maze, 0);
 	*out = p;
 	return 0;
 }
