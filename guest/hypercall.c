@@ -1,5 +1,7 @@
+#include "bootinfo.h"
 #include "exit.h"
 #include "hypercall.h"
+#include "ivshmem.h"
 #include "layout.h"
 #include "mem.h"
 #include "percpu.h"
@@ -30,7 +32,7 @@ bool hc_probe(void)
 
 bool hc_present(void)
 {
-	return present > 0;
+	return present > 0 || ivshmem_present();
 }
 
 void hc_send_raw(u32 block_gpa)
@@ -39,11 +41,27 @@ void hc_send_raw(u32 block_gpa)
 	__asm__ __volatile__("outl %0, %1" : : "a"(block_gpa), "Nd"((u16)LAB_HC_PORT) : "memory");
 }
 
+/* The mailbox cannot reach guest RAM: the rooms travel in the slot, copied
+ * from and to rooms_gpa here, which must therefore be RAM we can read. */
+static int64_t mailbox_call(struct lab_hc *hc)
+{
+	u64 *rooms = NULL;
+	u32 n = hc->count;
+
+	if ((hc->call == LAB_HC_CLAIM || hc->call == LAB_HC_RELEASE) && n &&
+	    n <= LAB_HC_BATCH_MAX) {
+		if (hc->rooms_gpa & 7 || !bootinfo_is_ram(hc->rooms_gpa, (u64)n * sizeof(u64)))
+			return WRITE_ONCE(hc->result, LAB_HC_EFAULT);
+		rooms = (u64 *)(uintptr_t)hc->rooms_gpa;
+	}
+	return ivshmem_call(hc, rooms);
+}
+
 int64_t hc_call(struct lab_hc *hc)
 {
-	if (!hc_probe())
-		return LAB_HC_ENOSYS;
 	WRITE_ONCE(hc->result, HC_NO_RESULT);
+	if (!hc_probe())
+		return ivshmem_present() ? mailbox_call(hc) : LAB_HC_ENOSYS;
 	hc_send_raw((u32)(uintptr_t)hc);
 	return READ_ONCE(hc->result);
 }
@@ -94,7 +112,7 @@ void __noreturn hc_panic(const char *message)
 
 	irq_disable();
 	printf("PANIC: %s\n", message);
-	if (hc_probe()) {
+	if (hc_present()) {
 		hc = &blocks[this_cpu()->cpu];
 		memset(hc, 0, sizeof(*hc));
 		hc->call = LAB_HC_PANIC;
@@ -111,8 +129,10 @@ int lab_connect(void)
 {
 	int64_t rc;
 
-	if (!hc_probe())
-		return LAB_HC_ENOSYS;
+	/* No monitor on the port: a QEMU guest, perhaps with the labyrinth's
+	 * ivshmem device (possibly still to be hot-plugged). */
+	if (!hc_probe() && (rc = ivshmem_connect(cmdline_get_u64("ivshmem.wait", 0) * 1000000)))
+		return (int)rc;
 	rc = hc_info(&lab_info);
 	if (rc)
 		return (int)rc;
@@ -122,5 +142,16 @@ int lab_connect(void)
 		       LAB_HC_ROOM_SIZE);
 		return LAB_HC_EINVAL;
 	}
-	return window_map(lab_info.window_base, lab_info.window_size);
+	/* ivshmem_connect mapped the whole shared region already. */
+	return hc_probe() ? window_map(lab_info.window_base, lab_info.window_size) : 0;
+}
+
+bool lab_eject_wait(u64 wait_us)
+{
+	return ivshmem_eject(wait_us);
+}
+
+bool lab_over_ivshmem(void)
+{
+	return ivshmem_present();
 }

@@ -5,7 +5,9 @@
  * interrupts off, so an interrupt handler on the same CPU that also calls
  * cannot overwrite a block the interrupted code is still filling.
  * Every wrapper returns the call's result: >= 0 success, < 0 LAB_HC_E*.
- * Without a labyrinth (QEMU: the port reads all ones) every call returns
+ * Without a monitor on the port (QEMU: it reads all ones) the calls go to
+ * the ivshmem mailbox (ivshmem.c) when lab_connect found the labyrinth's
+ * ivshmem device, with the same results; otherwise every call returns
  * LAB_HC_ENOSYS and nothing is written to the port.
  */
 #ifndef GUEST_HYPERCALL_H
@@ -17,8 +19,9 @@
 /* What a block's result holds when the monitor never wrote it back. */
 #define HC_NO_RESULT ((int64_t)0x7eadbeef7eadbeefll)
 
-/* Reads the port once and remembers: true when a labyrinth answers. */
+/* Reads the port once and remembers: true when a monitor answers. */
 bool hc_probe(void);
+/* A labyrinth answers, on the port or over ivshmem. */
 bool hc_present(void);
 
 int64_t hc_null(void);
@@ -38,10 +41,16 @@ void hc_send_raw(u32 block_gpa);
 /*
  * Probe, INFO and the supervisor-only mapping of the room window: what
  * every user of rooms does first, on the boot CPU before smp_init (APs
- * then start on page tables that already map the window). Returns 0, or
- * LAB_HC_ENOSYS without a labyrinth, or another LAB_HC_E* on failure.
+ * then start on page tables that already map the window). Without a
+ * monitor, looks for the ivshmem device, waiting up to `ivshmem.wait=S`
+ * seconds (command line, default 0) for it to be hot-plugged. Returns 0,
+ * or LAB_HC_ENOSYS without a labyrinth, or another LAB_HC_E* on failure.
  */
 int lab_connect(void);
+/* ivshmem only: acknowledges the ACPI eject of the device when it comes
+ * (at most @wait_us); no call may be made afterwards. */
+bool lab_eject_wait(u64 wait_us);
+bool lab_over_ivshmem(void);
 extern struct lab_hc_info lab_info;	/* INFO as lab_connect saw it */
 
 #endif

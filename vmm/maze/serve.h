@@ -51,6 +51,7 @@ struct serve_peer {
 	uint32_t answered[LAB_IVSHMEM_SLOTS];	/* our record, not the guest's */
 	uint32_t room_of[LAB_IVSHMEM_ROOMS];	/* labyrinth room, LAB_NONE if free */
 	uint32_t used, next;			/* rooms lent, next-fit hint */
+	uint32_t corridors;			/* of the labyrinth, fixed */
 	uint32_t tmp[LAB_HC_BATCH_MAX], lab_rooms[LAB_HC_BATCH_MAX];
 	uint64_t gpas[LAB_HC_BATCH_MAX];
 	bool dead;

@@ -131,11 +131,19 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 		p->vec[v] = -1;
 	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++)
 		p->room_of[i] = LAB_NONE;
-	if ((err = lab_attach(s->name, &p->maze))) {
+	err = lab_attach(s->name, &p->maze);
+	if (!err) {
+		struct lab_census c;
+
+		/* Ready before anything can fail: peer_free parks it. */
+		lab_cursor_init(&p->cur, p->maze, 0);
+		lab_census(p->maze, &c);
+		p->corridors = c.corridors;
+	}
+	if (err) {
 		p->maze = NULL;
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
-	} else if (lab_cursor_init(&p->cur, p->maze, 0), 0) {
 	} else if ((err = peer_memory(p))) {
 		what = "no memory for the peer";
 	} else if ((err = peer_eventfds(p))) {
