@@ -1,0 +1,88 @@
+/*
+ * Benchmark of `labyrinth serve`, natively: a fake QEMU peer (fake_peer.c)
+ * rings the server's eventfd as KVM's ioeventfd would and waits for its
+ * vector eventfd, ROUNDS times CLAIM 1 + RELEASE 1. The server's own
+ * handling time (doorbell eventfd seen -> reply eventfd written) comes from
+ * `serve --stats` at exit: BENCH ivshmem.handle.claim1, beside the VMM's
+ * vmm.handle.claim1. The round trip here is BENCH ivshmem.native.claim1.
+ *   bench_serve LABYRINTH
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake_peer.h"
+#include "labyrinth.h"
+
+#define ROUNDS 20000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct lab_geometry geo = { .rooms = 16384, .corridors = 1 };
+	static uint64_t t[ROUNDS];
+	char name[64], path[108];
+	struct fake_peer fp;
+	int status, rc = 1;
+	pid_t pid;
+
+	if (argc != 2)
+		return fprintf(stderr, "usage: bench_serve LABYRINTH\n"), 2;
+	snprintf(name, sizeof(name), "lvbench.%d", getpid());
+	snprintf(path, sizeof(path), "/tmp/lvbench.%d.sock", getpid());
+	lab_destroy(name);
+	if (lab_create(name, &geo))
+		return fprintf(stderr, "bench_serve: cannot create a labyrinth\n"), 1;
+	pid = fork();
+	if (pid == 0) {
+		execl(argv[1], argv[1], "serve", name, "--socket", path, "--stats", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		usleep(10000);
+	if (fp_connect(&fp, path, 2000) == 0) {
+		struct lab_ivshmem_slot *sl = fp_slot(&fp, 0);
+		uint32_t n = 0;
+
+		for (uint32_t i = 0; i < ROUNDS; i++) {
+			uint64_t t0 = now_ns();
+			if (fp_simple(&fp, LAB_HC_CLAIM, 0, 1) != 1)
+				break;
+			t[n++] = now_ns() - t0;
+			if (fp_simple(&fp, LAB_HC_RELEASE, 0, 1) != LAB_HC_OK)
+				break;
+			(void)sl;
+		}
+		qsort(t, n, sizeof(t[0]), cmp);
+		if (n == ROUNDS) {
+			printf("BENCH ivshmem.native.claim1 %lu ns\n", (unsigned long)t[n / 2]);
+			rc = 0;
+		} else {
+			fprintf(stderr, "bench_serve: stopped after %u rounds\n", n);
+		}
+		fflush(stdout);
+		fp_close(&fp);
+	}
+	kill(pid, SIGTERM);	/* the server prints its BENCH lines at exit */
+	waitpid(pid, &status, 0);
+	lab_destroy(name);
+	return rc || !WIFEXITED(status) || WEXITSTATUS(status);
+}
