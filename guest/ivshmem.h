@@ -20,7 +20,6 @@
 #include "labyrinth_ivshmem.h"
 #include "types.h"
 
-#define VEC_IVSHMEM 0x30
 #define IVSHMEM_MMIO_BASE 0xc0000000ull
 #define IVSHMEM_BAR2_BASE 0x100000000ull
 #define IVSHMEM_CALL_US 1000000

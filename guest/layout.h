@@ -24,6 +24,7 @@
 #define VEC_TIMER 0x20
 #define VEC_CALL 0x21		/* remote function call IPI */
 #define VEC_PING 0x22		/* IPI that only counts */
+#define VEC_IVSHMEM 0x30	/* ivshmem MSI-X reply (the mailbox is polled; it only counts) */
 #define VEC_SPURIOUS 0xff
 
 /* SIPI vector page: the AP trampoline is copied here (below 1 MiB, 4 KiB aligned). */

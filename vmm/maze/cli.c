@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "labyrinth.h"
 
-int cmd_serve(int argc, char **argv);	/* cmd_serve.c */
 
 static const char usage_text[] =
 "usage: labyrinth COMMAND NAME [OPTIONS]\n"

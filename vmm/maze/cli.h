@@ -29,5 +29,6 @@ int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_reap(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* MAZE_CLI_H */
