@@ -243,6 +243,11 @@ int main(int argc, char **argv)
 	uart_flush();
 	if (cfg.hc_stats)
 		print_stats(&vm);
-	hc_port_fini(&vm);
+	/* A vCPU still running could be mid-claim: then the rooms are left to
+	 * the labyrinth's reaper (our lease dies with us), never freed under it. */
+	if (vm.all_joined)
+		hc_port_fini(&vm);
+	else
+		fprintf(stderr, "vmm: leaving this guest's rooms to the labyrinth's reaper\n");
 	return rc;
 }

@@ -230,9 +230,13 @@ int vm_run(struct vm *vm, double timeout_s)
 	/* A vCPU stuck in the kernel must not make us hang: bounded joins. */
 	clock_gettime(CLOCK_REALTIME, &grace);
 	grace.tv_sec += KVM_STOP_GRACE_MS / 1000;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (vm->cpus[i].started && pthread_timedjoin_np(vm->cpus[i].thread, NULL, &grace))
+	vm->all_joined = true;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		if (vm->cpus[i].started && pthread_timedjoin_np(vm->cpus[i].thread, NULL, &grace)) {
 			fprintf(stderr, "vmm: vCPU %u did not stop in time\n", i);
+			vm->all_joined = false;
+		}
+	}
 	return vm->status;
 }
 

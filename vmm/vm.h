@@ -44,6 +44,7 @@ struct vm {
 	pthread_cond_t stopped_cond;
 	bool stopped;
 	int status;
+	bool all_joined;		/* every vCPU thread ended after the stop */
 };
 
 /* Guest RAM is allocated (and an image can be loaded) before KVM is opened,
