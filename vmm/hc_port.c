@@ -26,15 +26,25 @@ static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 	}
 }
 
+static const char *attach_error(int rc)
+{
+	switch (rc) {
+	case LAB_ENOENT: return "no labyrinth of that name (make it with `labyrinth create`)";
+	case LAB_EBUSY: return "every lease slot is taken";
+	case LAB_EPROTO: return "its shared memory is not a labyrinth";
+	default: return strerror(-rc);
+	}
+}
+
 int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 {
 	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = rooms / 64};
 	int rc = name ? lab_attach(name, &vm->maze) : lab_create_private(&geo, &vm->maze);
 
 	if (rc < 0) {
-		fprintf(stderr, "vmm: cannot %s labyrinth%s%s: error %d\n",
+		fprintf(stderr, "vmm: cannot %s labyrinth%s%s: %s\n",
 			name ? "attach to" : "create a private", name ? " " : "", name ? name : "",
-			rc);
+			attach_error(rc));
 		return VMM_EXIT_LABYRINTH;
 	}
 	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->maze), lab_fd(vm->maze)))

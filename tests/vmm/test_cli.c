@@ -139,3 +139,18 @@ Test(cli, image_larger_than_mem)
 	unlink(path);
 	cr_assert(strstr(r.err, "outside guest RAM"), "%s", r.err);
 }
+
+Test(cli, unknown_labyrinth)
+{
+	vmm(VMM_EXIT_LABYRINTH, "--labyrinth", "no-such-labyrinth-here", image_path("hello.elf"));
+	cr_assert(strstr(r.err, "no-such-labyrinth-here"), "%s", r.err);
+}
+
+Test(cli, bad_labyrinth_options)
+{
+	const char *img = image_path("hello.elf");
+	vmm(VMM_EXIT_USAGE, "--rooms", "100", img);
+	vmm(VMM_EXIT_USAGE, "--rooms", "lots", img);
+	vmm(VMM_EXIT_USAGE, "--labyrinth", "a/b", img);
+	vmm(VMM_EXIT_USAGE, "--labyrinth", "", img);
+}
