@@ -94,3 +94,24 @@ void timer_stop(void)
 	else
 		apic_write(APIC_TIMER_INIT, 0);
 }
+
+void timer_start_call(void *unused)
+{
+	(void)unused;
+	timer_start();
+}
+
+void timer_stop_call(void *unused)
+{
+	(void)unused;
+	timer_stop();
+}
+
+void timer_idle_us(u64 us)
+{
+	u64 end = rdtsc() + tsc_from_us(us);
+
+	while (rdtsc() < end)
+		safe_halt();
+	irq_disable();
+}

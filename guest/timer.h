@@ -15,4 +15,11 @@ void timer_start(void);
 void timer_stop(void);
 bool timer_uses_tsc_deadline(void);
 
+/* The same, in the shape smp_call_on() runs on another CPU. */
+void timer_start_call(void *unused);
+void timer_stop_call(void *unused);
+/* Halts with interrupts on for `us` microseconds (ticks wake it), then
+ * returns with interrupts off. */
+void timer_idle_us(u64 us);
+
 #endif

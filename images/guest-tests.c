@@ -72,27 +72,6 @@ static void test_faults(void)
 	report(rc == 0, "probe of mapped memory reads it");
 }
 
-static void start_tick(void *arg)
-{
-	(void)arg;
-	timer_start();
-}
-
-static void stop_tick(void *arg)
-{
-	(void)arg;
-	timer_stop();
-}
-
-static void wait_us(u64 us)
-{
-	u64 end = rdtsc() + tsc_from_us(us);
-
-	while (rdtsc() < end)
-		safe_halt();
-	irq_disable();
-}
-
 static void test_timer(u32 n)
 {
 	u64 before[MAX_CPUS];
@@ -101,11 +80,11 @@ static void test_timer(u32 n)
 
 	for (u32 cpu = 0; cpu < n; cpu++) {
 		before[cpu] = READ_ONCE(cpu_data(cpu)->timer_ticks);
-		started += smp_call_on(cpu, start_tick, NULL, CALL_TIMEOUT_US) == 0;
+		started += smp_call_on(cpu, timer_start_call, NULL, CALL_TIMEOUT_US) == 0;
 	}
-	wait_us(TICK_WINDOW_US);
+	timer_idle_us(TICK_WINDOW_US);
 	for (u32 cpu = 0; cpu < n; cpu++) {
-		smp_call_on(cpu, stop_tick, NULL, CALL_TIMEOUT_US);
+		smp_call_on(cpu, timer_stop_call, NULL, CALL_TIMEOUT_US);
 		ticked += READ_ONCE(cpu_data(cpu)->timer_ticks) > before[cpu];
 	}
 	report(started == (int)n, "timer started by IPI on %d of %u cpus", started, n);

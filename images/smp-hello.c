@@ -16,27 +16,6 @@
 #define RUN_US 300000
 #define CALL_TIMEOUT_US 500000
 
-static void start_tick(void *arg)
-{
-	(void)arg;
-	timer_start();
-}
-
-static void stop_tick(void *arg)
-{
-	(void)arg;
-	timer_stop();
-}
-
-static void run_for(u64 us)
-{
-	u64 end = rdtsc() + tsc_from_us(us);
-
-	while (rdtsc() < end)
-		safe_halt();	/* the tick wakes us */
-	irq_disable();
-}
-
 static int on_every_cpu(u32 n, ipi_fn_t fn, const char *what)
 {
 	int failed = 0;
@@ -71,9 +50,9 @@ int main(void)
 	int failed;
 
 	timer_setup(HZ);
-	failed = on_every_cpu(n, start_tick, "timer start");
-	run_for(RUN_US);
-	failed += on_every_cpu(n, stop_tick, "timer stop");
+	failed = on_every_cpu(n, timer_start_call, "timer start");
+	timer_idle_us(RUN_US);
+	failed += on_every_cpu(n, timer_stop_call, "timer stop");
 	for (u32 cpu = 1; cpu < n; cpu++)
 		ipi_ping(cpu);
 	udelay(20000);
