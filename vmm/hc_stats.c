@@ -1,4 +1,7 @@
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include "hc_stats.h"
@@ -17,12 +20,36 @@ static int kind_of(uint32_t call, uint32_t count)
 	return -1;
 }
 
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: not a syscall */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void add(struct hc_stats *s, int k, uint64_t ns)
+{
+	if (s->n[k] < HC_STAT_SAMPLES)
+		s->ns[k][s->n[k]++] = (uint32_t)(ns > UINT32_MAX ? UINT32_MAX : ns);
+}
+
 void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns)
 {
 	int k = kind_of(call, count);
-	if (k < 0 || s->n[k] == HC_STAT_SAMPLES)
-		return;
-	s->ns[k][s->n[k]++] = (uint32_t)(ns > UINT32_MAX ? UINT32_MAX : ns);
+	if (k >= 0)
+		add(s, k, ns);
+}
+
+void hc_stats_probe_syscalls(struct hc_stats *s)
+{
+	uint64_t t0 = now_ns();
+	syscall(SYS_getppid);
+	uint64_t t1 = now_ns();
+	syscall(SYS_getppid);
+	uint64_t t2 = now_ns();
+	add(s, HC_STAT_SYSCALL_FIRST, t1 - t0);
+	add(s, HC_STAT_SYSCALL_NEXT, t2 - t1);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -38,6 +65,8 @@ void hc_stats_print(struct hc_stats *const *per_cpu, unsigned ncpus, int fd)
 		[HC_STAT_CLAIM1] = {"vmm.handle.claim1", 1},
 		[HC_STAT_CLAIM64] = {"vmm.handle.claim64.per_room", 64},
 		[HC_STAT_RELEASE64] = {"vmm.handle.release64.per_room", 64},
+		[HC_STAT_SYSCALL_FIRST] = {"host.syscall.first_after_exit", 1},
+		[HC_STAT_SYSCALL_NEXT] = {"host.syscall.next", 1},
 	};
 	for (int k = 0; k < HC_STAT_KINDS; k++) {
 		uint32_t *all = malloc(sizeof(uint32_t) * HC_STAT_SAMPLES * ncpus);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 enum hc_stat_kind { HC_STAT_NULL, HC_STAT_CLAIM1, HC_STAT_CLAIM64, HC_STAT_RELEASE64,
-		    HC_STAT_KINDS };
+		    HC_STAT_SYSCALL_FIRST, HC_STAT_SYSCALL_NEXT, HC_STAT_KINDS };
 
 #define HC_STAT_SAMPLES 8192
 
@@ -19,6 +19,10 @@ struct hc_stats {
 
 /* Records one handled call of `call` with `count` rooms taking `ns`. */
 void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns);
+/* The price of the host, not of our code: a trivial syscall made first
+ * after a KVM exit, and the one right after it. Called after some NULL calls
+ * (the claim path's mprotect pays the first price too). */
+void hc_stats_probe_syscalls(struct hc_stats *s);
 /* Prints the medians of all vCPUs' samples to `out`, one BENCH line per kind seen. */
 void hc_stats_print(struct hc_stats *const *per_cpu, unsigned ncpus, int fd);
 
