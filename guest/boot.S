@@ -11,6 +11,7 @@
  *              with the image identity-mapped; %rdi = struct hvm_start_info.
  */
 #include "layout.h"
+#include "segments.h"
 
 #define MB_MAGIC 0x1BADB002
 /* page-align modules, want memory info + map, a.out kludge addresses */
@@ -93,13 +94,7 @@ start64:
 	lretq
 
 long_entry:
-	mov $KERNEL_DS, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
-	mov %eax, %fs
-	mov %eax, %gs
+	load_kernel_data_segments
 	mov %edi, %r12d
 	mov %esi, %r13d
 	mov $(cpu_stacks + KSTACK_SIZE), %esp

@@ -7,6 +7,7 @@
  * 64-bit code segment. No stop in 32-bit mode, no iret.
  */
 #include "layout.h"
+#include "segments.h"
 
 	.section .rodata
 	.code16
@@ -41,13 +42,7 @@ ap_trampoline_end:
 	.code64
 	/* Each AP takes the next CPU number; its stack is cpu_stacks[number]. */
 ap_entry64:
-	mov $KERNEL_DS, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	xor %eax, %eax
-	mov %eax, %fs
-	mov %eax, %gs
+	load_kernel_data_segments
 	mov $1, %eax
 	lock xadd %eax, ap_next_cpu
 	cmp $MAX_CPUS, %eax
