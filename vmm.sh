@@ -10,8 +10,8 @@ set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 build="$top/build"
 case "$(basename "$0")" in
-labyrinth) prog="$build/vmm/maze/labyrinth" ;;
-*) prog="$build/vmm/vmm" ;;
+labyrinth) prog="$build/vmm/command/labyrinth" ;;
+*) prog="$build/vmm/monitor/vmm" ;;
 esac
 
 "$top/tests/install-deps" build >&2 || exit 73

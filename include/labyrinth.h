@@ -3,7 +3,7 @@
  * labyrinth.h - the labyrinth: a lock-free, process-shared room allocator
  * with exclusive owners.  This one header is the whole contract, for the
  * freestanding core (shared/, also built into the guest) and for the host
- * side (vmm/maze/: shared memory by name, leases, reap, the CLI).
+ * side (vmm/lab/: shared memory by name, leases, reap, the CLI).
  *
  * Vocabulary
  *   room      one 4 KiB page; room i of the pool lives at byte i * 4096.
@@ -21,16 +21,16 @@
  *   scrub     zeroing a room before it can be claimed again.
  *
  * Typical host use (the VMM):
- *	struct labyrinth *maze;
- *	lab_attach("office", &maze);            or lab_create_private(&geo, &maze)
+ *	struct labyrinth *lab;
+ *	lab_attach("office", &lab);            or lab_create_private(&geo, &lab)
  *	struct lab_cursor cur;
- *	lab_cursor_init(&cur, maze, vcpu_id);   one per vCPU thread
+ *	lab_cursor_init(&cur, lab, vcpu_id);   one per vCPU thread
  *	n = lab_claim(&cur, LAB_GFP_NORMAL, corridor, 64, rooms);
- *	mmap(guest_addr, 4096, ..., MAP_SHARED | MAP_FIXED, lab_fd(maze),
+ *	mmap(guest_addr, 4096, ..., MAP_SHARED | MAP_FIXED, lab_fd(lab),
  *	     (off_t)rooms[0] * LAB_ROOM_SIZE);
  *	err = lab_release(&cur, rooms, n);      scrubs, checks owner
  *	lab_cursor_park(&cur);                  when the vCPU stops
- *	lab_detach(maze);                       frees everything still owned
+ *	lab_detach(lab);                       frees everything still owned
  */
 #ifndef LABYRINTH_H
 #define LABYRINTH_H
@@ -96,7 +96,7 @@ struct labyrinth;
 
 /* Per-caller state; lives in the caller's private memory. */
 struct lab_cursor {
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	uint32_t owner;		/* encoded (guest, vcpu) */
 	uint32_t district;	/* held district or LAB_NONE */
 	uint32_t word;		/* next word to look at in the district */
@@ -136,8 +136,8 @@ int lab_geometry_check(const struct lab_geometry *geo);
 /* Format @mem (lab_hall_size bytes, zeroed, 64-byte aligned). */
 int lab_hall_format(void *mem, const struct lab_geometry *geo);
 /* Bind a handle to a formatted hall and its pool. */
-int lab_bind(struct labyrinth *maze, void *hall, void *pool, uint32_t guest);
-uint32_t lab_rooms(const struct labyrinth *maze);
+int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest);
+uint32_t lab_rooms(const struct labyrinth *lab);
 
 /* Owner code: (guest + 1) << 16 | vcpu; 0 means no owner. */
 #define LAB_OWNER_GUEST_MASK	0xffff0000u
@@ -155,7 +155,7 @@ static inline uint32_t lab_owner_vcpu(uint32_t owner)
 	return owner & 0xffff;
 }
 
-void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *maze,
+void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 		     uint32_t vcpu);
 /* Give back the held district and publish the count; call when idle. */
 void lab_cursor_park(struct lab_cursor *cur);
@@ -189,22 +189,22 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 /* Address form; also LAB_EINVAL for an address not on a room boundary. */
 int lab_release_page(struct lab_cursor *cur, void *page);
 /* Owner of room @i (0 if free, LAB_NONE if out of range). */
-uint32_t lab_room_owner(const struct labyrinth *maze, uint32_t i);
+uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
 
-/* The seed's entry points: one room for (maze->guest, vcpu 0). */
-void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze);
-void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
+/* The seed's entry points: one room for (lab->guest, vcpu 0). */
+void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab);
+void dealloc_labyrinth_page_exclusive(struct labyrinth *lab, void *page);
 
-void lab_census(const struct labyrinth *maze, struct lab_census *c);
+void lab_census(const struct labyrinth *lab, struct lab_census *c);
 
 /*
  * Scrub and free every room owned by @guest and give back its districts.
  * The caller must know the guest is dead and hold the right to reap it
  * (lab_reap on the host arranges both).  Returns rooms recovered.
  */
-uint32_t lab_reap_guest(struct labyrinth *maze, uint32_t guest);
+uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest);
 
-/* ---- host side (vmm/maze/, maze_dep) ---- */
+/* ---- host side (vmm/lab/, host_dep) ---- */
 
 /*
  * Shared memory: one file (/dev/shm/labyrinth.NAME, or a memfd) holds the
@@ -221,19 +221,19 @@ int lab_open(const char *name, struct labyrinth **out);
 int lab_create_private(const struct lab_geometry *geo,
 		       struct labyrinth **out);
 /* Free what this process still owns, drop the lease, unmap. */
-void lab_detach(struct labyrinth *maze);
+void lab_detach(struct labyrinth *lab);
 int lab_destroy(const char *name);
 
-int lab_fd(const struct labyrinth *maze);
-void *lab_pool(const struct labyrinth *maze);
-size_t lab_pool_size(const struct labyrinth *maze);
-bool lab_pinned(const struct labyrinth *maze);	/* mlock succeeded */
+int lab_fd(const struct labyrinth *lab);
+void *lab_pool(const struct labyrinth *lab);
+size_t lab_pool_size(const struct labyrinth *lab);
+bool lab_pinned(const struct labyrinth *lab);	/* mlock succeeded */
 
 /*
  * Reap every dead lease: scrub and free its rooms, free the slot.
  * Returns rooms recovered (>= 0) or a negative error.
  */
-int lab_reap(struct labyrinth *maze);
+int lab_reap(struct labyrinth *lab);
 
 struct lab_lease_info {
 	uint32_t guest;
@@ -242,7 +242,7 @@ struct lab_lease_info {
 	uint32_t rooms;
 };
 /* Fill up to @max entries for the taken lease slots; returns the count. */
-unsigned int lab_leases(const struct labyrinth *maze,
+unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max);
 
 #endif /* LABYRINTH_H */

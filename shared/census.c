@@ -46,9 +46,9 @@ static void census_owners(struct lab_hall *h, struct lab_census *c)
 	}
 }
 
-void lab_census(const struct labyrinth *maze, struct lab_census *c)
+void lab_census(const struct labyrinth *lab, struct lab_census *c)
 {
-	struct lab_hall *h = maze->hall;
+	struct lab_hall *h = lab->hall;
 
 	*c = (struct lab_census){ 0 };
 	c->rooms = h->rooms;

@@ -33,26 +33,26 @@
 
 #define PUBLISH_BATCH	32
 
-void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *maze,
+void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 		     uint32_t vcpu)
 {
-	bool leased = maze->guest < LAB_MAX_GUESTS && vcpu < LAB_MAX_VCPUS;
+	bool leased = lab->guest < LAB_MAX_GUESTS && vcpu < LAB_MAX_VCPUS;
 
-	cur->maze = maze;
-	cur->owner = leased ? lab_owner(maze->guest, vcpu) : 0;
+	cur->lab = lab;
+	cur->owner = leased ? lab_owner(lab->guest, vcpu) : 0;
 	cur->district = LAB_NONE;
 	cur->word = 0;
 	/* Spread the homes so cursors start in different districts. */
 	cur->home = cur->owner * 2654435761u >> 7;
 	cur->delta = 0;
-	cur->starving_seen = atomic_load_explicit(&maze->hall->starving,
+	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
 }
 
 void cursor_publish(struct lab_cursor *cur)
 {
 	if (cur->delta) {
-		atomic_fetch_add_explicit(&cur->maze->hall->free, cur->delta,
+		atomic_fetch_add_explicit(&cur->lab->hall->free, cur->delta,
 					  memory_order_relaxed);
 		cur->delta = 0;
 	}
@@ -74,7 +74,7 @@ void lab_cursor_park(struct lab_cursor *cur)
 /* Someone starved: give our district back so they can have it. */
 static void cursor_heed_starving(struct lab_cursor *cur)
 {
-	uint32_t gen = atomic_load_explicit(&cur->maze->hall->starving,
+	uint32_t gen = atomic_load_explicit(&cur->lab->hall->starving,
 					    memory_order_relaxed);
 
 	if (gen != cur->starving_seen) {
@@ -87,7 +87,7 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 static unsigned int watermark_allow(struct lab_cursor *cur, unsigned int flags,
 				    unsigned int n)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	int64_t avail;
 
 	if (flags & LAB_GFP_ATOMIC)
@@ -103,7 +103,7 @@ static unsigned int watermark_allow(struct lab_cursor *cur, unsigned int flags,
 static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
 			       unsigned int need, uint32_t *rooms)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	_Atomic uint64_t *word = &hall_map(h, cur->district)[w];
 	uint64_t free = ~atomic_load_explicit(word, memory_order_relaxed);
 	uint32_t base = cur->district * LAB_DISTRICT_ROOMS + w * 64;
@@ -144,7 +144,7 @@ static unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 static void claim_undo(struct lab_cursor *cur, uint32_t *rooms,
 		       unsigned int n)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = rooms[i];
@@ -160,15 +160,15 @@ static unsigned int claim_fail_hard(struct lab_cursor *cur, uint32_t *rooms,
 				    unsigned int got)
 {
 	claim_undo(cur, rooms, got);
-	if (cur->maze->panic)
-		cur->maze->panic(LAB_PANIC_OOM);
+	if (cur->lab->panic)
+		cur->lab->panic(LAB_PANIC_OOM);
 	return 0;
 }
 
 unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		       uint32_t corridor, unsigned int n, uint32_t *rooms)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	unsigned int want, got = 0;
 
 	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
@@ -200,16 +200,16 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
  * reserve, fails hard.  The seed cursor is shared by the threads of this
  * handle, so it is guarded by a flag held for one claim (it never sleeps).
  */
-void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze)
+void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab)
 {
 	uint32_t room;
 	unsigned int got;
 
-	seed_lock(maze);
-	got = lab_claim(&maze->seed_cursor, LAB_GFP_ATOMIC | LAB_EXCLUSIVE, 0,
+	seed_lock(lab);
+	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC | LAB_EXCLUSIVE, 0,
 			1, &room);
-	seed_unlock(maze);
+	seed_unlock(lab);
 	if (!got)
 		return NULL;
-	return maze->pool + (size_t)room * LAB_ROOM_SIZE;
+	return lab->pool + (size_t)room * LAB_ROOM_SIZE;
 }

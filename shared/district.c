@@ -48,7 +48,7 @@ static void district_hint_clear(struct lab_hall *h, uint32_t d)
 
 void district_leave(struct lab_cursor *cur)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	uint32_t d = cur->district;
 
 	if (d == LAB_NONE)
@@ -63,7 +63,7 @@ void district_leave(struct lab_cursor *cur)
 /* Take district @d if nobody holds it and it has a free room. */
 static bool district_try(struct lab_cursor *cur, uint32_t d)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	_Atomic uint32_t *holder = hall_holder(h, d);
 	uint32_t none = 0;
 
@@ -106,7 +106,7 @@ static uint32_t next_hinted(struct lab_hall *h, uint32_t d, uint32_t end)
 
 static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 
 	for (uint32_t d = next_hinted(h, from, end); d < end;
 	     d = next_hinted(h, d + 1, end))
@@ -118,7 +118,7 @@ static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
 /* The slow path: trust no hint, look at every unheld district. */
 static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 
 	for (uint32_t d = from; d < end; d++)
 		if (district_free(h, d) && district_try(cur, d))
@@ -129,7 +129,7 @@ static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 /* Search corridor @c from the cursor's home, wrapping around once. */
 static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
 	uint32_t mid = s + cur->home % (e - s);
 	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
@@ -146,7 +146,7 @@ static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
 bool district_hold(struct lab_cursor *cur, uint32_t corridor,
 		   unsigned int flags)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 	uint32_t tries = (flags & LAB_THISCORRIDOR) ? 1 : h->corridors;
 
 	district_leave(cur);

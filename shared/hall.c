@@ -91,22 +91,22 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo)
 	return 0;
 }
 
-int lab_bind(struct labyrinth *maze, void *hall, void *pool, uint32_t guest)
+int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 {
 	struct lab_hall *h = hall;
 
 	if (h->magic != LAB_MAGIC || h->version != LAB_VERSION)
 		return LAB_EPROTO;
 	atomic_thread_fence(memory_order_acquire);
-	maze->hall = h;
-	maze->pool = pool;
-	maze->guest = guest;
-	atomic_flag_clear(&maze->seed_busy);
-	lab_cursor_init(&maze->seed_cursor, maze, 0);
+	lab->hall = h;
+	lab->pool = pool;
+	lab->guest = guest;
+	atomic_flag_clear(&lab->seed_busy);
+	lab_cursor_init(&lab->seed_cursor, lab, 0);
 	return 0;
 }
 
-uint32_t lab_rooms(const struct labyrinth *maze)
+uint32_t lab_rooms(const struct labyrinth *lab)
 {
-	return maze->hall->rooms;
+	return lab->hall->rooms;
 }

@@ -112,15 +112,15 @@ void cursor_account(struct lab_cursor *cur, int32_t change);
 uint32_t hall_count_free(struct lab_hall *h);
 
 /* release.c */
-void room_scrub(struct labyrinth *maze, uint32_t room);
+void room_scrub(struct labyrinth *lab, uint32_t room);
 
 /*
  * The seed entry points share one cursor per handle; it is held for one
  * claim or release, never across a sleep, so spinning is fine.
  */
-static inline void seed_lock(struct labyrinth *maze)
+static inline void seed_lock(struct labyrinth *lab)
 {
-	while (atomic_flag_test_and_set_explicit(&maze->seed_busy,
+	while (atomic_flag_test_and_set_explicit(&lab->seed_busy,
 						 memory_order_acquire)) {
 #if defined(__x86_64__) || defined(__i386__)
 		__asm__ volatile("pause");
@@ -128,9 +128,9 @@ static inline void seed_lock(struct labyrinth *maze)
 	}
 }
 
-static inline void seed_unlock(struct labyrinth *maze)
+static inline void seed_unlock(struct labyrinth *lab)
 {
-	atomic_flag_clear_explicit(&maze->seed_busy, memory_order_release);
+	atomic_flag_clear_explicit(&lab->seed_busy, memory_order_release);
 }
 
 #endif /* LAB_HALL_H */

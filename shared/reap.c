@@ -2,7 +2,7 @@
 /*
  * reap.c - taking back what a dead guest held: its rooms (scrubbed) and
  * its districts.  Knowing the guest is dead, and being the only reaper of
- * it, is the host's business (vmm/maze/lease.c).
+ * it, is the host's business (vmm/lab/lease.c).
  *
  * Why "map bit set, then owner names g" proves the room is g's: owners are
  * written before the release-ordered commit and the reaper loads the map
@@ -19,10 +19,10 @@ static bool room_is_guests(struct lab_hall *h, uint32_t room, uint32_t guest)
 	return o != LAB_WALL && lab_owner_guest(o) == guest;
 }
 
-static uint32_t reap_word(struct labyrinth *maze, uint32_t d, uint32_t w,
+static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 			  uint32_t guest)
 {
-	struct lab_hall *h = maze->hall;
+	struct lab_hall *h = lab->hall;
 	_Atomic uint64_t *word = &hall_map(h, d)[w];
 	uint64_t bits = atomic_load_explicit(word, memory_order_acquire);
 	uint32_t freed = 0;
@@ -34,7 +34,7 @@ static uint32_t reap_word(struct labyrinth *maze, uint32_t d, uint32_t w,
 		bits &= bits - 1;
 		if (!room_is_guests(h, room, guest))
 			continue;
-		room_scrub(maze, room);
+		room_scrub(lab, room);
 		atomic_fetch_and(word, ~(1ull << bit));
 		freed++;
 	}
@@ -51,16 +51,16 @@ static void reap_holder(struct lab_hall *h, uint32_t d, uint32_t guest)
 		atomic_compare_exchange_strong(holder, &o, 0);
 }
 
-uint32_t lab_reap_guest(struct labyrinth *maze, uint32_t guest)
+uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest)
 {
-	struct lab_hall *h = maze->hall;
+	struct lab_hall *h = lab->hall;
 	uint32_t freed = 0;
 
 	for (uint32_t d = 0; d < h->districts; d++) {
 		uint32_t here = 0;
 
 		for (uint32_t w = 0; w < LAB_WORDS; w++)
-			here += reap_word(maze, d, w, guest);
+			here += reap_word(lab, d, w, guest);
 		reap_holder(h, d, guest);
 		if (here)
 			district_hint_set(h, d);

@@ -15,20 +15,20 @@
 
 /* Zero one room; no libc here, and no memset call either. */
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
-void room_scrub(struct labyrinth *maze, uint32_t room)
+void room_scrub(struct labyrinth *lab, uint32_t room)
 {
 	uint64_t *p;
 
-	if (!maze->pool)	/* a metadata-only labyrinth (benchmarks) */
+	if (!lab->pool)	/* a metadata-only labyrinth (benchmarks) */
 		return;
-	p = (uint64_t *)(maze->pool + (size_t)room * LAB_ROOM_SIZE);
+	p = (uint64_t *)(lab->pool + (size_t)room * LAB_ROOM_SIZE);
 	for (uint32_t i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i++)
 		p[i] = 0;
 }
 
-uint32_t lab_room_owner(const struct labyrinth *maze, uint32_t room)
+uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 {
-	struct lab_hall *h = maze->hall;
+	struct lab_hall *h = lab->hall;
 
 	if (room >= h->rooms)
 		return LAB_NONE;
@@ -40,7 +40,7 @@ uint32_t lab_room_owner(const struct labyrinth *maze, uint32_t room)
 /* @mask picks what must match: the whole owner, or its guest part. */
 static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
 {
-	struct lab_hall *h = cur->maze->hall;
+	struct lab_hall *h = cur->lab->hall;
 
 	if (room >= h->rooms)
 		return LAB_ERANGE;
@@ -89,7 +89,7 @@ static void room_free(struct lab_hall *h, uint32_t room)
 static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 			 unsigned int n, uint32_t mask)
 {
-	struct labyrinth *maze = cur->maze;
+	struct labyrinth *lab = cur->lab;
 	int err;
 
 	if (n > LAB_MAX_BATCH)
@@ -103,8 +103,8 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < n; i++) {
-		room_scrub(maze, rooms[i]);
-		room_free(maze->hall, rooms[i]);
+		room_scrub(lab, rooms[i]);
+		room_free(lab->hall, rooms[i]);
 		/* Our next claim looks where we just made space. */
 		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
 			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
@@ -127,11 +127,11 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 
 int lab_release_page(struct lab_cursor *cur, void *page)
 {
-	struct labyrinth *maze = cur->maze;
-	uintptr_t base = (uintptr_t)maze->pool, p = (uintptr_t)page;
+	struct labyrinth *lab = cur->lab;
+	uintptr_t base = (uintptr_t)lab->pool, p = (uintptr_t)page;
 	uint32_t room;
 
-	if (p < base || p - base >= (uintptr_t)maze->hall->rooms * LAB_ROOM_SIZE)
+	if (p < base || p - base >= (uintptr_t)lab->hall->rooms * LAB_ROOM_SIZE)
 		return LAB_ERANGE;
 	if ((p - base) % LAB_ROOM_SIZE)
 		return LAB_EINVAL;
@@ -140,13 +140,13 @@ int lab_release_page(struct lab_cursor *cur, void *page)
 }
 
 /* The seed's companion: a bad page is fatal, as a double free would be. */
-void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page)
+void dealloc_labyrinth_page_exclusive(struct labyrinth *lab, void *page)
 {
 	int err;
 
-	seed_lock(maze);
-	err = lab_release_page(&maze->seed_cursor, page);
-	seed_unlock(maze);
-	if (err && maze->panic)
-		maze->panic(LAB_PANIC_FREE);
+	seed_lock(lab);
+	err = lab_release_page(&lab->seed_cursor, page);
+	seed_unlock(lab);
+	if (err && lab->panic)
+		lab->panic(LAB_PANIC_FREE);
 }

@@ -25,14 +25,14 @@ static struct {
 static void setup(void)
 {
 	struct lab_geometry geo = {.rooms = ROOMS, .corridors = 2, .reserve = 64};
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 
 	f.ram = calloc(1, RAM_SIZE);
-	if (!f.ram || lab_create_private(&geo, &maze) < 0 ||
-	    window_init(&f.window, 4ull << 30, ROOMS, lab_fd(maze)))
+	if (!f.ram || lab_create_private(&geo, &lab) < 0 ||
+	    window_init(&f.window, 4ull << 30, ROOMS, lab_fd(lab)))
 		abort();
 	f.guest = (struct hc_guest){.ram = f.ram, .ram_size = RAM_SIZE, .window = &f.window,
-				    .maze = maze, .corridors = 2};
+				    .lab = lab, .corridors = 2};
 	pthread_mutex_init(&f.guest.release_lock, NULL);
 	hc_cpu_init(&f.cpu, &f.guest, 0);
 }
@@ -61,8 +61,8 @@ static void track(const struct lab_hc *hc, int64_t rc)
 static void check_invariants(void)
 {
 	struct lab_census c;
-	lab_census(f.guest.maze, &c);
-	if (c.free + c.claimed != c.rooms || c.guest_rooms[f.guest.maze->guest] != f.nheld)
+	lab_census(f.guest.lab, &c);
+	if (c.free + c.claimed != c.rooms || c.guest_rooms[f.guest.lab->guest] != f.nheld)
 		abort();
 	for (uint32_t r = 0; r < ROOMS; r++) {
 		if (!f.held[r])

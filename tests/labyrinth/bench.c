@@ -36,7 +36,7 @@ static double now_ns(void)
 
 /* ---- the labyrinth ---- */
 
-static struct labyrinth *maze_new(void *pool)
+static struct labyrinth *tlab_new(void *pool)
 {
 	struct lab_geometry geo = { ROOMS, 1, 0 };
 	struct labyrinth *m = calloc(1, sizeof(*m));
@@ -50,7 +50,7 @@ static struct labyrinth *maze_new(void *pool)
 }
 
 /* Fill to @pct: claim everything, release a random (100 - pct) %. */
-static void maze_fill(struct labyrinth *m, unsigned int pct)
+static void tlab_fill(struct labyrinth *m, unsigned int pct)
 {
 	struct lab_cursor cur;
 	uint32_t *all = malloc(ROOMS * sizeof(*all)), got = 0;
@@ -78,7 +78,7 @@ struct run {
 	double ns;
 };
 
-static void *maze_run(void *arg)
+static void *tlab_run(void *arg)
 {
 	struct run *r = arg;
 	struct lab_cursor cur;
@@ -103,17 +103,17 @@ static void *maze_run(void *arg)
 	return NULL;
 }
 
-static double maze_bench(unsigned int pct, int threads, void *pool, long ops)
+static double tlab_bench(unsigned int pct, int threads, void *pool, long ops)
 {
-	struct labyrinth *m = maze_new(pool);
+	struct labyrinth *m = tlab_new(pool);
 	struct run r[2] = { { m, 0, ops, 0 }, { m, 1, ops, 0 } };
 	pthread_t t[2];
 	double t0 = now_ns(), wall;
 
-	maze_fill(m, pct);
+	tlab_fill(m, pct);
 	t0 = now_ns();
 	for (int i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, maze_run, &r[i]);
+		pthread_create(&t[i], NULL, tlab_run, &r[i]);
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	wall = now_ns() - t0;
@@ -175,7 +175,7 @@ static double seed_bench(unsigned int pct, long ops)
 }
 
 /* What two threads buy on this machine at all: a loop that shares nothing,
- * timed like maze_bench.  The labyrinth's two-thread speedup is only
+ * timed like tlab_bench.  The labyrinth's two-thread speedup is only
  * meaningful next to this one (shared CI hosts often give far less than 2). */
 static void *spin_run(void *arg)
 {
@@ -222,17 +222,17 @@ int main(void)
 	double t1[4], t2;
 
 	for (int i = 0; i < 4; i++) {
-		t1[i] = BEST(maze_bench(fills[i], 1, NULL, ops));
+		t1[i] = BEST(tlab_bench(fills[i], 1, NULL, ops));
 		printf("BENCH labyrinth.claim_release.t1.fill%u %.2f ns\n", fills[i], t1[i]);
 	}
 	printf("BENCH labyrinth.claim_release.fill99_over_fill0 %.2f x\n", t1[3] / t1[0]);
-	t2 = BEST(maze_bench(0, 2, NULL, ops));
+	t2 = BEST(tlab_bench(0, 2, NULL, ops));
 	printf("BENCH labyrinth.claim_release.t2.fill0 %.2f ns\n", t2);
 	printf("BENCH labyrinth.claim_release.t2_speedup %.2f x\n", t1[0] / t2);
 	printf("BENCH baseline.shared_nothing.t2_speedup %.2f x\n",
 	       BEST(spin_bench(1, ops * 10)) / BEST(spin_bench(2, ops * 10)));
 	printf("BENCH labyrinth.claim_release.t2.fill95 %.2f ns\n",
-	       BEST(maze_bench(95, 2, NULL, ops)));
+	       BEST(tlab_bench(95, 2, NULL, ops)));
 	printf("BENCH seed.claim_release.t1.fill0 %.2f ns\n",
 	       BEST(seed_bench(0, ops)));
 	printf("BENCH seed.claim_release.t1.fill95 %.2f ns\n",
@@ -241,7 +241,7 @@ int main(void)
 	       (double)lab_hall_size(&geo) / ROOMS);
 	if (lab_create_private(&geo, &real) == 0) {
 		printf("BENCH labyrinth.claim_release_scrub.t1.fill0 %.2f ns\n",
-		       BEST(maze_bench(0, 1, lab_pool(real), ops / 4)));
+		       BEST(tlab_bench(0, 1, lab_pool(real), ops / 4)));
 		lab_detach(real);
 	}
 	return 0;

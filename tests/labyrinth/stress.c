@@ -93,7 +93,7 @@ int stress_run(struct stress *s, uint32_t rooms)
 	static struct worker w[THREADS];
 	pthread_t t[THREADS];
 
-	s->m = heap_maze(rooms, 2 > rooms / 512 ? 1 : 2, 0, true);
+	s->m = heap_lab(rooms, 2 > rooms / 512 ? 1 : 2, 0, true);
 	memset(s->m->pool, 0, (size_t)rooms * LAB_ROOM_SIZE);
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ .s = s, .vcpu = (uint32_t)i };

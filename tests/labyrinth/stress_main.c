@@ -12,12 +12,12 @@ static int check(const char *what, uint32_t rooms)
 {
 	static struct stress s;
 	int failures = stress_run(&s, rooms);
-	uint32_t free = maze_free(s.m);
+	uint32_t free = tlab_free(s.m);
 	int ok = !failures && free == rooms;
 
 	printf("%s: %s (failures %d, free %u of %u)\n", ok ? "PASS" : "FAIL",
 	       what, failures, free, rooms);
-	heap_maze_free(s.m);
+	heap_lab_free(s.m);
 	s = (struct stress){ 0 };
 	return !ok;
 }

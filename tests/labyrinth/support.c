@@ -4,18 +4,18 @@
 
 #include "support.h"
 
-struct heap_maze {
-	struct labyrinth maze;
+struct heap_lab {
+	struct labyrinth lab;
 	size_t hall_len;
 	size_t pool_len;
 	bool owns;
 };
 
-struct labyrinth *heap_maze(uint32_t rooms, uint32_t corridors,
+struct labyrinth *heap_lab(uint32_t rooms, uint32_t corridors,
 			    uint32_t reserve, bool with_pool)
 {
 	struct lab_geometry geo = { rooms, corridors, reserve };
-	struct heap_maze *hm = calloc(1, sizeof(*hm));
+	struct heap_lab *hm = calloc(1, sizeof(*hm));
 	void *hall, *pool = NULL;
 
 	hm->hall_len = lab_hall_size(&geo);
@@ -28,63 +28,63 @@ struct labyrinth *heap_maze(uint32_t rooms, uint32_t corridors,
 		pool = aligned_alloc(4096, hm->pool_len);
 		memset(pool, 0xa5, hm->pool_len);	/* dirty: scrub shows */
 	}
-	if (lab_hall_format(hall, &geo) || lab_bind(&hm->maze, hall, pool, 0))
+	if (lab_hall_format(hall, &geo) || lab_bind(&hm->lab, hall, pool, 0))
 		abort();
 	hm->owns = true;
-	return &hm->maze;
+	return &hm->lab;
 }
 
-struct labyrinth *heap_maze_guest(struct labyrinth *maze, uint32_t guest)
+struct labyrinth *heap_lab_guest(struct labyrinth *lab, uint32_t guest)
 {
-	struct heap_maze *hm = calloc(1, sizeof(*hm));
+	struct heap_lab *hm = calloc(1, sizeof(*hm));
 
-	*hm = *(struct heap_maze *)maze;
+	*hm = *(struct heap_lab *)lab;
 	hm->owns = false;
-	lab_bind(&hm->maze, maze->hall, maze->pool, guest);
-	return &hm->maze;
+	lab_bind(&hm->lab, lab->hall, lab->pool, guest);
+	return &hm->lab;
 }
 
-void heap_maze_free(struct labyrinth *maze)
+void heap_lab_free(struct labyrinth *lab)
 {
-	struct heap_maze *hm = (struct heap_maze *)maze;
+	struct heap_lab *hm = (struct heap_lab *)lab;
 
 	if (hm->owns) {
-		free(maze->hall);
-		free(maze->pool);
+		free(lab->hall);
+		free(lab->pool);
 	}
 	free(hm);
 }
 
-size_t heap_maze_hall_len(struct labyrinth *maze)
+size_t heap_lab_hall_len(struct labyrinth *lab)
 {
-	return ((struct heap_maze *)maze)->hall_len;
+	return ((struct heap_lab *)lab)->hall_len;
 }
 
-void *maze_snapshot(struct labyrinth *maze)
+void *tlab_snapshot(struct labyrinth *lab)
 {
-	struct heap_maze *hm = (struct heap_maze *)maze;
+	struct heap_lab *hm = (struct heap_lab *)lab;
 	char *snap = malloc(hm->hall_len + hm->pool_len);
 
-	memcpy(snap, maze->hall, hm->hall_len);
+	memcpy(snap, lab->hall, hm->hall_len);
 	if (hm->pool_len)
-		memcpy(snap + hm->hall_len, maze->pool, hm->pool_len);
+		memcpy(snap + hm->hall_len, lab->pool, hm->pool_len);
 	return snap;
 }
 
-bool maze_same(struct labyrinth *maze, const void *snap)
+bool tlab_same(struct labyrinth *lab, const void *snap)
 {
-	struct heap_maze *hm = (struct heap_maze *)maze;
+	struct heap_lab *hm = (struct heap_lab *)lab;
 	const char *s = snap;
 
-	return !memcmp(s, maze->hall, hm->hall_len) &&
-	       (!hm->pool_len || !memcmp(s + hm->hall_len, maze->pool,
+	return !memcmp(s, lab->hall, hm->hall_len) &&
+	       (!hm->pool_len || !memcmp(s + hm->hall_len, lab->pool,
 					 hm->pool_len));
 }
 
-uint32_t maze_free(const struct labyrinth *maze)
+uint32_t tlab_free(const struct labyrinth *lab)
 {
 	struct lab_census c;
 
-	lab_census(maze, &c);
+	lab_census(lab, &c);
 	return c.free;
 }

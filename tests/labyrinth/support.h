@@ -12,17 +12,17 @@
 #include "labyrinth.h"
 
 /* A labyrinth in heap memory with lease 0; pool NULL if !with_pool. */
-struct labyrinth *heap_maze(uint32_t rooms, uint32_t corridors,
+struct labyrinth *heap_lab(uint32_t rooms, uint32_t corridors,
 			    uint32_t reserve, bool with_pool);
 /* Another handle on the same hall for lease @guest. */
-struct labyrinth *heap_maze_guest(struct labyrinth *maze, uint32_t guest);
-void heap_maze_free(struct labyrinth *maze);
-size_t heap_maze_hall_len(struct labyrinth *maze);
+struct labyrinth *heap_lab_guest(struct labyrinth *lab, uint32_t guest);
+void heap_lab_free(struct labyrinth *lab);
+size_t heap_lab_hall_len(struct labyrinth *lab);
 
 /* A copy of the hall and the pool, to prove nothing changed. */
-void *maze_snapshot(struct labyrinth *maze);
-bool maze_same(struct labyrinth *maze, const void *snap);
+void *tlab_snapshot(struct labyrinth *lab);
+bool tlab_same(struct labyrinth *lab, const void *snap);
 
-uint32_t maze_free(const struct labyrinth *maze);
+uint32_t tlab_free(const struct labyrinth *lab);
 
 #endif

@@ -24,7 +24,7 @@ static void claim_all(struct lab_cursor *cur, uint32_t rooms, uint32_t *out)
 
 Test(claim, rooms_are_distinct_and_owned)
 {
-	struct labyrinth *m = heap_maze(4096, 2, 0, false);
+	struct labyrinth *m = heap_lab(4096, 2, 0, false);
 	uint32_t *rooms = calloc(4096 + LAB_MAX_BATCH, sizeof(*rooms));
 	char *seen = calloc(4096, 1);
 	struct lab_cursor cur;
@@ -38,16 +38,16 @@ Test(claim, rooms_are_distinct_and_owned)
 		cr_assert_eq(lab_room_owner(m, rooms[i]), lab_owner(0, 5));
 	}
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, rooms), 0);
-	cr_assert_eq(maze_free(m), 0);
+	cr_assert_eq(tlab_free(m), 0);
 	free(rooms);
 	free(seen);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(claim, owner_is_guest_and_vcpu)
 {
-	struct labyrinth *m = heap_maze(1024, 1, 0, false);
-	struct labyrinth *g3 = heap_maze_guest(m, 3);
+	struct labyrinth *m = heap_lab(1024, 1, 0, false);
+	struct labyrinth *g3 = heap_lab_guest(m, 3);
 	struct lab_cursor a, b;
 	uint32_t ra, rb;
 
@@ -61,14 +61,14 @@ Test(claim, owner_is_guest_and_vcpu)
 	cr_assert_eq(lab_owner_guest(lab_room_owner(m, rb)), 3);
 	cr_assert_eq(lab_owner_vcpu(lab_room_owner(m, rb)), 65535);
 	cr_assert_eq(lab_room_owner(m, 1024), LAB_NONE);
-	heap_maze_free(g3);
-	heap_maze_free(m);
+	heap_lab_free(g3);
+	heap_lab_free(m);
 }
 
 Test(claim, batch_partial_success)
 {
 	/* 1000 rooms: the second district ends in walls at room 1000. */
-	struct labyrinth *m = heap_maze(1000, 1, 0, false);
+	struct labyrinth *m = heap_lab(1000, 1, 0, false);
 	uint32_t rooms[LAB_MAX_BATCH];
 	struct lab_cursor cur;
 
@@ -78,12 +78,12 @@ Test(claim, batch_partial_success)
 	for (unsigned int i = 0; i < 488; i++)
 		cr_assert_lt(rooms[i], 1000, "a wall was granted");
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 512, rooms), 0);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(claim, batch_size_limits)
 {
-	struct labyrinth *m = heap_maze(2048, 1, 0, false);
+	struct labyrinth *m = heap_lab(2048, 1, 0, false);
 	uint32_t rooms[LAB_MAX_BATCH + 1];
 	struct lab_cursor cur;
 
@@ -91,15 +91,15 @@ Test(claim, batch_size_limits)
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 0, rooms), 0);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH + 1,
 			       rooms), 0);
-	cr_assert_eq(maze_free(m), 2048);
+	cr_assert_eq(tlab_free(m), 2048);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms),
 		     LAB_MAX_BATCH);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(claim, corridor_preference_and_fallback)
 {
-	struct labyrinth *m = heap_maze(4096, 4, 0, false);	/* 1024 each */
+	struct labyrinth *m = heap_lab(4096, 4, 0, false);	/* 1024 each */
 	uint32_t rooms[LAB_MAX_BATCH];
 	struct lab_cursor cur;
 
@@ -119,12 +119,12 @@ Test(claim, corridor_preference_and_fallback)
 	/* A preference for corridor 0 moves the cursor there. */
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, rooms), 1);
 	cr_assert_lt(rooms[0], 1024);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(claim, cursors_start_in_different_districts)
 {
-	struct labyrinth *m = heap_maze(64 * 512, 1, 0, false);
+	struct labyrinth *m = heap_lab(64 * 512, 1, 0, false);
 	struct lab_cursor a, b;
 	uint32_t ra, rb;
 
@@ -134,26 +134,26 @@ Test(claim, cursors_start_in_different_districts)
 	cr_assert_eq(lab_claim(&b, LAB_GFP_NORMAL, 0, 1, &rb), 1);
 	cr_assert_neq(ra / LAB_DISTRICT_ROOMS, rb / LAB_DISTRICT_ROOMS,
 		      "two cursors share district %u", ra / LAB_DISTRICT_ROOMS);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(claim, no_lease_no_room)
 {
-	struct labyrinth *m = heap_maze(1024, 1, 0, false);
-	struct labyrinth *none = heap_maze_guest(m, LAB_NONE);
+	struct labyrinth *m = heap_lab(1024, 1, 0, false);
+	struct labyrinth *none = heap_lab_guest(m, LAB_NONE);
 	struct lab_cursor cur;
 	uint32_t r;
 
 	lab_cursor_init(&cur, none, 0);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &r), 0);
-	cr_assert_eq(maze_free(m), 1024);
-	heap_maze_free(none);
-	heap_maze_free(m);
+	cr_assert_eq(tlab_free(m), 1024);
+	heap_lab_free(none);
+	heap_lab_free(m);
 }
 
 Test(claim, seed_allocpage_gives_distinct_aligned_pages)
 {
-	struct labyrinth *m = heap_maze(600, 1, 0, true);
+	struct labyrinth *m = heap_lab(600, 1, 0, true);
 	char *seen = calloc(600, 1);
 
 	for (int i = 0; i < 600; i++) {
@@ -169,9 +169,9 @@ Test(claim, seed_allocpage_gives_distinct_aligned_pages)
 			     lab_owner(0, 0));
 	}
 	dealloc_labyrinth_page_exclusive(m, m->pool + 17 * LAB_ROOM_SIZE);
-	cr_assert_eq(maze_free(m), 1);
+	cr_assert_eq(tlab_free(m), 1);
 	cr_assert_eq(allocpage_gfp_atomic_exclusive(m),
 		     m->pool + 17 * LAB_ROOM_SIZE);
 	free(seen);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }

@@ -28,20 +28,20 @@ static uint32_t claim_until_refused(struct lab_cursor *cur, unsigned int flags)
 
 Test(gfp, normal_leaves_the_reserve)
 {
-	struct labyrinth *m = heap_maze(1024, 1, 100, false);
+	struct labyrinth *m = heap_lab(1024, 1, 100, false);
 	struct lab_cursor cur;
 
 	lab_cursor_init(&cur, m, 0);
 	cr_assert_eq(claim_until_refused(&cur, LAB_GFP_NORMAL), 924);
-	cr_assert_eq(maze_free(m), 100);
+	cr_assert_eq(tlab_free(m), 100);
 	cr_assert_eq(claim_until_refused(&cur, LAB_GFP_ATOMIC), 100);
-	cr_assert_eq(maze_free(m), 0);
-	heap_maze_free(m);
+	cr_assert_eq(tlab_free(m), 0);
+	heap_lab_free(m);
 }
 
 Test(gfp, normal_grants_partially_down_to_the_watermark)
 {
-	struct labyrinth *m = heap_maze(1024, 1, 100, false);
+	struct labyrinth *m = heap_lab(1024, 1, 100, false);
 	uint32_t rooms[512];
 	struct lab_cursor cur;
 
@@ -52,12 +52,12 @@ Test(gfp, normal_grants_partially_down_to_the_watermark)
 	/* Freeing rooms above the watermark makes them claimable again. */
 	cr_assert_eq(lab_release(&cur, rooms, 10), 0);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 64, rooms), 10);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(gfp, normal_is_refused_across_cursors)
 {
-	struct labyrinth *m = heap_maze(1024, 1, 100, false);
+	struct labyrinth *m = heap_lab(1024, 1, 100, false);
 	struct lab_cursor a, b;
 
 	lab_cursor_init(&a, m, 0);
@@ -66,12 +66,12 @@ Test(gfp, normal_is_refused_across_cursors)
 	lab_cursor_park(&a);	/* publishes its count */
 	cr_assert_eq(claim_until_refused(&b, LAB_GFP_NORMAL), 0);
 	cr_assert_eq(claim_until_refused(&b, LAB_GFP_ATOMIC), 100);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(gfp, atomic_returns_nothing_without_panic)
 {
-	struct labyrinth *m = heap_maze(512, 1, 0, false);
+	struct labyrinth *m = heap_lab(512, 1, 0, false);
 	struct lab_cursor cur;
 	uint32_t r;
 
@@ -80,12 +80,12 @@ Test(gfp, atomic_returns_nothing_without_panic)
 	cr_assert_eq(claim_until_refused(&cur, LAB_GFP_ATOMIC), 512);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &r), 0);
 	cr_assert_eq(panics, 0);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(gfp, exclusive_fails_hard_and_grants_nothing)
 {
-	struct labyrinth *m = heap_maze(512, 1, 0, false);
+	struct labyrinth *m = heap_lab(512, 1, 0, false);
 	uint32_t rooms[512];
 	struct lab_cursor cur;
 
@@ -96,16 +96,16 @@ Test(gfp, exclusive_fails_hard_and_grants_nothing)
 			       rooms), 0);
 	cr_assert_eq(panics, 1);
 	cr_assert_str_eq(panic_msg, LAB_PANIC_OOM);
-	cr_assert_eq(maze_free(m), 10, "the partial grant was not undone");
+	cr_assert_eq(tlab_free(m), 10, "the partial grant was not undone");
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC | LAB_EXCLUSIVE, 0, 10,
 			       rooms), 10);
 	cr_assert_eq(panics, 1);
-	heap_maze_free(m);
+	heap_lab_free(m);
 }
 
 Test(gfp, seed_allocpage_uses_the_reserve_then_panics)
 {
-	struct labyrinth *m = heap_maze(512, 1, 500, true);
+	struct labyrinth *m = heap_lab(512, 1, 500, true);
 
 	m->panic = record_panic;
 	for (int i = 0; i < 512; i++)
@@ -116,5 +116,5 @@ Test(gfp, seed_allocpage_uses_the_reserve_then_panics)
 	cr_assert_eq(panics, 1);
 	cr_assert_str_eq(panic_msg,
 			 "Labyrinth allocpage exclusive failed: out of memory");
-	heap_maze_free(m);
+	heap_lab_free(m);
 }

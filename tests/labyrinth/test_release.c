@@ -23,8 +23,8 @@ struct fixture {
 
 static void fixture_init(struct fixture *f)
 {
-	f->m = heap_maze(2000, 1, 0, true);	/* 4 districts, walls at 2000.. */
-	f->other_guest = heap_maze_guest(f->m, 1);
+	f->m = heap_lab(2000, 1, 0, true);	/* 4 districts, walls at 2000.. */
+	f->other_guest = heap_lab_guest(f->m, 1);
 	lab_cursor_init(&f->me, f->m, 0);
 	lab_cursor_init(&f->my_other_vcpu, f->m, 1);
 	lab_cursor_init(&f->them, f->other_guest, 0);
@@ -36,18 +36,18 @@ static void fixture_init(struct fixture *f)
 
 static void fixture_fini(struct fixture *f)
 {
-	heap_maze_free(f->other_guest);
-	heap_maze_free(f->m);
+	heap_lab_free(f->other_guest);
+	heap_lab_free(f->m);
 }
 
 /* Release @rooms as @cur; expect @err and an untouched labyrinth. */
 static void expect_refused(struct fixture *f, const uint32_t *rooms,
 			   unsigned int n, int err)
 {
-	void *snap = maze_snapshot(f->m);
+	void *snap = tlab_snapshot(f->m);
 
 	cr_assert_eq(lab_release(&f->me, rooms, n), err);
-	cr_assert(maze_same(f->m, snap), "a refused release changed state");
+	cr_assert(tlab_same(f->m, snap), "a refused release changed state");
 	free(snap);
 }
 
@@ -119,7 +119,7 @@ Test(release, batch_is_all_or_nothing)
 	expect_refused(&f, batch, 9, LAB_EALREADY);
 	expect_refused(&f, batch, LAB_MAX_BATCH + 1, LAB_EINVAL);
 	cr_assert_eq(lab_release(&f.me, batch, 8), 0);
-	cr_assert_eq(maze_free(f.m), 2000 - 2);
+	cr_assert_eq(tlab_free(f.m), 2000 - 2);
 	fixture_fini(&f);
 }
 
@@ -131,7 +131,7 @@ Test(release, page_address_errors)
 
 	fixture_init(&f);
 	pool = (char *)f.m->pool;
-	snap = maze_snapshot(f.m);
+	snap = tlab_snapshot(f.m);
 	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.mine[0] *
 				      LAB_ROOM_SIZE + 8), LAB_EINVAL);
 	cr_assert_eq(lab_release_page(&f.me, pool - LAB_ROOM_SIZE), LAB_ERANGE);
@@ -141,7 +141,7 @@ Test(release, page_address_errors)
 		     LAB_EALREADY);
 	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.theirs *
 				      LAB_ROOM_SIZE), LAB_EPERM);
-	cr_assert(maze_same(f.m, snap));
+	cr_assert(tlab_same(f.m, snap));
 	cr_assert_eq(lab_release_page(&f.me, pool + (size_t)f.mine[0] *
 				      LAB_ROOM_SIZE), 0);
 	free(snap);
@@ -155,10 +155,10 @@ Test(release, seed_dealloc_of_a_bad_page_panics)
 
 	fixture_init(&f);
 	f.m->panic = record_panic;
-	snap = maze_snapshot(f.m);
+	snap = tlab_snapshot(f.m);
 	dealloc_labyrinth_page_exclusive(f.m, f.m->pool + 1999 * LAB_ROOM_SIZE);
 	cr_assert_str_eq(panic_msg, LAB_PANIC_FREE);
-	cr_assert(maze_same(f.m, snap));
+	cr_assert(tlab_same(f.m, snap));
 	free(snap);
 	fixture_fini(&f);
 }

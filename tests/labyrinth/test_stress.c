@@ -19,7 +19,7 @@ Test(stress, threads_never_share_a_room, .timeout = 20)
 	cr_assert_eq(c.free, ROOMS, "%u rooms lost", ROOMS - c.free);
 	cr_assert_eq(c.corridor_free[0] + c.corridor_free[1], ROOMS);
 	cr_assert_eq(c.guest_rooms[0], 0);
-	heap_maze_free(s.m);
+	heap_lab_free(s.m);
 }
 
 /* Few districts for many threads: contention at the last rooms. */
@@ -28,6 +28,6 @@ Test(stress, threads_drain_to_the_last_room, .timeout = 20)
 	static struct stress s;
 
 	cr_assert_eq(stress_run(&s, 2 * 512), 0);
-	cr_assert_eq(maze_free(s.m), 2 * 512);
-	heap_maze_free(s.m);
+	cr_assert_eq(tlab_free(s.m), 2 * 512);
+	heap_lab_free(s.m);
 }

@@ -104,19 +104,19 @@ struct census { uint32_t free, claimed, leases, lease_rooms; };
 
 static struct census census(void)
 {
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	struct lab_census c;
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 	struct census r = { 0 };
 
-	cr_assert_eq(lab_open(name, &maze), 0);
-	lab_census(maze, &c);
+	cr_assert_eq(lab_open(name, &lab), 0);
+	lab_census(lab, &c);
 	r.free = c.free;
 	r.claimed = c.claimed;
-	r.leases = lab_leases(maze, l, LAB_MAX_GUESTS);
+	r.leases = lab_leases(lab, l, LAB_MAX_GUESTS);
 	for (unsigned int i = 0; i < r.leases; i++)
 		r.lease_rooms += l[i].rooms;
-	lab_detach(maze);
+	lab_detach(lab);
 	return r;
 }
 

@@ -16,7 +16,7 @@
 #include "spawn.h"
 
 static struct run_result r;
-static char maze_name[64];
+static char tlab_name[64];
 
 static void run_vmm(const char *image, const char *const *opts, double limit)
 {
@@ -38,34 +38,34 @@ static void assert_suite_passed(void)
 }
 
 /* A fresh named labyrinth per test, destroyed at the end. */
-static void maze_create(uint32_t rooms, uint32_t reserve)
+static void tlab_create(uint32_t rooms, uint32_t reserve)
 {
 	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = reserve};
-	snprintf(maze_name, sizeof(maze_name), "test-hc-%d", getpid());
-	lab_destroy(maze_name);
-	cr_assert_eq(lab_create(maze_name, &geo), 0);
+	snprintf(tlab_name, sizeof(tlab_name), "test-hc-%d", getpid());
+	lab_destroy(tlab_name);
+	cr_assert_eq(lab_create(tlab_name, &geo), 0);
 }
 
-static void maze_destroy(void)
+static void tlab_destroy(void)
 {
-	if (maze_name[0])
-		lab_destroy(maze_name);
-	maze_name[0] = 0;
+	if (tlab_name[0])
+		lab_destroy(tlab_name);
+	tlab_name[0] = 0;
 }
 
 /* Free rooms as the labyrinth counts them (after reaping the dead). */
-static uint32_t maze_free(void)
+static uint32_t tlab_free(void)
 {
 	struct labyrinth *m;
 	struct lab_census c;
-	cr_assert_eq(lab_open(maze_name, &m), 0);
+	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	lab_reap(m);
 	lab_census(m, &c);
 	lab_detach(m);
 	return c.free;
 }
 
-TestSuite(hc, .fini = maze_destroy);
+TestSuite(hc, .fini = tlab_destroy);
 
 Test(hc, claim_write_read_release)
 {
@@ -105,34 +105,34 @@ Test(hc, releasing_another_guests_room_is_eperm)
 	uint32_t room;
 	char gpa[64];
 
-	maze_create(1024, 0);
-	cr_assert_eq(lab_attach(maze_name, &holder), 0);
+	tlab_create(1024, 0);
+	cr_assert_eq(lab_attach(tlab_name, &holder), 0);
 	lab_cursor_init(&cur, holder, 7);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
 	snprintf(gpa, sizeof(gpa), "foreign=0x%llx",
 		 (unsigned long long)(HC_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE));
-	const char *opts[] = {"--labyrinth", maze_name, "--cmdline", gpa, NULL};
+	const char *opts[] = {"--labyrinth", tlab_name, "--cmdline", gpa, NULL};
 	run_vmm("hc-bad.elf", opts, 60);
 	assert_suite_passed();
 	cr_assert(strstr(r.out, "PASS: RELEASE of another owner's room (foreign)"), "no EPERM case ran: %s", r.out);
 	cr_assert_eq(lab_room_owner(holder, room), lab_owner(holder->guest, 7),
 		     "the foreign release changed the owner");
 	lab_detach(holder);
-	cr_assert_eq(maze_free(), 1024);
+	cr_assert_eq(tlab_free(), 1024);
 }
 
 Test(hc, released_rooms_are_scrubbed_before_another_guest_gets_them)
 {
-	maze_create(1024, 32);
-	const char *w[] = {"--labyrinth", maze_name, "--cmdline", "write", NULL};
-	const char *rd[] = {"--labyrinth", maze_name, "--cmdline", "read", NULL};
+	tlab_create(1024, 32);
+	const char *w[] = {"--labyrinth", tlab_name, "--cmdline", "write", NULL};
+	const char *rd[] = {"--labyrinth", tlab_name, "--cmdline", "read", NULL};
 	run_vmm("hc-secret.elf", w, 60);
 	cr_assert_eq(r.status, 0, "writer: %d %s %s", r.status, r.out, r.err);
 	cr_assert(strstr(r.out, "wrote 1024 rooms"), "the writer must fill every room: %s", r.out);
 	run_vmm("hc-secret.elf", rd, 60);
 	cr_assert_eq(r.status, 0, "reader: %d %s %s", r.status, r.out, r.err);
 	cr_assert(strstr(r.out, "read 1024 rooms, dirty=0"), "%s", r.out);
-	cr_assert_eq(maze_free(), 1024);
+	cr_assert_eq(tlab_free(), 1024);
 }
 
 /* Owner records against the rooms' contents, sampled from the host while
@@ -161,7 +161,7 @@ static unsigned sample_owners(struct labyrinth *m)
 static pid_t spawn_share(const char *secs)
 {
 	/* Paths are looked up before the fork: the child only execs. */
-	char *argv[] = {(char *)env_path("VMM"), "--labyrinth", maze_name, "--cpus", "2",
+	char *argv[] = {(char *)env_path("VMM"), "--labyrinth", tlab_name, "--cpus", "2",
 			"--timeout", "60", "--cmdline", (char *)secs,
 			strdup(image_path("hc-share.elf")), NULL};
 	pid_t pid = fork();
@@ -181,9 +181,9 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	int st[2];
 	unsigned samples = 0, bad = 0;
 
-	maze_create(2048, 16);
+	tlab_create(2048, 16);
 	pid_t a = spawn_share("secs=3"), b = spawn_share("secs=3");
-	cr_assert_eq(lab_open(maze_name, &m), 0);
+	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	/* The guests stop themselves (--timeout 60 at worst); so does this loop. */
 	for (int done = 0; done < 2 && samples < 4000; samples++) {
 		bad += sample_owners(m);
@@ -201,7 +201,7 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	cr_assert(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0, "guest B failed: %x", st[1]);
 	cr_assert_eq(bad, 0, "%u rooms held foreign markers over %u samples", bad, samples);
 	cr_assert_gt(samples, 10);
-	cr_assert_eq(maze_free(), 2048);
+	cr_assert_eq(tlab_free(), 2048);
 }
 
 /* Waits (bounded) until some guest holds rooms in `m`. */
@@ -220,9 +220,9 @@ Test(hc, killed_guest_loses_nothing_after_reap)
 	struct labyrinth *m;
 	struct lab_census c;
 
-	maze_create(2048, 16);
+	tlab_create(2048, 16);
 	pid_t a = spawn_share("secs=30");
-	cr_assert_eq(lab_open(maze_name, &m), 0);
+	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	wait_for_claims(m);
 	kill(a, SIGKILL);
 	waitpid(a, NULL, 0);
@@ -246,9 +246,9 @@ Test(hc, sigterm_returns_every_room_without_a_reap)
 	struct lab_census c;
 	int st;
 
-	maze_create(2048, 16);
+	tlab_create(2048, 16);
 	pid_t a = spawn_share("secs=30");
-	cr_assert_eq(lab_open(maze_name, &m), 0);
+	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	wait_for_claims(m);
 	kill(a, SIGTERM);
 	waitpid(a, &st, 0);

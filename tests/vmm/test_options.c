@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "options.h"
+#include "parse.h"
 
 Test(options, sizes)
 {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "serve.h"
+#include "server.h"
 
 #define STATS_CAP (1u << 20)
 
@@ -114,15 +114,15 @@ static void bench_line(const char *what, uint64_t *v, uint32_t n, uint32_t cap)
 int cmd_serve(int argc, char **argv)
 {
 	struct serve s = { .name = argv[1], .vectors = 1, .next_id = 1 };
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	int err = serve_options(argc, argv, &s);
 
 	if (err)
 		return err;
-	err = lab_open(s.name, &maze);	/* refuse at once, not per peer */
+	err = lab_open(s.name, &lab);	/* refuse at once, not per peer */
 	if (err)
 		return cli_fail("serve", s.name, err);
-	lab_detach(maze);
+	lab_detach(lab);
 	if (s.stats_on) {
 		s.stats.cap = STATS_CAP;
 		s.stats.claim1_ns = calloc(STATS_CAP, sizeof(uint64_t));

@@ -15,8 +15,8 @@
  * doorbell names the guest that rang. Guests are never told about each
  * other: they share nothing.
  */
-#ifndef MAZE_SERVE_H
-#define MAZE_SERVE_H
+#ifndef VMM_IVSHMEM_SERVER_H
+#define VMM_IVSHMEM_SERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,7 +46,7 @@ struct serve_peer {
 	int sock, bell, vec[SERVE_MAX_VECTORS], memfd;
 	uint32_t vectors;
 	struct lab_ivshmem_header *hdr;		/* the mapping, LAB_IVSHMEM_SIZE */
-	struct labyrinth *maze;			/* the peer's own lease */
+	struct labyrinth *lab;			/* the peer's own lease */
 	struct lab_cursor cur;
 	uint32_t answered[LAB_IVSHMEM_SLOTS];	/* our record, not the guest's */
 	uint32_t room_of[LAB_IVSHMEM_ROOMS];	/* labyrinth room, LAB_NONE if free */
@@ -89,4 +89,4 @@ int64_t mailbox_call(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms);
 /* serve_loop.c */
 int serve_run(struct serve *s);
 
-#endif /* MAZE_SERVE_H */
+#endif /* VMM_IVSHMEM_SERVER_H */

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "hall.h"
-#include "maze.h"
+#include "host.h"
 
 #define LEASE_PID_BITS	22
 #define LEASE_PID_MASK	((1ull << LEASE_PID_BITS) - 1)
@@ -81,28 +81,28 @@ bool lease_alive(uint64_t word)
 	return start && lease_word(pid, start) == (word & ~LEASE_REAPING);
 }
 
-int lease_take(struct labyrinth *maze)
+int lease_take(struct labyrinth *lab)
 {
 	uint64_t me = lease_self();
 
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++) {
 		uint64_t none = 0;
 
-		if (atomic_compare_exchange_strong(&maze->hall->lease[g].word,
+		if (atomic_compare_exchange_strong(&lab->hall->lease[g].word,
 						   &none, me)) {
-			maze->guest = g;
-			lab_cursor_init(&maze->seed_cursor, maze, 0);
+			lab->guest = g;
+			lab_cursor_init(&lab->seed_cursor, lab, 0);
 			return 0;
 		}
 	}
 	return LAB_EBUSY;
 }
 
-void lease_drop(struct labyrinth *maze)
+void lease_drop(struct labyrinth *lab)
 {
-	if (maze->guest < LAB_MAX_GUESTS)
-		atomic_store(&maze->hall->lease[maze->guest].word, 0);
-	maze->guest = LAB_NONE;
+	if (lab->guest < LAB_MAX_GUESTS)
+		atomic_store(&lab->hall->lease[lab->guest].word, 0);
+	lab->guest = LAB_NONE;
 }
 
 /* Become the reaper of slot @l holding @word; false if not ours to reap. */
@@ -125,16 +125,16 @@ static bool reap_begin(struct lab_lease *l, uint64_t word, uint64_t me)
 	return atomic_compare_exchange_strong(&l->reaper, &reaper, me);
 }
 
-static uint32_t reap_slot(struct labyrinth *maze, uint32_t g, uint64_t me)
+static uint32_t reap_slot(struct labyrinth *lab, uint32_t g, uint64_t me)
 {
-	struct lab_lease *l = &maze->hall->lease[g];
+	struct lab_lease *l = &lab->hall->lease[g];
 	uint64_t word = atomic_load(&l->word);
 	uint32_t freed;
 
-	if (!word || g == maze->guest || !reap_begin(l, word, me))
+	if (!word || g == lab->guest || !reap_begin(l, word, me))
 		return 0;
 	word |= LEASE_REAPING;
-	freed = lab_reap_guest(maze, g);
+	freed = lab_reap_guest(lab, g);
 	atomic_store(&l->reaper, 0);
 	atomic_compare_exchange_strong(&l->word, &word, 0);
 	return freed;
@@ -145,19 +145,19 @@ static uint32_t reap_slot(struct labyrinth *maze, uint32_t g, uint64_t me)
  * (a killed process loses its unpublished delta).  Only a lease-less
  * reaper does it: our own cursors would publish their deltas on top.
  */
-static void reap_recount(struct labyrinth *maze)
+static void reap_recount(struct labyrinth *lab)
 {
-	struct lab_hall *h = maze->hall;
+	struct lab_hall *h = lab->hall;
 
-	if (maze->guest != LAB_NONE)
+	if (lab->guest != LAB_NONE)
 		return;
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		if (g != maze->guest && atomic_load(&h->lease[g].word))
+		if (g != lab->guest && atomic_load(&h->lease[g].word))
 			return;
 	atomic_store(&h->free, (int64_t)hall_count_free(h));
 }
 
-int lab_reap(struct labyrinth *maze)
+int lab_reap(struct labyrinth *lab)
 {
 	uint64_t me = lease_self();
 	uint32_t freed = 0;
@@ -165,20 +165,20 @@ int lab_reap(struct labyrinth *maze)
 	if (!(me & LEASE_PID_MASK))
 		return -ESRCH;
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		freed += reap_slot(maze, g, me);
-	reap_recount(maze);
+		freed += reap_slot(lab, g, me);
+	reap_recount(lab);
 	return (int)freed;
 }
 
-unsigned int lab_leases(const struct labyrinth *maze,
+unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max)
 {
 	struct lab_census c;
 	unsigned int n = 0;
 
-	lab_census(maze, &c);
+	lab_census(lab, &c);
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS && n < max; g++) {
-		uint64_t word = atomic_load(&maze->hall->lease[g].word);
+		uint64_t word = atomic_load(&lab->hall->lease[g].word);
 
 		if (!word)
 			continue;

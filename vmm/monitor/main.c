@@ -17,7 +17,7 @@
 #include "hc_port.h"
 #include "hc_stats.h"
 #include "layout.h"
-#include "options.h"
+#include "parse.h"
 #include "uart.h"
 #include "vm.h"
 

@@ -17,7 +17,7 @@ struct hc_guest {
 	uint8_t *ram;
 	uint64_t ram_size;
 	struct window *window;
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	uint32_t corridors;		/* of the labyrinth, fixed at its creation */
 	/* Rooms are owned per guest, any of its vCPUs may release them; the
 	 * labyrinth wants one releaser per owner at a time, so releases of one

@@ -30,7 +30,7 @@ static int64_t hc_info(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 	struct lab_census c;
 	(void)hc;
 
-	lab_census(g->maze, &c);
+	lab_census(g->lab, &c);
 	struct lab_hc_info info = {
 		.abi_version = LAB_HC_ABI_VERSION,
 		.room_size = LAB_HC_ROOM_SIZE,
@@ -39,7 +39,7 @@ static int64_t hc_info(struct hc_cpu *cpu, struct lab_hc *hc, void *u)
 		.rooms_total = c.rooms,
 		.rooms_free = c.free,
 		.rooms_reserved = c.reserved,
-		.guest_id = g->maze->guest,
+		.guest_id = g->lab->guest,
 		.corridors = c.corridors,
 	};
 	memcpy(u, &info, sizeof(info));
@@ -111,10 +111,10 @@ static int64_t release_check(struct hc_cpu *cpu, unsigned n)
 		cpu->rooms[i] = (uint32_t)((gpa - g->window->gpa) >> LAB_ROOM_SHIFT);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t owner = lab_room_owner(g->maze, cpu->rooms[i]);
+		uint32_t owner = lab_room_owner(g->lab, cpu->rooms[i]);
 		if (owner == 0)
 			return LAB_HC_EALREADY;
-		if (lab_owner_guest(owner) != g->maze->guest)
+		if (lab_owner_guest(owner) != g->lab->guest)
 			return LAB_HC_EPERM;
 		for (unsigned j = 0; j < i; j++)
 			if (cpu->rooms[j] == cpu->rooms[i])
@@ -183,7 +183,7 @@ void hc_cpu_init(struct hc_cpu *cpu, struct hc_guest *guest, uint32_t vcpu)
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->guest = guest;
 	cpu->vcpu = vcpu;
-	lab_cursor_init(&cpu->cursor, guest->maze, vcpu);
+	lab_cursor_init(&cpu->cursor, guest->lab, vcpu);
 }
 
 int64_t hc_dispatch(struct hc_cpu *cpu, uint64_t block)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "serve.h"
+#include "server.h"
 
 int proto_send(int sock, int64_t msg, int fd)
 {

@@ -7,8 +7,8 @@
  *   bad number, bad sizes), 3 no labyrinth of that name, 4 a labyrinth of
  *   that name exists already.
  */
-#ifndef MAZE_CLI_H
-#define MAZE_CLI_H
+#ifndef VMM_COMMAND_CLI_H
+#define VMM_COMMAND_CLI_H
 
 #include <stdint.h>
 
@@ -31,4 +31,4 @@ int cmd_reap(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
-#endif /* MAZE_CLI_H */
+#endif /* VMM_COMMAND_CLI_H */

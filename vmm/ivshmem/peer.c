@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "serve.h"
+#include "server.h"
 
 void serve_log(const char *fmt, ...)
 {
@@ -105,9 +105,9 @@ static void peer_free(struct serve_peer *p)
 			close(p->vec[v]);
 	if (p->sock >= 0)
 		close(p->sock);
-	if (p->maze) {
+	if (p->lab) {
 		lab_cursor_park(&p->cur);
-		lab_detach(p->maze);
+		lab_detach(p->lab);
 	}
 	free(p);
 }
@@ -131,17 +131,17 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 		p->vec[v] = -1;
 	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++)
 		p->room_of[i] = LAB_NONE;
-	err = lab_attach(s->name, &p->maze);
+	err = lab_attach(s->name, &p->lab);
 	if (!err) {
 		struct lab_census c;
 
 		/* Ready before anything can fail: peer_free parks it. */
-		lab_cursor_init(&p->cur, p->maze, 0);
-		lab_census(p->maze, &c);
+		lab_cursor_init(&p->cur, p->lab, 0);
+		lab_census(p->lab, &c);
 		p->corridors = c.corridors;
 	}
 	if (err) {
-		p->maze = NULL;
+		p->lab = NULL;
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
 	} else if ((err = peer_memory(p))) {

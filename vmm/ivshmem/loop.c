@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "serve.h"
+#include "server.h"
 
 static uint64_t now_ns(void)
 {
@@ -84,7 +84,7 @@ static void on_accept(struct serve *s)
 	s->peers = p;
 	s->npeers++;
 	serve_log("peer %u joined: lease %u, %u rooms of %u KiB at most, %u peers",
-		  id, p->maze->guest, LAB_IVSHMEM_ROOMS, LAB_IVSHMEM_PAGE / 1024, s->npeers);
+		  id, p->lab->guest, LAB_IVSHMEM_ROOMS, LAB_IVSHMEM_PAGE / 1024, s->npeers);
 }
 
 /* QEMU never writes to the server: anything it sends is ignored (and any

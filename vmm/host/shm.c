@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "maze.h"
+#include "host.h"
 
 int shm_name_check(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > MAZE_NAME_MAX || name[0] == '.')
+	if (n == 0 || n > LAB_NAME_MAX || name[0] == '.')
 		return LAB_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -40,8 +40,8 @@ static void shm_path(const char *name, char *buf, size_t len)
 
 static int plaque_write(int fd, const struct lab_geometry *geo)
 {
-	struct maze_plaque p = {
-		.magic = MAZE_PLAQUE_MAGIC,
+	struct lab_plaque p = {
+		.magic = LAB_PLAQUE_MAGIC,
 		.pool_len = (uint64_t)geo->rooms * LAB_ROOM_SIZE,
 		.hall_len = lab_hall_size(geo),
 	};
@@ -84,7 +84,7 @@ static int shm_format(int fd, const struct lab_geometry *geo)
 
 int shm_make(const char *name, const struct lab_geometry *geo, int *out)
 {
-	char path[MAZE_NAME_MAX + 16];
+	char path[LAB_NAME_MAX + 16];
 	int fd, err;
 
 	err = lab_geometry_check(geo);
@@ -113,7 +113,7 @@ int shm_make(const char *name, const struct lab_geometry *geo, int *out)
 
 int shm_find(const char *name, int *out)
 {
-	char path[MAZE_NAME_MAX + 16];
+	char path[LAB_NAME_MAX + 16];
 	int fd;
 
 	if (shm_name_check(name))
@@ -128,7 +128,7 @@ int shm_find(const char *name, int *out)
 
 int shm_unlink_name(const char *name)
 {
-	char path[MAZE_NAME_MAX + 16];
+	char path[LAB_NAME_MAX + 16];
 
 	if (shm_name_check(name))
 		return LAB_EINVAL;
@@ -138,7 +138,7 @@ int shm_unlink_name(const char *name)
 	return 0;
 }
 
-static int plaque_read(int fd, struct maze_plaque *p)
+static int plaque_read(int fd, struct lab_plaque *p)
 {
 	struct stat st;
 
@@ -147,7 +147,7 @@ static int plaque_read(int fd, struct maze_plaque *p)
 	if (st.st_size < LAB_ROOM_SIZE ||
 	    pread(fd, p, sizeof(*p), st.st_size - LAB_ROOM_SIZE) != sizeof(*p))
 		return LAB_EPROTO;
-	if (p->magic != MAZE_PLAQUE_MAGIC ||
+	if (p->magic != LAB_PLAQUE_MAGIC ||
 	    p->pool_len + p->hall_len + LAB_ROOM_SIZE != (uint64_t)st.st_size)
 		return LAB_EPROTO;
 	return 0;
@@ -155,10 +155,10 @@ static int plaque_read(int fd, struct maze_plaque *p)
 
 /* Map, pre-fault and pin the whole file; bind a handle (no lease yet).
  * Takes @fd: it is closed on failure and by shm_unmap(). */
-int shm_map(int fd, struct maze_host **out)
+int shm_map(int fd, struct lab_host **out)
 {
-	struct maze_plaque p;
-	struct maze_host *mh;
+	struct lab_plaque p;
+	struct lab_host *mh;
 	int err = plaque_read(fd, &p);
 
 	if (err) {
@@ -183,8 +183,8 @@ int shm_map(int fd, struct maze_host **out)
 	}
 	madvise(mh->map, mh->pool_len, MADV_HUGEPAGE);
 	mh->pinned = mlock(mh->map, mh->map_len) == 0;
-	mh->maze.host = mh;
-	err = lab_bind(&mh->maze, (char *)mh->map + mh->pool_len, mh->map,
+	mh->lab.host = mh;
+	err = lab_bind(&mh->lab, (char *)mh->map + mh->pool_len, mh->map,
 		       LAB_NONE);
 	if (err) {
 		shm_unmap(mh);
@@ -194,7 +194,7 @@ int shm_map(int fd, struct maze_host **out)
 	return 0;
 }
 
-void shm_unmap(struct maze_host *mh)
+void shm_unmap(struct lab_host *mh)
 {
 	if (mh->pinned)
 		munlock(mh->map, mh->map_len);

@@ -36,7 +36,7 @@ struct vm {
 	struct boot_image image;
 	size_t run_size;
 
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	struct window window;		/* claimed rooms appear here */
 	struct hc_guest hc_guest;
 

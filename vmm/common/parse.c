@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "options.h"
+#include "parse.h"
 
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {

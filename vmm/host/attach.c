@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "maze.h"
+#include "host.h"
 
 int lab_create(const char *name, const struct lab_geometry *geo)
 {
@@ -21,7 +21,7 @@ int lab_create(const char *name, const struct lab_geometry *geo)
 }
 
 /* A creator may still be formatting: give it a moment. */
-static int open_retry(const char *name, struct maze_host **mh)
+static int open_retry(const char *name, struct lab_host **mh)
 {
 	struct timespec ms = { 0, 1000000 };
 	int err;
@@ -42,33 +42,33 @@ static int open_retry(const char *name, struct maze_host **mh)
 
 int lab_open(const char *name, struct labyrinth **out)
 {
-	struct maze_host *mh;
+	struct lab_host *mh;
 	int err = open_retry(name, &mh);
 
 	if (err)
 		return err;
-	*out = &mh->maze;
+	*out = &mh->lab;
 	return 0;
 }
 
 /* Survivors reap on attach, before taking their own lease. */
-static int attach_lease(struct maze_host *mh, struct labyrinth **out)
+static int attach_lease(struct lab_host *mh, struct labyrinth **out)
 {
 	int err;
 
-	lab_reap(&mh->maze);
-	err = lease_take(&mh->maze);
+	lab_reap(&mh->lab);
+	err = lease_take(&mh->lab);
 	if (err) {
 		shm_unmap(mh);
 		return err;
 	}
-	*out = &mh->maze;
+	*out = &mh->lab;
 	return 0;
 }
 
 int lab_attach(const char *name, struct labyrinth **out)
 {
-	struct maze_host *mh;
+	struct lab_host *mh;
 	int err = open_retry(name, &mh);
 
 	if (err)
@@ -78,7 +78,7 @@ int lab_attach(const char *name, struct labyrinth **out)
 
 int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 {
-	struct maze_host *mh;
+	struct lab_host *mh;
 	int fd, err = shm_make(NULL, geo, &fd);
 
 	if (err)
@@ -90,16 +90,16 @@ int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 }
 
 /* Whatever this process still owns is scrubbed and freed: nothing leaks. */
-void lab_detach(struct labyrinth *maze)
+void lab_detach(struct labyrinth *lab)
 {
-	if (!maze)
+	if (!lab)
 		return;
-	lab_cursor_park(&maze->seed_cursor);
-	if (maze->guest != LAB_NONE) {
-		lab_reap_guest(maze, maze->guest);
-		lease_drop(maze);
+	lab_cursor_park(&lab->seed_cursor);
+	if (lab->guest != LAB_NONE) {
+		lab_reap_guest(lab, lab->guest);
+		lease_drop(lab);
 	}
-	shm_unmap(maze_host(maze));
+	shm_unmap(lab_host(lab));
 }
 
 int lab_destroy(const char *name)
@@ -107,22 +107,22 @@ int lab_destroy(const char *name)
 	return shm_unlink_name(name);
 }
 
-int lab_fd(const struct labyrinth *maze)
+int lab_fd(const struct labyrinth *lab)
 {
-	return maze_host(maze)->fd;
+	return lab_host(lab)->fd;
 }
 
-void *lab_pool(const struct labyrinth *maze)
+void *lab_pool(const struct labyrinth *lab)
 {
-	return maze->pool;
+	return lab->pool;
 }
 
-size_t lab_pool_size(const struct labyrinth *maze)
+size_t lab_pool_size(const struct labyrinth *lab)
 {
-	return maze_host(maze)->pool_len;
+	return lab_host(lab)->pool_len;
 }
 
-bool lab_pinned(const struct labyrinth *maze)
+bool lab_pinned(const struct labyrinth *lab)
 {
-	return maze_host(maze)->pinned;
+	return lab_host(lab)->pinned;
 }

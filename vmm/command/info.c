@@ -14,16 +14,16 @@ static double fill(uint32_t rooms, uint32_t free)
 	return rooms ? (double)(rooms - free) / rooms : 0.0;
 }
 
-static void info_json(const char *name, const struct labyrinth *maze,
+static void info_json(const char *name, const struct labyrinth *lab,
 		      const struct lab_census *c)
 {
 	struct lab_lease_info l[LAB_MAX_GUESTS];
-	unsigned int n = lab_leases(maze, l, LAB_MAX_GUESTS);
+	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
 	       "\"claimed\":%u,\"pinned\":%s,\"corridors\":[", name, c->rooms,
 	       c->free, c->reserved, c->claimed,
-	       lab_pinned(maze) ? "true" : "false");
+	       lab_pinned(lab) ? "true" : "false");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"
 		       "\"fill\":%.4f}", k ? "," : "", k, c->corridor_rooms[k],
@@ -37,15 +37,15 @@ static void info_json(const char *name, const struct labyrinth *maze,
 	printf("]}\n");
 }
 
-static void info_text(const char *name, const struct labyrinth *maze,
+static void info_text(const char *name, const struct labyrinth *lab,
 		      const struct lab_census *c)
 {
 	struct lab_lease_info l[LAB_MAX_GUESTS];
-	unsigned int n = lab_leases(maze, l, LAB_MAX_GUESTS);
+	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
 	printf("labyrinth %s: %u rooms, %u free, %u reserved, %u claimed%s\n",
 	       name, c->rooms, c->free, c->reserved, c->claimed,
-	       lab_pinned(maze) ? ", pinned" : "");
+	       lab_pinned(lab) ? ", pinned" : "");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("  corridor %u: %u rooms, %u free, fill %.1f %%\n", k,
 		       c->corridor_rooms[k], c->corridor_free[k],
@@ -58,7 +58,7 @@ static void info_text(const char *name, const struct labyrinth *maze,
 int cmd_info(int argc, char **argv)
 {
 	const char *name = argv[1];
-	struct labyrinth *maze;
+	struct labyrinth *lab;
 	struct lab_census c;
 	bool json = false;
 	int err;
@@ -68,14 +68,14 @@ int cmd_info(int argc, char **argv)
 			return cli_usage("info: unknown option '%s'", argv[i]);
 		json = true;
 	}
-	err = lab_open(name, &maze);
+	err = lab_open(name, &lab);
 	if (err)
 		return cli_fail("info", name, err);
-	lab_census(maze, &c);
+	lab_census(lab, &c);
 	if (json)
-		info_json(name, maze, &c);
+		info_json(name, lab, &c);
 	else
-		info_text(name, maze, &c);
-	lab_detach(maze);
+		info_text(name, lab, &c);
+	lab_detach(lab);
 	return CLI_OK;
 }

@@ -20,7 +20,7 @@ static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 	memcpy(&block, data, size < 4 ? size : 4);
 	hc_dispatch(&cpu->hc, block);
 	if (cpu->hc.panicked) {
-		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", cpu->vm->maze->guest,
+		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", cpu->vm->lab->guest,
 			cpu->id, cpu->hc.panic_message);
 		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
 	}
@@ -39,7 +39,7 @@ static const char *attach_error(int rc)
 int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 {
 	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = rooms / 64};
-	int rc = name ? lab_attach(name, &vm->maze) : lab_create_private(&geo, &vm->maze);
+	int rc = name ? lab_attach(name, &vm->lab) : lab_create_private(&geo, &vm->lab);
 
 	if (rc < 0) {
 		fprintf(stderr, "vmm: cannot %s labyrinth%s%s: %s\n",
@@ -47,12 +47,12 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 			attach_error(rc));
 		return VMM_EXIT_LABYRINTH;
 	}
-	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->maze), lab_fd(vm->maze)))
+	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->lab), lab_fd(vm->lab)))
 		return VMM_EXIT_HOST;
 	struct lab_census census;
-	lab_census(vm->maze, &census);
+	lab_census(vm->lab, &census);
 	vm->hc_guest = (struct hc_guest){
-		.ram = vm->ram, .ram_size = vm->ram_size, .window = &vm->window, .maze = vm->maze,
+		.ram = vm->ram, .ram_size = vm->ram_size, .window = &vm->window, .lab = vm->lab,
 		.corridors = census.corridors,
 	};
 	pthread_mutex_init(&vm->hc_guest.release_lock, NULL);
@@ -70,13 +70,13 @@ int hc_port_init(struct vm *vm)
 
 void hc_port_fini(struct vm *vm)
 {
-	if (!vm->maze)
+	if (!vm->lab)
 		return;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->cpus[i].hc.guest)
 			lab_cursor_park(&vm->cpus[i].hc.cursor);
 	/* The window goes first: no mapping of ours survives the rooms' release. */
 	window_fini(&vm->window);
-	lab_detach(vm->maze);
-	vm->maze = NULL;
+	lab_detach(vm->lab);
+	vm->lab = NULL;
 }

@@ -177,7 +177,7 @@ static void vcpu_window_fault(struct vcpu *cpu, uint64_t gpa)
 {
 	char what[128];
 	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
-		 cpu->vm->maze->guest, (unsigned long long)gpa);
+		 cpu->vm->lab->guest, (unsigned long long)gpa);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
 }
 

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "serve.h"
+#include "server.h"
 
 static struct lab_ivshmem_slot *slot_at(struct serve_peer *p, uint32_t i)
 {
@@ -35,7 +35,7 @@ static int64_t call_info(struct serve_peer *p, struct lab_hc *hc)
 	struct lab_census c;
 	uint32_t room_free = LAB_IVSHMEM_ROOMS - p->used;
 
-	lab_census(p->maze, &c);
+	lab_census(p->lab, &c);
 	hc->u.info = (struct lab_hc_info){
 		.abi_version = LAB_HC_ABI_VERSION,
 		.room_size = LAB_HC_ROOM_SIZE,
@@ -44,7 +44,7 @@ static int64_t call_info(struct serve_peer *p, struct lab_hc *hc)
 		.rooms_total = c.rooms,
 		.rooms_free = c.free < room_free ? c.free : room_free,
 		.rooms_reserved = c.reserved,
-		.guest_id = p->maze->guest,
+		.guest_id = p->lab->guest,
 		.corridors = c.corridors,
 	};
 	return LAB_HC_OK;
