@@ -51,7 +51,7 @@ static u64 claim_reserve(void)
 {
 	u64 room;
 
-	if (hc_claim(LAB_HC_GFP_ATOMIC | LAB_HC_EXCLUSIVE, 1, &room) != 1)
+	if (hc_claim(LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING, 1, &room) != 1)
 		return 0;
 	__atomic_fetch_add(&page_alloc_reserve_claims, 1, __ATOMIC_RELAXED);
 	return room;

@@ -57,14 +57,15 @@
  *                    the min watermark).
  *   LAB_GFP_NORMAL   never sleeps either (nothing here does), but leaves the
  *                    reserve alone: grants only while free > reserve.
- *   LAB_EXCLUSIVE    fail hard: if not every room asked for can be granted,
- *                    the partial grant is released and the panic hook is
- *                    called with LAB_PANIC_OOM; returns 0 if the hook returns.
+ *   LAB_ALL_OR_NOTHING  if not every room asked for can be granted, the
+ *                    partial grant is undone (unscrubbed: nobody saw it)
+ *                    and the claim returns 0.  (Failing hard is the seed
+ *                    entry points' business, not the claim's.)
  *   LAB_THISCORRIDOR no fallback to other corridors (like __GFP_THISNODE).
  */
 #define LAB_GFP_NORMAL		0u
 #define LAB_GFP_ATOMIC		(1u << 0)
-#define LAB_EXCLUSIVE		(1u << 1)
+#define LAB_ALL_OR_NOTHING	(1u << 1)
 #define LAB_THISCORRIDOR	(1u << 2)
 
 #define LAB_PANIC_OOM	"Labyrinth allocpage exclusive failed: out of memory"
@@ -181,8 +182,8 @@ int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 /*
  * Same, but any vCPU of the cursor's guest may have claimed the rooms (the
  * guest frees a page on another vCPU than the one that got it).  The owner
- * check is then by guest only, so the caller must serialize the releases
- * of one guest (the VMM holds a per-guest lock).
+ * check is then by guest only, so the caller must make sure no room is in
+ * two releases at once (the dispatcher's held bitmap does).
  */
 int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 		      unsigned int n);

@@ -37,7 +37,7 @@ enum lab_hc_call {
 /* CLAIM flags, GFP-like (the ABI's own bits; the monitor translates). */
 #define LAB_HC_GFP_NORMAL 0x0u		/* may not dip into the reserve */
 #define LAB_HC_GFP_ATOMIC 0x1u		/* may use the reserve below the min watermark */
-#define LAB_HC_EXCLUSIVE 0x2u		/* all or nothing (the guest panics on failure) */
+#define LAB_HC_ALL_OR_NOTHING 0x2u	/* every room asked for, or none */
 #define LAB_HC_THISCORRIDOR 0x4u	/* no fallback from the preferred corridor */
 #define LAB_HC_CORRIDOR_SHIFT 8		/* bits 8..15: preferred corridor */
 #define LAB_HC_CORRIDOR(c) ((uint32_t)(c) << LAB_HC_CORRIDOR_SHIFT)

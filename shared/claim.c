@@ -140,8 +140,12 @@ static unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 	return got;
 }
 
-/* Undo a partial grant of a fail-hard claim: the rooms were never used. */
-static void claim_undo(struct lab_cursor *cur, uint32_t *rooms,
+/*
+ * Undo a partial grant of an all-or-nothing claim.  Nobody but us ever saw
+ * these rooms (they were never handed out), so they are as clean as when
+ * we claimed them: no scrub.
+ */
+static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 		       unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -156,15 +160,6 @@ static void claim_undo(struct lab_cursor *cur, uint32_t *rooms,
 	}
 }
 
-static unsigned int claim_fail_hard(struct lab_cursor *cur, uint32_t *rooms,
-				    unsigned int got)
-{
-	claim_undo(cur, rooms, got);
-	if (cur->lab->panic)
-		cur->lab->panic(LAB_PANIC_OOM);
-	return 0;
-}
-
 unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		       uint32_t corridor, unsigned int n, uint32_t *rooms)
 {
@@ -172,7 +167,7 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 	unsigned int want, got = 0;
 
 	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
-		return (flags & LAB_EXCLUSIVE) ? claim_fail_hard(cur, rooms, 0) : 0;
+		return 0;
 	corridor %= h->corridors;
 	cursor_heed_starving(cur);
 	if (cur->district != LAB_NONE &&
@@ -189,15 +184,17 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		if (got < want)
 			district_leave(cur);	/* it is full */
 	}
-	if (got < n && (flags & LAB_EXCLUSIVE))
-		return claim_fail_hard(cur, rooms, got);
+	if (got < n && (flags & LAB_ALL_OR_NOTHING)) {
+		claim_undo(cur, rooms, got);
+		got = 0;
+	}
 	cursor_account(cur, -(int32_t)got);
 	return got;
 }
 
 /*
  * The seed's entry point, kept: one room for (guest, vcpu 0), may use the
- * reserve, fails hard.  The seed cursor is shared by the threads of this
+ * reserve, fails hard (the only claim that calls the panic hook).  The seed cursor is shared by the threads of this
  * handle, so it is guarded by a flag held for one claim (it never sleeps).
  */
 void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab)
@@ -206,10 +203,12 @@ void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab)
 	unsigned int got;
 
 	seed_lock(lab);
-	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC | LAB_EXCLUSIVE, 0,
-			1, &room);
+	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room);
 	seed_unlock(lab);
-	if (!got)
+	if (!got) {
+		if (lab->panic)
+			lab->panic(LAB_PANIC_OOM);
 		return NULL;
+	}
 	return lab->pool + (size_t)room * LAB_ROOM_SIZE;
 }

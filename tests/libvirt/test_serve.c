@@ -250,7 +250,7 @@ Test(serve, a_request_beyond_the_peers_memory)
 
 	start(2048, 0);
 	connect_peer(&p);
-	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_EXCLUSIVE, 512), LAB_HC_ENOMEM,
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, LAB_HC_ALL_OR_NOTHING, 512), LAB_HC_ENOMEM,
 		     "all-or-nothing beyond the peer's memory");
 	cr_expect_eq(census().free, 2048, "a refused claim changed the labyrinth");
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 512), LAB_IVSHMEM_ROOMS, "partial grant");

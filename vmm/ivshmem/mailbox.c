@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * serve_mailbox.c - the calls of labyrinth_abi.h served from a peer's slots,
- * with vmm/hypercall.c's semantics and error codes.
+ * mailbox.c - the calls of labyrinth_abi.h served from a peer's slots,
+ * as a transport of the one dispatcher (labyrinth_dispatch.h).
  *
  * Every slot is guest-writable at any time: a request is copied out once
  * (the block, then the rooms it names), checked, and only the copy is used;
@@ -30,27 +30,17 @@ static uint64_t window_base(struct serve_peer *p)
 				    memory_order_relaxed) + LAB_IVSHMEM_ROOM_OFFSET;
 }
 
-static int64_t call_info(struct serve_peer *p, struct lab_hc *hc)
+/* The slot being served holds the room list; the guest's rooms_gpa is
+ * ignored (the server cannot read guest RAM). */
+static uint64_t *mail_room_list(void *t, uint64_t gpa, unsigned int n)
 {
-	struct lab_census c;
-	uint32_t room_free = LAB_IVSHMEM_ROOMS - p->used;
+	struct serve_peer *p = t;
 
-	lab_census(p->lab, &c);
-	hc->u.info = (struct lab_hc_info){
-		.abi_version = LAB_HC_ABI_VERSION,
-		.room_size = LAB_HC_ROOM_SIZE,
-		.window_base = window_base(p),
-		.window_size = (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE,
-		.rooms_total = c.rooms,
-		.rooms_free = c.free < room_free ? c.free : room_free,
-		.rooms_reserved = c.reserved,
-		.guest_id = p->lab->guest,
-		.corridors = c.corridors,
-	};
-	return LAB_HC_OK;
+	(void)gpa, (void)n;
+	return slot_at(p, p->serving)->rooms;
 }
 
-static uint32_t free_room(struct serve_peer *p)
+static uint32_t free_page(struct serve_peer *p)
 {
 	for (uint32_t k = 0; k < LAB_IVSHMEM_ROOMS; k++) {
 		uint32_t i = (p->next + k) % LAB_IVSHMEM_ROOMS;
@@ -59,114 +49,94 @@ static uint32_t free_room(struct serve_peer *p)
 			return i;
 		}
 	}
-	return LAB_NONE;	/* not reached: callers check p->used */
+	return LAB_NONE;	/* not reached: the dispatcher asks space() first */
 }
 
-static int64_t call_claim(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms)
+/* Each room is lent as a page of the peer's own memory. */
+static int mail_reach(void *t, const uint32_t *rooms, unsigned int n, uint64_t *gpas)
 {
-	uint32_t corridor = (hc->flags >> LAB_HC_CORRIDOR_SHIFT) & 0xff;
-	uint32_t room_free = LAB_IVSHMEM_ROOMS - p->used;
-	unsigned int n, flags;
+	struct serve_peer *p = t;
 
-	if (hc->flags & ~LAB_HC_FLAGS_VALID || corridor >= p->corridors)
-		return LAB_HC_EINVAL;
-	/* Beyond what this peer's memory can hold: a partial grant, or
-	 * nothing with EXCLUSIVE; never a room outside the peer's memory. */
-	n = hc->count < room_free ? hc->count : room_free;
-	if (!n || (hc->flags & LAB_HC_EXCLUSIVE && n < hc->count))
-		return LAB_HC_ENOMEM;
-	flags = (hc->flags & LAB_HC_GFP_ATOMIC ? LAB_GFP_ATOMIC : LAB_GFP_NORMAL) |
-		(hc->flags & LAB_HC_THISCORRIDOR ? LAB_THISCORRIDOR : 0);
-	n = lab_claim(&p->cur, flags, corridor, n, p->tmp);
-	if (n && hc->flags & LAB_HC_EXCLUSIVE && n < hc->count) {
-		lab_release(&p->cur, p->tmp, n);
-		n = 0;
-	}
-	if (!n)
-		return LAB_HC_ENOMEM;
 	for (unsigned int k = 0; k < n; k++) {
-		uint32_t i = free_room(p);
-		p->room_of[i] = p->tmp[k];
-		rooms[k] = window_base(p) + (uint64_t)i * LAB_IVSHMEM_PAGE;
+		uint32_t i = free_page(p);
+
+		p->room_of[i] = rooms[k];
+		gpas[k] = window_base(p) + (uint64_t)i * LAB_IVSHMEM_PAGE;
 	}
 	p->used += n;
-	return n;
+	return 0;
 }
 
-/* The whole batch is checked before anything changes. */
-static int64_t release_check(struct serve_peer *p, const uint64_t *gpas, unsigned int n)
+/* Scrubbed before the page may be lent again. The guest still maps it
+ * (ivshmem maps the whole region), but no other guest ever does. */
+static void mail_unreach(void *t, const uint32_t *rooms, unsigned int n)
 {
-	uint64_t base = window_base(p);
+	struct serve_peer *p = t;
 
 	for (unsigned int k = 0; k < n; k++) {
-		uint64_t off = gpas[k] - base;
-		if (gpas[k] < base || off >= (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE)
-			return LAB_HC_ERANGE;
-		if (off & (LAB_IVSHMEM_PAGE - 1))
-			return LAB_HC_EINVAL;
-		p->tmp[k] = (uint32_t)(off / LAB_IVSHMEM_PAGE);
-	}
-	for (unsigned int k = 0; k < n; k++) {
-		if (p->room_of[p->tmp[k]] == LAB_NONE)
-			return LAB_HC_EALREADY;
-		for (unsigned int j = 0; j < k; j++)
-			if (p->tmp[j] == p->tmp[k])
-				return LAB_HC_EALREADY;
-	}
-	return LAB_HC_OK;
-}
+		uint32_t i = p->page_of[k];
 
-static int64_t call_release(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms)
-{
-	uint32_t *lab_rooms = p->lab_rooms;
-	unsigned int n = hc->count;
-	int64_t rc;
-
-	memcpy(p->gpas, rooms, n * sizeof(uint64_t));
-	rc = release_check(p, p->gpas, n);
-	if (rc)
-		return rc;
-	for (unsigned int k = 0; k < n; k++)
-		lab_rooms[k] = p->room_of[p->tmp[k]];
-	if (lab_release(&p->cur, lab_rooms, n) < 0)
-		return LAB_HC_EALREADY;	/* not reached: we hold them */
-	/* Scrubbed before the room may be lent again. The guest still maps
-	 * it (ivshmem maps the whole region), but no other guest ever does. */
-	for (unsigned int k = 0; k < n; k++) {
-		memset(room_page(p, p->tmp[k]), 0, LAB_IVSHMEM_PAGE);
-		p->room_of[p->tmp[k]] = LAB_NONE;
+		memset(room_page(p, i), 0, LAB_IVSHMEM_PAGE);
+		p->room_of[i] = LAB_NONE;
 	}
+	(void)rooms;
 	p->used -= n;
+}
+
+/* Records the page of each room named, in order: the dispatcher hands the
+ * same rooms, in the same order, to mail_unreach. */
+static int64_t mail_room_at(void *t, uint64_t gpa, uint32_t *room)
+{
+	struct serve_peer *p = t;
+	uint64_t base = window_base(p), off = gpa - base;
+	uint32_t i;
+
+	if (gpa < base || off >= (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE)
+		return LAB_HC_ERANGE;
+	if (off & (LAB_IVSHMEM_PAGE - 1))
+		return LAB_HC_EINVAL;
+	i = (uint32_t)(off / LAB_IVSHMEM_PAGE);
+	p->page_of[p->naming++] = i;
+	*room = p->room_of[i];
 	return LAB_HC_OK;
 }
 
-int64_t mailbox_call(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms)
+static void mail_window(void *t, uint64_t *base, uint64_t *size)
+{
+	struct serve_peer *p = t;
+
+	*base = window_base(p);
+	*size = (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE;
+}
+
+static uint32_t mail_space(void *t)
+{
+	struct serve_peer *p = t;
+
+	return LAB_IVSHMEM_ROOMS - p->used;
+}
+
+const struct lab_transport mailbox_transport = {
+	.room_list = mail_room_list,
+	.reach = mail_reach,
+	.unreach = mail_unreach,
+	.room_at = mail_room_at,
+	.window = mail_window,
+	.space = mail_space,
+};
+
+int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc)
 {
 	int64_t rc;
 
-	switch (hc->call) {
-	case LAB_HC_NULL:
-		return LAB_HC_OK;
-	case LAB_HC_INFO:
-		return call_info(p, hc);
-	case LAB_HC_CLAIM:
-	case LAB_HC_RELEASE:
-		if (hc->count == 0)
-			return LAB_HC_EINVAL;
-		if (hc->count > LAB_HC_BATCH_MAX)
-			return LAB_HC_E2BIG;
-		rc = hc->call == LAB_HC_CLAIM ? call_claim(p, hc, rooms)
-					      : call_release(p, hc, rooms);
-		/* As in the VMM: no district held across requests. */
-		lab_cursor_park(&p->cur);
-		return rc;
-	case LAB_HC_PANIC:
-		hc->u.panic[sizeof(hc->u.panic) - 1] = 0;
-		serve_log("peer %u: guest panic: %s", p->id, hc->u.panic);
-		return LAB_HC_OK;
-	default:
-		return LAB_HC_ENOSYS;
+	p->serving = slot;
+	p->naming = 0;
+	rc = lab_dispatch(&p->caller, hc, &hc->u);
+	if (p->caller.panicked) {
+		serve_log("peer %u: guest panic: %s", p->id, p->caller.panic_message);
+		p->caller.panicked = false;
 	}
+	return rc;
 }
 
 bool mailbox_pending(struct serve_peer *p)
@@ -191,7 +161,7 @@ unsigned int mailbox_serve(struct serve_peer *p, uint32_t *last_call, uint32_t *
 		if (seq == p->answered[i])
 			continue;
 		memcpy(&hc, &sl->hc, sizeof(hc));
-		hc.result = mailbox_call(p, &hc, sl->rooms);
+		hc.result = mailbox_call(p, i, &hc);
 		*last_call = hc.call;
 		*last_count = hc.count;
 		memcpy(&sl->hc, &hc, sizeof(hc));

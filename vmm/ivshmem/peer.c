@@ -106,10 +106,24 @@ static void peer_free(struct serve_peer *p)
 	if (p->sock >= 0)
 		close(p->sock);
 	if (p->lab) {
-		lab_cursor_park(&p->cur);
+		lab_cursor_park(&p->caller.cursor);
 		lab_detach(p->lab);
 	}
+	free(p->guest.held);
 	free(p);
+}
+
+/* The dispatcher's view of the peer; ready before anything else can fail,
+ * since peer_free parks its cursor. */
+static int peer_guest(struct serve_peer *p)
+{
+	_Atomic uint64_t *held = calloc(lab_held_words(p->lab), sizeof(*held));
+
+	if (!held)
+		return -ENOMEM;
+	lab_guest_init(&p->guest, p->lab, &mailbox_transport, p, held);
+	lab_caller_init(&p->caller, &p->guest, 0);
+	return 0;
 }
 
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
@@ -132,18 +146,12 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++)
 		p->room_of[i] = LAB_NONE;
 	err = lab_attach(s->name, &p->lab);
-	if (!err) {
-		struct lab_census c;
-
-		/* Ready before anything can fail: peer_free parks it. */
-		lab_cursor_init(&p->cur, p->lab, 0);
-		lab_census(p->lab, &c);
-		p->corridors = c.corridors;
-	}
 	if (err) {
 		p->lab = NULL;
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
+	} else if ((err = peer_guest(p))) {
+		what = "out of memory";
 	} else if ((err = peer_memory(p))) {
 		what = "no memory for the peer";
 	} else if ((err = peer_eventfds(p))) {

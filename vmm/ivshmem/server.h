@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * serve.h - `labyrinth serve NAME --socket PATH`: an ivshmem server (QEMU's
+ * server.h - `labyrinth serve NAME --socket PATH`: an ivshmem server (QEMU's
  * protocol v0, docs "ivshmem-spec") that lends labyrinth rooms to QEMU
  * guests through the mailbox of include/labyrinth_ivshmem.h.
  *
- *   serve_proto.c    the wire protocol: one int64 per message, an fd with it
- *   serve_peer.c     one QEMU peer: its memory, eventfds, lease, handshake
- *   serve_mailbox.c  INFO/CLAIM/RELEASE/NULL/PANIC on a peer's slots
- *   serve_loop.c     the epoll loop: accept, doorbells, leaves, signals
- *   cmd_serve.c      the command line
+ *   proto.c    the wire protocol: one int64 per message, an fd with it
+ *   peer.c     one QEMU peer: its memory, eventfds, lease, handshake
+ *   mailbox.c  the peer's slots as a transport of the dispatcher
+ *   loop.c     the epoll loop: accept, doorbells, leaves, signals
+ * and vmm/command/serve.c, the command line.
  *
  * The server is a peer too (id 0): every guest sees it as "peer 0 with one
  * vector", but each guest is handed an eventfd of its own for it, so a
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "labyrinth.h"
+#include "labyrinth_dispatch.h"
 #include "labyrinth_ivshmem.h"
 
 #define SERVE_SERVER_ID 0u
@@ -47,13 +48,13 @@ struct serve_peer {
 	uint32_t vectors;
 	struct lab_ivshmem_header *hdr;		/* the mapping, LAB_IVSHMEM_SIZE */
 	struct labyrinth *lab;			/* the peer's own lease */
-	struct lab_cursor cur;
+	struct lab_guest guest;			/* the dispatcher's view of it */
+	struct lab_caller caller;
 	uint32_t answered[LAB_IVSHMEM_SLOTS];	/* our record, not the guest's */
 	uint32_t room_of[LAB_IVSHMEM_ROOMS];	/* labyrinth room, LAB_NONE if free */
 	uint32_t used, next;			/* rooms lent, next-fit hint */
-	uint32_t corridors;			/* of the labyrinth, fixed */
-	uint32_t tmp[LAB_HC_BATCH_MAX], lab_rooms[LAB_HC_BATCH_MAX];
-	uint64_t gpas[LAB_HC_BATCH_MAX];
+	uint32_t serving;			/* slot of the call being served */
+	uint32_t naming, page_of[LAB_HC_BATCH_MAX]; /* pages a RELEASE named */
 	bool dead;
 	struct serve_source sock_src, bell_src;
 	struct serve_peer *link;
@@ -84,7 +85,9 @@ unsigned int mailbox_serve(struct serve_peer *p, uint32_t *last_call,
 			   uint32_t *last_count);
 /* A request rung for but not answered (a peer leaving mid-request). */
 bool mailbox_pending(struct serve_peer *p);
-int64_t mailbox_call(struct serve_peer *p, struct lab_hc *hc, uint64_t *rooms);
+/* One call from slot @slot, its header already copied to @hc. */
+int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc);
+extern const struct lab_transport mailbox_transport;
 
 /* serve_loop.c */
 int serve_run(struct serve *s);

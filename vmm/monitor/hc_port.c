@@ -19,9 +19,9 @@ static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 	}
 	memcpy(&block, data, size < 4 ? size : 4);
 	hc_dispatch(&cpu->hc, block);
-	if (cpu->hc.panicked) {
+	if (cpu->hc.caller.panicked) {
 		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", cpu->vm->lab->guest,
-			cpu->id, cpu->hc.panic_message);
+			cpu->id, cpu->hc.caller.panic_message);
 		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
 	}
 }
@@ -49,13 +49,8 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 	}
 	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->lab), lab_fd(vm->lab)))
 		return VMM_EXIT_HOST;
-	struct lab_census census;
-	lab_census(vm->lab, &census);
-	vm->hc_guest = (struct hc_guest){
-		.ram = vm->ram, .ram_size = vm->ram_size, .window = &vm->window, .lab = vm->lab,
-		.corridors = census.corridors,
-	};
-	pthread_mutex_init(&vm->hc_guest.release_lock, NULL);
+	if (hc_guest_init(&vm->hc_guest, vm->ram, vm->ram_size, &vm->window, vm->lab))
+		return VMM_EXIT_HOST;
 	return 0;
 }
 
@@ -74,9 +69,10 @@ void hc_port_fini(struct vm *vm)
 		return;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->cpus[i].hc.guest)
-			lab_cursor_park(&vm->cpus[i].hc.cursor);
+			lab_cursor_park(&vm->cpus[i].hc.caller.cursor);
 	/* The window goes first: no mapping of ours survives the rooms' release. */
 	window_fini(&vm->window);
+	hc_guest_fini(&vm->hc_guest);
 	lab_detach(vm->lab);
 	vm->lab = NULL;
 }

@@ -1,42 +1,37 @@
-/* The hypercall dispatcher: validates a guest's request block, runs the
- * call against the labyrinth and the guest's room window, writes the
- * result back. It knows nothing of KVM, so the fuzzer drives it directly. */
+/* The port transport of the hypercall (labyrinth_dispatch.h): a guest of
+ * this monitor names a block in its RAM with one `out` to LAB_HC_PORT; the
+ * block's header is copied out once, the dispatcher does the call, and
+ * claimed rooms become reachable in the guest's room window (window.h).
+ * Nothing here knows KVM, so the fuzzer drives it directly. */
 #ifndef VMM_HYPERCALL_H
 #define VMM_HYPERCALL_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "labyrinth.h"
-#include "labyrinth_abi.h"
+#include "labyrinth_dispatch.h"
 #include "window.h"
 
-/* One guest: what its hypercalls may touch. */
+/* One guest: its RAM, its window, and the dispatcher's view of it. */
 struct hc_guest {
 	uint8_t *ram;
 	uint64_t ram_size;
 	struct window *window;
-	struct labyrinth *lab;
-	uint32_t corridors;		/* of the labyrinth, fixed at its creation */
-	/* Rooms are owned per guest, any of its vCPUs may release them; the
-	 * labyrinth wants one releaser per owner at a time, so releases of one
-	 * guest are serialised (claims are not: they touch only free rooms). */
-	pthread_mutex_t release_lock;
+	struct lab_guest lab_guest;
 };
 
-/* One caller (vCPU): its cursor into the labyrinth and its scratch space. */
+/* One vCPU: the dispatcher's caller, and what the statistics want. */
 struct hc_cpu {
 	struct hc_guest *guest;
 	uint32_t vcpu;
-	struct lab_cursor cursor;
-	uint32_t rooms[LAB_HC_BATCH_MAX];
-	uint64_t gpas[LAB_HC_BATCH_MAX];
+	struct lab_caller caller;
 	uint32_t last_call, last_count;	/* for the handling-time statistics */
-	bool panicked;			/* the guest called PANIC */
-	char panic_message[sizeof(((struct lab_hc *)0)->u.panic)];
 };
 
+/* 0, or -1 when the held bitmap cannot be allocated. */
+int hc_guest_init(struct hc_guest *g, uint8_t *ram, uint64_t ram_size,
+		  struct window *w, struct labyrinth *lab);
+void hc_guest_fini(struct hc_guest *g);
 void hc_cpu_init(struct hc_cpu *cpu, struct hc_guest *guest, uint32_t vcpu);
 /* Runs the call whose block is at guest-physical `block`; returns its result
  * (also written to the block, if the block itself is valid). */

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -61,6 +62,14 @@ int window_unmap(struct window *w, uint32_t first, uint32_t n)
 		return -1;
 	return mprotect(w->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
 			PROT_NONE);
+}
+
+void window_broken(struct window *w)
+{
+	fprintf(stderr, "vmm: cannot take rooms out of the window (%s); ending so that "
+		"the labyrinth's reaper takes them back\n", strerror(errno));
+	(void)w;
+	abort();
 }
 
 bool window_contains(const struct window *w, uint64_t gpa)

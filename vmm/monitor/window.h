@@ -29,6 +29,9 @@ int window_register(struct window *w, int vm_fd, uint32_t slot);
 /* Rooms [first, first + n) appear at their window addresses / disappear. */
 int window_map(struct window *w, uint32_t first, uint32_t n);
 int window_unmap(struct window *w, uint32_t first, uint32_t n);
+/* A room could not be made unreachable: the monitor ends at once (its
+ * mappings go with it, then the reaper frees its rooms). */
+void window_broken(struct window *w) __attribute__((noreturn));
 bool window_contains(const struct window *w, uint64_t gpa);
 void window_fini(struct window *w);
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth_dispatch.h - the hypercall of labyrinth_abi.h, implemented once
+ * (shared/dispatch.c) over a transport that says only what differs between
+ * the ways a guest reaches the monitor:
+ *   - the port transport (vmm/monitor/hypercall.c): KVM guests of ./vmm,
+ *     rooms made reachable in the guest's room window;
+ *   - the mailbox transport (vmm/ivshmem/mailbox.c): QEMU guests of
+ *     `labyrinth serve`, rooms lent inside the peer's own memory.
+ * The transport copies the request header out of guest-writable memory once
+ * and hands the copy in; the dispatcher copies the room list once more (in
+ * for RELEASE, out for CLAIM) and uses only its copies.
+ *
+ * Who may release a room: a per-guest bitmap, `held`, with one bit per room
+ * the guest has claimed AND can reach.  CLAIM sets the bits only after the
+ * transport made the rooms reachable; RELEASE takes them (atomically, all or
+ * nothing) before it makes them unreachable and frees them.  So a sibling
+ * vCPU can never release a room whose claim is still mapping it (the room
+ * would be free and reachable), and two vCPUs never release one room twice.
+ */
+#ifndef LABYRINTH_DISPATCH_H
+#define LABYRINTH_DISPATCH_H
+
+#include "labyrinth.h"
+#include "labyrinth_abi.h"
+
+struct lab_transport {
+	/* Guest memory for a room list of @n addresses at @gpa, or NULL when
+	 * it is not the guest's to name (the call fails with EFAULT). */
+	uint64_t *(*room_list)(void *t, uint64_t gpa, unsigned int n);
+	/* Rooms become reachable by this guest, at the guest-physical
+	 * addresses written to @gpas: all or none (on failure none is
+	 * reachable).  0 or < 0. */
+	int (*reach)(void *t, const uint32_t *rooms, unsigned int n,
+		     uint64_t *gpas);
+	/* Rooms become unreachable: when it returns, no vCPU of the guest
+	 * can touch them.  It cannot fail (a transport that cannot keep that
+	 * promise must end its process: the reaper frees what it held). */
+	void (*unreach)(void *t, const uint32_t *rooms, unsigned int n);
+	/* Guest-physical address -> room: 0 (room LAB_NONE for a hole the
+	 * transport knows is not the guest's), or LAB_HC_ERANGE outside the
+	 * window, LAB_HC_EINVAL when not room-aligned. */
+	int64_t (*room_at)(void *t, uint64_t gpa, uint32_t *room);
+	void (*window)(void *t, uint64_t *base, uint64_t *size);
+	/* How many more rooms the transport can make reachable. */
+	uint32_t (*space)(void *t);
+};
+
+/* One guest: its labyrinth handle (its lease), transport and held rooms. */
+struct lab_guest {
+	struct labyrinth *lab;
+	const struct lab_transport *ops;
+	void *t;
+	_Atomic uint64_t *held;		/* lab_held_words() words, zeroed */
+	uint32_t corridors;
+};
+
+/* One caller (a vCPU, a mailbox): its cursor and scratch space. */
+struct lab_caller {
+	struct lab_guest *guest;
+	struct lab_cursor cursor;
+	uint32_t rooms[LAB_HC_BATCH_MAX];
+	uint64_t gpas[LAB_HC_BATCH_MAX];
+	bool panicked;			/* the guest called PANIC */
+	char panic_message[sizeof(((struct lab_hc *)0)->u.panic)];
+};
+
+/* Words of the held bitmap for @lab's rooms. */
+size_t lab_held_words(const struct labyrinth *lab);
+void lab_guest_init(struct lab_guest *g, struct labyrinth *lab,
+		    const struct lab_transport *ops, void *t,
+		    _Atomic uint64_t *held);
+void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu);
+/* Does the call whose header is @hc (a copy); @u is the block's union (INFO
+ * writes it, PANIC reads it).  Returns the call's result. */
+int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u);
+/* Does the guest hold (claimed and reachable) room @room? */
+bool lab_guest_holds(const struct lab_guest *g, uint32_t room);
+
+#endif /* LABYRINTH_DISPATCH_H */

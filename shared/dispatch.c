@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dispatch.c - NULL, INFO, CLAIM, RELEASE and PANIC, once for every
+ * transport (labyrinth_dispatch.h).  Every field of the request is
+ * guest-controlled; a failed call changes nothing.
+ */
+#include "labyrinth_dispatch.h"
+#include "hall.h"
+
+/* The ABI's numbers are the core's, so results and flags pass through. */
+_Static_assert(LAB_HC_EPERM == LAB_EPERM, "EPERM");
+_Static_assert(LAB_HC_ENOMEM == LAB_ENOMEM, "ENOMEM");
+_Static_assert(LAB_HC_EINVAL == LAB_EINVAL, "EINVAL");
+_Static_assert(LAB_HC_ERANGE == LAB_ERANGE, "ERANGE");
+_Static_assert(LAB_HC_EALREADY == LAB_EALREADY, "EALREADY");
+_Static_assert(LAB_HC_GFP_NORMAL == LAB_GFP_NORMAL, "GFP_NORMAL");
+_Static_assert(LAB_HC_GFP_ATOMIC == LAB_GFP_ATOMIC, "GFP_ATOMIC");
+_Static_assert(LAB_HC_ALL_OR_NOTHING == LAB_ALL_OR_NOTHING, "ALL_OR_NOTHING");
+_Static_assert(LAB_HC_THISCORRIDOR == LAB_THISCORRIDOR, "THISCORRIDOR");
+_Static_assert(LAB_HC_BATCH_MAX == LAB_MAX_BATCH, "batch");
+_Static_assert(LAB_HC_ROOM_SIZE == LAB_ROOM_SIZE, "room size");
+
+#define CLAIM_FLAGS (LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING | LAB_HC_THISCORRIDOR)
+
+size_t lab_held_words(const struct labyrinth *lab)
+{
+	return (lab_rooms(lab) + 63) / 64;
+}
+
+void lab_guest_init(struct lab_guest *g, struct labyrinth *lab,
+		    const struct lab_transport *ops, void *t,
+		    _Atomic uint64_t *held)
+{
+	g->lab = lab;
+	g->ops = ops;
+	g->t = t;
+	g->held = held;
+	g->corridors = lab->hall->corridors;
+}
+
+void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu)
+{
+	c->guest = g;
+	c->panicked = false;
+	c->panic_message[0] = 0;
+	lab_cursor_init(&c->cursor, g->lab, vcpu);
+}
+
+bool lab_guest_holds(const struct lab_guest *g, uint32_t room)
+{
+	return room < lab_rooms(g->lab) &&
+	       (atomic_load_explicit(&g->held[room / 64], memory_order_acquire) >>
+		(room % 64) & 1);
+}
+
+static void held_set(struct lab_guest *g, uint32_t room)
+{
+	atomic_fetch_or_explicit(&g->held[room / 64], 1ull << (room % 64),
+				 memory_order_release);
+}
+
+/* Take the right to release @room; false if we do not hold it (any more). */
+static bool held_take(struct lab_guest *g, uint32_t room)
+{
+	uint64_t bit = 1ull << (room % 64);
+
+	return room < lab_rooms(g->lab) &&
+	       (atomic_fetch_and_explicit(&g->held[room / 64], ~bit,
+					  memory_order_acq_rel) & bit);
+}
+
+/* Why @room cannot be released by this guest. */
+static int64_t not_held(struct lab_guest *g, uint32_t room)
+{
+	uint32_t owner = room < lab_rooms(g->lab) ? lab_room_owner(g->lab, room) : 0;
+
+	if (owner && lab_owner_guest(owner) != g->lab->guest)
+		return LAB_HC_EPERM;
+	return LAB_HC_EALREADY;
+}
+
+/* All or nothing: either every room's bit is now ours, or none is. */
+static int64_t held_take_all(struct lab_guest *g, const uint32_t *rooms,
+			     unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t refused = rooms[i];
+
+		if (held_take(g, refused))
+			continue;
+		while (i--)
+			held_set(g, rooms[i]);
+		return not_held(g, refused);
+	}
+	return LAB_HC_OK;
+}
+
+static int64_t call_info(struct lab_caller *c, void *u)
+{
+	struct lab_guest *g = c->guest;
+	struct lab_census cs;
+	uint64_t base, size;
+	uint32_t space = g->ops->space(g->t);
+
+	lab_census(g->lab, &cs);
+	g->ops->window(g->t, &base, &size);
+	struct lab_hc_info info = {
+		.abi_version = LAB_HC_ABI_VERSION,
+		.room_size = LAB_HC_ROOM_SIZE,
+		.window_base = base,
+		.window_size = size,
+		.rooms_total = cs.rooms,
+		.rooms_free = cs.free < space ? cs.free : space,
+		.rooms_reserved = cs.reserved,
+		.guest_id = g->lab->guest,
+		.corridors = cs.corridors,
+	};
+	__builtin_memcpy(u, &info, sizeof(info));
+	return LAB_HC_OK;
+}
+
+static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
+{
+	struct lab_guest *g = c->guest;
+	uint32_t corridor = (hc->flags >> LAB_HC_CORRIDOR_SHIFT) & 0xff;
+	uint32_t space = g->ops->space(g->t);
+	unsigned int want = hc->count < space ? hc->count : space, n;
+	uint64_t *out;
+
+	if (hc->flags & ~LAB_HC_FLAGS_VALID || corridor >= g->corridors)
+		return LAB_HC_EINVAL;
+	out = g->ops->room_list(g->t, hc->rooms_gpa, hc->count);
+	if (!out)
+		return LAB_HC_EFAULT;
+	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
+		return LAB_HC_ENOMEM;
+	n = lab_claim(&c->cursor, hc->flags & CLAIM_FLAGS, corridor, want, c->rooms);
+	if (!n)
+		return LAB_HC_ENOMEM;
+	if (g->ops->reach(g->t, c->rooms, n, c->gpas)) {
+		/* The guest may have touched what was briefly reachable. */
+		lab_release(&c->cursor, c->rooms, n);
+		return LAB_HC_ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		held_set(g, c->rooms[i]);
+	__builtin_memcpy(out, c->gpas, n * sizeof(uint64_t));
+	return n;
+}
+
+static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
+{
+	struct lab_guest *g = c->guest;
+	unsigned int n = hc->count;
+	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, n);
+	int64_t rc;
+
+	if (!in)
+		return LAB_HC_EFAULT;
+	__builtin_memcpy(c->gpas, in, n * sizeof(uint64_t));
+	for (unsigned int i = 0; i < n; i++) {
+		rc = g->ops->room_at(g->t, c->gpas[i], &c->rooms[i]);
+		if (rc)
+			return rc;
+	}
+	rc = held_take_all(g, c->rooms, n);
+	if (rc)
+		return rc;
+	/* Unreachable first: only then may the room be scrubbed and handed on. */
+	g->ops->unreach(g->t, c->rooms, n);
+	return lab_release_guest(&c->cursor, c->rooms, n);
+}
+
+static int64_t call_panic(struct lab_caller *c, const void *u)
+{
+	__builtin_memcpy(c->panic_message, u, sizeof(c->panic_message));
+	c->panic_message[sizeof(c->panic_message) - 1] = 0;
+	c->panicked = true;
+	return LAB_HC_OK;
+}
+
+static int64_t batch_check(const struct lab_hc *hc)
+{
+	if (hc->count == 0)
+		return LAB_HC_EINVAL;
+	return hc->count > LAB_HC_BATCH_MAX ? LAB_HC_E2BIG : LAB_HC_OK;
+}
+
+int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
+{
+	int64_t rc;
+
+	switch (hc->call) {
+	case LAB_HC_NULL:
+		return LAB_HC_OK;
+	case LAB_HC_INFO:
+		return call_info(c, u);
+	case LAB_HC_PANIC:
+		return call_panic(c, u);
+	case LAB_HC_CLAIM:
+	case LAB_HC_RELEASE:
+		rc = batch_check(hc);
+		if (rc)
+			return rc;
+		rc = hc->call == LAB_HC_CLAIM ? call_claim(c, hc) : call_release(c, hc);
+		/* A held district is invisible to other claimers and a caller
+		 * may not come back for long: none is kept across calls. */
+		lab_cursor_park(&c->cursor);
+		return rc;
+	default:
+		return LAB_HC_ENOSYS;
+	}
+}
