@@ -1,48 +1,75 @@
-/* libFuzzer target over the hypercall dispatcher, without KVM: guest RAM is
- * a buffer, the window is a real reserved range, the labyrinth a real
- * private one. Each input is a sequence of calls (block address, block
- * bytes, rooms array bytes); after each, the labyrinth's accounting must
- * agree with the rooms the guest was told it holds, and every held room
- * must be readable (mapped) in the window. Crashes and aborts are findings. */
+/* libFuzzer target over the one hypercall dispatcher, through both of its
+ * transports, without KVM:
+ *   - the port transport: guest RAM is a buffer, the room window the real
+ *     userfaultfd-gated mapping of a real private labyrinth; two vCPUs of
+ *     the same guest take turns as the input says;
+ *   - the mailbox transport: an ivshmem peer's memory and slots, its lease
+ *     on a second private labyrinth.
+ * Each input is a sequence of calls (transport and vCPU, block address,
+ * block bytes, room list bytes); tests/fuzz/make_seeds.py writes the seeds
+ * and documents the layout. After every call: the rooms the guest was
+ * told it holds are exactly the rooms the labyrinth says it owns, and no
+ * room it does not hold is reachable (the kernel's page tables, read from
+ * /proc/self/pagemap, for the window; the lent pages, for the peer).
+ * Crashes and aborts are findings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hypercall.h"
+#include "server.h"
 
 #define RAM_SIZE (1u << 20)
 #define ROOMS 2048u
+
+struct side {
+	struct labyrinth *lab;
+	bool held[ROOMS];
+	unsigned nheld;
+};
 
 static struct {
 	uint8_t *ram;
 	struct window window;
 	struct hc_guest guest;
-	struct hc_cpu cpu;
-	bool held[ROOMS];
-	unsigned nheld;
+	struct hc_cpu cpu[2];
+	struct serve_peer *peer;
+	struct side port, mail;
 } f;
 
-static void setup(void)
+static struct labyrinth *private_labyrinth(void)
 {
 	struct lab_geometry geo = {.rooms = ROOMS, .corridors = 2, .reserve = 64};
 	struct labyrinth *lab;
 
-	f.ram = calloc(1, RAM_SIZE);
-	if (!f.ram || lab_create_private(&geo, &lab) < 0 ||
-	    window_init(&f.window, 4ull << 30, ROOMS, lab_fd(lab)))
+	if (lab_create_private(&geo, &lab) < 0)
 		abort();
-	f.guest = (struct hc_guest){.ram = f.ram, .ram_size = RAM_SIZE, .window = &f.window,
-				    .lab = lab, .corridors = 2};
-	pthread_mutex_init(&f.guest.release_lock, NULL);
-	hc_cpu_init(&f.cpu, &f.guest, 0);
+	return lab;
 }
 
-/* The dispatcher's own copy of the addresses is read, not guest RAM: the
- * guest may have pointed the array over the block itself. */
-static void track(const struct lab_hc *hc, int64_t rc)
+static void setup(void)
 {
-	const uint64_t *gpas = f.cpu.gpas;
+	f.ram = calloc(1, RAM_SIZE);
+	f.port.lab = private_labyrinth();
+	if (!f.ram || window_init(&f.window, 4ull << 30, ROOMS, lab_fd(f.port.lab)) ||
+	    hc_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
+		abort();
+	hc_cpu_init(&f.cpu[0], &f.guest, 0);
+	hc_cpu_init(&f.cpu[1], &f.guest, 1);
+	f.mail.lab = private_labyrinth();
+	f.peer = peer_new(1, 1);
+	if (!f.peer || peer_lend(f.peer, f.mail.lab))
+		abort();
+	f.peer->hdr->bar_base = 1ull << 32;
+}
+
+/* The dispatcher's own copy of the addresses is read, not guest memory:
+ * the guest may have pointed the list over the block itself. */
+static void track(struct side *s, const struct lab_caller *c, const struct lab_hc *hc,
+		  int64_t rc)
+{
 	unsigned n;
+
 	if (hc->call == LAB_HC_CLAIM && rc > 0)
 		n = (unsigned)rc;
 	else if (hc->call == LAB_HC_RELEASE && rc == 0)
@@ -50,77 +77,153 @@ static void track(const struct lab_hc *hc, int64_t rc)
 	else
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t room = (uint32_t)((gpas[i] - f.window.gpa) >> 12);
-		if (room >= ROOMS || f.held[room] != (hc->call == LAB_HC_RELEASE))
+		uint32_t room = c->rooms[i];
+		if (room >= ROOMS || s->held[room] != (hc->call == LAB_HC_RELEASE))
 			abort();	/* granted twice, or released what we did not hold */
-		f.held[room] = hc->call == LAB_HC_CLAIM;
-		f.nheld += hc->call == LAB_HC_CLAIM ? 1 : -1;
+		s->held[room] = hc->call == LAB_HC_CLAIM;
+		s->nheld += hc->call == LAB_HC_CLAIM ? 1 : -1;
+	}
+}
+
+static void check_owners(const struct side *s)
+{
+	struct lab_census c;
+
+	lab_census(s->lab, &c);
+	if (c.free + c.claimed != c.rooms || c.guest_rooms[s->lab->guest] != s->nheld)
+		abort();
+	for (uint32_t r = 0; r < ROOMS; r++) {
+		uint32_t owner = lab_room_owner(s->lab, r);
+		if (s->held[r] != (owner && lab_owner_guest(owner) == s->lab->guest))
+			abort();
 	}
 }
 
 static void check_invariants(void)
 {
-	struct lab_census c;
-	lab_census(f.guest.lab, &c);
-	if (c.free + c.claimed != c.rooms || c.guest_rooms[f.guest.lab->guest] != f.nheld)
+	uint64_t reach[ROOMS / 64];
+
+	check_owners(&f.port);
+	if (window_reachable(&f.window, 0, ROOMS, reach))
 		abort();
-	for (uint32_t r = 0; r < ROOMS; r++) {
-		if (!f.held[r])
-			continue;
-		volatile uint8_t *p = f.window.va + ((uint64_t)r << 12);
-		if (*p != 0 && *p != 0xa5)	/* mapped; only we write 0xa5 */
-			abort();
-		*p = 0xa5;
+	for (uint32_t r = 0; r < ROOMS; r++)
+		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])
+			abort();	/* reachable, but not the guest's */
+	check_owners(&f.mail);
+	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++) {
+		uint32_t room = f.peer->room_of[i];
+		if (room != LAB_NONE && (room >= ROOMS || !f.mail.held[room]))
+			abort();	/* lent, but not the guest's */
 	}
+}
+
+static int64_t call_port(unsigned vcpu, uint32_t block, const struct lab_hc *hc)
+{
+	int64_t rc;
+
+	if (block + sizeof(*hc) <= RAM_SIZE)
+		memcpy(f.ram + block, hc, sizeof(*hc));
+	rc = hc_dispatch(&f.cpu[vcpu], block);
+	if (block + sizeof(*hc) <= RAM_SIZE && !(block & 7))
+		track(&f.port, &f.cpu[vcpu].caller, hc, rc);
+	return rc;
+}
+
+static int64_t call_mail(struct lab_hc hc)
+{
+	int64_t rc = mailbox_call(f.peer, 0, &hc);
+
+	track(&f.mail, &f.peer->caller, &hc, rc);
+	return rc;
+}
+
+static uint64_t *mail_rooms(void)
+{
+	return ((struct lab_ivshmem_slot *)((char *)f.peer->hdr + LAB_IVSHMEM_SLOT_OFFSET))->rooms;
 }
 
 /* Gives everything back through RELEASE itself, so each input starts alike. */
 static void release_all(void)
 {
 	struct lab_hc hc = {.call = LAB_HC_RELEASE, .rooms_gpa = 0x1000};
-	uint64_t *gpas = (uint64_t *)(f.ram + hc.rooms_gpa);
-	for (uint32_t r = 0; r < ROOMS;) {
-		hc.count = 0;
-		for (; r < ROOMS && hc.count < LAB_HC_BATCH_MAX; r++)
-			if (f.held[r])
-				gpas[hc.count++] = f.window.gpa + ((uint64_t)r << 12);
-		if (!hc.count)
-			continue;
-		memcpy(f.ram, &hc, sizeof(hc));
-		int64_t rc = hc_dispatch(&f.cpu, 0);
-		if (rc != 0)
-			abort();
-		track(&hc, rc);
+	uint64_t *port = (uint64_t *)(f.ram + hc.rooms_gpa), *mail = mail_rooms();
+	uint64_t mail_base = f.peer->hdr->bar_base + LAB_IVSHMEM_ROOM_OFFSET;
+
+	for (uint32_t r = 0; r < ROOMS; r++) {
+		hc.count = 1;
+		if (f.port.held[r]) {
+			port[0] = f.window.gpa + ((uint64_t)r << 12);
+			if (call_port(0, 0, &hc) != 0)
+				abort();
+		}
 	}
-	if (f.nheld)
+	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++) {
+		if (f.peer->room_of[i] == LAB_NONE)
+			continue;
+		mail[0] = mail_base + (uint64_t)i * LAB_IVSHMEM_PAGE;
+		if (call_mail(hc) != 0)
+			abort();
+	}
+	if (f.port.nheld || f.mail.nheld)
 		abort();
+}
+
+/* A list that names held rooms is more interesting than random bytes:
+ * byte 0xff in the input turns an entry into the address of a room held. */
+static void aim(uint64_t *list, unsigned n, bool port)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t pick = (uint32_t)(list[i] >> 8) % ROOMS;
+
+		if ((list[i] & 0xff) != 0xff)
+			continue;
+		for (uint32_t k = 0; k < ROOMS; k++) {
+			uint32_t r = (pick + k) % ROOMS;
+			if (port && f.port.held[r]) {
+				list[i] = f.window.gpa + ((uint64_t)r << 12);
+				break;
+			}
+			if (!port && r < LAB_IVSHMEM_ROOMS && f.peer->room_of[r] != LAB_NONE) {
+				list[i] = f.peer->hdr->bar_base + LAB_IVSHMEM_ROOM_OFFSET +
+					  (uint64_t)r * LAB_IVSHMEM_PAGE;
+				break;
+			}
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!f.ram)
 		setup();
-	while (size >= 4 + sizeof(struct lab_hc)) {
+	while (size >= 5 + sizeof(struct lab_hc)) {
+		uint8_t how = data[0];
 		uint32_t block;
-		memcpy(&block, data, 4);
-		block %= RAM_SIZE + 64;		/* mostly inside RAM, sometimes past it */
 		struct lab_hc hc;
-		memcpy(&hc, data + 4, sizeof(hc));
-		data += 4 + sizeof(hc);
-		size -= 4 + sizeof(hc);
-		/* Rooms array contents: the rest of the input, or addresses we hold. */
-		if (hc.rooms_gpa < RAM_SIZE) {
-			size_t room = RAM_SIZE - hc.rooms_gpa, take = size < room ? size : room;
-			take = take < 512 * 8 ? take : 512 * 8;
-			memcpy(f.ram + hc.rooms_gpa, data, take);
+		bool port = !(how & 1);
+
+		memcpy(&block, data + 1, 4);
+		block %= RAM_SIZE + 64;		/* mostly inside RAM, sometimes past it */
+		memcpy(&hc, data + 5, sizeof(hc));
+		data += 5 + sizeof(hc);
+		size -= 5 + sizeof(hc);
+		/* The room list: count entries of the input, aimed at held rooms. */
+		uint64_t *list = port && hc.rooms_gpa < RAM_SIZE ? (uint64_t *)(f.ram + (hc.rooms_gpa & ~7ull))
+				 : port ? NULL : mail_rooms();
+		if (list) {
+			size_t room = port ? RAM_SIZE - (hc.rooms_gpa & ~7ull) : 512 * 8;
+			size_t want = (hc.count < 512 ? hc.count : 512) * 8ul;
+			size_t take = size < room ? size : room;
+			take = (take < want ? take : want) & ~7ul;
+			memcpy(list, data, take);
+			aim(list, (unsigned)(take / 8), port);
 			data += take;
 			size -= take;
 		}
-		if (block + sizeof(hc) <= RAM_SIZE)
-			memcpy(f.ram + block, &hc, sizeof(hc));
-		int64_t rc = hc_dispatch(&f.cpu, block);
-		if (block + sizeof(hc) <= RAM_SIZE && !(block & 7))
-			track(&hc, rc);
+		if (port)
+			call_port(how >> 1 & 1, block, &hc);
+		else
+			call_mail(hc);
 		check_invariants();
 	}
 	release_all();

@@ -90,7 +90,7 @@ static int peer_handshake(struct serve_peer *p)
 	return err;
 }
 
-static void peer_free(struct serve_peer *p)
+void peer_free(struct serve_peer *p)
 {
 	if (p->hdr) {
 		memset(p->hdr, 0, LAB_IVSHMEM_SIZE);	/* the scrub */
@@ -126,33 +126,49 @@ static int peer_guest(struct serve_peer *p)
 	return 0;
 }
 
-int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
+struct serve_peer *peer_new(uint32_t id, uint32_t vectors)
 {
 	struct serve_peer *p = calloc(1, sizeof(*p));
-	const char *what = "out of memory";
-	int err = -ENOMEM;
 
-	if (!p) {
-		close(sock);
-		serve_log("peer %u refused: %s", id, what);
-		return err;
-	}
+	if (!p)
+		return NULL;
 	p->id = id;
-	p->sock = sock;
-	p->vectors = s->vectors;
-	p->memfd = p->bell = -1;
+	p->vectors = vectors;
+	p->sock = p->memfd = p->bell = -1;
 	for (uint32_t v = 0; v < SERVE_MAX_VECTORS; v++)
 		p->vec[v] = -1;
 	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++)
 		p->room_of[i] = LAB_NONE;
-	err = lab_attach(s->name, &p->lab);
+	return p;
+}
+
+int peer_lend(struct serve_peer *p, struct labyrinth *lab)
+{
+	int err;
+
+	p->lab = lab;
+	err = peer_guest(p);
+	return err ? err : peer_memory(p);
+}
+
+int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
+{
+	struct serve_peer *p = peer_new(id, s->vectors);
+	struct labyrinth *lab;
+	const char *what;
+	int err;
+
+	if (!p) {
+		close(sock);
+		serve_log("peer %u refused: out of memory", id);
+		return -ENOMEM;
+	}
+	p->sock = sock;
+	err = lab_attach(s->name, &lab);
 	if (err) {
-		p->lab = NULL;
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
-	} else if ((err = peer_guest(p))) {
-		what = "out of memory";
-	} else if ((err = peer_memory(p))) {
+	} else if ((err = peer_lend(p, lab))) {
 		what = "no memory for the peer";
 	} else if ((err = peer_eventfds(p))) {
 		what = "no eventfd";

@@ -74,7 +74,15 @@ struct serve {
 /* serve_proto.c */
 int proto_send(int sock, int64_t msg, int fd);
 
-/* serve_peer.c: 0, or -errno / LAB_E* with a line already logged. */
+/* peer.c. A peer with no socket, lease or memory yet (NULL: no memory). */
+struct serve_peer *peer_new(uint32_t id, uint32_t vectors);
+/* Lends the peer its memory under @lab (its own lease, which it takes
+ * over): everything but the socket and eventfds, so tests can drive the
+ * mailbox without QEMU. 0 or -errno. */
+int peer_lend(struct serve_peer *p, struct labyrinth *lab);
+/* Scrubs the peer's memory, returns its rooms, closes and frees it all. */
+void peer_free(struct serve_peer *p);
+/* 0, or -errno / LAB_E* with a line already logged. */
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
 /* Scrub everything the peer held, give the rooms back, drop the lease. */
 uint32_t peer_leave(struct serve_peer *p);

@@ -1,14 +1,20 @@
-/* The room window: a guest-physical range backed by one memslot over a
- * host mapping of the whole labyrinth pool file, PROT_NONE. Room i sits at
- * window page i; claiming it makes that page (or a run of pages) readable
- * and writable with mprotect, releasing makes it PROT_NONE again. KVM only
- * reaches host pages through the VMA's permissions, so a guest touch of a
- * room it does not hold leaves KVM_RUN (an MMIO exit, or EFAULT with the
- * address) instead of reaching the page. Taking permissions away makes
- * KVM's MMU notifier drop the translation before mprotect returns: after
- * window_unmap() no vCPU of this guest can reach the room, which is what
- * lets the room be scrubbed and handed on. (Measured against a memslot per
- * room and against mmap(MAP_FIXED) remapping: tests/bench/map_strategies.c.) */
+/* The room window: a guest-physical range backed by one memslot over ONE
+ * shared read/write mapping of the whole labyrinth pool, room i at window
+ * page i. Whether a room is reachable is decided in the page tables, not in
+ * the mapping: the mapping is registered with a userfaultfd in minor- and
+ * missing-fault mode with UFFD_FEATURE_SIGBUS, and starts with no page
+ * table entry at all. Making a room reachable installs its entry
+ * (UFFDIO_CONTINUE); taking it away zaps the entry (MADV_DONTNEED), and
+ * KVM's MMU notifier drops the guest's translation before madvise returns.
+ * A guest touch of a page without an entry cannot be served (SIGBUS to
+ * KVM): it leaves KVM_RUN as an MMIO exit at that address (or EFAULT), so
+ * the monitor stops the guest.
+ *
+ * Why not mprotect: each mprotect of part of a mapping splits it, so the
+ * number of mappings (and the cost, and whether vm.max_map_count is hit)
+ * would follow the pattern of rooms a guest holds. Here the window stays
+ * one mapping whatever the guest does, and zapping cannot fail.
+ * (tests/bench/map_strategies.c measures both.) */
 #ifndef VMM_WINDOW_H
 #define VMM_WINDOW_H
 
@@ -19,20 +25,26 @@ struct window {
 	uint64_t gpa;		/* guest-physical base */
 	uint64_t size;		/* rooms * 4 KiB */
 	uint32_t rooms;
-	uint8_t *va;		/* the pool, mapped PROT_NONE, backing the memslot */
-	int pool_fd;		/* room i at offset i * 4 KiB */
+	uint8_t *va;		/* the pool, mapped shared, backing the memslot */
+	int uffd;		/* gates the window's page-table entries */
 };
 
+/* Maps the pool (room i at offset i * 4 KiB of pool_fd) with no room
+ * reachable; 0, or -1 after one line on stderr. */
 int window_init(struct window *w, uint64_t gpa, uint32_t rooms, int pool_fd);
 /* Registers the window as memslot `slot` of VM `vm_fd`. */
 int window_register(struct window *w, int vm_fd, uint32_t slot);
-/* Rooms [first, first + n) appear at their window addresses / disappear. */
+/* Rooms [first, first + n) become reachable; 0 or -1. */
 int window_map(struct window *w, uint32_t first, uint32_t n);
+/* Rooms [first, first + n) become unreachable; 0 or -1 (a bad range). */
 int window_unmap(struct window *w, uint32_t first, uint32_t n);
 /* A room could not be made unreachable: the monitor ends at once (its
  * mappings go with it, then the reaper frees its rooms). */
 void window_broken(struct window *w) __attribute__((noreturn));
 bool window_contains(const struct window *w, uint64_t gpa);
+/* Which of rooms [first, first + n) have a page-table entry now (the
+ * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
+int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_t *out);
 void window_fini(struct window *w);
 
 #endif
