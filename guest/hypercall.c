@@ -16,13 +16,6 @@ static int present = -1;	/* -1 not probed yet */
 
 struct lab_hc_info lab_info;
 
-static inline u32 inl(u16 port)
-{
-	u32 v;
-	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 bool hc_probe(void)
 {
 	if (present < 0)
@@ -43,7 +36,7 @@ void hc_send_raw(u32 block_gpa)
 
 /* The mailbox cannot reach guest RAM: the rooms travel in the slot, copied
  * from and to rooms_gpa here, which must therefore be RAM we can read. */
-static int64_t mailbox_call(struct lab_hc *hc)
+static int64_t doorbell_call(struct lab_hc *hc)
 {
 	u64 *rooms = NULL;
 	u32 n = hc->count;
@@ -61,7 +54,7 @@ int64_t hc_call(struct lab_hc *hc)
 {
 	WRITE_ONCE(hc->result, HC_NO_RESULT);
 	if (!hc_probe())
-		return ivshmem_present() ? mailbox_call(hc) : LAB_HC_ENOSYS;
+		return ivshmem_present() ? doorbell_call(hc) : LAB_HC_ENOSYS;
 	hc_send_raw((u32)(uintptr_t)hc);
 	return READ_ONCE(hc->result);
 }
@@ -143,7 +136,7 @@ int lab_connect(void)
 		return LAB_HC_EINVAL;
 	}
 	/* ivshmem_connect mapped the whole shared region already. */
-	return hc_probe() ? window_map(lab_info.window_base, lab_info.window_size) : 0;
+	return hc_probe() ? window_install(lab_info.window_base, lab_info.window_size) : 0;
 }
 
 bool lab_eject_wait(u64 wait_us)

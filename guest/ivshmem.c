@@ -19,7 +19,6 @@
 
 extern u64 boot_pd[4 * 512];
 
-u64 ivshmem_irqs;
 u32 ivshmem_slot, ivshmem_peer_id;
 static volatile u32 *regs;
 static struct lab_ivshmem_header *hdr;
@@ -27,17 +26,9 @@ static u32 server_id, slot_seq[LAB_IVSHMEM_SLOTS], slot_lock[LAB_IVSHMEM_SLOTS];
 static bool up, broken;
 static u64 call_tsc;	/* IVSHMEM_CALL_US in TSC ticks */
 
-static inline u32 inl_port(u16 port)
-{
-	u32 v;
-	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static void on_reply(struct trap_frame *f)
 {
 	(void)f;
-	__atomic_fetch_add(&ivshmem_irqs, 1, __ATOMIC_RELAXED);
 	apic_eoi();
 }
 
@@ -125,7 +116,7 @@ int ivshmem_connect(u64 wait_us)
 	regs = (volatile u32 *)(uintptr_t)mmio;
 	setup_msix((u32)slot, mmio);
 	/* The shared memory is mapped like a room window: supervisor-only. */
-	rc = window_map(IVSHMEM_BAR2_BASE, LAB_IVSHMEM_SIZE);
+	rc = window_install(IVSHMEM_BAR2_BASE, LAB_IVSHMEM_SIZE);
 	if (rc)
 		return rc;
 	hdr = (struct lab_ivshmem_header *)(uintptr_t)IVSHMEM_BAR2_BASE;
@@ -150,7 +141,7 @@ bool ivshmem_present(void)
 	return up && !broken;
 }
 
-static struct lab_ivshmem_slot *slot_at(u32 i)
+static struct lab_ivshmem_slot *ivshmem_slot_at(u32 i)
 {
 	return (struct lab_ivshmem_slot *)((char *)hdr + LAB_IVSHMEM_SLOT_OFFSET +
 					   i * LAB_IVSHMEM_SLOT_SIZE);
@@ -189,7 +180,7 @@ int64_t ivshmem_call(struct lab_hc *hc, u64 *rooms)
 	if (n > LAB_HC_BATCH_MAX)
 		n = LAB_HC_BATCH_MAX;	/* the server says E2BIG */
 	lock(i);
-	sl = slot_at(i);
+	sl = ivshmem_slot_at(i);
 	sl->hc.call = hc->call;
 	sl->hc.flags = hc->flags;
 	sl->hc.count = hc->count;
@@ -230,7 +221,7 @@ bool ivshmem_eject(u64 wait_us)
 		return false;
 	outl(ACPI_PCIHP_SEL, 0);	/* bus 0 */
 	do {
-		down = inl_port(ACPI_PCIHP_DOWN);
+		down = inl(ACPI_PCIHP_DOWN);
 		if (down != 0xffffffffu && down & bit) {
 			broken = true;	/* no call may touch the device now */
 			outl(ACPI_PCIHP_EJECT, bit);

@@ -6,7 +6,7 @@
  * Setup (ivshmem_connect, boot CPU, before smp_init): find the device,
  * polling config space for a hot-plug up to @wait_us; place its BARs
  * (registers and MSI-X table below 4 GiB, uncached; the shared memory at
- * 4 GiB, mapped through window_map like a room window); enable memory and
+ * 4 GiB, mapped through window_install like a room window); enable memory and
  * bus mastering; point MSI-X vector 0 at this CPU; tell the server where
  * BAR2 sits. A call takes slot (cpu % slots) under a spinlock, rings the
  * doorbell and spins on the slot's completion word for at most a second:
@@ -35,7 +35,6 @@ int64_t ivshmem_call(struct lab_hc *hc, u64 *rooms);
 /* Waits up to @wait_us for QEMU's ACPI eject request on our slot and
  * acknowledges it (ports 0xae04 / 0xae08 of the `pc` machine). */
 bool ivshmem_eject(u64 wait_us);
-extern u64 ivshmem_irqs;
 extern u32 ivshmem_slot, ivshmem_peer_id;
 
 #endif

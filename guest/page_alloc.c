@@ -11,13 +11,13 @@ static struct magazine mags[MAX_CPUS] __aligned(64);
 static bool ready;
 u64 page_alloc_reserve_claims, page_alloc_lost_frees;
 
-static int64_t claim_normal(void *ctx, u32 n, u64 *rooms)
+static int64_t source_claim(void *ctx, u32 n, u64 *rooms)
 {
 	(void)ctx;
 	return hc_claim(LAB_HC_GFP_NORMAL, n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : n, rooms);
 }
 
-static int64_t release_rooms(void *ctx, u32 n, const u64 *rooms)
+static int64_t source_release(void *ctx, u32 n, const u64 *rooms)
 {
 	int64_t rc = 0;
 
@@ -27,7 +27,7 @@ static int64_t release_rooms(void *ctx, u32 n, const u64 *rooms)
 	return rc;
 }
 
-static const struct mag_source source = {claim_normal, release_rooms, NULL};
+static const struct mag_source source = {source_claim, source_release, NULL};
 
 int page_alloc_init(void)
 {
@@ -39,11 +39,6 @@ int page_alloc_init(void)
 		mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
 	ready = true;
 	return 0;
-}
-
-bool page_alloc_ready(void)
-{
-	return ready;
 }
 
 /* The reserve, for GFP_ATOMIC only, one room at a time. */
@@ -88,7 +83,7 @@ void __free_page(struct page *page)
 
 	if (!page)
 		return;
-	if (!window_contains_room(room))
+	if (!window_spans_room(room))
 		panic("__free_page: 0x%lx is not a room of the window", room);
 	irq = irq_save();
 	rc = mag_free(&mags[this_cpu()->cpu], &source, room);
@@ -97,53 +92,6 @@ void __free_page(struct page *page)
 		__atomic_fetch_add(&page_alloc_lost_frees, 1, __ATOMIC_RELAXED);
 		printf("page_alloc: drain before freeing 0x%lx failed: %ld\n", room, rc);
 	}
-}
-
-unsigned long alloc_pages_bulk_array(gfp_t gfp, unsigned long nr, struct page **array)
-{
-	u64 buf[MAG_BATCH];
-	unsigned long filled = 0, holes = 0;
-	u64 irq;
-
-	for (unsigned long i = 0; i < nr; i++)
-		holes += !array[i];
-	filled = nr - holes;
-	if (!ready)
-		return filled;
-	for (unsigned long i = 0; i < nr && holes;) {
-		u32 want = holes < MAG_BATCH ? (u32)holes : MAG_BATCH, got;
-		irq = irq_save();
-		got = mag_alloc_bulk(&mags[this_cpu()->cpu], &source, want, buf);
-		irq_restore(irq);
-		for (u32 k = 0; k < got; k++) {
-			while (array[i])
-				i++;
-			array[i] = (struct page *)(uintptr_t)buf[k];
-		}
-		filled += got;
-		holes -= got;
-		if (got < want)
-			break;
-	}
-	while (holes && (gfp & GFP_ATOMIC)) {
-		struct page *p = alloc_page(gfp);
-		if (!p)
-			break;
-		for (unsigned long i = 0; i < nr; i++)
-			if (!array[i]) {
-				array[i] = p;
-				break;
-			}
-		filled++;
-		holes--;
-	}
-	return filled;
-}
-
-void free_pages_bulk(struct page **array, unsigned long nr)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		__free_page(array[i]);
 }
 
 void *allocpage_gfp_atomic_exclusive(void)
@@ -157,7 +105,7 @@ void *allocpage_gfp_atomic_exclusive(void)
 
 void dealloc_labyrinth_page_exclusive(void *page)
 {
-	if (!window_contains_room((u64)(uintptr_t)page))
+	if (!window_spans_room((u64)(uintptr_t)page))
 		hc_panic("Labyrinth dealloc exclusive failed: bad page");
 	__free_page(virt_to_page(page));
 }

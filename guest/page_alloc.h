@@ -36,18 +36,11 @@ struct page;
 /* lab_connect() and empty magazines on every CPU; 0 or LAB_HC_E*
  * (LAB_HC_ENOSYS without a labyrinth: then every allocation is NULL). */
 int page_alloc_init(void);
-bool page_alloc_ready(void);
 
 struct page *alloc_page(gfp_t gfp);
 void __free_page(struct page *page);
 void *page_address(const struct page *page);
 struct page *virt_to_page(const void *addr);
-
-/* Linux's alloc_pages_bulk_array: fills the NULL slots of array[0..nr)
- * and returns how many slots are filled (so nr when all succeeded). */
-unsigned long alloc_pages_bulk_array(gfp_t gfp, unsigned long nr, struct page **array);
-/* Frees nr pages (NULL slots skipped). */
-void free_pages_bulk(struct page **array, unsigned long nr);
 
 /* The seed's entry points: one room, GFP_ATOMIC, or the VM ends through
  * LAB_HC_PANIC with LAB_NO_EXIT (the monitor's status 75). */

@@ -4,13 +4,6 @@
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA 0xcfc
 
-static inline u32 inl(u16 port)
-{
-	u32 v;
-	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static void select_reg(u32 slot, u32 off)
 {
 	outl(CONFIG_ADDRESS, 0x80000000u | (slot << 11) | (off & 0xfc));

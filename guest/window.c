@@ -18,7 +18,6 @@ extern u64 boot_pdpt[512];
 extern u64 window_pds[WINDOW_PDS][512];
 
 static u64 win_base, win_size;
-u64 window_mapped_size;
 
 static void reload_cr3(void)
 {
@@ -27,7 +26,7 @@ static void reload_cr3(void)
 	__asm__ __volatile__("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-int window_map(u64 base, u64 size)
+int window_install(u64 base, u64 size)
 {
 	u64 end, first_gib, last_gib;
 	u32 pd = 0;
@@ -56,11 +55,10 @@ int window_map(u64 base, u64 size)
 	reload_cr3();
 	win_base = base;
 	win_size = end - base < size ? end - base : size;
-	window_mapped_size = win_size;
 	return 0;
 }
 
-bool window_contains(u64 gpa)
+bool window_spans(u64 gpa)
 {
 	return gpa >= win_base && gpa - win_base < win_size;
 }

@@ -1,6 +1,6 @@
 /*
- * Every bad request gets its error code and changes nothing (issue 4 item
- * 5): after each one, INFO's rooms_free is what it was before.
+ * Every bad request gets its error code and changes nothing:
+ * after each one, INFO's rooms_free is what it was before.
  * Command line: foreign=0x<gpa> adds a RELEASE of that room, which the host
  * test claimed as another owner: EPERM.
  */

@@ -1,5 +1,5 @@
 /*
- * The hypercall's happy path (issue 4): INFO is sane; claim 1 room, write
+ * The hypercall's happy path: INFO is sane; claim 1 room, write
  * it, read it back; claim 64 in one call, write and read each; release the
  * 64 in one RELEASE and the 1 in another; rooms_free is back where it was.
  * Command line:
@@ -44,7 +44,7 @@ static bool write_read(u64 gpa)
 static bool distinct_in_window(const u64 *g, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
-		if (!window_contains(g[i]) || g[i] & (LAB_HC_ROOM_SIZE - 1)) {
+		if (!window_spans(g[i]) || g[i] & (LAB_HC_ROOM_SIZE - 1)) {
 			printf("  room %u at 0x%lx is not a window room\n", i, g[i]);
 			return false;
 		}

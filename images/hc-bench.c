@@ -1,6 +1,6 @@
 /*
- * The hypercall round trip seen from the guest with the TSC (issue 4 item
- * 7, for information: kernel code is emulated here, so these time the
+ * The hypercall round trip seen from the guest with the TSC, for
+ * information: kernel code is emulated here, so these time the
  * emulator as much as the design). Prints
  *   BENCH hc.null <ns> ns             median of up to 2000 NULL calls
  *   BENCH hc.claim1 <ns> ns           median CLAIM 1 (release unmeasured), up to 500
@@ -33,7 +33,7 @@ static u64 ns(u64 tsc)
 	return tsc * 1000000000ull / clock.tsc_hz;
 }
 
-static void bench_line(const char *name, u64 *v, size_t n)
+static void print_bench(const char *name, u64 *v, size_t n)
 {
 	if (!n) {
 		printf("hc-bench: no samples for %s\n", name);
@@ -64,7 +64,7 @@ static void bench_null(void)
 		if (!check(rc, LAB_HC_OK, "NULL"))
 			break;
 	}
-	bench_line("hc.null", samples, n);
+	print_bench("hc.null", samples, n);
 }
 
 static void bench_claim1(void)
@@ -79,7 +79,7 @@ static void bench_claim1(void)
 		if (!check(rc, 1, "CLAIM 1") || !check(hc_release(1, rooms), LAB_HC_OK, "RELEASE 1"))
 			break;
 	}
-	bench_line("hc.claim1", samples, n);
+	print_bench("hc.claim1", samples, n);
 }
 
 static void bench_touch(void)
@@ -98,7 +98,7 @@ static void bench_touch(void)
 		if (!check(hc_release(BATCH, rooms), LAB_HC_OK, "RELEASE 64"))
 			break;
 	}
-	bench_line("hc.touch.per_room", samples, n);
+	print_bench("hc.touch.per_room", samples, n);
 }
 
 static void batch_rounds(void)

@@ -1,5 +1,5 @@
 /*
- * Scrubbing between guests (issue 4 item 6), run as two VMs on one
+ * Scrubbing between guests, run as two VMs on one
  * labyrinth by the host test:
  *   write  claim every room it can (CLAIM 512, GFP_ATOMIC, until ENOMEM),
  *          fill each entirely with SECRET, release them all

@@ -1,6 +1,6 @@
 /*
- * Two guests on one labyrinth, every vCPU claiming and releasing at once
- * (issue 4 item 6). Each CPU, for secs=S seconds (default 2): claims a
+ * Two guests on one labyrinth, every vCPU claiming and releasing at once.
+ * Each CPU, for secs=S seconds (default 2): claims a
  * batch of 1..16 rooms, writes (guest_id, room gpa, cpu) into the first 24
  * bytes of each, keeps up to 64, checks the markers of all it holds, then
  * releases a random few. A bitmap indexed by room, shared by the CPUs,
@@ -118,7 +118,7 @@ static void claim_some(struct worker *w)
 	for (u32 i = 0; i < (u32)rc; i++) {
 		u64 gpa = w->batch[i];
 		volatile struct marker *m = (volatile struct marker *)(uintptr_t)gpa;
-		if (!window_contains_room(gpa)) {
+		if (!window_spans_room(gpa)) {
 			violation(w, "CLAIM gave 0x%lx, not a window room (%lu)", gpa, 0);
 			continue;
 		}

@@ -1,5 +1,5 @@
 /*
- * The default demo (issue 5 item 5): every vCPU allocates and frees pages
+ * The default demo: every vCPU allocates and frees pages
  * from its timer interrupt for secs=S seconds (default 3), then one line:
  *   labyrinth-demo: vcpus=N irq_allocs=N claimed=N released=N violations=N p50_ns=N p99_ns=N
  * and the BENCH lines guest.irq_alloc.p50/p99 and guest.magazine_hit_rate.

@@ -1,5 +1,5 @@
 /*
- * The exclusive variant's failure path (issue 5 item 2): allocate with
+ * The exclusive variant's failure path: allocate with
  * allocpage_gfp_atomic_exclusive() until the labyrinth, reserve included,
  * is empty; it then ends the VM through LAB_HC_PANIC with "Sorry, the
  * labyrinth has no exit", which the monitor prints on stderr and turns

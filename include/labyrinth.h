@@ -193,8 +193,8 @@ int lab_release_page(struct lab_cursor *cur, void *page);
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
 
 /* The seed's entry points: one room for (lab->guest, vcpu 0). */
-void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab);
-void dealloc_labyrinth_page_exclusive(struct labyrinth *lab, void *page);
+void *lab_alloc_page_exclusive(struct labyrinth *lab);
+void lab_free_page_exclusive(struct labyrinth *lab, void *page);
 
 void lab_census(const struct labyrinth *lab, struct lab_census *c);
 

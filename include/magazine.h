@@ -1,6 +1,6 @@
 /*
  * magazine.h - a per-CPU magazine of rooms, the fast path of the guest's
- * alloc_page() (issue 5): Linux's per-CPU page lists, in Bonwick's words.
+ * alloc_page(): Linux's per-CPU page lists, in Bonwick's words.
  *
  * A magazine is a stack of room addresses owned by one CPU. alloc pops,
  * free pushes; only an empty magazine (refill: one batch CLAIM) or a full

@@ -197,7 +197,7 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
  * reserve, fails hard (the only claim that calls the panic hook).  The seed cursor is shared by the threads of this
  * handle, so it is guarded by a flag held for one claim (it never sleeps).
  */
-void *allocpage_gfp_atomic_exclusive(struct labyrinth *lab)
+void *lab_alloc_page_exclusive(struct labyrinth *lab)
 {
 	uint32_t room;
 	unsigned int got;

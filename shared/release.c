@@ -140,7 +140,7 @@ int lab_release_page(struct lab_cursor *cur, void *page)
 }
 
 /* The seed's companion: a bad page is fatal, as a double free would be. */
-void dealloc_labyrinth_page_exclusive(struct labyrinth *lab, void *page)
+void lab_free_page_exclusive(struct labyrinth *lab, void *page)
 {
 	int err;
 

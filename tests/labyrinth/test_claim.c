@@ -157,7 +157,7 @@ Test(claim, seed_allocpage_gives_distinct_aligned_pages)
 	char *seen = calloc(600, 1);
 
 	for (int i = 0; i < 600; i++) {
-		char *p = allocpage_gfp_atomic_exclusive(m);
+		char *p = lab_alloc_page_exclusive(m);
 		size_t off = (size_t)(p - (char *)m->pool);
 
 		cr_assert_not_null(p);
@@ -168,9 +168,9 @@ Test(claim, seed_allocpage_gives_distinct_aligned_pages)
 		cr_assert_eq(lab_room_owner(m, off / LAB_ROOM_SIZE),
 			     lab_owner(0, 0));
 	}
-	dealloc_labyrinth_page_exclusive(m, m->pool + 17 * LAB_ROOM_SIZE);
+	lab_free_page_exclusive(m, m->pool + 17 * LAB_ROOM_SIZE);
 	cr_assert_eq(tlab_free(m), 1);
-	cr_assert_eq(allocpage_gfp_atomic_exclusive(m),
+	cr_assert_eq(lab_alloc_page_exclusive(m),
 		     m->pool + 17 * LAB_ROOM_SIZE);
 	free(seen);
 	heap_lab_free(m);

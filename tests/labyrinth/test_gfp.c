@@ -108,10 +108,10 @@ Test(gfp, seed_allocpage_uses_the_reserve_then_panics)
 
 	m->panic = record_panic;
 	for (int i = 0; i < 512; i++)
-		cr_assert_not_null(allocpage_gfp_atomic_exclusive(m),
+		cr_assert_not_null(lab_alloc_page_exclusive(m),
 				   "page %d refused", i);
 	cr_assert_eq(panics, 0);
-	cr_assert_null(allocpage_gfp_atomic_exclusive(m));
+	cr_assert_null(lab_alloc_page_exclusive(m));
 	cr_assert_eq(panics, 1);
 	cr_assert_str_eq(panic_msg,
 			 "Labyrinth allocpage exclusive failed: out of memory");

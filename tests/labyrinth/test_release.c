@@ -156,7 +156,7 @@ Test(release, seed_dealloc_of_a_bad_page_panics)
 	fixture_init(&f);
 	f.m->panic = record_panic;
 	snap = tlab_snapshot(f.m);
-	dealloc_labyrinth_page_exclusive(f.m, f.m->pool + 1999 * LAB_ROOM_SIZE);
+	lab_free_page_exclusive(f.m, f.m->pool + 1999 * LAB_ROOM_SIZE);
 	cr_assert_str_eq(panic_msg, LAB_PANIC_FREE);
 	cr_assert(tlab_same(f.m, snap));
 	free(snap);

@@ -111,13 +111,13 @@ Test(shm, private_labyrinth)
 	cr_assert_eq(lab_create_private(&geo, &m), 0);
 	cr_assert_eq(m->guest, 0);
 	cr_assert_geq(lab_fd(m), 0);
-	page = allocpage_gfp_atomic_exclusive(m);
+	page = lab_alloc_page_exclusive(m);
 	cr_assert_not_null(page);
 	lab_census(m, &c);
 	cr_assert_eq(c.rooms, LAB_DEFAULT_ROOMS);
 	cr_assert_eq(c.free, LAB_DEFAULT_ROOMS - 1);
 	cr_assert_eq(c.guest_rooms[0], 1);
-	dealloc_labyrinth_page_exclusive(m, page);
+	lab_free_page_exclusive(m, page);
 	lab_census(m, &c);
 	cr_assert_eq(c.free, LAB_DEFAULT_ROOMS);
 	lab_detach(m);

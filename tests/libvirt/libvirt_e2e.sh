@@ -1,5 +1,5 @@
 #!/bin/sh
-# libvirt end to end (issue 6): libvirtd started by hand (shared/libvirt.md),
+# libvirt end to end: libvirtd started by hand (shared/libvirt.md),
 # the shipped example domain booting guest-tests.elf, `labyrinth serve`, the
 # shipped device XML hot-attached with virsh, the guest's labyrinth cases over
 # the ivshmem doorbell, hot-detach, and the labyrinth back to free == rooms.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "hc_stats.h"
 #include "labyrinth_abi.h"
 
@@ -21,13 +22,6 @@ static int kind_of(uint32_t call, uint32_t count)
 }
 
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: not a syscall */
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void add(struct hc_stats *s, int k, uint64_t ns)
 {
 	if (s->n[k] < HC_STAT_SAMPLES)
@@ -43,11 +37,11 @@ void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t
 
 void hc_stats_probe_syscalls(struct hc_stats *s)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_ns();
 	syscall(SYS_getppid);
-	uint64_t t1 = now_ns();
+	uint64_t t1 = clock_ns();
 	syscall(SYS_getppid);
-	uint64_t t2 = now_ns();
+	uint64_t t2 = clock_ns();
 	add(s, HC_STAT_SYSCALL_FIRST, t1 - t0);
 	add(s, HC_STAT_SYSCALL_NEXT, t2 - t1);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "clock.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -248,13 +250,6 @@ static bool vm_is_stopped(struct vm *vm)
 	return __atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static bool is_hypercall(const struct kvm_run *run)
 {
 	return run->exit_reason == KVM_EXIT_IO && run->io.port == LAB_HC_PORT &&
@@ -270,14 +265,14 @@ void *vcpu_thread(void *arg)
 	while (!vm_is_stopped(cpu->vm)) {
 		if (timed) {	/* from KVM_RUN's return to the next KVM_RUN */
 			hc_stats_record(cpu->stats, cpu->hc.last_call, cpu->hc.last_count,
-					now_ns() - t0);
+					clock_ns() - t0);
 			/* Rarely, so the guest's own NULL medians stay unskewed. */
 			if (cpu->hc.last_call == LAB_HC_NULL && ++nulls % 16 == 0)
 				hc_stats_probe_syscalls(cpu->stats);
 		}
 		int rc = ioctl(cpu->fd, KVM_RUN, 0);
 		if (cpu->stats)
-			t0 = now_ns();
+			t0 = clock_ns();
 		timed = false;
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -1,5 +1,5 @@
 /*
- * The workload of issue 5: every CPU allocates and frees pages from its
+ * The interrupt-context workload: every CPU allocates and frees pages from its
  * timer interrupt. Each tick a CPU allocates (GFP_ATOMIC) a couple of
  * pages, fills each with a pattern naming the CPU and the room, keeps up to
  * IRQALLOC_HOLD, and frees random ones after checking their pattern. A

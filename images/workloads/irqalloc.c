@@ -75,7 +75,7 @@ static void alloc_one(struct irq_cpu *c, u32 cpu)
 	}
 	room = (u64)(uintptr_t)page_address(p);
 	c->allocs++;
-	if (!window_contains_room(room)) {
+	if (!window_spans_room(room)) {
 		violation(c, "alloc_page returned an address outside the window", room);
 		return;
 	}
