@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * audit.c - the labyrinth's promises, checked from outside while guests
+ * run (`labyrinth check`):
+ *   - every free room is zero;
+ *   - every page the kernel has mapped in an attached monitor's room window
+ *     (read from /proc/PID/pagemap) is a room owned by that monitor's guest,
+ *     so no room is reachable from two guests and no free room is reachable;
+ *   - every claimed room, and every held district, names a guest whose
+ *     lease slot is taken (nothing leaked).
+ * Guests keep running meanwhile, so a room may change hands between two
+ * reads: a finding is reported only if it is seen again on a second look
+ * (a correct labyrinth makes a room reachable only after claiming it, and
+ * unreachable before freeing it, so a real violation stays put).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "labyrinth_audit.h"
+#include "hall.h"
+
+#define LOOKS 3			/* reads of a suspect before it is reported */
+#define PAGEMAP_PRESENT (1ull << 63)
+
+static void report(struct lab_audit *a, enum lab_violation_kind kind, uint32_t room,
+		   uint32_t guest, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void report(struct lab_audit *a, enum lab_violation_kind kind, uint32_t room,
+		   uint32_t guest, const char *fmt, ...)
+{
+	struct lab_violation v = {.kind = kind, .room = room, .guest = guest};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v.detail, sizeof(v.detail), fmt, ap);
+	va_end(ap);
+	a->violations++;
+	if (a->report)
+		a->report(a->ctx, &v);
+}
+
+static bool room_free(struct lab_hall *h, uint32_t room)
+{
+	return !map_is_set(h, room);
+}
+
+/* Offset of the first non-zero byte of @room, or -1. */
+static long dirt(const struct labyrinth *lab, uint32_t room)
+{
+	const uint64_t *p = (const uint64_t *)(lab->pool + (size_t)room * LAB_ROOM_SIZE);
+
+	for (size_t i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i++)
+		if (__atomic_load_n(&p[i], __ATOMIC_RELAXED))
+			return (long)(i * sizeof(*p));
+	return -1;
+}
+
+static void audit_free_rooms(struct labyrinth *lab, struct lab_audit *a)
+{
+	struct lab_hall *h = lab->hall;
+
+	for (uint32_t r = 0; r < h->rooms; r++) {
+		long at = -1;
+
+		if (!room_free(h, r))
+			continue;
+		a->free_rooms++;
+		for (int look = 0; look < LOOKS; look++) {
+			at = room_free(h, r) ? dirt(lab, r) : -1;
+			if (at < 0 || !room_free(h, r)) {
+				at = -1;
+				break;
+			}
+		}
+		if (at >= 0)
+			report(a, LAB_DIRTY_FREE_ROOM, r, LAB_NONE,
+			       "room %u is free but not zero (byte %ld)", r, at);
+	}
+}
+
+static bool slot_taken(struct lab_hall *h, uint32_t g)
+{
+	return g < LAB_MAX_GUESTS && atomic_load(&h->lease[g].word) != 0;
+}
+
+/* A room or district naming a guest without a lease: it leaked. */
+static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
+{
+	struct lab_hall *h = lab->hall;
+
+	for (uint32_t r = 0; r < h->rooms; r++) {
+		uint32_t o = 0, g = LAB_NONE;
+		int look;
+
+		for (look = 0; look < LOOKS; look++) {
+			o = lab_room_owner(lab, r);
+			g = lab_owner_guest(o);
+			if (!o || (g < LAB_MAX_GUESTS && slot_taken(h, g)))
+				break;
+		}
+		if (look == LOOKS)
+			report(a, LAB_LEAKED_ROOM, r, g,
+			       "room %u is claimed by owner 0x%x, whose guest holds no lease", r, o);
+	}
+	for (uint32_t d = 0; d < h->districts; d++) {
+		uint32_t o = atomic_load(hall_holder(h, d));
+
+		if (o && !slot_taken(h, lab_owner_guest(o)) && atomic_load(hall_holder(h, d)) == o)
+			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, lab_owner_guest(o),
+			       "district %u is held by owner 0x%x, whose guest holds no lease", d, o);
+	}
+}
+
+/* Is window page @room of process @fd's pagemap mapped? -1 on error. */
+static int page_mapped(int fd, uint64_t va, uint32_t room)
+{
+	uint64_t e;
+	off_t at = (off_t)((va >> LAB_ROOM_SHIFT) + room) * 8;
+
+	if (pread(fd, &e, sizeof(e), at) != sizeof(e))
+		return -1;
+	return !!(e & PAGEMAP_PRESENT);
+}
+
+static bool owned_by(const struct labyrinth *lab, uint32_t room, uint32_t g)
+{
+	uint32_t o = lab_room_owner(lab, room);
+
+	return o && o != LAB_WALL && lab_owner_guest(o) == g;
+}
+
+static void audit_window(struct labyrinth *lab, struct lab_audit *a, uint32_t g, int pid,
+			 uint64_t va, uint64_t len)
+{
+	uint32_t rooms = (uint32_t)(len >> LAB_ROOM_SHIFT);
+	uint64_t batch[512];
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		a->unchecked_windows++;
+		return;
+	}
+	a->windows++;
+	for (uint32_t first = 0; first < rooms && first < lab_rooms(lab); first += 512) {
+		uint32_t n = rooms - first < 512 ? rooms - first : 512;
+		off_t at = (off_t)((va >> LAB_ROOM_SHIFT) + first) * 8;
+
+		if (pread(fd, batch, n * 8, at) != (ssize_t)(n * 8))
+			break;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t r = first + i;
+			int look = 0;
+
+			if (!(batch[i] & PAGEMAP_PRESENT))
+				continue;
+			a->reachable_rooms++;
+			while (look < LOOKS && !owned_by(lab, r, g) && page_mapped(fd, va, r) == 1)
+				look++;
+			if (look == LOOKS)
+				report(a, LAB_FOREIGN_REACHABLE, r, g,
+				       "room %u is reachable in guest %u's window (pid %d) but %s",
+				       r, g, pid, lab_room_owner(lab, r) ? "owned by another guest"
+									  : "free");
+		}
+	}
+	close(fd);
+}
+
+static void audit_windows(struct labyrinth *lab, struct lab_audit *a)
+{
+	struct lab_hall *h = lab->hall;
+
+	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++) {
+		uint64_t va = atomic_load(&h->lease[g].window_va);
+		uint64_t len = atomic_load(&h->lease[g].window_len);
+		int pid;
+
+		if (!slot_taken(h, g) || !len)
+			continue;
+		pid = lab_lease_holder(lab, g);
+		if (pid <= 0) {
+			a->unchecked_windows++;
+			continue;
+		}
+		audit_window(lab, a, g, pid, va, len);
+	}
+}
+
+int lab_audit(struct labyrinth *lab, struct lab_audit *a)
+{
+	a->violations = a->free_rooms = a->reachable_rooms = 0;
+	a->windows = a->unchecked_windows = 0;
+	audit_windows(lab, a);
+	audit_owners(lab, a);
+	audit_free_rooms(lab, a);
+	return a->violations ? 1 : 0;
+}
+
+void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len)
+{
+	struct lab_lease *l;
+
+	if (lab->guest >= LAB_MAX_GUESTS)
+		return;
+	l = &lab->hall->lease[lab->guest];
+	atomic_store(&l->window_len, 0);	/* never a new base with an old length */
+	atomic_store(&l->window_va, (uint64_t)(uintptr_t)va);
+	atomic_store(&l->window_len, len);
+}
