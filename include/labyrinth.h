@@ -282,8 +282,10 @@ struct lab_lease_info {
 unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max);
 
-/* For tests only: called by a reaper holding slot @guest's lock, just
- * before it frees the rooms.  NULL otherwise. */
-extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest);
+/* For tests only: called by a reaper that saw slot @guest taken and is
+ * about to lock it (@locked false), and again holding its lock just
+ * before it frees the rooms (@locked true).  NULL otherwise. */
+extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
+				   bool locked);
 
 #endif /* LABYRINTH_H */

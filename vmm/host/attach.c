@@ -139,9 +139,9 @@ const char *lab_strerror(int err)
 	case LAB_EBUSY:
 		return "every lease slot is taken";
 	case LAB_EACCES:
-		return "not trusted: the file must be a regular file owned by "
-		       "you or root and not writable by others, nor by its "
-		       "group unless that is LABYRINTH_GROUP";
+		return "refused: the file must be a regular file you may open, "
+		       "owned by you or root, not writable by others, nor by "
+		       "its group unless that group is LABYRINTH_GROUP";
 	case LAB_EPROTO:
 		return "not a valid labyrinth (corrupt, or made by another "
 		       "version)";

@@ -24,7 +24,7 @@
 #include "hall.h"
 #include "host.h"
 
-void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest);
+void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest, bool locked);
 
 bool lease_alive(const struct labyrinth *lab, uint32_t g)
 {
@@ -47,7 +47,7 @@ static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 	if (!atomic_load(&l->word))
 		return 0;
 	if (lab_test_reap_pause)
-		lab_test_reap_pause(lab, g);
+		lab_test_reap_pause(lab, g, true);
 	freed = lab_reap_guest(lab, g);
 	slot_clear(l);
 	return freed;
@@ -92,6 +92,8 @@ static uint32_t reap_slot(struct labyrinth *lab, uint32_t g)
 
 	if (g == lab->guest || !atomic_load(&lab->hall->lease[g].word))
 		return 0;
+	if (lab_test_reap_pause)
+		lab_test_reap_pause(lab, g, false);
 	if (slot_lock(mh, g))
 		return 0;	/* alive, or somebody is reaping it */
 	freed = slot_reap_locked(lab, g);

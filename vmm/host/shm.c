@@ -166,7 +166,8 @@ int shm_find(const char *name, int *out)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return LAB_ENOENT;
-		return errno == ELOOP ? LAB_EACCES : -errno;
+		/* A symlink, or a directory: not a file we made. */
+		return errno == ELOOP || errno == EISDIR ? LAB_EACCES : -errno;
 	}
 	err = trust_file(fd);
 	if (err) {
