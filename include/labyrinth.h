@@ -3,7 +3,7 @@
  * labyrinth.h - the labyrinth: a lock-free, process-shared room allocator
  * with exclusive owners.  This one header is the whole contract, for the
  * freestanding core (shared/, also built into the guest) and for the host
- * side (vmm/lab/: shared memory by name, leases, reap, the CLI).
+ * side (vmm/host/: shared memory by name, leases, reap, the CLI).
  *
  * Vocabulary
  *   room      one 4 KiB page; room i of the pool lives at byte i * 4096.
@@ -13,8 +13,8 @@
  *   corridor  a row of districts (a zone); claims fall back from the
  *             preferred corridor to the next ones, cyclically.
  *   owner     (guest, vcpu) of a claimed room; guest = lease index.
- *   lease     a slot in the shared hall naming one attached process
- *             (pid + start time); its index is the guest id.
+ *   lease     a slot in the shared hall held by one attached process
+ *             (a lock on the labyrinth's file); its index is the guest id.
  *   cursor    per-caller (per vCPU thread) state: the held district and
  *             the home hint, so callers do not contend.  Never share one
  *             cursor between threads.
@@ -205,15 +205,35 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c);
  */
 uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest);
 
-/* ---- host side (vmm/lab/, host_dep) ---- */
+/* ---- host side (vmm/host/, host_dep) ---- */
 
 /*
  * Shared memory: one file (/dev/shm/labyrinth.NAME, or a memfd) holds the
- * pool at offset 0 (room i at i * 4096) and the hall right after it.  The
- * mapping is MAP_SHARED | MAP_POPULATE and mlock()ed (hugetlb-backed when
- * huge pages are free, else normal pages).
+ * pool at offset 0 (room i at i * 4096), the hall right after it and a
+ * last page (the plaque) saying where the hall is.  The file is fully
+ * allocated when made, the mapping MAP_SHARED, populated and mlock()ed
+ * (shmem THP when the system allows).
+ *
+ * Trust: a named labyrinth is used only if its file is a regular file
+ * owned by the caller or root, not writable by others, and writable by
+ * its group only when that group is trusted (lab_trust_group(), or the
+ * environment's LABYRINTH_GROUP, a group name or number).  Everything in
+ * the file is checked against the file's size before use.
+ *
+ * Errors of the host side, beside the core's:
  */
+#define LAB_EACCES	(-13)	/* file not trusted (owner, mode, type) */
+#define LAB_ENOSPC	(-28)	/* not enough memory to back the file */
+#define LAB_NOGROUP	UINT32_MAX
+
+/* Made 0600 (umask applies). */
 int lab_create(const char *name, const struct lab_geometry *geo);
+/* Made 0660 and of group @gid, for operators sharing that group. */
+int lab_create_group(const char *name, const struct lab_geometry *geo,
+		     uint32_t gid);
+/* Trust group-writable labyrinths of group @gid (LAB_NOGROUP: none),
+ * instead of what LABYRINTH_GROUP says.  Call before attaching. */
+void lab_trust_group(uint32_t gid);
 /* Attach with a fresh lease (reaps dead leases first). */
 int lab_attach(const char *name, struct labyrinth **out);
 /* Attach without a lease: for inspection and reaping (the CLI). */
@@ -224,26 +244,49 @@ int lab_create_private(const struct lab_geometry *geo,
 /* Free what this process still owns, drop the lease, unmap. */
 void lab_detach(struct labyrinth *lab);
 int lab_destroy(const char *name);
+/* One line's worth of words for a LAB_E* (or -errno) value. */
+const char *lab_strerror(int err);
 
+/* The fd's open file description holds the lease: keep it open (and do
+ * not hand it to a process that outlives this one) while attached. */
 int lab_fd(const struct labyrinth *lab);
 void *lab_pool(const struct labyrinth *lab);
 size_t lab_pool_size(const struct labyrinth *lab);
 bool lab_pinned(const struct labyrinth *lab);	/* mlock succeeded */
 
 /*
- * Reap every dead lease: scrub and free its rooms, free the slot.
- * Returns rooms recovered (>= 0) or a negative error.
+ * Leases.  A lease is alive while its holder's open file description of
+ * the labyrinth's file holds the slot's lock (an OFD lock: the kernel
+ * drops it when the holder dies, whatever PID namespace it lives in).
+ *
+ * Reap every dead lease: scrub and free its rooms, free the slot.  Each
+ * dead lease is reaped by one reaper, and never once its slot is taken
+ * again.  Returns rooms recovered (>= 0) or a negative error.
  */
 int lab_reap(struct labyrinth *lab);
 
+/*
+ * The pid of the process holding lease @guest, as the caller's PID
+ * namespace numbers it (found through /proc/PID/fdinfo); -1 if the slot
+ * is free or dead, or its holder is not visible from here (another PID
+ * namespace, or another user's process to a non-root caller).
+ */
+int lab_lease_holder(const struct labyrinth *lab, uint32_t guest);
+
 struct lab_lease_info {
 	uint32_t guest;
-	int32_t pid;
+	int32_t pid;		/* lab_lease_holder(): -1 if unknown or dead */
 	bool alive;
 	uint32_t rooms;
 };
 /* Fill up to @max entries for the taken lease slots; returns the count. */
 unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max);
+
+/* For tests only: called by a reaper that saw slot @guest taken and is
+ * about to lock it (@locked false), and again holding its lock just
+ * before it frees the rooms (@locked true).  NULL otherwise. */
+extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
+				   bool locked);
 
 #endif /* LABYRINTH_H */

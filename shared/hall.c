@@ -91,6 +91,34 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo)
 	return 0;
 }
 
+/*
+ * The hall lives in a file other processes write: nothing in it is used
+ * before it matches what its geometry implies.  Each field is read once
+ * (volatile), so the checks judge the values the caller will see next.
+ * Offsets are not checked for range but recomputed and compared: a hall
+ * whose offsets differ from its own layout is corrupt even if they fit.
+ */
+int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len,
+		   uint64_t rooms)
+{
+	const volatile struct lab_hall *v = hall;
+	struct lab_geometry geo = { v->rooms, v->corridors, v->reserve };
+	struct lab_hall ref;
+
+	if (v->magic != LAB_MAGIC || v->version != LAB_VERSION)
+		return LAB_EPROTO;
+	if (lab_geometry_check(&geo) || geo.rooms != rooms ||
+	    v->districts != districts_of(geo.rooms))
+		return LAB_EPROTO;
+	ref.size = hall_layout(districts_of(geo.rooms), &ref);
+	if (v->size != ref.size || ref.size != hall_len ||
+	    v->hint_words != ref.hint_words ||
+	    v->off_holder != ref.off_holder || v->off_hint != ref.off_hint ||
+	    v->off_map != ref.off_map || v->off_owner != ref.off_owner)
+		return LAB_EPROTO;
+	return 0;
+}
+
 int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 {
 	struct lab_hall *h = hall;

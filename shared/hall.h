@@ -22,21 +22,24 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	1u
+#define LAB_VERSION	2u	/* 2: leases are OFD locks */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
 #define LAB_CACHELINE	64
 
 /*
- * A lease slot.  @word packs pid (22 bits) and process start time (41
- * bits, clock ticks) with a REAPING flag in bit 63, so taking a free slot
- * is a single CAS 0 -> word and no half-written lease can exist.
- * @reaper is the lease word of the process reaping this slot, so a reaper
- * that dies can be replaced.
+ * A lease slot.  Whether it is alive is not written here: the holder keeps
+ * an OFD write lock on the slot's byte of the labyrinth's file for the
+ * whole life of the lease, and the kernel drops it when the holder dies
+ * (vmm/host/lease.c).  @word is the holder's pid as it saw itself (its own
+ * PID namespace), for display only; 0 means the slot is free, and non-zero
+ * with no lock held means a dead lease not yet reaped.  @window_va and
+ * @window_len are the host virtual range of the holder's room window,
+ * published by the monitor for auditors; 0 when there is none.
  */
 struct lab_lease {
 	_Atomic uint64_t word;
-	_Atomic uint64_t reaper;
+	_Atomic uint64_t window_va, window_len;
 };
 
 struct lab_hall {
@@ -96,6 +99,10 @@ static inline bool map_is_set(struct lab_hall *h, uint32_t room)
 					  memory_order_acquire);
 	return w & (1ull << (room % 64));
 }
+
+/* hall.c: every field of an untrusted hall checked against @hall_len
+ * bytes mapped and @rooms rooms in the pool; 0 or LAB_EPROTO. */
+int lab_hall_check(const struct lab_hall *h, uint64_t hall_len, uint64_t rooms);
 
 /* district.c */
 bool district_hold(struct lab_cursor *cur, uint32_t corridor,

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli.h - the `labyrinth` command: one file per verb.
+ * cli.h - the `labyrinth` command: main.c dispatches, one file per verb,
+ * cli.c the helpers every verb shares (options, numbers, errors).
  *
  * Exit statuses (also in --help):
  *   0 success, 1 system error, 2 usage error (unknown command or option,
  *   bad number, bad sizes), 3 no labyrinth of that name, 4 a labyrinth of
- *   that name exists already.
+ *   that name exists already, 5 the file is not trusted or not a valid
+ *   labyrinth, 6 not enough memory to back the labyrinth.
  */
 #ifndef VMM_COMMAND_CLI_H
 #define VMM_COMMAND_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 enum {
@@ -18,16 +21,32 @@ enum {
 	CLI_EUSAGE = 2,
 	CLI_ENONAME = 3,
 	CLI_EEXISTS = 4,
+	CLI_EREFUSED = 5,
+	CLI_ENOSPACE = 6,
 };
+
+/* getopt_long's result for a bad option, after its one line on stderr. */
+#define CLI_BAD_OPTION	(-2)
 
 /* One line on stderr, and the exit status for @err. */
 int cli_fail(const char *verb, const char *name, int err);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_number(const char *opt, const char *s, uint32_t *out);
+
+/* The next option of a verb's arguments (argv[0] is the verb): its val,
+ * -1 at the end, or CLI_BAD_OPTION (unknown, or its value missing). */
+int cli_option(int argc, char **argv, const struct option *opts);
+/* The one NAME left after the options, or NULL after a usage line. */
+const char *cli_name(int argc, char **argv);
+/* A decimal number in [min, max] for option @opt; 0 or CLI_EUSAGE. */
+int cli_number(const char *opt, const char *s, uint32_t min, uint32_t max,
+	       uint32_t *out);
+/* A group name or number for option @opt; 0 or CLI_EUSAGE. */
+int cli_group(const char *opt, const char *s, uint32_t *gid);
 
 int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_reap(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 

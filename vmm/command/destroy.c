@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_destroy.c - `labyrinth destroy NAME`: unlink the shared file.
+ * destroy.c - `labyrinth destroy NAME`: unlink the shared file.
  * Processes still attached keep their mapping until they detach.
  */
 #include "cli.h"
@@ -8,11 +8,15 @@
 
 int cmd_destroy(int argc, char **argv)
 {
-	const char *name = argv[1];
+	static const struct option opts[] = { { 0 } };
+	const char *name;
 	int err;
 
-	if (argc > 2)
-		return cli_usage("destroy: unknown option '%s'", argv[2]);
+	if (cli_option(argc, argv, opts) != -1)
+		return CLI_EUSAGE;
+	name = cli_name(argc, argv);
+	if (!name)
+		return CLI_EUSAGE;
 	err = lab_destroy(name);
 	if (err)
 		return cli_fail("destroy", name, err);

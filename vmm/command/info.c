@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_info.c - `labyrinth info NAME [--json]`: counts from the maps (exact)
- * and the lease table.
+ * info.c - `labyrinth info NAME [--json]`: counts from the maps (exact)
+ * and the lease table.  A lease's pid is its holder as this process sees
+ * it; a holder in another PID namespace (or another user's, to a non-root
+ * caller) is alive with no pid.
  */
+#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "labyrinth.h"
@@ -12,6 +14,17 @@
 static double fill(uint32_t rooms, uint32_t free)
 {
 	return rooms ? (double)(rooms - free) / rooms : 0.0;
+}
+
+static void lease_json(const struct lab_lease_info *l, bool first)
+{
+	printf("%s{\"guest\":%u,\"pid\":", first ? "" : ",", l->guest);
+	if (l->pid > 0)
+		printf("%d", l->pid);
+	else
+		printf("null");
+	printf(",\"alive\":%s,\"rooms\":%u}", l->alive ? "true" : "false",
+	       l->rooms);
 }
 
 static void info_json(const char *name, const struct labyrinth *lab,
@@ -31,10 +44,20 @@ static void info_json(const char *name, const struct labyrinth *lab,
 		       fill(c->corridor_rooms[k], c->corridor_free[k]));
 	printf("],\"owners\":[");
 	for (unsigned int i = 0; i < n; i++)
-		printf("%s{\"guest\":%u,\"pid\":%d,\"alive\":%s,\"rooms\":%u}",
-		       i ? "," : "", l[i].guest, l[i].pid,
-		       l[i].alive ? "true" : "false", l[i].rooms);
+		lease_json(&l[i], i == 0);
 	printf("]}\n");
+}
+
+static void lease_text(const struct lab_lease_info *l)
+{
+	if (!l->alive)
+		printf("  guest %u: dead, %u rooms\n", l->guest, l->rooms);
+	else if (l->pid > 0)
+		printf("  guest %u: pid %d alive, %u rooms\n", l->guest, l->pid,
+		       l->rooms);
+	else
+		printf("  guest %u: alive (pid not visible here), %u rooms\n",
+		       l->guest, l->rooms);
 }
 
 static void info_text(const char *name, const struct labyrinth *lab,
@@ -51,23 +74,30 @@ static void info_text(const char *name, const struct labyrinth *lab,
 		       c->corridor_rooms[k], c->corridor_free[k],
 		       100.0 * fill(c->corridor_rooms[k], c->corridor_free[k]));
 	for (unsigned int i = 0; i < n; i++)
-		printf("  guest %u: pid %d %s, %u rooms\n", l[i].guest, l[i].pid,
-		       l[i].alive ? "alive" : "dead", l[i].rooms);
+		lease_text(&l[i]);
 }
 
 int cmd_info(int argc, char **argv)
 {
-	const char *name = argv[1];
+	enum { OPT_JSON = 256 };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 },
+	};
 	struct labyrinth *lab;
 	struct lab_census c;
+	const char *name;
 	bool json = false;
-	int err;
+	int opt, err;
 
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json"))
-			return cli_usage("info: unknown option '%s'", argv[i]);
+	while ((opt = cli_option(argc, argv, opts)) != -1) {
+		if (opt != OPT_JSON)
+			return CLI_EUSAGE;
 		json = true;
 	}
+	name = cli_name(argc, argv);
+	if (!name)
+		return CLI_EUSAGE;
 	err = lab_open(name, &lab);
 	if (err)
 		return cli_fail("info", name, err);

@@ -1,83 +1,44 @@
 // SPDX-License-Identifier: MIT
 /*
- * cli.c - main() of the `labyrinth` command: dispatch and shared helpers.
+ * main.c - main() of the `labyrinth` command: the usage text and the
+ * table of verbs, each in its own file.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "labyrinth.h"
-
 
 static const char usage_text[] =
 "usage: labyrinth COMMAND NAME [OPTIONS]\n"
-"  create NAME --rooms N [--corridors K] [--reserve R]\n"
+"  create NAME --rooms N [--corridors K] [--reserve R] [--group GROUP]\n"
 "                       make a labyrinth of N 4 KiB rooms in K corridors\n"
-"                       (default 1), R rooms kept for GFP_ATOMIC (default 0)\n"
-"  info NAME [--json]   rooms, free, reserved, fill per corridor, owners\n"
-"  reap NAME            free the rooms of dead owners (scrubbed)\n"
+"                       (default 1), R rooms kept for GFP_ATOMIC (default 0);\n"
+"                       its memory is allocated now, all of it. The file is\n"
+"                       0600, or 0660 and of GROUP with --group\n"
+"  info NAME [--json]   rooms, free, reserved, fill per corridor, leases\n"
+"  reap NAME            free the rooms of dead leases (scrubbed)\n"
+"  check NAME [--json]  audit the promises while guests run: every free room\n"
+"                       zero, every room a monitor's window reaches owned by\n"
+"                       its guest, nothing leaked; exit 1 with one line per\n"
+"                       violation\n"
 "  destroy NAME         remove the labyrinth\n"
-"  serve NAME --socket PATH [--vectors N] [--stats]\n"
-"                       ivshmem server lending rooms to QEMU guests\n"
-"                       (libvirt <shmem> ivshmem-doorbell) until SIGTERM\n"
+"  serve NAME --socket PATH [--vectors N] [--max-peers P] [--group GROUP]\n"
+"        [--stats]      ivshmem server lending rooms to QEMU guests\n"
+"                       (libvirt <shmem> ivshmem-doorbell) until SIGTERM;\n"
+"                       at most P peers (default 16), each holding a lease;\n"
+"                       the socket is 0600, or 0660 and of GROUP with --group\n"
 "  --help               this text\n"
 "NAME: 1-64 of [A-Za-z0-9._-], not starting with '.'; the file is\n"
-"/dev/shm/labyrinth.NAME.\n"
+"/dev/shm/labyrinth.NAME. Numbers are decimal.\n"
+"Trust: a labyrinth file is used only if it is a regular file owned by you\n"
+"or root, not writable by others, and not writable by its group unless\n"
+"that group is LABYRINTH_GROUP (environment: a group name or number; serve\n"
+"--group sets it too).\n"
 "exit status: 0 success, 1 system error, 2 usage error (unknown command\n"
 "or option, bad number, bad sizes), 3 no labyrinth of that name,\n"
-"4 a labyrinth of that name exists already\n";
-
-int cli_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("labyrinth: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try --help)\n", stderr);
-	return CLI_EUSAGE;
-}
-
-int cli_fail(const char *verb, const char *name, int err)
-{
-	switch (err) {
-	case LAB_ENOENT:
-		fprintf(stderr, "labyrinth: %s: no labyrinth named '%s'\n",
-			verb, name);
-		return CLI_ENONAME;
-	case LAB_EEXIST:
-		fprintf(stderr, "labyrinth: %s: '%s' exists already\n", verb,
-			name);
-		return CLI_EEXISTS;
-	case LAB_EINVAL:
-		fprintf(stderr, "labyrinth: %s: bad name or sizes for '%s'\n",
-			verb, name);
-		return CLI_EUSAGE;
-	default:
-		fprintf(stderr, "labyrinth: %s: '%s': %s\n", verb, name,
-			strerror(-err));
-		return CLI_ESYS;
-	}
-}
-
-int cli_number(const char *opt, const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return cli_usage("%s needs a number", opt);
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return cli_usage("%s: bad number '%s'", opt, s);
-	*out = (uint32_t)v;
-	return 0;
-}
+"4 a labyrinth of that name exists already, 5 the file is not trusted or\n"
+"not a valid labyrinth, 6 not enough memory to back the labyrinth (the\n"
+"tmpfs of /dev/shm is too small)\n";
 
 static const struct {
 	const char *name;
@@ -86,6 +47,7 @@ static const struct {
 	{ "create", cmd_create },
 	{ "info", cmd_info },
 	{ "reap", cmd_reap },
+	{ "check", cmd_check },
 	{ "destroy", cmd_destroy },
 	{ "serve", cmd_serve },
 };
@@ -98,12 +60,8 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return CLI_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		if (argc < 3 || argv[2][0] == '-')
-			return cli_usage("%s: missing NAME", argv[1]);
-		return commands[i].run(argc - 1, argv + 1);
-	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	return cli_usage("unknown command '%s'", argv[1]);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_reap.c - `labyrinth reap NAME`: scrub and free the rooms of every
- * dead lease.
+ * reap.c - `labyrinth reap NAME`: scrub and free the rooms of every dead
+ * lease.
  */
 #include <stdio.h>
 
@@ -10,12 +10,16 @@
 
 int cmd_reap(int argc, char **argv)
 {
-	const char *name = argv[1];
+	static const struct option opts[] = { { 0 } };
 	struct labyrinth *lab;
+	const char *name;
 	int err;
 
-	if (argc > 2)
-		return cli_usage("reap: unknown option '%s'", argv[2]);
+	if (cli_option(argc, argv, opts) != -1)
+		return CLI_EUSAGE;
+	name = cli_name(argc, argv);
+	if (!name)
+		return CLI_EUSAGE;
 	err = lab_open(name, &lab);
 	if (err)
 		return cli_fail("reap", name, err);

@@ -1,78 +1,54 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_serve.c - `labyrinth serve NAME --socket PATH [--vectors N]
- * [--stats]`: the ivshmem server of QEMU guests (serve.h). Runs until
- * SIGTERM or SIGINT; every join, leave and error is one line on stderr.
- * --stats prints BENCH lines (server handling time per request) at exit.
+ * serve.c - `labyrinth serve NAME --socket PATH [--vectors N]
+ * [--max-peers P] [--group GROUP] [--stats]`: the ivshmem server of QEMU
+ * guests (server.h).  Runs until SIGTERM or SIGINT; every join, leave and
+ * error is one line on stderr.  --stats prints BENCH lines (server
+ * handling time per request) at exit.  --group is the operators' group:
+ * the socket is theirs (0660), and so may be the labyrinth's file.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "server.h"
 
 #define STATS_CAP (1u << 20)
 
-static int serve_options(int argc, char **argv, struct serve *s)
+static int serve_options(int argc, char **argv, struct serve *s, uint32_t *gid)
 {
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
-			s->path = argv[++i];
-		} else if (!strcmp(argv[i], "--vectors") && i + 1 < argc) {
-			if (cli_number(argv[i], argv[i + 1], &s->vectors))
-				return CLI_EUSAGE;
-			i++;
-			if (s->vectors < 1 || s->vectors > SERVE_MAX_VECTORS)
-				return cli_usage("serve: --vectors 1..%u", SERVE_MAX_VECTORS);
-		} else if (!strcmp(argv[i], "--stats")) {
+	enum { OPT_SOCKET = 256, OPT_VECTORS, OPT_MAX_PEERS, OPT_GROUP, OPT_STATS };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "vectors", required_argument, NULL, OPT_VECTORS },
+		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ 0 },
+	};
+	int c, err = 0;
+
+	while (!err && (c = cli_option(argc, argv, opts)) != -1) {
+		if (c == OPT_SOCKET)
+			s->path = optarg;
+		else if (c == OPT_VECTORS)
+			err = cli_number("--vectors", optarg, 1, SERVE_MAX_VECTORS, &s->vectors);
+		else if (c == OPT_MAX_PEERS)
+			err = cli_number("--max-peers", optarg, 1, LAB_MAX_GUESTS, &s->max_peers);
+		else if (c == OPT_GROUP)
+			err = cli_group("--group", optarg, gid);
+		else if (c == OPT_STATS)
 			s->stats_on = true;
-		} else {
-			return cli_usage("serve: unknown option '%s'", argv[i]);
-		}
+		else
+			err = CLI_EUSAGE;
 	}
-	if (!s->path)
-		return cli_usage("serve: --socket PATH is required");
-	return 0;
-}
-
-/* A socket file nobody answers on is a leftover; a live one is refused. */
-static int serve_listen(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "labyrinth: serve: socket path too long\n");
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "labyrinth: serve: %s is served already\n", path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		fprintf(stderr, "labyrinth: serve: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	if (!err && !s->path)
+		err = cli_usage("serve: --socket PATH is required");
+	return err;
 }
 
 static int signals(void)
@@ -111,44 +87,58 @@ static void bench_line(const char *what, uint64_t *v, uint32_t n, uint32_t cap)
 	printf("BENCH %s%s.p99 %lu ns\n", tag, what, (unsigned long)v[(uint64_t)n * 99 / 100]);
 }
 
+static int stats_start(struct serve *s)
+{
+	if (!s->stats_on)
+		return 0;
+	s->stats.cap = STATS_CAP;
+	s->stats.claim1_ns = calloc(STATS_CAP, sizeof(uint64_t));
+	s->stats.release1_ns = calloc(STATS_CAP, sizeof(uint64_t));
+	return s->stats.claim1_ns && s->stats.release1_ns ? 0 : -1;
+}
+
+static void stats_print(struct serve *s)
+{
+	if (s->stats_on) {
+		bench_line("ivshmem.handle.claim1", s->stats.claim1_ns, s->stats.n_claim1,
+			   s->stats.cap);
+		bench_line("ivshmem.handle.release1", s->stats.release1_ns, s->stats.n_release1,
+			   s->stats.cap);
+		fflush(stdout);
+	}
+	free(s->stats.claim1_ns);
+	free(s->stats.release1_ns);
+}
+
 int cmd_serve(int argc, char **argv)
 {
-	struct serve s = { .name = argv[1], .vectors = 1, .next_id = 1 };
+	struct serve s = { .vectors = 1, .max_peers = SERVE_DEFAULT_PEERS, .next_id = 1 };
+	uint32_t gid = LAB_NOGROUP;
 	struct labyrinth *lab;
-	int err = serve_options(argc, argv, &s);
+	int err = serve_options(argc, argv, &s, &gid);
 
 	if (err)
 		return err;
+	s.name = cli_name(argc, argv);
+	if (!s.name)
+		return CLI_EUSAGE;
+	if (gid != LAB_NOGROUP)
+		lab_trust_group(gid);
 	err = lab_open(s.name, &lab);	/* refuse at once, not per peer */
 	if (err)
 		return cli_fail("serve", s.name, err);
 	lab_detach(lab);
-	if (s.stats_on) {
-		s.stats.cap = STATS_CAP;
-		s.stats.claim1_ns = calloc(STATS_CAP, sizeof(uint64_t));
-		s.stats.release1_ns = calloc(STATS_CAP, sizeof(uint64_t));
-		if (!s.stats.claim1_ns || !s.stats.release1_ns)
-			return CLI_ESYS;
-	}
+	if (stats_start(&s))
+		return CLI_ESYS;
 	s.sig = signals();
-	if (s.sig < 0)
+	if (s.sig < 0 || listen_open(&s, gid))
 		return CLI_ESYS;
-	s.listen = serve_listen(s.path);
-	if (s.listen < 0)
-		return CLI_ESYS;
-	serve_log("serving labyrinth '%s' on %s (peer id %u, %u vector%s per peer)", s.name,
-		  s.path, SERVE_SERVER_ID, s.vectors, s.vectors == 1 ? "" : "s");
+	serve_log("serving labyrinth '%s' on %s (peer id %u, %u vector%s per peer, "
+		  "at most %u peers)", s.name, s.path, SERVE_SERVER_ID, s.vectors,
+		  s.vectors == 1 ? "" : "s", s.max_peers);
 	err = serve_run(&s);
-	close(s.listen);
-	unlink(s.path);
+	listen_close(&s);
 	serve_log("stopped after %lu requests", (unsigned long)s.stats.requests);
-	if (s.stats_on) {
-		bench_line("ivshmem.handle.claim1", s.stats.claim1_ns, s.stats.n_claim1, s.stats.cap);
-		bench_line("ivshmem.handle.release1", s.stats.release1_ns, s.stats.n_release1,
-			   s.stats.cap);
-		fflush(stdout);
-	}
-	free(s.stats.claim1_ns);
-	free(s.stats.release1_ns);
+	stats_print(&s);
 	return err ? CLI_ESYS : CLI_OK;
 }

@@ -5,45 +5,45 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <time.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "host.h"
 
-int lab_create(const char *name, const struct lab_geometry *geo)
+int lab_create_group(const char *name, const struct lab_geometry *geo,
+		     uint32_t gid)
 {
-	int fd, err = shm_make(name, geo, &fd);
+	int fd, err;
 
+	if (!name)
+		return LAB_EINVAL;
+	err = shm_make(name, geo, gid, &fd);
 	if (err)
 		return err;
 	close(fd);
 	return 0;
 }
 
-/* A creator may still be formatting: give it a moment. */
-static int open_retry(const char *name, struct lab_host **mh)
+int lab_create(const char *name, const struct lab_geometry *geo)
 {
-	struct timespec ms = { 0, 1000000 };
-	int err;
+	return lab_create_group(name, geo, LAB_NOGROUP);
+}
 
-	for (int tries = 0; tries < 200; tries++) {
-		int fd;
+/* A labyrinth is linked under its name only once it is formatted, so
+ * whatever fails here is final: no waiting for a creator. */
+static int open_named(const char *name, struct lab_host **mh)
+{
+	int fd, err = shm_find(name, &fd);
 
-		err = shm_find(name, &fd);
-		if (err)
-			return err;
-		err = shm_map(fd, mh);
-		if (err != LAB_EPROTO)
-			return err;
-		nanosleep(&ms, NULL);
-	}
-	return err;
+	if (err)
+		return err;
+	return shm_map(fd, mh);
 }
 
 int lab_open(const char *name, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int err = open_retry(name, &mh);
+	int err = open_named(name, &mh);
 
 	if (err)
 		return err;
@@ -69,7 +69,7 @@ static int attach_lease(struct lab_host *mh, struct labyrinth **out)
 int lab_attach(const char *name, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int err = open_retry(name, &mh);
+	int err = open_named(name, &mh);
 
 	if (err)
 		return err;
@@ -79,7 +79,7 @@ int lab_attach(const char *name, struct labyrinth **out)
 int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int fd, err = shm_make(NULL, geo, &fd);
+	int fd, err = shm_make(NULL, geo, LAB_NOGROUP, &fd);
 
 	if (err)
 		return err;
@@ -125,4 +125,30 @@ size_t lab_pool_size(const struct labyrinth *lab)
 bool lab_pinned(const struct labyrinth *lab)
 {
 	return lab_host(lab)->pinned;
+}
+
+const char *lab_strerror(int err)
+{
+	switch (err) {
+	case LAB_ENOENT:
+		return "no labyrinth of that name";
+	case LAB_EEXIST:
+		return "a labyrinth of that name exists already";
+	case LAB_EINVAL:
+		return "bad name or sizes";
+	case LAB_EBUSY:
+		return "every lease slot is taken";
+	case LAB_EACCES:
+		return "refused: the file must be a regular file you may open, "
+		       "owned by you or root, not writable by others, nor by "
+		       "its group unless that group is LABYRINTH_GROUP";
+	case LAB_EPROTO:
+		return "not a valid labyrinth (corrupt, or made by another "
+		       "version)";
+	case LAB_ENOSPC:
+		return "not enough memory to back it (the tmpfs of /dev/shm, "
+		       "or memory, is too small)";
+	default:
+		return strerror(-err);
+	}
 }

@@ -2,190 +2,171 @@
 /*
  * lease.c - leases: which processes are attached, and reaping the dead.
  *
- * A lease word is pid (22 bits) | start time (41 bits, clock ticks since
- * boot, /proc/PID/stat field 22) << 22 | REAPING (bit 63).  Pid plus start
- * time names a process for good: a recycled pid has another start time.
- * Taking a slot is one CAS 0 -> word, so a process killed while attaching
- * holds either nothing or a complete lease.
- *
- * Reaping a dead lease g: CAS word -> word|REAPING (one reaper wins), then
- * record ourselves in @reaper, scrub and free g's rooms, clear @reaper,
- * and finally CAS the word back to 0.  The slot cannot be reused before
- * the last step, so no new guest g can appear while g's rooms are freed.
- * A reaper killed half way leaves REAPING with a dead @reaper (or 0): the
- * next reaper takes over; freeing g's rooms twice is harmless because
- * only rooms still owned by g are touched.
+ * Lease slot g is alive while somebody holds g's lock (lock.c); the kernel
+ * is the only judge of that.  Everything that changes slot g is done with
+ * g's lock held, by the one process holding it:
+ *   taking g:   lock g; reap what a dead holder left (the slot word is not
+ *               0); write the word; keep the lock for the lease's life.
+ *   dropping g: free our rooms; clear the word; unlock.
+ *   reaping g:  lock g (fails if g is alive, or if another reaper has it);
+ *               if the word is still set: free g's rooms, clear the word;
+ *               unlock.
+ * So a lease is reaped by one reaper at a time and never while its slot
+ * is held again: a reaper that saw g dead and comes back later finds the
+ * lock taken, or the word cleared.  A reaper killed half way drops its
+ * lock with its life; the next one (or the next taker of g) reaps g again,
+ * which is harmless: only rooms still owned by g are touched.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "hall.h"
 #include "host.h"
 
-#define LEASE_PID_BITS	22
-#define LEASE_PID_MASK	((1ull << LEASE_PID_BITS) - 1)
-#define LEASE_TIME_MASK	((1ull << 41) - 1)
-#define LEASE_REAPING	(1ull << 63)
+void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest, bool locked);
 
-/* Start time of @pid, 0 if it is gone or already dead (zombie). */
-static uint64_t proc_start_time(pid_t pid)
+bool lease_alive(const struct labyrinth *lab, uint32_t g)
 {
-	char path[32], buf[1024], *p;
-	unsigned long long start = 0;
-	char state;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* the command name may hold spaces */
-	/* fields 3 (state), 4..21 skipped, 22 (starttime) */
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-			 " %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
-			 &state, &start) != 2)
-		return 0;
-	if (state == 'Z' || state == 'X')
-		return 0;
-	return start;
+	return g == lab->guest || slot_held(lab_host(lab), g);
 }
 
-static uint64_t lease_word(pid_t pid, uint64_t start)
+static void slot_clear(struct lab_lease *l)
 {
-	return ((start & LEASE_TIME_MASK) << LEASE_PID_BITS) |
-	       ((uint64_t)pid & LEASE_PID_MASK);
+	atomic_store(&l->window_va, 0);
+	atomic_store(&l->window_len, 0);
+	atomic_store(&l->word, 0);
 }
 
-uint64_t lease_self(void)
+/* With g's lock held: what a dead holder left is ours to take back. */
+static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 {
-	pid_t pid = getpid();
+	struct lab_lease *l = &lab->hall->lease[g];
+	uint32_t freed;
 
-	return lease_word(pid, proc_start_time(pid));
-}
-
-bool lease_alive(uint64_t word)
-{
-	pid_t pid = (pid_t)(word & LEASE_PID_MASK);
-	uint64_t start;
-
-	if (!pid)
-		return false;
-	start = proc_start_time(pid);
-	return start && lease_word(pid, start) == (word & ~LEASE_REAPING);
+	if (!atomic_load(&l->word))
+		return 0;
+	if (lab_test_reap_pause)
+		lab_test_reap_pause(lab, g, true);
+	freed = lab_reap_guest(lab, g);
+	slot_clear(l);
+	return freed;
 }
 
 int lease_take(struct labyrinth *lab)
 {
-	uint64_t me = lease_self();
+	struct lab_host *mh = lab_host(lab);
 
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++) {
-		uint64_t none = 0;
+		struct lab_lease *l = &lab->hall->lease[g];
+		int err = slot_lock(mh, g);
 
-		if (atomic_compare_exchange_strong(&lab->hall->lease[g].word,
-						   &none, me)) {
-			lab->guest = g;
-			lab_cursor_init(&lab->seed_cursor, lab, 0);
-			return 0;
-		}
+		if (err == LAB_EBUSY)
+			continue;
+		if (err)
+			return err;
+		slot_reap_locked(lab, g);
+		atomic_store(&l->window_va, 0);
+		atomic_store(&l->window_len, 0);
+		atomic_store(&l->word, (uint64_t)getpid());
+		lab->guest = g;
+		lab_cursor_init(&lab->seed_cursor, lab, 0);
+		return 0;
 	}
 	return LAB_EBUSY;
 }
 
 void lease_drop(struct labyrinth *lab)
 {
-	if (lab->guest < LAB_MAX_GUESTS)
-		atomic_store(&lab->hall->lease[lab->guest].word, 0);
+	if (lab->guest < LAB_MAX_GUESTS) {
+		slot_clear(&lab->hall->lease[lab->guest]);
+		slot_unlock(lab_host(lab), lab->guest);
+	}
 	lab->guest = LAB_NONE;
 }
 
-/* Become the reaper of slot @l holding @word; false if not ours to reap. */
-static bool reap_begin(struct lab_lease *l, uint64_t word, uint64_t me)
+static uint32_t reap_slot(struct labyrinth *lab, uint32_t g)
 {
-	uint64_t reaper;
-
-	if (!(word & LEASE_REAPING)) {
-		if (lease_alive(word))
-			return false;
-		if (!atomic_compare_exchange_strong(&l->word, &word,
-						    word | LEASE_REAPING))
-			return false;
-		reaper = 0;
-	} else {
-		reaper = atomic_load(&l->reaper);
-		if (reaper && lease_alive(reaper))
-			return false;	/* somebody is at it */
-	}
-	return atomic_compare_exchange_strong(&l->reaper, &reaper, me);
-}
-
-static uint32_t reap_slot(struct labyrinth *lab, uint32_t g, uint64_t me)
-{
-	struct lab_lease *l = &lab->hall->lease[g];
-	uint64_t word = atomic_load(&l->word);
+	struct lab_host *mh = lab_host(lab);
 	uint32_t freed;
 
-	if (!word || g == lab->guest || !reap_begin(l, word, me))
+	if (g == lab->guest || !atomic_load(&lab->hall->lease[g].word))
 		return 0;
-	word |= LEASE_REAPING;
-	freed = lab_reap_guest(lab, g);
-	atomic_store(&l->reaper, 0);
-	atomic_compare_exchange_strong(&l->word, &word, 0);
+	if (lab_test_reap_pause)
+		lab_test_reap_pause(lab, g, false);
+	if (slot_lock(mh, g))
+		return 0;	/* alive, or somebody is reaping it */
+	freed = slot_reap_locked(lab, g);
+	slot_unlock(mh, g);
 	return freed;
 }
 
 /*
  * With no lease alive, the free-count estimate can be made exact again
  * (a killed process loses its unpublished delta).  Only a lease-less
- * reaper does it: our own cursors would publish their deltas on top.
+ * reaper does it, holding every slot's lock meanwhile: no lease can be
+ * taken under the count, so no cursor publishes a delta on top of it.
  */
 static void reap_recount(struct labyrinth *lab)
 {
+	struct lab_host *mh = lab_host(lab);
 	struct lab_hall *h = lab->hall;
+	uint32_t g = 0;
 
-	if (lab->guest != LAB_NONE)
+	if (lab->guest != LAB_NONE || slots_lock_all(mh))
 		return;
-	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		if (g != lab->guest && atomic_load(&h->lease[g].word))
-			return;
-	atomic_store(&h->free, (int64_t)hall_count_free(h));
+	while (g < LAB_MAX_GUESTS && !atomic_load(&h->lease[g].word))
+		g++;
+	if (g == LAB_MAX_GUESTS)
+		atomic_store(&h->free, (int64_t)hall_count_free(h));
+	slots_unlock_all(mh);
 }
 
 int lab_reap(struct labyrinth *lab)
 {
-	uint64_t me = lease_self();
 	uint32_t freed = 0;
 
-	if (!(me & LEASE_PID_MASK))
-		return -ESRCH;
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		freed += reap_slot(lab, g, me);
+		freed += reap_slot(lab, g);
 	reap_recount(lab);
 	return (int)freed;
+}
+
+int lab_lease_holder(const struct labyrinth *lab, uint32_t guest)
+{
+	int pid[LAB_MAX_GUESTS];
+
+	if (guest >= LAB_MAX_GUESTS ||
+	    !atomic_load(&lab->hall->lease[guest].word) ||
+	    !lease_alive(lab, guest))
+		return -1;
+	holder_scan(lab_host(lab), pid);
+	return pid[guest];
 }
 
 unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max)
 {
+	int pid[LAB_MAX_GUESTS];
 	struct lab_census c;
 	unsigned int n = 0;
+	bool scanned = false;
 
 	lab_census(lab, &c);
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS && n < max; g++) {
-		uint64_t word = atomic_load(&lab->hall->lease[g].word);
+		bool alive;
 
-		if (!word)
+		if (!atomic_load(&lab->hall->lease[g].word))
 			continue;
+		alive = lease_alive(lab, g);
+		if (alive && !scanned) {
+			holder_scan(lab_host(lab), pid);	/* once for all */
+			scanned = true;
+		}
 		out[n++] = (struct lab_lease_info){
 			.guest = g,
-			.pid = (int32_t)(word & LEASE_PID_MASK),
-			.alive = lease_alive(word),
+			.pid = alive ? pid[g] : -1,
+			.alive = alive,
 			.rooms = c.guest_rooms[g],
 		};
 	}

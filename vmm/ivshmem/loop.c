@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * serve_loop.c - one thread, one epoll: the listening socket, SIGTERM and
+ * loop.c - one thread, one epoll: the listening socket, SIGTERM and
  * SIGINT (a signalfd), and per peer its socket (leaves, garbage) and its
  * doorbell eventfd (requests). A peer that dies is freed only after the
  * batch of events that saw it, so a later event of the batch never touches
@@ -63,6 +63,13 @@ static void on_accept(struct serve *s)
 	if (sock < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			serve_log("accept: %s", strerror(errno));
+		return;
+	}
+	/* Before the lease: a connection costs a lease slot, and the slots
+	 * beyond the cap are the monitors'. */
+	if (s->npeers >= s->max_peers) {
+		serve_log("peer refused: %u peers already (--max-peers)", s->npeers);
+		close(sock);
 		return;
 	}
 	id = next_id(s);

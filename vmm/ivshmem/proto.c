@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * serve_proto.c - QEMU's ivshmem server protocol, version 0: every message
+ * proto.c - QEMU's ivshmem server protocol, version 0: every message
  * is one little-endian int64, sent alone in one sendmsg() with at most one
  * file descriptor (SCM_RIGHTS) riding on it.
  *   0 (no fd)             protocol version, first

@@ -4,11 +4,12 @@
  * protocol v0, docs "ivshmem-spec") that lends labyrinth rooms to QEMU
  * guests through the mailbox of include/labyrinth_ivshmem.h.
  *
- *   proto.c    the wire protocol: one int64 per message, an fd with it
- *   peer.c     one QEMU peer: its memory, eventfds, lease, handshake
- *   mailbox.c  the peer's slots as a transport of the dispatcher
- *   loop.c     the epoll loop: accept, doorbells, leaves, signals
- * and vmm/command/serve.c, the command line.
+ *   proto.c          the wire protocol: one int64 per message, an fd with it
+ *   peer.c           one QEMU peer: its memory, eventfds, lease, handshake
+ *   mailbox.c        the peer's slots as a transport of the dispatcher
+ *   listen.c         the listening socket: its mode, a stale one replaced
+ *   loop.c           the epoll loop: accept, doorbells, leaves, signals
+ *   command/serve.c  the command line
  *
  * The server is a peer too (id 0): every guest sees it as "peer 0 with one
  * vector", but each guest is handed an eventfd of its own for it, so a
@@ -28,6 +29,7 @@
 #define SERVE_SERVER_ID 0u
 #define SERVE_MAX_PEERS 65535u		/* ids 1..65535 */
 #define SERVE_MAX_VECTORS 64u
+#define SERVE_DEFAULT_PEERS 16u
 
 enum serve_kind { SRC_LISTEN, SRC_SIGNAL, SRC_SOCK, SRC_BELL };
 
@@ -63,7 +65,9 @@ struct serve_peer {
 struct serve {
 	const char *name, *path;
 	uint32_t vectors;
+	uint32_t max_peers;		/* each holds a lease: leave some to monitors */
 	int listen, sig, ep;
+	uint64_t sock_dev, sock_ino;		/* our socket file, to unlink only it */
 	uint32_t next_id;
 	struct serve_peer *peers;
 	unsigned int npeers;
@@ -71,7 +75,11 @@ struct serve {
 	bool stats_on;
 };
 
-/* serve_proto.c */
+/* listen.c: 0, or -1 with a line logged. */
+int listen_open(struct serve *s, uint32_t gid);
+void listen_close(struct serve *s);
+
+/* proto.c */
 int proto_send(int sock, int64_t msg, int fd);
 
 /* peer.c. A peer with no socket, lease or memory yet (NULL: no memory). */
@@ -88,7 +96,7 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
 uint32_t peer_leave(struct serve_peer *p);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* serve_mailbox.c: serve every slot with a new request; count served. */
+/* mailbox.c: serve every slot with a new request; count served. */
 unsigned int mailbox_serve(struct serve_peer *p, uint32_t *last_call,
 			   uint32_t *last_count);
 /* A request rung for but not answered (a peer leaving mid-request). */
@@ -97,7 +105,7 @@ bool mailbox_pending(struct serve_peer *p);
 int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc);
 extern const struct lab_transport mailbox_transport;
 
-/* serve_loop.c */
+/* loop.c */
 int serve_run(struct serve *s);
 
 #endif /* VMM_IVSHMEM_SERVER_H */

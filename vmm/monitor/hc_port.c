@@ -3,6 +3,7 @@
 
 #include "exit_status.h"
 #include "hc_port.h"
+#include "labyrinth_audit.h"
 #include "pio.h"
 #include "vm.h"
 
@@ -51,6 +52,7 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 		return VMM_EXIT_HOST;
 	if (hc_guest_init(&vm->hc_guest, vm->ram, vm->ram_size, &vm->window, vm->lab))
 		return VMM_EXIT_HOST;
+	lab_publish_window(vm->lab, vm->window.va, vm->window.size);
 	return 0;
 }
 

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_reap_race.c - reapers racing each other and a fresh attach, made
+ * deterministic by pausing a reaper (lab_test_reap_pause) where the race
+ * used to be: after it saw a dead slot, and while it holds the slot's lock.
+ * Must hold: a lease is reaped at most once, never after its slot was
+ * taken again, and a reaper that dies mid-reap is replaced.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "labyrinth.h"
+#include "nb.h"
+
+#define ROOMS 1024
+
+static char name[64];
+static int to_parent[2], to_reaper[2];
+static bool pause_locked;	/* in the reaper: which of its stops to pause at */
+
+static void setup(void)
+{
+	struct lab_geometry geo = { ROOMS, 1, 0 };
+
+	nb_name(name, sizeof(name), "race");
+	lab_destroy(name);
+	cr_assert_eq(lab_create(name, &geo), 0);
+	cr_assert_eq(pipe(to_parent), 0);
+	cr_assert_eq(pipe(to_reaper), 0);
+}
+
+static void teardown(void)
+{
+	lab_destroy(name);
+}
+
+/* In the reaper: say where it stands, then wait (at most 10 s) to go on. */
+static void pause_hook(struct labyrinth *lab, uint32_t g, bool locked)
+{
+	struct pollfd p = { .fd = to_reaper[0], .events = POLLIN };
+	char msg[2] = { locked ? 'L' : 'S', (char)g }, c;
+
+	(void)lab;
+	if (locked != pause_locked)
+		return;
+	if (write(to_parent[1], msg, 2) != 2)
+		_exit(20);
+	if (poll(&p, 1, 10000) == 1 && read(to_reaper[0], &c, 1) == 1)
+		return;
+	_exit(21);
+}
+
+/* A reaper process; it reports what it reaped as "R" + the count. */
+static pid_t spawn_reaper(bool at_lock)
+{
+	pid_t pid = fork();
+	struct labyrinth *lab;
+	int n;
+
+	cr_assert_geq(pid, 0);
+	if (pid)
+		return pid;
+	pause_locked = at_lock;
+	lab_test_reap_pause = pause_hook;
+	if (lab_open(name, &lab))
+		_exit(22);
+	n = lab_reap(lab);
+	lab_detach(lab);
+	if (write(to_parent[1], "R", 1) != 1 || write(to_parent[1], &n, sizeof(n)) != sizeof(n))
+		_exit(23);
+	_exit(0);
+}
+
+static void read_bounded(void *buf, size_t len)
+{
+	struct pollfd p = { .fd = to_parent[0], .events = POLLIN };
+
+	cr_assert_eq(poll(&p, 1, 10000), 1, "the reaper said nothing");
+	cr_assert_eq(read(to_parent[0], buf, len), (ssize_t)len);
+}
+
+static void expect_pause(char where, uint32_t g)
+{
+	char msg[2];
+
+	read_bounded(msg, 2);
+	cr_assert_eq(msg[0], where, "paused at '%c', not '%c'", msg[0], where);
+	cr_assert_eq((uint32_t)msg[1], g, "paused on slot %d, not %u", msg[1], g);
+}
+
+static int reaper_result(pid_t pid)
+{
+	char r;
+	int n;
+
+	read_bounded(&r, 1);
+	cr_assert_eq(r, 'R');
+	read_bounded(&n, sizeof(n));
+	cr_assert_eq(nb_status(nb_reap_child(pid, 5000)), 0);
+	return n;
+}
+
+/* A stand-in monitor holding @rooms rooms: its pid, guest and stdout. */
+struct holder {
+	pid_t pid;
+	uint32_t guest;
+	int out;
+};
+
+static struct holder hold(uint32_t rooms)
+{
+	char n[16], line[64];
+	char *argv[] = { (char *)nb_bin("NB_HOLDER"), name, n, NULL };
+	struct holder h;
+	int pid;
+
+	snprintf(n, sizeof(n), "%u", rooms);
+	h.pid = nb_spawn(argv, &h.out);
+	cr_assert(nb_line(h.out, line, sizeof(line), 5000), "holder not ready");
+	cr_assert_eq(sscanf(line, "ready %u %d", &h.guest, &pid), 2, "%s", line);
+	return h;
+}
+
+static void kill_holder(struct holder *h)
+{
+	kill(h->pid, SIGKILL);
+	cr_assert_eq(nb_status(nb_reap_child(h->pid, 5000)), 128 + SIGKILL);
+	close(h->out);
+}
+
+static struct lab_census census(void)
+{
+	struct labyrinth *lab;
+	struct lab_census c;
+
+	cr_assert_eq(lab_open(name, &lab), 0);
+	lab_census(lab, &c);
+	lab_detach(lab);
+	return c;
+}
+
+TestSuite(race, .init = setup, .fini = teardown, .timeout = 30);
+
+/* While one reaper holds a dead slot, another reaper passes it by and an
+ * attacher takes another slot; the first then reaps it, once. */
+Test(race, a_reaper_holding_a_slot_keeps_others_off_it)
+{
+	struct holder v = hold(100);
+	struct labyrinth *b, *c;
+	pid_t a;
+
+	kill_holder(&v);
+	a = spawn_reaper(true);
+	expect_pause('L', v.guest);
+	cr_assert_eq(lab_open(name, &b), 0);
+	cr_expect_eq(lab_reap(b), 0, "a second reaper reaped a slot being reaped");
+	cr_expect_eq(census().guest_rooms[v.guest], 100);
+	cr_assert_eq(lab_attach(name, &c), 0);
+	cr_expect_neq(c->guest, v.guest, "a slot being reaped was taken");
+	cr_assert_eq(write(to_reaper[1], "go", 1), 1);
+	cr_expect_eq(reaper_result(a), 100);
+	cr_expect_eq(lab_reap(b), 0, "reaped twice");
+	lab_detach(c);
+	lab_detach(b);
+	cr_expect_eq(census().free, ROOMS);
+}
+
+/* The race of old: a reaper sees slot g dead, stalls; meanwhile g is
+ * reaped and taken by a new monitor; the stale reaper must not touch it. */
+Test(race, a_stale_reaper_never_reaps_a_new_lease)
+{
+	struct holder v = hold(100), d;
+	struct labyrinth *b;
+	char line[64];
+	pid_t a;
+
+	kill_holder(&v);
+	a = spawn_reaper(false);
+	expect_pause('S', v.guest);
+	cr_assert_eq(lab_open(name, &b), 0);
+	cr_expect_eq(lab_reap(b), 100);
+	lab_detach(b);
+	d = hold(50);
+	cr_assert_eq(d.guest, v.guest, "the new monitor did not reuse the slot");
+	cr_assert_eq(write(to_reaper[1], "go", 1), 1);
+	cr_expect_eq(reaper_result(a), 0, "the stale reaper reaped a live lease");
+	cr_expect_eq(census().guest_rooms[d.guest], 50);
+	cr_expect_not(nb_line(d.out, line, sizeof(line), 200), "holder: %s", line);
+	kill(d.pid, SIGTERM);
+	cr_expect_eq(nb_status(nb_reap_child(d.pid, 5000)), 0,
+		     "the new monitor lost rooms");
+	cr_expect_eq(census().free, ROOMS);
+}
+
+/* A reaper killed holding the lock: the kernel drops the lock with it and
+ * the next reaper does the whole job. */
+Test(race, a_reaper_killed_mid_reap_is_replaced)
+{
+	struct holder v = hold(100);
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	struct labyrinth *b;
+	pid_t a;
+
+	kill_holder(&v);
+	a = spawn_reaper(true);
+	expect_pause('L', v.guest);
+	kill(a, SIGKILL);
+	cr_assert_eq(nb_status(nb_reap_child(a, 5000)), 128 + SIGKILL);
+	cr_assert_eq(lab_open(name, &b), 0);
+	cr_expect_eq(lab_reap(b), 100);
+	cr_expect_eq(lab_leases(b, l, LAB_MAX_GUESTS), 0);
+	lab_detach(b);
+	cr_expect_eq(census().free, ROOMS);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cli.c - what every verb of the `labyrinth` command shares: getopt_long
+ * over its arguments, the one number parser (vmm/common/parse.c), and one
+ * line plus a documented status for every error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "labyrinth.h"
+#include "parse.h"
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("labyrinth: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try --help)\n", stderr);
+	return CLI_EUSAGE;
+}
+
+static int fail_status(int err)
+{
+	switch (err) {
+	case LAB_ENOENT:
+		return CLI_ENONAME;
+	case LAB_EEXIST:
+		return CLI_EEXISTS;
+	case LAB_EINVAL:
+		return CLI_EUSAGE;
+	case LAB_EACCES:
+	case LAB_EPROTO:
+		return CLI_EREFUSED;
+	case LAB_ENOSPC:
+		return CLI_ENOSPACE;
+	default:
+		return CLI_ESYS;
+	}
+}
+
+int cli_fail(const char *verb, const char *name, int err)
+{
+	fprintf(stderr, "labyrinth: %s: '%s': %s\n", verb, name,
+		lab_strerror(err));
+	return fail_status(err);
+}
+
+int cli_option(int argc, char **argv, const struct option *opts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":", opts, NULL);
+	if (c == '?') {
+		cli_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		return CLI_BAD_OPTION;
+	}
+	if (c == ':') {
+		cli_usage("%s: %s needs a value", argv[0], argv[optind - 1]);
+		return CLI_BAD_OPTION;
+	}
+	return c;
+}
+
+const char *cli_name(int argc, char **argv)
+{
+	if (optind >= argc) {
+		cli_usage("%s: missing NAME", argv[0]);
+		return NULL;
+	}
+	if (optind + 1 < argc) {
+		cli_usage("%s: unexpected '%s'", argv[0], argv[optind + 1]);
+		return NULL;
+	}
+	return argv[optind];
+}
+
+int cli_number(const char *opt, const char *s, uint32_t min, uint32_t max,
+	       uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_uint(s, min, max, &v))
+		return cli_usage("%s wants a decimal number from %u to %u, "
+				 "not '%s'", opt, min, max, s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cli_group(const char *opt, const char *s, uint32_t *gid)
+{
+	if (parse_group(s, gid))
+		return cli_usage("%s: no group '%s'", opt, s);
+	return 0;
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lock.c - the lease slots' locks: one byte per slot of the labyrinth's
+ * file (in the plaque page, LAB_LOCK_OFFSET + g), write-locked with an
+ * open file description lock (F_OFD_SETLK).
+ *
+ * Why OFD locks: they belong to the open file description, so every
+ * lab_attach() (its own open()) holds its own lock, even many in one
+ * process (the ivshmem server attaches once per peer), and closing some
+ * other fd of the file does not drop them as it would POSIX locks.  The
+ * kernel drops them when the last fd of the description closes, that is
+ * when the holder dies, in whatever PID namespace it lives: that is what
+ * makes a lease dead.  Never blocking: a held lock is an answer, not a
+ * wait.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+
+#include "host.h"
+
+static int lock_range(const struct lab_host *mh, int cmd, short type,
+		      uint32_t first, uint32_t n, struct flock *fl)
+{
+	*fl = (struct flock){
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = mh->locks + first,
+		.l_len = n,
+	};
+	return fcntl(mh->fd, cmd, fl) ? -errno : 0;
+}
+
+static int lock_take(const struct lab_host *mh, uint32_t first, uint32_t n)
+{
+	struct flock fl;
+	int err = lock_range(mh, F_OFD_SETLK, F_WRLCK, first, n, &fl);
+
+	return err == -EAGAIN || err == -EACCES ? LAB_EBUSY : err;
+}
+
+int slot_lock(const struct lab_host *mh, uint32_t g)
+{
+	return lock_take(mh, g, 1);
+}
+
+void slot_unlock(const struct lab_host *mh, uint32_t g)
+{
+	struct flock fl;
+
+	lock_range(mh, F_OFD_SETLK, F_UNLCK, g, 1, &fl);
+}
+
+/* Held by another open file description.  When the kernel cannot say,
+ * the answer is "held": a live lease taken for dead would be reaped. */
+bool slot_held(const struct lab_host *mh, uint32_t g)
+{
+	struct flock fl;
+
+	if (lock_range(mh, F_OFD_GETLK, F_WRLCK, g, 1, &fl))
+		return true;
+	return fl.l_type != F_UNLCK;
+}
+
+/* All slots at once: succeeds only while no lease is held or being taken
+ * or reaped, and keeps it so until slots_unlock_all(). */
+int slots_lock_all(const struct lab_host *mh)
+{
+	return lock_take(mh, 0, LAB_MAX_GUESTS);
+}
+
+void slots_unlock_all(const struct lab_host *mh)
+{
+	struct flock fl;
+
+	lock_range(mh, F_OFD_SETLK, F_UNLCK, 0, LAB_MAX_GUESTS, &fl);
+}
