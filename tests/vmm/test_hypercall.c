@@ -46,10 +46,17 @@ static void tlab_create(uint32_t rooms, uint32_t reserve)
 	cr_assert_eq(lab_create(tlab_name, &geo), 0);
 }
 
+/* Every test ends with the auditor: the promises hold on what it left. */
 static void tlab_destroy(void)
 {
-	if (tlab_name[0])
+	if (tlab_name[0]) {
+		char *argv[] = {(char *)env_path("LABYRINTH"), "check", tlab_name, NULL};
+		struct run_result c;
+
+		cr_expect_eq(run_cmd(argv, 60, &c), 0);
+		cr_expect_eq(c.status, 0, "labyrinth check: %s%s", c.out, c.err);
 		lab_destroy(tlab_name);
+	}
 	tlab_name[0] = 0;
 }
 

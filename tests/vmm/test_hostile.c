@@ -1,0 +1,173 @@
+/* Hostile guests beside an honest one, on one named labyrinth: each attack
+ * of images/hc-hostile.c runs for a few seconds next to hc-share (which
+ * checks that nobody else ever writes its rooms), while `labyrinth check`
+ * audits the labyrinth from outside again and again. Afterwards: the honest
+ * guest saw no violation, every check passed, and every room is free and
+ * zero again. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "labyrinth.h"
+#include "spawn.h"
+
+#define SECS "3"
+
+struct proc {
+	pid_t pid;
+	char out[PATH_MAX];
+};
+
+static char name[64];
+
+static void lab_setup(uint32_t rooms)
+{
+	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = 0};
+
+	snprintf(name, sizeof(name), "test-hostile-%d", getpid());
+	lab_destroy(name);
+	cr_assert_eq(lab_create(name, &geo), 0);
+}
+
+/* The promises hold now: `labyrinth check` exits 0. */
+static void assert_check(void)
+{
+	char *argv[] = {(char *)env_path("LABYRINTH"), "check", name, NULL};
+	struct run_result r;
+
+	cr_assert_eq(run_cmd(argv, 60, &r), 0);
+	cr_assert_eq(r.status, 0, "labyrinth check: %s%s", r.out, r.err);
+}
+
+static void lab_teardown(void)
+{
+	struct labyrinth *lab;
+	struct lab_census c;
+
+	if (!name[0])
+		return;
+	if (lab_open(name, &lab) == 0) {
+		lab_reap(lab);
+		lab_census(lab, &c);
+		lab_detach(lab);
+		cr_expect_eq(c.free, c.rooms, "rooms lost: %u of %u free", c.free, c.rooms);
+	}
+	assert_check();
+	lab_destroy(name);
+	name[0] = 0;
+}
+
+/* A monitor in the background, its output in a file. */
+static struct proc start_vmm(const char *image, const char *cmdline, const char *cpus)
+{
+	struct proc p;
+	char img[PATH_MAX];
+
+	snprintf(p.out, sizeof(p.out), "/tmp/test-hostile-%d-%s.out", getpid(), image);
+	snprintf(img, sizeof(img), "%s", image_path(image));
+	p.pid = fork();
+	cr_assert(p.pid >= 0);
+	if (p.pid == 0) {
+		int fd = open(p.out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(env_path("VMM"), "vmm", "--labyrinth", name, "--cpus", cpus, "--timeout", "60",
+		      "--cmdline", cmdline, img, (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}
+
+/* Waits (bounded) and returns the exit status; *text gets the output. */
+static int finish(struct proc *p, char *text, size_t cap)
+{
+	int st = 0;
+	FILE *f;
+	size_t n = 0;
+
+	for (int i = 0; i < 900 && waitpid(p->pid, &st, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (waitpid(p->pid, &st, WNOHANG) == 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &st, 0);
+	}
+	f = fopen(p->out, "r");
+	if (f) {
+		n = fread(text, 1, cap - 1, f);
+		fclose(f);
+	}
+	text[n] = 0;
+	unlink(p->out);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Mappings of process @pid: the window must stay one, whatever it holds. */
+static unsigned mappings(pid_t pid)
+{
+	char path[64], line[512];
+	unsigned n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Runs the attack beside the honest guest, auditing all along. */
+static void attack(const char *mode, const char *cpus, int want_a, int want_b)
+{
+	char cmd[64], text[16384];
+	struct proc hostile, honest;
+	unsigned most = 0;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "mode=%s secs=" SECS, mode);
+	hostile = start_vmm("hc-hostile.elf", cmd, cpus);
+	honest = start_vmm("hc-share.elf", "secs=" SECS, "2");
+	for (int i = 0; i < 6; i++) {
+		unsigned m = mappings(hostile.pid);
+
+		most = m > most ? m : most;
+		assert_check();
+	}
+	st = finish(&hostile, text, sizeof(text));
+	cr_expect(st == want_a || st == want_b, "hostile %s: status %d\n%s", mode, st, text);
+	cr_expect(st != 0 || strstr(text, "hc-hostile: mode="), "no report: %s", text);
+	st = finish(&honest, text, sizeof(text));
+	cr_expect_eq(st, 0, "honest guest: status %d\n%s", st, text);
+	cr_expect(strstr(text, "violations=0"), "honest guest saw violations: %s", text);
+	cr_expect_lt(most, 400, "the hostile monitor grew to %u mappings", most);
+}
+
+TestSuite(hostile, .init = NULL, .fini = lab_teardown, .timeout = 240);
+
+Test(hostile, release_races_its_own_claims)
+{
+	lab_setup(16384);
+	attack("race", "4", 0, 0);
+}
+
+Test(hostile, alternate_rooms_do_not_split_the_window)
+{
+	lab_setup(1u << 17);
+	attack("alternate", "2", 0, 0);
+}
+
+Test(hostile, released_under_a_writer_stops_the_writer)
+{
+	lab_setup(16384);
+	attack("write", "2", 74, 0);
+}
