@@ -6,11 +6,19 @@
  *   window_remap       one window memslot; mmap MAP_FIXED of the room's pool
  *                      page over PROT_NONE, then PROT_NONE back (what vmm/ does)
  *   window_remap.run64 the same for a run of 64 contiguous rooms, per room
+ *   window_uffd        what vmm/ keeps: one shared read/write window whose page
+ *                      table entries are gated by a userfaultfd (minor +
+ *                      missing faults, SIGBUS); UFFDIO_CONTINUE makes a room
+ *                      reachable, MADV_DONTNEED zaps it (medians of single
+ *                      operations, so map and unmap are each the bare cost)
+ *   window_mprotect    the previous design: mprotect RW / PROT_NONE
  * guest_memfd is not measured: its memory is private to one VM by design, so
  * a room could not move between guests without KVM_SET_MEMORY_ATTRIBUTES,
  * which this host does not offer. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/syscall.h>
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,6 +105,55 @@ static void bench_protect(int vm, int fd, unsigned run, const char *name)
 	munmap(win, ROOMS * ROOM);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void bench_uffd(int vm, int fd, unsigned run, const char *name)
+{
+	static double map[ROUNDS], unmap[ROUNDS];
+	uint8_t *win = mmap(NULL, ROOMS * ROOM, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	struct uffdio_api api = {.api = UFFD_API,
+				 .features = UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_SIGBUS};
+	struct uffdio_register reg = {
+		.range = {.start = (uintptr_t)win, .len = ROOMS * ROOM},
+		.mode = UFFDIO_REGISTER_MODE_MINOR | UFFDIO_REGISTER_MODE_MISSING};
+
+	if (win == MAP_FAILED || uffd < 0 || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg) || madvise(win, ROOMS * ROOM, MADV_DONTNEED) ||
+	    set_slot(vm, 22, 24ull << 30, ROOMS * ROOM, win))
+		return perror("uffd window");
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t room = (i * 7 * run) % (ROOMS - run);
+		struct uffdio_continue c = {
+			.range = {.start = (uintptr_t)win + room * ROOM, .len = run * ROOM}};
+		double t0 = now_ns();
+		if (ioctl(uffd, UFFDIO_CONTINUE, &c))
+			return perror("UFFDIO_CONTINUE");
+		double t1 = now_ns();
+		win[room * ROOM] = 1;	/* touched, as a guest would */
+		double t2 = now_ns();
+		if (madvise(win + room * ROOM, run * ROOM, MADV_DONTNEED))
+			return perror("MADV_DONTNEED");
+		map[i] = (t1 - t0) / run;
+		unmap[i] = (now_ns() - t2) / run;
+	}
+	printf("BENCH map.%s.map %.0f ns\n", name, median(map, ROUNDS));
+	printf("BENCH map.%s.unmap %.0f ns\n", name, median(unmap, ROUNDS));
+	set_slot(vm, 22, 24ull << 30, 0, win);
+	munmap(win, ROOMS * ROOM);
+	close(uffd);
+}
+
 int main(void)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -116,5 +173,7 @@ int main(void)
 	bench_remap(vm, fd, 64, "window_remap.run64.per_room");
 	bench_protect(vm, fd, 1, "window_mprotect");
 	bench_protect(vm, fd, 64, "window_mprotect.run64.per_room");
+	bench_uffd(vm, fd, 1, "window_uffd");
+	bench_uffd(vm, fd, 64, "window_uffd.run64.per_room");
 	return 0;
 }
