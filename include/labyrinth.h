@@ -95,6 +95,24 @@ struct lab_geometry {
 struct lab_hall;		/* the shared metadata, see shared/hall.h */
 struct labyrinth;
 
+/*
+ * What a lease's guest did, for people watching (`labyrinth top`,
+ * `metrics`): counted per caller and added to the lease's tally in batches
+ * (at most LAB_TALLY_BATCH behind), so counting costs the claim path one
+ * private increment.  Monotonic while the lease lives; a new lease starts
+ * from 0.
+ */
+#define LAB_TALLY_BATCH	32u
+struct lab_tally {
+	_Atomic uint64_t claimed;	/* rooms granted */
+	_Atomic uint64_t released;	/* rooms released (then scrubbed) */
+	_Atomic uint64_t refused;	/* claims that got nothing */
+};
+/* A copy of lease @guest's tally (zeros for a bad index). */
+void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
+		    uint64_t *claimed, uint64_t *released, uint64_t *refused);
+struct labyrinth;
+
 /* Per-caller state; lives in the caller's private memory. */
 struct lab_cursor {
 	struct labyrinth *lab;

@@ -61,6 +61,7 @@ struct lab_caller {
 	struct lab_cursor cursor;
 	uint32_t rooms[LAB_HC_BATCH_MAX];
 	uint64_t gpas[LAB_HC_BATCH_MAX];
+	uint32_t claimed, released, refused;	/* not yet in the lease's tally */
 	bool panicked;			/* the guest called PANIC */
 	char panic_message[sizeof(((struct lab_hc *)0)->u.panic)];
 };
@@ -74,6 +75,8 @@ void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu);
 /* Does the call whose header is @hc (a copy); @u is the block's union (INFO
  * writes it, PANIC reads it).  Returns the call's result. */
 int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u);
+/* Adds what the caller counted to its lease's tally; when it stops. */
+void lab_caller_flush(struct lab_caller *c);
 /* Does the guest hold (claimed and reachable) room @room? */
 bool lab_guest_holds(const struct lab_guest *g, uint32_t room);
 

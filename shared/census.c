@@ -46,6 +46,20 @@ static void census_owners(struct lab_hall *h, struct lab_census *c)
 	}
 }
 
+void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
+		    uint64_t *claimed, uint64_t *released, uint64_t *refused)
+{
+	const struct lab_tally *t;
+
+	*claimed = *released = *refused = 0;
+	if (guest >= LAB_MAX_GUESTS)
+		return;
+	t = &lab->hall->lease[guest].tally;
+	*claimed = atomic_load_explicit(&t->claimed, memory_order_relaxed);
+	*released = atomic_load_explicit(&t->released, memory_order_relaxed);
+	*refused = atomic_load_explicit(&t->refused, memory_order_relaxed);
+}
+
 void lab_census(const struct labyrinth *lab, struct lab_census *c)
 {
 	struct lab_hall *h = lab->hall;

@@ -42,6 +42,7 @@ void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu)
 {
 	c->guest = g;
 	c->panicked = false;
+	c->claimed = c->released = c->refused = 0;
 	c->panic_message[0] = 0;
 	lab_cursor_init(&c->cursor, g->lab, vcpu);
 }
@@ -171,6 +172,33 @@ static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
 	return lab_release_guest(&c->cursor, c->rooms, n);
 }
 
+void lab_caller_flush(struct lab_caller *c)
+{
+	struct labyrinth *lab = c->guest->lab;
+	struct lab_tally *t;
+
+	if (lab->guest >= LAB_MAX_GUESTS)
+		return;
+	t = &lab->hall->lease[lab->guest].tally;
+	atomic_fetch_add_explicit(&t->claimed, c->claimed, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->released, c->released, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->refused, c->refused, memory_order_relaxed);
+	c->claimed = c->released = c->refused = 0;
+}
+
+/* Counting is a private increment; the lease sees it in batches. */
+static void tally(struct lab_caller *c, const struct lab_hc *hc, int64_t rc)
+{
+	if (hc->call == LAB_HC_CLAIM && rc > 0)
+		c->claimed += (uint32_t)rc;
+	else if (hc->call == LAB_HC_CLAIM)
+		c->refused++;
+	else if (rc == 0)
+		c->released += hc->count;
+	if (c->claimed + c->released + c->refused >= LAB_TALLY_BATCH)
+		lab_caller_flush(c);
+}
+
 static int64_t call_panic(struct lab_caller *c, const void *u)
 {
 	__builtin_memcpy(c->panic_message, u, sizeof(c->panic_message));
@@ -203,6 +231,7 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		if (rc)
 			return rc;
 		rc = hc->call == LAB_HC_CLAIM ? call_claim(c, hc) : call_release(c, hc);
+		tally(c, hc, rc);
 		/* A held district is invisible to other claimers and a caller
 		 * may not come back for long: none is kept across calls. */
 		lab_cursor_park(&c->cursor);

@@ -22,7 +22,7 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	2u	/* 2: leases are OFD locks */
+#define LAB_VERSION	3u	/* 2: leases are OFD locks; 3: tallies */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
 #define LAB_CACHELINE	64
@@ -40,6 +40,7 @@
 struct lab_lease {
 	_Atomic uint64_t word;
 	_Atomic uint64_t window_va, window_len;
+	struct lab_tally tally;		/* this lease's calls, published in batches */
 };
 
 struct lab_hall {

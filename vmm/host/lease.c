@@ -33,6 +33,9 @@ bool lease_alive(const struct labyrinth *lab, uint32_t g)
 
 static void slot_clear(struct lab_lease *l)
 {
+	atomic_store(&l->tally.claimed, 0);
+	atomic_store(&l->tally.released, 0);
+	atomic_store(&l->tally.refused, 0);
 	atomic_store(&l->window_va, 0);
 	atomic_store(&l->window_len, 0);
 	atomic_store(&l->word, 0);
@@ -66,8 +69,7 @@ int lease_take(struct labyrinth *lab)
 		if (err)
 			return err;
 		slot_reap_locked(lab, g);
-		atomic_store(&l->window_va, 0);
-		atomic_store(&l->window_len, 0);
+		slot_clear(l);
 		atomic_store(&l->word, (uint64_t)getpid());
 		lab->guest = g;
 		lab_cursor_init(&lab->seed_cursor, lab, 0);

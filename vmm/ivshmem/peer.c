@@ -107,6 +107,7 @@ void peer_free(struct serve_peer *p)
 		close(p->sock);
 	if (p->lab) {
 		lab_cursor_park(&p->caller.cursor);
+		lab_caller_flush(&p->caller);
 		lab_detach(p->lab);
 	}
 	free(p->guest.held);

@@ -70,8 +70,10 @@ void hc_port_fini(struct vm *vm)
 	if (!vm->lab)
 		return;
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (vm->cpus[i].hc.guest)
+		if (vm->cpus[i].hc.guest) {
 			lab_cursor_park(&vm->cpus[i].hc.caller.cursor);
+			lab_caller_flush(&vm->cpus[i].hc.caller);
+		}
 	/* The window goes first: no mapping of ours survives the rooms' release. */
 	window_fini(&vm->window);
 	hc_guest_fini(&vm->hc_guest);
