@@ -190,7 +190,7 @@ static int load_image(struct vm *vm, const struct config *cfg)
 	const char *why = NULL;
 	int rc = read_image(cfg->image, &buf, &size);
 
-	if (rc == 0 && elf_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
+	if (rc == 0 && image_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
 		fprintf(stderr, "vmm: bad image %s: %s\n", cfg->image, why);
 		rc = VMM_EXIT_BAD_IMAGE;
 	}
@@ -229,7 +229,11 @@ int main(int argc, char **argv)
 		return rc;
 
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
-	boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.cmdline);
+	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline)) {
+		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "
+			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
+		return VMM_EXIT_USAGE;
+	}
 	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms);
 	if (rc)
 		return rc;
