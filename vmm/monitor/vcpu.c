@@ -51,9 +51,9 @@ static int vcpu_ioctl(struct vcpu *cpu, unsigned long req, void *arg, const char
  * "qemu64": qemu64 is a lowest common denominator for migration, which a
  * single-host monitor does not need, and every bit KVM reports is one it
  * backs for user-mode code. Against qemu64 (as QEMU 7.2 shows it on this
- * machine) the guest therefore also sees TSC-deadline and KVM's poll
- * control, and the host's family/model; both lack SSE3 here (KVM withholds
- * it). We then take away what a guest would trip on:
+ * machine) the guest therefore also sees TSC-deadline, KVM's poll control,
+ * the host's family/model and its extended leaf 0x80000001 (qemu64 keeps
+ * only LAHF there); both lack SSE3 here (KVM withholds it). We then take away what a guest would trip on:
  *  - CMPXCHG16B, which qemu64 has: this machine's KVM emulates guest kernel
  *    code and its emulator lacks `lock cmpxchg16b`, so a kernel using it
  *    ends in an emulation failure (under QEMU the VM then hangs, paused);
