@@ -14,8 +14,6 @@
 #include "segments.h"
 
 #define MB_MAGIC 0x1BADB002
-/* page-align modules, want memory info + map, a.out kludge addresses */
-#define MB_FLAGS 0x00010003
 
 #define CR0_PE 0x00000001
 #define CR0_WP 0x00010000
@@ -25,13 +23,15 @@
 
 	/* QEMU refuses an ELF64 Multiboot image unless it carries the
 	 * a.out kludge addresses: it then loads [load_addr, load_end_addr)
-	 * straight from the file, which the linker script keeps contiguous. */
+	 * straight from the file, which the linker script keeps contiguous.
+	 * The flags (and so the checksum) come from the link: an image made
+	 * into an ELF32 drops the kludge bit and is loaded as an ELF. */
 	.section .multiboot, "a"
 	.balign 4
 mb_header:
 	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
+	.long __mb_flags
+	.long __mb_checksum
 	.long mb_header
 	.long __image_start
 	.long __load_end

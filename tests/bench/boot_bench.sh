@@ -1,9 +1,10 @@
 #!/bin/sh
 # Boot-to-exit of images/hello.elf under our monitor and under QEMU+KVM,
-# median of RUNS runs each, as BENCH lines (ms).
-# usage: boot_bench.sh VMM HELLO_ELF
+# and of the ELF32 Multiboot image (mbinfo32.elf: 32-bit entry, fw_cfg
+# reads) under our monitor, median of RUNS runs each, as BENCH lines (ms).
+# usage: boot_bench.sh VMM HELLO_ELF ELF32_IMAGE
 set -u
-vmm=$1 hello=$2 runs=${RUNS:-7}
+vmm=$1 hello=$2 elf32=$3 runs=${RUNS:-7}
 
 now_ns() { date +%s%N; }
 
@@ -25,6 +26,8 @@ median_ms() {
 
 v=$(median_ms "$vmm" "$hello") || exit 1
 echo "BENCH boot.hello.vmm $v ms"
+e=$(median_ms "$vmm" "$elf32") || exit 1
+echo "BENCH boot.elf32.vmm $e ms"
 qemu=$(command -v qemu-system-x86_64 || true)
 if [ -z "$qemu" ]; then
 	echo "boot_bench: qemu-system-x86_64 not installed: skipping boot.hello.qemu"

@@ -99,3 +99,13 @@ const char *image_path(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", env_path("IMAGES"), name);
 	return path;
 }
+
+const char *qemu_path(void)
+{
+	static const char *paths[] = {"/usr/bin/qemu-system-x86_64",
+				      "/usr/local/bin/qemu-system-x86_64", NULL};
+	for (unsigned i = 0; paths[i]; i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}

@@ -20,5 +20,7 @@ unsigned count_lines(const char *s);
 const char *env_path(const char *name);
 /* $IMAGES/<name>. */
 const char *image_path(const char *name);
+/* qemu-system-x86_64, or NULL if it is not installed. */
+const char *qemu_path(void);
 
 #endif

@@ -49,16 +49,6 @@ Test(boot, spinning_guest_is_stopped_by_timeout)
 	cr_assert(strstr(r.err, "timeout"), "stderr: %s", r.err);
 }
 
-static const char *qemu_path(void)
-{
-	static const char *paths[] = {"/usr/bin/qemu-system-x86_64",
-				      "/usr/local/bin/qemu-system-x86_64", NULL};
-	for (unsigned i = 0; paths[i]; i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return NULL;
-}
-
 Test(boot, same_image_under_qemu)
 {
 	const char *qemu = qemu_path();

@@ -154,3 +154,42 @@ Test(cli, bad_labyrinth_options)
 	vmm(VMM_EXIT_USAGE, "--labyrinth", "a/b", img);
 	vmm(VMM_EXIT_USAGE, "--labyrinth", "", img);
 }
+
+Test(cli, bad_exit_compat)
+{
+	vmm(VMM_EXIT_USAGE, "--exit-compat", "bochs", image_path("hello.elf"));
+	cr_assert(strstr(r.err, "--exit-compat"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--exit-compat", NULL, NULL);
+}
+
+/* mbinfo32.elf with its Multiboot magic broken: an ELF32 nothing says how to enter. */
+Test(cli, elf32_without_multiboot_header)
+{
+	char path[] = "/tmp/labyrinth-elf32-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	size_t n = read_prefix(image_path("mbinfo32.elf"), sizeof(buf));
+	for (size_t off = 0; off + 4 <= n && off < 8192; off += 4)
+		if (!memcmp(buf + off, "\x02\xb0\xad\x1b", 4))
+			buf[off] = 0;
+	write_file(path, n);
+	vmm(VMM_EXIT_BAD_IMAGE, path, NULL, NULL);
+	unlink(path);
+	cr_assert(strstr(r.err, "32-bit ELF without a Multiboot header"), "%s", r.err);
+}
+
+/* The Multiboot command line is "IMAGE-PATH CMDLINE" in one page: a path
+ * made long with "./" steps and a long --cmdline do not fit. */
+Test(cli, multiboot_command_line_too_long)
+{
+	static char path[4000], cmdline[500];
+	size_t at = 0;
+	at += (size_t)snprintf(path, sizeof(path), "%s/", getenv("IMAGES"));
+	while (at + 2 + 16 < sizeof(path))
+		at += (size_t)snprintf(path + at, sizeof(path) - at, "./");
+	snprintf(path + at, sizeof(path) - at, "hello.elf");
+	memset(cmdline, 'x', sizeof(cmdline) - 1);
+	vmm(VMM_EXIT_USAGE, "--cmdline", cmdline, path);
+	cr_assert(strstr(r.err, "Multiboot command line"), "%s", r.err);
+}

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "boot_protocols.h"
-#include "elf_load.h"
+#include "image_load.h"
 
 #define RAM_SIZE (8u << 20)
 #define LOAD_AT 0x100000u
 #define CODE_SIZE 64u
+#define MB_CODE_SHIFT (offsetof(struct image, code) - offsetof(struct image, mb))
 
 /* An image: ELF header, two program headers (LOAD, NOTE), PVH note,
  * multiboot header, then CODE_SIZE bytes of "code". */
@@ -51,9 +52,15 @@ static void make_image(bool pvh, bool multiboot)
 	memcpy(img.note.name, "Xen", 4);
 	img.note.entry = LOAD_AT + 16;
 	if (multiboot) {
+		/* The kludge loads the file from the header on: the header lands
+		 * at LOAD_AT, the code MB_CODE_SHIFT bytes above it. */
 		img.mb.magic = MULTIBOOT_HEADER_MAGIC;
 		img.mb.flags = MULTIBOOT_FLAG_AOUT_KLUDGE;
 		img.mb.checksum = -(img.mb.magic + img.mb.flags);
+		img.mb.header_addr = LOAD_AT;
+		img.mb.load_addr = LOAD_AT;
+		img.mb.load_end_addr = LOAD_AT + MB_CODE_SHIFT + CODE_SIZE;
+		img.mb.bss_end_addr = LOAD_AT + MB_CODE_SHIFT + CODE_SIZE + 4096;
 		img.mb.entry_addr = LOAD_AT + 24;
 	}
 	for (unsigned i = 0; i < CODE_SIZE; i++)
@@ -76,7 +83,7 @@ static void teardown(void)
 static int load(size_t size)
 {
 	why = NULL;
-	return elf_load(&img, size, ram, RAM_SIZE, &boot, &why);
+	return image_load(&img, size, ram, RAM_SIZE, &boot, &why);
 }
 
 /* A refused image names a reason containing `word` and writes nothing. */
@@ -131,6 +138,7 @@ Test(loader, plain_elf_enters_long_mode_at_e_entry)
 Test(loader, empty_file) { assert_refused(0, "not an ELF"); }
 Test(loader, not_elf)
 {
+	memset(&img.mb, 0, sizeof(img.mb));
 	memcpy(&img, "root:x:0:0:root:/root:/bin/bash\n", 32);
 	assert_refused(sizeof(img), "not an ELF");
 }
@@ -143,8 +151,14 @@ Test(loader, truncated_segment_data)
 
 Test(loader, wrong_class)
 {
-	img.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	img.eh.e_ident[EI_CLASS] = 7;
 	assert_refused(sizeof(img), "class");
+}
+
+Test(loader, elf32_header_with_x86_64_machine)
+{
+	img.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	assert_refused(sizeof(img), "machine");
 }
 
 Test(loader, wrong_machine)
@@ -223,6 +237,7 @@ Test(loader, entry_outside_segments)
 Test(loader, bad_second_segment_leaves_ram_untouched)
 {
 	/* The first segment is fine; the second is not: nothing may be copied. */
+	make_image(false, false);
 	img.eh.e_phnum = 2;
 	img.ph[1] = img.ph[0];
 	img.ph[1].p_paddr = RAM_SIZE;
@@ -234,4 +249,200 @@ Test(loader, malformed_note_is_skipped)
 	img.note.nh.n_descsz = 0xfffffff0;
 	cr_assert_eq(load(sizeof(img)), 0, "%s", why);
 	cr_assert_eq(boot.protocol, BOOT_MULTIBOOT);
+}
+
+Test(loader, multiboot_kludge_loads_from_the_header)
+{
+	make_image(false, true);
+	cr_assert_eq(load(sizeof(img)), 0, "%s", why);
+	cr_assert_arr_eq(ram + LOAD_AT + MB_CODE_SHIFT, img.code, CODE_SIZE);
+	cr_assert_eq(boot.high, LOAD_AT + MB_CODE_SHIFT + CODE_SIZE + 4096);
+	for (unsigned i = 0; i < 4096; i++)
+		cr_assert_eq(ram[LOAD_AT + MB_CODE_SHIFT + CODE_SIZE + i], 0, "bss at +%u", i);
+}
+
+static void set_mb_flags(uint32_t flags)
+{
+	img.mb.flags = flags;
+	img.mb.checksum = -(img.mb.magic + img.mb.flags);
+}
+
+Test(loader, multiboot_required_flag_we_lack)
+{
+	make_image(false, true);
+	set_mb_flags(MULTIBOOT_FLAG_AOUT_KLUDGE | (1u << 3));
+	assert_refused(sizeof(img), "requires a feature");
+}
+
+Test(loader, multiboot_video_request_is_ignored)
+{
+	make_image(false, true);
+	set_mb_flags(MULTIBOOT_FLAG_AOUT_KLUDGE | 0x7u);
+	cr_assert_eq(load(sizeof(img)), 0, "%s", why);
+	cr_assert_eq(boot.protocol, BOOT_MULTIBOOT);
+}
+
+Test(loader, multiboot_kludge_load_end_past_file)
+{
+	make_image(false, true);
+	img.mb.load_end_addr = LOAD_AT + sizeof(img);
+	assert_refused(sizeof(img), "past end of file");
+}
+
+Test(loader, multiboot_kludge_header_below_load_addr)
+{
+	make_image(false, true);
+	img.mb.load_addr = LOAD_AT + 4;
+	assert_refused(sizeof(img), "do not match");
+}
+
+Test(loader, multiboot_kludge_header_before_file_start)
+{
+	make_image(false, true);
+	img.mb.load_addr = LOAD_AT - 0x10000;
+	assert_refused(sizeof(img), "do not match");
+}
+
+Test(loader, multiboot_kludge_bss_below_load_end)
+{
+	make_image(false, true);
+	img.mb.bss_end_addr = LOAD_AT + 4;
+	assert_refused(sizeof(img), "bss_end_addr");
+}
+
+Test(loader, multiboot_kludge_fields_cut_by_end_of_file)
+{
+	make_image(false, true);
+	assert_refused(offsetof(struct image, mb) + 16, "truncated Multiboot header");
+}
+
+/* A file that is not ELF: a.out kludge header at 4 KiB, code after it. */
+static struct {
+	uint8_t pad[4096];
+	struct multiboot_header mb;
+	uint8_t code[CODE_SIZE];
+} raw;
+
+static int load_raw(size_t size)
+{
+	why = NULL;
+	return image_load(&raw, size, ram, RAM_SIZE, &boot, &why);
+}
+
+static void make_raw(uint32_t flags)
+{
+	memset(&raw, 0, sizeof(raw));
+	raw.mb.magic = MULTIBOOT_HEADER_MAGIC;
+	raw.mb.flags = flags;
+	raw.mb.checksum = -(raw.mb.magic + raw.mb.flags);
+	raw.mb.header_addr = LOAD_AT + 4096;	/* the whole file loads at LOAD_AT */
+	raw.mb.load_addr = LOAD_AT;
+	raw.mb.entry_addr = LOAD_AT + offsetof(typeof(raw), code);
+	memset(raw.code, 0x90, sizeof(raw.code));
+}
+
+Test(loader, aout_kludge_without_elf)
+{
+	make_raw(MULTIBOOT_FLAG_AOUT_KLUDGE);
+	cr_assert_eq(load_raw(sizeof(raw)), 0, "%s", why);
+	cr_assert_eq(boot.protocol, BOOT_MULTIBOOT);
+	cr_assert_eq(boot.entry, LOAD_AT + offsetof(typeof(raw), code));
+	cr_assert_eq(boot.high, LOAD_AT + sizeof(raw), "load_end 0 means to end of file");
+	cr_assert_arr_eq(ram + LOAD_AT + offsetof(typeof(raw), code), raw.code, CODE_SIZE);
+}
+
+Test(loader, multiboot_without_kludge_needs_elf)
+{
+	make_raw(0);
+	cr_assert_eq(load_raw(sizeof(raw)), -1);
+	cr_assert(strstr(why, "not ELF"), "%s", why);
+}
+
+Test(loader, multiboot_header_past_8k_is_not_seen)
+{
+	static uint8_t big[8192 + sizeof(raw)];
+	make_raw(MULTIBOOT_FLAG_AOUT_KLUDGE);
+	memset(big, 0, sizeof(big));
+	memcpy(big + 8192, &raw, sizeof(raw));
+	why = NULL;
+	cr_assert_eq(image_load(big, sizeof(big), ram, RAM_SIZE, &boot, &why), -1);
+	cr_assert(strstr(why, "no Multiboot header"), "%s", why);
+}
+
+/* ELF32 (i386): ELF header, one LOAD, a Multiboot header without the kludge. */
+static struct {
+	Elf32_Ehdr eh;
+	Elf32_Phdr ph;
+	struct multiboot_header mb;
+	uint8_t code[CODE_SIZE];
+} e32;
+
+static void make_elf32(bool multiboot, uint32_t vaddr)
+{
+	memset(&e32, 0, sizeof(e32));
+	memcpy(e32.eh.e_ident, ELFMAG, SELFMAG);
+	e32.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	e32.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	e32.eh.e_type = ET_EXEC;
+	e32.eh.e_machine = EM_386;
+	e32.eh.e_entry = vaddr + 8;
+	e32.eh.e_phoff = offsetof(typeof(e32), ph);
+	e32.eh.e_phentsize = sizeof(Elf32_Phdr);
+	e32.eh.e_phnum = 1;
+	e32.ph = (Elf32_Phdr){.p_type = PT_LOAD, .p_offset = offsetof(typeof(e32), code),
+		.p_vaddr = vaddr, .p_paddr = LOAD_AT, .p_filesz = CODE_SIZE,
+		.p_memsz = CODE_SIZE + 64};
+	if (multiboot) {
+		e32.mb.magic = MULTIBOOT_HEADER_MAGIC;
+		e32.mb.flags = 0x3;
+		e32.mb.checksum = -(e32.mb.magic + e32.mb.flags);
+	}
+	for (unsigned i = 0; i < CODE_SIZE; i++)
+		e32.code[i] = (uint8_t)(0x30 + i);
+}
+
+static int load_elf32(void)
+{
+	why = NULL;
+	return image_load(&e32, sizeof(e32), ram, RAM_SIZE, &boot, &why);
+}
+
+Test(loader, elf32_multiboot)
+{
+	make_elf32(true, LOAD_AT);
+	cr_assert_eq(load_elf32(), 0, "%s", why);
+	cr_assert_eq(boot.protocol, BOOT_MULTIBOOT);
+	cr_assert_eq(boot.entry, LOAD_AT + 8);
+	cr_assert_arr_eq(ram + LOAD_AT, e32.code, CODE_SIZE);
+	cr_assert_eq(ram[LOAD_AT + CODE_SIZE], 0, "bss not zeroed");
+}
+
+Test(loader, elf32_higher_half_entry_is_made_physical)
+{
+	make_elf32(true, 0xc0000000u + LOAD_AT);
+	cr_assert_eq(load_elf32(), 0, "%s", why);
+	cr_assert_eq(boot.entry, LOAD_AT + 8);
+}
+
+Test(loader, elf32_without_multiboot_header)
+{
+	make_elf32(false, LOAD_AT);
+	cr_assert_eq(load_elf32(), -1);
+	cr_assert(strstr(why, "32-bit ELF without"), "%s", why);
+}
+
+Test(loader, elf32_truncated_header)
+{
+	make_elf32(true, LOAD_AT);
+	why = NULL;
+	cr_assert_eq(image_load(&e32, sizeof(Elf32_Ehdr) - 1, ram, RAM_SIZE, &boot, &why), -1);
+	cr_assert(strstr(why, "truncated"), "%s", why);
+}
+
+Test(loader, elf32_with_64_bit_program_header_size)
+{
+	make_elf32(true, LOAD_AT);
+	e32.eh.e_phentsize = sizeof(Elf64_Phdr);
+	cr_assert_eq(load_elf32(), -1);
+	cr_assert(strstr(why, "program headers"), "%s", why);
 }

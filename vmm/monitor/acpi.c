@@ -86,24 +86,126 @@ static uint32_t build_madt(uint8_t *p, unsigned cpus)
 	return len;
 }
 
-uint64_t acpi_build(void *ram, uint64_t at, unsigned cpus)
+/* Generic Address Structure: where a register is. */
+struct acpi_gas {
+	uint8_t space_id, bit_width, bit_offset, access_size;
+	uint64_t address;
+} __attribute__((packed));
+
+/* FADT revision 6.x, every field named so that the offsets are the spec's. */
+struct acpi_fadt {
+	struct acpi_header h;
+	uint32_t firmware_ctrl, dsdt;
+	uint8_t reserved0, preferred_pm_profile;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint8_t acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	uint32_t pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk, pm2_cnt_blk;
+	uint32_t pm_tmr_blk, gpe0_blk, gpe1_blk;
+	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;
+	uint8_t gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;
+	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century;
+	uint16_t iapc_boot_arch;
+	uint8_t reserved1;
+	uint32_t flags;
+	struct acpi_gas reset_reg;
+	uint8_t reset_value;
+	uint16_t arm_boot_arch;
+	uint8_t minor_version;
+	uint64_t x_firmware_ctrl, x_dsdt;
+	struct acpi_gas x_pm_blocks[8];	/* PM1a/b event, PM1a/b control, PM2, timer, GPE0/1 */
+	struct acpi_gas sleep_control, sleep_status;
+	uint64_t hypervisor_vendor;
+} __attribute__((packed));
+
+struct acpi_facs {
+	char signature[4];
+	uint32_t length, hardware_signature, waking_vector, global_lock, flags;
+	uint64_t x_waking_vector;
+	uint8_t version, reserved[3];
+	uint32_t ospm_flags;
+	uint8_t reserved2[24];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct acpi_fadt) == 276, "FADT 6.x is 276 bytes");
+_Static_assert(sizeof(struct acpi_facs) == 64, "FACS is 64 bytes");
+
+#define ACPI_GAS_SYSTEM_IO 1
+#define ACPI_GAS_ACCESS_BYTE 1
+/* Hardware-reduced: no PM1 blocks, PM timer, GPEs or SCI to emulate; what
+ * remains is the reset register (the same 0xcf9 the reset device serves). */
+#define FADT_WBINVD (1u << 0)
+#define FADT_RESET_REG_SUP (1u << 10)
+#define FADT_HW_REDUCED_ACPI (1u << 20)
+/* Legacy ISA devices (UART, RTC) yes; no 8042 to talk to, no VGA, no PCI for MSI. */
+#define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
+#define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
+#define BOOT_ARCH_MSI_NOT_SUPPORTED (1u << 3)
+#define RESET_PORT 0xcf9
+#define RESET_VALUE 0x06	/* full reset of the CPU */
+#define CMOS_CENTURY 0x32
+
+static uint32_t build_fadt(uint8_t *p, uint64_t facs, uint64_t dsdt)
 {
-	uint8_t *base = (uint8_t *)ram + at;
-	uint64_t rsdt = at + 64, xsdt = rsdt + 64, madt = xsdt + 64;
+	struct acpi_fadt f;
+
+	memset(&f, 0, sizeof(f));
+	f.firmware_ctrl = (uint32_t)facs;
+	f.dsdt = (uint32_t)dsdt;
+	f.x_firmware_ctrl = facs;
+	f.x_dsdt = dsdt;
+	f.century = CMOS_CENTURY;
+	f.iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT |
+			   BOOT_ARCH_MSI_NOT_SUPPORTED;
+	f.flags = FADT_WBINVD | FADT_RESET_REG_SUP | FADT_HW_REDUCED_ACPI;
+	f.reset_reg = (struct acpi_gas){ACPI_GAS_SYSTEM_IO, 8, 0, ACPI_GAS_ACCESS_BYTE,
+					RESET_PORT};
+	f.reset_value = RESET_VALUE;
+	f.minor_version = 3;
+	memcpy(&f.hypervisor_vendor, "LABYRNTH", 8);
+	memcpy(p, &f, sizeof(f));
+	header((struct acpi_header *)p, "FACP", sizeof(f), 6);
+	return sizeof(f);
+}
+
+static uint32_t build_facs(uint8_t *p)
+{
+	struct acpi_facs f;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.signature, "FACS", 4);
+	f.length = sizeof(f);
+	f.version = 2;
+	memcpy(p, &f, sizeof(f));
+	return sizeof(f);
+}
+
+/* An empty definition block: valid AML, and all a hardware-reduced FADT
+ * needs; the devices a guest uses are found through the MADT and fixed ports. */
+static uint32_t build_dsdt(uint8_t *p)
+{
+	memset(p, 0, sizeof(struct acpi_header));
+	header((struct acpi_header *)p, "DSDT", sizeof(struct acpi_header), 2);
+	return sizeof(struct acpi_header);
+}
+
+/* RSDT (32-bit) or XSDT (64-bit entries) listing `n` tables. */
+static uint32_t build_sdt(uint8_t *p, const char *sig, const uint64_t *tables, unsigned n,
+			  unsigned entry_size)
+{
+	uint32_t len = sizeof(struct acpi_header) + n * entry_size;
+
+	memset(p, 0, len);
+	for (unsigned i = 0; i < n; i++)
+		memcpy(p + sizeof(struct acpi_header) + i * entry_size, &tables[i], entry_size);
+	header((struct acpi_header *)p, sig, len, 1);
+	return len;
+}
+
+static uint32_t build_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
+{
 	struct acpi_rsdp rsdp;
-	uint8_t table[64];
-
-	build_madt((uint8_t *)ram + madt, cpus);
-
-	memset(table, 0, sizeof(table));
-	memcpy(table + sizeof(struct acpi_header), &(uint32_t){(uint32_t)madt}, 4);
-	header((struct acpi_header *)table, "RSDT", sizeof(struct acpi_header) + 4, 1);
-	memcpy((uint8_t *)ram + rsdt, table, 64);
-
-	memset(table, 0, sizeof(table));
-	memcpy(table + sizeof(struct acpi_header), &madt, 8);
-	header((struct acpi_header *)table, "XSDT", sizeof(struct acpi_header) + 8, 1);
-	memcpy((uint8_t *)ram + xsdt, table, 64);
 
 	memset(&rsdp, 0, sizeof(rsdp));
 	memcpy(rsdp.signature, "RSD PTR ", 8);
@@ -114,6 +216,30 @@ uint64_t acpi_build(void *ram, uint64_t at, unsigned cpus)
 	rsdp.xsdt = xsdt;
 	rsdp.checksum = checksum(&rsdp, 20);
 	rsdp.ext_checksum = checksum(&rsdp, sizeof(rsdp));
-	memcpy(base, &rsdp, sizeof(rsdp));
+	memcpy(p, &rsdp, sizeof(rsdp));
+	return sizeof(rsdp);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+/* Tables follow the RSDP one after the other, 16-byte aligned; the FACS
+ * first, because it alone must be 64-byte aligned. */
+uint64_t acpi_build(void *ram, uint64_t at, unsigned cpus)
+{
+	uint8_t *mem = ram;
+	uint64_t facs = align_up(at + sizeof(struct acpi_rsdp), 64);
+	uint64_t dsdt = align_up(facs + build_facs(mem + facs), 16);
+	uint64_t fadt = align_up(dsdt + build_dsdt(mem + dsdt), 16);
+	uint64_t madt = align_up(fadt + build_fadt(mem + fadt, facs, dsdt), 16);
+	uint64_t rsdt = align_up(madt + build_madt(mem + madt, cpus), 16);
+	uint64_t tables[] = {madt, fadt};
+	unsigned n = sizeof(tables) / sizeof(tables[0]);
+	uint64_t xsdt = align_up(rsdt + build_sdt(mem + rsdt, "RSDT", tables, n, 4), 16);
+
+	build_sdt(mem + xsdt, "XSDT", tables, n, 8);
+	build_rsdp(mem + at, rsdt, xsdt);
 	return at;
 }

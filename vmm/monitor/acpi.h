@@ -1,5 +1,6 @@
-/* Minimal ACPI tables: RSDP, RSDT, XSDT and a MADT naming every vCPU,
- * so a guest discovers its CPUs and the IOAPIC the way it would on a PC. */
+/* Minimal ACPI tables: RSDP, RSDT, XSDT, a MADT naming every vCPU and the
+ * IOAPIC, and a hardware-reduced FADT with its FACS and (empty) DSDT, so a
+ * guest finds its CPUs and the reset register the way it would on a PC. */
 #ifndef VMM_ACPI_H
 #define VMM_ACPI_H
 

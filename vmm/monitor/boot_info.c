@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "boot_info.h"
@@ -8,15 +9,13 @@
 #define PTE_W 0x2ull
 #define PTE_PS 0x80ull
 
-struct region { uint64_t addr, size; uint32_t type; };
-
-static unsigned memory_map(uint64_t ram_size, struct region *r)
+unsigned boot_info_memory_map(uint64_t ram_size, struct boot_region r[BOOT_REGIONS_MAX])
 {
-	r[0] = (struct region){0, LAYOUT_LOW_END, E820_RESERVED};
-	r[1] = (struct region){LAYOUT_LOW_END, LAYOUT_LEGACY_HOLE - LAYOUT_LOW_END, E820_RAM};
-	r[2] = (struct region){LAYOUT_LEGACY_HOLE, LAYOUT_BIOS_END - LAYOUT_LEGACY_HOLE,
+	r[0] = (struct boot_region){0, LAYOUT_LOW_END, E820_RESERVED};
+	r[1] = (struct boot_region){LAYOUT_LOW_END, LAYOUT_LEGACY_HOLE - LAYOUT_LOW_END, E820_RAM};
+	r[2] = (struct boot_region){LAYOUT_LEGACY_HOLE, LAYOUT_BIOS_END - LAYOUT_LEGACY_HOLE,
 			       E820_RESERVED};
-	r[3] = (struct region){LAYOUT_BIOS_END, ram_size - LAYOUT_BIOS_END, E820_RAM};
+	r[3] = (struct boot_region){LAYOUT_BIOS_END, ram_size - LAYOUT_BIOS_END, E820_RAM};
 	return 4;
 }
 
@@ -49,7 +48,7 @@ static void build_page_tables(uint8_t *ram)
 		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
 }
 
-static void build_pvh(uint8_t *ram, const struct region *r, unsigned n, uint64_t rsdp)
+static void build_pvh(uint8_t *ram, const struct boot_region *r, unsigned n, uint64_t rsdp)
 {
 	struct hvm_start_info si = {
 		.magic = HVM_START_MAGIC,
@@ -66,14 +65,14 @@ static void build_pvh(uint8_t *ram, const struct region *r, unsigned n, uint64_t
 	memcpy(ram + LAYOUT_START_INFO, &si, sizeof(si));
 }
 
-static void build_multiboot(uint8_t *ram, const struct region *r, unsigned n,
+static void build_multiboot(uint8_t *ram, const struct boot_region *r, unsigned n,
 			    uint64_t ram_size)
 {
 	struct multiboot_info mi = {
 		.flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MMAP,
 		.mem_lower = LAYOUT_LEGACY_HOLE >> 10,
 		.mem_upper = (uint32_t)((ram_size - LAYOUT_BIOS_END) >> 10),
-		.cmdline = LAYOUT_CMDLINE,
+		.cmdline = LAYOUT_MB_CMDLINE,
 		.mmap_length = n * sizeof(struct multiboot_mmap_entry),
 		.mmap_addr = LAYOUT_MB_MMAP,
 	};
@@ -85,10 +84,20 @@ static void build_multiboot(uint8_t *ram, const struct region *r, unsigned n,
 	memcpy(ram + LAYOUT_MB_INFO, &mi, sizeof(mi));
 }
 
-void boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *cmdline)
+/* Multiboot kernels take the first word as their name, as QEMU gives it:
+ * "%s %s" of the image's path and the command line, even when it is empty. */
+static int build_mb_cmdline(uint8_t *ram, const char *image_path, const char *cmdline)
 {
-	struct region r[8];
-	unsigned n = memory_map(ram_size, r);
+	int n = snprintf((char *)ram + LAYOUT_MB_CMDLINE, LAYOUT_MB_CMDLINE_MAX, "%s %s",
+			 image_path, cmdline);
+	return n < 0 || n >= LAYOUT_MB_CMDLINE_MAX ? -1 : 0;
+}
+
+int boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *image_path,
+		    const char *cmdline)
+{
+	struct boot_region r[BOOT_REGIONS_MAX];
+	unsigned n = boot_info_memory_map(ram_size, r);
 	uint8_t *mem = ram;
 	size_t len = strnlen(cmdline, LAYOUT_CMDLINE_MAX - 1);
 
@@ -98,4 +107,5 @@ void boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *cm
 	build_multiboot(mem, r, n, ram_size);
 	memcpy(mem + LAYOUT_CMDLINE, cmdline, len);
 	mem[LAYOUT_CMDLINE + len] = 0;
+	return build_mb_cmdline(mem, image_path, cmdline);
 }

@@ -1,28 +1,22 @@
-/* Loading an x86-64 ELF image into guest RAM and choosing how to enter it. */
+/* ELF32 (i386) and ELF64 (x86-64) executables: their loadable segments,
+ * their entry point and, if they carry one, their PVH entry note. */
 #ifndef VMM_ELF_LOAD_H
 #define VMM_ELF_LOAD_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "image_load.h"
 
-enum boot_protocol {
-	BOOT_PVH,		/* 32-bit entry from XEN_ELFNOTE_PHYS32_ENTRY */
-	BOOT_MULTIBOOT,		/* 32-bit entry from the Multiboot v1 header */
-	BOOT_LONG64,		/* neither: e_entry, entered directly in long mode */
+struct elf_image {
+	bool is64;
+	bool has_pvh;
+	uint64_t pvh_entry;
+	struct image_plan plan;	/* entry: e_entry, made physical */
 };
 
-struct boot_image {
-	enum boot_protocol protocol;
-	uint64_t entry;		/* guest-physical */
-	uint64_t low, high;	/* guest-physical extent of the loaded segments */
-};
+/* Does the file start with the ELF magic? */
+bool elf_is_elf(const void *file, size_t size);
 
-/* Validates the ELF in [file, file + size), copies its PT_LOAD segments to
- * guest RAM at their physical addresses and finds the entry. Returns 0, or
- * -1 with *why naming the first problem; RAM outside the segments is untouched. */
-int elf_load(const void *file, size_t size, void *ram, uint64_t ram_size,
-	     struct boot_image *image, const char **why);
-
-const char *boot_protocol_name(enum boot_protocol protocol);
+/* Reads the headers of an ELF file (elf_is_elf() is true). Returns 0, or
+ * -1 with *why naming the first problem; nothing is written to guest RAM. */
+int elf_parse(const void *file, size_t size, struct elf_image *elf, const char **why);
 
 #endif

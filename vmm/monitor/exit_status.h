@@ -1,5 +1,6 @@
 /* The statuses ./vmm exits with. The guest owns 0..63 through the
- * isa-debug-exit port (0xf4, value taken unshifted); the monitor's own
+ * isa-debug-exit port (0xf4, value taken unshifted; --exit-compat qemu
+ * reports (V << 1) | 1 instead, as QEMU does); the monitor's own
  * statuses start at 64 (as sysexits.h does) and stay below 128 so that a
  * shell never mistakes them for a signal. Keep in step with --help and README. */
 #ifndef VMM_EXIT_STATUS_H
@@ -16,6 +17,7 @@ enum vmm_exit_status {
 	VMM_EXIT_WINDOW_FAULT = 74,	/* guest touched a room it does not own */
 	VMM_EXIT_GUEST_PANIC = 75,	/* guest reported a panic through the hypercall port */
 	VMM_EXIT_LABYRINTH = 76,	/* cannot create or attach the labyrinth */
+	VMM_EXIT_RESET = 77,		/* guest reset the machine (ports 0x92, 0xcf9, 0x64) */
 };
 
 #endif

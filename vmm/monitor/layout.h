@@ -20,6 +20,11 @@
 #define LAYOUT_PD 0x4000ull
 #define LAYOUT_LOW_END 0x8000ull	/* [0, LOW_END) is the monitor's */
 
+/* The Multiboot command line, "IMAGE-PATH CMDLINE" as QEMU builds it: longer
+ * than the PVH one, so it lives in the reserved hole, not in the boot page. */
+#define LAYOUT_MB_CMDLINE 0xd0000ull
+#define LAYOUT_MB_CMDLINE_MAX 0x1000
+
 /* ACPI tables (RSDP must sit in the BIOS area for guests that scan for it). */
 #define LAYOUT_ACPI 0xe0000ull
 #define LAYOUT_BIOS_END 0x100000ull	/* [0xa0000, 1 MiB) is legacy hole + ACPI */

@@ -14,10 +14,14 @@
 #include "boot_info.h"
 #include "debug_exit.h"
 #include "exit_status.h"
+#include "fw_cfg.h"
 #include "hc_port.h"
 #include "hc_stats.h"
 #include "layout.h"
 #include "parse.h"
+#include "pio.h"
+#include "reset.h"
+#include "rtc.h"
 #include "uart.h"
 #include "vm.h"
 
@@ -34,13 +38,17 @@ struct config {
 	const char *labyrinth;		/* NULL: a private one */
 	uint32_t rooms;
 	bool hc_stats;
+	bool qemu_exit;			/* --exit-compat qemu */
+	bool trace_ports;
 };
 
 static const char usage_text[] =
 "usage: vmm [options] IMAGE\n"
-"Boot an x86-64 ELF IMAGE (PVH note, Multiboot v1 header, or a plain 64-bit\n"
-"entry) on KVM. COM1 (0x3f8) goes to stdout; a write of V to port 0xf4 ends\n"
-"the VM and V becomes the exit status.\n"
+"Boot a kernel IMAGE on KVM, as QEMU's -kernel would: an ELF with a PVH note,\n"
+"a Multiboot v1 kernel (ELF32, ELF64 or a.out kludge; its command line is\n"
+"\"IMAGE CMDLINE\"), or a plain 64-bit ELF entered in long mode. COM1 (0x3f8)\n"
+"goes to stdout; a write of V to port 0xf4 ends the VM and V becomes the exit\n"
+"status. The guest also finds fw_cfg (0x510), ACPI, the RTC/CMOS and the PIT.\n"
 "\n"
 "options:\n"
 "  --cpus N          vCPUs, 1..64 (default 1); APs wait for INIT/SIPI\n"
@@ -51,10 +59,14 @@ static const char usage_text[] =
 "                    `labyrinth create`); default: a private one\n"
 "  --rooms N         rooms of the private labyrinth (default 16384 = 64 MiB)\n"
 "  --hc-stats        print hypercall handling times as BENCH lines at exit\n"
+"  --exit-compat qemu  report a port-0xf4 write of V as (V << 1) | 1, as QEMU's\n"
+"                    isa-debug-exit does (default: vmm, V unshifted)\n"
+"  --trace-ports     list the I/O ports nobody handled (read as all ones) at exit\n"
 "  --help, --version\n"
 "\n"
 "exit status:\n"
-"  V    the guest wrote V to port 0xf4 (guests use 0..63)\n"
+"  V    the guest wrote V to port 0xf4 (guests use 0..63); with\n"
+"       --exit-compat qemu: (V << 1) | 1, as QEMU\n"
 "  64   bad command line\n"
 "  65   bad image (not ELF, truncated, wrong class/machine, outside RAM)\n"
 "  66   image file missing or unreadable\n"
@@ -65,6 +77,7 @@ static const char usage_text[] =
 "  74   guest touched a room-window address it holds no room at\n"
 "  75   guest panicked through the hypercall port (e.g. the labyrinth has no exit)\n"
 "  76   cannot create or attach the labyrinth\n"
+"  77   guest reset the machine (port 0x92, port 0xcf9 or 0x64 <- 0xfe)\n"
 "  128+N stopped by signal N (SIGINT, SIGTERM, SIGHUP): rooms are returned first\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -79,7 +92,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION,
-	       OPT_LABYRINTH, OPT_ROOMS, OPT_HC_STATS };
+	       OPT_LABYRINTH, OPT_ROOMS, OPT_HC_STATS, OPT_EXIT_COMPAT, OPT_TRACE_PORTS };
 	static const struct option longopts[] = {
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
@@ -88,6 +101,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"labyrinth", required_argument, NULL, OPT_LABYRINTH},
 		{"rooms", required_argument, NULL, OPT_ROOMS},
 		{"hc-stats", no_argument, NULL, OPT_HC_STATS},
+		{"exit-compat", required_argument, NULL, OPT_EXIT_COMPAT},
+		{"trace-ports", no_argument, NULL, OPT_TRACE_PORTS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{0},
@@ -130,6 +145,14 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_HC_STATS:
 			cfg->hc_stats = true;
+			break;
+		case OPT_EXIT_COMPAT:
+			if (strcmp(optarg, "qemu") && strcmp(optarg, "vmm"))
+				return usage_error("--exit-compat wants 'qemu' or 'vmm', not '%s'", optarg);
+			cfg->qemu_exit = !strcmp(optarg, "qemu");
+			break;
+		case OPT_TRACE_PORTS:
+			cfg->trace_ports = true;
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -190,7 +213,7 @@ static int load_image(struct vm *vm, const struct config *cfg)
 	const char *why = NULL;
 	int rc = read_image(cfg->image, &buf, &size);
 
-	if (rc == 0 && elf_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
+	if (rc == 0 && image_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
 		fprintf(stderr, "vmm: bad image %s: %s\n", cfg->image, why);
 		rc = VMM_EXIT_BAD_IMAGE;
 	}
@@ -229,11 +252,18 @@ int main(int argc, char **argv)
 		return rc;
 
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
-	boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.cmdline);
+	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline)) {
+		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "
+			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
+		return VMM_EXIT_USAGE;
+	}
 	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms);
 	if (rc)
 		return rc;
-	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm) || vm_create(&vm, cfg.cpus) ||
+	struct fw_cfg_facts facts = {cfg.cpus, vm.ram_size, cfg.cmdline};
+	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm, cfg.qemu_exit) ||
+	    fw_cfg_init(&vm, &facts) || rtc_init(&vm, vm.ram_size, cfg.cpus) ||
+	    reset_init(&vm) || vm_create(&vm, cfg.cpus) ||
 	    hc_port_init(&vm) || (cfg.hc_stats && alloc_stats(&vm))) {
 		hc_port_fini(&vm);
 		return VMM_EXIT_HOST;
@@ -243,6 +273,8 @@ int main(int argc, char **argv)
 	uart_flush();
 	if (cfg.hc_stats)
 		print_stats(&vm);
+	if (cfg.trace_ports)
+		pio_report_unhandled(STDERR_FILENO);
 	/* A vCPU still running could be mid-claim: then the rooms are left to
 	 * the labyrinth's reaper (our lease dies with us), never freed under it. */
 	if (vm.all_joined)

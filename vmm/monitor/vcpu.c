@@ -39,7 +39,51 @@ static int vcpu_ioctl(struct vcpu *cpu, unsigned long req, void *arg, const char
 	return -1;
 }
 
-/* The host's supported CPUID, with each vCPU's own APIC ID filled in. */
+#define CPUID_1_ECX_CX16 (1u << 13)
+#define CPUID_KVM_FEATURES 0x40000001u
+#define KVM_PV_UNHALT (1u << 7)
+#define KVM_PV_SEND_IPI (1u << 11)
+#define KVM_PV_SCHED_YIELD (1u << 13)
+#define KVM_HC_MAP_GPA_RANGE (1u << 16)
+#define KVM_MIGRATION_CONTROL (1u << 17)
+
+/*
+ * What a guest that never negotiated anything is told. We start from
+ * KVM_GET_SUPPORTED_CPUID, i.e. QEMU's "-cpu host" rather than its default
+ * "qemu64": qemu64 is a lowest common denominator for migration, which a
+ * single-host monitor does not need, and every bit KVM reports is one it
+ * backs for user-mode code. Against qemu64 (as QEMU 7.2 shows it on this
+ * machine) the guest therefore also sees TSC-deadline, KVM's poll control,
+ * the host's family/model and its extended leaf 0x80000001 (qemu64 keeps
+ * only LAHF there); both lack SSE3 here (KVM withholds it). We then take away what a guest would trip on:
+ *  - CMPXCHG16B, which qemu64 has: this machine's KVM emulates guest kernel
+ *    code and its emulator lacks `lock cmpxchg16b`, so a kernel using it
+ *    ends in an emulation failure (under QEMU the VM then hangs, paused);
+ *  - the paravirtual features that are hypercalls (PV unhalt, PV IPIs, PV
+ *    sched-yield): `vmcall` never returns here. qemu64 has none of them;
+ *  - the ones that need the monitor's own set-up, which it does not do:
+ *    KVM_HC_MAP_GPA_RANGE (an exit to us) and MIGRATION_CONTROL (an MSR
+ *    for userspace). qemu64 has neither.
+ * kvmclock, steal time, PV EOI and async PF stay, as in qemu64: KVM handles
+ * them alone. Each vCPU sees its own APIC ID and the CPU count.
+ * Not ours to hide: this host's KVM shows the guest the host's user-mode ISA
+ * bits (leaf 7 entirely; SSE3..AVX, XSAVE, RDRAND in leaf 1) whatever we
+ * set, CLWB and XSAVE among them, which its emulator lacks in kernel mode.
+ */
+static void vcpu_adjust_cpuid(struct vcpu *cpu, struct kvm_cpuid_entry2 *e)
+{
+	if (e->function == 1) {
+		e->ebx = (e->ebx & 0x00ffffffu) | (cpu->id << 24);
+		e->ebx = (e->ebx & 0xff00ffffu) | (cpu->vm->ncpus << 16);
+		e->ecx &= ~CPUID_1_ECX_CX16;
+	}
+	if (e->function == 0xb || e->function == 0x1f)
+		e->edx = cpu->id;
+	if (e->function == CPUID_KVM_FEATURES)
+		e->eax &= ~(KVM_PV_UNHALT | KVM_PV_SEND_IPI | KVM_PV_SCHED_YIELD |
+			    KVM_HC_MAP_GPA_RANGE | KVM_MIGRATION_CONTROL);
+}
+
 static int vcpu_set_cpuid(struct vcpu *cpu)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
@@ -52,15 +96,8 @@ static int vcpu_set_cpuid(struct vcpu *cpu)
 		fprintf(stderr, "vmm: KVM_GET_SUPPORTED_CPUID: %s\n", strerror(errno));
 		goto out;
 	}
-	for (unsigned i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x00ffffffu) | (cpu->id << 24);
-			e->ebx = (e->ebx & 0xff00ffffu) | (cpu->vm->ncpus << 16);
-		}
-		if (e->function == 0xb || e->function == 0x1f)
-			e->edx = cpu->id;
-	}
+	for (unsigned i = 0; i < c->nent; i++)
+		vcpu_adjust_cpuid(cpu, &c->entries[i]);
 	rc = vcpu_ioctl(cpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 out:
 	free(c);
