@@ -186,3 +186,19 @@ Test(corrupt, random_bytes_never_crash)
 	}
 	cr_expect_gt(refused, 100, "only %u of 400 changes refused", refused);
 }
+
+/* The monitor is refused the same corrupt labyrinth: its status 76 and a
+ * line, not a crash. */
+Test(corrupt, the_monitor_refuses_it)
+{
+	const char *vmm = getenv("VMM"), *images = getenv("IMAGES");
+	uint64_t far = 1ull << 62;
+	int status;
+
+	if (!vmm || !images)
+		cr_skip_test("no monitor or images here");
+	cr_assert_eq(pwrite(fd, &far, 8, HALL(off_map)), 8);
+	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
+	cr_expect_eq(status, 76, "status %d: %s", status, out);
+	cr_expect(strstr(out, name), "%s", out);
+}

@@ -202,3 +202,17 @@ Test(trust, what_is_not_a_regular_file)
 	cr_expect_eq(lab_open(name, &lab), LAB_EACCES);
 	rmdir(path);
 }
+
+Test(trust, the_monitor_refuses_a_squatted_file)
+{
+	const char *vmm = getenv("VMM"), *images = getenv("IMAGES");
+	int status;
+
+	need_root();
+	if (!vmm || !images)
+		cr_skip_test("no monitor or images here");
+	squat(0666);
+	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
+	cr_expect_eq(status, 76, "status %d: %s", status, out);
+	cr_expect(strstr(out, name), "%s", out);
+}
