@@ -68,10 +68,11 @@ static int try_open(void)
 	return 0;
 }
 
-/* Write @len bytes of @v at @off, expect @err, put the old bytes back. */
+/* Write @len (at most 16) bytes of @v at @off, expect @err, put the old
+ * bytes back. */
 static void poke(off_t off, const void *v, size_t len, int err, const char *what)
 {
-	char old[8];
+	char old[16];
 
 	cr_assert_eq(pread(fd, old, len, off), (ssize_t)len);
 	cr_assert_eq(pwrite(fd, v, len, off), (ssize_t)len);
