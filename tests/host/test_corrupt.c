@@ -203,3 +203,30 @@ Test(corrupt, the_monitor_refuses_it)
 	cr_expect_eq(status, 76, "status %d: %s", status, out);
 	cr_expect(strstr(out, name), "%s", out);
 }
+
+/* Rooms past the last of a labyrinth that does not fill its last district
+ * are walls; a hall whose walls are down would lend the hall as rooms. */
+Test(corrupt, walls_past_the_last_room)
+{
+	struct lab_geometry geo = { 1000, 1, 0 };
+	struct lab_hall h;
+	uint64_t word;
+	uint32_t owner = 0;
+	off_t at;
+
+	close(fd);
+	lab_destroy(name);
+	cr_assert_eq(lab_create(name, &geo), 0);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	plaque.pool_len = 1000 * LAB_ROOM_SIZE;
+	cr_assert_eq(pread(fd, &h, sizeof(h), (off_t)plaque.pool_len), (ssize_t)sizeof(h));
+	cr_assert_eq(try_open(), 0);
+	at = (off_t)(plaque.pool_len + h.off_owner + 1000 * sizeof(uint32_t));
+	poke(at, &owner, sizeof(owner), LAB_EPROTO, "a wall's owner cleared");
+	at = (off_t)(plaque.pool_len + h.off_map + 1 * LAB_WORDS * 8 + 7 * 8);
+	cr_assert_eq(pread(fd, &word, 8, at), 8);
+	word &= ~(1ull << 63);		/* room 1023 */
+	poke(at, &word, sizeof(word), LAB_EPROTO, "a wall's map bit cleared");
+	cr_expect_eq(try_open(), 0);
+}
