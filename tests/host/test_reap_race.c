@@ -271,3 +271,27 @@ Test(race, the_free_count_is_exact_after_a_reap)
 		     (long)atomic_load(&b->hall->free));
 	lab_detach(b);
 }
+
+/* What a dead holder published about its window is gone once its slot is
+ * reaped or taken again. */
+Test(race, a_window_published_by_the_dead_is_cleared)
+{
+	struct holder v = hold(5);
+	struct labyrinth *b, *c;
+	struct lab_lease *l;
+
+	kill_holder(&v);
+	cr_assert_eq(lab_open(name, &b), 0);
+	l = &b->hall->lease[v.guest];
+	atomic_store(&l->window_va, 0x7f0000000000ull);
+	atomic_store(&l->window_len, 1ull << 30);
+	cr_assert_eq(lab_attach(name, &c), 0);
+	cr_assert_eq(c->guest, v.guest);
+	cr_expect_eq(atomic_load(&l->window_va), 0);
+	cr_expect_eq(atomic_load(&l->window_len), 0);
+	atomic_store(&l->window_va, 0x7f0000000000ull);	/* as a monitor would */
+	lab_detach(c);
+	cr_expect_eq(atomic_load(&l->window_va), 0, "a detach left its window");
+	cr_expect_eq(atomic_load(&l->word), 0);
+	lab_detach(b);
+}
