@@ -447,6 +447,10 @@ Test(serve, max_peers_is_a_decimal_number_in_range)
 	cr_expect_eq(serve_refused("--max-peers 0x10"), 2);
 	cr_expect_eq(serve_refused("--max-peers ' 4'"), 2);
 	cr_expect_eq(serve_refused("--vectors 010x"), 2);
+	cr_expect_eq(serve_refused("--socket /tmp/nb-serve-a-socket-path-longer-than-any-"
+				   "sockaddr_un-can-hold-which-is-one-hundred-and-eight-bytes"
+				   "-on-linux.sock"), 1);
+	cr_expect(log_has("socket path too long"));
 }
 
 Test(serve, the_socket_is_the_operators_only)
