@@ -4,8 +4,9 @@
  *
  * Lease slot g is alive while somebody holds g's lock (lock.c); the kernel
  * is the only judge of that.  A lease also holds the gate shared (lock.c),
- * so that the recount below knows when no lease is alive.  Everything that changes slot g is done with
- * g's lock held, by the one process holding it:
+ * so that the recount below knows when no lease is alive.  Everything
+ * that changes slot g is done with g's lock held, by the one process
+ * holding it:
  *   taking g:   lock g; reap what a dead holder left (the slot word is not
  *               0); write the word; keep the lock for the lease's life.
  *   dropping g: free our rooms; clear the word; unlock.
