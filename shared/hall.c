@@ -91,6 +91,27 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo)
 	return 0;
 }
 
+/* Rooms past the last stand as walls (claimed forever, owner LAB_WALL):
+ * without them a claim would hand out rooms beyond the pool, that is the
+ * hall itself.  Addressed through @ref, the layout recomputed here. */
+static bool walls_stand(const struct lab_hall *hall, const struct lab_hall *ref,
+			uint32_t rooms, uint32_t districts)
+{
+	char *base = (char *)hall;
+
+	for (uint32_t r = rooms; r < districts * LAB_DISTRICT_ROOMS; r++) {
+		_Atomic uint64_t *map = (_Atomic uint64_t *)(base + ref->off_map) +
+			(size_t)(r / LAB_DISTRICT_ROOMS) * LAB_WORDS +
+			(r % LAB_DISTRICT_ROOMS) / 64;
+		_Atomic uint32_t *owner = (_Atomic uint32_t *)(base + ref->off_owner) + r;
+
+		if (!((atomic_load(map) >> (r % 64)) & 1) ||
+		    atomic_load(owner) != LAB_WALL)
+			return false;
+	}
+	return true;
+}
+
 /*
  * The hall lives in a file other processes write: nothing in it is used
  * before it matches what its geometry implies.  Each field is read once
@@ -115,6 +136,8 @@ int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len,
 	    v->hint_words != ref.hint_words ||
 	    v->off_holder != ref.off_holder || v->off_hint != ref.off_hint ||
 	    v->off_map != ref.off_map || v->off_owner != ref.off_owner)
+		return LAB_EPROTO;
+	if (!walls_stand(hall, &ref, geo.rooms, districts_of(geo.rooms)))
 		return LAB_EPROTO;
 	return 0;
 }

@@ -145,8 +145,10 @@ Test(pidns, a_monitor_in_a_pid_namespace)
 	int fd, status = -1;
 	pid_t un;
 
-	if (!vmm || !images || access("/dev/kvm", R_OK | W_OK))
+	if (!vmm || !images || access("/dev/kvm", R_OK | W_OK)) {
+		teardown();	/* a skip does not run .fini */
 		cr_skip_test("no monitor, images or /dev/kvm here");
+	}
 	snprintf(image, sizeof(image), "%s/hc-share.elf", images);
 	cr_assert_eq(lab_open(name, &lab), 0);
 	un = nb_spawn(argv, &fd);

@@ -8,14 +8,18 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hall.h"
+#include "host.h"
 #include "labyrinth.h"
 #include "nb.h"
 
@@ -218,4 +222,96 @@ Test(race, a_reaper_killed_mid_reap_is_replaced)
 	cr_expect_eq(lab_leases(b, l, LAB_MAX_GUESTS), 0);
 	lab_detach(b);
 	cr_expect_eq(census().free, ROOMS);
+}
+
+/* The gate's lock byte, closed (write-locked) through a file description
+ * of our own, as a recount holds it. */
+static int gate_closed(void)
+{
+	struct lab_plaque p;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1 };
+	char path[128];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(pread(fd, &p, sizeof(p), st.st_size - LAB_ROOM_SIZE), (ssize_t)sizeof(p));
+	fl.l_start = (off_t)(p.pool_len + p.hall_len + LAB_LOCK_OFFSET + LAB_MAX_GUESTS);
+	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
+	return fd;
+}
+
+/* The free-count recount closes the gate while no lease is alive: an
+ * attach meanwhile waits for it, it does not report every slot taken.
+ * Played here by closing the gate by hand for 300 ms. */
+Test(race, an_attach_waits_for_a_recount)
+{
+	char *argv[] = { (char *)nb_bin("NB_HOLDER"), name, "1", NULL };
+	char line[64];
+	struct holder h;
+	int gate = gate_closed();
+
+	h.pid = nb_spawn(argv, &h.out);
+	cr_expect_not(nb_line(h.out, line, sizeof(line), 300), "attached through a closed gate");
+	close(gate);
+	cr_expect(nb_line(h.out, line, sizeof(line), 3000), "no attach after the gate opened");
+	cr_expect(!strncmp(line, "ready", 5), "%s", line);
+	kill(h.pid, SIGTERM);
+	cr_expect_eq(nb_status(nb_reap_child(h.pid, 5000)), 0);
+	close(h.out);
+}
+
+/* ... but not for ever: a gate closed for more than 2 s (a recount
+ * stopped half way) is "busy", an error, not a hang. */
+Test(race, an_attach_gives_up_on_a_gate_closed_too_long)
+{
+	struct labyrinth *lab;
+	int gate = gate_closed();
+
+	cr_expect_eq(lab_attach(name, &lab), LAB_EBUSY);
+	close(gate);
+	cr_expect_eq(lab_attach(name, &lab), 0);
+	lab_detach(lab);
+}
+
+/* A killed holder takes its unpublished free-count delta with it; the
+ * recount of a lease-less reaper makes the count exact again. */
+Test(race, the_free_count_is_exact_after_a_reap)
+{
+	struct holder v = hold(10);	/* fewer than a cursor publishes */
+	struct labyrinth *b;
+
+	kill_holder(&v);
+	cr_assert_eq(lab_open(name, &b), 0);
+	cr_expect_eq(lab_reap(b), 10);
+	cr_expect_eq(atomic_load(&b->hall->free), ROOMS, "free count %ld",
+		     (long)atomic_load(&b->hall->free));
+	lab_detach(b);
+}
+
+/* What a dead holder published about its window is gone once its slot is
+ * reaped or taken again. */
+Test(race, a_window_published_by_the_dead_is_cleared)
+{
+	struct holder v = hold(5);
+	struct labyrinth *b, *c;
+	struct lab_lease *l;
+
+	kill_holder(&v);
+	cr_assert_eq(lab_open(name, &b), 0);
+	l = &b->hall->lease[v.guest];
+	atomic_store(&l->window_va, 0x7f0000000000ull);
+	atomic_store(&l->window_len, 1ull << 30);
+	cr_assert_eq(lab_attach(name, &c), 0);
+	cr_assert_eq(c->guest, v.guest);
+	cr_expect_eq(atomic_load(&l->window_va), 0);
+	cr_expect_eq(atomic_load(&l->window_len), 0);
+	atomic_store(&l->window_va, 0x7f0000000000ull);	/* as a monitor would */
+	lab_detach(c);
+	cr_expect_eq(atomic_load(&l->window_va), 0, "a detach left its window");
+	cr_expect_eq(atomic_load(&l->word), 0);
+	lab_detach(b);
 }

@@ -142,3 +142,41 @@ Test(cli, reap_a_killed_holder, .init = setup, .fini = teardown)
 	cr_assert(strstr(out, "\"free\":1024"), "%s", out);
 	cr_assert(strstr(out, "\"owners\":[]"), "%s", out);
 }
+
+/* One option style (getopt_long) in every verb, one number parser. */
+Test(cli, options_and_numbers, .init = setup, .fini = teardown)
+{
+	cr_assert_eq(runf("create --rooms=512 --corridors 1 %s", name), 0, "%s", out);
+	cr_assert_eq(runf("info --json %s", name), 0, "%s", out);
+	cr_assert(strstr(out, "\"rooms\":512,"), "%s", out);
+	cr_assert_eq(runf("destroy %s", name), 0);
+	cr_assert_eq(runf("create %s --rooms 010", name), 0, "%s", out);
+	cr_assert_eq(runf("info %s --json", name), 0);
+	cr_assert(strstr(out, "\"rooms\":10,"), "010 is ten, not eight: %s", out);
+	cr_assert_eq(runf("destroy %s", name), 0);
+	cr_assert_eq(runf("create %s --rooms 0x10", name), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(runf("create %s --rooms ' 16'", name), 2);
+	cr_assert_eq(runf("create %s --rooms +16", name), 2);
+	cr_assert_eq(runf("create %s --rooms 16k", name), 2);
+	cr_assert_eq(runf("create %s --rooms 99999999999999999999999", name), 2);
+	cr_assert_eq(runf("create %s --rooms 512 --reserve -1", name), 2);
+	cr_assert_eq(runf("create %s --rooms", name), 2);
+	cr_assert(strstr(out, "needs a value"), "%s", out);
+	cr_assert_eq(runf("create %s --rooms 512 extra", name), 2);
+	cr_assert_eq(runf("info %s other", name), 2);
+	cr_assert_eq(run("info"), 2);
+	cr_assert_eq(run("reap --json x"), 2);
+	cr_assert_eq(run("destroy -x"), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+}
+
+Test(cli, help_tells_statuses_and_trust)
+{
+	cr_assert_eq(run("--help"), 0);
+	cr_assert(strstr(out, "5 the file is not trusted"), "%s", out);
+	cr_assert(strstr(out, "6 not enough memory"), "%s", out);
+	cr_assert(strstr(out, "LABYRINTH_GROUP"), "%s", out);
+	cr_assert(strstr(out, "--max-peers"), "%s", out);
+	cr_assert(strstr(out, "Numbers are decimal"), "%s", out);
+}

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -33,33 +34,49 @@ static void ms_sleep(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static pid_t spawn_server(void)
+static bool log_has(const char *what);
+
+/* `labyrinth serve NAME --socket PATH EXTRA...`, once it says it serves. */
+static pid_t spawn_server_with(const char *const extra[])
 {
 	const char *exe = getenv("LABYRINTH");
-	char *argv[] = { (char *)exe, "serve", name, "--socket", sock_path, NULL };
+	char *argv[16] = { (char *)exe, "serve", name, "--socket", sock_path };
 	posix_spawn_file_actions_t fa;
+	unsigned int n = 5;
 	pid_t pid;
 
 	cr_assert(exe, "LABYRINTH is not set");
+	for (; extra && *extra && n < 15; extra++)
+		argv[n++] = (char *)*extra;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	cr_assert_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
-	for (int i = 0; i < 500 && access(sock_path, F_OK); i++)
+	for (int i = 0; i < 500 && !log_has("serving labyrinth"); i++)
 		ms_sleep(10);
-	cr_assert_eq(access(sock_path, F_OK), 0, "the server did not listen");
+	cr_assert(log_has("serving labyrinth"), "the server did not listen");
 	return pid;
+}
+
+static pid_t spawn_server(void)
+{
+	return spawn_server_with(NULL);
+}
+
+static void name_paths(const char *prefix)
+{
+	snprintf(name, sizeof(name), "%s.%d", prefix, getpid());
+	snprintf(sock_path, sizeof(sock_path), "/tmp/%s.%d.sock", prefix, getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/%s.%d.log", prefix, getpid());
+	lab_destroy(name);
+	unlink(log_path);
 }
 
 static void start(uint32_t rooms, uint32_t reserve)
 {
 	struct lab_geometry geo = { .rooms = rooms, .corridors = 1, .reserve = reserve };
 
-	snprintf(name, sizeof(name), "lvtest.%d", getpid());
-	snprintf(sock_path, sizeof(sock_path), "/tmp/lvtest.%d.sock", getpid());
-	snprintf(log_path, sizeof(log_path), "/tmp/lvtest.%d.log", getpid());
-	lab_destroy(name);
-	unlink(log_path);
+	name_paths("lvtest");
 	cr_assert_eq(lab_create(name, &geo), 0);
 	server = spawn_server();
 }
@@ -368,4 +385,160 @@ Test(serve, refuses_an_unknown_labyrinth_and_a_live_socket)
 	cr_expect_eq(WEXITSTATUS(system(cmd)), 1, "a second server on a live socket");
 	snprintf(cmd, sizeof(cmd), "%s serve %s 2>/dev/null", exe, name);
 	cr_expect_eq(WEXITSTATUS(system(cmd)), 2);
+}
+
+/* ---- hostile neighbours: who may connect, what --socket may remove ---- */
+
+static void start_nb(const char *const extra[])
+{
+	struct lab_geometry geo = { .rooms = 256, .corridors = 1 };
+
+	name_paths("nb-serve");
+	cr_assert_eq(lab_create(name, &geo), 0);
+	server = spawn_server_with(extra);
+}
+
+/* `labyrinth serve` that must refuse at once: its status (killed after
+ * 5 s if it serves instead). */
+static int serve_refused(const char *extra)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL 5 %s serve %s --socket %s %s 2>>%s",
+		 getenv("LABYRINTH"), name, sock_path, extra, log_path);
+	return WEXITSTATUS(system(cmd));
+}
+
+static void census_leases(unsigned int want)
+{
+	for (int i = 0; i < 300 && census().leases != want; i++)
+		ms_sleep(10);
+	cr_expect_eq(census().leases, want);
+}
+
+Test(serve, peers_beyond_the_cap_are_refused_before_a_lease)
+{
+	const char *const cap[] = { "--max-peers", "2", NULL };
+	struct fake_peer a, b, c;
+
+	start_nb(cap);
+	cr_expect(log_has("at most 2 peers"));
+	connect_peer(&a);
+	connect_peer(&b);
+	cr_expect_neq(fp_connect(&c, sock_path, 2000), 0, "a third peer got in");
+	fp_close(&c);
+	cr_expect_eq(census().leases, 2, "a refused peer took a lease");
+	cr_expect(log_has("peer refused: 2 peers already"));
+	fp_close(&a);
+	census_leases(1);
+	connect_peer(&c);
+	cr_expect_eq(fp_simple(&c, LAB_HC_CLAIM, 0, 1), 1);
+	fp_close(&b);
+	fp_close(&c);
+	census_leases(0);
+}
+
+Test(serve, max_peers_is_a_decimal_number_in_range)
+{
+	start_nb(NULL);
+	cr_expect(log_has("at most 16 peers"), "the default cap is not 16");
+	cr_expect_eq(serve_refused("--max-peers 0"), 2);
+	cr_expect_eq(serve_refused("--max-peers 65"), 2);
+	cr_expect_eq(serve_refused("--max-peers 0x10"), 2);
+	cr_expect_eq(serve_refused("--max-peers ' 4'"), 2);
+	cr_expect_eq(serve_refused("--vectors 010x"), 2);
+	cr_expect_eq(serve_refused("--socket /tmp/nb-serve-a-socket-path-longer-than-any-"
+				   "sockaddr_un-can-hold-which-is-one-hundred-and-eight-bytes"
+				   "-on-linux.sock"), 1);
+	cr_expect(log_has("socket path too long"));
+}
+
+Test(serve, the_socket_is_the_operators_only)
+{
+	const char *const group[] = { "--group", "daemon", NULL };
+	struct group *g = getgrnam("daemon");
+	gid_t daemon = g ? g->gr_gid : 0;
+	struct stat st;
+
+	cr_assert(g, "no group daemon");
+	start_nb(NULL);
+	cr_assert_eq(lstat(sock_path, &st), 0);
+	cr_expect(S_ISSOCK(st.st_mode));
+	cr_expect_eq(st.st_mode & 0777, 0600, "socket mode %o", st.st_mode & 0777);
+	stop();
+	if (geteuid())
+		cr_skip_test("giving the socket a group needs root");
+	start_nb(group);
+	cr_assert_eq(lstat(sock_path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0660, "socket mode %o", st.st_mode & 0777);
+	cr_expect_eq(st.st_gid, daemon);
+}
+
+Test(serve, socket_removes_only_a_stale_socket)
+{
+	struct lab_geometry geo = { .rooms = 256, .corridors = 1 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fake_peer p;
+	char buf[16] = "";
+	int fd;
+
+	name_paths("nb-serve");
+	cr_assert_eq(lab_create(name, &geo), 0);
+	/* A file of somebody's: refused, left as it was. */
+	fd = open(sock_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(write(fd, "precious", 8), 8);
+	close(fd);
+	cr_expect_eq(serve_refused(""), 1);
+	fd = open(sock_path, O_RDONLY);
+	cr_expect_eq(read(fd, buf, sizeof(buf)), 8);
+	close(fd);
+	cr_expect_str_eq(buf, "precious", "the file at --socket was changed");
+	cr_expect(log_has("exists and is not a socket"));
+	unlink(sock_path);
+	cr_assert_eq(mkdir(sock_path, 0700), 0);
+	cr_expect_eq(serve_refused(""), 1);
+	cr_expect_eq(rmdir(sock_path), 0, "the directory at --socket went");
+	/* A socket nobody listens on: a leftover, replaced. */
+	strcpy(sa.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	server = spawn_server();
+	connect_peer(&p);
+	fp_close(&p);
+}
+
+Test(serve, at_exit_only_its_own_socket_goes)
+{
+	char moved[140];
+	int fd;
+
+	start_nb(NULL);
+	snprintf(moved, sizeof(moved), "%s.moved", sock_path);
+	cr_assert_eq(rename(sock_path, moved), 0);
+	fd = open(sock_path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	stop();
+	cr_expect_eq(access(sock_path, F_OK), 0, "a file that replaced the socket was removed");
+	unlink(sock_path);
+	unlink(moved);
+}
+
+Test(serve, a_group_writable_labyrinth_needs_its_group)
+{
+	struct lab_geometry geo = { .rooms = 256, .corridors = 1 };
+	const char *const group[] = { "--group", "daemon", NULL };
+	struct group *g = getgrnam("daemon");
+	struct fake_peer p;
+
+	if (geteuid())
+		cr_skip_test("a file of group daemon needs root");
+	cr_assert(g, "no group daemon");
+	name_paths("nb-serve");
+	cr_assert_eq(lab_create_group(name, &geo, g->gr_gid), 0);
+	cr_expect_eq(serve_refused(""), 5, "served an untrusted labyrinth");
+	server = spawn_server_with(group);
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 2), 2);
+	fp_close(&p);
 }

@@ -21,7 +21,8 @@
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64
 #define LAB_PLAQUE_MAGIC	0x4c41425f504c4151ull	/* "LAB_PLAQ" */
-#define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g */
+#define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g,
+				   the gate byte +LAB_MAX_GUESTS */
 
 struct lab_plaque {
 	uint64_t magic;
@@ -66,8 +67,11 @@ int backing_populate(void *map, size_t len);
 int slot_lock(const struct lab_host *mh, uint32_t g);
 void slot_unlock(const struct lab_host *mh, uint32_t g);
 bool slot_held(const struct lab_host *mh, uint32_t g);
-int slots_lock_all(const struct lab_host *mh);
-void slots_unlock_all(const struct lab_host *mh);
+/* The gate: shared by every lease, exclusive for a recount; gate_leave()
+ * ends either. */
+int gate_enter(const struct lab_host *mh);
+int gate_close(const struct lab_host *mh);
+void gate_leave(const struct lab_host *mh);
 
 /* lease.c */
 bool lease_alive(const struct labyrinth *lab, uint32_t g);

@@ -3,8 +3,10 @@
  * lease.c - leases: which processes are attached, and reaping the dead.
  *
  * Lease slot g is alive while somebody holds g's lock (lock.c); the kernel
- * is the only judge of that.  Everything that changes slot g is done with
- * g's lock held, by the one process holding it:
+ * is the only judge of that.  A lease also holds the gate shared (lock.c),
+ * so that the recount below knows when no lease is alive.  Everything
+ * that changes slot g is done with g's lock held, by the one process
+ * holding it:
  *   taking g:   lock g; reap what a dead holder left (the slot word is not
  *               0); write the word; keep the lock for the lease's life.
  *   dropping g: free our rooms; clear the word; unlock.
@@ -56,7 +58,7 @@ static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 	return freed;
 }
 
-int lease_take(struct labyrinth *lab)
+static int lease_take_slot(struct labyrinth *lab)
 {
 	struct lab_host *mh = lab_host(lab);
 
@@ -78,11 +80,23 @@ int lease_take(struct labyrinth *lab)
 	return LAB_EBUSY;
 }
 
+int lease_take(struct labyrinth *lab)
+{
+	int err = gate_enter(lab_host(lab));
+
+	if (!err)
+		err = lease_take_slot(lab);
+	if (err)
+		gate_leave(lab_host(lab));
+	return err;
+}
+
 void lease_drop(struct labyrinth *lab)
 {
 	if (lab->guest < LAB_MAX_GUESTS) {
 		slot_clear(&lab->hall->lease[lab->guest]);
 		slot_unlock(lab_host(lab), lab->guest);
+		gate_leave(lab_host(lab));
 	}
 	lab->guest = LAB_NONE;
 }
@@ -106,8 +120,10 @@ static uint32_t reap_slot(struct labyrinth *lab, uint32_t g)
 /*
  * With no lease alive, the free-count estimate can be made exact again
  * (a killed process loses its unpublished delta).  Only a lease-less
- * reaper does it, holding every slot's lock meanwhile: no lease can be
- * taken under the count, so no cursor publishes a delta on top of it.
+ * reaper does it, with the gate closed: no lease is alive, none can be
+ * taken under the count, so no cursor publishes a delta on top of it.  A
+ * dead lease not yet reaped (its word still set) would free rooms after
+ * the count: then there is no recount this time.
  */
 static void reap_recount(struct labyrinth *lab)
 {
@@ -115,13 +131,13 @@ static void reap_recount(struct labyrinth *lab)
 	struct lab_hall *h = lab->hall;
 	uint32_t g = 0;
 
-	if (lab->guest != LAB_NONE || slots_lock_all(mh))
+	if (lab->guest != LAB_NONE || gate_close(mh))
 		return;
 	while (g < LAB_MAX_GUESTS && !atomic_load(&h->lease[g].word))
 		g++;
 	if (g == LAB_MAX_GUESTS)
 		atomic_store(&h->free, (int64_t)hall_count_free(h));
-	slots_unlock_all(mh);
+	gate_leave(mh);
 }
 
 int lab_reap(struct labyrinth *lab)

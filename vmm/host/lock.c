@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 
 #include "host.h"
 
@@ -62,16 +63,40 @@ bool slot_held(const struct lab_host *mh, uint32_t g)
 	return fl.l_type != F_UNLCK;
 }
 
-/* All slots at once: succeeds only while no lease is held or being taken
- * or reaped, and keeps it so until slots_unlock_all(). */
-int slots_lock_all(const struct lab_host *mh)
+/*
+ * The gate: byte LAB_MAX_GUESTS, past the slots.  Every lease holds it
+ * shared for its whole life; the recount of the free rooms holds it
+ * exclusive, which it gets only while no lease is alive, and which keeps
+ * leases from being taken until it is done.  Taking a slot waits (at most
+ * GATE_WAIT_MS) for a recount to end rather than report "every slot is
+ * taken" falsely.
+ */
+#define GATE		LAB_MAX_GUESTS
+#define GATE_WAIT_MS	2000
+
+int gate_enter(const struct lab_host *mh)
 {
-	return lock_take(mh, 0, LAB_MAX_GUESTS);
+	struct timespec ms = { 0, 1000000 };
+	struct flock fl;
+	int err = 0;
+
+	for (int t = 0; t < GATE_WAIT_MS; t++) {
+		err = lock_range(mh, F_OFD_SETLK, F_RDLCK, GATE, 1, &fl);
+		if (err != -EAGAIN && err != -EACCES)
+			return err;
+		nanosleep(&ms, NULL);
+	}
+	return LAB_EBUSY;
 }
 
-void slots_unlock_all(const struct lab_host *mh)
+int gate_close(const struct lab_host *mh)
+{
+	return lock_take(mh, GATE, 1);
+}
+
+void gate_leave(const struct lab_host *mh)
 {
 	struct flock fl;
 
-	lock_range(mh, F_OFD_SETLK, F_UNLCK, 0, LAB_MAX_GUESTS, &fl);
+	lock_range(mh, F_OFD_SETLK, F_UNLCK, GATE, 1, &fl);
 }

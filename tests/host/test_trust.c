@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_trust.c - a labyrinth file put there by somebody else, or open to
+ * somebody else, is refused (LAB_EACCES, `labyrinth` status 5, one line):
+ * another user's file, files writable by others or by an untrusted group,
+ * a symlink, a fifo, a directory at the name.  The operators' group is
+ * trusted when named (lab_trust_group, LABYRINTH_GROUP).  Cases that play
+ * another user need root and skip without it.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "labyrinth.h"
+#include "nb.h"
+
+#define NOBODY 65534
+
+static char name[64], path[128], out[4096];
+
+static void setup(void)
+{
+	nb_name(name, sizeof(name), "trust");
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s", name);
+	lab_destroy(name);
+}
+
+static void teardown(void)
+{
+	lab_destroy(name);
+}
+
+TestSuite(trust, .init = setup, .fini = teardown, .timeout = 30);
+
+static void make(void)
+{
+	struct lab_geometry geo = { 512, 1, 0 };
+
+	cr_assert_eq(lab_create(name, &geo), 0);
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Refused by the API and by the command, with its status and one line. */
+static void expect_refused(int err, int status)
+{
+	struct labyrinth *lab;
+
+	cr_expect_eq(lab_open(name, &lab), err);
+	cr_expect_eq(lab_attach(name, &lab), err);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", nb_bin("LABYRINTH_BIN"), name),
+		     status, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+}
+
+static void expect_usable(void)
+{
+	struct labyrinth *lab;
+
+	cr_expect_eq(lab_open(name, &lab), 0);
+	lab_detach(lab);
+}
+
+static void need_root(void)
+{
+	if (geteuid())
+		cr_skip_test("playing another user needs root");
+}
+
+/* `labyrinth create` as nobody: a squatter who got there first. */
+static void squat(mode_t mode)
+{
+	pid_t pid = fork();
+	gid_t nogroup = NOBODY;
+
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		if (setgroups(1, &nogroup) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(100);
+		execl("/bin/sh", "sh", "-c", "\"$0\" create \"$1\" --rooms 512 && chmod \"$2\" \"$3\"",
+		      nb_bin("LABYRINTH_BIN"), name, mode == 0666 ? "0666" : "0600", path,
+		      (char *)NULL);
+		_exit(101);
+	}
+	cr_assert_eq(nb_status(nb_reap_child(pid, 10000)), 0, "the squatter failed");
+}
+
+Test(trust, a_file_squatted_by_another_user)
+{
+	struct stat st;
+
+	need_root();
+	squat(0600);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert_eq(st.st_uid, NOBODY);
+	expect_refused(LAB_EACCES, 5);
+	cr_expect(strstr(out, "refused"), "%s", out);
+	cr_assert_eq(lab_destroy(name), 0);
+	squat(0666);
+	expect_refused(LAB_EACCES, 5);
+}
+
+/* What another user cannot open is refused the same way. */
+Test(trust, a_private_file_of_root_to_another_user)
+{
+	pid_t pid;
+
+	need_root();
+	make();
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		struct labyrinth *lab;
+
+		if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(100);
+		_exit(lab_open(name, &lab) == LAB_EACCES ? 0 : 1);
+	}
+	cr_expect_eq(nb_status(nb_reap_child(pid, 5000)), 0);
+}
+
+Test(trust, modes_that_let_others_write)
+{
+	struct stat st;
+
+	make();
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "created %o", st.st_mode & 0777);
+	cr_assert_eq(chmod(path, 0602), 0);
+	expect_refused(LAB_EACCES, 5);
+	cr_assert_eq(chmod(path, 0620), 0);
+	expect_refused(LAB_EACCES, 5);
+	lab_trust_group(st.st_gid + 1);
+	expect_refused(LAB_EACCES, 5);
+	lab_trust_group(st.st_gid);
+	expect_usable();
+	cr_assert_eq(chmod(path, 0622), 0);
+	expect_refused(LAB_EACCES, 5);		/* others: never */
+	lab_trust_group(LAB_NOGROUP);
+	cr_assert_eq(chmod(path, 0644), 0);	/* reading is the owner's choice */
+	expect_usable();
+}
+
+Test(trust, create_group_and_labyrinth_group)
+{
+	const char *bin = nb_bin("LABYRINTH_BIN");
+	struct group *g = getgrnam("daemon");	/* static: read it at once */
+	gid_t daemon = g ? g->gr_gid : 0;
+	struct stat st;
+
+	need_root();
+	cr_assert(g && getgrnam("bin"), "no groups daemon and bin");
+	cr_assert_eq(nb_sh(out, sizeof(out), "%s create %s --rooms 512 --group daemon", bin,
+			   name), 0, "%s", out);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0660, "mode %o", st.st_mode & 0777);
+	cr_expect_eq(st.st_gid, daemon);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 5, "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=daemon %s info %s", bin, name), 0,
+		     "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=%u %s info %s",
+			   (unsigned)daemon, bin, name), 0, "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=bin %s info %s", bin, name), 5,
+		     "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=nb-no-such-group %s info %s", bin,
+			   name), 5, "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s-2 --rooms 512 --group nb-no-such-group",
+			   bin, name), 2, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+}
+
+Test(trust, what_is_not_a_regular_file)
+{
+	char target[160];
+	struct labyrinth *lab;
+
+	make();
+	snprintf(target, sizeof(target), "%s.real", path);
+	cr_assert_eq(rename(path, target), 0);
+	cr_assert_eq(symlink(target, path), 0);
+	expect_refused(LAB_EACCES, 5);
+	unlink(path);
+	unlink(target);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	expect_refused(LAB_EACCES, 5);		/* and no hang on the fifo */
+	unlink(path);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_expect_eq(lab_open(name, &lab), LAB_EACCES);
+	rmdir(path);
+}
+
+Test(trust, the_monitor_refuses_a_squatted_file)
+{
+	const char *vmm = getenv("VMM"), *images = getenv("IMAGES");
+	int status;
+
+	need_root();
+	if (!vmm || !images)
+		cr_skip_test("no monitor or images here");
+	squat(0666);
+	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
+	cr_expect_eq(status, 76, "status %d: %s", status, out);
+	cr_expect(strstr(out, name), "%s", out);
+}
