@@ -59,6 +59,8 @@ int64_t hc_call(struct lab_hc *hc)
 	return READ_ONCE(hc->result);
 }
 
+u32 (*hc_cache_probe)(void);
+
 /* Fills this CPU's block and calls, interrupts off from fill to result. */
 static int64_t call(u32 nr, u32 flags, u32 count, u64 rooms_gpa, struct lab_hc_info *info)
 {
@@ -69,7 +71,7 @@ static int64_t call(u32 nr, u32 flags, u32 count, u64 rooms_gpa, struct lab_hc_i
 	hc->call = nr;
 	hc->flags = flags;
 	hc->count = count;
-	hc->reserved = 0;
+	hc->cached = hc_cache_probe ? hc_cache_probe() : 0;
 	hc->rooms_gpa = rooms_gpa;
 	rc = hc_call(hc);
 	if (info && rc == LAB_HC_OK)

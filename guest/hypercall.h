@@ -24,6 +24,10 @@ bool hc_probe(void);
 /* A labyrinth answers, on the port or over ivshmem. */
 bool hc_present(void);
 
+/* Rooms the guest's caches keep, told to the monitor with every call (for
+ * operators); set by the page allocator. */
+extern u32 (*hc_cache_probe)(void);
+
 int64_t hc_null(void);
 int64_t hc_info(struct lab_hc_info *info);
 /* Up to count rooms (1..512); their addresses go to gpas[]. Returns rooms granted. */

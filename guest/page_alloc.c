@@ -29,6 +29,16 @@ static int64_t source_release(void *ctx, u32 n, const u64 *rooms)
 
 static const struct mag_source source = {source_claim, source_release, NULL};
 
+/* Read without the magazines' owners' leave: a figure for operators. */
+static u32 cached_rooms(void)
+{
+	u32 n = 0;
+
+	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
+		n += READ_ONCE(mags[cpu].count);
+	return n;
+}
+
 int page_alloc_init(void)
 {
 	int rc = lab_connect();
@@ -37,6 +47,7 @@ int page_alloc_init(void)
 		return rc;
 	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
 		mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
+	hc_cache_probe = cached_rooms;
 	ready = true;
 	return 0;
 }

@@ -85,6 +85,7 @@
 #define LAB_ERANGE	(-34)	/* room index or address outside the pool */
 #define LAB_EPROTO	(-71)	/* shared memory is not a labyrinth (magic) */
 #define LAB_EALREADY	(-114)	/* room is already free (or twice in a batch) */
+#define LAB_EDQUOT	(-122)	/* the guest holds its max already */
 
 struct lab_geometry {
 	uint32_t rooms;		/* 1 .. LAB_MAX_ROOMS */
@@ -107,10 +108,51 @@ struct lab_tally {
 	_Atomic uint64_t claimed;	/* rooms granted */
 	_Atomic uint64_t released;	/* rooms released (then scrubbed) */
 	_Atomic uint64_t refused;	/* claims that got nothing */
+	_Atomic uint64_t limited;	/* claims cut short, or refused, by max */
 };
+/*
+ * Fair sharing between the guests of one labyrinth, as Xen's max_pages and
+ * claims, or memory cgroups' memory.max and memory.min:
+ *   max  a guest never holds more (a claim past it is cut short, or gets
+ *        LAB_EDQUOT when nothing is left under it); LAB_UNLIMITED: none;
+ *   min  rooms kept claimable by that guest whatever the others do (their
+ *        claims, GFP_ATOMIC ones too, leave the unmet part of every
+ *        guarantee alone); 0: none.  The guarantees together may not pass
+ *        rooms - reserve.  The reserve stays global: GFP_ATOMIC's own.
+ * Checked by the dispatcher with the lease's counters, lock-free.
+ */
+#define LAB_UNLIMITED	UINT32_MAX
+struct lab_limits {
+	uint32_t max, min;
+	int64_t held;		/* rooms held (claims in flight included) */
+	uint32_t cached;	/* what the guest says its caches keep */
+};
+/* 0, LAB_EINVAL (min > max, max 0, or a bad guest), LAB_ESRCH (no such lease),
+ * LAB_ENOSPC (the guarantees would pass rooms - reserve); on an error
+ * nothing changed. */
+int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max,
+		   uint32_t min);
+void lab_limits_get(const struct labyrinth *lab, uint32_t guest,
+		    struct lab_limits *out);
+/* Clears lease @guest's limits and counters (its slot is being freed). */
+void lab_limits_clear(struct labyrinth *lab, uint32_t guest);
+/*
+ * For the dispatcher: reserves up to @want rooms under @guest's max and
+ * everyone's guarantees; returns how many (0..want).  *@limited: the max
+ * cut it; *@guaranteed: some are within the guest's own min (claim them
+ * past the reserve's watermark).  lab_limits_return() gives back what the
+ * claim did not use, lab_limits_released() what a release freed.
+ */
+unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
+			     unsigned int want, unsigned int flags,
+			     bool *limited, bool *guaranteed);
+void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
+void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
+
 /* A copy of lease @guest's tally (zeros for a bad index). */
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 		    uint64_t *claimed, uint64_t *released, uint64_t *refused);
+uint64_t lab_tally_limited(const struct labyrinth *lab, uint32_t guest);
 struct labyrinth;
 
 /* Per-caller state; lives in the caller's private memory. */

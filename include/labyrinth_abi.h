@@ -54,6 +54,7 @@ enum lab_hc_call {
 #define LAB_HC_ERANGE (-34)	/* RELEASE: address outside the room window */
 #define LAB_HC_ENOSYS (-38)	/* unknown call */
 #define LAB_HC_EALREADY (-114)	/* RELEASE: room not claimed (released twice) */
+#define LAB_HC_EDQUOT (-122)	/* CLAIM: the guest holds its max already */
 
 struct lab_hc_info {
 	uint32_t abi_version;
@@ -72,7 +73,8 @@ struct lab_hc {
 	uint32_t flags;		/* CLAIM: LAB_HC_GFP_* | LAB_HC_CORRIDOR(c) */
 	int64_t result;		/* out */
 	uint32_t count;		/* CLAIM, RELEASE: rooms */
-	uint32_t reserved;
+	uint32_t cached;	/* CLAIM, RELEASE: rooms the guest's own caches keep
+				 * now (its word, for operators; never trusted) */
 	uint64_t rooms_gpa;	/* CLAIM, RELEASE: guest-physical uint64_t[count] */
 	union {
 		struct lab_hc_info info;

@@ -61,7 +61,8 @@ struct lab_caller {
 	struct lab_cursor cursor;
 	uint32_t rooms[LAB_HC_BATCH_MAX];
 	uint64_t gpas[LAB_HC_BATCH_MAX];
-	uint32_t claimed, released, refused;	/* not yet in the lease's tally */
+	uint32_t claimed, released, refused, limited;	/* not yet in the lease's tally */
+	uint32_t cached;		/* the guest's last word on its caches */
 	bool panicked;			/* the guest called PANIC */
 	char panic_message[sizeof(((struct lab_hc *)0)->u.panic)];
 };

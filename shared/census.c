@@ -60,6 +60,14 @@ void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 	*refused = atomic_load_explicit(&t->refused, memory_order_relaxed);
 }
 
+uint64_t lab_tally_limited(const struct labyrinth *lab, uint32_t guest)
+{
+	if (guest >= LAB_MAX_GUESTS)
+		return 0;
+	return atomic_load_explicit(&lab->hall->lease[guest].tally.limited,
+				    memory_order_relaxed);
+}
+
 void lab_census(const struct labyrinth *lab, struct lab_census *c)
 {
 	struct lab_hall *h = lab->hall;

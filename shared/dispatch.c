@@ -13,6 +13,7 @@ _Static_assert(LAB_HC_ENOMEM == LAB_ENOMEM, "ENOMEM");
 _Static_assert(LAB_HC_EINVAL == LAB_EINVAL, "EINVAL");
 _Static_assert(LAB_HC_ERANGE == LAB_ERANGE, "ERANGE");
 _Static_assert(LAB_HC_EALREADY == LAB_EALREADY, "EALREADY");
+_Static_assert(LAB_HC_EDQUOT == LAB_EDQUOT, "EDQUOT");
 _Static_assert(LAB_HC_GFP_NORMAL == LAB_GFP_NORMAL, "GFP_NORMAL");
 _Static_assert(LAB_HC_GFP_ATOMIC == LAB_GFP_ATOMIC, "GFP_ATOMIC");
 _Static_assert(LAB_HC_ALL_OR_NOTHING == LAB_ALL_OR_NOTHING, "ALL_OR_NOTHING");
@@ -42,7 +43,8 @@ void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu)
 {
 	c->guest = g;
 	c->panicked = false;
-	c->claimed = c->released = c->refused = 0;
+	c->claimed = c->released = c->refused = c->limited = 0;
+	c->cached = 0;
 	c->panic_message[0] = 0;
 	lab_cursor_init(&c->cursor, g->lab, vcpu);
 }
@@ -120,12 +122,36 @@ static int64_t call_info(struct lab_caller *c, void *u)
 	return LAB_HC_OK;
 }
 
+/*
+ * The guest's max and everyone's guarantees (shared/limits.c): how many of
+ * @want may be claimed, or LAB_HC_EDQUOT / LAB_HC_ENOMEM when none.  Rooms
+ * within the guest's own guarantee are claimed past the reserve's
+ * watermark: they were set aside for it.
+ */
+static int64_t limits_take(struct lab_caller *c, const struct lab_hc *hc, unsigned int want,
+			   unsigned int *flags)
+{
+	struct labyrinth *lab = c->guest->lab;
+	bool limited, guaranteed;
+	unsigned int n = lab_limits_take(lab, lab->guest, want, *flags, &limited, &guaranteed);
+
+	c->limited += limited;
+	if (guaranteed)
+		*flags |= LAB_GFP_ATOMIC;
+	if (n && !(hc->flags & LAB_HC_ALL_OR_NOTHING && n < hc->count))
+		return n;
+	lab_limits_return(lab, lab->guest, n);
+	return limited ? LAB_HC_EDQUOT : LAB_HC_ENOMEM;
+}
+
 static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 {
 	struct lab_guest *g = c->guest;
 	uint32_t corridor = (hc->flags >> LAB_HC_CORRIDOR_SHIFT) & 0xff;
 	uint32_t space = g->ops->space(g->t);
 	unsigned int want = hc->count < space ? hc->count : space, n;
+	unsigned int flags = hc->flags & CLAIM_FLAGS;
+	int64_t allowed;
 	uint64_t *out;
 
 	if (hc->flags & ~LAB_HC_FLAGS_VALID || corridor >= g->corridors)
@@ -135,12 +161,17 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 		return LAB_HC_EFAULT;
 	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
 		return LAB_HC_ENOMEM;
-	n = lab_claim(&c->cursor, hc->flags & CLAIM_FLAGS, corridor, want, c->rooms);
+	allowed = limits_take(c, hc, want, &flags);
+	if (allowed <= 0)
+		return allowed;
+	n = lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
+	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;
 	if (g->ops->reach(g->t, c->rooms, n, c->gpas)) {
 		/* The guest may have touched what was briefly reachable. */
 		lab_release(&c->cursor, c->rooms, n);
+		lab_limits_return(g->lab, g->lab->guest, n);
 		return LAB_HC_ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -169,7 +200,10 @@ static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
 		return rc;
 	/* Unreachable first: only then may the room be scrubbed and handed on. */
 	g->ops->unreach(g->t, c->rooms, n);
-	return lab_release_guest(&c->cursor, c->rooms, n);
+	rc = lab_release_guest(&c->cursor, c->rooms, n);
+	if (!rc)
+		lab_limits_return(g->lab, g->lab->guest, n);
+	return rc;
 }
 
 void lab_caller_flush(struct lab_caller *c)
@@ -183,7 +217,8 @@ void lab_caller_flush(struct lab_caller *c)
 	atomic_fetch_add_explicit(&t->claimed, c->claimed, memory_order_relaxed);
 	atomic_fetch_add_explicit(&t->released, c->released, memory_order_relaxed);
 	atomic_fetch_add_explicit(&t->refused, c->refused, memory_order_relaxed);
-	c->claimed = c->released = c->refused = 0;
+	atomic_fetch_add_explicit(&t->limited, c->limited, memory_order_relaxed);
+	c->claimed = c->released = c->refused = c->limited = 0;
 }
 
 /* Counting is a private increment; the lease sees it in batches. */
@@ -195,6 +230,10 @@ static void tally(struct lab_caller *c, const struct lab_hc *hc, int64_t rc)
 		c->refused++;
 	else if (rc == 0)
 		c->released += hc->count;
+	if (hc->cached != c->cached) {	/* the guest's word, shown as it is */
+		c->cached = hc->cached;
+		lab_limits_report_cached(c->guest->lab, c->guest->lab->guest, hc->cached);
+	}
 	if (c->claimed + c->released + c->refused >= LAB_TALLY_BATCH)
 		lab_caller_flush(c);
 }

@@ -22,7 +22,7 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	3u	/* 2: leases are OFD locks; 3: tallies */
+#define LAB_VERSION	4u	/* 2: leases are OFD locks; 3: tallies; 4: limits */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
 #define LAB_CACHELINE	64
@@ -41,6 +41,13 @@ struct lab_lease {
 	_Atomic uint64_t word;
 	_Atomic uint64_t window_va, window_len;
 	struct lab_tally tally;		/* this lease's calls, published in batches */
+	/* Fair sharing (shared/limits.c): @max rooms at most (LAB_UNLIMITED:
+	 * none), @min kept claimable for this guest whatever others do;
+	 * @held as the dispatcher counts it (claims in flight included);
+	 * @cached what the guest last said its own caches keep (display). */
+	_Atomic uint32_t max, min;
+	_Atomic int64_t held;
+	_Atomic uint32_t cached;
 };
 
 struct lab_hall {
@@ -58,6 +65,9 @@ struct lab_hall {
 	_Alignas(LAB_CACHELINE) _Atomic int64_t free;
 	/* Bumped when a claim failed; cursors then give back their district. */
 	_Alignas(LAB_CACHELINE) _Atomic uint32_t starving;
+	/* Leases with a guarantee (bit g: lease[g].min > 0): claims of others
+	 * look at them; when none has one, a claim reads only this word. */
+	_Alignas(LAB_CACHELINE) _Atomic uint64_t guaranteed;
 	_Alignas(LAB_CACHELINE) struct lab_lease lease[LAB_MAX_GUESTS];
 };
 

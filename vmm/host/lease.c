@@ -33,11 +33,15 @@ bool lease_alive(const struct labyrinth *lab, uint32_t g)
 	return g == lab->guest || slot_held(lab_host(lab), g);
 }
 
-static void slot_clear(struct lab_lease *l)
+static void slot_clear(struct labyrinth *lab, uint32_t g)
 {
+	struct lab_lease *l = &lab->hall->lease[g];
+
+	lab_limits_clear(lab, g);
 	atomic_store(&l->tally.claimed, 0);
 	atomic_store(&l->tally.released, 0);
 	atomic_store(&l->tally.refused, 0);
+	atomic_store(&l->tally.limited, 0);
 	atomic_store(&l->window_va, 0);
 	atomic_store(&l->window_len, 0);
 	atomic_store(&l->word, 0);
@@ -54,7 +58,7 @@ static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 	if (lab_test_reap_pause)
 		lab_test_reap_pause(lab, g, true);
 	freed = lab_reap_guest(lab, g);
-	slot_clear(l);
+	slot_clear(lab, g);
 	return freed;
 }
 
@@ -71,7 +75,7 @@ static int lease_take_slot(struct labyrinth *lab)
 		if (err)
 			return err;
 		slot_reap_locked(lab, g);
-		slot_clear(l);
+		slot_clear(lab, g);
 		atomic_store(&l->word, (uint64_t)getpid());
 		lab->guest = g;
 		lab_cursor_init(&lab->seed_cursor, lab, 0);
@@ -94,7 +98,7 @@ int lease_take(struct labyrinth *lab)
 void lease_drop(struct labyrinth *lab)
 {
 	if (lab->guest < LAB_MAX_GUESTS) {
-		slot_clear(&lab->hall->lease[lab->guest]);
+		slot_clear(lab, lab->guest);
 		slot_unlock(lab_host(lab), lab->guest);
 		gate_leave(lab_host(lab));
 	}

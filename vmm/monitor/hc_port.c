@@ -37,7 +37,16 @@ static const char *attach_error(int rc)
 	}
 }
 
-int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
+static const char *limits_error(int rc)
+{
+	switch (rc) {
+	case LAB_ENOSPC: return "the guarantees of its guests would pass its rooms less its reserve";
+	default: return "min above max";
+	}
+}
+
+int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
+		   const struct lab_limits *limits)
 {
 	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = rooms / 64};
 	int rc = name ? lab_attach(name, &vm->lab) : lab_create_private(&geo, &vm->lab);
@@ -47,6 +56,17 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms)
 			name ? "attach to" : "create a private", name ? " " : "", name ? name : "",
 			attach_error(rc));
 		return VMM_EXIT_LABYRINTH;
+	}
+	if (limits->max != LAB_UNLIMITED || limits->min) {
+		rc = lab_limits_set(vm->lab, vm->lab->guest, limits->max, limits->min);
+		if (rc) {
+			fprintf(stderr, "vmm: cannot give this guest --max-rooms %u --min-rooms %u "
+				"in labyrinth %s: %s\n", limits->max, limits->min,
+				name ? name : "(private)", limits_error(rc));
+			lab_detach(vm->lab);
+			vm->lab = NULL;
+			return VMM_EXIT_LABYRINTH;
+		}
 	}
 	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->lab), lab_fd(vm->lab)))
 		return VMM_EXIT_HOST;

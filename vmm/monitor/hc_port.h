@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "labyrinth.h"
+
 struct vm;
 
 /* Guest-physical base of the room window: above all RAM and the 4 GiB hole. */
@@ -13,7 +15,10 @@ struct vm;
 
 /* Attaches to labyrinth `name`, or makes a private one of `rooms` rooms
  * when name is NULL. Before vm_create. Returns 0 or an exit status. */
-int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms);
+/* Attaches (or makes a private labyrinth), with this guest's limits
+ * (LAB_UNLIMITED max and 0 min: none); 0 or an exit status. */
+int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
+		   const struct lab_limits *limits);
 /* After vm_create: the window memslot, the port, each vCPU's cursor. */
 int hc_port_init(struct vm *vm);
 /* After the vCPUs stopped: rooms still held are unmapped, scrubbed, freed. */

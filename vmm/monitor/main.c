@@ -37,6 +37,7 @@ struct config {
 	const char *cmdline;
 	const char *labyrinth;		/* NULL: a private one */
 	uint32_t rooms;
+	struct lab_limits limits;	/* --max-rooms, --min-rooms */
 	bool hc_stats;
 	bool qemu_exit;			/* --exit-compat qemu */
 	bool trace_ports;
@@ -58,6 +59,10 @@ static const char usage_text[] =
 "  --labyrinth NAME  claim rooms from the shared labyrinth NAME (made by\n"
 "                    `labyrinth create`); default: a private one\n"
 "  --rooms N         rooms of the private labyrinth (default 16384 = 64 MiB)\n"
+"  --max-rooms N     this guest never holds more than N rooms (claims past it\n"
+"                    are cut short, or refused with EDQUOT)\n"
+"  --min-rooms N     N rooms stay claimable by this guest whatever the others\n"
+"                    do (all guarantees together: at most rooms - reserve)\n"
 "  --hc-stats        print hypercall handling times as BENCH lines at exit\n"
 "  --exit-compat qemu  report a port-0xf4 write of V as (V << 1) | 1, as QEMU's\n"
 "                    isa-debug-exit does (default: vmm, V unshifted)\n"
@@ -92,7 +97,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION,
-	       OPT_LABYRINTH, OPT_ROOMS, OPT_HC_STATS, OPT_EXIT_COMPAT, OPT_TRACE_PORTS };
+	       OPT_LABYRINTH, OPT_ROOMS, OPT_MAX_ROOMS, OPT_MIN_ROOMS, OPT_HC_STATS, OPT_EXIT_COMPAT, OPT_TRACE_PORTS };
 	static const struct option longopts[] = {
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
@@ -100,6 +105,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{"cmdline", required_argument, NULL, OPT_CMDLINE},
 		{"labyrinth", required_argument, NULL, OPT_LABYRINTH},
 		{"rooms", required_argument, NULL, OPT_ROOMS},
+		{"max-rooms", required_argument, NULL, OPT_MAX_ROOMS},
+		{"min-rooms", required_argument, NULL, OPT_MIN_ROOMS},
 		{"hc-stats", no_argument, NULL, OPT_HC_STATS},
 		{"exit-compat", required_argument, NULL, OPT_EXIT_COMPAT},
 		{"trace-ports", no_argument, NULL, OPT_TRACE_PORTS},
@@ -143,6 +150,16 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				return usage_error("--rooms wants a number from 512 to 67108864, not '%s'", optarg);
 			cfg->rooms = (uint32_t)v;
 			break;
+		case OPT_MAX_ROOMS:
+			if (parse_uint(optarg, 1, LAB_MAX_ROOMS, &v))
+				return usage_error("--max-rooms wants a number from 1 to 67108864, not '%s'", optarg);
+			cfg->limits.max = (uint32_t)v;
+			break;
+		case OPT_MIN_ROOMS:
+			if (parse_uint(optarg, 0, LAB_MAX_ROOMS, &v))
+				return usage_error("--min-rooms wants a number from 0 to 67108864, not '%s'", optarg);
+			cfg->limits.min = (uint32_t)v;
+			break;
 		case OPT_HC_STATS:
 			cfg->hc_stats = true;
 			break;
@@ -168,6 +185,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return usage_error("%s", "--rooms sizes a private labyrinth; not with --labyrinth");
 	if (!cfg->rooms)
 		cfg->rooms = LAB_DEFAULT_ROOMS;
+	if (cfg->limits.min > cfg->limits.max)
+		return usage_error("%s", "--min-rooms is above --max-rooms");
 	if (optind != argc - 1)
 		return usage_error("%s", optind == argc ? "no IMAGE given" : "more than one IMAGE given");
 	cfg->image = argv[optind];
@@ -239,7 +258,7 @@ static void print_stats(struct vm *vm)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.cpus = 1, .mem = DEFAULT_MEM, .cmdline = ""};
+	struct config cfg = {.limits = {.max = LAB_UNLIMITED}, .cpus = 1, .mem = DEFAULT_MEM, .cmdline = ""};
 	static struct vm vm;
 	int rc = parse_args(argc, argv, &cfg);
 
@@ -257,7 +276,7 @@ int main(int argc, char **argv)
 			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
 		return VMM_EXIT_USAGE;
 	}
-	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms);
+	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
 	if (rc)
 		return rc;
 	struct fw_cfg_facts facts = {cfg.cpus, vm.ram_size, cfg.cmdline};

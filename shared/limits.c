@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * limits.c - fair sharing: a max and a guaranteed min per lease, checked
+ * lock-free by the dispatcher before it claims (labyrinth.h).
+ *
+ * A stored max of 0 means none (a fresh hall is zeroed); the API says
+ * LAB_UNLIMITED, and a max of 0 rooms cannot be asked for.
+ *
+ * The max is exact: a claim first adds what it wants to the lease's @held
+ * (one atomic RMW) and gives back what passes the max, so vCPUs claiming
+ * at once can never together pass it.  The guarantees are as exact as the
+ * free count: a claim leaves free - (the others' unmet guarantees) rooms
+ * alone, read from the counters of the leases marked in hall->guaranteed
+ * (none marked: one load, and the claim path is as before).  Two guests
+ * claiming at the same instant may both see the same free rooms, by at
+ * most what is in flight, as with the reserve's watermark itself.
+ *
+ * Setting guarantees: a setter writes its min, then sums everyone's (seq_cst
+ * both); if the sum passes the pool it puts its old value back.  Of two
+ * setters racing, the later sum sees both writes, so they cannot both
+ * succeed past the pool (they may both back off, and may try again).
+ */
+#include "hall.h"
+
+static struct lab_lease *lease(const struct labyrinth *lab, uint32_t guest)
+{
+	return guest < LAB_MAX_GUESTS ? &lab->hall->lease[guest] : 0;
+}
+
+static uint64_t guarantees_sum(struct lab_hall *h)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
+		sum += atomic_load(&h->lease[g].min);
+	return sum;
+}
+
+static void guarantee_mark(struct lab_hall *h, uint32_t guest, uint32_t min)
+{
+	uint64_t bit = 1ull << guest;
+
+	if (min)
+		atomic_fetch_or(&h->guaranteed, bit);
+	else
+		atomic_fetch_and(&h->guaranteed, ~bit);
+}
+
+int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max, uint32_t min)
+{
+	struct lab_hall *h = lab->hall;
+	struct lab_lease *l = lease(lab, guest);
+	uint32_t old;
+
+	if (!l || min > max || max == 0)
+		return LAB_EINVAL;
+	if (!atomic_load(&l->word))
+		return LAB_ESRCH;
+	old = atomic_exchange(&l->min, min);
+	if (guarantees_sum(h) > (uint64_t)h->rooms - h->reserve) {
+		atomic_store(&l->min, old);
+		return LAB_ENOSPC;
+	}
+	guarantee_mark(h, guest, min);
+	atomic_store(&l->max, max == LAB_UNLIMITED ? 0 : max);
+	return 0;
+}
+
+void lab_limits_get(const struct labyrinth *lab, uint32_t guest, struct lab_limits *out)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	*out = (struct lab_limits){ .max = LAB_UNLIMITED };
+	if (!l)
+		return;
+	out->max = atomic_load(&l->max) ? atomic_load(&l->max) : LAB_UNLIMITED;
+	out->min = atomic_load(&l->min);
+	out->held = atomic_load(&l->held);
+	out->cached = atomic_load(&l->cached);
+}
+
+void lab_limits_clear(struct labyrinth *lab, uint32_t guest)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	if (!l)
+		return;
+	atomic_store(&l->min, 0);
+	guarantee_mark(lab->hall, guest, 0);
+	atomic_store(&l->max, 0);
+	atomic_store(&l->held, 0);
+	atomic_store(&l->cached, 0);
+}
+
+/* Rooms the other guarantees still wait for. */
+static int64_t others_unmet(struct lab_hall *h, uint64_t mask)
+{
+	int64_t unmet = 0;
+
+	while (mask) {
+		struct lab_lease *l = &h->lease[__builtin_ctzll(mask)];
+		int64_t gap = (int64_t)atomic_load_explicit(&l->min, memory_order_relaxed) -
+			      atomic_load_explicit(&l->held, memory_order_relaxed);
+
+		mask &= mask - 1;
+		unmet += gap > 0 ? gap : 0;
+	}
+	return unmet;
+}
+
+/* How many of @want the guarantees allow, @before being what we held. */
+static unsigned int guarantee_allow(struct labyrinth *lab, struct lab_lease *l, uint32_t guest,
+				    unsigned int want, unsigned int flags, int64_t before,
+				    bool *guaranteed)
+{
+	struct lab_hall *h = lab->hall;
+	uint64_t mask = atomic_load_explicit(&h->guaranteed, memory_order_relaxed);
+	int64_t own = (int64_t)atomic_load_explicit(&l->min, memory_order_relaxed) - before;
+	int64_t extra, allow;
+
+	*guaranteed = own > 0;
+	if (!(mask & ~(1ull << guest)) && own <= 0)
+		return want;
+	extra = atomic_load_explicit(&h->free, memory_order_relaxed) -
+		others_unmet(h, mask & ~(1ull << guest)) -
+		((flags & LAB_GFP_ATOMIC) || own > 0 ? 0 : h->reserve);
+	allow = (own > 0 ? own : 0) + (extra > 0 ? extra : 0);
+	return allow < want ? (unsigned int)allow : want;
+}
+
+unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int want,
+			     unsigned int flags, bool *limited, bool *guaranteed)
+{
+	struct lab_lease *l = lease(lab, guest);
+	int64_t before, max, over;
+	unsigned int allow;
+
+	*limited = *guaranteed = false;
+	if (!l)
+		return want;
+	before = atomic_fetch_add(&l->held, want);
+	max = atomic_load_explicit(&l->max, memory_order_relaxed);
+	over = max ? before + want - max : 0;
+	if (over > 0) {
+		*limited = true;
+		over = over < want ? over : want;
+		want -= (unsigned int)over;
+		atomic_fetch_sub(&l->held, over);
+	}
+	allow = want ? guarantee_allow(lab, l, guest, want, flags, before, guaranteed) : 0;
+	if (allow < want)
+		atomic_fetch_sub(&l->held, want - allow);
+	return allow;
+}
+
+void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	if (l && n)
+		atomic_fetch_sub(&l->held, n);
+}
+
+void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	if (l)
+		atomic_store_explicit(&l->cached, cached, memory_order_relaxed);
+}
