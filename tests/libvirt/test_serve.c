@@ -542,3 +542,20 @@ Test(serve, a_group_writable_labyrinth_needs_its_group)
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 2), 2);
 	fp_close(&p);
 }
+
+Test(serve, every_peer_gets_the_servers_limits)
+{
+	static const char *const extra[] = { "--max-rooms", "40", NULL };
+	struct lab_geometry geo = { .rooms = 2048, .corridors = 1, .reserve = 0 };
+	struct fake_peer p;
+
+	name_paths("lvtest");
+	cr_assert_eq(lab_create(name, &geo), 0);
+	server = spawn_server_with(extra);
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 64), 40, "a partial grant up to the max");
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), LAB_HC_EDQUOT);
+	cr_expect_eq(census().claimed, 40);
+	fp_close(&p);
+	cr_expect_eq(census_when_free(2048).free, 2048);
+}

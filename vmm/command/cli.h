@@ -47,6 +47,7 @@ int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_reap(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_limit(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 

@@ -16,15 +16,25 @@ static double fill(uint32_t rooms, uint32_t free)
 	return rooms ? (double)(rooms - free) / rooms : 0.0;
 }
 
-static void lease_json(const struct lab_lease_info *l, bool first)
+static void lease_json(const struct labyrinth *lab, const struct lab_lease_info *l,
+		       bool first)
 {
+	struct lab_limits lim;
+
+	lab_limits_get(lab, l->guest, &lim);
 	printf("%s{\"guest\":%u,\"pid\":", first ? "" : ",", l->guest);
 	if (l->pid > 0)
 		printf("%d", l->pid);
 	else
 		printf("null");
-	printf(",\"alive\":%s,\"rooms\":%u}", l->alive ? "true" : "false",
+	printf(",\"alive\":%s,\"rooms\":%u,\"max\":", l->alive ? "true" : "false",
 	       l->rooms);
+	if (lim.max == LAB_UNLIMITED)
+		printf("null");
+	else
+		printf("%u", lim.max);
+	printf(",\"min\":%u,\"limited\":%llu,\"cached\":%u}", lim.min,
+	       (unsigned long long)lab_tally_limited(lab, l->guest), lim.cached);
 }
 
 static void info_json(const char *name, const struct labyrinth *lab,
@@ -44,8 +54,22 @@ static void info_json(const char *name, const struct labyrinth *lab,
 		       fill(c->corridor_rooms[k], c->corridor_free[k]));
 	printf("],\"owners\":[");
 	for (unsigned int i = 0; i < n; i++)
-		lease_json(&l[i], i == 0);
+		lease_json(lab, &l[i], i == 0);
 	printf("]}\n");
+}
+
+static void limits_text(const struct labyrinth *lab, uint32_t guest)
+{
+	struct lab_limits lim;
+
+	lab_limits_get(lab, guest, &lim);
+	if (lim.max != LAB_UNLIMITED)
+		printf("    max %u rooms (%llu claims cut or refused by it)\n", lim.max,
+		       (unsigned long long)lab_tally_limited(lab, guest));
+	if (lim.min)
+		printf("    min %u rooms kept claimable\n", lim.min);
+	if (lim.cached)
+		printf("    %u rooms in its own caches, as it last said\n", lim.cached);
 }
 
 static void lease_text(const struct lab_lease_info *l)
@@ -73,8 +97,10 @@ static void info_text(const char *name, const struct labyrinth *lab,
 		printf("  corridor %u: %u rooms, %u free, fill %.1f %%\n", k,
 		       c->corridor_rooms[k], c->corridor_free[k],
 		       100.0 * fill(c->corridor_rooms[k], c->corridor_free[k]));
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		lease_text(&l[i]);
+		limits_text(lab, l[i].guest);
+	}
 }
 
 int cmd_info(int argc, char **argv)

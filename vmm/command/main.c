@@ -17,16 +17,21 @@ static const char usage_text[] =
 "                       0600, or 0660 and of GROUP with --group\n"
 "  info NAME [--json]   rooms, free, reserved, fill per corridor, leases\n"
 "  reap NAME            free the rooms of dead leases (scrubbed)\n"
+"  limit NAME GUEST [--max N|none] [--min M]\n"
+"                       change a running guest's limits (the next claim sees\n"
+"                       them): at most N rooms, M kept claimable for it\n"
 "  check NAME [--json]  audit the promises while guests run: every free room\n"
 "                       zero, every room a monitor's window reaches owned by\n"
 "                       its guest, nothing leaked; exit 1 with one line per\n"
 "                       violation\n"
 "  destroy NAME         remove the labyrinth\n"
 "  serve NAME --socket PATH [--vectors N] [--max-peers P] [--group GROUP]\n"
-"        [--stats]      ivshmem server lending rooms to QEMU guests\n"
+"        [--max-rooms N] [--min-rooms M] [--stats]\n"
+"                       ivshmem server lending rooms to QEMU guests\n"
 "                       (libvirt <shmem> ivshmem-doorbell) until SIGTERM;\n"
 "                       at most P peers (default 16), each holding a lease;\n"
-"                       the socket is 0600, or 0660 and of GROUP with --group\n"
+"                       the socket is 0600, or 0660 and of GROUP with --group;\n"
+"                       every peer gets --max-rooms/--min-rooms as its limits\n"
 "  --help               this text\n"
 "NAME: 1-64 of [A-Za-z0-9._-], not starting with '.'; the file is\n"
 "/dev/shm/labyrinth.NAME. Numbers are decimal.\n"
@@ -48,6 +53,7 @@ static const struct {
 	{ "info", cmd_info },
 	{ "reap", cmd_reap },
 	{ "check", cmd_check },
+	{ "limit", cmd_limit },
 	{ "destroy", cmd_destroy },
 	{ "serve", cmd_serve },
 };

@@ -21,13 +21,16 @@
 
 static int serve_options(int argc, char **argv, struct serve *s, uint32_t *gid)
 {
-	enum { OPT_SOCKET = 256, OPT_VECTORS, OPT_MAX_PEERS, OPT_GROUP, OPT_STATS };
+	enum { OPT_SOCKET = 256, OPT_VECTORS, OPT_MAX_PEERS, OPT_GROUP, OPT_STATS, OPT_MAX_ROOMS,
+	       OPT_MIN_ROOMS };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "vectors", required_argument, NULL, OPT_VECTORS },
 		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "max-rooms", required_argument, NULL, OPT_MAX_ROOMS },
+		{ "min-rooms", required_argument, NULL, OPT_MIN_ROOMS },
 		{ 0 },
 	};
 	int c, err = 0;
@@ -43,11 +46,17 @@ static int serve_options(int argc, char **argv, struct serve *s, uint32_t *gid)
 			err = cli_group("--group", optarg, gid);
 		else if (c == OPT_STATS)
 			s->stats_on = true;
+		else if (c == OPT_MAX_ROOMS)
+			err = cli_number("--max-rooms", optarg, 1, LAB_MAX_ROOMS, &s->limits.max);
+		else if (c == OPT_MIN_ROOMS)
+			err = cli_number("--min-rooms", optarg, 0, LAB_MAX_ROOMS, &s->limits.min);
 		else
 			err = CLI_EUSAGE;
 	}
 	if (!err && !s->path)
 		err = cli_usage("serve: --socket PATH is required");
+	if (!err && s->limits.min > s->limits.max)
+		err = cli_usage("serve: --min-rooms is above --max-rooms");
 	return err;
 }
 
@@ -112,7 +121,8 @@ static void stats_print(struct serve *s)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct serve s = { .vectors = 1, .max_peers = SERVE_DEFAULT_PEERS, .next_id = 1 };
+	struct serve s = { .vectors = 1, .max_peers = SERVE_DEFAULT_PEERS, .next_id = 1,
+			   .limits = { .max = LAB_UNLIMITED } };
 	uint32_t gid = LAB_NOGROUP;
 	struct labyrinth *lab;
 	int err = serve_options(argc, argv, &s, &gid);

@@ -169,6 +169,11 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	if (err) {
 		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
 					: "cannot attach to the labyrinth";
+	} else if ((s->limits.max != LAB_UNLIMITED || s->limits.min) &&
+		   (err = lab_limits_set(lab, lab->guest, s->limits.max, s->limits.min))) {
+		lab_detach(lab);
+		what = err == LAB_ENOSPC ? "its --min-rooms would pass the labyrinth's rooms"
+					 : "bad limits";
 	} else if ((err = peer_lend(p, lab))) {
 		what = "no memory for the peer";
 	} else if ((err = peer_eventfds(p))) {

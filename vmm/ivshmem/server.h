@@ -66,6 +66,7 @@ struct serve {
 	const char *name, *path;
 	uint32_t vectors;
 	uint32_t max_peers;		/* each holds a lease: leave some to monitors */
+	struct lab_limits limits;	/* every peer's max and min */
 	int listen, sig, ep;
 	uint64_t sock_dev, sock_ino;		/* our socket file, to unlink only it */
 	uint32_t next_id;

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * limit.c - `labyrinth limit NAME GUEST [--max N|none] [--min M]`: changes
+ * a running guest's limits (labyrinth.h, "Fair sharing"); the next claim
+ * sees them.  What is not given stays as it is.  Without options it only
+ * shows them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "labyrinth.h"
+
+static int limit_value(const char *opt, const char *s, bool none_ok, uint32_t *out)
+{
+	if (none_ok && !strcmp(s, "none")) {
+		*out = LAB_UNLIMITED;
+		return 0;
+	}
+	return cli_number(opt, s, none_ok ? 1 : 0, LAB_MAX_ROOMS, out);
+}
+
+static const char *limit_error(int err)
+{
+	switch (err) {
+	case LAB_EINVAL: return "--min is above --max";
+	case LAB_ESRCH: return "no guest holds that lease";
+	case LAB_ENOSPC: return "the guarantees together would pass the rooms less the reserve";
+	default: return lab_strerror(err);
+	}
+}
+
+static bool lease_taken(const struct labyrinth *lab, uint32_t guest)
+{
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (l[i].guest == guest)
+			return true;
+	return false;
+}
+
+static void limit_show(const struct labyrinth *lab, const char *name, uint32_t guest)
+{
+	struct lab_limits l;
+
+	lab_limits_get(lab, guest, &l);
+	printf("labyrinth %s guest %u: max ", name, guest);
+	if (l.max == LAB_UNLIMITED)
+		printf("none");
+	else
+		printf("%u", l.max);
+	printf(", min %u, holds %lld, refused by its max %llu\n", l.min, (long long)l.held,
+	       (unsigned long long)lab_tally_limited(lab, guest));
+}
+
+int cmd_limit(int argc, char **argv)
+{
+	enum { OPT_MAX = 256, OPT_MIN };
+	static const struct option opts[] = {
+		{ "max", required_argument, NULL, OPT_MAX },
+		{ "min", required_argument, NULL, OPT_MIN },
+		{ 0 },
+	};
+	uint32_t max = 0, min = 0, guest;
+	bool set_max = false, set_min = false;
+	struct labyrinth *lab;
+	struct lab_limits now;
+	int opt, err;
+
+	while ((opt = cli_option(argc, argv, opts)) != -1) {
+		if (opt == OPT_MAX && !limit_value("--max", optarg, true, &max))
+			set_max = true;
+		else if (opt == OPT_MIN && !limit_value("--min", optarg, false, &min))
+			set_min = true;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind + 2 != argc)
+		return cli_usage("limit: wants NAME GUEST");
+	if (cli_number("GUEST", argv[optind + 1], 0, LAB_MAX_GUESTS - 1, &guest))
+		return CLI_EUSAGE;
+	err = lab_open(argv[optind], &lab);
+	if (err)
+		return cli_fail("limit", argv[optind], err);
+	lab_limits_get(lab, guest, &now);
+	if (set_max || set_min)
+		err = lab_limits_set(lab, guest, set_max ? max : now.max, set_min ? min : now.min);
+	else
+		err = lease_taken(lab, guest) ? 0 : LAB_ESRCH;
+	if (err) {
+		fprintf(stderr, "labyrinth: limit: '%s' guest %u: %s\n", argv[optind], guest,
+			limit_error(err));
+		lab_detach(lab);
+		return err == LAB_EINVAL ? CLI_EUSAGE : err == LAB_ENOSPC ? CLI_ENOSPACE : CLI_ESYS;
+	}
+	limit_show(lab, argv[optind], guest);
+	lab_detach(lab);
+	return CLI_OK;
+}
