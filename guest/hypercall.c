@@ -7,6 +7,8 @@
 #include "percpu.h"
 #include "printf.h"
 #include "window.h"
+#include "apic.h"
+#include "idt.h"
 #include "x86.h"
 
 /* One block per CPU, each on its own cache line: calls of several vCPUs
@@ -85,9 +87,29 @@ int64_t hc_null(void)
 	return call(LAB_HC_NULL, 0, 0, 0, NULL);
 }
 
+void (*hc_pressure_hook)(void);
+
+static void pressure_interrupt(struct trap_frame *f)
+{
+	void (*hook)(void) = READ_ONCE(hc_pressure_hook);
+
+	(void)f;
+	apic_eoi();
+	if (hook)
+		hook();
+}
+
+/* Once INFO has named the pressure vector the monitor may send it: the
+ * handler is in place before interrupts are on again. */
 int64_t hc_info(struct lab_hc_info *info)
 {
-	return call(LAB_HC_INFO, 0, 0, 0, info);
+	u64 irq = irq_save();
+	int64_t rc = call(LAB_HC_INFO, 0, 0, 0, info);
+
+	if (rc == LAB_HC_OK && info->pressure_vector >= 0x30 && info->pressure_vector < 0xff)
+		idt_set_handler((u8)info->pressure_vector, pressure_interrupt);
+	irq_restore(irq);
+	return rc;
 }
 
 int64_t hc_claim(u32 flags, u32 count, u64 *gpas)

@@ -28,6 +28,10 @@ bool hc_present(void);
  * operators); set by the page allocator. */
 extern u32 (*hc_cache_probe)(void);
 
+/* Called (in interrupt context, interrupts off) when the monitor says the
+ * labyrinth runs low; the page allocator gives back its magazine. */
+extern void (*hc_pressure_hook)(void);
+
 int64_t hc_null(void);
 int64_t hc_info(struct lab_hc_info *info);
 /* Up to count rooms (1..512); their addresses go to gpas[]. Returns rooms granted. */

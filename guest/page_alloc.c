@@ -9,7 +9,7 @@
 
 static struct magazine mags[MAX_CPUS] __aligned(64);
 static bool ready;
-u64 page_alloc_reserve_claims, page_alloc_lost_frees;
+u64 page_alloc_reserve_claims, page_alloc_lost_frees, page_alloc_pressure_drains;
 
 static int64_t source_claim(void *ctx, u32 n, u64 *rooms)
 {
@@ -39,6 +39,18 @@ static u32 cached_rooms(void)
 	return n;
 }
 
+/*
+ * The labyrinth runs low: give back what this CPU's magazine keeps. An
+ * interrupt handler, so GFP_ATOMIC rules: it never sleeps and takes no
+ * lock; the magazine is this CPU's own, and its users run with interrupts
+ * off, so the interrupted code cannot be in the middle of it.
+ */
+static void pressure_drain(void)
+{
+	if (mag_count(&mags[this_cpu()->cpu]) && mag_flush(&mags[this_cpu()->cpu], &source) >= 0)
+		__atomic_fetch_add(&page_alloc_pressure_drains, 1, __ATOMIC_RELAXED);
+}
+
 int page_alloc_init(void)
 {
 	int rc = lab_connect();
@@ -48,6 +60,7 @@ int page_alloc_init(void)
 	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
 		mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
 	hc_cache_probe = cached_rooms;
+	WRITE_ONCE(hc_pressure_hook, pressure_drain);
 	ready = true;
 	return 0;
 }

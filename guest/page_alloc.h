@@ -56,5 +56,7 @@ void page_alloc_stats(u32 cpu, struct mag_stats *st, u32 *cached);
 /* Direct reserve claims (GFP_ATOMIC past an empty magazine) and frees
  * that could not be stored or released, over all CPUs. */
 extern u64 page_alloc_reserve_claims, page_alloc_lost_frees;
+/* Magazines given back because the monitor said the labyrinth runs low. */
+extern u64 page_alloc_pressure_drains;
 
 #endif

@@ -149,6 +149,24 @@ unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
 
+/*
+ * Pressure, with Linux's three watermarks on the free count: min (the
+ * reserve, GFP_ATOMIC's only), low and high (from the geometry: the reserve
+ * plus 1/32 and 1/16 of the rooms).  An episode starts when free falls
+ * below low and ends when it is back above high; every attached monitor
+ * polls (lab_pressure_poll, off the claim path) and turns a new episode
+ * into an interrupt in its guests, which give back what their caches keep.
+ */
+struct lab_watermarks {
+	uint32_t min, low, high;
+};
+void lab_watermarks(const struct labyrinth *lab, struct lab_watermarks *w);
+/* Moves the pressure state on from the free count; true when an episode
+ * began that *@seen (the caller's last look, 0 at first) had not seen. */
+bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);
+/* Episodes so far, and whether one is on now. */
+uint64_t lab_pressure_events(const struct labyrinth *lab, bool *now);
+
 /* A copy of lease @guest's tally (zeros for a bad index). */
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 		    uint64_t *claimed, uint64_t *released, uint64_t *refused);

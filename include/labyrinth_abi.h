@@ -66,7 +66,12 @@ struct lab_hc_info {
 	uint64_t rooms_reserved;
 	uint32_t guest_id;
 	uint32_t corridors;
+	uint32_t pressure_vector;	/* interrupt raised when the labyrinth runs low:
+					 * give back cached rooms; 0 if none comes */
+	uint32_t pad;
 };
+
+_Static_assert(sizeof(struct lab_hc_info) <= 96, "INFO fits the block's union");
 
 struct lab_hc {
 	uint32_t call;		/* enum lab_hc_call */

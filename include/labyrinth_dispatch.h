@@ -44,6 +44,8 @@ struct lab_transport {
 	void (*window)(void *t, uint64_t *base, uint64_t *size);
 	/* How many more rooms the transport can make reachable. */
 	uint32_t (*space)(void *t);
+	/* The interrupt vector that tells the guest of pressure, 0 if none. */
+	uint32_t (*pressure_vector)(void *t);
 };
 
 /* One guest: its labyrinth handle (its lease), transport and held rooms. */

@@ -117,6 +117,7 @@ static int64_t call_info(struct lab_caller *c, void *u)
 		.rooms_reserved = cs.reserved,
 		.guest_id = g->lab->guest,
 		.corridors = cs.corridors,
+		.pressure_vector = g->ops->pressure_vector ? g->ops->pressure_vector(g->t) : 0,
 	};
 	__builtin_memcpy(u, &info, sizeof(info));
 	return LAB_HC_OK;

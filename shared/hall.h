@@ -22,7 +22,7 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	4u	/* 2: leases are OFD locks; 3: tallies; 4: limits */
+#define LAB_VERSION	5u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
 #define LAB_CACHELINE	64
@@ -68,6 +68,10 @@ struct lab_hall {
 	/* Leases with a guarantee (bit g: lease[g].min > 0): claims of others
 	 * look at them; when none has one, a claim reads only this word. */
 	_Alignas(LAB_CACHELINE) _Atomic uint64_t guaranteed;
+	/* Memory pressure (shared/pressure.c): odd while free is below the
+	 * low watermark and not yet back above the high one; every change
+	 * adds one, so episodes = (pressure + 1) / 2. */
+	_Atomic uint64_t pressure;
 	_Alignas(LAB_CACHELINE) struct lab_lease lease[LAB_MAX_GUESTS];
 };
 

@@ -43,10 +43,17 @@ static void info_json(const char *name, const struct labyrinth *lab,
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
+	struct lab_watermarks w;
+	bool under;
+	uint64_t events = lab_pressure_events(lab, &under);
+
+	lab_watermarks(lab, &w);
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
-	       "\"claimed\":%u,\"pinned\":%s,\"corridors\":[", name, c->rooms,
-	       c->free, c->reserved, c->claimed,
-	       lab_pinned(lab) ? "true" : "false");
+	       "\"claimed\":%u,\"pinned\":%s,\"watermarks\":{\"min\":%u,\"low\":%u,"
+	       "\"high\":%u},\"pressure\":{\"events\":%llu,\"now\":%s},\"corridors\":[",
+	       name, c->rooms, c->free, c->reserved, c->claimed,
+	       lab_pinned(lab) ? "true" : "false", w.min, w.low, w.high,
+	       (unsigned long long)events, under ? "true" : "false");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"
 		       "\"fill\":%.4f}", k ? "," : "", k, c->corridor_rooms[k],
@@ -90,9 +97,16 @@ static void info_text(const char *name, const struct labyrinth *lab,
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
+	struct lab_watermarks w;
+	bool under;
+	uint64_t events = lab_pressure_events(lab, &under);
+
+	lab_watermarks(lab, &w);
 	printf("labyrinth %s: %u rooms, %u free, %u reserved, %u claimed%s\n",
 	       name, c->rooms, c->free, c->reserved, c->claimed,
 	       lab_pinned(lab) ? ", pinned" : "");
+	printf("  watermarks min %u, low %u, high %u; %llu pressure episodes%s\n", w.min,
+	       w.low, w.high, (unsigned long long)events, under ? ", one now" : "");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("  corridor %u: %u rooms, %u free, fill %.1f %%\n", k,
 		       c->corridor_rooms[k], c->corridor_free[k],

@@ -5,6 +5,7 @@
 #include "hc_port.h"
 #include "labyrinth_audit.h"
 #include "pio.h"
+#include "pressure.h"
 #include "vm.h"
 
 static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
@@ -82,11 +83,15 @@ int hc_port_init(struct vm *vm)
 		return -1;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		hc_cpu_init(&vm->cpus[i].hc, &vm->hc_guest, i);
+	if (pressure_watch_start(vm))
+		return -1;
+	vm->hc_guest.pressure_vector = PRESSURE_VECTOR;
 	return pio_register(LAB_HC_PORT, 4, hc_port_io, NULL);
 }
 
 void hc_port_fini(struct vm *vm)
 {
+	pressure_watch_stop();
 	if (!vm->lab)
 		return;
 	for (unsigned i = 0; i < vm->ncpus; i++)

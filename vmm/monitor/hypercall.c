@@ -85,6 +85,16 @@ static uint32_t port_space(void *t)
 	return UINT32_MAX;	/* the window covers the whole pool */
 }
 
+/* Asked by INFO: from then on the guest knows the vector, and may get it. */
+static uint32_t port_pressure_vector(void *t)
+{
+	struct hc_guest *g = t;
+
+	if (g->pressure_vector)
+		__atomic_store_n(&g->pressure_told, true, __ATOMIC_RELEASE);
+	return g->pressure_vector;
+}
+
 static const struct lab_transport port_transport = {
 	.room_list = port_room_list,
 	.reach = port_reach,
@@ -92,6 +102,7 @@ static const struct lab_transport port_transport = {
 	.room_at = port_room_at,
 	.window = port_window,
 	.space = port_space,
+	.pressure_vector = port_pressure_vector,
 };
 
 int hc_guest_init(struct hc_guest *g, uint8_t *ram, uint64_t ram_size,

@@ -18,6 +18,8 @@ struct hc_guest {
 	uint64_t ram_size;
 	struct window *window;
 	struct lab_guest lab_guest;
+	uint32_t pressure_vector;	/* told in INFO; 0 until the monitor sends one */
+	bool pressure_told;		/* the guest asked INFO: it may get the vector */
 };
 
 /* One vCPU: the dispatcher's caller, and what the statistics want. */

@@ -1,0 +1,78 @@
+#include <errno.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "pressure.h"
+#include "vm.h"
+
+static struct {
+	pthread_t thread;
+	atomic_bool stop;
+	bool running;
+} watch;
+
+/* Fixed delivery, physical destination: the vCPU's APIC ID is its index. */
+static void interrupt_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct kvm_msi msi = {
+			.address_lo = 0xfee00000u | (i << 12),
+			.data = PRESSURE_VECTOR,
+		};
+		if (ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
+			fprintf(stderr, "vmm: pressure interrupt to vCPU %u: %s\n", i,
+				strerror(errno));
+	}
+}
+
+static void *watch_loop(void *arg)
+{
+	struct vm *vm = arg;
+	struct timespec period = {0, PRESSURE_POLL_MS * 1000000L};
+	uint64_t seen = 0;
+
+	while (!atomic_load(&watch.stop)) {
+		/* Until the guest knows the vector it must not get it, and an
+		 * episode it did not hear of is still news to it afterwards. */
+		if (__atomic_load_n(&vm->hc_guest.pressure_told, __ATOMIC_ACQUIRE) &&
+		    lab_pressure_poll(vm->lab, &seen))
+			interrupt_all(vm);
+		nanosleep(&period, NULL);
+	}
+	return NULL;
+}
+
+/* The watch is born with every signal blocked: SIGINT, SIGTERM and SIGHUP
+ * are the VM's signal thread's to take (vm.c), never a default death here. */
+int pressure_watch_start(struct vm *vm)
+{
+	sigset_t all, old;
+	int err;
+
+	atomic_store(&watch.stop, false);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&watch.thread, NULL, watch_loop, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		fprintf(stderr, "vmm: cannot start the pressure watch\n");
+		return -1;
+	}
+	watch.running = true;
+	return 0;
+}
+
+void pressure_watch_stop(void)
+{
+	if (!watch.running)
+		return;
+	atomic_store(&watch.stop, true);
+	pthread_join(watch.thread, NULL);
+	watch.running = false;
+}

@@ -1,0 +1,17 @@
+/* Pressure as an interrupt: a thread of the monitor polls the labyrinth's
+ * pressure state (shared/pressure.c) and, when a new episode begins, sends
+ * every vCPU an MSI with PRESSURE_VECTOR, which the guest learned from INFO;
+ * its handler gives back the rooms its caches keep. Polling keeps this off
+ * the claim path entirely; an episode is seen within one period. */
+#ifndef VMM_PRESSURE_H
+#define VMM_PRESSURE_H
+
+#define PRESSURE_VECTOR 0x41
+#define PRESSURE_POLL_MS 5
+
+struct vm;
+
+int pressure_watch_start(struct vm *vm);
+void pressure_watch_stop(void);
+
+#endif
