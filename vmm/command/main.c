@@ -50,6 +50,9 @@ static const struct {
 	{ "check", cmd_check },
 	{ "destroy", cmd_destroy },
 	{ "serve", cmd_serve },
+	{ "map", cmd_map },
+	{ "top", cmd_top },
+	{ "metrics", cmd_metrics },
 };
 
 int main(int argc, char **argv)
