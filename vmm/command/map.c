@@ -2,7 +2,8 @@
 /*
  * map.c - `labyrinth map NAME [--svg FILE]`: a picture of who holds which
  * district.  One row per corridor, one cell per district (or per group of
- * districts, said in the heading, so a big labyrinth still fits a line).
+ * districts, said in the heading, so a big labyrinth still fits a line
+ * of COLUMNS, or of the terminal, or of 64 cells).
  * A cell is two characters, so it reads without colour too: the owner's
  * glyph and the fill in tenths (palette.h).  In a terminal, unless NO_COLOR
  * is set, the cell also takes the owner's colour, paler when less full.
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "map_svg.h"
 #include "palette.h"
+#include "parse.h"
 #include "survey.h"
 
 /* Without a terminal to ask, a row is at most this many cells. */
@@ -30,15 +32,27 @@ static bool colour_wanted(void)
 	return isatty(STDOUT_FILENO) && !(no && *no);
 }
 
+/* The width: COLUMNS if set (as for ls), else the terminal's. */
+static uint32_t columns(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	uint64_t v;
+
+	if (env && !parse_uint(env, 1, 65535, &v))
+		return (uint32_t)v;
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws))
+		return ws.ws_col;
+	return 0;
+}
+
 static uint32_t cells_per_row(void)
 {
-	struct winsize ws;
-	uint32_t cells;
+	uint32_t cols = columns(), cells;
 
-	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) ||
-	    ws.ws_col == 0)
+	if (!cols)
 		return MAP_CELLS_PLAIN;
-	cells = ws.ws_col > MAP_ROW_FRAME ? (ws.ws_col - MAP_ROW_FRAME) / 2 : 0;
+	cells = cols > MAP_ROW_FRAME ? (cols - MAP_ROW_FRAME) / 2 : 0;
 	return cells < MAP_CELLS_MIN ? MAP_CELLS_MIN : cells;
 }
 
