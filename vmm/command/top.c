@@ -125,7 +125,7 @@ static void frame_print(const struct survey *before, const struct survey *now)
 	       all.claimed, all.released, all.refused);
 	corridors_print(c);
 	pressure_print(now);
-	printf("rates over %.1f s\n", dt);
+	printf("rates over %.3f s\n", dt);
 }
 
 /* The file is unlinked by `labyrinth destroy`; our mapping would keep its
