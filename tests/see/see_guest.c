@@ -17,68 +17,10 @@
 #include <unistd.h>
 
 #include "labyrinth.h"
-#include "labyrinth_dispatch.h"
+#include "lending.h"
 #include "parse.h"
 
-struct window {
-	uint64_t list[LAB_HC_BATCH_MAX];	/* the guest's room list */
-	uint32_t space;				/* rooms it may still take */
-};
-
-static uint64_t *room_list(void *t, uint64_t gpa, unsigned int n)
-{
-	(void)gpa;
-	(void)n;
-	return ((struct window *)t)->list;
-}
-
-static int reach(void *t, const uint32_t *rooms, unsigned int n,
-		 uint64_t *gpas)
-{
-	for (unsigned int i = 0; i < n; i++)
-		gpas[i] = (uint64_t)rooms[i] * LAB_ROOM_SIZE;
-	((struct window *)t)->space -= n;
-	return 0;
-}
-
-static void unreach(void *t, const uint32_t *rooms, unsigned int n)
-{
-	(void)rooms;
-	((struct window *)t)->space += n;
-}
-
-static int64_t room_at(void *t, uint64_t gpa, uint32_t *room)
-{
-	(void)t;
-	*room = (uint32_t)(gpa / LAB_ROOM_SIZE);
-	return 0;
-}
-
-static void window(void *t, uint64_t *base, uint64_t *size)
-{
-	(void)t;
-	*base = 0;
-	*size = (uint64_t)LAB_MAX_ROOMS * LAB_ROOM_SIZE;
-}
-
-static uint32_t space(void *t)
-{
-	return ((struct window *)t)->space;
-}
-
-static const struct lab_transport lending_nothing = {
-	room_list, reach, unreach, room_at, window, space,
-};
-
-static int64_t call(struct lab_caller *c, uint32_t what, uint32_t flags,
-		    uint32_t n)
-{
-	struct lab_hc hc = { .call = what, .flags = flags, .count = n };
-
-	return lab_dispatch(c, &hc, hc.u.panic);
-}
-
-static uint32_t claim(struct lab_caller *c, struct window *w, uint32_t corridor,
+static uint32_t claim(struct lab_caller *c, struct lending *w, uint32_t corridor,
 		      uint32_t want, uint64_t *held)
 {
 	uint32_t got = 0;
@@ -86,7 +28,7 @@ static uint32_t claim(struct lab_caller *c, struct window *w, uint32_t corridor,
 	while (got < want) {
 		uint32_t n = want - got < LAB_HC_BATCH_MAX ? want - got
 							   : LAB_HC_BATCH_MAX;
-		int64_t rc = call(c, LAB_HC_CLAIM, LAB_HC_THISCORRIDOR |
+		int64_t rc = lending_call(c, LAB_HC_CLAIM, LAB_HC_THISCORRIDOR |
 				  LAB_HC_CORRIDOR(corridor), n);
 
 		if (rc <= 0)
@@ -98,7 +40,7 @@ static uint32_t claim(struct lab_caller *c, struct window *w, uint32_t corridor,
 	return got;
 }
 
-static void release(struct lab_caller *c, struct window *w,
+static void release(struct lab_caller *c, struct lending *w,
 		    const uint64_t *held, uint32_t n)
 {
 	for (uint32_t done = 0; done < n;) {
@@ -107,7 +49,7 @@ static void release(struct lab_caller *c, struct window *w,
 
 		for (uint32_t i = 0; i < k; i++)
 			w->list[i] = held[done + i];
-		if (call(c, LAB_HC_RELEASE, 0, k))
+		if (lending_call(c, LAB_HC_RELEASE, 0, k))
 			exit(4);
 		done += k;
 	}
@@ -125,7 +67,7 @@ static void linger(void)
 
 int main(int argc, char **argv)
 {
-	static struct window w;
+	static struct lending w;
 	uint64_t corridor, want, drop, refuse, *held;
 	_Atomic uint64_t *bits;
 	struct lab_guest g;
@@ -151,7 +93,7 @@ int main(int argc, char **argv)
 	release(&c, &w, held, (uint32_t)drop);
 	w.space = 0;
 	for (uint64_t i = 0; i < refuse; i++)
-		call(&c, LAB_HC_CLAIM, 0, 1);
+		lending_call(&c, LAB_HC_CLAIM, 0, 1);
 	lab_caller_flush(&c);
 	printf("ready %u %d\nrooms", lab->guest, getpid());
 	for (uint32_t i = (uint32_t)drop; i < got; i++)
