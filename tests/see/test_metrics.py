@@ -69,6 +69,11 @@ class Metrics(unittest.TestCase):
                                      self.label(guest=g))], o["rooms"])
             self.assertEqual(values[("labyrinth_guest_pid",
                                      self.label(guest=g))], o["pid"])
+            for tally, metric in (("claimed", "rooms_claimed"),
+                                  ("released", "rooms_released"),
+                                  ("refused", "claims_refused")):
+                self.assertEqual(values[("labyrinth_guest_%s_total" % metric,
+                                         self.label(guest=g))], o[tally])
         for g in self.guests:
             lab = self.label(guest=str(g.guest))
             self.assertEqual(values[("labyrinth_guest_rooms_claimed_total",

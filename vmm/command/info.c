@@ -3,7 +3,8 @@
  * info.c - `labyrinth info NAME [--json]`: counts from the maps (exact)
  * and the lease table.  A lease's pid is its holder as this process sees
  * it; a holder in another PID namespace (or another user's, to a non-root
- * caller) is alive with no pid.
+ * caller) is alive with no pid.  The fields of --json are documented in
+ * README.md ("labyrinth info --json"); names once there stay.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,15 +17,22 @@ static double fill(uint32_t rooms, uint32_t free)
 	return rooms ? (double)(rooms - free) / rooms : 0.0;
 }
 
-static void lease_json(const struct lab_lease_info *l, bool first)
+static void lease_json(const struct labyrinth *lab,
+		       const struct lab_lease_info *l, bool first)
 {
+	uint64_t claimed, released, refused;
+
+	lab_tally_read(lab, l->guest, &claimed, &released, &refused);
 	printf("%s{\"guest\":%u,\"pid\":", first ? "" : ",", l->guest);
 	if (l->pid > 0)
 		printf("%d", l->pid);
 	else
 		printf("null");
-	printf(",\"alive\":%s,\"rooms\":%u}", l->alive ? "true" : "false",
-	       l->rooms);
+	printf(",\"alive\":%s,\"rooms\":%u,\"claimed\":%llu,"
+	       "\"released\":%llu,\"refused\":%llu}",
+	       l->alive ? "true" : "false", l->rooms,
+	       (unsigned long long)claimed, (unsigned long long)released,
+	       (unsigned long long)refused);
 }
 
 static void info_json(const char *name, const struct labyrinth *lab,
@@ -34,9 +42,10 @@ static void info_json(const char *name, const struct labyrinth *lab,
 	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
-	       "\"claimed\":%u,\"pinned\":%s,\"corridors\":[", name, c->rooms,
-	       c->free, c->reserved, c->claimed,
-	       lab_pinned(lab) ? "true" : "false");
+	       "\"claimed\":%u,\"pinned\":%s,\"districts\":%u,"
+	       "\"corridors\":[", name, c->rooms, c->free, c->reserved,
+	       c->claimed, lab_pinned(lab) ? "true" : "false",
+	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS);
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"
 		       "\"fill\":%.4f}", k ? "," : "", k, c->corridor_rooms[k],
@@ -44,7 +53,7 @@ static void info_json(const char *name, const struct labyrinth *lab,
 		       fill(c->corridor_rooms[k], c->corridor_free[k]));
 	printf("],\"owners\":[");
 	for (unsigned int i = 0; i < n; i++)
-		lease_json(&l[i], i == 0);
+		lease_json(lab, &l[i], i == 0);
 	printf("]}\n");
 }
 
