@@ -111,12 +111,14 @@ class Live(unittest.TestCase):
         run("destroy", self.name)
 
     def start(self):
-        """top in a terminal: (process, master end, slave end)."""
+        """top in a terminal: (process, master end, slave end, the terminal's
+        settings before top took it)."""
         master, slave = pty.openpty()
+        before = termios.tcgetattr(slave)
         p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
                              stdin=slave, stdout=slave, stderr=slave,
                              preexec_fn=controlling_terminal)
-        return p, master, slave
+        return p, master, slave, before
 
     def read_until(self, master, what, seconds=5):
         out, end = b"", time.monotonic() + seconds
@@ -129,8 +131,7 @@ class Live(unittest.TestCase):
         return out
 
     def leave(self, how):
-        p, master, slave = self.start()
-        before = termios.tcgetattr(slave)
+        p, master, slave, before = self.start()
         try:
             out = self.read_until(master, b"rates over")
             self.assertIn(b"\033[?1049h", out, "no alternate screen")
