@@ -50,5 +50,8 @@ int cmd_check(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif /* VMM_COMMAND_CLI_H */

@@ -3,7 +3,8 @@
  * info.c - `labyrinth info NAME [--json]`: counts from the maps (exact)
  * and the lease table.  A lease's pid is its holder as this process sees
  * it; a holder in another PID namespace (or another user's, to a non-root
- * caller) is alive with no pid.
+ * caller) is alive with no pid.  The fields of --json are documented in
+ * README.md ("labyrinth info --json"); names once there stay.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,16 +20,21 @@ static double fill(uint32_t rooms, uint32_t free)
 static void lease_json(const struct labyrinth *lab, const struct lab_lease_info *l,
 		       bool first)
 {
+	uint64_t claimed, released, refused;
 	struct lab_limits lim;
 
+	lab_tally_read(lab, l->guest, &claimed, &released, &refused);
 	lab_limits_get(lab, l->guest, &lim);
 	printf("%s{\"guest\":%u,\"pid\":", first ? "" : ",", l->guest);
 	if (l->pid > 0)
 		printf("%d", l->pid);
 	else
 		printf("null");
-	printf(",\"alive\":%s,\"rooms\":%u,\"max\":", l->alive ? "true" : "false",
-	       l->rooms);
+	printf(",\"alive\":%s,\"rooms\":%u,\"claimed\":%llu,"
+	       "\"released\":%llu,\"refused\":%llu,\"max\":",
+	       l->alive ? "true" : "false", l->rooms,
+	       (unsigned long long)claimed, (unsigned long long)released,
+	       (unsigned long long)refused);
 	if (lim.max == LAB_UNLIMITED)
 		printf("null");
 	else
@@ -49,10 +55,11 @@ static void info_json(const char *name, const struct labyrinth *lab,
 
 	lab_watermarks(lab, &w);
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
-	       "\"claimed\":%u,\"pinned\":%s,\"watermarks\":{\"min\":%u,\"low\":%u,"
-	       "\"high\":%u},\"pressure\":{\"events\":%llu,\"now\":%s},\"corridors\":[",
-	       name, c->rooms, c->free, c->reserved, c->claimed,
-	       lab_pinned(lab) ? "true" : "false", w.min, w.low, w.high,
+	       "\"claimed\":%u,\"pinned\":%s,\"districts\":%u,\"watermarks\":{\"min\":%u,"
+	       "\"low\":%u,\"high\":%u},\"pressure\":{\"events\":%llu,\"now\":%s},"
+	       "\"corridors\":[", name, c->rooms, c->free, c->reserved, c->claimed,
+	       lab_pinned(lab) ? "true" : "false",
+	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS, w.min, w.low, w.high,
 	       (unsigned long long)events, under ? "true" : "false");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"

@@ -16,6 +16,25 @@ static const char usage_text[] =
 "                       its memory is allocated now, all of it. The file is\n"
 "                       0600, or 0660 and of GROUP with --group\n"
 "  info NAME [--json]   rooms, free, reserved, fill per corridor, leases\n"
+"                       and their tallies (fields: README.md)\n"
+"  map NAME [--svg FILE]\n"
+"                       who holds which district: a row per corridor, a cell\n"
+"                       per district (or group, to fit COLUMNS), owner glyph\n"
+"                       and fill; colour on a terminal unless NO_COLOR is\n"
+"                       set. --svg FILE ('-': stdout) writes an SVG, one\n"
+"                       square per room up to 16384 rooms, else per district\n"
+"  top NAME [--once] [--interval SECS]\n"
+"                       live view every SECS (default 1): rooms, claims,\n"
+"                       releases and refusals per second per guest, fill per\n"
+"                       corridor; q or Ctrl-C leaves; --once prints one frame\n"
+"                       (rates over one interval); status 3 if the labyrinth\n"
+"                       is destroyed meanwhile\n"
+"  metrics NAME [--textfile PATH | --listen [ADDR:]PORT]\n"
+"                       Prometheus text format: to stdout, to PATH for\n"
+"                       node_exporter's textfile collector (replaced whole),\n"
+"                       or over HTTP at /metrics until SIGTERM, on 127.0.0.1\n"
+"                       unless ADDR (numeric) is given; PORT 0 picks a free\n"
+"                       one (said on stderr)\n"
 "  reap NAME            free the rooms of dead leases (scrubbed)\n"
 "  limit NAME GUEST [--max N|none] [--min M]\n"
 "                       change a running guest's limits (the next claim sees\n"
@@ -43,7 +62,9 @@ static const char usage_text[] =
 "or option, bad number, bad sizes), 3 no labyrinth of that name,\n"
 "4 a labyrinth of that name exists already, 5 the file is not trusted or\n"
 "not a valid labyrinth, 6 not enough memory to back the labyrinth (the\n"
-"tmpfs of /dev/shm is too small)\n";
+"tmpfs of /dev/shm is too small); map --svg, metrics --textfile: 1 when the\n"
+"file cannot be written; metrics --listen: 1 when the address is in use or\n"
+"cannot be bound\n";
 
 static const struct {
 	const char *name;
@@ -56,6 +77,9 @@ static const struct {
 	{ "limit", cmd_limit },
 	{ "destroy", cmd_destroy },
 	{ "serve", cmd_serve },
+	{ "map", cmd_map },
+	{ "top", cmd_top },
+	{ "metrics", cmd_metrics },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lending.c - the transport that lends nothing (lending.h).
+ */
+#include "lending.h"
+
+static uint64_t *room_list(void *t, uint64_t gpa, unsigned int n)
+{
+	(void)gpa;
+	(void)n;
+	return ((struct lending *)t)->list;
+}
+
+static int reach(void *t, const uint32_t *rooms, unsigned int n,
+		 uint64_t *gpas)
+{
+	for (unsigned int i = 0; i < n; i++)
+		gpas[i] = (uint64_t)rooms[i] * LAB_ROOM_SIZE;
+	((struct lending *)t)->space -= n;
+	return 0;
+}
+
+static void unreach(void *t, const uint32_t *rooms, unsigned int n)
+{
+	(void)rooms;
+	((struct lending *)t)->space += n;
+}
+
+static int64_t room_at(void *t, uint64_t gpa, uint32_t *room)
+{
+	(void)t;
+	*room = (uint32_t)(gpa / LAB_ROOM_SIZE);
+	return 0;
+}
+
+static void window(void *t, uint64_t *base, uint64_t *size)
+{
+	(void)t;
+	*base = 0;
+	*size = (uint64_t)LAB_MAX_ROOMS * LAB_ROOM_SIZE;
+}
+
+static uint32_t space(void *t)
+{
+	return ((struct lending *)t)->space;
+}
+
+const struct lab_transport lending_nothing = {
+	room_list, reach, unreach, room_at, window, space, NULL,
+};
+
+int64_t lending_call(struct lab_caller *c, uint32_t call, uint32_t flags,
+		     uint32_t n)
+{
+	struct lab_hc hc = { .call = call, .flags = flags, .count = n };
+
+	return lab_dispatch(c, &hc, hc.u.panic);
+}

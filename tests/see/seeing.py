@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: MIT
+"""seeing.py - what the tests of map, top and metrics share: running the
+`labyrinth` command, a labyrinth per test, guests of known shape
+(see_guest) and the truth they say about themselves."""
+import json
+import os
+import subprocess
+
+BIN = os.environ.get("LABYRINTH_BIN", "labyrinth")
+GUEST = os.environ.get("SEE_GUEST", "see_guest")
+DISTRICT = 512
+
+
+def run(*args, env=None, timeout=30):
+    """`labyrinth ARGS`: (status, stdout, stderr)."""
+    e = dict(os.environ, **(env or {}))
+    p = subprocess.run([BIN, *args], capture_output=True, text=True,
+                       env=e, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def info(name):
+    status, out, err = run("info", name, "--json")
+    assert status == 0, err
+    return json.loads(out)
+
+
+class Guest:
+    """A see_guest holding rooms until stop(): its lease, pid and rooms."""
+
+    def __init__(self, name, corridor, claim, release=0, refuse=0):
+        self.proc = subprocess.Popen(
+            [GUEST, name, str(corridor), str(claim), str(release),
+             str(refuse)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = self.proc.stdout.readline().split()
+        rooms = self.proc.stdout.readline().split()
+        assert ready[:1] == ["ready"] and rooms[:1] == ["rooms"], \
+            "see_guest failed: status %s" % self.proc.poll()
+        self.guest, self.pid = int(ready[1]), int(ready[2])
+        self.rooms = [int(r) for r in rooms[1:]]
+        self.claimed, self.released, self.refused = claim, release, refuse
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+def owners(rooms, guests):
+    """Room -> guest for every claimed room (the guests' own word)."""
+    own = {}
+    for g in guests:
+        for r in g.rooms:
+            own[r] = g.guest
+    return own
+
+
+def corridor_starts(rooms, corridors):
+    """First district of each corridor, and the end (shared/hall.h)."""
+    districts = (rooms + DISTRICT - 1) // DISTRICT
+    return [c * districts // corridors for c in range(corridors + 1)]
+
+
+GLYPHS = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+          "0123456789@&")
+
+
+def cell(rooms, own, first, last):
+    """The two characters the map draws for districts first..last-1."""
+    size = min(rooms, last * DISTRICT) - first * DISTRICT
+    held = [own[r] for r in range(first * DISTRICT, first * DISTRICT + size)
+            if r in own]
+    if not held:
+        return ".."
+    who = set(held)
+    glyph = GLYPHS[held[0]] if len(who) == 1 else "*"
+    fill = "#" if len(held) == size else str(len(held) * 10 // size)
+    return glyph + fill

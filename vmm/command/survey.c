@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * survey.c - one look at a labyrinth for the verbs that show it (map, top,
+ * metrics): census, leases and tallies, districts and their holders.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "survey.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+uint32_t survey_owner_merge(uint32_t a, uint32_t b)
+{
+	if (a == SURVEY_FREE)
+		return b;
+	if (b == SURVEY_FREE || a == b)
+		return a;
+	return SURVEY_MIXED;
+}
+
+/* The same split as the core's corridor_start() (shared/hall.h), which
+ * labyrinth.h does not export: corridors share the districts evenly. */
+uint32_t survey_corridor_start(const struct survey *s, uint32_t c)
+{
+	return (uint32_t)((uint64_t)c * s->districts / s->census.corridors);
+}
+
+static struct survey_span district_look(struct labyrinth *lab, uint32_t d)
+{
+	uint32_t first = d * LAB_DISTRICT_ROOMS, end = lab_rooms(lab);
+	struct survey_span sp = { 0, 0, SURVEY_FREE };
+
+	if (end > first + LAB_DISTRICT_ROOMS)
+		end = first + LAB_DISTRICT_ROOMS;
+	sp.rooms = end - first;
+	for (uint32_t r = first; r < end; r++) {
+		uint32_t o = lab_room_owner(lab, r);
+
+		if (!o)
+			continue;
+		sp.claimed++;
+		sp.owner = survey_owner_merge(sp.owner, lab_owner_guest(o));
+	}
+	return sp;
+}
+
+static int districts_look(struct labyrinth *lab, struct survey *s)
+{
+	s->district = calloc(s->districts, sizeof(*s->district));
+	if (!s->district)
+		return LAB_ENOMEM;
+	for (uint32_t d = 0; d < s->districts; d++)
+		s->district[d] = district_look(lab, d);
+	return 0;
+}
+
+int survey_take(struct labyrinth *lab, const char *name, bool districts,
+		struct survey *s)
+{
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+
+	*s = (struct survey){ .name = name };
+	s->when = now();
+	lab_census(lab, &s->census);
+	s->pinned = lab_pinned(lab);
+	s->leases = lab_leases(lab, l, LAB_MAX_GUESTS);
+	for (unsigned int i = 0; i < s->leases; i++) {
+		struct survey_lease *sl = &s->lease[i];
+
+		sl->info = l[i];
+		lab_tally_read(lab, l[i].guest, &sl->claimed, &sl->released,
+			       &sl->refused);
+		sl->limited = lab_tally_limited(lab, l[i].guest);
+		lab_limits_get(lab, l[i].guest, &sl->limits);
+	}
+	lab_watermarks(lab, &s->watermarks);
+	s->pressure_events = lab_pressure_events(lab, &s->under_pressure);
+	s->districts = (s->census.rooms + LAB_DISTRICT_ROOMS - 1) /
+		       LAB_DISTRICT_ROOMS;
+	return districts ? districts_look(lab, s) : 0;
+}
+
+void survey_free(struct survey *s)
+{
+	free(s->district);
+	s->district = NULL;
+}
+
+struct survey_span survey_span(const struct survey *s, uint32_t first,
+			       uint32_t count)
+{
+	struct survey_span sp = { 0, 0, SURVEY_FREE };
+
+	for (uint32_t d = first; d < first + count && d < s->districts; d++) {
+		sp.rooms += s->district[d].rooms;
+		sp.claimed += s->district[d].claimed;
+		sp.owner = survey_owner_merge(sp.owner, s->district[d].owner);
+	}
+	return sp;
+}
+
+const struct survey_lease *survey_lease(const struct survey *s,
+					uint32_t guest)
+{
+	for (unsigned int i = 0; i < s->leases; i++)
+		if (s->lease[i].info.guest == guest)
+			return &s->lease[i];
+	return NULL;
+}
