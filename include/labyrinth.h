@@ -167,6 +167,32 @@ bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);
 /* Episodes so far, and whether one is on now. */
 uint64_t lab_pressure_events(const struct labyrinth *lab, bool *now);
 
+/*
+ * Lease slots, for the host side (vmm/host/lease.c decides who may change
+ * slot g; these only read and write it).  A slot's word is 0 when free,
+ * else the holder's pid as it saw itself (display only).
+ */
+uint64_t lab_slot_word(const struct labyrinth *lab, uint32_t g);
+/* A fresh lease in slot g: its tally, limits and window cleared, then the
+ * word.  lab_slot_clear() frees the slot the same way. */
+void lab_slot_fill(struct labyrinth *lab, uint32_t g, uint64_t word);
+void lab_slot_clear(struct labyrinth *lab, uint32_t g);
+/* The room window a monitor published for slot g (0, 0 if none), and
+ * publishing one's own: host virtual range, room i at va + i * 4096. */
+void lab_slot_window(const struct labyrinth *lab, uint32_t g, uint64_t *va,
+		     uint64_t *len);
+void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
+/* Makes the free-count estimate exact again, from the maps; only when no
+ * cursor can publish on top of it (no lease alive). */
+void lab_recount_free(struct labyrinth *lab);
+uint32_t lab_districts(const struct labyrinth *lab);
+/* Owner code of the cursor holding district @d, 0 if none. */
+uint32_t lab_district_holder(const struct labyrinth *lab, uint32_t d);
+/* Is @hall (@hall_len bytes, for @rooms rooms) a well-formed hall?  Every
+ * field checked against the sizes: 0 or LAB_EPROTO.  The hall is
+ * untrusted input until this says so. */
+int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len, uint64_t rooms);
+
 /* A copy of lease @guest's tally (zeros for a bad index). */
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 		    uint64_t *claimed, uint64_t *released, uint64_t *refused);

@@ -37,8 +37,4 @@ struct lab_audit {
  * returns 0 when all hold, 1 when some did not (each reported once). */
 int lab_audit(struct labyrinth *lab, struct lab_audit *a);
 
-/* A monitor says where its room window is (host virtual range, room i at
- * va + i * 4096), so that auditors can read which rooms it reaches. */
-void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
-
 #endif

@@ -115,9 +115,6 @@ static inline bool map_is_set(struct lab_hall *h, uint32_t room)
 	return w & (1ull << (room % 64));
 }
 
-/* hall.c: every field of an untrusted hall checked against @hall_len
- * bytes mapped and @rooms rooms in the pool; 0 or LAB_EPROTO. */
-int lab_hall_check(const struct lab_hall *h, uint64_t hall_len, uint64_t rooms);
 
 /* district.c */
 bool district_hold(struct lab_cursor *cur, uint32_t corridor,

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "labyrinth_audit.h"
-#include "hall.h"
 
 #define LOOKS 3			/* reads of a suspect before it is reported */
 #define PAGEMAP_PRESENT (1ull << 63)
@@ -44,9 +43,9 @@ static void report(struct lab_audit *a, enum lab_violation_kind kind, uint32_t r
 		a->report(a->ctx, &v);
 }
 
-static bool room_free(struct lab_hall *h, uint32_t room)
+static bool room_free(const struct labyrinth *lab, uint32_t room)
 {
-	return !map_is_set(h, room);
+	return lab_room_owner(lab, room) == 0;
 }
 
 /* Offset of the first non-zero byte of @room, or -1. */
@@ -62,17 +61,15 @@ static long dirt(const struct labyrinth *lab, uint32_t room)
 
 static void audit_free_rooms(struct labyrinth *lab, struct lab_audit *a)
 {
-	struct lab_hall *h = lab->hall;
-
-	for (uint32_t r = 0; r < h->rooms; r++) {
+	for (uint32_t r = 0; r < lab_rooms(lab); r++) {
 		long at = -1;
 
-		if (!room_free(h, r))
+		if (!room_free(lab, r))
 			continue;
 		a->free_rooms++;
 		for (int look = 0; look < LOOKS; look++) {
-			at = room_free(h, r) ? dirt(lab, r) : -1;
-			if (at < 0 || !room_free(h, r)) {
+			at = room_free(lab, r) ? dirt(lab, r) : -1;
+			if (at < 0 || !room_free(lab, r)) {
 				at = -1;
 				break;
 			}
@@ -83,34 +80,32 @@ static void audit_free_rooms(struct labyrinth *lab, struct lab_audit *a)
 	}
 }
 
-static bool slot_taken(struct lab_hall *h, uint32_t g)
+static bool slot_taken(const struct labyrinth *lab, uint32_t g)
 {
-	return g < LAB_MAX_GUESTS && atomic_load(&h->lease[g].word) != 0;
+	return lab_slot_word(lab, g) != 0;
 }
 
 /* A room or district naming a guest without a lease: it leaked. */
 static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
 {
-	struct lab_hall *h = lab->hall;
-
-	for (uint32_t r = 0; r < h->rooms; r++) {
+	for (uint32_t r = 0; r < lab_rooms(lab); r++) {
 		uint32_t o = 0, g = LAB_NONE;
 		int look;
 
 		for (look = 0; look < LOOKS; look++) {
 			o = lab_room_owner(lab, r);
 			g = lab_owner_guest(o);
-			if (!o || (g < LAB_MAX_GUESTS && slot_taken(h, g)))
+			if (!o || (g < LAB_MAX_GUESTS && slot_taken(lab, g)))
 				break;
 		}
 		if (look == LOOKS)
 			report(a, LAB_LEAKED_ROOM, r, g,
 			       "room %u is claimed by owner 0x%x, whose guest holds no lease", r, o);
 	}
-	for (uint32_t d = 0; d < h->districts; d++) {
-		uint32_t o = atomic_load(hall_holder(h, d));
+	for (uint32_t d = 0; d < lab_districts(lab); d++) {
+		uint32_t o = lab_district_holder(lab, d);
 
-		if (o && !slot_taken(h, lab_owner_guest(o)) && atomic_load(hall_holder(h, d)) == o)
+		if (o && !slot_taken(lab, lab_owner_guest(o)) && lab_district_holder(lab, d) == o)
 			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, lab_owner_guest(o),
 			       "district %u is held by owner 0x%x, whose guest holds no lease", d, o);
 	}
@@ -131,7 +126,7 @@ static bool owned_by(const struct labyrinth *lab, uint32_t room, uint32_t g)
 {
 	uint32_t o = lab_room_owner(lab, room);
 
-	return o && o != LAB_WALL && lab_owner_guest(o) == g;
+	return o && lab_owner_guest(o) == g;	/* rooms in the pool are never walls */
 }
 
 static void audit_window(struct labyrinth *lab, struct lab_audit *a, uint32_t g, int pid,
@@ -176,14 +171,12 @@ static void audit_window(struct labyrinth *lab, struct lab_audit *a, uint32_t g,
 
 static void audit_windows(struct labyrinth *lab, struct lab_audit *a)
 {
-	struct lab_hall *h = lab->hall;
-
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++) {
-		uint64_t va = atomic_load(&h->lease[g].window_va);
-		uint64_t len = atomic_load(&h->lease[g].window_len);
+		uint64_t va, len;
 		int pid;
 
-		if (!slot_taken(h, g) || !len)
+		lab_slot_window(lab, g, &va, &len);
+		if (!slot_taken(lab, g) || !len)
 			continue;
 		pid = lab_lease_holder(lab, g);
 		if (pid <= 0) {
@@ -204,14 +197,3 @@ int lab_audit(struct labyrinth *lab, struct lab_audit *a)
 	return a->violations ? 1 : 0;
 }
 
-void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len)
-{
-	struct lab_lease *l;
-
-	if (lab->guest >= LAB_MAX_GUESTS)
-		return;
-	l = &lab->hall->lease[lab->guest];
-	atomic_store(&l->window_len, 0);	/* never a new base with an old length */
-	atomic_store(&l->window_va, (uint64_t)(uintptr_t)va);
-	atomic_store(&l->window_len, len);
-}

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "hall.h"
 #include "host.h"
 
 void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest, bool locked);
@@ -33,32 +32,17 @@ bool lease_alive(const struct labyrinth *lab, uint32_t g)
 	return g == lab->guest || slot_held(lab_host(lab), g);
 }
 
-static void slot_clear(struct labyrinth *lab, uint32_t g)
-{
-	struct lab_lease *l = &lab->hall->lease[g];
-
-	lab_limits_clear(lab, g);
-	atomic_store(&l->tally.claimed, 0);
-	atomic_store(&l->tally.released, 0);
-	atomic_store(&l->tally.refused, 0);
-	atomic_store(&l->tally.limited, 0);
-	atomic_store(&l->window_va, 0);
-	atomic_store(&l->window_len, 0);
-	atomic_store(&l->word, 0);
-}
-
 /* With g's lock held: what a dead holder left is ours to take back. */
 static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 {
-	struct lab_lease *l = &lab->hall->lease[g];
 	uint32_t freed;
 
-	if (!atomic_load(&l->word))
+	if (!lab_slot_word(lab, g))
 		return 0;
 	if (lab_test_reap_pause)
 		lab_test_reap_pause(lab, g, true);
 	freed = lab_reap_guest(lab, g);
-	slot_clear(lab, g);
+	lab_slot_clear(lab, g);
 	return freed;
 }
 
@@ -67,7 +51,6 @@ static int lease_take_slot(struct labyrinth *lab)
 	struct lab_host *mh = lab_host(lab);
 
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++) {
-		struct lab_lease *l = &lab->hall->lease[g];
 		int err = slot_lock(mh, g);
 
 		if (err == LAB_EBUSY)
@@ -75,8 +58,7 @@ static int lease_take_slot(struct labyrinth *lab)
 		if (err)
 			return err;
 		slot_reap_locked(lab, g);
-		slot_clear(lab, g);
-		atomic_store(&l->word, (uint64_t)getpid());
+		lab_slot_fill(lab, g, (uint64_t)getpid());
 		lab->guest = g;
 		lab_cursor_init(&lab->seed_cursor, lab, 0);
 		return 0;
@@ -98,7 +80,7 @@ int lease_take(struct labyrinth *lab)
 void lease_drop(struct labyrinth *lab)
 {
 	if (lab->guest < LAB_MAX_GUESTS) {
-		slot_clear(lab, lab->guest);
+		lab_slot_clear(lab, lab->guest);
 		slot_unlock(lab_host(lab), lab->guest);
 		gate_leave(lab_host(lab));
 	}
@@ -110,7 +92,7 @@ static uint32_t reap_slot(struct labyrinth *lab, uint32_t g)
 	struct lab_host *mh = lab_host(lab);
 	uint32_t freed;
 
-	if (g == lab->guest || !atomic_load(&lab->hall->lease[g].word))
+	if (g == lab->guest || !lab_slot_word(lab, g))
 		return 0;
 	if (lab_test_reap_pause)
 		lab_test_reap_pause(lab, g, false);
@@ -132,15 +114,14 @@ static uint32_t reap_slot(struct labyrinth *lab, uint32_t g)
 static void reap_recount(struct labyrinth *lab)
 {
 	struct lab_host *mh = lab_host(lab);
-	struct lab_hall *h = lab->hall;
 	uint32_t g = 0;
 
 	if (lab->guest != LAB_NONE || gate_close(mh))
 		return;
-	while (g < LAB_MAX_GUESTS && !atomic_load(&h->lease[g].word))
+	while (g < LAB_MAX_GUESTS && !lab_slot_word(lab, g))
 		g++;
 	if (g == LAB_MAX_GUESTS)
-		atomic_store(&h->free, (int64_t)hall_count_free(h));
+		lab_recount_free(lab);
 	gate_leave(mh);
 }
 
@@ -159,7 +140,7 @@ int lab_lease_holder(const struct labyrinth *lab, uint32_t guest)
 	int pid[LAB_MAX_GUESTS];
 
 	if (guest >= LAB_MAX_GUESTS ||
-	    !atomic_load(&lab->hall->lease[guest].word) ||
+	    !lab_slot_word(lab, guest) ||
 	    !lease_alive(lab, guest))
 		return -1;
 	holder_scan(lab_host(lab), pid);
@@ -178,7 +159,7 @@ unsigned int lab_leases(const struct labyrinth *lab,
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS && n < max; g++) {
 		bool alive;
 
-		if (!atomic_load(&lab->hall->lease[g].word))
+		if (!lab_slot_word(lab, g))
 			continue;
 		alive = lease_alive(lab, g);
 		if (alive && !scanned) {
