@@ -126,7 +126,7 @@ static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
 }
 
 /* Claim up to @need rooms from the held district. */
-static unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
+unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 				   uint32_t *rooms)
 {
 	unsigned int got = 0;

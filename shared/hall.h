@@ -124,6 +124,8 @@ void district_hint_set(struct lab_hall *h, uint32_t d);
 uint32_t district_free(struct lab_hall *h, uint32_t d);
 
 /* claim.c */
+unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
+			    uint32_t *rooms);
 void cursor_publish(struct lab_cursor *cur);
 void cursor_account(struct lab_cursor *cur, int32_t change);
 

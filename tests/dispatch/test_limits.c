@@ -36,7 +36,7 @@ static void attach(struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->ram = calloc(1, RAM_SIZE);
 	cr_assert_eq(lab_attach(name, &g->lab), 0);
-	cr_assert_eq(window_init(&g->window, 4ull << 30, ROOMS, lab_fd(g->lab)), 0);
+	cr_assert_eq(window_init(&g->window, 4ull << 30, g->lab), 0);
 	cr_assert_eq(hc_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab), 0);
 	hc_cpu_init(&g->cpu, &g->hg, 0);
 }

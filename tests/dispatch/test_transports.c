@@ -69,7 +69,7 @@ static void setup(void)
 {
 	ram = calloc(1, RAM_SIZE);
 	port.lab = private_labyrinth();
-	cr_assert_eq(window_init(&window, 4ull << 30, ROOMS, lab_fd(port.lab)), 0);
+	cr_assert_eq(window_init(&window, 4ull << 30, port.lab), 0);
 	cr_assert_eq(hc_guest_init(&guest, ram, RAM_SIZE, &window, port.lab), 0);
 	hc_cpu_init(&cpus[0], &guest, 0);
 	hc_cpu_init(&cpus[1], &guest, 1);

@@ -51,7 +51,7 @@ static void setup(void)
 {
 	f.ram = calloc(1, RAM_SIZE);
 	f.port.lab = private_labyrinth();
-	if (!f.ram || window_init(&f.window, 4ull << 30, ROOMS, lab_fd(f.port.lab)) ||
+	if (!f.ram || window_init(&f.window, 4ull << 30, f.port.lab) ||
 	    hc_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
 		abort();
 	hc_cpu_init(&f.cpu[0], &f.guest, 0);

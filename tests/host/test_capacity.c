@@ -51,23 +51,27 @@ static int small_shm(void)
 	return 0;
 }
 
-/* A labyrinth file as a careless creator would leave it: sparse. */
+/* A labyrinth as a careless creator would leave it: sparse files. */
 static int make_sparse(const char *n, uint32_t rooms)
 {
 	struct lab_geometry geo = { rooms, 1, 0 };
 	struct lab_plaque p = { LAB_PLAQUE_MAGIC, (uint64_t)rooms * LAB_ROOM_SIZE,
-				lab_hall_size(&geo) };
+				lab_hall_size(&geo), LAB_ROOM_SIZE, rooms };
 	char path[128];
 	void *hall;
 	int fd;
 
+	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s+0", n);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)p.pool_len))
+		return -1;
+	close(fd);
 	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s", n);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)(p.pool_len + p.hall_len + LAB_ROOM_SIZE)) ||
-	    pwrite(fd, &p, sizeof(p), (off_t)(p.pool_len + p.hall_len)) != sizeof(p))
+	if (fd < 0 || ftruncate(fd, (off_t)(p.hall_len + p.table_len + LAB_ROOM_SIZE)) ||
+	    pwrite(fd, &p, sizeof(p), (off_t)(p.hall_len + p.table_len)) != sizeof(p))
 		return -1;
-	hall = mmap(NULL, p.hall_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    (off_t)p.pool_len);
+	hall = mmap(NULL, p.hall_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (hall == MAP_FAILED || lab_hall_format(hall, &geo))
 		return -1;
 	munmap(hall, p.hall_len);

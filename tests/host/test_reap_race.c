@@ -239,7 +239,7 @@ static int gate_closed(void)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fstat(fd, &st), 0);
 	cr_assert_eq(pread(fd, &p, sizeof(p), st.st_size - LAB_ROOM_SIZE), (ssize_t)sizeof(p));
-	fl.l_start = (off_t)(p.pool_len + p.hall_len + LAB_LOCK_OFFSET + LAB_MAX_GUESTS);
+	fl.l_start = (off_t)(p.hall_len + p.table_len + LAB_LOCK_OFFSET + LAB_MAX_GUESTS);
 	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
 	return fd;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "labyrinth.h"
+#include "labyrinth_extent.h"
 
 static char name[64];
 
@@ -87,9 +88,10 @@ Test(shm, rooms_are_shared_through_the_fd, .init = setup, .fini = teardown)
 	pb = (char *)lab_pool(b) + (size_t)room * LAB_ROOM_SIZE;
 	strcpy(pa, "minotaur");
 	cr_assert_str_eq(pb, "minotaur");
-	/* What the VMM does: map room i of the fd at offset i * 4096. */
+	/* What the VMM does: map a room from its extent's file. */
 	window = mmap(NULL, LAB_ROOM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      lab_fd(b), (off_t)room * LAB_ROOM_SIZE);
+		      lab_extent_fd(b, lab_extent_of(b, room)),
+		      (off_t)(room % lab_extent_rooms(b)) * LAB_ROOM_SIZE);
 	cr_assert_neq(window, MAP_FAILED);
 	cr_assert_str_eq(window, "minotaur");
 	munmap(window, LAB_ROOM_SIZE);

@@ -1,23 +1,41 @@
 // SPDX-License-Identifier: MIT
 /*
  * create.c - `labyrinth create NAME --rooms N [--corridors K]
- * [--reserve R] [--group GROUP]`.
+ * [--reserve R] [--extent SIZE] [--group GROUP]`.  SIZE (bytes, or with
+ * K, M, G) is the size of each extent file (labyrinth_extent.h): a power
+ * of two of whole 2 MiB districts; the default is a quarter of the pool,
+ * at most 256 MiB.  A QEMU guest is lent one extent per device.
  */
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "labyrinth.h"
+#include "labyrinth_extent.h"
+#include "parse.h"
+
+static int extent_option(const char *s, uint32_t *extent_rooms)
+{
+	uint64_t bytes;
+
+	if (parse_size(s, &bytes) || bytes % LAB_ROOM_SIZE ||
+	    bytes / LAB_ROOM_SIZE > LAB_MAX_ROOMS)
+		return cli_usage("create: --extent %s: a size in bytes (K, M, G allowed), "
+				 "a power of two of at least 2M", s);
+	*extent_rooms = (uint32_t)(bytes / LAB_ROOM_SIZE);
+	return 0;
+}
 
 static int create_options(int argc, char **argv, struct lab_geometry *geo,
-			  uint32_t *gid)
+			  uint32_t *extent_rooms, uint32_t *gid)
 {
-	enum { OPT_ROOMS = 256, OPT_CORRIDORS, OPT_RESERVE, OPT_GROUP };
+	enum { OPT_ROOMS = 256, OPT_CORRIDORS, OPT_RESERVE, OPT_GROUP, OPT_EXTENT };
 	static const struct option opts[] = {
 		{ "rooms", required_argument, NULL, OPT_ROOMS },
 		{ "corridors", required_argument, NULL, OPT_CORRIDORS },
 		{ "reserve", required_argument, NULL, OPT_RESERVE },
 		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "extent", required_argument, NULL, OPT_EXTENT },
 		{ 0 },
 	};
 	bool rooms = false;
@@ -34,6 +52,8 @@ static int create_options(int argc, char **argv, struct lab_geometry *geo,
 			err = cli_number("--reserve", optarg, 0, LAB_MAX_ROOMS, &geo->reserve);
 		} else if (c == OPT_GROUP) {
 			err = cli_group("--group", optarg, gid);
+		} else if (c == OPT_EXTENT) {
+			err = extent_option(optarg, extent_rooms);
 		} else {
 			err = CLI_EUSAGE;
 		}
@@ -46,9 +66,9 @@ static int create_options(int argc, char **argv, struct lab_geometry *geo,
 int cmd_create(int argc, char **argv)
 {
 	struct lab_geometry geo = { .corridors = 1 };
-	uint32_t gid = LAB_NOGROUP;
+	uint32_t gid = LAB_NOGROUP, extent_rooms = 0;
 	const char *name;
-	int err = create_options(argc, argv, &geo, &gid);
+	int err = create_options(argc, argv, &geo, &extent_rooms, &gid);
 
 	if (err)
 		return err;
@@ -61,7 +81,12 @@ int cmd_create(int argc, char **argv)
 			"reserve < rooms\n", LAB_MAX_ROOMS, LAB_MAX_CORRIDORS);
 		return CLI_EUSAGE;
 	}
-	err = lab_create_group(name, &geo, gid);
+	if (extent_rooms && lab_extent_check(geo.rooms, extent_rooms)) {
+		fprintf(stderr, "labyrinth: create: bad --extent: a power of two of whole "
+			"districts (2M, 4M, ... 256M, ...), at most %u extents\n", LAB_EXTENTS_MAX);
+		return CLI_EUSAGE;
+	}
+	err = lab_create_extents(name, &geo, extent_rooms, gid);
 	if (err)
 		return cli_fail("create", name, err);
 	return CLI_OK;

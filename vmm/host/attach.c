@@ -10,18 +10,24 @@
 
 #include "host.h"
 
-int lab_create_group(const char *name, const struct lab_geometry *geo,
-		     uint32_t gid)
+int lab_create_extents(const char *name, const struct lab_geometry *geo,
+		       uint32_t extent_rooms, uint32_t gid)
 {
-	int fd, err;
+	int fd, *ext, err;
 
 	if (!name)
 		return LAB_EINVAL;
-	err = shm_make(name, geo, gid, &fd);
+	err = shm_make(name, geo, extent_rooms, gid, &fd, &ext);
 	if (err)
 		return err;
 	close(fd);
 	return 0;
+}
+
+int lab_create_group(const char *name, const struct lab_geometry *geo,
+		     uint32_t gid)
+{
+	return lab_create_extents(name, geo, 0, gid);
 }
 
 int lab_create(const char *name, const struct lab_geometry *geo)
@@ -37,7 +43,7 @@ static int open_named(const char *name, struct lab_host **mh)
 
 	if (err)
 		return err;
-	return shm_map(fd, mh);
+	return shm_map(name, fd, NULL, 0, mh);
 }
 
 int lab_open(const char *name, struct labyrinth **out)
@@ -79,11 +85,12 @@ int lab_attach(const char *name, struct labyrinth **out)
 int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int fd, err = shm_make(NULL, geo, LAB_NOGROUP, &fd);
+	int fd, *ext, err = shm_make(NULL, geo, 0, LAB_NOGROUP, &fd, &ext);
 
 	if (err)
 		return err;
-	err = shm_map(fd, &mh);
+	err = shm_map(NULL, fd, ext, extent_count(geo->rooms, lab_extent_default(geo->rooms)),
+		      &mh);
 	if (err)
 		return err;
 	return attach_lease(mh, out);

@@ -2,11 +2,13 @@
 /*
  * host.h - host side of the labyrinth, private to vmm/host/.
  *
- * The shared file: [pool: rooms * 4096][hall][plaque: one page].  The
- * plaque at the very end says where the hall is, so an attacher can map
- * a labyrinth knowing only its name.  The plaque page is never mapped: its
- * bytes from LAB_LOCK_OFFSET on are the lease slots' lock bytes (OFD locks
- * are advisory, so they need no data of their own, only an offset).
+ * The metadata file: [hall][extent table][plaque: one page]; the rooms
+ * live in the extent files (labyrinth_extent.h).  The plaque at the very
+ * end says how big the hall, the table and the extents are, so an
+ * attacher can map a labyrinth knowing only its name.  The plaque page is
+ * never mapped: its bytes from LAB_LOCK_OFFSET on are the lease slots'
+ * lock bytes (OFD locks are advisory, so they need no data of their own,
+ * only an offset).
  */
 #ifndef VMM_HOST_H
 #define VMM_HOST_H
@@ -17,24 +19,46 @@
 #include <sys/types.h>
 
 #include "labyrinth.h"
+#include "labyrinth_extent.h"
 
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64
-#define LAB_PLAQUE_MAGIC	0x4c41425f504c4151ull	/* "LAB_PLAQ" */
+#define LAB_PLAQUE_MAGIC	0x3251504c5f42414cull	/* "LAB_PLQ2": extents */
 #define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g,
 				   the gate byte +LAB_MAX_GUESTS */
 
 struct lab_plaque {
 	uint64_t magic;
-	uint64_t pool_len;
-	uint64_t hall_len;
+	uint64_t pool_len;	/* rooms * 4096, in the extents */
+	uint64_t hall_len;	/* at offset 0 of the metadata file */
+	uint64_t table_len;	/* the extent table, right after the hall */
+	uint64_t extent_rooms;	/* rooms per extent file (the last: the rest) */
 };
+
+/*
+ * The extent table: one record per extent, written only by the lease that
+ * holds the extent's districts (its lender) or by the reaper of that lease.
+ * @state is stored last (release): a reader that sees LENT sees the rest.
+ */
+#define LAB_EXTENT_REC_SIZE	128u
+struct lab_extent_rec {
+	_Atomic uint32_t state;		/* enum lab_extent_state */
+	uint32_t guest, peer;
+	int32_t pid;
+	char domain[LAB_EXTENT_DOMAIN_MAX];
+	uint8_t pad[LAB_EXTENT_REC_SIZE - 16 - LAB_EXTENT_DOMAIN_MAX];
+};
+_Static_assert(sizeof(struct lab_extent_rec) == LAB_EXTENT_REC_SIZE, "record size");
 
 struct lab_host {
 	int fd;
-	void *map;
+	void *map;		/* hall and extent table */
 	size_t map_len;
+	void *pool;		/* every extent, in order */
 	size_t pool_len;
+	int *ext;		/* extent fds */
+	uint32_t extents, extent_rooms;
+	struct lab_extent_rec *table;
 	off_t locks;		/* file offset of slot 0's lock byte */
 	dev_t dev;		/* the file, to find lock holders in /proc */
 	ino_t ino;
@@ -47,13 +71,26 @@ static inline struct lab_host *lab_host(const struct labyrinth *lab)
 	return lab->host;
 }
 
-/* shm.c */
-int shm_make(const char *name, const struct lab_geometry *geo, uint32_t gid,
-	     int *fd);
+/* shm.c: the metadata file; for a private labyrinth *@ext gets the
+ * extents' memfds (shm_map takes them), for a named one NULL. */
+int shm_make(const char *name, const struct lab_geometry *geo,
+	     uint32_t extent_rooms, uint32_t gid, int *fd, int **ext);
 int shm_find(const char *name, int *fd);
-int shm_map(int fd, struct lab_host **out);
+/* Takes @fd and @ext (NULL: open the extents of @name). */
+int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host **out);
 void shm_unmap(struct lab_host *mh);
 int shm_unlink_name(const char *name);
+
+/* extent_file.c: the extent files of @name (NULL: memfds). */
+int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
+		      uint32_t gid, int **ext);
+int extent_files_publish(const char *name, const int *ext, uint32_t n);
+int extent_files_open(const char *name, uint32_t rooms, uint32_t extent_rooms,
+		      int **ext);
+void extent_files_close(int *ext, uint32_t n);
+void extent_files_unlink(const char *name, uint32_t from);
+uint32_t extent_count(uint32_t rooms, uint32_t extent_rooms);
+uint64_t extent_table_len(uint32_t extents);
 
 /* trust.c */
 int trust_file(int fd);

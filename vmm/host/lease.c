@@ -32,12 +32,20 @@ bool lease_alive(const struct labyrinth *lab, uint32_t g)
 	return g == lab->guest || slot_held(lab_host(lab), g);
 }
 
+/* With g's lock held: may what a dead holder left be taken back?  Not
+ * while QEMU still maps an extent lent to it (extent_lend.c): the lease
+ * then stays dead, its districts held, until QEMU lets go. */
+static bool slot_settled(struct labyrinth *lab, uint32_t g)
+{
+	return !lab_slot_word(lab, g) || lab_extents_settle(lab, g);
+}
+
 /* With g's lock held: what a dead holder left is ours to take back. */
 static uint32_t slot_reap_locked(struct labyrinth *lab, uint32_t g)
 {
 	uint32_t freed;
 
-	if (!lab_slot_word(lab, g))
+	if (!lab_slot_word(lab, g) || !slot_settled(lab, g))
 		return 0;
 	if (lab_test_reap_pause)
 		lab_test_reap_pause(lab, g, true);
@@ -57,6 +65,10 @@ static int lease_take_slot(struct labyrinth *lab)
 			continue;
 		if (err)
 			return err;
+		if (!slot_settled(lab, g)) {
+			slot_unlock(mh, g);
+			continue;
+		}
 		slot_reap_locked(lab, g);
 		lab_slot_fill(lab, g, (uint64_t)getpid());
 		lab->guest = g;

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * shm.c - the labyrinth's shared file: /dev/shm/labyrinth.NAME or a memfd.
+ * shm.c - the labyrinth's metadata file (/dev/shm/labyrinth.NAME or a
+ * memfd) and the mapping of its pool from the extents.
  *
  * A named labyrinth is made nameless (O_TMPFILE), sized, backed, formatted,
  * and only then linked under its name: nobody can attach to a half-made
  * labyrinth, and a creator killed half way leaves nothing behind.
  *
- * The whole file is mapped MAP_SHARED, populated and mlock()ed so a claim
- * never faults on the host.  Not hugetlbfs: the VMM maps single 4 KiB
+ * The metadata file and every extent (extent_file.c) are mapped
+ * MAP_SHARED, populated and mlock()ed so a claim never faults on the host.  Not hugetlbfs: the VMM maps single 4 KiB
  * rooms of the fd into guest windows, which hugetlbfs forbids.  Instead
  * the host mapping asks for transparent huge pages (shmem THP, used when
  * /sys/kernel/mm/transparent_hugepage/shmem_enabled allows).
@@ -38,14 +39,17 @@ static int shm_path(const char *name, char *buf)
 	return 0;
 }
 
-static int plaque_write(int fd, const struct lab_geometry *geo)
+static int plaque_write(int fd, const struct lab_geometry *geo, uint32_t extent_rooms)
 {
+	uint32_t extents = extent_count(geo->rooms, extent_rooms);
 	struct lab_plaque p = {
 		.magic = LAB_PLAQUE_MAGIC,
 		.pool_len = (uint64_t)geo->rooms * LAB_ROOM_SIZE,
 		.hall_len = lab_hall_size(geo),
+		.table_len = extent_table_len(extents),
+		.extent_rooms = extent_rooms,
 	};
-	off_t end = (off_t)(p.pool_len + p.hall_len);
+	off_t end = (off_t)(p.hall_len + p.table_len);
 
 	if (pwrite(fd, &p, sizeof(p), end) != (ssize_t)sizeof(p))
 		return -EIO;
@@ -55,10 +59,8 @@ static int plaque_write(int fd, const struct lab_geometry *geo)
 /* Format the hall through a temporary mapping of it. */
 static int hall_write(int fd, const struct lab_geometry *geo)
 {
-	size_t pool = (size_t)geo->rooms * LAB_ROOM_SIZE;
 	size_t len = lab_hall_size(geo);
-	void *hall = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			  (off_t)pool);
+	void *hall = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int err;
 
 	if (hall == MAP_FAILED)
@@ -69,18 +71,20 @@ static int hall_write(int fd, const struct lab_geometry *geo)
 }
 
 /* Every byte backed before anything is written: no page of it can fault
- * for want of memory later (SIGBUS) in any process that maps it. */
-static int shm_format(int fd, const struct lab_geometry *geo)
+ * for want of memory later (SIGBUS) in any process that maps it.  The
+ * extent table starts zeroed: every extent is the monitors'. */
+static int shm_format(int fd, const struct lab_geometry *geo, uint32_t extent_rooms)
 {
-	off_t size = (off_t)((uint64_t)geo->rooms * LAB_ROOM_SIZE +
-			     lab_hall_size(geo) + LAB_ROOM_SIZE);
+	off_t size = (off_t)(lab_hall_size(geo) +
+			     extent_table_len(extent_count(geo->rooms, extent_rooms)) +
+			     LAB_ROOM_SIZE);
 	int err;
 
 	if (ftruncate(fd, size))
 		return errno == EFBIG || errno == ENOSPC ? LAB_ENOSPC : -errno;
 	err = backing_reserve(fd, size);
 	if (!err)
-		err = plaque_write(fd, geo);
+		err = plaque_write(fd, geo, extent_rooms);
 	if (!err)
 		err = hall_write(fd, geo);
 	return err;
@@ -123,31 +127,67 @@ static int shm_new(const char *path, int *fd)
 	return *fd < 0 ? -errno : 0;
 }
 
-int shm_make(const char *name, const struct lab_geometry *geo, uint32_t gid,
-	     int *out)
+static int shm_sizes(const char *name, const struct lab_geometry *geo,
+		     uint32_t *extent_rooms, uint32_t gid, char *path)
 {
-	char path[SHM_PATH_MAX];
-	int fd, err;
+	int err = lab_geometry_check(geo);
 
-	err = lab_geometry_check(geo);
+	if (!err && !*extent_rooms)
+		*extent_rooms = lab_extent_default(geo->rooms);
+	if (!err)
+		err = lab_extent_check(geo->rooms, *extent_rooms);
 	if (!err && name)
 		err = shm_path(name, path);
 	if (!err && !name && gid != LAB_NOGROUP)
 		err = LAB_EINVAL;	/* nobody else sees a memfd */
+	return err;
+}
+
+/* The extents get their names first: whoever finds the metadata file's
+ * name finds them too. */
+static int shm_publish_all(const char *name, const char *path, int fd, const int *ext,
+			   uint32_t extents)
+{
+	int err = extent_files_publish(name, ext, extents);
+
+	if (!err) {
+		err = shm_publish(fd, path);
+		if (err)
+			extent_files_unlink(name, 0);
+	}
+	return err;
+}
+
+int shm_make(const char *name, const struct lab_geometry *geo, uint32_t extent_rooms,
+	     uint32_t gid, int *out, int **ext_out)
+{
+	char path[SHM_PATH_MAX];
+	uint32_t extents;
+	int fd, err, *ext = NULL;
+
+	err = shm_sizes(name, geo, &extent_rooms, gid, path);
 	if (!err)
 		err = shm_new(name ? path : NULL, &fd);
 	if (err)
 		return err;
+	extents = extent_count(geo->rooms, extent_rooms);
 	err = shm_share(fd, gid);
 	if (!err)
-		err = shm_format(fd, geo);
+		err = shm_format(fd, geo, extent_rooms);
+	if (!err)
+		err = extent_files_make(name, geo->rooms, extent_rooms, gid, &ext);
 	if (!err && name)
-		err = shm_publish(fd, path);
+		err = shm_publish_all(name, path, fd, ext, extents);
+	if (err || name) {
+		extent_files_close(ext, extents);
+		ext = NULL;
+	}
 	if (err) {
 		close(fd);
 		return err;
 	}
 	*out = fd;
+	*ext_out = ext;
 	return 0;
 }
 
@@ -185,24 +225,31 @@ int shm_unlink_name(const char *name)
 	if (err)
 		return err;
 	if (unlink(path))
-		return errno == ENOENT ? LAB_ENOENT : -errno;
-	return 0;
+		err = errno == ENOENT ? LAB_ENOENT : -errno;
+	/* Also what a creator killed between the two names left. */
+	extent_files_unlink(name, 0);
+	return err;
 }
 
 /* The plaque is untrusted: its lengths must add up to the file's size
- * and describe a pool of whole rooms within the limits. */
+ * and describe a pool of whole rooms within the limits, in extents of a
+ * valid size. */
 static int plaque_read(int fd, const struct stat *st, struct lab_plaque *p)
 {
-	uint64_t size = (uint64_t)st->st_size;
+	uint64_t size = (uint64_t)st->st_size, rooms;
 
 	if (size < 2 * LAB_ROOM_SIZE ||
 	    pread(fd, p, sizeof(*p), (off_t)(size - LAB_ROOM_SIZE)) != sizeof(*p))
 		return LAB_EPROTO;
+	rooms = p->pool_len / LAB_ROOM_SIZE;
 	if (p->magic != LAB_PLAQUE_MAGIC || p->pool_len % LAB_ROOM_SIZE ||
-	    p->pool_len == 0 || p->pool_len / LAB_ROOM_SIZE > LAB_MAX_ROOMS ||
-	    p->hall_len % LAB_ROOM_SIZE || p->hall_len == 0 ||
-	    p->hall_len > size || p->pool_len > size - p->hall_len ||
-	    p->pool_len + p->hall_len + LAB_ROOM_SIZE != size)
+	    p->pool_len == 0 || rooms > LAB_MAX_ROOMS ||
+	    p->hall_len % LAB_ROOM_SIZE || p->hall_len == 0 || p->hall_len > size ||
+	    p->extent_rooms > LAB_MAX_ROOMS ||
+	    lab_extent_check((uint32_t)rooms, (uint32_t)p->extent_rooms) ||
+	    p->table_len != extent_table_len(extent_count((uint32_t)rooms,
+							  (uint32_t)p->extent_rooms)) ||
+	    p->hall_len + p->table_len + LAB_ROOM_SIZE != size)
 		return LAB_EPROTO;
 	return 0;
 }
@@ -210,17 +257,39 @@ static int plaque_read(int fd, const struct stat *st, struct lab_plaque *p)
 /* Checked before any page of it is populated or pinned. */
 static int shm_check(struct lab_host *mh, const struct lab_plaque *p)
 {
-	struct lab_hall *hall = (struct lab_hall *)((char *)mh->map + p->pool_len);
-
-	return lab_hall_check(hall, p->hall_len, p->pool_len / LAB_ROOM_SIZE);
+	return lab_hall_check(mh->map, p->hall_len, p->pool_len / LAB_ROOM_SIZE);
 }
 
-static int shm_mapping(struct lab_host *mh, const struct lab_plaque *p)
+/* One mapping per extent, in order, in one reserved range: the pool is
+ * contiguous for the core, and the mappings stay LAB_EXTENTS_MAX at most. */
+static int pool_map(struct lab_host *mh)
+{
+	uint64_t span = (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
+	uint8_t *pool = mmap(NULL, mh->pool_len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (pool == MAP_FAILED)
+		return -errno;
+	mh->pool = pool;
+	for (uint32_t k = 0; k < mh->extents; k++) {
+		uint64_t at = k * span;
+		size_t len = mh->pool_len - at < span ? mh->pool_len - at : span;
+
+		if (mmap(pool + at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 mh->ext[k], 0) == MAP_FAILED)
+			return -errno;
+	}
+	return 0;
+}
+
+static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
 {
 	int err;
 
 	mh->pool_len = p->pool_len;
-	mh->map_len = p->pool_len + p->hall_len;
+	mh->extent_rooms = (uint32_t)p->extent_rooms;
+	mh->extents = extent_count((uint32_t)(p->pool_len / LAB_ROOM_SIZE), mh->extent_rooms);
+	mh->map_len = p->hall_len + p->table_len;
 	mh->locks = (off_t)(mh->map_len + LAB_LOCK_OFFSET);
 	mh->map = mmap(NULL, mh->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       mh->fd, 0);
@@ -228,22 +297,29 @@ static int shm_mapping(struct lab_host *mh, const struct lab_plaque *p)
 		mh->map = NULL;
 		return -errno;
 	}
+	mh->table = (struct lab_extent_rec *)((char *)mh->map + p->hall_len);
 	err = shm_check(mh, p);
+	if (!err && !mh->ext)
+		err = extent_files_open(name, (uint32_t)(p->pool_len / LAB_ROOM_SIZE),
+					mh->extent_rooms, &mh->ext);
+	if (!err)
+		err = pool_map(mh);
 	if (err)
 		return err;
-	madvise(mh->map, mh->pool_len, MADV_HUGEPAGE);
+	madvise(mh->pool, mh->pool_len, MADV_HUGEPAGE);
 	err = backing_populate(mh->map, mh->map_len);
+	if (!err)
+		err = backing_populate(mh->pool, mh->pool_len);
 	if (err)
 		return err;
-	mh->pinned = mlock(mh->map, mh->map_len) == 0;
-	return lab_bind(&mh->lab, (char *)mh->map + mh->pool_len, mh->map,
-			LAB_NONE);
+	mh->pinned = mlock(mh->map, mh->map_len) == 0 && mlock(mh->pool, mh->pool_len) == 0;
+	return lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
 }
 
 /* What the file says, what backs it; then map, check, populate, pin and
- * bind a handle (no lease yet).  Takes @fd: it is closed on failure
- * and by shm_unmap(). */
-int shm_map(int fd, struct lab_host **out)
+ * bind a handle (no lease yet).  Takes @fd and @ext: they are closed on
+ * failure and by shm_unmap(). */
+int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host **out)
 {
 	struct lab_host *mh = calloc(1, sizeof(*mh));
 	struct lab_plaque p;
@@ -258,14 +334,16 @@ int shm_map(int fd, struct lab_host **out)
 		err = backing_ensure(fd);
 	if (err) {
 		close(fd);
+		extent_files_close(ext, n_ext);
 		free(mh);
 		return err;
 	}
 	mh->fd = fd;
+	mh->ext = ext;
 	mh->dev = st.st_dev;
 	mh->ino = st.st_ino;
 	mh->lab.host = mh;
-	err = shm_mapping(mh, &p);
+	err = shm_mapping(name, mh, &p);
 	if (err) {
 		shm_unmap(mh);
 		return err;
@@ -281,6 +359,12 @@ void shm_unmap(struct lab_host *mh)
 			munlock(mh->map, mh->map_len);
 		munmap(mh->map, mh->map_len);
 	}
+	if (mh->pool) {
+		if (mh->pinned)
+			munlock(mh->pool, mh->pool_len);
+		munmap(mh->pool, mh->pool_len);
+	}
+	extent_files_close(mh->ext, mh->extents);
 	close(mh->fd);
 	free(mh);
 }

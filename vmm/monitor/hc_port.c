@@ -69,7 +69,7 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 			return VMM_EXIT_LABYRINTH;
 		}
 	}
-	if (window_init(&vm->window, HC_WINDOW_GPA, lab_rooms(vm->lab), lab_fd(vm->lab)))
+	if (window_init(&vm->window, HC_WINDOW_GPA, vm->lab))
 		return VMM_EXIT_HOST;
 	if (hc_guest_init(&vm->hc_guest, vm->ram, vm->ram_size, &vm->window, vm->lab))
 		return VMM_EXIT_HOST;

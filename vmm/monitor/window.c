@@ -53,20 +53,38 @@ static int window_gate(struct window *w)
 	return 0;
 }
 
-int window_init(struct window *w, uint64_t gpa, uint32_t rooms, int pool_fd)
+/* One shared mapping per extent, in order, over one reserved range: as
+ * many mappings as extents (LAB_EXTENTS_MAX at most), whatever the guest
+ * holds. */
+static int window_map_extents(struct window *w, const struct labyrinth *lab)
+{
+	uint64_t span = (uint64_t)lab_extent_rooms(lab) << ROOM_SHIFT;
+
+	w->va = mmap(NULL, w->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		     -1, 0);
+	if (w->va == MAP_FAILED) {
+		w->va = NULL;
+		return window_error("cannot reserve the window");
+	}
+	for (uint32_t k = 0; k < lab_extents(lab); k++) {
+		uint64_t at = k * span, len = w->size - at < span ? w->size - at : span;
+
+		if (mmap(w->va + at, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_NORESERVE | MAP_FIXED, lab_extent_fd(lab, k),
+			 0) == MAP_FAILED)
+			return window_error("cannot map an extent of the pool");
+	}
+	return 0;
+}
+
+int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab)
 {
 	memset(w, 0, sizeof(*w));
 	w->gpa = gpa;
-	w->rooms = rooms;
-	w->size = (uint64_t)rooms << ROOM_SHIFT;
+	w->rooms = lab_rooms(lab);
+	w->size = (uint64_t)w->rooms << ROOM_SHIFT;
 	w->uffd = -1;
-	w->va = mmap(NULL, w->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-		     pool_fd, 0);
-	if (w->va == MAP_FAILED) {
-		w->va = NULL;
-		return window_error("cannot map the pool");
-	}
-	if (window_gate(w)) {
+	if (window_map_extents(w, lab) || window_gate(w)) {
 		window_fini(w);
 		return -1;
 	}

@@ -1,6 +1,6 @@
-/* The room window: a guest-physical range backed by one memslot over ONE
- * shared read/write mapping of the whole labyrinth pool, room i at window
- * page i. Whether a room is reachable is decided in the page tables, not in
+/* The room window: a guest-physical range backed by one memslot over the
+ * whole labyrinth pool, room i at window page i: one shared read/write
+ * mapping per extent file (labyrinth_extent.h), side by side. Whether a room is reachable is decided in the page tables, not in
  * the mapping: the mapping is registered with a userfaultfd in minor- and
  * missing-fault mode with UFFD_FEATURE_SIGBUS, and starts with no page
  * table entry at all. Making a room reachable installs its entry
@@ -13,13 +13,15 @@
  * Why not mprotect: each mprotect of part of a mapping splits it, so the
  * number of mappings (and the cost, and whether vm.max_map_count is hit)
  * would follow the pattern of rooms a guest holds. Here the window stays
- * one mapping whatever the guest does, and zapping cannot fail.
+ * one mapping per extent whatever the guest does, and zapping cannot fail.
  * (tests/bench/map_strategies.c measures both.) */
 #ifndef VMM_WINDOW_H
 #define VMM_WINDOW_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "labyrinth_extent.h"
 
 struct window {
 	uint64_t gpa;		/* guest-physical base */
@@ -29,9 +31,9 @@ struct window {
 	int uffd;		/* gates the window's page-table entries */
 };
 
-/* Maps the pool (room i at offset i * 4 KiB of pool_fd) with no room
- * reachable; 0, or -1 after one line on stderr. */
-int window_init(struct window *w, uint64_t gpa, uint32_t rooms, int pool_fd);
+/* Maps @lab's pool (every extent) with no room reachable; 0, or -1 after
+ * one line on stderr. */
+int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab);
 /* Registers the window as memslot `slot` of VM `vm_fd`. */
 int window_register(struct window *w, int vm_fd, uint32_t slot);
 /* Rooms [first, first + n) become reachable; 0 or -1. */

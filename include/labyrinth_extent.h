@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth_extent.h - where the rooms live: extents.
+ *
+ * The pool is not one file but a row of *extents*: files of a power-of-two
+ * number of whole districts, chosen when the labyrinth is made.  Extent k
+ * holds rooms k * extent_rooms up to the next extent's first (the last one
+ * may be shorter: it is never lent).  A named labyrinth's extents are
+ * /dev/shm/labyrinth.NAME+K beside its metadata file /dev/shm/labyrinth.NAME;
+ * a private one's are memfds.  Every attached process maps all of them,
+ * in order, as one contiguous pool (lab->pool), so the core never knows.
+ *
+ * Why extents: QEMU's ivshmem maps the whole of the one fd it is sent, and
+ * a shmem page belongs to one file, so a QEMU guest can be handed pool
+ * pages only as a file of their own.  An extent is that file.
+ *
+ * Lending (labyrinth serve, one extent per ivshmem-doorbell peer):
+ *   - every district of the extent is held for the peer's lease (holder =
+ *     the peer's owner code), so no other cursor can claim there; the
+ *     peer's claims go through lab_claim_within(), confined to them;
+ *   - the fd sent to QEMU is an open file description of its own carrying
+ *     an OFD lock (the *lend lock*).  The kernel keeps it while QEMU holds
+ *     the fd or any mapping of it, and drops it when QEMU lets go (device
+ *     unplugged) or dies, whoever notices.  So "QEMU may still touch the
+ *     extent" is a question the kernel answers, to the server and to any
+ *     reaper of a dead server alike;
+ *   - when the lock is gone the whole extent is scrubbed (the guest could
+ *     write anywhere in it, claimed or not) and only then its districts go
+ *     back.  A reaper of a dead server's lease does the same, and leaves
+ *     the lease dead (and the extent held) while QEMU still maps it.
+ * The unit of exclusivity for QEMU guests is therefore the extent, for
+ * monitor guests the room.
+ */
+#ifndef LABYRINTH_EXTENT_H
+#define LABYRINTH_EXTENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "labyrinth.h"
+
+#define LAB_EXTENTS_MAX		1024u	/* files (and mappings) per labyrinth */
+#define LAB_EXTENT_DEFAULT_ROOMS 65536u	/* 256 MiB, see lab_extent_default() */
+#define LAB_EXTENT_DOMAIN_MAX	64u
+
+enum lab_extent_state {
+	LAB_EXTENT_POOL = 0,	/* monitors claim there */
+	LAB_EXTENT_LENT,	/* a QEMU peer maps it */
+	LAB_EXTENT_RETURNING,	/* its peer left; QEMU has not let go yet */
+};
+
+/* One extent, as `info` shows it. */
+struct lab_extent_info {
+	uint32_t index, first_room, rooms;
+	enum lab_extent_state state;
+	bool lendable;			/* a whole extent (the last may be short) */
+	bool mapped;			/* its lend lock is held: QEMU maps it */
+	uint32_t guest;			/* the lease it is lent to */
+	uint32_t peer;			/* the server's peer id */
+	int32_t pid;			/* QEMU's pid (from the socket), 0 unknown */
+	uint32_t claimed;		/* rooms owned by that lease in it */
+	char domain[LAB_EXTENT_DOMAIN_MAX];	/* QEMU's -name guest=, or "" */
+};
+
+/* The default extent for @rooms: a quarter of the pool, as a power of two
+ * of whole districts, between one district and 256 MiB, and never more
+ * than LAB_EXTENTS_MAX extents.  So a small labyrinth still has extents to
+ * lend and a large one lends them in useful amounts. */
+uint32_t lab_extent_default(uint32_t rooms);
+/* 0 or LAB_EINVAL: a power of two of whole districts, at most
+ * LAB_EXTENTS_MAX extents for @rooms. */
+int lab_extent_check(uint32_t rooms, uint32_t extent_rooms);
+/* lab_create_group() with extents of @extent_rooms (0: the default). */
+int lab_create_extents(const char *name, const struct lab_geometry *geo,
+		       uint32_t extent_rooms, uint32_t gid);
+
+uint32_t lab_extents(const struct labyrinth *lab);
+uint32_t lab_extent_rooms(const struct labyrinth *lab);
+/* This process's fd of extent @k (room first_room + i at i * 4096). */
+int lab_extent_fd(const struct labyrinth *lab, uint32_t k);
+void lab_extent_get(const struct labyrinth *lab, uint32_t k,
+		    struct lab_extent_info *out);
+/* The extent holding room @room. */
+static inline uint32_t lab_extent_of(const struct labyrinth *lab, uint32_t room)
+{
+	return room / lab_extent_rooms(lab);
+}
+
+/*
+ * Lends a free whole extent to this handle's lease: its districts held,
+ * every room free, its record LENT.  *@fd is a fresh open file description
+ * of the extent carrying the lend lock: send it, then close it.
+ * 0, LAB_ENOSPC (no whole extent is free), or -errno.
+ */
+int lab_extent_lend(struct labyrinth *lab, uint32_t *k, int *fd);
+/* Names the borrower, for `info`. */
+void lab_extent_label(struct labyrinth *lab, uint32_t k, int32_t pid,
+		      uint32_t peer, const char *domain);
+/* Its peer left: the record says so until the extent is back. */
+void lab_extent_leaving(struct labyrinth *lab, uint32_t k);
+/*
+ * Takes the extent back if QEMU let go of it: scrubs every room of it,
+ * frees the rooms its lease owns there and gives back its districts.
+ * 0, or LAB_EBUSY while the lend lock is still held (nothing changed).
+ */
+int lab_extent_return(struct labyrinth *lab, uint32_t k);
+/* For a reaper of dead lease @guest: every extent lent to it is returned;
+ * false (the lease must stay unreaped) if QEMU still maps one. */
+bool lab_extents_settle(struct labyrinth *lab, uint32_t guest);
+
+/* ---- the core's part (shared/extent.c) ---- */
+
+/* Holds districts [first, first + n) for @owner, all or none, and only
+ * if every room there is free; true if it did. */
+bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			uint32_t owner);
+/* Gives back those of them @owner holds. */
+void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			  uint32_t owner);
+/* lab_claim() confined to districts [first, first + n) held for the
+ * cursor's owner; up to @want rooms, no watermark (the rooms are the
+ * borrower's alone). */
+unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+			      unsigned int want, uint32_t *rooms);
+
+#endif /* LABYRINTH_EXTENT_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/*
+ * extent.c - the core's part of lending an extent (labyrinth_extent.h):
+ * holding a run of districts for one owner, and claiming only there.
+ *
+ * A lent extent's districts are held (holder[d] = the borrower's owner
+ * code) for as long as it is lent, so no cursor's district_hold() can take
+ * them, and the borrower's claims never leave them.  Nothing else in the
+ * core changes: a release there is an ordinary release, and the reaper of
+ * a dead borrower gives the districts back as it gives back any cursor's
+ * (reap.c), once the host has made sure nobody maps the extent.
+ */
+#include "hall.h"
+#include "labyrinth_extent.h"
+
+static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)
+{
+	uint32_t o = owner;
+
+	if (atomic_compare_exchange_strong(hall_holder(h, d), &o, 0))
+		district_hint_set(h, d);
+}
+
+void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			  uint32_t owner)
+{
+	for (uint32_t d = first; d < first + n; d++)
+		district_unlend(lab->hall, d, owner);
+}
+
+/* Held, nobody claims there but @owner, so "all free" stays true. */
+static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
+{
+	uint32_t none = 0;
+
+	if (!atomic_compare_exchange_strong(hall_holder(h, d), &none, owner))
+		return false;
+	if (district_free(h, d) == LAB_DISTRICT_ROOMS)
+		return true;
+	district_unlend(h, d, owner);
+	return false;
+}
+
+/* All held by @owner, or none: a district some cursor holds, or with a
+ * room claimed, makes the run unlendable now. */
+bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			uint32_t owner)
+{
+	struct lab_hall *h = lab->hall;
+
+	if (!owner || first > h->districts || n > h->districts - first)
+		return false;
+	for (uint32_t d = first; d < first + n; d++) {
+		if (!district_lend(h, d, owner)) {
+			lab_districts_unlend(lab, first, d - first, owner);
+			return false;
+		}
+	}
+	return true;
+}
+
+unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+			      unsigned int want, uint32_t *rooms)
+{
+	struct lab_hall *h = cur->lab->hall;
+	unsigned int got = 0;
+
+	if (!cur->owner || !n || want > LAB_MAX_BATCH)
+		return 0;
+	/* The districts are held by the lender, not by this cursor: it must
+	 * never leave them (district_leave would clear the holder). */
+	for (uint32_t i = 0; i < n && got < want; i++) {
+		uint32_t d = first + (cur->home + i) % n;
+
+		if (atomic_load_explicit(hall_holder(h, d), memory_order_acquire) != cur->owner)
+			continue;
+		cur->district = d;
+		cur->word = 0;
+		got += claim_district(cur, want - got, rooms + got);
+		cur->district = LAB_NONE;
+		if (got < want)
+			continue;
+		cur->home = d - first;
+	}
+	cursor_account(cur, -(int32_t)got);
+	return got;
+}
