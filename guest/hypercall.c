@@ -148,7 +148,8 @@ int lab_connect(void)
 
 	/* No monitor on the port: a QEMU guest, perhaps with the labyrinth's
 	 * ivshmem device (possibly still to be hot-plugged). */
-	if (!hc_probe() && (rc = ivshmem_connect(cmdline_get_u64("ivshmem.wait", 0) * 1000000)))
+	if (!hc_probe() && (rc = ivshmem_connect((u32)cmdline_get_u64("ivshmem.devices", 1),
+						  cmdline_get_u64("ivshmem.wait", 0) * 1000000)))
 		return (int)rc;
 	rc = hc_info(&lab_info);
 	if (rc)

@@ -43,14 +43,19 @@ void pci_write16(u32 slot, u32 off, u16 v)
 	pci_write32(slot, off & ~3u, (old & ~(0xffffu << shift)) | ((u32)v << shift));
 }
 
-int pci_find(u16 vendor, u16 device)
+int pci_find_from(u16 vendor, u16 device, u32 from)
 {
 	u32 want = ((u32)device << 16) | vendor;
 
-	for (u32 slot = 0; slot < 32; slot++)
+	for (u32 slot = from; slot < 32; slot++)
 		if (pci_read32(slot, PCI_VENDOR) == want)
 			return (int)slot;
 	return -1;
+}
+
+int pci_find(u16 vendor, u16 device)
+{
+	return pci_find_from(vendor, device, 0);
 }
 
 u64 pci_bar_size(u32 slot, u32 bar, bool *is64)

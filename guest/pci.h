@@ -24,6 +24,8 @@ u16 pci_read16(u32 slot, u32 off);
 void pci_write16(u32 slot, u32 off, u16 v);
 /* The first slot (0..31, function 0) holding vendor:device, or -1. */
 int pci_find(u16 vendor, u16 device);
+/* The same from slot @from on: every such device, in slot order. */
+int pci_find_from(u16 vendor, u16 device, u32 from);
 /* Size of memory BAR @bar (probed with decode off), 0 if none or I/O. */
 u64 pci_bar_size(u32 slot, u32 bar, bool *is64);
 void pci_bar_set(u32 slot, u32 bar, u64 addr, bool is64);

@@ -6,7 +6,7 @@
  *   - the port transport (vmm/monitor/hypercall.c): KVM guests of ./vmm,
  *     rooms made reachable in the guest's room window;
  *   - the mailbox transport (vmm/ivshmem/mailbox.c): QEMU guests of
- *     `labyrinth serve`, rooms lent inside the peer's own memory.
+ *     `labyrinth serve`, rooms of the extent lent to the peer.
  * The transport copies the request header out of guest-writable memory once
  * and hands the copy in; the dispatcher copies the room list once more (in
  * for RELEASE, out for CLAIM) and uses only its copies.
@@ -46,6 +46,13 @@ struct lab_transport {
 	uint32_t (*space)(void *t);
 	/* The interrupt vector that tells the guest of pressure, 0 if none. */
 	uint32_t (*pressure_vector)(void *t);
+	/* Optional, for a guest lent only part of the pool (an extent): claims
+	 * up to @n rooms there for @cur's owner (flags as lab_claim's), and
+	 * says what INFO calls reserved.  NULL: lab_claim() over the whole
+	 * labyrinth, and the labyrinth's reserve. */
+	unsigned int (*claim)(void *t, struct lab_cursor *cur, unsigned int flags,
+			      unsigned int n, uint32_t *rooms);
+	uint32_t (*reserved)(void *t);
 };
 
 /* One guest: its labyrinth handle (its lease), transport and held rooms. */

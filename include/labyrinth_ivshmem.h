@@ -3,9 +3,23 @@
  * It carries the hypercall of labyrinth_abi.h to guests that QEMU runs:
  * same calls, same struct lab_hc, same results and error codes.
  *
- * Each QEMU peer gets LAB_IVSHMEM_SIZE bytes of its own (a memfd no other
- * guest maps), laid out as
- *   [header page][LAB_IVSHMEM_SLOTS slots of two pages][rooms ...]
+ * BAR2 is one whole extent of the labyrinth (labyrinth_extent.h): the
+ * pool's own pages, lent to this peer alone, room i of the extent at
+ * BAR2 + i * 4096. Its first LAB_IVSHMEM_MAILBOX_ROOMS rooms are the
+ * mailbox, claimed in the labyrinth for the peer's lease:
+ *   [header page][LAB_IVSHMEM_SLOTS slots of two pages]
+ * and every room a CLAIM grants is another room of the same extent, the
+ * very host page the labyrinth counts (`labyrinth info` shows it under the
+ * peer's lease). A guest may attach several such devices (one extent
+ * each): each is a mailbox of its own; rooms are released through the
+ * device that granted them.
+ *
+ * Unit of exclusivity: the extent. QEMU maps all of BAR2, so a touch of a
+ * room of one's own extent that one did not claim cannot be caught (it
+ * reaches no other guest's room: the whole extent is lent to this peer
+ * only, and scrubbed whole when it comes back). Monitor guests of ./vmm
+ * are held to the room.
+ *
  * A slot is one request at a time: its first page holds seq/done and the
  * struct lab_hc, its second page the room addresses (uint64_t[512]), which
  * replace lab_hc.rooms_gpa (the server cannot read guest RAM; rooms_gpa is
@@ -20,12 +34,19 @@
  * interrupt or spin on slot.done (interrupt handlers spin, bounded).
  *
  * Room addresses are guest-physical: header.bar_base (written by the guest
- * once it has placed BAR2) + LAB_IVSHMEM_ROOM_OFFSET + i * 4096. INFO says
- * window_base = bar_base + LAB_IVSHMEM_ROOM_OFFSET and window_size =
- * rooms * 4096. Every room a CLAIM grants is also claimed in the labyrinth
- * under the peer's own lease (that is what `labyrinth info` counts), so
- * rooms_free is min(labyrinth free, peer rooms free). Released rooms and,
- * when the peer leaves, the whole region are scrubbed (zeroed). */
+ * once it has placed BAR2) + i * 4096. INFO says window_base = bar_base and
+ * window_size = size; rooms_free and rooms_reserved are the extent's
+ * (a GFP_NORMAL claim leaves the extent's share of the reserve).
+ *
+ * Refusal: with no free extent to lend, the server still completes QEMU's
+ * handshake (so the device appears) but with a one-page memory whose
+ * header has magic and version, refused = LAB_IVSHMEM_NO_EXTENT and
+ * rooms = 0: the guest's probe can say why it got nothing.
+ *
+ * Pressure: with two or more vectors (`serve --vectors 2`, `<msi
+ * vectors='2'/>`) the server raises vector 1 when the labyrinth enters a
+ * pressure episode, and INFO names LAB_IVSHMEM_PRESSURE_VECTOR: the guest
+ * points MSI-X entry 1 at it. */
 #ifndef LABYRINTH_IVSHMEM_H
 #define LABYRINTH_IVSHMEM_H
 
@@ -38,30 +59,39 @@
 #define LAB_IVSHMEM_REG_IVPOSITION 8	/* BAR0: this peer's id */
 #define LAB_IVSHMEM_REG_DOORBELL 12	/* BAR0: (peer << 16) | vector */
 
-#define LAB_IVSHMEM_MAGIC 0x3148564942414cull	/* "LABIVH1" */
-#define LAB_IVSHMEM_VERSION 1
-#define LAB_IVSHMEM_SIZE (2u << 20)		/* BAR2: a power of two */
+#define LAB_IVSHMEM_MAGIC 0x3248564942414cull	/* "LABIVH2" */
+#define LAB_IVSHMEM_VERSION 2
+#define LAB_IVSHMEM_MIN_SIZE (2u << 20)		/* one district */
+#define LAB_IVSHMEM_MAX_SIZE (1ull << 30)	/* what a guest places */
 #define LAB_IVSHMEM_PAGE 4096u
 #define LAB_IVSHMEM_SLOTS 8u
 #define LAB_IVSHMEM_SLOT_OFFSET LAB_IVSHMEM_PAGE
 #define LAB_IVSHMEM_SLOT_SIZE (2 * LAB_IVSHMEM_PAGE)
-#define LAB_IVSHMEM_ROOM_OFFSET \
-	(LAB_IVSHMEM_SLOT_OFFSET + LAB_IVSHMEM_SLOTS * LAB_IVSHMEM_SLOT_SIZE)
-#define LAB_IVSHMEM_ROOMS \
-	((LAB_IVSHMEM_SIZE - LAB_IVSHMEM_ROOM_OFFSET) / LAB_IVSHMEM_PAGE)
+#define LAB_IVSHMEM_MAILBOX_ROOMS \
+	(1 + LAB_IVSHMEM_SLOTS * LAB_IVSHMEM_SLOT_SIZE / LAB_IVSHMEM_PAGE)
+#define LAB_IVSHMEM_PRESSURE_VECTOR 0x41	/* the guest's vector for MSI-X 1 */
+
+/* header.refused */
+#define LAB_IVSHMEM_LENT 0u
+#define LAB_IVSHMEM_NO_EXTENT 1u	/* every whole extent is lent or in use */
+#define LAB_IVSHMEM_NO_LEASE 2u		/* no lease (slots, limits, memory) */
 
 /* Page 0. The server writes it before the peer sees the memory; the guest
- * writes only bar_base. */
+ * writes only bar_base and ejecting. */
 struct lab_ivshmem_header {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t server_id;	/* the peer id to ring */
 	uint32_t peer_id;	/* this peer's id (also BAR0 IVPosition) */
 	uint32_t slots;		/* LAB_IVSHMEM_SLOTS */
-	uint32_t room_offset;	/* LAB_IVSHMEM_ROOM_OFFSET */
-	uint32_t rooms;		/* LAB_IVSHMEM_ROOMS */
-	uint64_t size;		/* LAB_IVSHMEM_SIZE */
+	uint32_t mailbox_rooms;	/* LAB_IVSHMEM_MAILBOX_ROOMS, the first rooms */
+	uint32_t rooms;		/* rooms of the extent, mailbox included */
+	uint64_t size;		/* rooms * 4096: BAR2's size */
 	uint64_t bar_base;	/* guest: where BAR2 sits guest-physically */
+	uint32_t first_room;	/* the labyrinth's number of room 0 here */
+	uint32_t extent;	/* which extent of the labyrinth this is */
+	uint32_t refused;	/* LAB_IVSHMEM_LENT, or why not */
+	uint32_t ejecting;	/* guest: it saw QEMU's eject request */
 };
 
 struct lab_ivshmem_slot {

@@ -114,7 +114,7 @@ static int64_t call_info(struct lab_caller *c, void *u)
 		.window_size = size,
 		.rooms_total = cs.rooms,
 		.rooms_free = cs.free < space ? cs.free : space,
-		.rooms_reserved = cs.reserved,
+		.rooms_reserved = g->ops->reserved ? g->ops->reserved(g->t) : cs.reserved,
 		.guest_id = g->lab->guest,
 		.corridors = cs.corridors,
 		.pressure_vector = g->ops->pressure_vector ? g->ops->pressure_vector(g->t) : 0,
@@ -165,7 +165,8 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	allowed = limits_take(c, hc, want, &flags);
 	if (allowed <= 0)
 		return allowed;
-	n = lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
+	n = g->ops->claim ? g->ops->claim(g->t, &c->cursor, flags, (unsigned int)allowed, c->rooms)
+			  : lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
 	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;

@@ -80,8 +80,8 @@ static void setup(void)
 	cr_assert_not_null(peer);
 	cr_assert_eq(peer_lend(peer, mail.lab), 0);
 	peer->hdr->bar_base = 1ull << 32;
-	mail.base = peer->hdr->bar_base + LAB_IVSHMEM_ROOM_OFFSET;
-	mail.size = (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE;
+	mail.base = peer->hdr->bar_base;
+	mail.size = (uint64_t)peer->rooms * LAB_IVSHMEM_PAGE;
 }
 
 /* What a RELEASE entry names, spelled for one side. */

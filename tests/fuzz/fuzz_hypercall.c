@@ -110,11 +110,10 @@ static void check_invariants(void)
 		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])
 			abort();	/* reachable, but not the guest's */
 	check_owners(&f.mail);
-	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++) {
-		uint32_t room = f.peer->room_of[i];
-		if (room != LAB_NONE && (room >= ROOMS || !f.mail.held[room]))
-			abort();	/* lent, but not the guest's */
-	}
+	for (uint32_t r = 0; r < ROOMS; r++)
+		if (f.mail.held[r] && (r < f.peer->first_room + LAB_IVSHMEM_MAILBOX_ROOMS ||
+				       r >= f.peer->first_room + f.peer->rooms))
+			abort();	/* the guest's, but not of its extent (or the mailbox) */
 }
 
 static int64_t call_port(unsigned vcpu, uint32_t block, const struct lab_hc *hc)
@@ -142,12 +141,16 @@ static uint64_t *mail_rooms(void)
 	return ((struct lab_ivshmem_slot *)((char *)f.peer->hdr + LAB_IVSHMEM_SLOT_OFFSET))->rooms;
 }
 
+static uint64_t mail_gpa(uint32_t room)
+{
+	return f.peer->hdr->bar_base + (uint64_t)(room - f.peer->first_room) * LAB_IVSHMEM_PAGE;
+}
+
 /* Gives everything back through RELEASE itself, so each input starts alike. */
 static void release_all(void)
 {
 	struct lab_hc hc = {.call = LAB_HC_RELEASE, .rooms_gpa = 0x1000};
 	uint64_t *port = (uint64_t *)(f.ram + hc.rooms_gpa), *mail = mail_rooms();
-	uint64_t mail_base = f.peer->hdr->bar_base + LAB_IVSHMEM_ROOM_OFFSET;
 
 	for (uint32_t r = 0; r < ROOMS; r++) {
 		hc.count = 1;
@@ -157,10 +160,10 @@ static void release_all(void)
 				abort();
 		}
 	}
-	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++) {
-		if (f.peer->room_of[i] == LAB_NONE)
+	for (uint32_t r = 0; r < ROOMS; r++) {
+		if (!f.mail.held[r])
 			continue;
-		mail[0] = mail_base + (uint64_t)i * LAB_IVSHMEM_PAGE;
+		mail[0] = mail_gpa(r);
 		if (call_mail(hc) != 0)
 			abort();
 	}
@@ -183,9 +186,8 @@ static void aim(uint64_t *list, unsigned n, bool port)
 				list[i] = f.window.gpa + ((uint64_t)r << 12);
 				break;
 			}
-			if (!port && r < LAB_IVSHMEM_ROOMS && f.peer->room_of[r] != LAB_NONE) {
-				list[i] = f.peer->hdr->bar_base + LAB_IVSHMEM_ROOM_OFFSET +
-					  (uint64_t)r * LAB_IVSHMEM_PAGE;
+			if (!port && f.mail.held[r]) {
+				list[i] = mail_gpa(r);
 				break;
 			}
 		}

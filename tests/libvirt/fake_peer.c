@@ -126,7 +126,7 @@ int64_t fp_simple(struct fake_peer *fp, uint32_t call, uint32_t flags, uint32_t 
 
 uint64_t fp_window(struct fake_peer *fp __attribute__((unused)))
 {
-	return BAR_BASE + LAB_IVSHMEM_ROOM_OFFSET;
+	return BAR_BASE;
 }
 
 void *fp_room(struct fake_peer *fp, uint64_t gpa)

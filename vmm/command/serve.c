@@ -2,7 +2,8 @@
 /*
  * serve.c - `labyrinth serve NAME --socket PATH [--vectors N]
  * [--max-peers P] [--group GROUP] [--stats]`: the ivshmem server of QEMU
- * guests (server.h).  Runs until SIGTERM or SIGINT; every join, leave and
+ * guests (server.h), lending each an extent.  With --vectors 2 a peer's
+ * second vector is the pressure interrupt.  Runs until SIGTERM or SIGINT; every join, leave and
  * error is one line on stderr.  --stats prints BENCH lines (server
  * handling time per request) at exit.  --group is the operators' group:
  * the socket is theirs (0660), and so may be the labyrinth's file.
@@ -137,18 +138,21 @@ int cmd_serve(int argc, char **argv)
 	err = lab_open(s.name, &lab);	/* refuse at once, not per peer */
 	if (err)
 		return cli_fail("serve", s.name, err);
-	lab_detach(lab);
+	s.watch = lab;			/* and it polls for pressure */
 	if (stats_start(&s))
 		return CLI_ESYS;
 	s.sig = signals();
-	if (s.sig < 0 || listen_open(&s, gid))
+	if (s.sig < 0 || listen_open(&s, gid)) {
+		lab_detach(lab);
 		return CLI_ESYS;
+	}
 	serve_log("serving labyrinth '%s' on %s (peer id %u, %u vector%s per peer, "
 		  "at most %u peers)", s.name, s.path, SERVE_SERVER_ID, s.vectors,
 		  s.vectors == 1 ? "" : "s", s.max_peers);
 	err = serve_run(&s);
 	listen_close(&s);
 	serve_log("stopped after %lu requests", (unsigned long)s.stats.requests);
+	lab_detach(s.watch);
 	stats_print(&s);
 	return err ? CLI_ESYS : CLI_OK;
 }

@@ -4,7 +4,9 @@
  * SIGINT (a signalfd), and per peer its socket (leaves, garbage) and its
  * doorbell eventfd (requests). A peer that dies is freed only after the
  * batch of events that saw it, so a later event of the batch never touches
- * freed memory.
+ * freed memory.  Every TICK_MS while it has something to watch (peers
+ * gone whose QEMU still maps their extent, pressure for peers with a
+ * second vector, guests' eject notes) the loop looks again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,9 @@
 #include <unistd.h>
 
 #include "server.h"
+
+#define TICK_MS 5
+#define WAIT_LOG_S 5u		/* first word on a leaving peer, then every 30 s */
 
 static uint64_t now_ns(void)
 {
@@ -54,6 +59,22 @@ static uint32_t next_id(struct serve *s)
 	return 0;
 }
 
+/* Attaching the same device XML again makes another device, hence another
+ * peer and extent: more memory for that guest, by design; say so. */
+static void log_second_device(struct serve *s, struct serve_peer *p)
+{
+	unsigned int others = 0;
+
+	if (!p->pid)
+		return;
+	for (struct serve_peer *q = s->peers; q; q = q->link)
+		others += q->pid == p->pid && !q->dead;
+	if (others)
+		serve_log("peer %u: QEMU pid %d%s%s attaches another labyrinth device (%u already): "
+			  "one more extent for the same guest", p->id, (int)p->pid,
+			  p->domain[0] ? ", domain " : "", p->domain, others);
+}
+
 static void on_accept(struct serve *s)
 {
 	int sock = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -80,18 +101,23 @@ static void on_accept(struct serve *s)
 	}
 	if (peer_join(s, sock, id, &p))
 		return;
+	log_second_device(s, p);
 	p->sock_src = (struct serve_source){ SRC_SOCK, p };
 	p->bell_src = (struct serve_source){ SRC_BELL, p };
 	if (watch(s, p->sock, &p->sock_src) || watch(s, p->bell, &p->bell_src)) {
-		serve_log("peer %u refused: epoll: %s", id, strerror(errno));
-		peer_leave(p);
-		return;
+		/* Sent already: it leaves as any peer does. */
+		serve_log("peer %u dropped: epoll: %s", id, strerror(errno));
+		p->dead = true;
 	}
 	p->link = s->peers;
 	s->peers = p;
 	s->npeers++;
-	serve_log("peer %u joined: lease %u, %u rooms of %u KiB at most, %u peers",
-		  id, p->lab->guest, LAB_IVSHMEM_ROOMS, LAB_IVSHMEM_PAGE / 1024, s->npeers);
+	if (p->lab)
+		serve_log("peer %u joined: QEMU pid %d%s%s, lease %u, extent %u (rooms %u..%u, "
+			  "%u MiB, %u for the guest), %u peers", id, (int)p->pid,
+			  p->domain[0] ? ", domain " : "", p->domain, p->lab->guest, p->extent,
+			  p->first_room, p->first_room + p->rooms - 1, p->rooms / 256,
+			  p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
 }
 
 /* QEMU never writes to the server: anything it sends is ignored (and any
@@ -144,7 +170,7 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 	uint64_t rings, one = 1;
 	unsigned int served;
 
-	if (read(p->bell, &rings, sizeof(rings)) < 0)
+	if (read(p->bell, &rings, sizeof(rings)) < 0 || !p->hdr)
 		return;
 	served = mailbox_serve(p, &call, &count);
 	if (!served)
@@ -156,11 +182,21 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 		record(s, call, count, now_ns() - t0);
 }
 
+static void peer_gone(struct serve *s, struct serve_peer *p, uint32_t held)
+{
+	if (p->extent != LAB_NONE)
+		serve_log("peer %u left: extent %u scrubbed and returned (%u rooms the guest held), "
+			  "%u peers", p->id, p->extent, held, s->npeers);
+	else
+		serve_log("peer %u left (it had no extent), %u peers", p->id, s->npeers);
+	peer_free(p);
+}
+
 static void reap_dead(struct serve *s)
 {
 	for (struct serve_peer **pp = &s->peers; *pp;) {
 		struct serve_peer *p = *pp;
-		uint32_t id = p->id, held;
+		uint32_t held;
 
 		if (!p->dead) {
 			pp = &p->link;
@@ -169,11 +205,74 @@ static void reap_dead(struct serve *s)
 		*pp = p->link;
 		s->npeers--;
 		if (p->hdr && mailbox_pending(p))
-			serve_log("peer %u: left with a request unanswered; dropped", id);
-		held = peer_leave(p);
-		serve_log("peer %u left: %u rooms scrubbed and returned, %u peers", id, held,
-			  s->npeers);
+			serve_log("peer %u: left with a request unanswered; dropped", p->id);
+		if (peer_return(p, &held)) {
+			peer_gone(s, p, held);
+			continue;
+		}
+		p->left_ns = now_ns();
+		p->link = s->leaving;
+		s->leaving = p;
 	}
+}
+
+/* A peer whose socket closed but whose QEMU still maps the extent: the
+ * device is still there (a detach the guest never acknowledged, or QEMU
+ * tearing down).  The extent stays held until the kernel says otherwise. */
+static void watch_leaving(struct serve *s)
+{
+	uint64_t now = now_ns();
+
+	for (struct serve_peer **pp = &s->leaving; *pp;) {
+		struct serve_peer *p = *pp;
+		uint32_t held, secs = (uint32_t)((now - p->left_ns) / 1000000000u);
+
+		if (peer_return(p, &held)) {
+			*pp = p->link;
+			peer_gone(s, p, held);
+			continue;
+		}
+		if (secs >= WAIT_LOG_S + 30 * p->waits_logged) {
+			serve_log("peer %u: socket closed %u s ago, but QEMU pid %d still maps "
+				  "extent %u; it comes back, scrubbed, when QEMU lets go of it",
+				  p->id, secs, (int)p->pid, p->extent);
+			p->waits_logged++;
+		}
+		pp = &p->link;
+	}
+}
+
+/* What the guest wrote in its header when it saw QEMU's eject request:
+ * an operator can tell a detach the guest acknowledged from one it never
+ * saw (then virsh says success, and the device stays). */
+static void watch_ejects(struct serve *s)
+{
+	for (struct serve_peer *p = s->peers; p; p = p->link) {
+		if (!p->hdr || p->ejecting ||
+		    !atomic_load_explicit((_Atomic uint32_t *)&p->hdr->ejecting,
+					  memory_order_relaxed))
+			continue;
+		p->ejecting = true;
+		serve_log("peer %u: the guest acknowledged QEMU's eject request of its device "
+			  "(extent %u)", p->id, p->extent);
+	}
+}
+
+/* A new pressure episode: vector 1 of every peer that has one. */
+static void watch_pressure(struct serve *s)
+{
+	uint64_t one = 1;
+
+	if (s->vectors < 2 || !s->watch || !lab_pressure_poll(s->watch, &s->pressure_seen))
+		return;
+	for (struct serve_peer *p = s->peers; p; p = p->link)
+		if (p->hdr && !p->dead && write(p->vec[1], &one, sizeof(one)) < 0)
+			serve_log("peer %u: pressure interrupt: %s", p->id, strerror(errno));
+}
+
+static int tick_ms(struct serve *s)
+{
+	return s->leaving || s->peers ? TICK_MS : -1;
 }
 
 static void on_signal(struct serve *s, bool *stop)
@@ -183,6 +282,21 @@ static void on_signal(struct serve *s, bool *stop)
 	if (read(s->sig, &si, sizeof(si)) == sizeof(si)) {
 		serve_log("signal %u: stopping", si.ssi_signo);
 		*stop = true;
+	}
+}
+
+/* Stopping: extents QEMU still maps stay held by their leases, which die
+ * with us; a reaper takes each back once QEMU lets go (extent_lend.c). */
+static void leave_at_exit(struct serve *s)
+{
+	watch_leaving(s);
+	while (s->leaving) {
+		struct serve_peer *p = s->leaving;
+
+		s->leaving = p->link;
+		serve_log("peer %u: QEMU pid %d still maps extent %u; left held until it "
+			  "lets go", p->id, (int)p->pid, p->extent);
+		peer_abandon(p);
 	}
 }
 
@@ -198,7 +312,7 @@ int serve_run(struct serve *s)
 		return -1;
 	}
 	while (!stop) {
-		int n = epoll_wait(s->ep, evs, 32, -1);
+		int n = epoll_wait(s->ep, evs, 32, tick_ms(s));
 		uint64_t t0 = now_ns();
 
 		if (n < 0 && errno != EINTR) {
@@ -220,10 +334,14 @@ int serve_run(struct serve *s)
 				on_sock(src->peer);
 		}
 		reap_dead(s);
+		watch_leaving(s);
+		watch_ejects(s);
+		watch_pressure(s);
 	}
 	for (struct serve_peer *p = s->peers; p; p = p->link)
 		p->dead = true;
 	reap_dead(s);
+	leave_at_exit(s);
 	close(s->ep);
 	return 0;
 }

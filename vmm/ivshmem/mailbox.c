@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * mailbox.c - the calls of labyrinth_abi.h served from a peer's slots,
- * as a transport of the one dispatcher (labyrinth_dispatch.h).
+ * as a transport of the one dispatcher (labyrinth_dispatch.h), over the
+ * extent lent to the peer: room r of the labyrinth is guest-physical
+ * bar_base + (r - first_room) * 4096, nothing to look up.
  *
  * Every slot is guest-writable at any time: a request is copied out once
  * (the block, then the rooms it names), checked, and only the copy is used;
@@ -19,15 +21,27 @@ static struct lab_ivshmem_slot *slot_at(struct serve_peer *p, uint32_t i)
 					   (size_t)i * LAB_IVSHMEM_SLOT_SIZE);
 }
 
-static uint8_t *room_page(struct serve_peer *p, uint32_t i)
-{
-	return (uint8_t *)p->hdr + LAB_IVSHMEM_ROOM_OFFSET + (size_t)i * LAB_IVSHMEM_PAGE;
-}
-
 static uint64_t window_base(struct serve_peer *p)
 {
 	return atomic_load_explicit((_Atomic uint64_t *)&p->hdr->bar_base,
-				    memory_order_relaxed) + LAB_IVSHMEM_ROOM_OFFSET;
+				    memory_order_relaxed);
+}
+
+void mailbox_format(struct serve_peer *p)
+{
+	*p->hdr = (struct lab_ivshmem_header){
+		.magic = LAB_IVSHMEM_MAGIC,
+		.version = LAB_IVSHMEM_VERSION,
+		.server_id = SERVE_SERVER_ID,
+		.peer_id = p->id,
+		.slots = LAB_IVSHMEM_SLOTS,
+		.mailbox_rooms = LAB_IVSHMEM_MAILBOX_ROOMS,
+		.rooms = p->rooms,
+		.size = (uint64_t)p->rooms * LAB_IVSHMEM_PAGE,
+		.first_room = p->first_room,
+		.extent = p->extent,
+		.refused = LAB_IVSHMEM_LENT,
+	};
 }
 
 /* The slot being served holds the room list; the guest's rooms_gpa is
@@ -40,64 +54,40 @@ static uint64_t *mail_room_list(void *t, uint64_t gpa, unsigned int n)
 	return slot_at(p, p->serving)->rooms;
 }
 
-static uint32_t free_page(struct serve_peer *p)
-{
-	for (uint32_t k = 0; k < LAB_IVSHMEM_ROOMS; k++) {
-		uint32_t i = (p->next + k) % LAB_IVSHMEM_ROOMS;
-		if (p->room_of[i] == LAB_NONE) {
-			p->next = (i + 1) % LAB_IVSHMEM_ROOMS;
-			return i;
-		}
-	}
-	return LAB_NONE;	/* not reached: the dispatcher asks space() first */
-}
-
-/* Each room is lent as a page of the peer's own memory. */
+/* Every room of the extent is in QEMU's mapping already: reaching one is
+ * naming its address. */
 static int mail_reach(void *t, const uint32_t *rooms, unsigned int n, uint64_t *gpas)
 {
 	struct serve_peer *p = t;
 
-	for (unsigned int k = 0; k < n; k++) {
-		uint32_t i = free_page(p);
-
-		p->room_of[i] = rooms[k];
-		gpas[k] = window_base(p) + (uint64_t)i * LAB_IVSHMEM_PAGE;
-	}
+	for (unsigned int k = 0; k < n; k++)
+		gpas[k] = window_base(p) + (uint64_t)(rooms[k] - p->first_room) * LAB_IVSHMEM_PAGE;
 	p->used += n;
 	return 0;
 }
 
-/* Scrubbed before the page may be lent again. The guest still maps it
- * (ivshmem maps the whole region), but no other guest ever does. */
+/* The guest still maps the room (QEMU maps the whole extent), but no other
+ * guest can be lent it before the extent comes back scrubbed. */
 static void mail_unreach(void *t, const uint32_t *rooms, unsigned int n)
 {
 	struct serve_peer *p = t;
 
-	for (unsigned int k = 0; k < n; k++) {
-		uint32_t i = p->page_of[k];
-
-		memset(room_page(p, i), 0, LAB_IVSHMEM_PAGE);
-		p->room_of[i] = LAB_NONE;
-	}
 	(void)rooms;
 	p->used -= n;
 }
 
-/* Records the page of each room named, in order: the dispatcher hands the
- * same rooms, in the same order, to mail_unreach. */
+/* Any room of the extent has an address; the dispatcher's held bitmap
+ * says whether it is the guest's to release (the mailbox never is). */
 static int64_t mail_room_at(void *t, uint64_t gpa, uint32_t *room)
 {
 	struct serve_peer *p = t;
 	uint64_t base = window_base(p), off = gpa - base;
-	uint32_t i;
 
-	if (gpa < base || off >= (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE)
+	if (gpa < base || off >= (uint64_t)p->rooms * LAB_IVSHMEM_PAGE)
 		return LAB_HC_ERANGE;
 	if (off & (LAB_IVSHMEM_PAGE - 1))
 		return LAB_HC_EINVAL;
-	i = (uint32_t)(off / LAB_IVSHMEM_PAGE);
-	p->page_of[p->naming++] = i;
-	*room = p->room_of[i];
+	*room = p->first_room + (uint32_t)(off / LAB_IVSHMEM_PAGE);
 	return LAB_HC_OK;
 }
 
@@ -106,14 +96,42 @@ static void mail_window(void *t, uint64_t *base, uint64_t *size)
 	struct serve_peer *p = t;
 
 	*base = window_base(p);
-	*size = (uint64_t)LAB_IVSHMEM_ROOMS * LAB_IVSHMEM_PAGE;
+	*size = (uint64_t)p->rooms * LAB_IVSHMEM_PAGE;
 }
 
 static uint32_t mail_space(void *t)
 {
 	struct serve_peer *p = t;
 
-	return LAB_IVSHMEM_ROOMS - p->used;
+	return p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS - p->used;
+}
+
+static uint32_t mail_reserved(void *t)
+{
+	return ((struct serve_peer *)t)->reserve;
+}
+
+/* Only in the extent; GFP_NORMAL leaves its share of the reserve. */
+static unsigned int mail_claim(void *t, struct lab_cursor *cur, unsigned int flags,
+			       unsigned int n, uint32_t *rooms)
+{
+	struct serve_peer *p = t;
+	uint32_t space = mail_space(p);
+	unsigned int want = n;
+
+	if (!(flags & LAB_GFP_ATOMIC))
+		want = space <= p->reserve ? 0 : space - p->reserve < n ? space - p->reserve : n;
+	if (!want || (flags & LAB_ALL_OR_NOTHING && want < n))
+		return 0;
+	return lab_claim_within(cur, p->first_room / LAB_DISTRICT_ROOMS,
+				p->rooms / LAB_DISTRICT_ROOMS, want, rooms);
+}
+
+static uint32_t mail_pressure_vector(void *t)
+{
+	struct serve_peer *p = t;
+
+	return p->vectors >= 2 ? LAB_IVSHMEM_PRESSURE_VECTOR : 0;
 }
 
 const struct lab_transport mailbox_transport = {
@@ -123,6 +141,9 @@ const struct lab_transport mailbox_transport = {
 	.room_at = mail_room_at,
 	.window = mail_window,
 	.space = mail_space,
+	.pressure_vector = mail_pressure_vector,
+	.claim = mail_claim,
+	.reserved = mail_reserved,
 };
 
 int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc)
@@ -130,7 +151,6 @@ int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc)
 	int64_t rc;
 
 	p->serving = slot;
-	p->naming = 0;
 	rc = lab_dispatch(&p->caller, hc, &hc->u);
 	if (p->caller.panicked) {
 		serve_log("peer %u: guest panic: %s", p->id, p->caller.panic_message);

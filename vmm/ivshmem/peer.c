@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * serve_peer.c - one QEMU peer: memory of its own, its eventfds, its lease,
- * the handshake, and the scrub when it leaves.
+ * peer.c - one QEMU peer: its lease, the extent lent to it, its eventfds,
+ * the handshake, and taking the extent back when it leaves.
  *
  * Exclusivity: ivshmem maps the whole memory fd a peer is sent, so a peer
- * gets a fresh memfd that no other guest ever sees (sealed against resizes);
- * the labyrinth's own pool is never sent. Rooms lent inside it are claimed
- * in the labyrinth under the peer's lease, so the labyrinth's accounting
- * (and `labyrinth info`) sees them, and lab_detach() gives them all back.
+ * is sent one whole extent of the labyrinth (labyrinth_extent.h), whose
+ * districts are held for its lease alone: every room it claims is a room
+ * of the pool, counted once, and no other guest is ever lent a room of
+ * it.  The extent comes back only when the kernel says QEMU let go of it
+ * (the lend lock), scrubbed whole.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,30 +34,51 @@ void serve_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int peer_memory(struct serve_peer *p)
+/* The extent's first rooms are the mailbox: claimed for the lease, never
+ * in the guest's held bitmap, so the guest can neither claim nor release
+ * them. */
+static int peer_mailbox(struct serve_peer *p)
 {
-	p->memfd = memfd_create("labyrinth-peer", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (p->memfd < 0)
-		return -errno;
-	if (ftruncate(p->memfd, LAB_IVSHMEM_SIZE) ||
-	    fcntl(p->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-		return -errno;
-	p->hdr = mmap(NULL, LAB_IVSHMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      p->memfd, 0);
-	if (p->hdr == MAP_FAILED) {
-		p->hdr = NULL;
-		return -errno;
-	}
-	*p->hdr = (struct lab_ivshmem_header){
+	uint32_t rooms[LAB_IVSHMEM_MAILBOX_ROOMS];
+	unsigned int got;
+
+	p->caller.cursor.home = 0;
+	got = lab_claim_within(&p->caller.cursor, p->first_room / LAB_DISTRICT_ROOMS,
+			       p->rooms / LAB_DISTRICT_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, rooms);
+	for (uint32_t i = 0; i < got; i++)
+		if (rooms[i] != p->first_room + i)
+			return -EIO;
+	if (got != LAB_IVSHMEM_MAILBOX_ROOMS)
+		return -EIO;
+	p->hdr = (struct lab_ivshmem_header *)((char *)lab_pool(p->lab) +
+					       (size_t)p->first_room * LAB_ROOM_SIZE);
+	mailbox_format(p);
+	return 0;
+}
+
+/* A refused peer still gets a memory (QEMU's handshake needs one): one
+ * page saying why, so its guest can tell. */
+static int peer_refusal(struct serve_peer *p, uint32_t why)
+{
+	struct lab_ivshmem_header h = {
 		.magic = LAB_IVSHMEM_MAGIC,
 		.version = LAB_IVSHMEM_VERSION,
 		.server_id = SERVE_SERVER_ID,
 		.peer_id = p->id,
 		.slots = LAB_IVSHMEM_SLOTS,
-		.room_offset = LAB_IVSHMEM_ROOM_OFFSET,
-		.rooms = LAB_IVSHMEM_ROOMS,
-		.size = LAB_IVSHMEM_SIZE,
+		.size = LAB_IVSHMEM_PAGE,
+		.extent = LAB_NONE,
+		.refused = why,
 	};
+
+	p->refused = why;
+	p->memfd = memfd_create("labyrinth-refused", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (p->memfd < 0)
+		return -errno;
+	if (ftruncate(p->memfd, LAB_IVSHMEM_PAGE) ||
+	    pwrite(p->memfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    fcntl(p->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return -errno;
 	return 0;
 }
 
@@ -92,10 +114,6 @@ static int peer_handshake(struct serve_peer *p)
 
 void peer_free(struct serve_peer *p)
 {
-	if (p->hdr) {
-		memset(p->hdr, 0, LAB_IVSHMEM_SIZE);	/* the scrub */
-		munmap(p->hdr, LAB_IVSHMEM_SIZE);
-	}
 	if (p->memfd >= 0)
 		close(p->memfd);
 	if (p->bell >= 0)
@@ -108,6 +126,7 @@ void peer_free(struct serve_peer *p)
 	if (p->lab) {
 		lab_cursor_park(&p->caller.cursor);
 		lab_caller_flush(&p->caller);
+		/* Frees the lease's rooms (the mailbox's too) and districts. */
 		lab_detach(p->lab);
 	}
 	free(p->guest.held);
@@ -136,11 +155,20 @@ struct serve_peer *peer_new(uint32_t id, uint32_t vectors)
 	p->id = id;
 	p->vectors = vectors;
 	p->sock = p->memfd = p->bell = -1;
+	p->extent = LAB_NONE;
 	for (uint32_t v = 0; v < SERVE_MAX_VECTORS; v++)
 		p->vec[v] = -1;
-	for (uint32_t i = 0; i < LAB_IVSHMEM_ROOMS; i++)
-		p->room_of[i] = LAB_NONE;
 	return p;
+}
+
+/* The extent's share of the labyrinth's reserve: GFP_NORMAL claims leave
+ * it, as they leave the reserve in the whole labyrinth. */
+static uint32_t extent_reserve(const struct labyrinth *lab, uint32_t rooms)
+{
+	struct lab_watermarks w;
+
+	lab_watermarks(lab, &w);
+	return (uint32_t)((uint64_t)w.min * rooms / lab_rooms(lab));
 }
 
 int peer_lend(struct serve_peer *p, struct labyrinth *lab)
@@ -149,14 +177,80 @@ int peer_lend(struct serve_peer *p, struct labyrinth *lab)
 
 	p->lab = lab;
 	err = peer_guest(p);
-	return err ? err : peer_memory(p);
+	if (!err)
+		err = lab_extent_lend(lab, &p->extent, &p->memfd);
+	if (err) {
+		p->extent = LAB_NONE;
+		return err;
+	}
+	p->rooms = lab_extent_rooms(lab);
+	p->first_room = p->extent * p->rooms;
+	p->reserve = extent_reserve(lab, p->rooms);
+	return peer_mailbox(p);
+}
+
+static const char *refusal(int err, uint32_t *why)
+{
+	*why = LAB_IVSHMEM_NO_LEASE;
+	switch (err) {
+	case LAB_EBUSY:
+		return "every lease slot of the labyrinth is taken";
+	case LAB_ENOSPC:
+		*why = LAB_IVSHMEM_NO_EXTENT;
+		return "no free extent to lend (every whole extent is lent, or has rooms "
+		       "claimed by monitors)";
+	default:
+		return "cannot attach to the labyrinth";
+	}
+}
+
+/* A lease and an extent for the peer, or the reason it gets none. */
+static int peer_take(struct serve *s, struct serve_peer *p, const char **what)
+{
+	struct labyrinth *lab;
+	uint32_t why;
+	int err = lab_attach(s->name, &lab);
+
+	if (err) {
+		*what = refusal(err, &why);
+		return err;
+	}
+	if ((s->limits.max != LAB_UNLIMITED || s->limits.min) &&
+	    (err = lab_limits_set(lab, lab->guest, s->limits.max, s->limits.min))) {
+		lab_detach(lab);
+		*what = err == LAB_ENOSPC ? "its --min-rooms would pass the labyrinth's rooms"
+					  : "bad limits";
+		return err;
+	}
+	err = peer_lend(p, lab);
+	if (err)
+		*what = refusal(err, &why);
+	return err;
+}
+
+/* Refused an extent: the lease goes, the peer stays (with a page saying
+ * why) until QEMU leaves. */
+static int peer_refuse(struct serve_peer *p, int err, const char *what)
+{
+	uint32_t why;
+
+	refusal(err, &why);
+	if (p->lab) {
+		peer_return(p, NULL);	/* an extent lent is not sent yet */
+		lab_cursor_park(&p->caller.cursor);
+		lab_detach(p->lab);
+		p->lab = NULL;
+	}
+	p->extent = LAB_NONE;
+	serve_log("peer %u (pid %d%s%s) refused: %s", p->id, (int)p->pid,
+		  p->domain[0] ? ", domain " : "", p->domain, what);
+	return peer_refusal(p, why);
 }
 
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 {
 	struct serve_peer *p = peer_new(id, s->vectors);
-	struct labyrinth *lab;
-	const char *what;
+	const char *what = NULL;
 	int err;
 
 	if (!p) {
@@ -165,37 +259,59 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 		return -ENOMEM;
 	}
 	p->sock = sock;
-	err = lab_attach(s->name, &lab);
+	peer_identify(p);
+	err = peer_take(s, p, &what);
+	if (err)
+		err = peer_refuse(p, err, what);
 	if (err) {
-		what = err == LAB_EBUSY ? "every lease slot of the labyrinth is taken"
-					: "cannot attach to the labyrinth";
-	} else if ((s->limits.max != LAB_UNLIMITED || s->limits.min) &&
-		   (err = lab_limits_set(lab, lab->guest, s->limits.max, s->limits.min))) {
-		lab_detach(lab);
-		what = err == LAB_ENOSPC ? "its --min-rooms would pass the labyrinth's rooms"
-					 : "bad limits";
-	} else if ((err = peer_lend(p, lab))) {
-		what = "no memory for the peer";
-	} else if ((err = peer_eventfds(p))) {
-		what = "no eventfd";
-	} else if ((err = peer_handshake(p))) {
-		what = "handshake failed";
-	}
-	if (err) {
-		serve_log("peer %u refused: %s (%s)", id, what, strerror(err < 0 ? -err : err));
-		peer_free(p);
+		serve_log("peer %u refused: no memory for the peer (%s)", id, strerror(-err));
+		peer_free(p);	/* nothing was lent, nothing sent */
 		return err;
 	}
+	err = peer_eventfds(p);
+	if (!err)
+		err = peer_handshake(p);
+	if (err) {
+		/* QEMU may hold the extent already: it leaves as any peer does,
+		 * the extent coming back once QEMU let go of it. */
+		serve_log("peer %u: handshake failed (%s); dropped", id, strerror(-err));
+		p->dead = true;
+	}
+	/* QEMU holds the extent now; our copy of its description goes. */
+	close(p->memfd);
+	p->memfd = -1;
+	if (p->lab)
+		lab_extent_label(p->lab, p->extent, p->pid, p->id, p->domain);
 	*out = p;
 	return 0;
 }
 
-uint32_t peer_leave(struct serve_peer *p)
+bool peer_return(struct serve_peer *p, uint32_t *held)
 {
-	uint32_t held = p->used;
+	if (p->lab && p->extent != LAB_NONE) {
+		if (p->memfd >= 0) {	/* never sent */
+			close(p->memfd);
+			p->memfd = -1;
+		}
+		lab_extent_leaving(p->lab, p->extent);
+		if (lab_extent_return(p->lab, p->extent))
+			return false;
+	}
+	if (held)
+		*held = p->used;
+	return true;
+}
 
-	/* Rooms go back scrubbed by lab_detach (the labyrinth's pages) and the
-	 * peer's memory is zeroed by peer_free before its last mapping goes. */
-	peer_free(p);
-	return held;
+void peer_abandon(struct serve_peer *p)
+{
+	int *fds[] = { &p->memfd, &p->bell, &p->sock };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	for (uint32_t v = 0; v < p->vectors; v++)
+		if (p->vec[v] >= 0)
+			close(p->vec[v]);
+	/* No lab_detach: that would give the districts back under QEMU. The
+	 * lease dies with this process and stays unreaped while QEMU maps. */
 }

@@ -5,11 +5,16 @@
  * guests through the mailbox of include/labyrinth_ivshmem.h.
  *
  *   proto.c          the wire protocol: one int64 per message, an fd with it
- *   peer.c           one QEMU peer: its memory, eventfds, lease, handshake
+ *   peer.c           one QEMU peer: its lease, its extent, eventfds, handshake
+ *   credentials.c    who the peer is: QEMU's pid and libvirt domain
  *   mailbox.c        the peer's slots as a transport of the dispatcher
  *   listen.c         the listening socket: its mode, a stale one replaced
  *   loop.c           the epoll loop: accept, doorbells, leaves, signals
  *   command/serve.c  the command line
+ *
+ * Each peer is lent one whole extent of the labyrinth (labyrinth_extent.h)
+ * as its memory; a peer that leaves is kept (as `leaving`) until QEMU has
+ * let go of the extent, then the extent is scrubbed and returned.
  *
  * The server is a peer too (id 0): every guest sees it as "peer 0 with one
  * vector", but each guest is handed an eventfd of its own for it, so a
@@ -24,6 +29,7 @@
 
 #include "labyrinth.h"
 #include "labyrinth_dispatch.h"
+#include "labyrinth_extent.h"
 #include "labyrinth_ivshmem.h"
 
 #define SERVE_SERVER_ID 0u
@@ -46,18 +52,23 @@ struct serve_stats {
 
 struct serve_peer {
 	uint32_t id;
-	int sock, bell, vec[SERVE_MAX_VECTORS], memfd;
+	int sock, bell, vec[SERVE_MAX_VECTORS], memfd;	/* memfd: what is sent */
 	uint32_t vectors;
-	struct lab_ivshmem_header *hdr;		/* the mapping, LAB_IVSHMEM_SIZE */
+	struct lab_ivshmem_header *hdr;		/* the extent, in our pool mapping */
 	struct labyrinth *lab;			/* the peer's own lease */
 	struct lab_guest guest;			/* the dispatcher's view of it */
 	struct lab_caller caller;
 	uint32_t answered[LAB_IVSHMEM_SLOTS];	/* our record, not the guest's */
-	uint32_t room_of[LAB_IVSHMEM_ROOMS];	/* labyrinth room, LAB_NONE if free */
-	uint32_t used, next;			/* rooms lent, next-fit hint */
+	uint32_t extent, first_room, rooms;	/* the extent lent, LAB_NONE if none */
+	uint32_t used;				/* rooms the guest holds */
+	uint32_t reserve;			/* the extent's share of the reserve */
 	uint32_t serving;			/* slot of the call being served */
-	uint32_t naming, page_of[LAB_HC_BATCH_MAX]; /* pages a RELEASE named */
-	bool dead;
+	uint32_t refused;			/* LAB_IVSHMEM_LENT or why not */
+	int32_t pid;				/* QEMU's, from the socket */
+	char domain[LAB_EXTENT_DOMAIN_MAX];	/* libvirt's name for it */
+	bool dead, ejecting;
+	uint64_t left_ns;			/* when its socket closed */
+	uint32_t waits_logged;
 	struct serve_source sock_src, bell_src;
 	struct serve_peer *link;
 };
@@ -72,6 +83,9 @@ struct serve {
 	uint32_t next_id;
 	struct serve_peer *peers;
 	unsigned int npeers;
+	struct serve_peer *leaving;	/* gone, QEMU still maps their extent */
+	uint64_t pressure_seen;
+	struct labyrinth *watch;	/* lease-less handle: pressure polls */
 	struct serve_stats stats;
 	bool stats_on;
 };
@@ -85,19 +99,32 @@ int proto_send(int sock, int64_t msg, int fd);
 
 /* peer.c. A peer with no socket, lease or memory yet (NULL: no memory). */
 struct serve_peer *peer_new(uint32_t id, uint32_t vectors);
-/* Lends the peer its memory under @lab (its own lease, which it takes
+/* Lends the peer an extent under @lab (its own lease, which it takes
  * over): everything but the socket and eventfds, so tests can drive the
- * mailbox without QEMU. 0 or -errno. */
+ * mailbox without QEMU. 0, LAB_ENOSPC (no free extent) or -errno. */
 int peer_lend(struct serve_peer *p, struct labyrinth *lab);
-/* Scrubs the peer's memory, returns its rooms, closes and frees it all. */
+/* Closes and frees it all; its lease (rooms and districts) is dropped.
+ * Only once QEMU let go of the extent (peer_return). */
 void peer_free(struct serve_peer *p);
-/* 0, or -errno / LAB_E* with a line already logged. */
+/* 0, or -errno / LAB_E* with a line already logged.  A peer refused an
+ * extent is still joined, with a one-page memory saying why. */
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
-/* Scrub everything the peer held, give the rooms back, drop the lease. */
-uint32_t peer_leave(struct serve_peer *p);
+/* Takes the extent back if QEMU let go of it (scrubbed whole): true, and
+ * *@held the rooms the guest held; false while QEMU still maps it. */
+bool peer_return(struct serve_peer *p, uint32_t *held);
+
+/* Stopping with QEMU still mapping the extent: closes the peer's fds
+ * but keeps its lease (and the extent held) for as long as we live. */
+void peer_abandon(struct serve_peer *p);
+
+/* credentials.c: QEMU's pid and, from its command line, the libvirt
+ * domain (-name guest=NAME); 0 and "" when not known. */
+void peer_identify(struct serve_peer *p);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* mailbox.c: serve every slot with a new request; count served. */
+/* mailbox.c: writes the header of a lent extent's mailbox. */
+void mailbox_format(struct serve_peer *p);
+/* Serve every slot with a new request; count served. */
 unsigned int mailbox_serve(struct serve_peer *p, uint32_t *last_call,
 			   uint32_t *last_count);
 /* A request rung for but not answered (a peer leaving mid-request). */
