@@ -18,7 +18,7 @@ if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null ||
 fi
 
 W=$(mktemp -d /tmp/labyrinth-libvirt.XXXXXX)
-NAME=lv$$ DOM=labyrinth-e2e-$$ SOCK=$W/labyrinth.sock SERIAL=$W/serial.log
+NAME=ext-lv$$ DOM=labyrinth-e2e-$$ SOCK=$W/labyrinth.sock SERIAL=$W/serial.log
 V="virsh -q -c qemu:///system"
 LIBVIRTD_PID="" SERVER_PID="" DOM_UP="" FAILS=0
 
@@ -69,7 +69,7 @@ $V domcapabilities --virttype kvm 2>/dev/null | grep -q '<domain>kvm</domain>' |
 	skip "libvirt sees no KVM"
 
 # The labyrinth and its server.
-"$LAB" create "$NAME" --rooms 256 --reserve 16 || exit 1
+"$LAB" create "$NAME" --rooms 1024 --reserve 16 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$SOCK" --stats >"$W/serve.out" 2>"$W/serve.log" &
 SERVER_PID=$!
 wait_for 10 test -S "$SOCK" || { echo "FAIL: the server did not listen"; cat "$W/serve.log"; exit 1; }
@@ -115,7 +115,7 @@ check $? "the server saw QEMU leave"
 check $? "the device is gone from the domain"
 "$LAB" info "$NAME" --json >"$W/info.json"
 cat "$W/info.json"
-grep -q '"rooms":256,"free":256,' "$W/info.json" && grep -q '"owners":\[\]' "$W/info.json"
+grep -q '"rooms":1024,"free":1024,' "$W/info.json" && grep -q '"owners":\[\]' "$W/info.json"
 check $? "labyrinth back to free == rooms, no lease left"
 
 $V destroy "$DOM" >/dev/null && DOM_UP=""
