@@ -43,24 +43,35 @@ static void lease_json(const struct labyrinth *lab, const struct lab_lease_info 
 	       (unsigned long long)lab_tally_limited(lab, l->guest), lim.cached);
 }
 
-static void info_json(const char *name, const struct labyrinth *lab,
-		      const struct lab_census *c)
-{
-	struct lab_lease_info l[LAB_MAX_GUESTS];
-	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
-
+/* What both forms show besides the census, read once. */
+struct facts {
+	struct lab_lease_info lease[LAB_MAX_GUESTS];
+	unsigned int leases;
 	struct lab_watermarks w;
+	uint64_t events;
 	bool under;
-	uint64_t events = lab_pressure_events(lab, &under);
+};
 
-	lab_watermarks(lab, &w);
+static void facts_read(const struct labyrinth *lab, struct facts *f)
+{
+	f->leases = lab_leases(lab, f->lease, LAB_MAX_GUESTS);
+	lab_watermarks(lab, &f->w);
+	f->events = lab_pressure_events(lab, &f->under);
+}
+
+static void info_json(const char *name, const struct labyrinth *lab,
+		      const struct lab_census *c, const struct facts *f)
+{
+	const struct lab_lease_info *l = f->lease;
+	unsigned int n = f->leases;
+
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
 	       "\"claimed\":%u,\"pinned\":%s,\"districts\":%u,\"watermarks\":{\"min\":%u,"
 	       "\"low\":%u,\"high\":%u},\"pressure\":{\"events\":%llu,\"now\":%s},"
 	       "\"corridors\":[", name, c->rooms, c->free, c->reserved, c->claimed,
 	       lab_pinned(lab) ? "true" : "false",
-	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS, w.min, w.low, w.high,
-	       (unsigned long long)events, under ? "true" : "false");
+	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS, f->w.min, f->w.low,
+	       f->w.high, (unsigned long long)f->events, f->under ? "true" : "false");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"
 		       "\"fill\":%.4f}", k ? "," : "", k, c->corridor_rooms[k],
@@ -99,21 +110,16 @@ static void lease_text(const struct lab_lease_info *l)
 }
 
 static void info_text(const char *name, const struct labyrinth *lab,
-		      const struct lab_census *c)
+		      const struct lab_census *c, const struct facts *f)
 {
-	struct lab_lease_info l[LAB_MAX_GUESTS];
-	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
+	const struct lab_lease_info *l = f->lease;
+	unsigned int n = f->leases;
 
-	struct lab_watermarks w;
-	bool under;
-	uint64_t events = lab_pressure_events(lab, &under);
-
-	lab_watermarks(lab, &w);
 	printf("labyrinth %s: %u rooms, %u free, %u reserved, %u claimed%s\n",
 	       name, c->rooms, c->free, c->reserved, c->claimed,
 	       lab_pinned(lab) ? ", pinned" : "");
-	printf("  watermarks min %u, low %u, high %u; %llu pressure episodes%s\n", w.min,
-	       w.low, w.high, (unsigned long long)events, under ? ", one now" : "");
+	printf("  watermarks min %u, low %u, high %u; %llu pressure episodes%s\n", f->w.min,
+	       f->w.low, f->w.high, (unsigned long long)f->events, f->under ? ", one now" : "");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("  corridor %u: %u rooms, %u free, fill %.1f %%\n", k,
 		       c->corridor_rooms[k], c->corridor_free[k],
@@ -131,6 +137,7 @@ int cmd_info(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ 0 },
 	};
+	static struct facts f;
 	struct labyrinth *lab;
 	struct lab_census c;
 	const char *name;
@@ -149,10 +156,11 @@ int cmd_info(int argc, char **argv)
 	if (err)
 		return cli_fail("info", name, err);
 	lab_census(lab, &c);
+	facts_read(lab, &f);
 	if (json)
-		info_json(name, lab, &c);
+		info_json(name, lab, &c, &f);
 	else
-		info_text(name, lab, &c);
+		info_text(name, lab, &c, &f);
 	lab_detach(lab);
 	return CLI_OK;
 }
