@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "info_extents.h"
 #include "labyrinth.h"
 
 static double fill(uint32_t rooms, uint32_t free)
@@ -80,7 +81,10 @@ static void info_json(const char *name, const struct labyrinth *lab,
 	printf("],\"owners\":[");
 	for (unsigned int i = 0; i < n; i++)
 		lease_json(lab, &l[i], i == 0);
-	printf("]}\n");
+	printf("]");
+	extents_json(lab);
+	peers_json(lab);
+	printf("}\n");
 }
 
 static void limits_text(const struct labyrinth *lab, uint32_t guest)
@@ -128,6 +132,7 @@ static void info_text(const char *name, const struct labyrinth *lab,
 		lease_text(&l[i]);
 		limits_text(lab, l[i].guest);
 	}
+	extents_text(lab);
 }
 
 int cmd_info(int argc, char **argv)
