@@ -13,6 +13,7 @@ enum lab_violation_kind {
 	LAB_FOREIGN_REACHABLE,	/* a window reaches a room its guest does not own */
 	LAB_LEAKED_ROOM,	/* a claimed room names a guest without a lease */
 	LAB_LEAKED_DISTRICT,	/* a held district names a guest without a lease */
+	LAB_EXTENT_BREACH,	/* a lent extent reachable by another, or a pool one by QEMU */
 };
 
 struct lab_violation {
@@ -28,6 +29,7 @@ struct lab_audit {
 	/* out */
 	uint32_t violations;
 	uint32_t free_rooms;		/* free rooms read (all must be zero) */
+	uint32_t lent_free_rooms;	/* free rooms of lent extents (their guest's to write) */
 	uint32_t reachable_rooms;	/* window pages found mapped */
 	uint32_t windows;		/* monitors' windows read */
 	uint32_t unchecked_windows;	/* published, but their process is not visible */

@@ -80,6 +80,8 @@ uint32_t lab_extent_rooms(const struct labyrinth *lab);
 int lab_extent_fd(const struct labyrinth *lab, uint32_t k);
 void lab_extent_get(const struct labyrinth *lab, uint32_t k,
 		    struct lab_extent_info *out);
+/* Only its state: cheap, for per-room questions. */
+enum lab_extent_state lab_extent_state(const struct labyrinth *lab, uint32_t k);
 /* The extent holding room @room. */
 static inline uint32_t lab_extent_of(const struct labyrinth *lab, uint32_t room)
 {

@@ -15,6 +15,7 @@ static const char *const kind_names[] = {
 	[LAB_FOREIGN_REACHABLE] = "foreign_reachable",
 	[LAB_LEAKED_ROOM] = "leaked_room",
 	[LAB_LEAKED_DISTRICT] = "leaked_district",
+	[LAB_EXTENT_BREACH] = "extent_breach",
 };
 
 struct listing {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_extent.h"
 #include "labyrinth_audit.h"
 
 #define LOOKS 3			/* reads of a suspect before it is reported */
@@ -66,6 +67,10 @@ static void audit_free_rooms(struct labyrinth *lab, struct lab_audit *a)
 
 		if (!room_free(lab, r))
 			continue;
+		if (audit_extent_lent(lab, r)) {
+			a->lent_free_rooms++;
+			continue;
+		}
 		a->free_rooms++;
 		for (int look = 0; look < LOOKS; look++) {
 			at = room_free(lab, r) ? dirt(lab, r) : -1;
@@ -190,8 +195,9 @@ static void audit_windows(struct labyrinth *lab, struct lab_audit *a)
 int lab_audit(struct labyrinth *lab, struct lab_audit *a)
 {
 	a->violations = a->free_rooms = a->reachable_rooms = 0;
-	a->windows = a->unchecked_windows = 0;
+	a->windows = a->unchecked_windows = a->lent_free_rooms = 0;
 	audit_windows(lab, a);
+	audit_extents(lab, a, report);
 	audit_owners(lab, a);
 	audit_free_rooms(lab, a);
 	return a->violations ? 1 : 0;

@@ -196,6 +196,11 @@ bool lab_extents_settle(struct labyrinth *lab, uint32_t guest)
 	return true;
 }
 
+enum lab_extent_state lab_extent_state(const struct labyrinth *lab, uint32_t k)
+{
+	return rec_state(rec_of(lab, k));
+}
+
 void lab_extent_get(const struct labyrinth *lab, uint32_t k, struct lab_extent_info *out)
 {
 	const struct lab_extent_rec *r = rec_of(lab, k);

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * audit_extent.c - the promises of lent extents (labyrinth_extent.h),
+ * checked from outside by `labyrinth check`:
+ *   - every district of a lent extent is held for the lease it is lent to,
+ *     and every claimed room in it is that lease's (no monitor, no other
+ *     peer reaches a room QEMU maps);
+ *   - an extent the monitors claim from is mapped by no QEMU (its lend
+ *     lock is free);
+ * and tells audit.c which free rooms it cannot expect zero: those of a
+ * lent extent, which its guest may write (the whole extent is scrubbed
+ * when it comes back, and then its free rooms are checked again).
+ * Like audit.c, a finding is reported only if it is seen on every look.
+ */
+#include "audit_extent.h"
+#include "host.h"
+
+#define LOOKS 3
+
+bool audit_extent_lent(const struct labyrinth *lab, uint32_t room)
+{
+	return lab_extent_state(lab, lab_extent_of(lab, room)) != LAB_EXTENT_POOL;
+}
+
+static bool districts_held(const struct labyrinth *lab, const struct lab_extent_info *e)
+{
+	uint32_t owner = lab_owner(e->guest, 0);
+
+	for (uint32_t d = e->first_room / LAB_DISTRICT_ROOMS;
+	     d < (e->first_room + e->rooms) / LAB_DISTRICT_ROOMS; d++)
+		if (lab_district_holder(lab, d) != owner)
+			return false;
+	return true;
+}
+
+/* The first room of the extent owned by another lease, or LAB_NONE. */
+static uint32_t foreign_room(const struct labyrinth *lab, const struct lab_extent_info *e)
+{
+	for (uint32_t r = e->first_room; r < e->first_room + e->rooms; r++) {
+		uint32_t o = lab_room_owner(lab, r);
+
+		if (o && lab_owner_guest(o) != e->guest)
+			return r;
+	}
+	return LAB_NONE;
+}
+
+static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit *a,
+		      audit_report_fn report)
+{
+	struct lab_extent_info e;
+	int held = 0, foreign = 0, mapped = 0;
+	uint32_t room = LAB_NONE;
+
+	for (int look = 0; look < LOOKS; look++) {
+		lab_extent_get(lab, k, &e);
+		if (e.state == LAB_EXTENT_POOL) {
+			mapped += e.mapped;
+			continue;
+		}
+		held += !districts_held(lab, &e);
+		room = foreign_room(lab, &e);
+		foreign += room != LAB_NONE;
+	}
+	if (mapped == LOOKS)
+		report(a, LAB_EXTENT_BREACH, e.first_room, LAB_NONE,
+		       "extent %u is the monitors' but a QEMU still maps it", k);
+	if (held == LOOKS)
+		report(a, LAB_EXTENT_BREACH, e.first_room, e.guest,
+		       "extent %u is lent to guest %u but not all its districts are held for it",
+		       k, e.guest);
+	if (foreign == LOOKS)
+		report(a, LAB_EXTENT_BREACH, room, e.guest,
+		       "room %u of extent %u, lent to guest %u, is owned by another guest", room,
+		       k, e.guest);
+}
+
+void audit_extents(const struct labyrinth *lab, struct lab_audit *a, audit_report_fn report)
+{
+	for (uint32_t k = 0; k < lab_extents(lab); k++)
+		audit_one(lab, k, a, report);
+}
