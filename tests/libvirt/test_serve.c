@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -600,4 +601,138 @@ Test(serve, every_peer_gets_the_servers_limits)
 	cr_expect_eq(census().claimed, 40 + MAILBOX, "the mailbox is not the guest's claim");
 	fp_close(&p);
 	cr_expect_eq(census_when_free(2048).free, 2048);
+}
+
+/* ---- extents: what a peer is lent, and how it comes back ---- */
+
+static uint32_t room_of(struct fake_peer *p, uint64_t gpa)
+{
+	return p->hdr->first_room + (uint32_t)((gpa - fp_window(p)) / 4096);
+}
+
+/* Byte @off of room @room, read from the extent's own file. */
+static void read_pool_file(uint32_t room, char *buf, size_t len)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s+%u", name, room / EXT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", path);
+	cr_assert_eq(pread(fd, buf, len, (off_t)(room % EXT) * 4096), (ssize_t)len);
+	close(fd);
+}
+
+static bool extent_zero(uint32_t k)
+{
+	static char page[4096];
+
+	for (uint32_t r = 0; r < EXT; r++) {
+		read_pool_file(k * EXT + r, page, sizeof(page));
+		for (size_t i = 0; i < sizeof(page); i++)
+			if (page[i])
+				return false;
+	}
+	return true;
+}
+
+Test(serve, no_free_extent_is_refused_with_a_page_saying_why)
+{
+	struct fake_peer a, b, c;
+
+	start(1024, 0);
+	connect_peer(&a);
+	connect_peer(&b);
+	connect_peer(&c);
+	cr_expect_eq(c.size, 4096, "a refused peer gets one page");
+	cr_expect_eq(c.hdr->magic, LAB_IVSHMEM_MAGIC);
+	cr_expect_eq(c.hdr->refused, LAB_IVSHMEM_NO_EXTENT);
+	cr_expect_eq(c.hdr->rooms, 0);
+	for (int i = 0; i < 100 && !log_has("no free extent"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("refused: no free extent"), "no clear line for the refusal");
+	cr_expect_eq(fp_simple(&c, LAB_HC_NULL, 0, 0), HC_TIMEOUT, "a refused peer was served");
+	struct census s = census();
+	cr_expect_eq(s.leases, 2, "the refused peer kept a lease");
+	cr_expect_eq(s.claimed, 2 * MAILBOX);
+	fp_close(&c);
+	fp_close(&a);
+	fp_close(&b);
+	s = census_when_free(1024);
+	cr_expect_eq(s.free, 1024, "something leaked (free %u)", s.free);
+	cr_expect_eq(s.leases, 0);
+	cr_expect_eq(check_status(), 0);
+}
+
+/* The guest's memory is the pool: what it writes in a room is in the
+ * extent's file at that room's place; a monitor claiming meanwhile never
+ * gets a room of the lent extent; the extent comes back all zero. */
+Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
+{
+	struct fake_peer p;
+	struct labyrinth *mon;
+	struct lab_cursor cur;
+	uint32_t rooms[512], lent, got = 0, n;
+	char want[32], seen[32];
+	uint64_t gpa[100];
+
+	start(1536, 0);
+	connect_peer(&p);
+	lent = p.hdr->extent;
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 100), 100);
+	memcpy(gpa, fp_slot(&p, 0)->rooms, sizeof(gpa));
+	for (int i = 0; i < 100; i++)
+		snprintf(fp_room(&p, gpa[i]), 32, "labyrinth room %u", room_of(&p, gpa[i]));
+	for (int i = 0; i < 100; i++) {
+		snprintf(want, sizeof(want), "labyrinth room %u", room_of(&p, gpa[i]));
+		read_pool_file(room_of(&p, gpa[i]), seen, sizeof(seen));
+		cr_expect_str_eq(seen, want, "the guest's room is not the pool's page");
+	}
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	lab_cursor_init(&cur, mon, 0);
+	while ((n = lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, rooms)) > 0)
+		for (uint32_t i = 0; i < n; i++, got++)
+			cr_assert_neq(rooms[i] / EXT, lent, "a monitor got room %u of the lent extent",
+				      rooms[i]);
+	cr_expect_eq(got, 1536 - EXT, "the monitor got every other room");
+	cr_expect_eq(check_status(), 0, "labyrinth check with an extent lent");
+	memset(fp_room(&p, fp_window(&p) + 400 * 4096ull), 0x77, 4096);	/* never claimed */
+	fp_close(&p);
+	for (int i = 0; i < 300 && !log_has("scrubbed and returned"); i++)
+		ms_sleep(10);
+	cr_expect(extent_zero(lent), "the extent came back dirty");
+	lab_cursor_park(&cur);
+	lab_detach(mon);
+	cr_expect_eq(census_when_free(1536).free, 1536);
+	cr_expect_eq(check_status(), 0, "labyrinth check after the return");
+}
+
+/* The socket closes but QEMU still maps the extent (a detach not yet
+ * complete): the extent stays held until the mapping goes. */
+Test(serve, an_extent_comes_back_only_when_qemu_lets_go)
+{
+	struct fake_peer p;
+	void *still;
+	uint32_t lent;
+
+	start(1024, 0);
+	connect_peer(&p);
+	lent = p.hdr->extent;
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 10), 10);
+	still = mmap(NULL, p.size, PROT_READ | PROT_WRITE, MAP_SHARED, p.mem, 0);
+	cr_assert_neq(still, MAP_FAILED);
+	fp_close(&p);
+	for (int i = 0; i < 700 && !log_has("still maps extent"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("still maps extent"), "no line for a peer whose QEMU holds on");
+	struct census c = census();
+	cr_expect_eq(c.leases, 1, "the lease went while QEMU maps its extent");
+	cr_expect_eq(c.claimed, 10 + MAILBOX);
+	memset((char *)still + 300 * 4096, 0x33, 4096);
+	munmap(still, p.size);
+	c = census_when_free(1024);
+	cr_expect_eq(c.free, 1024);
+	cr_expect_eq(c.leases, 0);
+	cr_expect(extent_zero(lent), "the extent came back dirty");
+	cr_expect_eq(check_status(), 0);
 }
