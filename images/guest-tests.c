@@ -10,6 +10,7 @@
 #include "hypercall.h"
 #include "ipi.h"
 #include "irqalloc.h"
+#include "ivshmem.h"
 #include "kernel.h"
 #include "mem.h"
 #include "page_alloc.h"
@@ -263,7 +264,7 @@ static void bench_ivshmem(void)
 static void test_labyrinth(u32 n, int rc)
 {
 	if (rc == LAB_HC_ENOSYS) {
-		report_skip("labyrinth: no labyrinth (the hypercall port does not answer)");
+		report_skip("labyrinth: no labyrinth (no hypercall port, no labyrinth device)");
 		report_skip("labyrinth: allocation from timer interrupts on every cpu");
 		report_skip("labyrinth: allocation by IPI on a remote cpu");
 		report_skip("labyrinth: exhaustion returns NULL; only GFP_ATOMIC uses the reserve");
@@ -282,6 +283,38 @@ static void test_labyrinth(u32 n, int rc)
 	test_remote_alloc(n);
 	if (lab_over_ivshmem())
 		bench_ivshmem();
+}
+
+/* The labyrinth room a device's address is (the device's extent). */
+static u32 labyrinth_room(u64 gpa)
+{
+	u64 base, size;
+	u32 first, mailbox;
+
+	for (u32 j = 0; ivshmem_device_info(j, &base, &size, &first, &mailbox); j++)
+		if (gpa >= base && gpa - base < size)
+			return first + (u32)((gpa - base) / LAB_IVSHMEM_PAGE);
+	return ~0u;
+}
+
+/* `ivshmem.hold=N`: claims N rooms over every device and writes in each
+ * the labyrinth room it is, for the host to find in the pool's files;
+ * they are kept until the devices go. */
+static void hold_rooms(u32 want)
+{
+	static u64 rooms[64];
+	u32 held = 0;
+	int64_t rc = 1;
+
+	while (held < want && rc > 0) {
+		rc = hc_claim(LAB_HC_GFP_NORMAL, want - held < 64 ? want - held : 64, rooms);
+		for (int64_t i = 0; i < rc; i++)
+			snprintf((char *)(uintptr_t)rooms[i], 32, "labyrinth room %u",
+				 labyrinth_room(rooms[i]));
+		held += rc > 0 ? (u32)rc : 0;
+	}
+	printf("ivshmem: holding %u rooms on %u devices, each naming its room\n", held,
+	       ivshmem_devices);
 }
 
 int main(void)
@@ -303,6 +336,8 @@ int main(void)
 	status = report_summary();
 	/* Under libvirt the device is hot-detached after the suite: QEMU
 	 * completes the detach only once we acknowledge the ACPI eject. */
+	if (lab_over_ivshmem() && cmdline_get_u64("ivshmem.hold", 0))
+		hold_rooms((u32)cmdline_get_u64("ivshmem.hold", 0));
 	eject = cmdline_get_u64("ivshmem.eject", 0);
 	if (eject && lab_over_ivshmem() && !lab_eject_wait(eject * 1000000))
 		printf("ivshmem: no eject request in %lu s\n", eject);

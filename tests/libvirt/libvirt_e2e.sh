@@ -1,13 +1,18 @@
 #!/bin/sh
 # libvirt end to end: libvirtd started by hand (shared/libvirt.md),
 # the shipped example domain booting guest-tests.elf, `labyrinth serve`, the
-# shipped device XML hot-attached with virsh, the guest's labyrinth cases over
-# the ivshmem doorbell, hot-detach, and the labyrinth back to free == rooms.
+# shipped device XML hot-attached twice with virsh (two devices, one extent
+# each), the guest's labyrinth cases over the ivshmem doorbells, then the
+# guest holding more rooms than one extent has, each naming its room, found
+# in the pool's own files; a ./vmm guest claiming from the same labyrinth
+# meanwhile; hot-detach and QEMU's death each returning the extents
+# scrubbed; `labyrinth check` after each step.
 # Stops every daemon and domain it started, whatever happens. Exit 77 (SKIP)
 # without root or /dev/kvm, or without libvirt outside CI.
-#   libvirt_e2e.sh LABYRINTH GUEST_TESTS_ELF XML_DIR INSTALL_DEPS
+#   libvirt_e2e.sh LABYRINTH GUEST_TESTS_ELF XML_DIR INSTALL_DEPS VMM DEMO_ELF
 set -u
-LAB=$1 ELF=$2 XML=$3 DEPS=$4
+LAB=$1 ELF=$2 XML=$3 DEPS=$4 VMM=$5 DEMO=$6
+HOLD=700	# rooms the guest holds: more than one 2 MiB extent gives it
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "not root: libvirtd cannot be started by hand"
 [ -c /dev/kvm ] && [ -w /dev/kvm ] || skip "no usable /dev/kvm"
@@ -40,8 +45,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-check() {	# check COND-EXIT-STATUS MESSAGE
+check() {	# check COND-EXIT-STATUS MESSAGE; returns the status
 	if [ "$1" = 0 ]; then echo "PASS: $2"; else echo "FAIL: $2"; FAILS=$((FAILS+1)); fi
+	return "$1"
 }
 # wait_for SECONDS COMMAND...: polls every 0.2 s
 wait_for() {
@@ -69,7 +75,7 @@ $V domcapabilities --virttype kvm 2>/dev/null | grep -q '<domain>kvm</domain>' |
 	skip "libvirt sees no KVM"
 
 # The labyrinth and its server.
-"$LAB" create "$NAME" --rooms 1024 --reserve 16 --extent 2M || exit 1
+"$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$SOCK" --stats >"$W/serve.out" 2>"$W/serve.log" &
 SERVER_PID=$!
 wait_for 10 test -S "$SOCK" || { echo "FAIL: the server did not listen"; cat "$W/serve.log"; exit 1; }
@@ -78,47 +84,104 @@ wait_for 10 test -S "$SOCK" || { echo "FAIL: the server did not listen"; cat "$W
 sed -e "s|/srv/labyrinth/images/guest-tests.elf|$ELF|" \
     -e "s|/var/log/labyrinth-guest-tests.serial|$SERIAL|" \
     -e "s|<name>labyrinth-guest-tests</name>|<name>$DOM</name>|" \
-    -e "s|ivshmem.wait=120 ivshmem.eject=120|ivshmem.wait=60 ivshmem.eject=60|" \
+    -e "s|ivshmem.wait=120 ivshmem.eject=120|ivshmem.wait=60 ivshmem.eject=60 ivshmem.devices=2 ivshmem.hold=$HOLD|" \
     "$XML/guest-tests-domain.xml" >"$W/domain.xml"
 sed -e "s|/run/labyrinth/labyrinth.sock|$SOCK|" "$XML/labyrinth.xml" >"$W/labyrinth.xml"
 
 $V create "$W/domain.xml" >/dev/null || { echo "FAIL: virsh create"; exit 1; }
 DOM_UP=1
 sleep 1
+lab_check() {	# lab_check WHEN
+	"$LAB" check "$NAME" >"$W/check.out" 2>&1
+	check $? "labyrinth check $1" || head -5 "$W/check.out"
+}
+T0=$(date +%s%N)
 $V attach-device "$DOM" "$W/labyrinth.xml" --live
 check $? "virsh attach-device --live of the shipped device XML"
+$V attach-device "$DOM" "$W/labyrinth.xml" --live
+check $? "the same XML attached again: a second device"
 [ $FAILS = 0 ] || exit 1
-wait_for 20 grep -q "joined" "$W/serve.log"
-check $? "the server saw QEMU join"
+wait_for 20 grep -q "labyrinth on slot .*extent" "$SERIAL"
+T1=$(date +%s%N)
+echo "BENCH ivshmem.attach.per_extent $(( (T1 - T0) / 2000000 )) ms"
+wait_for 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 2 ]"
+check $? "the server saw QEMU join twice"
+grep -q "attaches another labyrinth device" "$W/serve.log"
+check $? "the server logged the second device as more memory for the same guest"
+QEMU_PID=$(pgrep -f "guest=$DOM" | head -1)
 "$LAB" info "$NAME" --json >"$W/info-attached.json"
-grep -q "\"pid\":$SERVER_PID," "$W/info-attached.json"
-check $? "info --json shows the peer's lease while attached"
+grep -q "\"qemu_pid\":$QEMU_PID,\"domain\":\"$DOM\"" "$W/info-attached.json"
+check $? "info --json shows each peer with QEMU's pid and the domain"
 
-wait_for 300 grep -q "^SUMMARY:" "$SERIAL"
-check $? "the guest suite ran to its SUMMARY"
+# A ./vmm guest claims from the same labyrinth meanwhile (the third extent).
+"$VMM" --labyrinth "$NAME" "$DEMO" >"$W/vmm.out" 2>&1 &&
+	grep -q "violations=0" "$W/vmm.out"
+check $? "a ./vmm guest claimed from the same labyrinth meanwhile" || tail -5 "$W/vmm.out"
+
+wait_for 300 grep -q "^ivshmem: holding" "$SERIAL"
+check $? "the guest suite ran and the guest holds its rooms"
 echo "---- guest serial ----"; cat "$SERIAL"; echo "----"
 grep -q "ivshmem: labyrinth on slot" "$SERIAL"
-check $? "the guest found the hot-plugged device and assigned its BARs"
+check $? "the guest found the hot-plugged devices and assigned their BARs"
+[ "$(grep -c 'ivshmem: labyrinth on slot' "$SERIAL")" = 2 ]
+check $? "the guest uses both devices"
 grep -q "^PASS: labyrinth: every page freed" "$SERIAL"
-check $? "the guest's labyrinth cases ran over the doorbell"
+check $? "the guest's labyrinth cases ran over the doorbells"
 ! grep -q "^FAIL:" "$SERIAL" && ! grep -q "^SKIP: labyrinth" "$SERIAL"
 check $? "no guest case failed or skipped"
+grep -q "^ivshmem: holding $HOLD rooms on 2 devices" "$SERIAL"
+check $? "the guest holds $HOLD rooms (more than one extent's 495) on two devices"
 grep "^BENCH" "$SERIAL"
 
-$V detach-device "$DOM" "$W/labyrinth.xml" --live
-check $? "virsh detach-device --live"
-wait_for 30 grep -q "eject of slot" "$SERIAL"
-check $? "the guest acknowledged the ACPI eject"
-wait_for 30 grep -q "left" "$W/serve.log"
-check $? "the server saw QEMU leave"
-! $V dumpxml "$DOM" | grep -q "<shmem"
-check $? "the device is gone from the domain"
-"$LAB" info "$NAME" --json >"$W/info.json"
-cat "$W/info.json"
-grep -q '"rooms":1024,"free":1024,' "$W/info.json" && grep -q '"owners":\[\]' "$W/info.json"
-check $? "labyrinth back to free == rooms, no lease left"
+# Each room the guest wrote names itself, at its place in the pool's files.
+"$LAB" info "$NAME" --json >"$W/info-held.json"
+python3 - "$NAME" "$W/info-held.json" "$HOLD" <<'PY'
+import json, re, sys
+name, info, hold = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3])
+found = bad = 0
+for p in info["peers"]:
+    for k in p["extents"]:
+        e = info["extents"][k]
+        data = open("/dev/shm/labyrinth.%s+%d" % (name, k), "rb").read()
+        for i in range(e["rooms"]):
+            m = re.match(rb"labyrinth room (\d+)", data[i * 4096:i * 4096 + 32])
+            if m:
+                found += 1
+                bad += int(m.group(1)) != e["first_room"] + i
+rooms = sum(p["rooms"] for p in info["peers"])
+print("patterns found %d (misplaced %d); the peers hold %d rooms" % (found, bad, rooms))
+sys.exit(0 if found == hold and bad == 0 and rooms == hold + 2 * 17 else 1)
+PY
+check $? "every room the guest wrote is in the pool's file at its place, counted once"
+lab_check "with two extents lent and the guest holding its rooms"
 
+$V detach-device "$DOM" "$W/labyrinth.xml" --live
+check $? "virsh detach-device --live (one)"
+$V detach-device "$DOM" "$W/labyrinth.xml" --live
+check $? "virsh detach-device --live (two)"
+wait_for 30 sh -c "[ \$(grep -c 'eject of slot' '$SERIAL') -ge 2 ]"
+check $? "the guest acknowledged both ACPI ejects"
+wait_for 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 2 ]"
+check $? "the server took both extents back, scrubbed"
+! $V dumpxml "$DOM" | grep -q "<shmem"
+check $? "the devices are gone from the domain"
+"$LAB" info "$NAME" --json >"$W/info.json"
+grep -q '"rooms":1536,"free":1536,' "$W/info.json" && grep -q '"owners":\[\]' "$W/info.json"
+check $? "labyrinth back to free == rooms, no lease left"
+lab_check "after the detach"
+
+# QEMU's death returns the extent too.
+$V attach-device "$DOM" "$W/labyrinth.xml" --live
+check $? "attached once more"
+wait_for 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 3 ]"
 $V destroy "$DOM" >/dev/null && DOM_UP=""
+wait_for 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 3 ]"
+check $? "QEMU's death: the extent came back scrubbed"
+"$LAB" info "$NAME" --json >"$W/info-dead.json"
+grep -q '"rooms":1536,"free":1536,' "$W/info-dead.json" && grep -q '"owners":\[\]' "$W/info-dead.json"
+check $? "nothing leaked after QEMU's death"
+lab_check "after QEMU's death"
+
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; SERVER_PID=""
 echo "---- server ----"; cat "$W/serve.log"; cat "$W/serve.out"
 echo "libvirt e2e: $FAILS failures"

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Writes a ready libvirt domain XML for a guest image, with absolute paths:
+#   images/libvirt/make-domain.sh IMAGE [NAME] [SERIAL_FILE] [DEVICES] > domain.xml
+# NAME defaults to labyrinth-<image name>, SERIAL_FILE to
+# /var/log/NAME.serial, DEVICES (labyrinth devices the guest waits for
+# before its tests) to 1.  The `pc` machine with ACPI: PCI hot-plug needs it.
+set -eu
+[ $# -ge 1 ] || { echo "usage: $0 IMAGE [NAME] [SERIAL_FILE] [DEVICES]" >&2; exit 2; }
+IMAGE=$(realpath "$1")
+[ -r "$IMAGE" ] || { echo "$0: $1: no such image" >&2; exit 1; }
+NAME=${2:-labyrinth-$(basename "$IMAGE" .elf)}
+SERIAL=${3:-/var/log/$NAME.serial}
+DEVICES=${4:-1}
+case $NAME in *[!A-Za-z0-9._-]*) echo "$0: $NAME: letters, digits, . _ - only" >&2; exit 2;; esac
+cat <<XML
+<domain type='kvm'>
+  <name>$NAME</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$IMAGE</kernel>
+    <cmdline>ivshmem.wait=120 ivshmem.eject=120 ivshmem.devices=$DEVICES</cmdline>
+  </os>
+  <features>
+    <acpi/>
+  </features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='usb' model='none'/>
+    <serial type='file'>
+      <source path='$SERIAL'/>
+      <target port='0'/>
+    </serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
