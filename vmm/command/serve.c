@@ -104,7 +104,8 @@ static int stats_start(struct serve *s)
 	s->stats.cap = STATS_CAP;
 	s->stats.claim1_ns = calloc(STATS_CAP, sizeof(uint64_t));
 	s->stats.release1_ns = calloc(STATS_CAP, sizeof(uint64_t));
-	return s->stats.claim1_ns && s->stats.release1_ns ? 0 : -1;
+	s->stats.claim64_ns = calloc(STATS_CAP, sizeof(uint64_t));
+	return s->stats.claim1_ns && s->stats.release1_ns && s->stats.claim64_ns ? 0 : -1;
 }
 
 static void stats_print(struct serve *s)
@@ -114,10 +115,13 @@ static void stats_print(struct serve *s)
 			   s->stats.cap);
 		bench_line("ivshmem.handle.release1", s->stats.release1_ns, s->stats.n_release1,
 			   s->stats.cap);
+		bench_line("ivshmem.handle.claim64.per_room", s->stats.claim64_ns,
+			   s->stats.n_claim64, s->stats.cap);
 		fflush(stdout);
 	}
 	free(s->stats.claim1_ns);
 	free(s->stats.release1_ns);
+	free(s->stats.claim64_ns);
 }
 
 int cmd_serve(int argc, char **argv)

@@ -154,6 +154,8 @@ static void record(struct serve *s, uint32_t call, uint32_t count, uint64_t ns)
 {
 	struct serve_stats *st = &s->stats;
 
+	if (s->stats_on && call == LAB_HC_CLAIM && count == 64)
+		st->claim64_ns[st->n_claim64++ % st->cap] = ns / 64;
 	if (!s->stats_on || count != 1)
 		return;
 	if (call == LAB_HC_CLAIM)

@@ -46,7 +46,8 @@ struct serve_source {
 
 struct serve_stats {
 	uint64_t *claim1_ns, *release1_ns;	/* samples, ring */
-	uint32_t cap, n_claim1, n_release1;
+	uint64_t *claim64_ns;			/* per room, of 64-room claims */
+	uint32_t cap, n_claim1, n_release1, n_claim64;
 	uint64_t requests, errors;
 };
 
