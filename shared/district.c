@@ -3,7 +3,7 @@
  * district.c - holding districts: the summary level of the labyrinth.
  *
  * A cursor claims only inside the one district it holds (holder[d] is its
- * owner code, taken with a CAS).  That exclusivity is what lets a claim be
+ * guest + 1, taken with a CAS).  That exclusivity is what lets a claim be
  * a single fetch_or on the district's map (see claim.c) and what makes a
  * claim safe against SIGKILL at any instruction.
  *
@@ -15,7 +15,20 @@
  *   leave:    clear hint bit (seq_cst RMW); load map; set hint if free
  * In the seq_cst order one of the two sees the other's write, so a free
  * room is never hidden.  A process killed between the two release steps
- * can hide one; the full scan in district_hold() finds it again.
+ * can hide one; the full scan in district_hold() finds it again.  (The
+ * release steps are now the scrubber's, scrub.c: a guest's release only
+ * marks its rooms dirty.)
+ *
+ * Homes.  Every search starts at the cursor's home, a fixed place in each
+ * corridor, and takes the first district with a free room from there.  A
+ * home that followed the last district held would sweep the whole hall
+ * over time (every map line and owner word, far more than the caches
+ * hold once the pool is large) and would let two cursors drift onto the
+ * same hint line; a fixed home keeps each cursor on the few districts
+ * next to it, whatever the pool's size, since what it releases goes back
+ * there.  Homes are spread so the vCPUs of one guest sit as far apart as
+ * possible (the bit-reversed vCPU id: 0, 1/2, 1/4, 3/4, ... of the
+ * corridor) and guests are shifted against each other.
  */
 #include "hall.h"
 
@@ -64,12 +77,13 @@ void district_leave(struct lab_cursor *cur)
 static bool district_try(struct lab_cursor *cur, uint32_t d)
 {
 	struct lab_hall *h = cur->lab->hall;
-	_Atomic uint32_t *holder = hall_holder(h, d);
-	uint32_t none = 0;
+	_Atomic uint16_t *holder = hall_holder(h, d);
+	uint16_t none = 0;
 
 	if (atomic_load_explicit(holder, memory_order_relaxed))
 		return false;
-	if (!atomic_compare_exchange_strong_explicit(holder, &none, cur->owner,
+	if (!atomic_compare_exchange_strong_explicit(holder, &none,
+						     (uint16_t)(cur->owner >> 16),
 						     memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;
@@ -83,7 +97,6 @@ static bool district_try(struct lab_cursor *cur, uint32_t d)
 	district_hint_set(h, d);
 	cur->district = d;
 	cur->word = 0;
-	cur->home = d;
 	return true;
 }
 
@@ -126,12 +139,28 @@ static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 	return false;
 }
 
+/*
+ * The cursor's home in corridor @c: its fraction of the corridor, moved
+ * back to the start of a hint line when the corridor spans several, so
+ * that two cursors whose homes differ start on different lines.
+ */
+uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+		       uint32_t c)
+{
+	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+	uint32_t home = s + (uint32_t)(((uint64_t)cur->home * (e - s)) >> 16);
+
+	if (e - s >= 2 * 64 && (home & ~63u) >= s)
+		home &= ~63u;
+	return home;
+}
+
 /* Search corridor @c from the cursor's home, wrapping around once. */
 static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
-	uint32_t mid = s + cur->home % (e - s);
+	uint32_t mid = district_home(h, cur, c);
 	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
 		scan ? hold_scanned : hold_hinted;
 

@@ -108,11 +108,11 @@ static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
 			       "room %u is claimed by owner 0x%x, whose guest holds no lease", r, o);
 	}
 	for (uint32_t d = 0; d < h->districts; d++) {
-		uint32_t o = atomic_load(hall_holder(h, d));
+		uint32_t g = hall_holder_guest(h, d);
 
-		if (o && !slot_taken(h, lab_owner_guest(o)) && atomic_load(hall_holder(h, d)) == o)
-			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, lab_owner_guest(o),
-			       "district %u is held by owner 0x%x, whose guest holds no lease", d, o);
+		if (g != LAB_NONE && !slot_taken(h, g) && hall_holder_guest(h, d) == g)
+			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, g,
+			       "district %u is held by guest %u, which holds no lease", d, g);
 	}
 }
 
