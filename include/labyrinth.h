@@ -106,6 +106,7 @@ struct lab_cursor {
 	uint32_t district;	/* held district or LAB_NONE */
 	uint32_t word;		/* next word to look at in the district */
 	uint32_t home;		/* searches start here: 1/65536ths of a corridor */
+	uint32_t rover;		/* last district held in the home's hint line */
 	int32_t delta;		/* free-count change not yet published */
 	uint32_t starving_seen;	/* last hall->starving generation seen */
 };

@@ -34,7 +34,12 @@
  */
 #include "hall.h"
 
-#define PUBLISH_BATCH	32
+/*
+ * A cursor's count is published once it drifted by a district's rooms: a
+ * ring of claims and releases nets to nothing and never writes the shared
+ * line, and the estimate is off by at most that much per busy cursor.
+ */
+#define PUBLISH_BATCH	((int32_t)LAB_DISTRICT_ROOMS)
 
 static uint32_t reverse16(uint32_t x)
 {
@@ -60,6 +65,7 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 	cur->district = LAB_NONE;
 	cur->word = 0;
 	cur->home = leased ? cursor_home(lab->guest, vcpu) : 0;
+	cur->rover = 0;
 	cur->delta = 0;
 	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
