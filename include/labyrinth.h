@@ -306,6 +306,16 @@ struct lab_lease_info {
 unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max);
 
+/*
+ * The background scrubber (vmm/host/scrubber.c): a thread of this process
+ * that zeroes dirty rooms (lab_scrub).  LABYRINTH_SCRUB=release makes
+ * releases zero instead (no thread), =off runs none.  Stop it before
+ * lab_detach().  Start returns 0, LAB_EBUSY (one per process) or
+ * LAB_ENOMEM.
+ */
+int lab_scrubber_start(struct labyrinth *lab);
+void lab_scrubber_stop(struct labyrinth *lab);
+
 /* For tests only: called by a reaper that saw slot @guest taken and is
  * about to lock it (@locked false), and again holding its lock just
  * before it frees the rooms (@locked true).  NULL otherwise. */
