@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ static void *scrub_loop(void *arg)
 int lab_scrubber_start(struct labyrinth *lab)
 {
 	const char *how = getenv("LABYRINTH_SCRUB");
+	sigset_t all, old;
+	int err;
 
 	if (how && !strcmp(how, "release")) {
 		lab->scrub_at_release = true;
@@ -65,7 +68,13 @@ int lab_scrubber_start(struct labyrinth *lab)
 		return LAB_EBUSY;
 	worker.lab = lab;
 	atomic_store(&worker.stop, false);
-	if (pthread_create(&worker.thread, NULL, scrub_loop, NULL)) {
+	/* Born with every signal blocked: signals are the process's other
+	 * threads' business (a SIGTERM must reach the monitor's handler). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&worker.thread, NULL, scrub_loop, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
 		worker.lab = NULL;
 		return LAB_ENOMEM;
 	}
