@@ -16,9 +16,12 @@
  *   lease     a slot in the shared hall held by one attached process
  *             (a lock on the labyrinth's file); its index is the guest id.
  *   cursor    per-caller (per vCPU thread) state: the held district and
- *             the home hint, so callers do not contend.  Never share one
- *             cursor between threads.
- *   scrub     zeroing a room before it can be claimed again.
+ *             its home (where its searches start), so callers do not
+ *             contend.  Never share one cursor between threads.
+ *   scrub     zeroing a room before it can be claimed again.  A released
+ *             room is dirty (owned by nobody, claimable by nobody) until
+ *             a scrubber zeroes it: a background worker (lab_scrub), or a
+ *             claimer that finds no clean room left.
  *
  * Typical host use (the VMM):
  *	struct labyrinth *lab;
@@ -28,7 +31,8 @@
  *	n = lab_claim(&cur, LAB_GFP_NORMAL, corridor, 64, rooms);
  *	mmap(guest_addr, 4096, ..., MAP_SHARED | MAP_FIXED, lab_fd(lab),
  *	     (off_t)rooms[0] * LAB_ROOM_SIZE);
- *	err = lab_release(&cur, rooms, n);      scrubs, checks owner
+ *	err = lab_release(&cur, rooms, n);      checks owner; rooms turn dirty
+ *	lab_scrub(&scrub_cur, 64);             a background thread zeroes them
  *	lab_cursor_park(&cur);                  when the vCPU stops
  *	lab_detach(lab);                       frees everything still owned
  */
@@ -186,7 +190,7 @@ void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
  * cursor can publish on top of it (no lease alive). */
 void lab_recount_free(struct labyrinth *lab);
 uint32_t lab_districts(const struct labyrinth *lab);
-/* Owner code of the cursor holding district @d, 0 if none. */
+/* Guest of the cursor holding district @d, LAB_NONE if none. */
 uint32_t lab_district_holder(const struct labyrinth *lab, uint32_t d);
 /* Is @hall (@hall_len bytes, for @rooms rooms) a well-formed hall?  Every
  * field checked against the sizes: 0 or LAB_EPROTO.  The hall is
@@ -205,7 +209,8 @@ struct lab_cursor {
 	uint32_t owner;		/* encoded (guest, vcpu) */
 	uint32_t district;	/* held district or LAB_NONE */
 	uint32_t word;		/* next word to look at in the district */
-	uint32_t home;		/* where the next district search starts */
+	uint32_t home;		/* searches start here: 1/65536ths of a corridor */
+	uint32_t rover;		/* last district held in the home's hint line */
 	int32_t delta;		/* free-count change not yet published */
 	uint32_t starving_seen;	/* last hall->starving generation seen */
 };
@@ -220,6 +225,10 @@ struct labyrinth {
 	void (*panic)(const char *msg);	/* fail-hard hook, may be NULL */
 	uint32_t guest;			/* our lease index, LAB_NONE if none */
 	atomic_flag seed_busy;		/* guards seed_cursor */
+	/* Zero inside lab_release (the guest waits) instead of leaving the
+	 * rooms dirty for a scrubber: for comparison, and for users that
+	 * run no scrubber and want no dirty rooms. */
+	bool scrub_at_release;
 	struct lab_cursor seed_cursor;	/* used by the two seed entry points */
 	void *host;
 };
@@ -227,6 +236,7 @@ struct labyrinth {
 /* Census for INFO. */
 struct lab_census {
 	uint32_t rooms, free, reserved, claimed;
+	uint32_t dirty;		/* of the free rooms, those not zeroed yet */
 	uint32_t corridors;
 	uint32_t corridor_rooms[LAB_MAX_CORRIDORS];
 	uint32_t corridor_free[LAB_MAX_CORRIDORS];
@@ -277,9 +287,12 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 /*
  * Release @n rooms.  The whole batch is validated first; on any error
  * nothing changes and the first error is returned:
- *   LAB_ERANGE (index outside the pool), LAB_EALREADY (room free, or listed
- *   twice), LAB_EPERM (room owned by another (guest, vcpu)).
- * On success every room is scrubbed, then made claimable; returns 0.
+ *   LAB_ERANGE (index outside the pool), LAB_EALREADY (room free or dirty,
+ *   or listed twice), LAB_EPERM (room owned by another (guest, vcpu)).
+ * On success every room is dirty: owned by nobody, claimable by nobody
+ * until a scrubber has zeroed it (lab_scrub, or a claimer that finds no
+ * clean room).  Returns 0.  Without a pool, or with lab->scrub_at_release,
+ * the rooms are zeroed here and free at once.
  */
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n);
@@ -293,8 +306,19 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 		      unsigned int n);
 /* Address form; also LAB_EINVAL for an address not on a room boundary. */
 int lab_release_page(struct lab_cursor *cur, void *page);
-/* Owner of room @i (0 if free, LAB_NONE if out of range). */
+/* Is room @i free and claimable (so zeroed): neither owned nor dirty? */
+bool lab_room_free(const struct labyrinth *lab, uint32_t room);
+/* Owner of room @i (0 if free or dirty, LAB_NONE if out of range). */
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
+
+/*
+ * Zero up to @max dirty rooms and make them claimable; returns how many.
+ * The background worker's step (vmm/host/scrubber.c runs it in a thread).
+ * @cur is the worker's own cursor; while it zeroes a room the room is its
+ * guest's, so stop the worker before lab_detach() and a killed worker's
+ * rooms go back through the reaper.
+ */
+unsigned int lab_scrub(struct lab_cursor *cur, unsigned int max);
 
 /* The seed's entry points: one room for (lab->guest, vcpu 0). */
 void *lab_alloc_page_exclusive(struct labyrinth *lab);
@@ -303,7 +327,8 @@ void lab_free_page_exclusive(struct labyrinth *lab, void *page);
 void lab_census(const struct labyrinth *lab, struct lab_census *c);
 
 /*
- * Scrub and free every room owned by @guest and give back its districts.
+ * Scrub and free every room owned by @guest (including those its scrubber
+ * was zeroing) and give back its districts.
  * The caller must know the guest is dead and hold the right to reap it
  * (lab_reap on the host arranges both).  Returns rooms recovered.
  */
@@ -386,6 +411,16 @@ struct lab_lease_info {
 /* Fill up to @max entries for the taken lease slots; returns the count. */
 unsigned int lab_leases(const struct labyrinth *lab,
 			struct lab_lease_info *out, unsigned int max);
+
+/*
+ * The background scrubber (vmm/host/scrubber.c): a thread of this process
+ * that zeroes dirty rooms (lab_scrub).  LABYRINTH_SCRUB=release makes
+ * releases zero instead (no thread), =off runs none.  Stop it before
+ * lab_detach().  Start returns 0, LAB_EBUSY (one per process) or
+ * LAB_ENOMEM.
+ */
+int lab_scrubber_start(struct labyrinth *lab);
+void lab_scrubber_stop(struct labyrinth *lab);
 
 /* For tests only: called by a reaper that saw slot @guest taken and is
  * about to lock it (@locked false), and again holding its lock just

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * census.c - counting rooms for INFO: exact, from the maps, never from the
- * free-count estimate.  O(rooms); not for the claim path.
+ * free-count estimate.  O(rooms); not for the claim path.  Dirty rooms
+ * (and rooms being zeroed) count as free: a claim gets them, zeroing them
+ * itself if no clean room is left.
  */
 #include "hall.h"
 
@@ -25,25 +27,36 @@ static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)
 	return rooms;
 }
 
+/* Owned rooms per guest; dirty rooms per corridor, which count as free. */
 static void census_owners(struct lab_hall *h, struct lab_census *c)
 {
 	for (uint32_t d = 0; d < h->districts; d++) {
+		uint32_t k = district_corridor(h, d);
+
 		for (uint32_t w = 0; w < LAB_WORDS; w++) {
 			uint64_t bits = atomic_load(&hall_map(h, d)[w]);
 
-			while (bits) {
+			for (; bits; bits &= bits - 1) {
 				uint32_t r = d * LAB_DISTRICT_ROOMS + w * 64 +
 					     (uint32_t)__builtin_ctzll(bits);
 				uint32_t o = atomic_load_explicit(hall_owner(h, r),
 								  memory_order_relaxed);
-				uint32_t g = lab_owner_guest(o);
+				uint32_t g = owner_word_guest(o);
 
-				bits &= bits - 1;
-				if (o != LAB_WALL && g < LAB_MAX_GUESTS)
+				if (owner_word_released(o)) {
+					c->corridor_free[k]++;
+					c->dirty++;
+				} else if (g < LAB_MAX_GUESTS) {
 					c->guest_rooms[g]++;
+				}
 			}
 		}
 	}
+}
+
+bool lab_room_free(const struct labyrinth *lab, uint32_t room)
+{
+	return room < lab->hall->rooms && !map_is_set(lab->hall, room);
 }
 
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
@@ -76,6 +89,7 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c)
 	c->rooms = h->rooms;
 	c->reserved = h->reserve;
 	c->corridors = h->corridors;
+	census_owners(h, c);
 	for (uint32_t k = 0; k < h->corridors; k++) {
 		uint32_t s = corridor_start(h, k), e = corridor_start(h, k + 1);
 
@@ -85,5 +99,4 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c)
 		c->free += c->corridor_free[k];
 	}
 	c->claimed = c->rooms - c->free;
-	census_owners(h, c);
 }

@@ -4,7 +4,10 @@
  *
  * State of a room: its map bit b and its owner word o; o is meaningful
  * only while b == 1.  Only the holder of a district sets bits in it;
- * anyone owning a room may clear its bit (release.c).
+ * whoever zeroed a room clears its bit (release.c, scrub.c, reap.c).  A
+ * claim never returns a dirty room: it takes clear bits only, and the
+ * bit of a released room is cleared only after its zeroing; when no clean
+ * room is left it zeroes dirty ones itself (scrub.c).
  *
  * A claim, in the district the cursor holds:
  *   1. read the map word; a clear bit stays clear until we set it, since
@@ -31,7 +34,26 @@
  */
 #include "hall.h"
 
-#define PUBLISH_BATCH	32
+/*
+ * A cursor's count is published once it drifted by a district's rooms: a
+ * ring of claims and releases nets to nothing and never writes the shared
+ * line, and the estimate is off by at most that much per busy cursor.
+ */
+#define PUBLISH_BATCH	((int32_t)LAB_DISTRICT_ROOMS)
+
+static uint32_t reverse16(uint32_t x)
+{
+	x = (x & 0x5555) << 1 | (x >> 1 & 0x5555);
+	x = (x & 0x3333) << 2 | (x >> 2 & 0x3333);
+	x = (x & 0x0f0f) << 4 | (x >> 4 & 0x0f0f);
+	return (x & 0x00ff) << 8 | (x >> 8 & 0x00ff);
+}
+
+/* Where the cursor's searches start (district.c says why it is fixed). */
+static uint32_t cursor_home(uint32_t guest, uint32_t vcpu)
+{
+	return (reverse16(vcpu & 0xffff) + guest * 0x9e37u) & 0xffff;
+}
 
 void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 		     uint32_t vcpu)
@@ -42,8 +64,8 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 	cur->owner = leased ? lab_owner(lab->guest, vcpu) : 0;
 	cur->district = LAB_NONE;
 	cur->word = 0;
-	/* Spread the homes so cursors start in different districts. */
-	cur->home = cur->owner * 2654435761u >> 7;
+	cur->home = leased ? cursor_home(lab->guest, vcpu) : 0;
+	cur->rover = 0;
 	cur->delta = 0;
 	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
@@ -153,9 +175,7 @@ static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = rooms[i];
 
-		atomic_fetch_and(&hall_map(h, r / LAB_DISTRICT_ROOMS)
-				 [(r % LAB_DISTRICT_ROOMS) / 64],
-				 ~(1ull << (r % 64)));
+		atomic_fetch_and(room_map_word(h, r), ~(1ull << (r % 64)));
 		district_hint_set(h, r / LAB_DISTRICT_ROOMS);
 	}
 }
@@ -177,7 +197,10 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
 		    !district_hold(cur, corridor, flags)) {
-			atomic_fetch_add(&h->starving, 1);
+			got += scrub_claim(cur, corridor, flags, want - got,
+					   rooms + got);
+			if (got < want)
+				atomic_fetch_add(&h->starving, 1);
 			break;
 		}
 		got += claim_district(cur, want - got, rooms + got);

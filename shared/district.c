@@ -3,7 +3,7 @@
  * district.c - holding districts: the summary level of the labyrinth.
  *
  * A cursor claims only inside the one district it holds (holder[d] is its
- * owner code, taken with a CAS).  That exclusivity is what lets a claim be
+ * guest + 1, taken with a CAS).  That exclusivity is what lets a claim be
  * a single fetch_or on the district's map (see claim.c) and what makes a
  * claim safe against SIGKILL at any instruction.
  *
@@ -12,12 +12,33 @@
  * district with a free room has its hint bit set, except while a release
  * is between its two steps.  It is kept by a Dekker pair:
  *   release:  clear map bit (seq_cst RMW); load hint; set it if clear
- *   leave:    clear hint bit (seq_cst RMW); load map; set hint if free
+ *   search:   clear hint bit (seq_cst RMW); load map; set hint if free
  * In the seq_cst order one of the two sees the other's write, so a free
  * room is never hidden.  A process killed between the two release steps
- * can hide one; the full scan in district_hold() finds it again.
+ * can hide one; the full scan in district_hold() finds it again.  A set
+ * hint on a full district costs only a look: a holder leaving a full
+ * district keeps its hint (its rooms come back soon, from its own
+ * releases, and then nobody writes the line twice); the next searcher
+ * that finds the district full clears it, by the pair above.  (The
+ * release steps are now the scrubber's, scrub.c: a guest's release only
+ * marks its rooms dirty.)
+ *
+ * Homes.  Every search starts in the cursor's neighbourhood, the few
+ * districts around a fixed home in each corridor, going round them from
+ * the district after the last one held there, and only then looks
+ * further.  A home that followed the last district held would sweep the
+ * whole hall over time (every map line and owner word, far more than the
+ * caches hold once the pool is large) and would let two cursors drift
+ * onto the same hint line; a fixed neighbourhood keeps each cursor on a
+ * few districts, whatever the pool's size, since what it releases goes
+ * back there.  Homes are spread so the vCPUs of one guest sit as far apart as
+ * possible (the bit-reversed vCPU id: 0, 1/2, 1/4, 3/4, ... of the
+ * corridor) and guests are shifted against each other.
  */
 #include "hall.h"
+
+/* Districts a cursor goes round before it looks further (see homes). */
+#define NEIGHBOURHOOD	8u
 
 void district_hint_set(struct lab_hall *h, uint32_t d)
 {
@@ -38,11 +59,23 @@ uint32_t district_free(struct lab_hall *h, uint32_t d)
 	return LAB_DISTRICT_ROOMS - used;
 }
 
+/* Whether district @d has a free room: no count needed, so no popcount
+ * (a library call where the target has no popcnt instruction). */
+static bool district_has_free(struct lab_hall *h, uint32_t d)
+{
+	_Atomic uint64_t *map = hall_map(h, d);
+
+	for (uint32_t w = 0; w < LAB_WORDS; w++)
+		if (~atomic_load(&map[w]))
+			return true;
+	return false;
+}
+
 /* Clear the hint of a district believed full, unless it no longer is. */
 static void district_hint_clear(struct lab_hall *h, uint32_t d)
 {
 	atomic_fetch_and(hall_hint(h, d / 64), ~(1ull << (d % 64)));
-	if (district_free(h, d))
+	if (district_has_free(h, d))
 		district_hint_set(h, d);
 }
 
@@ -53,8 +86,6 @@ void district_leave(struct lab_cursor *cur)
 
 	if (d == LAB_NONE)
 		return;
-	if (!district_free(h, d))
-		district_hint_clear(h, d);
 	/* Release: the next holder must see our owner prewrites. */
 	atomic_store_explicit(hall_holder(h, d), 0, memory_order_release);
 	cur->district = LAB_NONE;
@@ -64,18 +95,19 @@ void district_leave(struct lab_cursor *cur)
 static bool district_try(struct lab_cursor *cur, uint32_t d)
 {
 	struct lab_hall *h = cur->lab->hall;
-	_Atomic uint32_t *holder = hall_holder(h, d);
-	uint32_t none = 0;
+	_Atomic uint16_t *holder = hall_holder(h, d);
+	uint16_t none = 0;
 
 	if (atomic_load_explicit(holder, memory_order_relaxed))
 		return false;
-	if (!atomic_compare_exchange_strong_explicit(holder, &none, cur->owner,
+	if (!atomic_compare_exchange_strong_explicit(holder, &none,
+						     (uint16_t)(cur->owner >> 16),
 						     memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;
-	if (!district_free(h, d)) {
+	if (!district_has_free(h, d)) {
 		district_hint_clear(h, d);
-		if (!district_free(h, d)) {
+		if (!district_has_free(h, d)) {
 			atomic_store_explicit(holder, 0, memory_order_release);
 			return false;
 		}
@@ -83,7 +115,6 @@ static bool district_try(struct lab_cursor *cur, uint32_t d)
 	district_hint_set(h, d);
 	cur->district = d;
 	cur->word = 0;
-	cur->home = d;
 	return true;
 }
 
@@ -121,21 +152,45 @@ static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 	struct lab_hall *h = cur->lab->hall;
 
 	for (uint32_t d = from; d < end; d++)
-		if (district_free(h, d) && district_try(cur, d))
+		if (district_has_free(h, d) && district_try(cur, d))
 			return true;
 	return false;
 }
 
-/* Search corridor @c from the cursor's home, wrapping around once. */
+/* The cursor's home in corridor @c: its fraction of the corridor. */
+uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+		       uint32_t c)
+{
+	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+
+	return s + (uint32_t)(((uint64_t)cur->home * (e - s)) >> 16);
+}
+
+/*
+ * Search corridor @c: round the home's neighbourhood (the aligned
+ * NEIGHBOURHOOD districts around the home) from the district after the
+ * last one held there, so a cursor takes turns over a few districts
+ * instead of emptying the first one and switching at every claim; then
+ * the rest of the corridor from the neighbourhood's end, wrapping.
+ */
 static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
-	uint32_t mid = s + cur->home % (e - s);
+	uint32_t base = district_home(h, cur, c) & ~(NEIGHBOURHOOD - 1);
+	uint32_t ns = base > s ? base : s;
+	uint32_t ne = base + NEIGHBOURHOOD < e ? base + NEIGHBOURHOOD : e;
+	uint32_t next = base + (cur->rover + 1) % NEIGHBOURHOOD;
 	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
 		scan ? hold_scanned : hold_hinted;
 
-	return hold(cur, mid, e) || hold(cur, s, mid);
+	if (next < ns || next >= ne)
+		next = ns;
+	if (hold(cur, next, ne) || hold(cur, ns, next)) {
+		cur->rover = cur->district - base;
+		return true;
+	}
+	return hold(cur, ne, e) || hold(cur, s, ns);
 }
 
 /*

@@ -3,8 +3,8 @@
  * extent.c - the core's part of lending an extent (labyrinth_extent.h):
  * holding a run of districts for one owner, and claiming only there.
  *
- * A lent extent's districts are held (holder[d] = the borrower's owner
- * code) for as long as it is lent, so no cursor's district_hold() can take
+ * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
+ * as a cursor of that guest would hold them) for as long as it is lent, so no cursor's district_hold() can take
  * them, and the borrower's claims never leave them.  Nothing else in the
  * core changes: a release there is an ordinary release, and the reaper of
  * a dead borrower gives the districts back as it gives back any cursor's
@@ -13,9 +13,15 @@
 #include "hall.h"
 #include "labyrinth_extent.h"
 
+/* The holder word a cursor of @owner's guest writes (district.c). */
+static uint16_t holder_code(uint32_t owner)
+{
+	return (uint16_t)(owner >> 16);
+}
+
 static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)
 {
-	uint32_t o = owner;
+	uint16_t o = holder_code(owner);
 
 	if (atomic_compare_exchange_strong(hall_holder(h, d), &o, 0))
 		district_hint_set(h, d);
@@ -31,9 +37,9 @@ void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 /* Held, nobody claims there but @owner, so "all free" stays true. */
 static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 {
-	uint32_t none = 0;
+	uint16_t none = 0;
 
-	if (!atomic_compare_exchange_strong(hall_holder(h, d), &none, owner))
+	if (!atomic_compare_exchange_strong(hall_holder(h, d), &none, holder_code(owner)))
 		return false;
 	if (district_free(h, d) == LAB_DISTRICT_ROOMS)
 		return true;
@@ -42,7 +48,7 @@ static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 }
 
 /* All held by @owner, or none: a district some cursor holds, or with a
- * room claimed, makes the run unlendable now. */
+ * room claimed or dirty (not yet scrubbed), makes the run unlendable now. */
 bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			uint32_t owner)
 {
@@ -72,7 +78,8 @@ unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n
 	for (uint32_t i = 0; i < n && got < want; i++) {
 		uint32_t d = first + (cur->home + i) % n;
 
-		if (atomic_load_explicit(hall_holder(h, d), memory_order_acquire) != cur->owner)
+		if (atomic_load_explicit(hall_holder(h, d), memory_order_acquire) !=
+		    holder_code(cur->owner))
 			continue;
 		cur->district = d;
 		cur->word = 0;

@@ -32,10 +32,10 @@ static uint64_t hall_layout(uint32_t districts, struct lab_hall *h)
 	uint64_t off = align_up(sizeof(struct lab_hall), LAB_CACHELINE);
 
 	h->off_holder = off;
-	off = align_up(off + districts * sizeof(uint32_t), LAB_CACHELINE);
+	off = align_up(off + districts * sizeof(uint16_t), LAB_CACHELINE);
 	h->off_hint = off;
-	h->hint_words = (districts + 63) / 64;
-	off = align_up(off + h->hint_words * sizeof(uint64_t), LAB_CACHELINE);
+	h->hint_lines = (districts + 63) / 64;
+	off += (uint64_t)h->hint_lines * LAB_CACHELINE;
 	h->off_map = off;
 	off += (uint64_t)districts * LAB_WORDS * sizeof(uint64_t);
 	h->off_owner = off;
@@ -60,9 +60,8 @@ static void hall_build_walls(struct lab_hall *h)
 	for (uint32_t r = h->rooms; r < end; r++) {
 		atomic_store_explicit(hall_owner(h, r), LAB_WALL,
 				      memory_order_relaxed);
-		atomic_fetch_or_explicit(&hall_map(h, r / LAB_DISTRICT_ROOMS)
-					 [(r % LAB_DISTRICT_ROOMS) / 64],
-					 1ull << (r % 64), memory_order_relaxed);
+		atomic_fetch_or_explicit(room_map_word(h, r), 1ull << (r % 64),
+					 memory_order_relaxed);
 	}
 }
 
@@ -133,7 +132,7 @@ int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len,
 		return LAB_EPROTO;
 	ref.size = hall_layout(districts_of(geo.rooms), &ref);
 	if (v->size != ref.size || ref.size != hall_len ||
-	    v->hint_words != ref.hint_words ||
+	    v->hint_lines != ref.hint_lines ||
 	    v->off_holder != ref.off_holder || v->off_hint != ref.off_hint ||
 	    v->off_map != ref.off_map || v->off_owner != ref.off_owner)
 		return LAB_EPROTO;

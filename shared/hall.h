@@ -5,16 +5,24 @@
  *
  * The hall sits right after the pool in the same shared file.  After the
  * fixed header come four arrays, each 64-byte aligned:
- *   holder[districts]   _Atomic u32: owner code of the cursor holding the
+ *   holder[districts]   _Atomic u16: guest + 1 of the cursor holding the
  *                       district, 0 if none.  Only the holder claims there.
- *   hint[districts/64]  _Atomic u64: bit set => district may have a free
- *                       room.  Never clear while the district has one
- *                       (see district.c); a full scan backs it up.
- *   map[districts][8]   _Atomic u64: bit set => room claimed (or a wall
- *                       past the last room).  One cache line per district.
- *   owner[districts*512] _Atomic u32: owner code; meaningful only while
- *                       the room's map bit is set.
- * That is 4 + 1/8 + 1/64 + ~1/512 bytes per room.
+ *   hint[districts/64]  one cache line per 64 districts (a hint line):
+ *                       word 0, bit set => district may have a free room;
+ *                       word 1, bit set => it may have a dirty room.
+ *                       A line each, so cursors working far apart never
+ *                       write the same line (their homes keep them apart,
+ *                       district.c).  Never clear while the district has
+ *                       such a room (district.c, scrub.c); scans back them.
+ *   map[districts][8]   _Atomic u64: bit set => room not claimable: owned,
+ *                       dirty, being scrubbed, or a wall past the last
+ *                       room.  One cache line per district.
+ *   owner[districts*512] _Atomic u32: meaningful only while the room's map
+ *                       bit is set: an owner code (owned), LAB_DIRTY
+ *                       (released, not yet zeroed), a scrubber's code
+ *                       (owner | LAB_SCRUBBING) or LAB_WALL.
+ * Allocation state: 1/8 (map) + 2/512 (holder) + 1/512 (hint) = 0.131
+ * bytes per room; owner records: 4 bytes per room.
  */
 #ifndef LAB_HALL_H
 #define LAB_HALL_H
@@ -22,8 +30,17 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	5u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure */
+#define LAB_VERSION	6u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+				   6: dirty rooms, hint lines, u16 holders */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
+#define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
+/*
+ * Set in the owner word of a room being zeroed, beside the scrubber's own
+ * code, so a scrubber killed mid-scrub leaves a room its guest's reaper
+ * takes back.  Owner codes of real guests stay below it (guest + 1 <= 64).
+ */
+#define LAB_SCRUBBING	(1u << 31)
+#define LAB_HINT_LINE_WORDS	(LAB_CACHELINE / 8)
 #define LAB_WORDS	(LAB_DISTRICT_ROOMS / 64)
 #define LAB_CACHELINE	64
 
@@ -57,7 +74,7 @@ struct lab_hall {
 	uint32_t corridors;
 	uint32_t districts;
 	uint32_t reserve;
-	uint32_t hint_words;
+	uint32_t hint_lines;
 	uint64_t size;			/* bytes of the whole hall */
 	uint64_t off_holder, off_hint, off_map, off_owner;
 
@@ -75,14 +92,32 @@ struct lab_hall {
 	_Alignas(LAB_CACHELINE) struct lab_lease lease[LAB_MAX_GUESTS];
 };
 
-static inline _Atomic uint32_t *hall_holder(struct lab_hall *h, uint32_t d)
+static inline _Atomic uint16_t *hall_holder(struct lab_hall *h, uint32_t d)
 {
-	return (_Atomic uint32_t *)((char *)h + h->off_holder) + d;
+	return (_Atomic uint16_t *)((char *)h + h->off_holder) + d;
 }
 
-static inline _Atomic uint64_t *hall_hint(struct lab_hall *h, uint32_t w)
+/* Guest whose cursor holds district @d, LAB_NONE if nobody holds it. */
+static inline uint32_t hall_holder_guest(struct lab_hall *h, uint32_t d)
 {
-	return (_Atomic uint64_t *)((char *)h + h->off_hint) + w;
+	uint16_t g = atomic_load_explicit(hall_holder(h, d),
+					  memory_order_relaxed);
+
+	return g ? g - 1u : LAB_NONE;
+}
+
+/* Free hints of districts 64 * line .. 64 * line + 63. */
+static inline _Atomic uint64_t *hall_hint(struct lab_hall *h, uint32_t line)
+{
+	return (_Atomic uint64_t *)((char *)h + h->off_hint) +
+	       (size_t)line * LAB_HINT_LINE_WORDS;
+}
+
+/* Dirty hints of the same districts, in the same line. */
+static inline _Atomic uint64_t *hall_dirty_hint(struct lab_hall *h,
+						uint32_t line)
+{
+	return hall_hint(h, line) + 1;
 }
 
 static inline _Atomic uint64_t *hall_map(struct lab_hall *h, uint32_t d)
@@ -107,6 +142,33 @@ static inline uint32_t district_corridor(const struct lab_hall *h, uint32_t d)
 			  h->districts);
 }
 
+static inline _Atomic uint64_t *room_map_word(struct lab_hall *h, uint32_t room)
+{
+	return &hall_map(h, room / LAB_DISTRICT_ROOMS)
+		[(room % LAB_DISTRICT_ROOMS) / 64];
+}
+
+/* The owner code a room of @owner's guest has while @owner zeroes it. */
+static inline uint32_t scrubbing_code(uint32_t owner)
+{
+	return owner | LAB_SCRUBBING;
+}
+
+/* Released and not yet zeroed (dirty, or a scrubber is at it). */
+static inline bool owner_word_released(uint32_t o)
+{
+	return o == LAB_DIRTY || (o != LAB_WALL && (o & LAB_SCRUBBING));
+}
+
+/* Guest an owner word belongs to (owned or being scrubbed), or LAB_NONE
+ * for walls and dirty rooms, which belong to nobody. */
+static inline uint32_t owner_word_guest(uint32_t o)
+{
+	if (o == LAB_WALL || o == LAB_DIRTY || !o)
+		return LAB_NONE;
+	return lab_owner_guest(o & ~LAB_SCRUBBING);
+}
+
 static inline bool map_is_set(struct lab_hall *h, uint32_t room)
 {
 	uint64_t w = atomic_load_explicit(&hall_map(h, room / LAB_DISTRICT_ROOMS)
@@ -122,6 +184,9 @@ bool district_hold(struct lab_cursor *cur, uint32_t corridor,
 void district_leave(struct lab_cursor *cur);
 void district_hint_set(struct lab_hall *h, uint32_t d);
 uint32_t district_free(struct lab_hall *h, uint32_t d);
+uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+		       uint32_t corridor);
+void room_set_free(struct lab_hall *h, uint32_t room);
 
 /* claim.c */
 unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
@@ -132,8 +197,13 @@ void cursor_account(struct lab_cursor *cur, int32_t change);
 /* census.c */
 uint32_t hall_count_free(struct lab_hall *h);
 
-/* release.c */
-void room_scrub(struct labyrinth *lab, uint32_t room);
+/* zero.c */
+void room_zero(struct labyrinth *lab, uint32_t room);
+
+/* scrub.c */
+void dirty_hint_set(struct lab_hall *h, uint32_t d);
+unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
+			 unsigned int flags, unsigned int n, uint32_t *rooms);
 
 /*
  * The seed entry points share one cursor per handle; it is held for one

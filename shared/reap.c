@@ -8,19 +8,17 @@
  * written before the release-ordered commit and the reaper loads the map
  * word with acquire before the owner; g is dead, so nobody can write g into
  * an owner word any more; another claimer's later prewrite would replace g.
+ * A room g's scrubber was zeroing (g | LAB_SCRUBBING) is g's as well.
+ *
+ * Dirty rooms belong to nobody and stay for the scrubbers, but the reaper
+ * hints each one it passes: a release or a scan killed between its steps
+ * (scrub.c) can have hidden one, and that process's guest is dead, so it
+ * is reaped too.
  */
 #include "hall.h"
 
-static bool room_is_guests(struct lab_hall *h, uint32_t room, uint32_t guest)
-{
-	uint32_t o = atomic_load_explicit(hall_owner(h, room),
-					  memory_order_relaxed);
-
-	return o != LAB_WALL && lab_owner_guest(o) == guest;
-}
-
 static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
-			  uint32_t guest)
+			  uint32_t guest, bool *dirty)
 {
 	struct lab_hall *h = lab->hall;
 	_Atomic uint64_t *word = &hall_map(h, d)[w];
@@ -30,11 +28,14 @@ static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 	while (bits) {
 		uint32_t bit = (uint32_t)__builtin_ctzll(bits);
 		uint32_t room = d * LAB_DISTRICT_ROOMS + w * 64 + bit;
+		uint32_t o = atomic_load_explicit(hall_owner(h, room),
+						  memory_order_relaxed);
 
 		bits &= bits - 1;
-		if (!room_is_guests(h, room, guest))
+		*dirty |= o == LAB_DIRTY;
+		if (owner_word_guest(o) != guest)
 			continue;
-		room_scrub(lab, room);
+		room_zero(lab, room);
 		atomic_fetch_and(word, ~(1ull << bit));
 		freed++;
 	}
@@ -44,11 +45,11 @@ static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 /* Take back a district held by a cursor of the dead guest. */
 static void reap_holder(struct lab_hall *h, uint32_t d, uint32_t guest)
 {
-	_Atomic uint32_t *holder = hall_holder(h, d);
-	uint32_t o = atomic_load(holder);
+	_Atomic uint16_t *holder = hall_holder(h, d);
+	uint16_t g = (uint16_t)(guest + 1);
 
-	if (o && lab_owner_guest(o) == guest)
-		atomic_compare_exchange_strong(holder, &o, 0);
+	if (atomic_load(holder) == g)
+		atomic_compare_exchange_strong(holder, &g, 0);
 }
 
 uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest)
@@ -58,12 +59,15 @@ uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest)
 
 	for (uint32_t d = 0; d < h->districts; d++) {
 		uint32_t here = 0;
+		bool dirty = false;
 
 		for (uint32_t w = 0; w < LAB_WORDS; w++)
-			here += reap_word(lab, d, w, guest);
+			here += reap_word(lab, d, w, guest, &dirty);
 		reap_holder(h, d, guest);
 		if (here)
 			district_hint_set(h, d);
+		if (dirty)
+			dirty_hint_set(h, d);
 		freed += here;
 	}
 	atomic_fetch_add(&h->free, freed);

@@ -1,53 +1,55 @@
 // SPDX-License-Identifier: MIT
 /*
- * release.c - releasing rooms: owner check, scrub, then free.
+ * release.c - releasing rooms: owner check, then the room turns dirty.
  *
  * A release validates the whole batch before touching anything, so every
  * error leaves the labyrinth as it was.  Only the owner releases a room
  * and an owner is one thread, so what was validated stays true until the
- * commit.  The scrub happens while the room is still owned: a claimer
- * can never see the old contents, and a release killed mid-scrub leaves
- * the room owned by a dead guest, which the reaper scrubs again.
+ * commit.
+ *
+ * The commit is one store per room: owner := LAB_DIRTY, with the map bit
+ * left set.  A dirty room belongs to nobody and no claimer can take it
+ * (claims only take clear bits); zeroing it and clearing its bit is a
+ * scrubber's job (scrub.c), off the guest's exit.  A release killed at
+ * any instruction leaves each of its rooms owned by the dead guest (the
+ * reaper zeroes and frees those) or dirty.  A killed release may leave a
+ * dirty room without its dirty hint; the reaper of that dead guest walks
+ * every room and hints it again.
+ *
+ * Without a pool there is nothing to zero, and with lab->scrub_at_release
+ * the caller asked for the old way: zero while still owned, then free.
  */
 #include "hall.h"
 
 #define DUP_SLOTS	1024	/* > 2 * LAB_MAX_BATCH: a sparse hash set */
 
-/* Zero one room; no libc here, and no memset call either. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-void room_scrub(struct labyrinth *lab, uint32_t room)
-{
-	uint64_t *p;
-
-	if (!lab->pool)	/* a metadata-only labyrinth (benchmarks) */
-		return;
-	p = (uint64_t *)(lab->pool + (size_t)room * LAB_ROOM_SIZE);
-	for (uint32_t i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i++)
-		p[i] = 0;
-}
-
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 {
 	struct lab_hall *h = lab->hall;
+	uint32_t o;
 
 	if (room >= h->rooms)
 		return LAB_NONE;
 	if (!map_is_set(h, room))
 		return 0;
-	return atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
+	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
+	return owner_word_released(o) ? 0 : o;
 }
 
 /* @mask picks what must match: the whole owner, or its guest part. */
 static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
 {
 	struct lab_hall *h = cur->lab->hall;
+	uint32_t o;
 
 	if (room >= h->rooms)
 		return LAB_ERANGE;
 	if (!map_is_set(h, room))
 		return LAB_EALREADY;
-	if ((atomic_load_explicit(hall_owner(h, room), memory_order_relaxed) ^
-	     cur->owner) & mask)
+	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
+	if (owner_word_released(o))
+		return LAB_EALREADY;	/* released, not zeroed yet */
+	if ((o ^ cur->owner) & mask)
 		return LAB_EPERM;
 	return 0;
 }
@@ -74,16 +76,50 @@ static int batch_unique(const uint32_t *rooms, unsigned int n)
 }
 
 /*
- * The commit: clear the map bit.  Then the release half of the Dekker pair
- * of district.c, so a searcher that just gave up on this district sees it.
+ * Make a zeroed room claimable: clear the map bit.  Then the release half
+ * of the Dekker pair of district.c, so a searcher that just gave up on
+ * this district sees it.  Called by whoever zeroed the room.
  */
-static void room_free(struct lab_hall *h, uint32_t room)
+void room_set_free(struct lab_hall *h, uint32_t room)
 {
-	uint32_t d = room / LAB_DISTRICT_ROOMS;
+	atomic_fetch_and(room_map_word(h, room), ~(1ull << (room % 64)));
+	district_hint_set(h, room / LAB_DISTRICT_ROOMS);
+}
 
-	atomic_fetch_and(&hall_map(h, d)[(room % LAB_DISTRICT_ROOMS) / 64],
-			 ~(1ull << (room % 64)));
-	district_hint_set(h, d);
+/*
+ * The releaser's half of scrub.c's Dekker pair: every owner word first
+ * (release order: a scrubber that takes the room sees the guest's last
+ * writes before it zeroes), one fence, then the dirty hints.
+ */
+static void release_dirty(struct lab_hall *h, const uint32_t *rooms,
+			  unsigned int n)
+{
+	uint32_t last = LAB_NONE;
+
+	for (unsigned int i = 0; i < n; i++)
+		atomic_store_explicit(hall_owner(h, rooms[i]), LAB_DIRTY,
+				      memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = rooms[i] / LAB_DISTRICT_ROOMS;
+
+		if (d != last)
+			dirty_hint_set(h, d);
+		last = d;
+	}
+}
+
+/* The old way: zero while still owned (a kill leaves it owned), free. */
+static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
+			   unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		room_zero(cur->lab, rooms[i]);
+		room_set_free(cur->lab->hall, rooms[i]);
+		/* Our next claim looks where we just made space. */
+		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
+			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
+	}
 }
 
 static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
@@ -102,13 +138,11 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 	err = batch_unique(rooms, n);
 	if (err)
 		return err;
-	for (unsigned int i = 0; i < n; i++) {
-		room_scrub(lab, rooms[i]);
-		room_free(lab->hall, rooms[i]);
-		/* Our next claim looks where we just made space. */
-		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
-			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
-	}
+	if (!lab->pool || lab->scrub_at_release)
+		release_zeroed(cur, rooms, n);
+	else
+		release_dirty(lab->hall, rooms, n);
+	/* Dirty rooms count as free: a claimer zeroes them if it must. */
 	cursor_account(cur, (int32_t)n);
 	return 0;
 }

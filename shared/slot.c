@@ -64,5 +64,5 @@ uint32_t lab_districts(const struct labyrinth *lab)
 
 uint32_t lab_district_holder(const struct labyrinth *lab, uint32_t d)
 {
-	return d < lab->hall->districts ? atomic_load(hall_holder(lab->hall, d)) : 0;
+	return d < lab->hall->districts ? hall_holder_guest(lab->hall, d) : LAB_NONE;
 }

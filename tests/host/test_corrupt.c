@@ -139,8 +139,8 @@ Test(corrupt, every_hall_field)
 	poke32(HALL(districts), h.districts + 1, "districts + 1");
 	poke32(HALL(districts), UINT32_MAX, "districts max");
 	poke32(HALL(reserve), h.rooms, "reserve = rooms");
-	poke32(HALL(hint_words), h.hint_words + 1, "hint_words");
-	poke32(HALL(hint_words), UINT32_MAX, "hint_words max");
+	poke32(HALL(hint_lines), h.hint_lines + 1, "hint_lines");
+	poke32(HALL(hint_lines), UINT32_MAX, "hint_lines max");
 	poke64(HALL(size), h.size + LAB_ROOM_SIZE, "size");
 	poke64(HALL(size), 0, "size 0");
 	uint64_t offsets[] = { HALL(off_holder), HALL(off_hint), HALL(off_map), HALL(off_owner) };

@@ -1,248 +1,219 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench.c - claim+release cost of the labyrinth against the seed's linear
- * scan, on a 262144-room (1 GiB) labyrinth.  Prints `BENCH name value unit`.
+ * bench.c - the claim path at any size, any fill and two threads.
+ * Prints `BENCH name value unit`; `#` lines are for people.
  *
- * One operation = claim one room + release the oldest of the 32 rooms the
- * caller holds (a ring), so the fill stays put.  The labyrinth is filled,
- * then thinned at random: every district equally full, the hard layout for
- * it.  The seed is filled by its own claims, packed from room 0, which is
- * how the seed fills.  t2 is wall time over the ops of both threads
- * (throughput); t1 / t2 is the two-thread speed-up.
- *
- * labyrinth.claim_release.* is the allocator alone (a metadata-only
- * labyrinth: no scrub); labyrinth.claim_release_scrub.t1.fill0 adds the
- * 4 KiB scrub of a real pool, which is memory bandwidth, not allocator.
+ * One operation = release the oldest batch of the thread's ring and claim
+ * a new batch (bench_ring.h), on a labyrinth thinned uniformly to the
+ * fill.  Figures are ns per room (claimed and released), medians of clean
+ * repetitions (bench_guard.h), wall time and thread CPU time side by side.
+ *   scale      one thread at 99 % fill, 2^16 .. 2^22 rooms: cost must not
+ *              grow with the pool (r22_over_r16).
+ *   t1, t2     one thread, then two threads on one hall (t2 is wall time
+ *              over both threads' rooms: throughput), at 0/50/95/99 %
+ *              fill, batches of 1 and 64.
+ *   control    the same two threads on two private halls, measured in the
+ *              same repetition: what two threads buy on this machine at
+ *              all.  labyrinth.t2_vs_control is the labyrinth's two-thread
+ *              speedup over the control's.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "labyrinth.h"
+#include "bench_guard.h"
+#include "bench_ring.h"
 
-#define ROOMS	262144u
-#define RING	32u
+#define MATRIX_ROOMS	(1u << 18)
+#define ROOM_OPS	1500000l	/* rooms per thread per run */
 
-static double now_ns(void)
+static const unsigned int fills[] = { 0, 50, 95, 99 };
+static const unsigned int batches[] = { 1, 64 };
+
+static long ops_for(unsigned int batch)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return ROOM_OPS / batch;
 }
 
-/* ---- the labyrinth ---- */
-
-static struct labyrinth *tlab_new(void *pool)
+/* ns per room of a run of @n threads: wall (throughput) and CPU. */
+static double run_ns(const struct ring_run *r, int n, double *cpu,
+		     double *share)
 {
-	struct lab_geometry geo = { ROOMS, 1, 0 };
-	struct labyrinth *m = calloc(1, sizeof(*m));
-	size_t len = lab_hall_size(&geo);
-	void *hall = aligned_alloc(4096, len);
+	double wall = 0, cpus = 0, rooms = (double)r[0].ops * r[0].batch * n;
 
-	memset(hall, 0, len);
-	if (lab_hall_format(hall, &geo) || lab_bind(m, hall, pool, 0))
-		abort();
-	return m;
-}
+	for (int i = 0; i < n; i++) {
+		double s = r[i].cpu_ns / r[i].wall_ns;
 
-/* Fill to @pct: claim everything, release a random (100 - pct) %. */
-static void tlab_fill(struct labyrinth *m, unsigned int pct)
-{
-	struct lab_cursor cur;
-	uint32_t *all = malloc(ROOMS * sizeof(*all)), got = 0;
-	unsigned int seed = 42;
-
-	lab_cursor_init(&cur, m, 999);
-	while (got < ROOMS)
-		got += lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, all + got);
-	for (uint32_t i = ROOMS - 1; i > 0; i--) {
-		uint32_t j = rand_r(&seed) % (i + 1), t = all[i];
-
-		all[i] = all[j];
-		all[j] = t;
+		wall = r[i].wall_ns > wall ? r[i].wall_ns : wall;
+		cpus += r[i].cpu_ns;
+		*share = s < *share ? s : *share;
 	}
-	for (uint32_t i = 0; i < ROOMS - ROOMS / 100 * pct; i++)
-		lab_release(&cur, &all[i], 1);
-	lab_cursor_park(&cur);
-	free(all);
+	*cpu = cpus / rooms;
+	return wall / rooms;
 }
 
-struct run {
-	struct labyrinth *m;
-	uint32_t vcpu;
-	long ops;
-	double ns;
+/* Fill @m for @threads rings and run them on it (or on @m and @m2). */
+static double measure(struct labyrinth *m, struct labyrinth *m2,
+		      unsigned int fill, unsigned int batch, int threads,
+		      bool refill, double *cpu, double *share)
+{
+	struct ring_run r[2];
+	uint32_t held = ring_rooms(batch) * (uint32_t)(m2 ? 1 : threads);
+
+	if (refill) {
+		ring_fill(m, fill, held);
+		if (m2)
+			ring_fill(m2, fill, held);
+	}
+	for (int i = 0; i < threads; i++)
+		r[i] = (struct ring_run){ .m = i && m2 ? m2 : m, .vcpu = (uint32_t)i,
+					  .batch = batch, .ops = ops_for(batch) };
+	ring_go(r, threads);
+	return run_ns(r, threads, cpu, share);
+}
+
+enum { T1, T1_CPU, T2, T2_CPU, TP, TP_CPU, SPEEDUP, CONTROL, VERSUS, NFIG };
+
+static const char *const fig_name[NFIG] = {
+	"labyrinth.t1", "labyrinth.t1", "labyrinth.t2", "labyrinth.t2",
+	"control.private_halls.t2", "control.private_halls.t2",
+	"labyrinth.t2_speedup", "control.private_halls.t2_speedup",
+	"labyrinth.t2_vs_control",
 };
 
-static void *tlab_run(void *arg)
+/* One cell of the matrix; leaves its median figures in @out. */
+static void cell(unsigned int fill, unsigned int batch, double out[NFIG])
 {
-	struct run *r = arg;
-	struct lab_cursor cur;
-	uint32_t ring[RING];
-	double t0;
+	struct labyrinth *a = ring_lab_new(MATRIX_ROOMS);
+	struct labyrinth *b = ring_lab_new(MATRIX_ROOMS);
+	double fig[NFIG][GUARD_TRIES];
+	bool ok[GUARD_TRIES];
+	int clean = 0, reps = 0;
+	char name[96];
 
-	lab_cursor_init(&cur, r->m, r->vcpu);
-	for (uint32_t i = 0; i < RING; i++)
-		if (!lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &ring[i]))
-			abort();
-	t0 = now_ns();
-	for (long i = 0; i < r->ops; i++) {
-		uint32_t *slot = &ring[i % RING];
+	for (; guard_more(clean, reps); reps++) {
+		struct guard_rep g = { .quiet_before = guard_wait_quiet(),
+				       .min_share = 1 };
+		struct guard_snap s0, s1;
+		double *v[NFIG];
 
-		lab_release(&cur, slot, 1);
-		if (!lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, slot))
-			abort();
+		for (int f = 0; f < NFIG; f++)
+			v[f] = &fig[f][reps];
+		guard_snap(&s0);
+		*v[T1] = measure(a, NULL, fill, batch, 1, true, v[T1_CPU], &g.min_share);
+		*v[TP] = measure(a, b, fill, batch, 2, true, v[TP_CPU], &g.min_share);
+		*v[T2] = measure(a, NULL, fill, batch, 2, true, v[T2_CPU], &g.min_share);
+		guard_snap(&s1);
+		g.others = guard_others(&s0, &s1);
+		*v[SPEEDUP] = *v[T1] / *v[T2];
+		*v[CONTROL] = *v[T1] / *v[TP];
+		*v[VERSUS] = *v[TP] / *v[T2];
+		ok[reps] = guard_clean(&g);
+		clean += ok[reps];
 	}
-	r->ns = now_ns() - t0;
-	lab_release(&cur, ring, RING);
-	lab_cursor_park(&cur);
-	return NULL;
+	snprintf(name, sizeof(name), "labyrinth.t2.fill%u.batch%u", fill, batch);
+	guard_note(name, clean, reps);
+	for (int f = 0; f < NFIG; f++) {
+		out[f] = guard_pick(fig[f], ok, reps);
+		printf("BENCH %s.fill%u.batch%u%s %.2f %s\n", fig_name[f], fill,
+		       batch, f < SPEEDUP && f % 2 ? ".cpu" : "", out[f],
+		       f >= SPEEDUP ? "x" : "ns");
+	}
+	ring_lab_free(a);
+	ring_lab_free(b);
 }
 
-static double tlab_bench(unsigned int pct, int threads, void *pool, long ops)
+static void matrix(void)
 {
-	struct labyrinth *m = tlab_new(pool);
-	struct run r[2] = { { m, 0, ops, 0 }, { m, 1, ops, 0 } };
-	pthread_t t[2];
-	double t0 = now_ns(), wall;
+	double out[4][2][NFIG], control[8];
+	int nc = 0;
 
-	tlab_fill(m, pct);
-	t0 = now_ns();
-	for (int i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, tlab_run, &r[i]);
-	for (int i = 0; i < threads; i++)
-		pthread_join(t[i], NULL);
-	wall = now_ns() - t0;
-	free(m->hall);
-	free(m);
-	return (threads == 1 ? r[0].ns : wall) / ((double)ops * threads);
-}
-
-/* ---- the seed: linear CAS scan from room 0, kept only here ---- */
-
-enum { SEED_FREE, SEED_ALLOCATED };
-
-struct seed {
-	_Atomic uint8_t state[ROOMS];
-	_Atomic uint32_t exclusive_owner[ROOMS];
-};
-
-static long seed_claim(struct seed *s, uint32_t owner)
-{
-	for (uint32_t i = 0; i < ROOMS; i++) {
-		uint8_t expect = SEED_FREE;
-
-		if (atomic_compare_exchange_strong(&s->state[i], &expect,
-						   SEED_ALLOCATED)) {
-			atomic_store(&s->exclusive_owner[i], owner);
-			return i;
+	for (int b = 0; b < 2; b++)
+		for (int f = 0; f < 4; f++) {
+			cell(fills[f], batches[b], out[f][b]);
+			control[nc++] = out[f][b][CONTROL];
 		}
+	for (int b = 0; b < 2; b++)
+		printf("BENCH labyrinth.fill99_over_fill0.batch%u %.2f x\n",
+		       batches[b], out[3][b][T1] / out[0][b][T1]);
+	printf("BENCH control.private_halls.t2_speedup %.2f x\n",
+	       guard_median(control, nc));
+}
+
+/* One thread at 99 % fill, pool of 2^@shift rooms: median ns per room. */
+static double scale_point(unsigned int shift, unsigned int batch)
+{
+	struct labyrinth *m = ring_lab_new(1u << shift);
+	double ns[GUARD_TRIES], cpu[GUARD_TRIES], med;
+	bool ok[GUARD_TRIES];
+	int clean = 0, reps = 0;
+	char name[96];
+
+	ring_fill(m, 99, ring_rooms(batch));
+	for (; guard_more(clean, reps); reps++) {
+		struct guard_rep g = { .quiet_before = guard_wait_quiet(),
+				       .min_share = 1 };
+		struct guard_snap s0, s1;
+
+		guard_snap(&s0);
+		ns[reps] = measure(m, NULL, 99, batch, 1, false, &cpu[reps],
+				   &g.min_share);
+		guard_snap(&s1);
+		g.others = guard_others(&s0, &s1);
+		ok[reps] = guard_clean(&g);
+		clean += ok[reps];
 	}
-	return -1;
+	snprintf(name, sizeof(name), "labyrinth.scale.fill99.r%u.batch%u",
+		 shift, batch);
+	guard_note(name, clean, reps);
+	med = guard_pick(ns, ok, reps);
+	printf("BENCH %s %.2f ns\n", name, med);
+	printf("BENCH %s.cpu %.2f ns\n", name, guard_pick(cpu, ok, reps));
+	ring_lab_free(m);
+	return med;
 }
 
-static void seed_release(struct seed *s, uint32_t i)
+static void scale(void)
 {
-	atomic_store(&s->exclusive_owner[i], 0);
-	atomic_store(&s->state[i], SEED_FREE);
-}
+	for (int b = 0; b < 2; b++) {
+		double r16 = scale_point(16, batches[b]);
+		double r22;
 
-static double seed_bench(unsigned int pct, long ops)
-{
-	struct seed *s = calloc(1, sizeof(*s));
-	uint32_t ring[RING];
-	double t0, ns;
-
-	/* What its own claims would leave, without their O(n^2) time. */
-	for (uint32_t i = 0; i < ROOMS / 100 * pct; i++) {
-		atomic_store(&s->state[i], SEED_ALLOCATED);
-		atomic_store(&s->exclusive_owner[i], 1);
+		scale_point(18, batches[b]);
+		scale_point(20, batches[b]);
+		r22 = scale_point(22, batches[b]);
+		printf("BENCH labyrinth.scale.fill99.r22_over_r16%s %.2f x\n",
+		       b ? ".batch64" : "", r22 / r16);
 	}
-	for (uint32_t i = 0; i < RING; i++)
-		ring[i] = (uint32_t)seed_claim(s, 2);
-	t0 = now_ns();
-	for (long i = 0; i < ops; i++) {
-		seed_release(s, ring[i % RING]);
-		ring[i % RING] = (uint32_t)seed_claim(s, 2);
+}
+
+/* Allocation state against owner records, per room (hall.h's layout). */
+static void metadata(void)
+{
+	for (unsigned int shift = 16; shift <= 22; shift += 6) {
+		struct lab_geometry geo = { 1u << shift, 1, 0 };
+		double rooms = geo.rooms, owner = 4.0;
+		double total = (double)lab_hall_size(&geo) / rooms;
+
+		printf("BENCH labyrinth.meta.r%u.state_bytes_per_room %.3f B\n",
+		       shift, total - owner);
+		printf("BENCH labyrinth.meta.r%u.owner_bytes_per_room %.3f B\n",
+		       shift, owner);
 	}
-	ns = (now_ns() - t0) / ops;
-	free(s);
-	return ns;
 }
 
-/* What two threads buy on this machine at all: a loop that shares nothing,
- * timed like tlab_bench.  The labyrinth's two-thread speedup is only
- * meaningful next to this one (shared CI hosts often give far less than 2). */
-static void *spin_run(void *arg)
+int main(int argc, char **argv)
 {
-	struct run *r = arg;
-	volatile uint64_t x = 0;
-	double t0 = now_ns();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	metadata();
+	if (argc < 2 || argv[1][0] == 's')
+		scale();
+	if (argc < 2 || argv[1][0] == 'm')
+		matrix();
+	if (argc == 4 && argv[1][0] == 'c') {	/* one cell, to look closer */
+		double out[NFIG];
 
-	for (long i = 0; i < r->ops; i++)
-		x += (uint64_t)i * (uint64_t)i;
-	r->ns = now_ns() - t0;
-	return NULL;
-}
-
-static double spin_bench(int threads, long ops)
-{
-	struct run r[2] = { { NULL, 0, ops, 0 }, { NULL, 1, ops, 0 } };
-	pthread_t t[2];
-	double t0 = now_ns();
-
-	for (int i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, spin_run, &r[i]);
-	for (int i = 0; i < threads; i++)
-		pthread_join(t[i], NULL);
-	return (now_ns() - t0) / ((double)ops * threads);
-}
-
-/* Best of three: the least disturbed run. */
-static double best3(double a, double b, double c)
-{
-	double m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-#define BEST(expr) best3((expr), (expr), (expr))
-
-int main(void)
-{
-	const unsigned int fills[] = { 0, 50, 95, 99 };
-	struct lab_geometry geo = { ROOMS, 1, 0 };
-	struct labyrinth *real;
-	long ops = 4000000;
-
-	double t1[4], t2;
-
-	for (int i = 0; i < 4; i++) {
-		t1[i] = BEST(tlab_bench(fills[i], 1, NULL, ops));
-		printf("BENCH labyrinth.claim_release.t1.fill%u %.2f ns\n", fills[i], t1[i]);
+		cell((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]), out);
 	}
-	printf("BENCH labyrinth.claim_release.fill99_over_fill0 %.2f x\n", t1[3] / t1[0]);
-	t2 = BEST(tlab_bench(0, 2, NULL, ops));
-	printf("BENCH labyrinth.claim_release.t2.fill0 %.2f ns\n", t2);
-	printf("BENCH labyrinth.claim_release.t2_speedup %.2f x\n", t1[0] / t2);
-	printf("BENCH baseline.shared_nothing.t2_speedup %.2f x\n",
-	       BEST(spin_bench(1, ops * 10)) / BEST(spin_bench(2, ops * 10)));
-	printf("BENCH labyrinth.claim_release.t2.fill95 %.2f ns\n",
-	       BEST(tlab_bench(95, 2, NULL, ops)));
-	printf("BENCH seed.claim_release.t1.fill0 %.2f ns\n",
-	       BEST(seed_bench(0, ops)));
-	printf("BENCH seed.claim_release.t1.fill95 %.2f ns\n",
-	       BEST(seed_bench(95, 200)));
-	printf("BENCH labyrinth.meta_bytes_per_room %.2f B\n",
-	       (double)lab_hall_size(&geo) / ROOMS);
-	if (lab_create_private(&geo, &real) == 0) {
-		printf("BENCH labyrinth.claim_release_scrub.t1.fill0 %.2f ns\n",
-		       BEST(tlab_bench(0, 1, lab_pool(real), ops / 4)));
-		lab_detach(real);
-	}
+	guard_verdict();
 	return 0;
 }

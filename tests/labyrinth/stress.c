@@ -88,18 +88,33 @@ void *stress_worker(void *arg)
 }
 
 
+static void *scrubber(void *arg)
+{
+	struct stress *s = arg;
+	struct lab_cursor cur;
+
+	lab_cursor_init(&cur, s->m, THREADS);
+	while (!atomic_load(&s->done))
+		lab_scrub(&cur, 16);
+	lab_cursor_park(&cur);
+	return NULL;
+}
+
 int stress_run(struct stress *s, uint32_t rooms)
 {
 	static struct worker w[THREADS];
-	pthread_t t[THREADS];
+	pthread_t t[THREADS], scrub;
 
 	s->m = heap_lab(rooms, 2 > rooms / 512 ? 1 : 2, 0, true);
 	memset(s->m->pool, 0, (size_t)rooms * LAB_ROOM_SIZE);
+	pthread_create(&scrub, NULL, scrubber, s);
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ .s = s, .vcpu = (uint32_t)i };
 		pthread_create(&t[i], NULL, stress_worker, &w[i]);
 	}
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
+	atomic_store(&s->done, true);
+	pthread_join(scrub, NULL);
 	return atomic_load(&s->failures);
 }

@@ -8,6 +8,7 @@
 #define LAB_STRESS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "labyrinth.h"
@@ -22,6 +23,7 @@ struct stress {
 	_Atomic uint32_t shadow[ROOMS];
 	_Atomic int failures;
 	_Atomic long ops;
+	atomic_bool done;	/* the workers are through: scrubber stops */
 };
 
 struct worker {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "support.h"
 
@@ -9,6 +10,7 @@ struct heap_lab {
 	size_t hall_len;
 	size_t pool_len;
 	bool owns;
+	bool mapped;	/* shared with forked children */
 };
 
 struct labyrinth *heap_lab(uint32_t rooms, uint32_t corridors,
@@ -40,7 +42,36 @@ struct labyrinth *heap_lab_guest(struct labyrinth *lab, uint32_t guest)
 
 	*hm = *(struct heap_lab *)lab;
 	hm->owns = false;
+	hm->mapped = false;
 	lab_bind(&hm->lab, lab->hall, lab->pool, guest);
+	return &hm->lab;
+}
+
+/* Shared anonymous memory: children forked later use the same rooms. */
+static void *shared_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		abort();
+	return p;
+}
+
+struct labyrinth *shared_lab(uint32_t rooms, uint32_t corridors)
+{
+	struct lab_geometry geo = { rooms, corridors, 0 };
+	struct heap_lab *hm = shared_alloc(sizeof(*hm));
+	void *hall, *pool;
+
+	hm->hall_len = lab_hall_size(&geo);
+	hm->pool_len = (size_t)rooms * LAB_ROOM_SIZE;
+	hall = shared_alloc(hm->hall_len);
+	pool = shared_alloc(hm->pool_len);	/* zero, as a fresh file is */
+	if (lab_hall_format(hall, &geo) || lab_bind(&hm->lab, hall, pool, 0))
+		abort();
+	hm->owns = true;
+	hm->mapped = true;
 	return &hm->lab;
 }
 
@@ -48,6 +79,12 @@ void heap_lab_free(struct labyrinth *lab)
 {
 	struct heap_lab *hm = (struct heap_lab *)lab;
 
+	if (hm->mapped) {
+		munmap(lab->hall, hm->hall_len);
+		munmap(lab->pool, hm->pool_len);
+		munmap(hm, sizeof(*hm));
+		return;
+	}
 	if (hm->owns) {
 		free(lab->hall);
 		free(lab->pool);
@@ -79,6 +116,17 @@ bool tlab_same(struct labyrinth *lab, const void *snap)
 	return !memcmp(s, lab->hall, hm->hall_len) &&
 	       (!hm->pool_len || !memcmp(s + hm->hall_len, lab->pool,
 					 hm->pool_len));
+}
+
+bool tlab_room_zero(const struct labyrinth *lab, uint32_t room)
+{
+	const uint64_t *p = (const uint64_t *)(lab->pool +
+					       (size_t)room * LAB_ROOM_SIZE);
+
+	for (unsigned int i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i++)
+		if (p[i])
+			return false;
+	return true;
 }
 
 uint32_t tlab_free(const struct labyrinth *lab)

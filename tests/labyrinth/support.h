@@ -14,6 +14,9 @@
 /* A labyrinth in heap memory with lease 0; pool NULL if !with_pool. */
 struct labyrinth *heap_lab(uint32_t rooms, uint32_t corridors,
 			    uint32_t reserve, bool with_pool);
+/* The same in shared anonymous memory (pool zeroed), for forked children;
+ * heap_lab_free() it in the parent only. */
+struct labyrinth *shared_lab(uint32_t rooms, uint32_t corridors);
 /* Another handle on the same hall for lease @guest. */
 struct labyrinth *heap_lab_guest(struct labyrinth *lab, uint32_t guest);
 void heap_lab_free(struct labyrinth *lab);
@@ -24,5 +27,6 @@ void *tlab_snapshot(struct labyrinth *lab);
 bool tlab_same(struct labyrinth *lab, const void *snap);
 
 uint32_t tlab_free(const struct labyrinth *lab);
+bool tlab_room_zero(const struct labyrinth *lab, uint32_t room);
 
 #endif

@@ -44,9 +44,10 @@ static void report(struct lab_audit *a, enum lab_violation_kind kind, uint32_t r
 		a->report(a->ctx, &v);
 }
 
+/* Free and claimable: it must be zero (a dirty room may not be, yet). */
 static bool room_free(const struct labyrinth *lab, uint32_t room)
 {
-	return lab_room_owner(lab, room) == 0;
+	return lab_room_free(lab, room);
 }
 
 /* Offset of the first non-zero byte of @room, or -1. */
@@ -108,11 +109,11 @@ static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
 			       "room %u is claimed by owner 0x%x, whose guest holds no lease", r, o);
 	}
 	for (uint32_t d = 0; d < lab_districts(lab); d++) {
-		uint32_t o = lab_district_holder(lab, d);
+		uint32_t g = lab_district_holder(lab, d);
 
-		if (o && !slot_taken(lab, lab_owner_guest(o)) && lab_district_holder(lab, d) == o)
-			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, lab_owner_guest(o),
-			       "district %u is held by owner 0x%x, whose guest holds no lease", d, o);
+		if (g != LAB_NONE && !slot_taken(lab, g) && lab_district_holder(lab, d) == g)
+			report(a, LAB_LEAKED_DISTRICT, d * LAB_DISTRICT_ROOMS, g,
+			       "district %u is held by guest %u, which holds no lease", d, g);
 	}
 }
 

@@ -24,11 +24,9 @@ bool audit_extent_lent(const struct labyrinth *lab, uint32_t room)
 
 static bool districts_held(const struct labyrinth *lab, const struct lab_extent_info *e)
 {
-	uint32_t owner = lab_owner(e->guest, 0);
-
 	for (uint32_t d = e->first_room / LAB_DISTRICT_ROOMS;
 	     d < (e->first_room + e->rooms) / LAB_DISTRICT_ROOMS; d++)
-		if (lab_district_holder(lab, d) != owner)
+		if (lab_district_holder(lab, d) != e->guest)
 			return false;
 	return true;
 }

@@ -171,14 +171,29 @@ static uint32_t extent_reserve(const struct labyrinth *lab, uint32_t rooms)
 	return (uint32_t)((uint64_t)w.min * rooms / lab_rooms(lab));
 }
 
+/* Dirty rooms (released, not zeroed yet) make a district unlendable; when
+ * no extent is free, zero what the labyrinth has dirty and look again. */
+static int extent_lend(struct serve_peer *p)
+{
+	int err = lab_extent_lend(p->lab, &p->extent, &p->memfd);
+
+	if (err == LAB_ENOSPC && lab_scrub(&p->caller.cursor, LAB_MAX_ROOMS))
+		err = lab_extent_lend(p->lab, &p->extent, &p->memfd);
+	return err;
+}
+
 int peer_lend(struct serve_peer *p, struct labyrinth *lab)
 {
 	int err;
 
 	p->lab = lab;
+	/* Released rooms are zeroed at once, never left dirty: a claimer
+	 * elsewhere that scrubs dirty rooms for itself must never find one
+	 * in an extent QEMU maps. */
+	lab->scrub_at_release = true;
 	err = peer_guest(p);
 	if (!err)
-		err = lab_extent_lend(lab, &p->extent, &p->memfd);
+		err = extent_lend(p);
 	if (err) {
 		p->extent = LAB_NONE;
 		return err;

@@ -74,6 +74,7 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 	if (hc_guest_init(&vm->hc_guest, vm->ram, vm->ram_size, &vm->window, vm->lab))
 		return VMM_EXIT_HOST;
 	lab_publish_window(vm->lab, vm->window.va, vm->window.size);
+	lab_scrubber_start(vm->lab);
 	return 0;
 }
 
@@ -99,6 +100,7 @@ void hc_port_fini(struct vm *vm)
 			lab_cursor_park(&vm->cpus[i].hc.caller.cursor);
 			lab_caller_flush(&vm->cpus[i].hc.caller);
 		}
+	lab_scrubber_stop(vm->lab);
 	/* The window goes first: no mapping of ours survives the rooms' release. */
 	window_fini(&vm->window);
 	hc_guest_fini(&vm->hc_guest);

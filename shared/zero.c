@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * zero.c - zeroing a room, the scrub's one primitive.
+ *
+ * rep stosb, chosen by measurement (bench_scrub, AMD EPYC host, 2 vCPUs,
+ * ns per 4 KiB room, cold / in the last-level cache / in L1-L2):
+ *   rep stosb     164 /  57 /  31
+ *   8-byte stores 125 /  92 /  90
+ *   movnti        172 / 172 / 158
+ *   libc memset   167 /  65 /  40
+ *   fallocate punch-hole and refault: about 6000
+ * A room is scrubbed soon after its guest released it, by the worker or a
+ * claimer, so it is mostly still in the last-level cache, where rep stosb
+ * is 1.6x the plain stores; from memory it is 1.3x slower than them, and
+ * non-temporal stores lose everywhere on this machine.
+ */
+#include "hall.h"
+#include "zero.h"
+
+/* No libc, and no memset the compiler would substitute for the loop. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+void zero_stores(void *room)
+{
+	uint64_t *p = room;
+
+	for (uint32_t i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i++)
+		p[i] = 0;
+}
+
+#if defined(__x86_64__)
+void zero_stosb(void *room)
+{
+	uint64_t n = LAB_ROOM_SIZE;
+
+	__asm__ volatile("rep stosb" : "+D"(room), "+c"(n) : "a"(0) : "memory");
+}
+
+/* The fence orders the weakly ordered stores before the room is freed. */
+void zero_nontemporal(void *room)
+{
+	uint64_t *p = room;
+
+	for (uint32_t i = 0; i < LAB_ROOM_SIZE / sizeof(*p); i += 4)
+		__asm__ volatile("movnti %1, 0(%0)\n\t"
+				 "movnti %1, 8(%0)\n\t"
+				 "movnti %1, 16(%0)\n\t"
+				 "movnti %1, 24(%0)"
+				 : : "r"(p + i), "r"(0ull) : "memory");
+	__asm__ volatile("sfence" : : : "memory");
+}
+#else
+void zero_stosb(void *room)
+{
+	zero_stores(room);
+}
+
+void zero_nontemporal(void *room)
+{
+	zero_stores(room);
+}
+#endif
+
+void room_zero(struct labyrinth *lab, uint32_t room)
+{
+	if (!lab->pool)	/* a metadata-only labyrinth (benchmarks) */
+		return;
+	zero_stosb(lab->pool + (size_t)room * LAB_ROOM_SIZE);
+}
