@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "metrics.h"
 #include "parse.h"
 
@@ -107,18 +108,16 @@ static uint32_t bound_port(int fd)
 	return (uint32_t)atoi(serv);
 }
 
-static long ms_left(const struct timespec *end)
+static long ms_left(uint64_t end)
 {
-	struct timespec now;
+	uint64_t now = clock_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (end->tv_sec - now.tv_sec) * 1000 +
-	       (end->tv_nsec - now.tv_nsec) / 1000000;
+	return now >= end ? 0 : (long)((end - now) / 1000000);
 }
 
 /* The request head, up to its blank line, before the deadline. */
 static bool request_read(int fd, char *buf, size_t size,
-			 const struct timespec *end)
+			 uint64_t end)
 {
 	size_t got = 0;
 
@@ -143,7 +142,7 @@ static bool request_read(int fd, char *buf, size_t size,
 }
 
 static void send_all(int fd, const char *p, size_t len,
-		     const struct timespec *end)
+		     uint64_t end)
 {
 	while (len) {
 		struct pollfd q = { fd, POLLOUT, 0 };
@@ -164,7 +163,7 @@ static void send_all(int fd, const char *p, size_t len,
 
 static void reply(int fd, const char *status, const char *type,
 		  const char *body, size_t len, bool head,
-		  const struct timespec *end)
+		  uint64_t end)
 {
 	char hdr[256];
 	int n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
@@ -180,27 +179,25 @@ static void serve_one(int fd, struct labyrinth *lab, const char *name)
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	char req[HTTP_REQUEST_MAX], *body;
-	struct timespec end;
+	uint64_t end = clock_ns() + HTTP_DEADLINE_MS * 1000000ull;
 	bool head;
 	size_t len;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += HTTP_DEADLINE_MS / 1000;
-	if (!request_read(fd, req, sizeof(req), &end))
+	if (!request_read(fd, req, sizeof(req), end))
 		return;
 	head = !strncmp(req, "HEAD ", 5);
 	if (strncmp(req, "GET ", 4) && !head)
 		return reply(fd, "405 Method Not Allowed", text, "GET only\n",
-			     9, false, &end);
+			     9, false, end);
 	if (strncmp(req + (head ? 5 : 4), "/metrics ", 9))
 		return reply(fd, "404 Not Found", text, "try /metrics\n", 13,
-			     head, &end);
+			     head, end);
 	body = metrics_text(lab, name, &len);
 	if (!body)
 		return reply(fd, "500 Internal Server Error", text,
-			     "out of memory\n", 14, head, &end);
+			     "out of memory\n", 14, head, end);
 	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body,
-	      len, head, &end);
+	      len, head, end);
 	free(body);
 }
 

@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "survey.h"
 
+/* Seconds, from the one clock of the host programs. */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_ns() / 1e9;
 }
 
 uint32_t survey_owner_merge(uint32_t a, uint32_t b)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "top_term.h"
 
 static volatile sig_atomic_t leaving;
@@ -71,12 +72,10 @@ void top_term_frame(void)
 	first = false;
 }
 
+/* Seconds, from the one clock of the host programs. */
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_ns() / 1e9;
 }
 
 /* A hung-up terminal polls readable for ever: stop watching it rather

@@ -28,11 +28,25 @@ static void add(struct hc_stats *s, int k, uint64_t ns)
 		s->ns[k][s->n[k]++] = (uint32_t)(ns > UINT32_MAX ? UINT32_MAX : ns);
 }
 
-void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns)
+void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns,
+		     uint64_t window_ns)
 {
 	int k = kind_of(call, count);
-	if (k >= 0)
-		add(s, k, ns);
+
+	if (k < 0)
+		return;
+	add(s, k, ns);
+	window_ns = window_ns < ns ? window_ns : ns;
+	if (k == HC_STAT_CLAIM1) {
+		add(s, HC_STAT_MAP1, window_ns);
+		add(s, HC_STAT_OWN1, ns - window_ns);
+	} else if (k == HC_STAT_CLAIM64) {
+		add(s, HC_STAT_MAP64, window_ns);
+		add(s, HC_STAT_OWN64, ns - window_ns);
+	} else if (k == HC_STAT_RELEASE64) {
+		add(s, HC_STAT_UNMAP64, window_ns);
+		add(s, HC_STAT_OWN_RELEASE64, ns - window_ns);
+	}
 }
 
 void hc_stats_probe_syscalls(struct hc_stats *s)
@@ -61,6 +75,12 @@ void hc_stats_print(struct hc_stats *const *per_cpu, unsigned ncpus, int fd)
 		[HC_STAT_RELEASE64] = {"vmm.handle.release64.per_room", 64},
 		[HC_STAT_SYSCALL_FIRST] = {"host.syscall.first_after_exit", 1},
 		[HC_STAT_SYSCALL_NEXT] = {"host.syscall.next", 1},
+		[HC_STAT_MAP1] = {"map.uffd.in_monitor.map", 1},
+		[HC_STAT_MAP64] = {"map.uffd.in_monitor.run64.per_room.map", 64},
+		[HC_STAT_UNMAP64] = {"map.uffd.in_monitor.run64.per_room.unmap", 64},
+		[HC_STAT_OWN1] = {"vmm.handle.claim1.own", 1},
+		[HC_STAT_OWN64] = {"vmm.handle.claim64.own.per_room", 64},
+		[HC_STAT_OWN_RELEASE64] = {"vmm.handle.release64.own.per_room", 64},
 	};
 	for (int k = 0; k < HC_STAT_KINDS; k++) {
 		uint32_t *all = malloc(sizeof(uint32_t) * HC_STAT_SAMPLES * ncpus);

@@ -8,7 +8,11 @@
 #include <stdint.h>
 
 enum hc_stat_kind { HC_STAT_NULL, HC_STAT_CLAIM1, HC_STAT_CLAIM64, HC_STAT_RELEASE64,
-		    HC_STAT_SYSCALL_FIRST, HC_STAT_SYSCALL_NEXT, HC_STAT_KINDS };
+		    HC_STAT_SYSCALL_FIRST, HC_STAT_SYSCALL_NEXT,
+		    /* the window's primitive alone, inside the same calls */
+		    HC_STAT_MAP1, HC_STAT_MAP64, HC_STAT_UNMAP64,
+		    /* and the rest, call by call: the monitor's own share */
+		    HC_STAT_OWN1, HC_STAT_OWN64, HC_STAT_OWN_RELEASE64, HC_STAT_KINDS };
 
 #define HC_STAT_SAMPLES 8192
 
@@ -17,8 +21,11 @@ struct hc_stats {
 	uint32_t ns[HC_STAT_KINDS][HC_STAT_SAMPLES];
 };
 
-/* Records one handled call of `call` with `count` rooms taking `ns`. */
-void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns);
+/* Records one handled call of `call` with `count` rooms taking `ns`, of
+ * which `window_ns` in the room window's primitive (UFFDIO_CONTINUE or
+ * MADV_DONTNEED): what is left is the monitor's own. */
+void hc_stats_record(struct hc_stats *s, uint32_t call, uint32_t count, uint64_t ns,
+		     uint64_t window_ns);
 /* The price of the host, not of our code: a trivial syscall made first
  * after a KVM exit, and the one right after it. Called after some NULL calls
  * (the claim path's mprotect pays the first price too). */

@@ -242,6 +242,7 @@ static int load_image(struct vm *vm, const struct config *cfg)
 
 static int alloc_stats(struct vm *vm)
 {
+	window_timing = true;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (!(vm->cpus[i].stats = calloc(1, sizeof(struct hc_stats))))
 			return -1;

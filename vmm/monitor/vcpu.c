@@ -302,11 +302,12 @@ void *vcpu_thread(void *arg)
 	while (!vm_is_stopped(cpu->vm)) {
 		if (timed) {	/* from KVM_RUN's return to the next KVM_RUN */
 			hc_stats_record(cpu->stats, cpu->hc.last_call, cpu->hc.last_count,
-					clock_ns() - t0);
+					clock_ns() - t0, window_ns);
 			/* Rarely, so the guest's own NULL medians stay unskewed. */
 			if (cpu->hc.last_call == LAB_HC_NULL && ++nulls % 16 == 0)
 				hc_stats_probe_syscalls(cpu->stats);
 		}
+		window_ns = 0;
 		int rc = ioctl(cpu->fd, KVM_RUN, 0);
 		if (cpu->stats)
 			t0 = clock_ns();

@@ -111,6 +111,9 @@ static bool in_range(const struct window *w, uint32_t first, uint32_t n)
 
 /* UFFDIO_CONTINUE may stop part way (a signal, or an entry that exists
  * already): go on from where it stopped, stepping over existing entries. */
+__thread uint64_t window_ns;
+bool window_timing;
+
 int window_map(struct window *w, uint32_t first, uint32_t n)
 {
 	uint64_t at = (uintptr_t)w->va + ((uint64_t)first << ROOM_SHIFT);

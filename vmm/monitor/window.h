@@ -48,5 +48,9 @@ bool window_contains(const struct window *w, uint64_t gpa);
  * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
 int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_t *out);
 void window_fini(struct window *w);
+/* Time this thread spent in window_map/window_unmap since it last cleared
+ * it, for the statistics (accumulated only when timing is on). */
+extern __thread uint64_t window_ns;
+extern bool window_timing;
 
 #endif
