@@ -4,8 +4,9 @@
  * holding a run of districts for one owner, and claiming only there.
  *
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
- * as a cursor of that guest would hold them) for as long as it is lent, so no cursor's district_hold() can take
- * them, and the borrower's claims never leave them.  Nothing else in the
+ * as a cursor of that guest would hold them) for as long as it is lent, so
+ * no cursor's district_hold() can take them, and the borrower's claims
+ * never leave them.  Nothing else in the
  * core changes: a release there is an ordinary release, and the reaper of
  * a dead borrower gives the districts back as it gives back any cursor's
  * (reap.c), once the host has made sure nobody maps the extent.
