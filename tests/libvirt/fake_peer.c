@@ -36,13 +36,18 @@ static int recv_msg(int sock, int64_t *msg, int *fd, int ms)
 
 int fp_connect(struct fake_peer *fp, const char *path, int ms)
 {
+	return fp_connect_vectors(fp, path, ms, 1);
+}
+
+int fp_connect_vectors(struct fake_peer *fp, const char *path, int ms, int vectors)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int64_t msg;
 	int fd;
 	struct stat st;
 
 	memset(fp, 0, sizeof(*fp));
-	fp->mem = fp->bell = fp->vec = -1;
+	fp->mem = fp->bell = fp->vec = fp->vec1 = -1;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fp->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (connect(fp->sock, (struct sockaddr *)&sa, sizeof(sa)))
@@ -52,13 +57,15 @@ int fp_connect(struct fake_peer *fp, const char *path, int ms)
 	if (recv_msg(fp->sock, &fp->id, &fd, ms) || fd != -1)
 		return fprintf(stderr, "fake peer: no id\n"), -1;
 	/* Then, in any order: memory (-1), the server's vector, ours. */
-	while (fp->mem < 0 || fp->bell < 0 || fp->vec < 0) {
+	while (fp->mem < 0 || fp->bell < 0 || fp->vec < 0 || (vectors > 1 && fp->vec1 < 0)) {
 		if (recv_msg(fp->sock, &msg, &fd, ms) || fd < 0)
 			return fprintf(stderr, "fake peer: setup message missing\n"), -1;
 		if (msg == -1)
 			fp->mem = fd;
-		else if (msg == fp->id)
+		else if (msg == fp->id && fp->vec < 0)
 			fp->vec = fd;
+		else if (msg == fp->id)
+			fp->vec1 = fd;
 		else
 			fp->bell = fd;
 	}
@@ -80,6 +87,8 @@ void fp_close(struct fake_peer *fp)
 	for (int *f = &fp->sock; f <= &fp->vec; f++)
 		if (*f >= 0)
 			close(*f), *f = -1;
+	if (fp->vec1 >= 0)
+		close(fp->vec1), fp->vec1 = -1;
 }
 
 struct lab_ivshmem_slot *fp_slot(struct fake_peer *fp, unsigned int i)

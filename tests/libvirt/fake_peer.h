@@ -13,6 +13,7 @@
 
 struct fake_peer {
 	int sock, mem, bell, vec;	/* bell: the server's eventfd for us */
+	int vec1;			/* our second vector (pressure), -1 if none */
 	int64_t version, id;
 	uint64_t size;
 	struct lab_ivshmem_header *hdr;
@@ -21,6 +22,8 @@ struct fake_peer {
 
 /* 0, or -1 with a message on stderr; waits at most @ms for each message. */
 int fp_connect(struct fake_peer *fp, const char *path, int ms);
+/* The same for a server that gives each peer @vectors (1 or 2) vectors. */
+int fp_connect_vectors(struct fake_peer *fp, const char *path, int ms, int vectors);
 void fp_close(struct fake_peer *fp);
 struct lab_ivshmem_slot *fp_slot(struct fake_peer *fp, unsigned int i);
 /* Posts slot @i's request and rings; no wait. */

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -735,4 +736,48 @@ Test(serve, an_extent_comes_back_only_when_qemu_lets_go)
 	cr_expect_eq(c.leases, 0);
 	cr_expect(extent_zero(lent), "the extent came back dirty");
 	cr_expect_eq(check_status(), 0);
+}
+
+/* With two vectors a peer hears of pressure: INFO names the vector, and a
+ * new episode (free below the low watermark) rings the peer's vector 1. */
+Test(serve, pressure_rings_vector_one_of_every_peer)
+{
+	static const char *const extra[] = { "--vectors", "2", NULL };
+	struct lab_geometry geo = { .rooms = 16384, .corridors = 1 };
+	static uint32_t held[16384];
+	struct lab_watermarks w;
+	struct labyrinth *lab;
+	struct lab_cursor cur;
+	struct lab_census c;
+	struct pollfd pfd;
+	struct fake_peer p;
+	uint64_t rings = 0;
+	unsigned n = 0, got;
+
+	name_paths("ext-pressure");
+	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
+	server = spawn_server_with(extra);
+	cr_assert_eq(fp_connect_vectors(&p, sock_path, 2000, 2), 0);
+	cr_assert_eq(fp_simple(&p, LAB_HC_INFO, 0, 0), LAB_HC_OK);
+	cr_expect_eq(fp_slot(&p, 0)->hc.u.info.pressure_vector, LAB_IVSHMEM_PRESSURE_VECTOR);
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	lab_watermarks(lab, &w);
+	lab_cursor_init(&cur, lab, 0);
+	do {
+		lab_census(lab, &c);
+		got = c.free >= w.low ? lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, held + n) : 0;
+		n += got;
+	} while (got);
+	lab_cursor_park(&cur);
+	lab_census(lab, &c);
+	cr_assert_lt(c.free, w.low, "could not squeeze below low: %u free", c.free);
+	pfd = (struct pollfd){ .fd = p.vec1, .events = POLLIN };
+	cr_expect_eq(poll(&pfd, 1, 2000), 1, "no pressure interrupt on vector 1");
+	cr_expect_eq(read(p.vec1, &rings, sizeof(rings)), (ssize_t)sizeof(rings));
+	cr_expect_geq(rings, 1);
+	for (unsigned i = 0; i < n; i += 512)
+		lab_release(&cur, held + i, n - i < 512 ? n - i : 512);
+	lab_cursor_park(&cur);
+	lab_detach(lab);
+	fp_close(&p);
 }
