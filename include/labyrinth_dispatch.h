@@ -28,20 +28,17 @@ struct lab_transport {
 	/* Guest memory for a room list of @n addresses at @gpa, or NULL when
 	 * it is not the guest's to name (the call fails with EFAULT). */
 	uint64_t *(*room_list)(void *t, uint64_t gpa, unsigned int n);
-	/* Rooms become reachable by this guest, at the guest-physical
-	 * addresses written to @gpas: all or none (on failure none is
-	 * reachable).  0 or < 0. */
-	int (*reach)(void *t, const uint32_t *rooms, unsigned int n,
-		     uint64_t *gpas);
+	/* Rooms become reachable by this guest: all or none (on failure none
+	 * is reachable).  0 or < 0. */
+	int (*reach)(void *t, const uint32_t *rooms, unsigned int n);
 	/* Rooms become unreachable: when it returns, no vCPU of the guest
 	 * can touch them.  It cannot fail (a transport that cannot keep that
 	 * promise must end its process: the reaper frees what it held). */
 	void (*unreach)(void *t, const uint32_t *rooms, unsigned int n);
-	/* Guest-physical address -> room: 0 (room LAB_NONE for a hole the
-	 * transport knows is not the guest's), or LAB_HC_ERANGE outside the
-	 * window, LAB_HC_EINVAL when not room-aligned. */
-	int64_t (*room_at)(void *t, uint64_t gpa, uint32_t *room);
-	void (*window)(void *t, uint64_t *base, uint64_t *size);
+	/* The window, read once per call: room @first_room sits at
+	 * guest-physical @base, the next ones after it, @size bytes in all.
+	 * The dispatcher turns addresses into rooms and back with it. */
+	void (*window)(void *t, uint64_t *base, uint64_t *size, uint32_t *first_room);
 	/* How many more rooms the transport can make reachable. */
 	uint32_t (*space)(void *t);
 	/* The interrupt vector that tells the guest of pressure, 0 if none. */

@@ -106,7 +106,9 @@ static int64_t call_info(struct lab_caller *c, void *u)
 	uint32_t space = g->ops->space(g->t);
 
 	lab_census(g->lab, &cs);
-	g->ops->window(g->t, &base, &size);
+	uint32_t first;
+
+	g->ops->window(g->t, &base, &size, &first);
 	struct lab_hc_info info = {
 		.abi_version = LAB_HC_ABI_VERSION,
 		.room_size = LAB_HC_ROOM_SIZE,
@@ -153,7 +155,8 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	unsigned int want = hc->count < space ? hc->count : space, n;
 	unsigned int flags = hc->flags & CLAIM_FLAGS;
 	int64_t allowed;
-	uint64_t *out;
+	uint64_t *out, base, size;
+	uint32_t first;
 
 	if (hc->flags & ~LAB_HC_FLAGS_VALID || corridor >= g->corridors)
 		return LAB_HC_EINVAL;
@@ -170,30 +173,50 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;
-	if (g->ops->reach(g->t, c->rooms, n, c->gpas)) {
+	if (g->ops->reach(g->t, c->rooms, n)) {
 		/* The guest may have touched what was briefly reachable. */
 		lab_release(&c->cursor, c->rooms, n);
 		lab_limits_return(g->lab, g->lab->guest, n);
 		return LAB_HC_ENOMEM;
 	}
-	for (unsigned int i = 0; i < n; i++)
+	g->ops->window(g->t, &base, &size, &first);
+	for (unsigned int i = 0; i < n; i++) {
 		held_set(g, c->rooms[i]);
+		c->gpas[i] = base + ((uint64_t)(c->rooms[i] - first) << LAB_ROOM_SHIFT);
+	}
 	__builtin_memcpy(out, c->gpas, n * sizeof(uint64_t));
 	return n;
+}
+
+/* A window address to its room: LAB_HC_ERANGE outside the window,
+ * LAB_HC_EINVAL when not on a room's first byte. */
+static int64_t room_at(uint64_t base, uint64_t size, uint32_t first, uint64_t gpa,
+		       uint32_t *room)
+{
+	uint64_t off = gpa - base;
+
+	if (gpa < base || off >= size)
+		return LAB_HC_ERANGE;
+	if (off & (LAB_HC_ROOM_SIZE - 1))
+		return LAB_HC_EINVAL;
+	*room = first + (uint32_t)(off >> LAB_ROOM_SHIFT);
+	return LAB_HC_OK;
 }
 
 static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
 {
 	struct lab_guest *g = c->guest;
 	unsigned int n = hc->count;
-	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, n);
+	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, n), base, size;
+	uint32_t first;
 	int64_t rc;
 
 	if (!in)
 		return LAB_HC_EFAULT;
 	__builtin_memcpy(c->gpas, in, n * sizeof(uint64_t));
+	g->ops->window(g->t, &base, &size, &first);
 	for (unsigned int i = 0; i < n; i++) {
-		rc = g->ops->room_at(g->t, c->gpas[i], &c->rooms[i]);
+		rc = room_at(base, size, first, c->gpas[i], &c->rooms[i]);
 		if (rc)
 			return rc;
 	}

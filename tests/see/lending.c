@@ -11,11 +11,9 @@ static uint64_t *room_list(void *t, uint64_t gpa, unsigned int n)
 	return ((struct lending *)t)->list;
 }
 
-static int reach(void *t, const uint32_t *rooms, unsigned int n,
-		 uint64_t *gpas)
+static int reach(void *t, const uint32_t *rooms, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++)
-		gpas[i] = (uint64_t)rooms[i] * LAB_ROOM_SIZE;
+	(void)rooms;
 	((struct lending *)t)->space -= n;
 	return 0;
 }
@@ -26,16 +24,10 @@ static void unreach(void *t, const uint32_t *rooms, unsigned int n)
 	((struct lending *)t)->space += n;
 }
 
-static int64_t room_at(void *t, uint64_t gpa, uint32_t *room)
+static void window(void *t, uint64_t *base, uint64_t *size, uint32_t *first_room)
 {
 	(void)t;
-	*room = (uint32_t)(gpa / LAB_ROOM_SIZE);
-	return 0;
-}
-
-static void window(void *t, uint64_t *base, uint64_t *size)
-{
-	(void)t;
+	*first_room = 0;
 	*base = 0;
 	*size = (uint64_t)LAB_MAX_ROOMS * LAB_ROOM_SIZE;
 }
@@ -46,7 +38,7 @@ static uint32_t space(void *t)
 }
 
 const struct lab_transport lending_nothing = {
-	room_list, reach, unreach, room_at, window, space, NULL, NULL, NULL,
+	room_list, reach, unreach, window, space, NULL, NULL, NULL,
 };
 
 int64_t lending_call(struct lab_caller *c, uint32_t call, uint32_t flags,

@@ -56,12 +56,11 @@ static uint64_t *mail_room_list(void *t, uint64_t gpa, unsigned int n)
 
 /* Every room of the extent is in QEMU's mapping already: reaching one is
  * naming its address. */
-static int mail_reach(void *t, const uint32_t *rooms, unsigned int n, uint64_t *gpas)
+static int mail_reach(void *t, const uint32_t *rooms, unsigned int n)
 {
 	struct serve_peer *p = t;
 
-	for (unsigned int k = 0; k < n; k++)
-		gpas[k] = window_base(p) + (uint64_t)(rooms[k] - p->first_room) * LAB_IVSHMEM_PAGE;
+	(void)rooms;
 	p->used += n;
 	return 0;
 }
@@ -76,25 +75,14 @@ static void mail_unreach(void *t, const uint32_t *rooms, unsigned int n)
 	p->used -= n;
 }
 
-/* Any room of the extent has an address; the dispatcher's held bitmap
- * says whether it is the guest's to release (the mailbox never is). */
-static int64_t mail_room_at(void *t, uint64_t gpa, uint32_t *room)
-{
-	struct serve_peer *p = t;
-	uint64_t base = window_base(p), off = gpa - base;
-
-	if (gpa < base || off >= (uint64_t)p->rooms * LAB_IVSHMEM_PAGE)
-		return LAB_HC_ERANGE;
-	if (off & (LAB_IVSHMEM_PAGE - 1))
-		return LAB_HC_EINVAL;
-	*room = p->first_room + (uint32_t)(off / LAB_IVSHMEM_PAGE);
-	return LAB_HC_OK;
-}
-
-static void mail_window(void *t, uint64_t *base, uint64_t *size)
+/* The extent's rooms, first room first, where the guest placed BAR2; the
+ * dispatcher's held bitmap says which are the guest's to release (the
+ * mailbox's never are). */
+static void mail_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first_room)
 {
 	struct serve_peer *p = t;
 
+	*first_room = p->first_room;
 	*base = window_base(p);
 	*size = (uint64_t)p->rooms * LAB_IVSHMEM_PAGE;
 }
@@ -138,7 +126,6 @@ const struct lab_transport mailbox_transport = {
 	.room_list = mail_room_list,
 	.reach = mail_reach,
 	.unreach = mail_unreach,
-	.room_at = mail_room_at,
 	.window = mail_window,
 	.space = mail_space,
 	.pressure_vector = mail_pressure_vector,

@@ -59,7 +59,7 @@ static void port_unreach(void *t, const uint32_t *rooms, unsigned n)
 		window_broken(g->window);
 }
 
-static int port_reach(void *t, const uint32_t *rooms, unsigned n, uint64_t *gpas)
+static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct hc_guest *g = t;
 
@@ -67,29 +67,17 @@ static int port_reach(void *t, const uint32_t *rooms, unsigned n, uint64_t *gpas
 		port_unreach(t, rooms, n);
 		return -1;
 	}
-	for (unsigned i = 0; i < n; i++)
-		gpas[i] = g->window->gpa + ((uint64_t)rooms[i] << LAB_ROOM_SHIFT);
 	return 0;
 }
 
-static int64_t port_room_at(void *t, uint64_t gpa, uint32_t *room)
-{
-	struct hc_guest *g = t;
-
-	if (!window_contains(g->window, gpa))
-		return LAB_HC_ERANGE;
-	if (gpa & (LAB_HC_ROOM_SIZE - 1))
-		return LAB_HC_EINVAL;
-	*room = (uint32_t)((gpa - g->window->gpa) >> LAB_ROOM_SHIFT);
-	return LAB_HC_OK;
-}
-
-static void port_window(void *t, uint64_t *base, uint64_t *size)
+/* The window covers the whole pool: room i at its base + i * 4 KiB. */
+static void port_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first_room)
 {
 	struct hc_guest *g = t;
 
 	*base = g->window->gpa;
 	*size = g->window->size;
+	*first_room = 0;
 }
 
 static uint32_t port_space(void *t)
@@ -112,7 +100,6 @@ static const struct lab_transport port_transport = {
 	.room_list = port_room_list,
 	.reach = port_reach,
 	.unreach = port_unreach,
-	.room_at = port_room_at,
 	.window = port_window,
 	.space = port_space,
 	.pressure_vector = port_pressure_vector,
