@@ -34,18 +34,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static struct labyrinth *lab_new(void)
-{
-	struct lab_geometry geo = { ROOMS, 1, 0 };
-	struct labyrinth *m = calloc(1, sizeof(*m));
-	size_t len = lab_hall_size(&geo);
-	void *hall = aligned_alloc(4096, len);
-
-	memset(hall, 0, len);
-	if (lab_hall_format(hall, &geo) || lab_bind(m, hall, NULL, 0))
-		abort();
-	return m;
-}
 
 static double raw_run(struct labyrinth *m)
 {
@@ -118,7 +106,7 @@ static double least(double a, double b)
 
 int main(void)
 {
-	struct labyrinth *m = lab_new();
+	struct labyrinth *m = lending_labyrinth(ROOMS);
 	double raw = 1e18, counted = 1e18, unpublished = 1e18;
 	uint64_t claimed, released, refused;
 

@@ -18,6 +18,10 @@ struct lending {
 
 extern const struct lab_transport lending_nothing;
 
+/* A metadata-only labyrinth of @rooms rooms in one corridor (no pool, so
+ * no scrub: what the benchmarks time is the allocator), bound as guest 0. */
+struct labyrinth *lending_labyrinth(uint32_t rooms);
+
 /* One call of the dispatcher with the guest's list. */
 int64_t lending_call(struct lab_caller *c, uint32_t call, uint32_t flags,
 		     uint32_t n);
