@@ -79,6 +79,15 @@ const char *cli_name(int argc, char **argv)
 	return argv[optind];
 }
 
+const char *cli_name_only(int argc, char **argv)
+{
+	static const struct option none[] = { { 0 } };
+
+	if (cli_option(argc, argv, none) != -1)
+		return NULL;
+	return cli_name(argc, argv);
+}
+
 int cli_number(const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out)
 {

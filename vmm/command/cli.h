@@ -37,6 +37,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_option(int argc, char **argv, const struct option *opts);
 /* The one NAME left after the options, or NULL after a usage line. */
 const char *cli_name(int argc, char **argv);
+/* For a verb that takes no option: its NAME, or NULL after a usage line. */
+const char *cli_name_only(int argc, char **argv);
 /* A decimal number in [min, max] for option @opt; 0 or CLI_EUSAGE. */
 int cli_number(const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out);

@@ -8,13 +8,10 @@
 
 int cmd_destroy(int argc, char **argv)
 {
-	static const struct option opts[] = { { 0 } };
 	const char *name;
 	int err;
 
-	if (cli_option(argc, argv, opts) != -1)
-		return CLI_EUSAGE;
-	name = cli_name(argc, argv);
+	name = cli_name_only(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;
 	err = lab_destroy(name);

@@ -10,14 +10,11 @@
 
 int cmd_reap(int argc, char **argv)
 {
-	static const struct option opts[] = { { 0 } };
 	struct labyrinth *lab;
 	const char *name;
 	int err;
 
-	if (cli_option(argc, argv, opts) != -1)
-		return CLI_EUSAGE;
-	name = cli_name(argc, argv);
+	name = cli_name_only(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;
 	err = lab_open(name, &lab);
