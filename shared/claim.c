@@ -205,7 +205,7 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		}
 		got += claim_district(cur, want - got, rooms + got);
 		if (got < want)
-			district_leave(cur);	/* it is full */
+			district_leave_full(cur);
 	}
 	if (got < n && (flags & LAB_ALL_OR_NOTHING)) {
 		claim_undo(cur, rooms, got);

@@ -182,6 +182,8 @@ static inline bool map_is_set(struct lab_hall *h, uint32_t room)
 bool district_hold(struct lab_cursor *cur, uint32_t corridor,
 		   unsigned int flags);
 void district_leave(struct lab_cursor *cur);
+/* Leave a district we emptied, and clear its free hint (district.c). */
+void district_leave_full(struct lab_cursor *cur);
 void district_hint_set(struct lab_hall *h, uint32_t d);
 uint32_t district_free(struct lab_hall *h, uint32_t d);
 uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
