@@ -1,16 +1,20 @@
 #!/bin/sh
 # Writes a ready libvirt domain XML for a guest image, with absolute paths:
-#   images/libvirt/make-domain.sh IMAGE [NAME] [SERIAL_FILE] [DEVICES] > domain.xml
+#   images/libvirt/make-domain.sh IMAGE [NAME] [SERIAL_FILE] [DEVICES] [HOLD] > domain.xml
 # NAME defaults to labyrinth-<image name>, SERIAL_FILE to
 # /var/log/NAME.serial, DEVICES (labyrinth devices the guest waits for
-# before its tests) to 1.  The `pc` machine with ACPI: PCI hot-plug needs it.
+# before its tests) to 1, HOLD (rooms guest-tests claims and keeps after
+# its tests, each naming itself) to none.  The `pc` machine with ACPI:
+# PCI hot-plug needs it.
 set -eu
-[ $# -ge 1 ] || { echo "usage: $0 IMAGE [NAME] [SERIAL_FILE] [DEVICES]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 IMAGE [NAME] [SERIAL_FILE] [DEVICES] [HOLD]" >&2; exit 2; }
 IMAGE=$(realpath "$1")
 [ -r "$IMAGE" ] || { echo "$0: $1: no such image" >&2; exit 1; }
 NAME=${2:-labyrinth-$(basename "$IMAGE" .elf)}
 SERIAL=${3:-/var/log/$NAME.serial}
 DEVICES=${4:-1}
+HOLD=${5:+ ivshmem.hold=$5}
+case $DEVICES${5:-0} in *[!0-9]*) echo "$0: DEVICES and HOLD are numbers" >&2; exit 2;; esac
 case $NAME in *[!A-Za-z0-9._-]*) echo "$0: $NAME: letters, digits, . _ - only" >&2; exit 2;; esac
 cat <<XML
 <domain type='kvm'>
@@ -20,7 +24,7 @@ cat <<XML
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$IMAGE</kernel>
-    <cmdline>ivshmem.wait=120 ivshmem.eject=120 ivshmem.devices=$DEVICES</cmdline>
+    <cmdline>ivshmem.wait=120 ivshmem.eject=120 ivshmem.devices=$DEVICES$HOLD</cmdline>
   </os>
   <features>
     <acpi/>

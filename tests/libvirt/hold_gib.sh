@@ -1,13 +1,15 @@
 #!/bin/sh
-# As much as a guest needs: one libvirt guest on four labyrinth devices
-# (four 256 MiB extents of a five-extent labyrinth) claims every room it
-# can (1 GiB less the four mailboxes), each naming itself, then `labyrinth info` and `labyrinth check` are
-# read. Prints BENCH ivshmem.hold.rooms and ivshmem.hold.seconds (the
-# guest's kernel runs emulated here: minutes). A benchmark, not a test: it
-# needs a running libvirtd (SKIP, 77, without one).
-#   hold_gib.sh LABYRINTH GUEST_TESTS_ELF XML_DIR
+# As much as a guest needs: one libvirt guest on DEVICES labyrinth devices
+# (default five: five 256 MiB extents of a six-extent labyrinth) claims
+# HOLD rooms (default: every room it can, more than 1 GiB), each naming
+# itself, then `labyrinth info` and `labyrinth check` are read. Prints
+# BENCH ivshmem.hold.rooms and ivshmem.hold.seconds (the guest's kernel
+# runs emulated here: minutes). A benchmark, not a test: it needs a
+# running libvirtd (SKIP, 77, without one).
+#   [DEVICES=N] [HOLD=ROOMS] hold_gib.sh LABYRINTH GUEST_TESTS_ELF XML_DIR
 set -u
 LAB=$1 ELF=$2 XML=$3
+DEVICES=${DEVICES:-5} HOLD=${HOLD:-$((DEVICES * 65536))}
 V="virsh -q -c qemu:///system"
 $V version >/dev/null 2>&1 || { echo "SKIP: no libvirtd running"; exit 77; }
 W=$(mktemp -d /tmp/labyrinth-gib.XXXXXX)
@@ -21,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-"$LAB" create "$NAME" --rooms 327680 --extent 256M || exit 1
+"$LAB" create "$NAME" --rooms $(((DEVICES + 1) * 65536)) --extent 256M || exit 1
 "$LAB" serve "$NAME" --socket "$SOCK" >"$W/serve.out" 2>"$W/serve.log" &
 SERVER_PID=$!
 n=0
@@ -30,12 +32,17 @@ while [ ! -S "$SOCK" ] && [ $n -lt 120 ]; do sleep 0.5; n=$((n + 1)); done
 sed -e "s|/srv/labyrinth/images/guest-tests.elf|$ELF|" \
     -e "s|/var/log/labyrinth-guest-tests.serial|$SERIAL|" \
     -e "s|<name>labyrinth-guest-tests</name>|<name>$DOM</name>|" \
-    -e "s|ivshmem.wait=120 ivshmem.eject=120|ivshmem.wait=60 ivshmem.devices=4 ivshmem.hold=262144|" \
+    -e "s|ivshmem.wait=120 ivshmem.eject=120|ivshmem.wait=60 ivshmem.devices=$DEVICES ivshmem.hold=$HOLD|" \
     "$XML/guest-tests-domain.xml" >"$W/domain.xml"
 sed -e "s|/run/labyrinth/labyrinth.sock|$SOCK|" "$XML/labyrinth.xml" >"$W/labyrinth.xml"
 $V create "$W/domain.xml" >/dev/null || { echo "FAIL: virsh create"; exit 1; }
+# Attach to a running guest, as a user would: once its kernel waits.
+n=0
+while ! grep -q "^ivshmem: waiting" "$SERIAL" 2>/dev/null && [ $n -lt 120 ]; do
+	sleep 0.5; n=$((n + 1))
+done
 T0=$(date +%s)
-for i in 1 2 3 4; do
+for i in $(seq "$DEVICES"); do
 	$V attach-device "$DOM" "$W/labyrinth.xml" --live ||
 		{ echo "FAIL: attach $i"; tail -n 8 "$SERIAL"; tail -n 5 "$W/serve.log"; exit 1; }
 done

@@ -1,0 +1,52 @@
+#!/bin/sh
+# make-domain.sh writes a domain a user can `virsh create` as it is: valid
+# against libvirt's schema, absolute paths, the guest's options; and every
+# bad argument is refused with one line and status 2 (1: no such image).
+#   test_make_domain.sh MAKE_DOMAIN IMAGE
+set -u
+MK=$(realpath "$1") IMAGE=$(realpath "$2")
+FAILS=0
+W=$(mktemp -d /tmp/labyrinth-mkdom.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+check() {	# check COND-EXIT-STATUS MESSAGE
+	if [ "$1" = 0 ]; then echo "PASS: $2"; else echo "FAIL: $2"; FAILS=$((FAILS+1)); fi
+}
+# refused STATUS WORDS ARGS...: exits STATUS with one line naming WORDS
+refused() {
+	want=$1 words=$2; shift 2
+	sh "$MK" "$@" >"$W/out" 2>"$W/err"
+	got=$?
+	[ "$got" = "$want" ] && [ ! -s "$W/out" ] && [ "$(wc -l <"$W/err")" = 1 ] &&
+		grep -q "$words" "$W/err"
+	check $? "refused with status $want ($words): $(cat "$W/err")"
+}
+
+refused 2 usage
+refused 1 "no such image" /nonexistent.elf
+refused 2 "letters, digits" "$IMAGE" "bad name"
+refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2x
+refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2 -5
+
+cd "$W"
+cp "$IMAGE" guest.elf
+sh "$MK" guest.elf big-guest "$W/big.serial" 5 327595 >"$W/d.xml"
+check $? "writes a domain for a relative image path"
+grep -q "<kernel>$W/guest.elf</kernel>" "$W/d.xml"
+check $? "the kernel path is absolute"
+grep -q "<cmdline>.*ivshmem.devices=5 ivshmem.hold=327595</cmdline>" "$W/d.xml"
+check $? "the guest waits for five devices and holds what it was told"
+grep -q "<source path='$W/big.serial'/>" "$W/d.xml"
+check $? "the serial file is where it was asked"
+if command -v virt-xml-validate >/dev/null 2>&1; then
+	virt-xml-validate "$W/d.xml" domain >/dev/null
+	check $? "valid against libvirt's domain schema"
+else
+	xmllint --noout "$W/d.xml"
+	check $? "well-formed XML (no virt-xml-validate here)"
+fi
+sh "$MK" guest.elf >"$W/default.xml"
+grep -q "<name>labyrinth-guest</name>" "$W/default.xml" &&
+	grep -q "<source path='/var/log/labyrinth-guest.serial'/>" "$W/default.xml" &&
+	grep -q "ivshmem.devices=1</cmdline>" "$W/default.xml"
+check $? "defaults: name from the image, serial under /var/log, one device, no hold"
+[ $FAILS = 0 ]
