@@ -18,6 +18,10 @@
  *              (free rooms for both rings), so the two differ only by
  *              sharing.  labyrinth.t2_vs_control is the labyrinth's
  *              two-thread speedup over the control's.
+ *   spread     where one thread's batches lie (map words and districts
+ *              per batch), and the cost of one atomic RMW on this machine:
+ *              together they say how much of fill99_over_fill0 no claim
+ *              path with a word per 64 rooms can avoid (rmw_floor).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +60,8 @@ static double run_ns(const struct ring_run *r, int n, double *cpu,
 /* Fill @m for @threads rings and run them on it (or on @m and @m2). */
 static double measure(struct labyrinth *m, struct labyrinth *m2,
 		      unsigned int fill, unsigned int batch, int threads,
-		      bool refill, double *cpu, double *share)
+		      bool refill, double *cpu, double *share,
+		      struct ring_run *first)
 {
 	struct ring_run r[2];
 	/* Private halls are filled as the shared one is, for both rings: the
@@ -73,16 +78,27 @@ static double measure(struct labyrinth *m, struct labyrinth *m2,
 		r[i] = (struct ring_run){ .m = i && m2 ? m2 : m, .vcpu = (uint32_t)i,
 					  .batch = batch, .ops = ops_for(batch) };
 	ring_go(r, threads);
+	if (first)
+		*first = r[0];
 	return run_ns(r, threads, cpu, share);
 }
 
-enum { T1, T1_CPU, T2, T2_CPU, TP, TP_CPU, SPEEDUP, CONTROL, VERSUS, NFIG };
+enum { T1, T1_CPU, T2, T2_CPU, TP, TP_CPU, SPEEDUP, CONTROL, VERSUS,
+       WORDS, DISTRICTS, NFIG };
 
 static const char *const fig_name[NFIG] = {
 	"labyrinth.t1", "labyrinth.t1", "labyrinth.t2", "labyrinth.t2",
 	"control.private_halls.t2", "control.private_halls.t2",
 	"labyrinth.t2_speedup", "control.private_halls.t2_speedup",
-	"labyrinth.t2_vs_control",
+	"labyrinth.t2_vs_control", "labyrinth.t1", "labyrinth.t1",
+};
+static const char *const fig_suffix[NFIG] = {
+	"", ".cpu", "", ".cpu", "", ".cpu", "", "", "", ".map_words",
+	".districts",
+};
+static const char *const fig_unit[NFIG] = {
+	"ns", "ns", "ns", "ns", "ns", "ns", "x", "x", "x", "per_batch",
+	"per_batch",
 };
 
 /* One cell of the matrix; leaves its median figures in @out. */
@@ -104,9 +120,16 @@ static void cell(unsigned int fill, unsigned int batch, double out[NFIG])
 		for (int f = 0; f < NFIG; f++)
 			v[f] = &fig[f][reps];
 		guard_snap(&s0);
-		*v[T1] = measure(a, NULL, fill, batch, 1, true, v[T1_CPU], &g.min_share);
-		*v[TP] = measure(a, b, fill, batch, 2, true, v[TP_CPU], &g.min_share);
-		*v[T2] = measure(a, NULL, fill, batch, 2, true, v[T2_CPU], &g.min_share);
+		struct ring_run one;
+
+		*v[T1] = measure(a, NULL, fill, batch, 1, true, v[T1_CPU],
+				 &g.min_share, &one);
+		*v[TP] = measure(a, b, fill, batch, 2, true, v[TP_CPU],
+				 &g.min_share, NULL);
+		*v[T2] = measure(a, NULL, fill, batch, 2, true, v[T2_CPU],
+				 &g.min_share, NULL);
+		*v[WORDS] = one.words;
+		*v[DISTRICTS] = one.districts;
 		guard_snap(&s1);
 		g.others = guard_others(&s0, &s1);
 		*v[SPEEDUP] = *v[T1] / *v[T2];
@@ -120,11 +143,39 @@ static void cell(unsigned int fill, unsigned int batch, double out[NFIG])
 	for (int f = 0; f < NFIG; f++) {
 		out[f] = guard_pick(fig[f], ok, reps);
 		printf("BENCH %s.fill%u.batch%u%s %.2f %s\n", fig_name[f], fill,
-		       batch, f < SPEEDUP && f % 2 ? ".cpu" : "", out[f],
-		       f >= SPEEDUP ? "x" : "ns");
+		       batch, fig_suffix[f], out[f], fig_unit[f]);
 	}
 	ring_lab_free(a);
 	ring_lab_free(b);
+}
+
+static double rmw_ns(void)
+{
+	double v[GUARD_REPS];
+
+	for (int i = 0; i < GUARD_REPS; i++) {
+		guard_wait_quiet();
+		v[i] = ring_rmw_ns();
+	}
+	return guard_median(v, GUARD_REPS);
+}
+
+/*
+ * What the atomic RMWs alone make of fill99_over_fill0 for batches.  Per
+ * batch a claim makes one RMW per map word the batch spans; each district
+ * it empties and leaves costs three more (the holder's CAS, the hint's
+ * clear as it leaves, the hint's set by the first release back); a release
+ * makes one per room at every fill.  Fill 0's measured cost plus the RMWs
+ * fill 99 adds, over fill 0's cost: what this layout (a map word per 64
+ * rooms, a district held per claimer) cannot get below, however the rest
+ * is tuned.
+ */
+static double rmw_floor(const double *f0, const double *f99, double rmw)
+{
+	double extra = (f99[WORDS] - f0[WORDS]) +
+		       3 * (f99[DISTRICTS] - f0[DISTRICTS]);
+
+	return (f0[T1] + extra * rmw / batches[1]) / f0[T1];
 }
 
 static void matrix(void)
@@ -137,9 +188,14 @@ static void matrix(void)
 			cell(fills[f], batches[b], out[f][b]);
 			control[nc++] = out[f][b][CONTROL];
 		}
+	double rmw = rmw_ns();
+
 	for (int b = 0; b < 2; b++)
 		printf("BENCH labyrinth.fill99_over_fill0.batch%u %.2f x\n",
 		       batches[b], out[3][b][T1] / out[0][b][T1]);
+	printf("BENCH machine.atomic_rmw.l1 %.2f ns\n", rmw);
+	printf("BENCH labyrinth.fill99_over_fill0.batch64.rmw_floor %.2f x\n",
+	       rmw_floor(out[0][1], out[3][1], rmw));
 	printf("BENCH control.private_halls.t2_speedup %.2f x\n",
 	       guard_median(control, nc));
 }
@@ -161,7 +217,7 @@ static double scale_point(unsigned int shift, unsigned int batch)
 
 		guard_snap(&s0);
 		ns[reps] = measure(m, NULL, 99, batch, 1, false, &cpu[reps],
-				   &g.min_share);
+				   &g.min_share, NULL);
 		guard_snap(&s1);
 		g.others = guard_others(&s0, &s1);
 		ok[reps] = guard_clean(&g);

@@ -3,6 +3,8 @@
  * bench_ring.c - see bench_ring.h.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +89,24 @@ static void claim_batch(struct lab_cursor *cur, unsigned int batch,
 	}
 }
 
+/* Distinct map words and districts of each batch of @ring, averaged
+ * (rooms of one word or district come out of a claim side by side). */
+static void ring_spread(struct ring_run *r, const uint32_t *ring,
+			uint32_t slots)
+{
+	uint32_t words = 0, districts = 0;
+
+	for (uint32_t i = 0; i < slots * r->batch; i++) {
+		bool first = i % r->batch == 0;
+
+		words += first || ring[i] / 64 != ring[i - 1] / 64;
+		districts += first || ring[i] / LAB_DISTRICT_ROOMS !=
+				      ring[i - 1] / LAB_DISTRICT_ROOMS;
+	}
+	r->words = (double)words / slots;
+	r->districts = (double)districts / slots;
+}
+
 static void *ring_thread(void *arg)
 {
 	struct ring_run *r = arg;
@@ -109,6 +129,7 @@ static void *ring_thread(void *arg)
 	}
 	r->cpu_ns = guard_thread_cpu_ns() - c0;
 	r->wall_ns = guard_now_ns() - t0;
+	ring_spread(r, ring, slots);
 	for (uint32_t s = 0; s < slots; s++)
 		lab_release(&cur, ring + s * r->batch, r->batch);
 	lab_cursor_park(&cur);
@@ -126,4 +147,15 @@ void ring_go(struct ring_run *r, int n)
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&start);
+}
+
+double ring_rmw_ns(void)
+{
+	static _Alignas(64) _Atomic uint64_t line[64][8];
+	long n = 1l << 22;
+	double t0 = guard_now_ns();
+
+	for (long i = 0; i < n; i++)
+		atomic_fetch_or(&line[i % 64][0], 1ull << (i % 64));
+	return (guard_now_ns() - t0) / (double)n;
 }

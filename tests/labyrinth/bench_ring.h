@@ -31,9 +31,16 @@ struct ring_run {
 	unsigned int batch;
 	long ops;
 	double wall_ns, cpu_ns;	/* of the timed loop, this thread's */
+	/* Where the ring's last batches lie: map words and districts per
+	 * batch (a claim or a release makes one atomic RMW per word). */
+	double words, districts;
 };
 
 /* Run @n threads at once (a barrier starts their loops together). */
 void ring_go(struct ring_run *r, int n);
+
+/* ns of one atomic RMW (lock or) on a line in the L1 cache, back to back:
+ * the unit of the claim path's cost at high fill. */
+double ring_rmw_ns(void);
 
 #endif

@@ -53,6 +53,7 @@ done
 T1=$(date +%s)
 held=$(sed -n 's/^ivshmem: holding \([0-9]*\) rooms.*/\1/p' "$SERIAL")
 [ -n "$held" ] || { echo "FAIL: the guest never said what it holds"; tail -5 "$SERIAL"; exit 1; }
+grep "^SUMMARY" "$SERIAL"	# the guest's own tests, run before it holds
 "$LAB" info "$NAME"
 "$LAB" check "$NAME" || exit 1
 echo "BENCH ivshmem.hold.rooms $held rooms"
