@@ -213,6 +213,9 @@ struct lab_cursor {
 	uint32_t rover;		/* last district held in the home's hint line */
 	int32_t delta;		/* free-count change not yet published */
 	uint32_t starving_seen;	/* last hall->starving generation seen */
+	/* Claims and releases inside an extent lent to its guest: outside
+	 * the free count, as the whole extent is (labyrinth_extent.h). */
+	bool borrowed;
 };
 
 /*

@@ -113,15 +113,21 @@ bool lab_extents_settle(struct labyrinth *lab, uint32_t guest);
 /* ---- the core's part (shared/extent.c) ---- */
 
 /* Holds districts [first, first + n) for @owner, all or none, and only
- * if every room there is free; true if it did. */
+ * if every room there is free; true if it did.  Their rooms leave the
+ * free count (shared/extent.c says why). */
 bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			uint32_t owner);
-/* Gives back those of them @owner holds. */
+/* Undoes a lend nobody claimed in yet: those of them @owner holds go back,
+ * and every room to the free count. */
 void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			  uint32_t owner);
+/* A returned run's free rooms back to the free count (the rooms its
+ * borrower still owns come back with the reaper). */
+void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n);
 /* lab_claim() confined to districts [first, first + n) held for the
  * cursor's owner; up to @want rooms, no watermark (the rooms are the
- * borrower's alone). */
+ * borrower's alone).  The cursor is the borrower's from then on: none of
+ * its claims or releases count in the free count. */
 unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
 			      unsigned int want, uint32_t *rooms);
 

@@ -67,6 +67,7 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 	cur->home = leased ? cursor_home(lab->guest, vcpu) : 0;
 	cur->rover = 0;
 	cur->delta = 0;
+	cur->borrowed = false;
 	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
 }
@@ -82,6 +83,8 @@ void cursor_publish(struct lab_cursor *cur)
 
 void cursor_account(struct lab_cursor *cur, int32_t change)
 {
+	if (cur->borrowed)
+		return;
 	cur->delta += change;
 	if (cur->delta >= PUBLISH_BATCH || cur->delta <= -PUBLISH_BATCH)
 		cursor_publish(cur);

@@ -6,10 +6,18 @@
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
  * as a cursor of that guest would hold them) for as long as it is lent, so
  * no cursor's district_hold() can take them, and the borrower's claims
- * never leave them.  Nothing else in the
- * core changes: a release there is an ordinary release, and the reaper of
- * a dead borrower gives the districts back as it gives back any cursor's
- * (reap.c), once the host has made sure nobody maps the extent.
+ * never leave them.  A release there is an ordinary release, and the
+ * reaper of a dead borrower gives the districts back as it gives back any
+ * cursor's (reap.c), once the host has made sure nobody maps the extent.
+ *
+ * The free count.  Its rooms are the borrower's alone, so a lent extent
+ * leaves the free count whole when it is lent (the watermarks, pressure
+ * and guarantees are about what monitors can claim), the borrower's
+ * cursor counts nothing (cur->borrowed), and when the extent is returned
+ * its free rooms come back to the count; the rooms the borrower still owns
+ * come back with the reaper, which counts what it frees.  A process killed
+ * between lending and recording the lend leaves the count short by the
+ * extent until the next recount, as a killed cursor leaves its delta.
  */
 #include "hall.h"
 #include "labyrinth_extent.h"
@@ -28,11 +36,28 @@ static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)
 		district_hint_set(h, d);
 }
 
-void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
-			  uint32_t owner)
+static void districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			     uint32_t owner)
 {
 	for (uint32_t d = first; d < first + n; d++)
 		district_unlend(lab->hall, d, owner);
+}
+
+/* Every room of the run was free when lent and nobody claimed there yet. */
+void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			  uint32_t owner)
+{
+	districts_unlend(lab, first, n, owner);
+	atomic_fetch_add(&lab->hall->free, (int64_t)n * LAB_DISTRICT_ROOMS);
+}
+
+void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n)
+{
+	int64_t free = 0;
+
+	for (uint32_t d = first; d < first + n; d++)
+		free += district_free(lab->hall, d);
+	atomic_fetch_add(&lab->hall->free, free);
 }
 
 /* Held, nobody claims there but @owner, so "all free" stays true. */
@@ -59,10 +84,11 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 		return false;
 	for (uint32_t d = first; d < first + n; d++) {
 		if (!district_lend(h, d, owner)) {
-			lab_districts_unlend(lab, first, d - first, owner);
+			districts_unlend(lab, first, d - first, owner);
 			return false;
 		}
 	}
+	atomic_fetch_sub(&h->free, (int64_t)n * LAB_DISTRICT_ROOMS);
 	return true;
 }
 
@@ -74,6 +100,7 @@ unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n
 
 	if (!cur->owner || !n || want > LAB_MAX_BATCH)
 		return 0;
+	cur->borrowed = true;
 	/* The districts are held by the lender, not by this cursor: it must
 	 * never leave them (district_leave would clear the holder). */
 	for (uint32_t i = 0; i < n && got < want; i++) {

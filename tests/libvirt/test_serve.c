@@ -708,6 +708,89 @@ Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
 	cr_expect_eq(check_status(), 0, "labyrinth check after the return");
 }
 
+/* Claims with @flags until refused; returns how many, listed in @rooms. */
+static uint32_t claim_all(struct lab_cursor *cur, unsigned int flags, uint32_t *rooms)
+{
+	uint32_t got = 0, n;
+
+	while ((n = lab_claim(cur, flags, 0, LAB_MAX_BATCH, rooms + got)) > 0)
+		got += n;
+	return got;
+}
+
+static void release_all(struct lab_cursor *cur, const uint32_t *rooms, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i += LAB_MAX_BATCH)
+		cr_assert_eq(lab_release(cur, rooms + i,
+					 n - i < LAB_MAX_BATCH ? n - i : LAB_MAX_BATCH), 0);
+}
+
+/* A lent extent's free rooms are its guest's alone, so they are not free
+ * for monitors: a monitor's GFP_NORMAL claims stop at the reserve of what
+ * monitors can have, GFP_ATOMIC gets that reserve, and pressure starts.
+ * Once the peer left the count is whole again, to the room. */
+Test(serve, lent_rooms_are_not_free_for_monitors)
+{
+	static uint32_t rooms[1536];
+	struct fake_peer p;
+	struct labyrinth *mon;
+	struct lab_cursor cur;
+	uint32_t normal, atomic;
+	uint64_t seen = 0;
+
+	start(1536, 48);
+	connect_peer(&p);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 64), 64, "the peer claims in its extent");
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	lab_cursor_init(&cur, mon, 0);
+	cr_expect_not(lab_pressure_poll(mon, &seen), "pressure before anything was claimed");
+	normal = claim_all(&cur, LAB_GFP_NORMAL, rooms);
+	cr_expect_eq(normal, 1536 - EXT - 48, "GFP_NORMAL took %u rooms", normal);
+	lab_cursor_park(&cur);	/* publishes its count, as a monitor does per call */
+	cr_expect(lab_pressure_poll(mon, &seen), "no pressure with the monitors' rooms gone");
+	atomic = claim_all(&cur, LAB_GFP_ATOMIC, rooms + normal);
+	cr_expect_eq(atomic, 48, "GFP_ATOMIC found %u of the reserve's 48 rooms", atomic);
+	release_all(&cur, rooms, normal + atomic);
+	fp_close(&p);
+	for (int i = 0; i < 300 && !log_has("scrubbed and returned"); i++)
+		ms_sleep(10);
+	cr_expect_eq(census().leases, 1, "only the monitor's lease is left");
+	normal = claim_all(&cur, LAB_GFP_NORMAL, rooms);
+	cr_expect_eq(normal, 1536 - 48, "after the return GFP_NORMAL took %u rooms", normal);
+	release_all(&cur, rooms, normal);
+	lab_cursor_park(&cur);
+	lab_detach(mon);
+	cr_expect_eq(check_status(), 0);
+}
+
+/* The server killed with an extent lent and rooms claimed there: once
+ * QEMU lets go, a reaper returns the extent and the count is whole. */
+Test(serve, a_killed_servers_extent_counts_back_whole)
+{
+	static uint32_t rooms[1536];
+	struct fake_peer p;
+	struct labyrinth *mon;
+	struct lab_cursor cur;
+	uint32_t normal;
+
+	start(1536, 48);
+	connect_peer(&p);
+	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 64), 64);
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	server = 0;
+	fp_close(&p);
+	reap_now();
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	lab_cursor_init(&cur, mon, 0);
+	normal = claim_all(&cur, LAB_GFP_NORMAL, rooms);
+	cr_expect_eq(normal, 1536 - 48, "GFP_NORMAL took %u rooms", normal);
+	release_all(&cur, rooms, normal);
+	lab_cursor_park(&cur);
+	lab_detach(mon);
+	cr_expect_eq(check_status(), 0);
+}
+
 /* The socket closes but QEMU still maps the extent (a detach not yet
  * complete): the extent stays held until the mapping goes. */
 Test(serve, an_extent_comes_back_only_when_qemu_lets_go)

@@ -45,7 +45,6 @@ static int peer_mailbox(struct serve_peer *p)
 	p->caller.cursor.home = 0;
 	got = lab_claim_within(&p->caller.cursor, p->first_room / LAB_DISTRICT_ROOMS,
 			       p->rooms / LAB_DISTRICT_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, rooms);
-	/* Published at once: the watermarks (pressure) read the free count. */
 	lab_cursor_park(&p->caller.cursor);
 	for (uint32_t i = 0; i < got; i++)
 		if (rooms[i] != p->first_room + i)
