@@ -165,6 +165,9 @@ struct lab_watermarks {
 	uint32_t min, low, high;
 };
 void lab_watermarks(const struct labyrinth *lab, struct lab_watermarks *w);
+/* The same rule for @rooms with @reserve (an extent lent to a QEMU guest
+ * has its own: labyrinth serve watches it for that guest). */
+void lab_watermarks_of(uint32_t rooms, uint32_t reserve, struct lab_watermarks *w);
 /* Moves the pressure state on from the free count; true when an episode
  * began that *@seen (the caller's last look, 0 at first) had not seen. */
 bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);

@@ -44,9 +44,12 @@
  * rooms = 0: the guest's probe can say why it got nothing.
  *
  * Pressure: with two or more vectors (`serve --vectors 2`, `<msi
- * vectors='2'/>`) the server raises vector 1 when the labyrinth enters a
- * pressure episode, and INFO names LAB_IVSHMEM_PRESSURE_VECTOR: the guest
- * points MSI-X entry 1 at it. */
+ * vectors='2'/>`) the server raises vector 1 when the peer's extent enters
+ * a pressure episode (its free rooms below the extent's low watermark:
+ * lab_watermarks_of), once per episode, and INFO names
+ * LAB_IVSHMEM_PRESSURE_VECTOR: the guest points MSI-X entry 1 at it.  The
+ * labyrinth's own episodes are about monitors' rooms and never ring a
+ * peer: a lent extent is outside them. */
 #ifndef LABYRINTH_IVSHMEM_H
 #define LABYRINTH_IVSHMEM_H
 

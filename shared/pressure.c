@@ -10,13 +10,16 @@
  */
 #include "hall.h"
 
+void lab_watermarks_of(uint32_t rooms, uint32_t reserve, struct lab_watermarks *w)
+{
+	w->min = reserve;
+	w->low = reserve + rooms / 32;
+	w->high = reserve + rooms / 16;
+}
+
 void lab_watermarks(const struct labyrinth *lab, struct lab_watermarks *w)
 {
-	const struct lab_hall *h = lab->hall;
-
-	w->min = h->reserve;
-	w->low = h->reserve + h->rooms / 32;
-	w->high = h->reserve + h->rooms / 16;
+	lab_watermarks_of(lab->hall->rooms, lab->hall->reserve, w);
 }
 
 bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen)

@@ -821,46 +821,79 @@ Test(serve, an_extent_comes_back_only_when_qemu_lets_go)
 	cr_expect_eq(check_status(), 0);
 }
 
-/* With two vectors a peer hears of pressure: INFO names the vector, and a
- * new episode (free below the low watermark) rings the peer's vector 1. */
-Test(serve, pressure_rings_vector_one_of_every_peer)
+/* Whether vector 1 of @fp rang within @ms (and clears it). */
+static bool rang(struct fake_peer *fp, int ms)
+{
+	struct pollfd pfd = { .fd = fp->vec1, .events = POLLIN };
+	uint64_t rings = 0;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return false;
+	return read(fp->vec1, &rings, sizeof(rings)) == (ssize_t)sizeof(rings) && rings >= 1;
+}
+
+/* Claims @n rooms for peer @fp in batches of 64, their addresses kept in
+ * @gpa (a fake guest's page list). */
+static void peer_claim(struct fake_peer *fp, uint32_t n, uint64_t *gpa)
+{
+	for (uint32_t got = 0; got < n;) {
+		uint32_t k = n - got < 64 ? n - got : 64;
+
+		cr_assert_eq(fp_simple(fp, LAB_HC_CLAIM, LAB_HC_GFP_ATOMIC, k), (int64_t)k);
+		memcpy(gpa + got, fp_slot(fp, 0)->rooms, k * sizeof(*gpa));
+		got += k;
+	}
+}
+
+/* With two vectors a peer hears of pressure in its own extent: INFO names
+ * the vector, and its extent's free rooms falling below the extent's low
+ * watermark ring its vector 1, once per episode; another peer's extent,
+ * or the labyrinth running low for monitors, does not ring it. */
+Test(serve, pressure_in_its_extent_rings_vector_one)
 {
 	static const char *const extra[] = { "--vectors", "2", NULL };
-	struct lab_geometry geo = { .rooms = 16384, .corridors = 1 };
-	static uint32_t held[16384];
+	struct lab_geometry geo = { .rooms = 4 * EXT, .corridors = 1 };
+	static uint32_t held[4 * EXT];
+	static uint64_t gpa[EXT];
 	struct lab_watermarks w;
 	struct labyrinth *lab;
 	struct lab_cursor cur;
-	struct lab_census c;
-	struct pollfd pfd;
-	struct fake_peer p;
-	uint64_t rings = 0;
-	unsigned n = 0, got;
+	struct fake_peer a, b;
+	uint32_t n = 0, got;
 
 	name_paths("ext-pressure");
 	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
 	server = spawn_server_with(extra);
-	cr_assert_eq(fp_connect_vectors(&p, sock_path, 2000, 2), 0);
-	cr_assert_eq(fp_simple(&p, LAB_HC_INFO, 0, 0), LAB_HC_OK);
-	cr_expect_eq(fp_slot(&p, 0)->hc.u.info.pressure_vector, LAB_IVSHMEM_PRESSURE_VECTOR);
+	cr_assert_eq(fp_connect_vectors(&a, sock_path, 2000, 2), 0);
+	cr_assert_eq(fp_connect_vectors(&b, sock_path, 2000, 2), 0);
+	cr_assert_eq(fp_simple(&a, LAB_HC_INFO, 0, 0), LAB_HC_OK);
+	cr_expect_eq(fp_slot(&a, 0)->hc.u.info.pressure_vector, LAB_IVSHMEM_PRESSURE_VECTOR);
+	lab_watermarks_of(GUEST_ROOMS, 0, &w);
+	/* The labyrinth runs low for monitors: not the peers' business. */
 	cr_assert_eq(lab_attach(name, &lab), 0);
-	lab_watermarks(lab, &w);
 	lab_cursor_init(&cur, lab, 0);
-	do {
-		lab_census(lab, &c);
-		got = c.free >= w.low ? lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, held + n) : 0;
+	while ((got = lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, held + n)) > 0)
 		n += got;
-	} while (got);
 	lab_cursor_park(&cur);
-	lab_census(lab, &c);
-	cr_assert_lt(c.free, w.low, "could not squeeze below low: %u free", c.free);
-	pfd = (struct pollfd){ .fd = p.vec1, .events = POLLIN };
-	cr_expect_eq(poll(&pfd, 1, 2000), 1, "no pressure interrupt on vector 1");
-	cr_expect_eq(read(p.vec1, &rings, sizeof(rings)), (ssize_t)sizeof(rings));
-	cr_expect_geq(rings, 1);
-	for (unsigned i = 0; i < n; i += 512)
+	cr_expect_eq(n, 2 * EXT, "the monitor got the two extents not lent");
+	cr_expect_not(rang(&a, 200) || rang(&b, 0), "a monitors' episode rang a peer");
+	/* Peer a's extent runs low: a hears, b does not. */
+	peer_claim(&a, GUEST_ROOMS - w.low + 1, gpa);
+	cr_expect(rang(&a, 2000), "no pressure interrupt with %u rooms free in the extent",
+		  w.low - 1);
+	cr_expect_not(rang(&b, 100), "peer b heard of peer a's extent");
+	cr_expect(log_has("runs low"), "the server did not log the episode");
+	/* Once per episode; back above high ends it, and a new one rings. */
+	cr_expect_not(rang(&a, 100), "rang twice in one episode");
+	memcpy(fp_slot(&a, 0)->rooms, gpa, 64 * sizeof(*gpa));
+	cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, 64), LAB_HC_OK);
+	ms_sleep(50);
+	peer_claim(&a, 64, gpa);
+	cr_expect(rang(&a, 2000), "a second episode did not ring");
+	for (uint32_t i = 0; i < n; i += 512)
 		lab_release(&cur, held + i, n - i < 512 ? n - i : 512);
 	lab_cursor_park(&cur);
 	lab_detach(lab);
-	fp_close(&p);
+	fp_close(&a);
+	fp_close(&b);
 }

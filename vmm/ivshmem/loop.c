@@ -5,8 +5,8 @@
  * doorbell eventfd (requests). A peer that dies is freed only after the
  * batch of events that saw it, so a later event of the batch never touches
  * freed memory.  Every TICK_MS while it has something to watch (peers
- * gone whose QEMU still maps their extent, pressure for peers with a
- * second vector, guests' eject notes) the loop looks again.
+ * gone whose QEMU still maps their extent, pressure in the extents of
+ * peers with a second vector, guests' eject notes) the loop looks again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -260,16 +260,26 @@ static void watch_ejects(struct serve *s)
 	}
 }
 
-/* A new pressure episode: vector 1 of every peer that has one. */
+/*
+ * Pressure.  The labyrinth's episodes are moved on here too (`info`
+ * counts them with no monitor running) but not rung: they are about the
+ * rooms monitors can claim, which a QEMU guest cannot give back.  A peer
+ * hears of its own extent's episodes, on vector 1 when it has one.
+ */
 static void watch_pressure(struct serve *s)
 {
 	uint64_t one = 1;
 
-	if (s->vectors < 2 || !s->watch || !lab_pressure_poll(s->watch, &s->pressure_seen))
-		return;
-	for (struct serve_peer *p = s->peers; p; p = p->link)
-		if (p->hdr && !p->dead && write(p->vec[1], &one, sizeof(one)) < 0)
+	if (s->watch)
+		lab_pressure_poll(s->watch, &s->pressure_seen);
+	for (struct serve_peer *p = s->peers; p; p = p->link) {
+		if (p->vectors < 2 || !peer_pressure_poll(p))
+			continue;
+		serve_log("peer %u: extent %u runs low (%u of its rooms free): pressure interrupt",
+			  p->id, p->extent, peer_space(p));
+		if (write(p->vec[1], &one, sizeof(one)) < 0)
 			serve_log("peer %u: pressure interrupt: %s", p->id, strerror(errno));
+	}
 }
 
 static int tick_ms(struct serve *s)

@@ -89,9 +89,7 @@ static void mail_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first
 
 static uint32_t mail_space(void *t)
 {
-	struct serve_peer *p = t;
-
-	return p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS - p->used;
+	return peer_space(t);
 }
 
 static uint32_t mail_reserved(void *t)

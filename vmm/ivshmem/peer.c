@@ -318,6 +318,36 @@ bool peer_return(struct serve_peer *p, uint32_t *held)
 	return true;
 }
 
+uint32_t peer_space(const struct serve_peer *p)
+{
+	return p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS - p->used;
+}
+
+/*
+ * Why the extent's own episodes, not the labyrinth's: a lent extent is
+ * outside the labyrinth's free count (its rooms are this guest's alone),
+ * so rooms a QEMU guest gives back help only itself: its vCPUs that find
+ * the extent empty while another's cache keeps rooms.
+ */
+bool peer_pressure_poll(struct serve_peer *p)
+{
+	struct lab_watermarks w;
+	uint32_t space;
+
+	if (!p->hdr || p->dead || p->extent == LAB_NONE)
+		return false;
+	lab_watermarks_of(p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, p->reserve, &w);
+	space = peer_space(p);
+	if (p->pressure && space > w.high)
+		p->pressure = false;
+	else if (!p->pressure && space < w.low) {
+		p->pressure = true;
+		p->episodes++;
+		return true;
+	}
+	return false;
+}
+
 void peer_abandon(struct serve_peer *p)
 {
 	int *fds[] = { &p->memfd, &p->bell, &p->sock };

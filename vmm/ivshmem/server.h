@@ -68,6 +68,8 @@ struct serve_peer {
 	int32_t pid;				/* QEMU's, from the socket */
 	char domain[LAB_EXTENT_DOMAIN_MAX];	/* libvirt's name for it */
 	bool dead, ejecting;
+	bool pressure;				/* its extent is in an episode */
+	uint32_t episodes;
 	uint64_t left_ns;			/* when its socket closed */
 	uint32_t waits_logged;
 	struct serve_source sock_src, bell_src;
@@ -113,6 +115,12 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
 /* Takes the extent back if QEMU let go of it (scrubbed whole): true, and
  * *@held the rooms the guest held; false while QEMU still maps it. */
 bool peer_return(struct serve_peer *p, uint32_t *held);
+
+/* Rooms of the extent its guest may still claim. */
+uint32_t peer_space(const struct serve_peer *p);
+/* The extent's own pressure: its free rooms against watermarks of its own
+ * (lab_watermarks_of).  True when an episode begins. */
+bool peer_pressure_poll(struct serve_peer *p);
 
 /* Stopping with QEMU still mapping the extent: closes the peer's fds
  * but keeps its lease (and the extent held) for as long as we live. */
