@@ -88,12 +88,14 @@ int64_t hc_null(void)
 }
 
 void (*hc_pressure_hook)(void);
+u64 hc_pressure_interrupts;
 
 static void pressure_interrupt(struct trap_frame *f)
 {
 	void (*hook)(void) = READ_ONCE(hc_pressure_hook);
 
 	(void)f;
+	__atomic_fetch_add(&hc_pressure_interrupts, 1, __ATOMIC_RELAXED);
 	apic_eoi();
 	if (hook)
 		hook();

@@ -31,6 +31,8 @@ extern u32 (*hc_cache_probe)(void);
 /* Called (in interrupt context, interrupts off) when the monitor says the
  * labyrinth runs low; the page allocator gives back its magazine. */
 extern void (*hc_pressure_hook)(void);
+/* Pressure interrupts taken, whether or not the hook had anything to give. */
+extern u64 hc_pressure_interrupts;
 
 int64_t hc_null(void);
 int64_t hc_info(struct lab_hc_info *info);

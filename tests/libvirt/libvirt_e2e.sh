@@ -76,7 +76,7 @@ $V domcapabilities --virttype kvm 2>/dev/null | grep -q '<domain>kvm</domain>' |
 
 # The labyrinth and its server.
 "$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
-"$LAB" serve "$NAME" --socket "$SOCK" --stats >"$W/serve.out" 2>"$W/serve.log" &
+"$LAB" serve "$NAME" --socket "$SOCK" --stats --vectors 2 >"$W/serve.out" 2>"$W/serve.log" &
 SERVER_PID=$!
 wait_for 10 test -S "$SOCK" || { echo "FAIL: the server did not listen"; cat "$W/serve.log"; exit 1; }
 
@@ -86,7 +86,9 @@ sed -e "s|/srv/labyrinth/images/guest-tests.elf|$ELF|" \
     -e "s|<name>labyrinth-guest-tests</name>|<name>$DOM</name>|" \
     -e "s|ivshmem.wait=120 ivshmem.eject=120|ivshmem.wait=60 ivshmem.eject=60 ivshmem.devices=2 ivshmem.hold=$HOLD|" \
     "$XML/guest-tests-domain.xml" >"$W/domain.xml"
-sed -e "s|/run/labyrinth/labyrinth.sock|$SOCK|" "$XML/labyrinth.xml" >"$W/labyrinth.xml"
+# Two vectors: the second is the pressure interrupt.
+sed -e "s|/run/labyrinth/labyrinth.sock|$SOCK|" -e "s|vectors='1'|vectors='2'|" \
+    "$XML/labyrinth.xml" >"$W/labyrinth.xml"
 
 $V create "$W/domain.xml" >/dev/null || { echo "FAIL: virsh create"; exit 1; }
 DOM_UP=1
@@ -135,6 +137,9 @@ check $? "the guest's labyrinth cases ran over the doorbells"
 check $? "no guest case failed or skipped"
 grep -q "^ivshmem: holding $HOLD rooms on 2 devices" "$SERIAL"
 check $? "the guest holds $HOLD rooms (more than one extent's 495) on two devices"
+grep -Eq "^ivshmem: holding .*; [1-9][0-9]* pressure drains" "$SERIAL" &&
+	grep -q "runs low (.*): pressure interrupt" "$W/serve.log"
+check $? "the hold filled an extent: the server rang MSI-X vector 1, the guest gave back its cache"
 grep "^BENCH" "$SERIAL"
 
 # Each room the guest wrote names itself, at its place in the pool's files.
