@@ -373,6 +373,10 @@ void lab_trust_group(uint32_t gid);
 int lab_attach(const char *name, struct labyrinth **out);
 /* Attach without a lease: for inspection and reaping (the CLI). */
 int lab_open(const char *name, struct labyrinth **out);
+/* Attach with a fresh lease on what @mapped (lab_open, lab_attach) maps
+ * already: no mapping, populating or pinning of its own, so it costs the
+ * same whatever the pool's size.  @mapped must outlive it. */
+int lab_attach_beside(struct labyrinth *mapped, struct labyrinth **out);
 /* Unnamed, memfd-backed, with a lease; vanishes with the process. */
 int lab_create_private(const struct lab_geometry *geo,
 		       struct labyrinth **out);

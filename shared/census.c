@@ -27,29 +27,29 @@ static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)
 	return rooms;
 }
 
-/* Owned rooms per guest; dirty rooms per corridor, which count as free. */
-static void census_owners(struct lab_hall *h, struct lab_census *c)
+/*
+ * One map word: its clear rooms and its released ones (dirty or being
+ * zeroed) are free, the others owned or walls.  Both from one load of the
+ * word, so a room the scrubber frees meanwhile is counted once: counting
+ * the released rooms and the clear ones in two passes counted it twice
+ * (or a claim between them not at all), and INFO's free count wavered.
+ */
+static void census_word(struct lab_hall *h, uint32_t d, uint32_t w, uint32_t k,
+			struct lab_census *c)
 {
-	for (uint32_t d = 0; d < h->districts; d++) {
-		uint32_t k = district_corridor(h, d);
+	uint64_t bits = atomic_load(&hall_map(h, d)[w]);
 
-		for (uint32_t w = 0; w < LAB_WORDS; w++) {
-			uint64_t bits = atomic_load(&hall_map(h, d)[w]);
+	c->corridor_free[k] += (uint32_t)__builtin_popcountll(~bits);
+	for (; bits; bits &= bits - 1) {
+		uint32_t r = d * LAB_DISTRICT_ROOMS + w * 64 + (uint32_t)__builtin_ctzll(bits);
+		uint32_t o = atomic_load_explicit(hall_owner(h, r), memory_order_relaxed);
+		uint32_t g = owner_word_guest(o);
 
-			for (; bits; bits &= bits - 1) {
-				uint32_t r = d * LAB_DISTRICT_ROOMS + w * 64 +
-					     (uint32_t)__builtin_ctzll(bits);
-				uint32_t o = atomic_load_explicit(hall_owner(h, r),
-								  memory_order_relaxed);
-				uint32_t g = owner_word_guest(o);
-
-				if (owner_word_released(o)) {
-					c->corridor_free[k]++;
-					c->dirty++;
-				} else if (g < LAB_MAX_GUESTS) {
-					c->guest_rooms[g]++;
-				}
-			}
+		if (owner_word_released(o)) {
+			c->corridor_free[k]++;
+			c->dirty++;
+		} else if (g < LAB_MAX_GUESTS) {
+			c->guest_rooms[g]++;
 		}
 	}
 }
@@ -89,13 +89,13 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c)
 	c->rooms = h->rooms;
 	c->reserved = h->reserve;
 	c->corridors = h->corridors;
-	census_owners(h, c);
 	for (uint32_t k = 0; k < h->corridors; k++) {
 		uint32_t s = corridor_start(h, k), e = corridor_start(h, k + 1);
 
 		c->corridor_rooms[k] = corridor_rooms(h, k);
 		for (uint32_t d = s; d < e; d++)
-			c->corridor_free[k] += district_free(h, d);
+			for (uint32_t w = 0; w < LAB_WORDS; w++)
+				census_word(h, d, w, k, c);
 		c->free += c->corridor_free[k];
 	}
 	c->claimed = c->rooms - c->free;

@@ -70,6 +70,40 @@ Test(shm, attachers_get_their_own_lease, .init = setup, .fini = teardown)
 		lab_detach(m[i]);
 }
 
+/* Handles beside one mapping: each its own lease (a lease is an OFD lock,
+ * and one description would be granted every slot it holds again), the
+ * same rooms, and a detach that leaves the others and the mapping alone. */
+Test(shm, handles_beside_one_mapping, .init = setup, .fini = teardown)
+{
+	struct labyrinth *base, *m[LAB_MAX_GUESTS], *extra;
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	struct lab_cursor cur;
+	uint32_t room;
+
+	cr_assert_eq(lab_open(name, &base), 0);
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++) {
+		cr_assert_eq(lab_attach_beside(base, &m[i]), 0);
+		cr_assert_eq(m[i]->guest, i, "beside handle %u got lease %u", i, m[i]->guest);
+		cr_assert_eq(lab_pool(m[i]), lab_pool(base), "a mapping of its own");
+	}
+	cr_assert_eq(lab_attach_beside(base, &extra), LAB_EBUSY);
+	cr_assert_eq(lab_attach(name, &extra), LAB_EBUSY, "a lease taken twice");
+	cr_assert_eq(lab_leases(base, l, LAB_MAX_GUESTS), LAB_MAX_GUESTS);
+	lab_cursor_init(&cur, m[3], 0);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &room), 1);
+	memset((char *)lab_pool(m[3]) + (size_t)room * LAB_ROOM_SIZE, 0x5a, LAB_ROOM_SIZE);
+	lab_cursor_park(&cur);
+	lab_detach(m[3]);	/* frees its room (zeroed), keeps the mapping */
+	cr_assert_eq(((char *)lab_pool(base))[(size_t)room * LAB_ROOM_SIZE + 7], 0);
+	cr_assert_eq(lab_leases(base, l, LAB_MAX_GUESTS), LAB_MAX_GUESTS - 1);
+	cr_assert_eq(lab_attach_beside(base, &m[3]), 0);
+	cr_assert_eq(m[3]->guest, 3, "the freed slot is taken again");
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
+		lab_detach(m[i]);
+	cr_assert_eq(lab_leases(base, l, LAB_MAX_GUESTS), 0);
+	lab_detach(base);
+}
+
 Test(shm, rooms_are_shared_through_the_fd, .init = setup, .fini = teardown)
 {
 	struct labyrinth *a, *b;

@@ -7,10 +7,16 @@
  * with a real QEMU guest, bench_guest.sh, prints ivshmem.handle.claim1
  * beside the VMM's vmm.handle.claim1). The round trip here is BENCH
  * ivshmem.native.claim1.
+ *
+ * Then a peer's join (connect to the lent memory in hand, medians of
+ * JOINS) on a pool of 2^14 and of 2^18 rooms: BENCH ivshmem.join.r14,
+ * .r18 and r18_over_r14, which stays near 1 when a join costs the same
+ * whatever the pool's size.
  *   bench_serve LABYRINTH
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +43,72 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define JOINS 5
+
+static pid_t serve(const char *exe, const char *name, const char *path, bool quiet)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (quiet && !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		/* The real-QEMU run (bench_guest.sh) owns the untagged names. */
+		setenv("LABYRINTH_BENCH_TAG", "fake_peer.", 1);
+		execl(exe, exe, "serve", name, "--socket", path, "--stats", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		usleep(10000);
+	return pid;
+}
+
+/* Median ns of a peer's join on a fresh labyrinth of @rooms; 0 if one
+ * failed. */
+static uint64_t join_ns(const char *exe, uint32_t rooms)
+{
+	struct lab_geometry geo = { .rooms = rooms, .corridors = 1 };
+	uint64_t t[JOINS];
+	char name[64], path[108];
+	struct fake_peer fp;
+	int n = 0;
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "lvjoin.%d", getpid());
+	snprintf(path, sizeof(path), "/tmp/lvjoin.%d.sock", getpid());
+	lab_destroy(name);
+	if (lab_create(name, &geo))
+		return 0;
+	pid = serve(exe, name, path, true);
+	for (; n < JOINS; n++) {
+		uint64_t t0 = now_ns();
+
+		if (fp_connect(&fp, path, 10000))
+			break;
+		t[n] = now_ns() - t0;
+		fp_close(&fp);
+		usleep(100000);		/* the extent comes back */
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	lab_destroy(name);
+	if (n < JOINS)
+		return 0;
+	qsort(t, JOINS, sizeof(t[0]), cmp);
+	return t[JOINS / 2];
+}
+
+static int joins(const char *exe)
+{
+	uint64_t small = join_ns(exe, 1u << 14), big = join_ns(exe, 1u << 18);
+
+	if (!small || !big)
+		return fprintf(stderr, "bench_serve: a join failed\n"), 1;
+	printf("BENCH ivshmem.join.r14 %.2f ms\n", small / 1e6);
+	printf("BENCH ivshmem.join.r18 %.2f ms\n", big / 1e6);
+	printf("BENCH ivshmem.join.r18_over_r14 %.2f x\n", (double)big / (double)small);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lab_geometry geo = { .rooms = 16384, .corridors = 1 };
@@ -53,15 +125,7 @@ int main(int argc, char **argv)
 	lab_destroy(name);
 	if (lab_create(name, &geo))
 		return fprintf(stderr, "bench_serve: cannot create a labyrinth\n"), 1;
-	pid = fork();
-	if (pid == 0) {
-		/* The real-QEMU run (bench_guest.sh) owns the untagged names. */
-		setenv("LABYRINTH_BENCH_TAG", "fake_peer.", 1);
-		execl(argv[1], argv[1], "serve", name, "--socket", path, "--stats", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && access(path, F_OK); i++)
-		usleep(10000);
+	pid = serve(argv[1], name, path, false);
 	if (fp_connect(&fp, path, 2000) == 0) {
 		struct lab_ivshmem_slot *sl = fp_slot(&fp, 0);
 		uint32_t n = 0;
@@ -88,5 +152,7 @@ int main(int argc, char **argv)
 	kill(pid, SIGTERM);	/* the server prints its BENCH lines at exit */
 	waitpid(pid, &status, 0);
 	lab_destroy(name);
+	fflush(stdout);
+	rc |= joins(argv[1]);
 	return rc || !WIFEXITED(status) || WEXITSTATUS(status);
 }

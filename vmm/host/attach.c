@@ -82,6 +82,16 @@ int lab_attach(const char *name, struct labyrinth **out)
 	return attach_lease(mh, out);
 }
 
+int lab_attach_beside(struct labyrinth *mapped, struct labyrinth **out)
+{
+	struct lab_host *mh;
+	int err = shm_beside(lab_host(mapped), &mh);
+
+	if (err)
+		return err;
+	return attach_lease(mh, out);
+}
+
 int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 {
 	struct lab_host *mh;

@@ -63,6 +63,9 @@ struct lab_host {
 	dev_t dev;		/* the file, to find lock holders in /proc */
 	ino_t ino;
 	bool pinned;
+	/* Non-NULL: map, pool and extent fds are this handle's, borrowed
+	 * (lab_attach_beside); only fd (a description of its own) is ours. */
+	struct lab_host *beside;
 	struct labyrinth lab;
 };
 
@@ -79,6 +82,8 @@ int shm_find(const char *name, int *fd);
 /* Takes @fd and @ext (NULL: open the extents of @name). */
 int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host **out);
 void shm_unmap(struct lab_host *mh);
+/* A handle on @b's mappings with an open file description of its own. */
+int shm_beside(struct lab_host *b, struct lab_host **out);
 int shm_unlink_name(const char *name);
 
 /* extent_file.c: the extent files of @name (NULL: memfds). */

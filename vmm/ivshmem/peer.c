@@ -225,7 +225,9 @@ static int peer_take(struct serve *s, struct serve_peer *p, const char **what)
 {
 	struct labyrinth *lab;
 	uint32_t why;
-	int err = lab_attach(s->name, &lab);
+	/* Beside the server's own mapping: a join costs the same whatever
+	 * the pool's size (a mapping of its own populated all of it). */
+	int err = lab_attach_beside(s->watch, &lab);
 
 	if (err) {
 		*what = refusal(err, &why);
