@@ -168,6 +168,9 @@ void lab_watermarks(const struct labyrinth *lab, struct lab_watermarks *w);
 /* The same rule for @rooms with @reserve (an extent lent to a QEMU guest
  * has its own: labyrinth serve watches it for that guest). */
 void lab_watermarks_of(uint32_t rooms, uint32_t reserve, struct lab_watermarks *w);
+/* The free count the watermarks watch: rooms monitors can claim (a lent
+ * extent's are its guest's), as cursors last published it (an estimate). */
+int64_t lab_free_watched(const struct labyrinth *lab);
 /* Moves the pressure state on from the free count; true when an episode
  * began that *@seen (the caller's last look, 0 at first) had not seen. */
 bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);

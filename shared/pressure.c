@@ -22,11 +22,16 @@ void lab_watermarks(const struct labyrinth *lab, struct lab_watermarks *w)
 	lab_watermarks_of(lab->hall->rooms, lab->hall->reserve, w);
 }
 
+int64_t lab_free_watched(const struct labyrinth *lab)
+{
+	return atomic_load_explicit(&lab->hall->free, memory_order_relaxed);
+}
+
 bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen)
 {
 	struct lab_hall *h = lab->hall;
 	struct lab_watermarks w;
-	int64_t free = atomic_load_explicit(&h->free, memory_order_relaxed);
+	int64_t free = lab_free_watched(lab);
 	uint64_t state = atomic_load(&h->pressure);
 	bool fresh;
 

@@ -743,6 +743,8 @@ Test(serve, lent_rooms_are_not_free_for_monitors)
 	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 64), 64, "the peer claims in its extent");
 	cr_assert_eq(lab_attach(name, &mon), 0);
 	lab_cursor_init(&cur, mon, 0);
+	cr_expect_eq(lab_free_watched(mon), 1536 - EXT, "the watched count: %lld",
+		     (long long)lab_free_watched(mon));
 	cr_expect_not(lab_pressure_poll(mon, &seen), "pressure before anything was claimed");
 	normal = claim_all(&cur, LAB_GFP_NORMAL, rooms);
 	cr_expect_eq(normal, 1536 - EXT - 48, "GFP_NORMAL took %u rooms", normal);
@@ -759,6 +761,8 @@ Test(serve, lent_rooms_are_not_free_for_monitors)
 	cr_expect_eq(normal, 1536 - 48, "after the return GFP_NORMAL took %u rooms", normal);
 	release_all(&cur, rooms, normal);
 	lab_cursor_park(&cur);
+	cr_expect_eq(lab_free_watched(mon), 1536, "the watched count drifted: %lld",
+		     (long long)lab_free_watched(mon));
 	lab_detach(mon);
 	cr_expect_eq(check_status(), 0);
 }

@@ -49,6 +49,7 @@ struct facts {
 	struct lab_lease_info lease[LAB_MAX_GUESTS];
 	unsigned int leases;
 	struct lab_watermarks w;
+	int64_t watched;		/* the free count they watch */
 	uint64_t events;
 	bool under;
 };
@@ -57,6 +58,7 @@ static void facts_read(const struct labyrinth *lab, struct facts *f)
 {
 	f->leases = lab_leases(lab, f->lease, LAB_MAX_GUESTS);
 	lab_watermarks(lab, &f->w);
+	f->watched = lab_free_watched(lab);
 	f->events = lab_pressure_events(lab, &f->under);
 }
 
@@ -68,11 +70,12 @@ static void info_json(const char *name, const struct labyrinth *lab,
 
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
 	       "\"claimed\":%u,\"pinned\":%s,\"districts\":%u,\"watermarks\":{\"min\":%u,"
-	       "\"low\":%u,\"high\":%u},\"pressure\":{\"events\":%llu,\"now\":%s},"
-	       "\"corridors\":[", name, c->rooms, c->free, c->reserved, c->claimed,
+	       "\"low\":%u,\"high\":%u,\"watched\":%lld},\"pressure\":{\"events\":%llu,"
+	       "\"now\":%s},\"corridors\":[", name, c->rooms, c->free, c->reserved, c->claimed,
 	       lab_pinned(lab) ? "true" : "false",
 	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS, f->w.min, f->w.low,
-	       f->w.high, (unsigned long long)f->events, f->under ? "true" : "false");
+	       f->w.high, (long long)f->watched, (unsigned long long)f->events,
+	       f->under ? "true" : "false");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("%s{\"corridor\":%u,\"rooms\":%u,\"free\":%u,"
 		       "\"fill\":%.4f}", k ? "," : "", k, c->corridor_rooms[k],
@@ -122,8 +125,9 @@ static void info_text(const char *name, const struct labyrinth *lab,
 	printf("labyrinth %s: %u rooms, %u free, %u reserved, %u claimed%s\n",
 	       name, c->rooms, c->free, c->reserved, c->claimed,
 	       lab_pinned(lab) ? ", pinned" : "");
-	printf("  watermarks min %u, low %u, high %u; %llu pressure episodes%s\n", f->w.min,
-	       f->w.low, f->w.high, (unsigned long long)f->events, f->under ? ", one now" : "");
+	printf("  watermarks min %u, low %u, high %u, on %lld rooms monitors can claim; "
+	       "%llu pressure episodes%s\n", f->w.min, f->w.low, f->w.high, (long long)f->watched,
+	       (unsigned long long)f->events, f->under ? ", one now" : "");
 	for (uint32_t k = 0; k < c->corridors; k++)
 		printf("  corridor %u: %u rooms, %u free, fill %.1f %%\n", k,
 		       c->corridor_rooms[k], c->corridor_free[k],
