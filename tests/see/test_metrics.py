@@ -57,6 +57,13 @@ class Metrics(unittest.TestCase):
                 else "labyrinth_rooms_" + key
             self.assertEqual(types[metric], "gauge")
             self.assertEqual(values[(metric, self.label())], j[key], key)
+        # The guests are idle once set up, so the watched count (what
+        # their cursors published) reads the same here and in `info`.
+        self.assertEqual(values[("labyrinth_rooms_watched", self.label())],
+                         j["watermarks"]["watched"])
+        self.assertEqual(types["labyrinth_rooms_dirty"], "gauge")
+        self.assertLessEqual(values[("labyrinth_rooms_dirty", self.label())],
+                             j["free"])
         for c in j["corridors"]:
             k = str(c["corridor"])
             self.assertEqual(values[("labyrinth_corridor_rooms",

@@ -58,6 +58,8 @@ GETTER(guest_limited, s->lease[i].limited)
 GETTER(guest_max, s->lease[i].limits.max == LAB_UNLIMITED ? 0 : s->lease[i].limits.max)
 GETTER(guest_min, s->lease[i].limits.min)
 GETTER(guest_cached, s->lease[i].limits.cached)
+GETTER(rooms_dirty, s->census.dirty)
+GETTER(rooms_watched, s->watched > 0 ? s->watched : 0)
 GETTER(watermark_low, s->watermarks.low)
 GETTER(watermark_high, s->watermarks.high)
 GETTER(pressure_episodes, s->pressure_events)
@@ -72,6 +74,10 @@ static const struct metric metrics[] = {
 	  "Rooms claimed by some guest." },
 	{ "labyrinth_rooms_reserved", "gauge", PER_LABYRINTH, rooms_reserved,
 	  "Rooms kept for atomic claims (the min watermark)." },
+	{ "labyrinth_rooms_dirty", "gauge", PER_LABYRINTH, rooms_dirty,
+	  "Free rooms released and not zeroed yet (no claim gets one before)." },
+	{ "labyrinth_rooms_watched", "gauge", PER_LABYRINTH, rooms_watched,
+	  "Free rooms the watermarks watch: those monitors can claim (estimate)." },
 	{ "labyrinth_pinned", "gauge", PER_LABYRINTH, pinned,
 	  "1 if this reader could mlock the labyrinth, else 0." },
 	{ "labyrinth_leases", "gauge", PER_LABYRINTH, leases,
@@ -88,10 +94,6 @@ static const struct metric metrics[] = {
 	  "Rooms the guest owns now." },
 	{ "labyrinth_guest_rooms_claimed_total", "counter", PER_GUEST,
 	  guest_claimed, "Rooms granted to the guest's claims." },
-	/* Scrubbing is done on release today, so released rooms are the
-	 * scrubbed ones but for those a reap scrubs; a counter of scrubbed
-	 * rooms (and a gauge of rooms waiting to be) gets its own row once
-	 * the hall keeps one. */
 	{ "labyrinth_guest_rooms_released_total", "counter", PER_GUEST,
 	  guest_released, "Rooms the guest released (each scrubbed before "
 	  "it can be claimed again)." },

@@ -80,6 +80,7 @@ int survey_take(struct labyrinth *lab, const char *name, bool districts,
 		lab_limits_get(lab, l[i].guest, &sl->limits);
 	}
 	lab_watermarks(lab, &s->watermarks);
+	s->watched = lab_free_watched(lab);
 	s->pressure_events = lab_pressure_events(lab, &s->under_pressure);
 	s->districts = (s->census.rooms + LAB_DISTRICT_ROOMS - 1) /
 		       LAB_DISTRICT_ROOMS;

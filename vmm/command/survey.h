@@ -38,6 +38,7 @@ struct survey {
 	bool pinned;
 	double when;		/* CLOCK_MONOTONIC, seconds */
 	struct lab_watermarks watermarks;
+	int64_t watched;	/* the free count the watermarks watch */
 	uint64_t pressure_events;
 	bool under_pressure;
 	unsigned int leases;

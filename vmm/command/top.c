@@ -114,9 +114,10 @@ static void pressure_print(const struct survey *now)
 {
 	const struct lab_watermarks *w = &now->watermarks;
 
-	printf("\npressure: %llu episodes%s; watermarks min %u, low %u, high %u\n",
-	       (unsigned long long)now->pressure_events,
-	       now->under_pressure ? ", one NOW" : "", w->min, w->low, w->high);
+	printf("\npressure: %llu episodes%s; watermarks min %u, low %u, high %u, "
+	       "on %lld rooms monitors can claim\n", (unsigned long long)now->pressure_events,
+	       now->under_pressure ? ", one NOW" : "", w->min, w->low, w->high,
+	       (long long)now->watched);
 }
 
 static void frame_print(const struct survey *before, const struct survey *now)
