@@ -7,7 +7,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "labyrinth.h"
@@ -101,6 +103,30 @@ Test(shm, handles_beside_one_mapping, .init = setup, .fini = teardown)
 	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
 		lab_detach(m[i]);
 	cr_assert_eq(lab_leases(base, l, LAB_MAX_GUESTS), 0);
+	lab_detach(base);
+}
+
+/* With no descriptor left, a handle beside fails cleanly: no lease taken,
+ * the mapping untouched, and it works once descriptors are back. */
+Test(shm, beside_without_a_descriptor, .init = setup, .fini = teardown)
+{
+	struct labyrinth *base, *m;
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	struct rlimit old, low;
+	int probe = dup(0);
+
+	cr_assert_eq(lab_open(name, &base), 0);
+	cr_assert_geq(probe, 0);
+	close(probe);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe;	/* the lowest free descriptor: none left */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	cr_expect_eq(lab_attach_beside(base, &m), -EMFILE);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	cr_expect_eq(lab_leases(base, l, LAB_MAX_GUESTS), 0, "a lease was left behind");
+	cr_assert_eq(lab_attach_beside(base, &m), 0);
+	lab_detach(m);
 	lab_detach(base);
 }
 
