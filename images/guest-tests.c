@@ -322,6 +322,7 @@ static u32 labyrinth_room(u64 gpa)
 }
 
 #define PRESSURE_WAIT_US 2000000
+#define PRESSURE_IDLE_US 10000
 
 /* This CPU's magazine keeps a batch, for a pressure interrupt to take
  * (only with a pressure vector: else the batch would stay out of the hold). */
@@ -338,20 +339,19 @@ static void prime_magazine(void)
 
 /* With a pressure vector (two MSI-X vectors), an extent filled by the hold
  * rings it: the handler gives back what the magazine kept.  This kernel's
- * main line runs with interrupts off, so the interrupt waits pending: open
- * a window now and then (no halt: the timer may be stopped and nothing
- * else may come) for a while; returns the drains. */
+ * main line runs with interrupts off, so the interrupt waits pending:
+ * idle with the tick on (a halt is where a pending interrupt is surely
+ * taken; the tick bounds it) a while for it; returns the drains. */
 static u64 pressure_drains(void)
 {
 	u64 deadline = rdtsc() + tsc_from_us(PRESSURE_WAIT_US);
 
-	while (lab_info.pressure_vector && !READ_ONCE(page_alloc_pressure_drains) &&
-	       rdtsc() < deadline) {
-		irq_enable();
-		cpu_relax();
-		cpu_relax();
-		irq_disable();
-	}
+	if (!lab_info.pressure_vector)
+		return 0;
+	timer_start();
+	while (!READ_ONCE(page_alloc_pressure_drains) && rdtsc() < deadline)
+		timer_idle_us(PRESSURE_IDLE_US);
+	timer_stop();
 	return READ_ONCE(page_alloc_pressure_drains);
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * labyrinth.h - the labyrinth: a lock-free, process-shared room allocator
- * with exclusive owners.  This one header is the whole contract, for the
- * freestanding core (shared/, also built into the guest) and for the host
- * side (vmm/host/: shared memory by name, leases, reap, the CLI).
+ * with exclusive owners.  The freestanding core's contract (shared/, also
+ * built into the guest); the host side's (shared memory by name, leases,
+ * reap, the scrubber thread: vmm/host/) is labyrinth_host.h.
  *
  * Vocabulary
  *   room      one 4 KiB page; room i of the pool lives at byte i * 4096.
@@ -23,14 +23,13 @@
  *             a scrubber zeroes it: a background worker (lab_scrub), or a
  *             claimer that finds no clean room left.
  *
- * Typical host use (the VMM):
+ * Typical host use (the VMM; attaching is labyrinth_host.h's):
  *	struct labyrinth *lab;
  *	lab_attach("office", &lab);            or lab_create_private(&geo, &lab)
  *	struct lab_cursor cur;
  *	lab_cursor_init(&cur, lab, vcpu_id);   one per vCPU thread
  *	n = lab_claim(&cur, LAB_GFP_NORMAL, corridor, 64, rooms);
- *	mmap(guest_addr, 4096, ..., MAP_SHARED | MAP_FIXED, lab_fd(lab),
- *	     (off_t)rooms[0] * LAB_ROOM_SIZE);
+ *	...make rooms[0..n) reachable by the guest (vmm/monitor/window.c)
  *	err = lab_release(&cur, rooms, n);      checks owner; rooms turn dirty
  *	lab_scrub(&scrub_cur, 64);             a background thread zeroes them
  *	lab_cursor_park(&cur);                  when the vCPU stops
@@ -90,6 +89,8 @@
 #define LAB_EPROTO	(-71)	/* shared memory is not a labyrinth (magic) */
 #define LAB_EALREADY	(-114)	/* room is already free (or twice in a batch) */
 #define LAB_EDQUOT	(-122)	/* the guest holds its max already */
+#define LAB_ENOSPC	(-28)	/* no space: guarantees past the rooms, no memory
+				   to back a file, no extent to lend */
 
 struct lab_geometry {
 	uint32_t rooms;		/* 1 .. LAB_MAX_ROOMS */
@@ -252,7 +253,6 @@ struct lab_census {
 	uint32_t guest_rooms[LAB_MAX_GUESTS];	/* rooms owned per lease */
 };
 
-/* ---- freestanding core (shared/) ---- */
 
 /* Bytes of metadata for @geo, 0 if the geometry is invalid. */
 size_t lab_hall_size(const struct lab_geometry *geo);
@@ -342,103 +342,5 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c);
  * (lab_reap on the host arranges both).  Returns rooms recovered.
  */
 uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest);
-
-/* ---- host side (vmm/host/, host_dep) ---- */
-
-/*
- * Shared memory: one file (/dev/shm/labyrinth.NAME, or a memfd) holds the
- * pool at offset 0 (room i at i * 4096), the hall right after it and a
- * last page (the plaque) saying where the hall is.  The file is fully
- * allocated when made, the mapping MAP_SHARED, populated and mlock()ed
- * (shmem THP when the system allows).
- *
- * Trust: a named labyrinth is used only if its file is a regular file
- * owned by the caller or root, not writable by others, and writable by
- * its group only when that group is trusted (lab_trust_group(), or the
- * environment's LABYRINTH_GROUP, a group name or number).  Everything in
- * the file is checked against the file's size before use.
- *
- * Errors of the host side, beside the core's:
- */
-#define LAB_EACCES	(-13)	/* file not trusted (owner, mode, type) */
-#define LAB_ENOSPC	(-28)	/* not enough memory to back the file */
-#define LAB_NOGROUP	UINT32_MAX
-
-/* Made 0600 (umask applies). */
-int lab_create(const char *name, const struct lab_geometry *geo);
-/* Made 0660 and of group @gid, for operators sharing that group. */
-int lab_create_group(const char *name, const struct lab_geometry *geo,
-		     uint32_t gid);
-/* Trust group-writable labyrinths of group @gid (LAB_NOGROUP: none),
- * instead of what LABYRINTH_GROUP says.  Call before attaching. */
-void lab_trust_group(uint32_t gid);
-/* Attach with a fresh lease (reaps dead leases first). */
-int lab_attach(const char *name, struct labyrinth **out);
-/* Attach without a lease: for inspection and reaping (the CLI). */
-int lab_open(const char *name, struct labyrinth **out);
-/* Attach with a fresh lease on what @mapped (lab_open, lab_attach) maps
- * already: no mapping, populating or pinning of its own, so it costs the
- * same whatever the pool's size.  @mapped must outlive it. */
-int lab_attach_beside(struct labyrinth *mapped, struct labyrinth **out);
-/* Unnamed, memfd-backed, with a lease; vanishes with the process. */
-int lab_create_private(const struct lab_geometry *geo,
-		       struct labyrinth **out);
-/* Free what this process still owns, drop the lease, unmap. */
-void lab_detach(struct labyrinth *lab);
-int lab_destroy(const char *name);
-/* One line's worth of words for a LAB_E* (or -errno) value. */
-const char *lab_strerror(int err);
-
-/* The fd's open file description holds the lease: keep it open (and do
- * not hand it to a process that outlives this one) while attached. */
-int lab_fd(const struct labyrinth *lab);
-void *lab_pool(const struct labyrinth *lab);
-size_t lab_pool_size(const struct labyrinth *lab);
-bool lab_pinned(const struct labyrinth *lab);	/* mlock succeeded */
-
-/*
- * Leases.  A lease is alive while its holder's open file description of
- * the labyrinth's file holds the slot's lock (an OFD lock: the kernel
- * drops it when the holder dies, whatever PID namespace it lives in).
- *
- * Reap every dead lease: scrub and free its rooms, free the slot.  Each
- * dead lease is reaped by one reaper, and never once its slot is taken
- * again.  Returns rooms recovered (>= 0) or a negative error.
- */
-int lab_reap(struct labyrinth *lab);
-
-/*
- * The pid of the process holding lease @guest, as the caller's PID
- * namespace numbers it (found through /proc/PID/fdinfo); -1 if the slot
- * is free or dead, or its holder is not visible from here (another PID
- * namespace, or another user's process to a non-root caller).
- */
-int lab_lease_holder(const struct labyrinth *lab, uint32_t guest);
-
-struct lab_lease_info {
-	uint32_t guest;
-	int32_t pid;		/* lab_lease_holder(): -1 if unknown or dead */
-	bool alive;
-	uint32_t rooms;
-};
-/* Fill up to @max entries for the taken lease slots; returns the count. */
-unsigned int lab_leases(const struct labyrinth *lab,
-			struct lab_lease_info *out, unsigned int max);
-
-/*
- * The background scrubber (vmm/host/scrubber.c): a thread of this process
- * that zeroes dirty rooms (lab_scrub).  LABYRINTH_SCRUB=release makes
- * releases zero instead (no thread), =off runs none.  Stop it before
- * lab_detach().  Start returns 0, LAB_EBUSY (one per process) or
- * LAB_ENOMEM.
- */
-int lab_scrubber_start(struct labyrinth *lab);
-void lab_scrubber_stop(struct labyrinth *lab);
-
-/* For tests only: called by a reaper that saw slot @guest taken and is
- * about to lock it (@locked false), and again holding its lock just
- * before it frees the rooms (@locked true).  NULL otherwise. */
-extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
-				   bool locked);
 
 #endif /* LABYRINTH_H */

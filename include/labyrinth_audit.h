@@ -6,7 +6,7 @@
 #ifndef LABYRINTH_AUDIT_H
 #define LABYRINTH_AUDIT_H
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 enum lab_violation_kind {
 	LAB_DIRTY_FREE_ROOM,	/* a free room is not zero */

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 #define LAB_EXTENTS_MAX		1024u	/* files (and mappings) per labyrinth */
 #define LAB_EXTENT_DEFAULT_ROOMS 65536u	/* 256 MiB, see lab_extent_default() */

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "parse.h"
 
 static volatile sig_atomic_t stop;

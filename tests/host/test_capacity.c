@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "host.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define SKIP 77

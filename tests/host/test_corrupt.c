@@ -18,7 +18,7 @@
 
 #include "hall.h"
 #include "host.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define ROOMS 2048

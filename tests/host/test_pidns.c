@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define ROOMS 2048

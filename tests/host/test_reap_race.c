@@ -20,7 +20,7 @@
 
 #include "hall.h"
 #include "host.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define ROOMS 1024

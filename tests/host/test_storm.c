@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define ROOMS		(16 * 512)

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "nb.h"
 
 #define NOBODY 65534

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "bench_guard.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "zero.h"
 
 #define COLD_BYTES	(256ul << 20)

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 #define ROOMS		(16 * 512)
 #define HOLD_MAX	700

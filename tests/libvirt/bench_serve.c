@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "fake_peer.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 #define ROUNDS 20000
 

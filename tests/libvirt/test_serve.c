@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "fake_peer.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 
 #define EXT 512u			/* rooms per extent in these tests */

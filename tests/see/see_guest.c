@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "lending.h"
 #include "parse.h"
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 #define ROOMS 8192u
 #define EPISODES 5

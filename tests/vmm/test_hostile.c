@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "spawn.h"
 
 #define SECS "3"

@@ -12,7 +12,7 @@
 
 #include "exit_status.h"
 #include "hc_port.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "spawn.h"
 
 static struct run_result r;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "parse.h"
 
 int cli_usage(const char *fmt, ...)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 #include "parse.h"
 

@@ -4,7 +4,7 @@
  * Processes still attached keep their mapping until they detach.
  */
 #include "cli.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 int cmd_destroy(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "info_extents.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 static double fill(uint32_t rooms, uint32_t free)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 static int limit_value(const char *opt, const char *s, bool none_ok, uint32_t *out)
 {

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 /* The metrics of @lab now, in the Prometheus text format (version 0.0.4),
  * in a malloc()ed string of *@len bytes; NULL if memory ran out. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 int cmd_reap(int argc, char **argv)
 {

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 /* Owner of a district or of a span of them, beside a guest id. */
 #define SURVEY_FREE	UINT32_MAX		/* no room claimed */

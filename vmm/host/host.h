@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 
 #define LAB_SHM_DIR	"/dev/shm"

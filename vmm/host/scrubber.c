@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 #define SCRUB_BATCH	64
 #define IDLE_NS		1000000l

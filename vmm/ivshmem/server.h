@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 #include "labyrinth_dispatch.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_ivshmem.h"

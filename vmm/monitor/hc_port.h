@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "labyrinth.h"
+#include "labyrinth_host.h"
 
 struct vm;
 

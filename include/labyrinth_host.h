@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * labyrinth_host.h - the labyrinth on a host (vmm/host/, host_dep): named
+ * and private labyrinths in shared memory, leases and their reaping, the
+ * background scrubber.  The allocator itself is labyrinth.h.
+ */
+#ifndef LABYRINTH_HOST_H
+#define LABYRINTH_HOST_H
+
+#include "labyrinth.h"
+
+/*
+ * Shared memory: a metadata file (/dev/shm/labyrinth.NAME, or a memfd)
+ * holds the hall, the extent table and a last page (the plaque) saying
+ * where they are; the rooms live in extents (labyrinth_extent.h), mapped
+ * side by side as one pool (room i at i * 4096).  Every file is fully
+ * allocated when made, the mappings MAP_SHARED, populated and mlock()ed
+ * (shmem THP when the system allows).
+ *
+ * Trust: a named labyrinth is used only if its file is a regular file
+ * owned by the caller or root, not writable by others, and writable by
+ * its group only when that group is trusted (lab_trust_group(), or the
+ * environment's LABYRINTH_GROUP, a group name or number).  Everything in
+ * the file is checked against the file's size before use.
+ *
+ * Errors of the host side, beside the core's:
+ */
+#define LAB_EACCES	(-13)	/* file not trusted (owner, mode, type) */
+#define LAB_NOGROUP	UINT32_MAX
+
+/* Made 0600 (umask applies). */
+int lab_create(const char *name, const struct lab_geometry *geo);
+/* Made 0660 and of group @gid, for operators sharing that group. */
+int lab_create_group(const char *name, const struct lab_geometry *geo,
+		     uint32_t gid);
+/* Trust group-writable labyrinths of group @gid (LAB_NOGROUP: none),
+ * instead of what LABYRINTH_GROUP says.  Call before attaching. */
+void lab_trust_group(uint32_t gid);
+/* Attach with a fresh lease (reaps dead leases first). */
+int lab_attach(const char *name, struct labyrinth **out);
+/* Attach without a lease: for inspection and reaping (the CLI). */
+int lab_open(const char *name, struct labyrinth **out);
+/* Attach with a fresh lease on what @mapped (lab_open, lab_attach) maps
+ * already: no mapping, populating or pinning of its own, so it costs the
+ * same whatever the pool's size.  @mapped must outlive it. */
+int lab_attach_beside(struct labyrinth *mapped, struct labyrinth **out);
+/* Unnamed, memfd-backed, with a lease; vanishes with the process. */
+int lab_create_private(const struct lab_geometry *geo,
+		       struct labyrinth **out);
+/* Free what this process still owns, drop the lease, unmap. */
+void lab_detach(struct labyrinth *lab);
+int lab_destroy(const char *name);
+/* One line's worth of words for a LAB_E* (or -errno) value. */
+const char *lab_strerror(int err);
+
+/* The fd's open file description holds the lease: keep it open (and do
+ * not hand it to a process that outlives this one) while attached. */
+int lab_fd(const struct labyrinth *lab);
+void *lab_pool(const struct labyrinth *lab);
+size_t lab_pool_size(const struct labyrinth *lab);
+bool lab_pinned(const struct labyrinth *lab);	/* mlock succeeded */
+
+/*
+ * Leases.  A lease is alive while its holder's open file description of
+ * the labyrinth's file holds the slot's lock (an OFD lock: the kernel
+ * drops it when the holder dies, whatever PID namespace it lives in).
+ *
+ * Reap every dead lease: scrub and free its rooms, free the slot.  Each
+ * dead lease is reaped by one reaper, and never once its slot is taken
+ * again.  Returns rooms recovered (>= 0) or a negative error.
+ */
+int lab_reap(struct labyrinth *lab);
+
+/*
+ * The pid of the process holding lease @guest, as the caller's PID
+ * namespace numbers it (found through /proc/PID/fdinfo); -1 if the slot
+ * is free or dead, or its holder is not visible from here (another PID
+ * namespace, or another user's process to a non-root caller).
+ */
+int lab_lease_holder(const struct labyrinth *lab, uint32_t guest);
+
+struct lab_lease_info {
+	uint32_t guest;
+	int32_t pid;		/* lab_lease_holder(): -1 if unknown or dead */
+	bool alive;
+	uint32_t rooms;
+};
+/* Fill up to @max entries for the taken lease slots; returns the count. */
+unsigned int lab_leases(const struct labyrinth *lab,
+			struct lab_lease_info *out, unsigned int max);
+
+/*
+ * The background scrubber (vmm/host/scrubber.c): a thread of this process
+ * that zeroes dirty rooms (lab_scrub).  LABYRINTH_SCRUB=release makes
+ * releases zero instead (no thread), =off runs none.  Stop it before
+ * lab_detach().  Start returns 0, LAB_EBUSY (one per process) or
+ * LAB_ENOMEM.
+ */
+int lab_scrubber_start(struct labyrinth *lab);
+void lab_scrubber_stop(struct labyrinth *lab);
+
+/* For tests only: called by a reaper that saw slot @guest taken and is
+ * about to lock it (@locked false), and again holding its lock just
+ * before it frees the rooms (@locked true).  NULL otherwise. */
+extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
+				   bool locked);
+
+#endif /* LABYRINTH_HOST_H */
