@@ -10,7 +10,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU"; exit 77; }
 [ -w /dev/kvm ] || { echo "SKIP: no /dev/kvm"; exit 77; }
 W=$(mktemp -d /tmp/labyrinth-bench.XXXXXX) NAME=lvb$$ PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
-"$LAB" create "$NAME" --rooms 256 --reserve 16 || exit 1
+"$LAB" create "$NAME" --rooms 1024 --reserve 16 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --stats >"$W/out" 2>"$W/log" & PID=$!
 i=0; while [ ! -S "$W/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 timeout 200 qemu-system-x86_64 -enable-kvm -nodefaults -m 256 -smp 2 -display none \
