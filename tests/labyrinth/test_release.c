@@ -121,6 +121,42 @@ Test(release, batch_is_all_or_nothing)
 	fixture_fini(&f);
 }
 
+/*
+ * The duplicate check's table grows with the batch: a room listed twice
+ * is found at every size, at both ends of the batch, and rooms whose
+ * hashes collide (r and r + 2^k share a slot) are not taken for twins.
+ */
+Test(release, a_room_listed_twice_is_found_at_every_batch_size)
+{
+	static const unsigned int sizes[] = { 2, 3, 8, 9, 63, 64, 65, 257,
+					      LAB_MAX_BATCH };
+	struct fixture f;
+	uint32_t *rooms = malloc(LAB_MAX_BATCH * sizeof(*rooms));
+	uint32_t *batch = malloc(LAB_MAX_BATCH * sizeof(*batch));
+
+	fixture_init(&f);
+	cr_assert_eq(lab_claim(&f.me, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms),
+		     LAB_MAX_BATCH);
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned int n = sizes[i];
+
+		memcpy(batch, rooms, n * sizeof(*batch));
+		batch[n - 1] = batch[0];
+		expect_refused(&f, batch, n, LAB_EALREADY);
+		if (n < 3)
+			continue;
+		batch[n - 1] = rooms[n - 1];
+		batch[n / 2] = batch[n - 1];	/* the middle and the end */
+		expect_refused(&f, batch, n, LAB_EALREADY);
+	}
+	/* 512 rooms in a row: every slot of the largest table is probed */
+	cr_assert_eq(lab_release(&f.me, rooms, LAB_MAX_BATCH), 0);
+	cr_assert_eq(tlab_free(f.m), 2000 - 10);
+	free(rooms);
+	free(batch);
+	fixture_fini(&f);
+}
+
 Test(release, page_address_errors)
 {
 	struct fixture f;
