@@ -7,6 +7,8 @@
  * a new batch (bench_ring.h), on a labyrinth thinned uniformly to the
  * fill.  Figures are ns per room (claimed and released), medians of clean
  * repetitions (bench_guard.h), wall time and thread CPU time side by side.
+ * Arguments: none for everything; s, m or l for the scale, the matrix or
+ * the large matrix alone; c FILL BATCH [SHIFT] for one cell.
  *   scale      one thread at 99 % fill, 2^16 .. 2^22 rooms: cost must not
  *              grow with the pool (r22_over_r16).
  *   t1, t2     one thread, then two threads on one hall (t2 is wall time
@@ -31,7 +33,8 @@
 #include "bench_guard.h"
 #include "bench_ring.h"
 
-#define MATRIX_ROOMS	(1u << 18)
+#define MATRIX_SHIFT	18u
+#define MATRIX_ROOMS	(1u << MATRIX_SHIFT)
 #define LARGE_ROOMS	(1u << 22)
 #define ROOM_OPS	1500000l	/* rooms per thread per run */
 
@@ -298,10 +301,17 @@ int main(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == 'l')
 		matrix_large();
 	if (argc >= 4 && argv[1][0] == 'c') {	/* one cell, to look closer */
+		unsigned int shift = argc > 4 ? (unsigned int)atoi(argv[4]) :
+					    MATRIX_SHIFT;
 		double out[NFIG];
+		char size[16] = "";
 
+		if (shift < 12 || shift > 24)
+			return 2;
+		if (shift != MATRIX_SHIFT)
+			snprintf(size, sizeof(size), ".r%u", shift);
 		cell((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]), out,
-		     argc > 4 ? 1u << atoi(argv[4]) : MATRIX_ROOMS, "");
+		     1u << shift, size);
 	}
 	guard_verdict();
 	return 0;

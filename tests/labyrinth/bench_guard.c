@@ -21,6 +21,11 @@
 #define WAIT_NS		3e9
 
 static int figures, busy_figures;
+/* Spoiled repetitions since the last figure, by cause: others ran, or a
+ * thread lost its CPU while no other process used one (the host took it:
+ * on this machine, e.g., its memory monitor stopping the vCPUs). */
+static int spoiled_by_others, spoiled_by_host;
+static bool host_figures;
 
 static double clock_ns(clockid_t id)
 {
@@ -105,8 +110,15 @@ bool guard_wait_quiet(void)
 
 bool guard_clean(const struct guard_rep *r)
 {
-	return r->quiet_before && r->others < NOISY_CPUS &&
-	       r->min_share >= MIN_SHARE;
+	if (!r->quiet_before || r->others >= NOISY_CPUS) {
+		spoiled_by_others++;
+		return false;
+	}
+	if (r->min_share < MIN_SHARE) {
+		spoiled_by_host++;
+		return false;
+	}
+	return true;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -147,9 +159,13 @@ void guard_note(const char *name, int clean, int reps)
 	figures++;
 	if (clean < GUARD_REPS) {
 		busy_figures++;
-		printf("# %s: only %d of %d repetitions clean: median of all, "
-		       "not to be trusted\n", name, clean, reps);
+		host_figures |= spoiled_by_host > 0;
+		printf("# %s: only %d of %d repetitions clean (%d: others ran; "
+		       "%d: a thread lost its CPU with no other process running)"
+		       ": median of all, not to be trusted\n", name, clean,
+		       reps, spoiled_by_others, spoiled_by_host);
 	}
+	spoiled_by_others = spoiled_by_host = 0;
 }
 
 void guard_verdict(void)
@@ -157,7 +173,8 @@ void guard_verdict(void)
 	printf("BENCH machine.busy_figures %d of %d\n", busy_figures, figures);
 	if (busy_figures)
 		printf("# the machine was too busy to judge %d of %d figures "
-		       "(other processes used the CPUs)\n", busy_figures, figures);
+		       "(other processes used the CPUs%s)\n", busy_figures,
+		       figures, host_figures ? ", or the host took them" : "");
 	else
 		printf("# the machine was quiet enough for every figure\n");
 }
