@@ -191,12 +191,10 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 
 	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
 		return 0;
-	/* No division on the way when there is one corridor (most halls):
-	 * the two here were 4 % of a single room's claim and release. */
-	if (corridor >= h->corridors)
+	if (corridor >= h->corridors)	/* no division on the way */
 		corridor %= h->corridors;
 	cursor_heed_starving(cur);
-	if (cur->district != LAB_NONE && h->corridors > 1 &&
+	if (cur->district != LAB_NONE &&
 	    district_corridor(h, cur->district) != corridor)
 		district_leave(cur);
 	want = watermark_allow(cur, flags, n);
