@@ -193,8 +193,9 @@ void lab_slot_clear(struct labyrinth *lab, uint32_t g);
 void lab_slot_window(const struct labyrinth *lab, uint32_t g, uint64_t *va,
 		     uint64_t *len);
 void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
-/* Makes the free-count estimate exact again, from the maps; only when no
- * cursor can publish on top of it (no lease alive). */
+/* Makes the free-count estimate exact again, from the maps (dirty rooms
+ * count free, as a release counted them); only when no cursor can
+ * publish on top of it (no lease alive). */
 void lab_recount_free(struct labyrinth *lab);
 uint32_t lab_districts(const struct labyrinth *lab);
 /* Guest of the cursor holding district @d, LAB_NONE if none. */

@@ -121,9 +121,11 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
  * and every room to the free count. */
 void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			  uint32_t owner);
-/* A returned run's free rooms back to the free count (the rooms its
- * borrower still owns come back with the reaper). */
-void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n);
+/* A returned run's free rooms back to the free count, for the lease of
+ * @guest that lent it (the rooms its borrower still owns come back when
+ * that lease is reaped). */
+void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
+			      uint32_t guest);
 /* lab_claim() confined to districts [first, first + n) held for the
  * cursor's owner; up to @want rooms, no watermark (the rooms are the
  * borrower's alone).  The cursor is the borrower's from then on: none of

@@ -7,15 +7,6 @@
  */
 #include "hall.h"
 
-uint32_t hall_count_free(struct lab_hall *h)
-{
-	uint32_t free = 0;
-
-	for (uint32_t d = 0; d < h->districts; d++)
-		free += district_free(h, d);
-	return free;
-}
-
 /* Walls (rooms past the end) are set bits: subtract them from capacity. */
 static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)
 {

@@ -28,9 +28,10 @@
  *     before the release-ordered commit, and a reader loads b (acquire)
  *     before o.  A dead guest writes nothing more, so "b == 1 and
  *     guest(o) == g" read by a reaper of g can only be g's own commit.
- * The free-count (hall->free) is only a watermark estimate and may drift
- * by a cursor's unpublished delta on a kill; rooms are always found by the
- * maps, never by the count.
+ * The free count (hall->free, count.c) is only a watermark estimate, off
+ * by the cursors' unpublished deltas; a killed cursor's is made good when
+ * its lease is reaped.  Rooms are always found by the maps, never by the
+ * count.
  */
 #include "hall.h"
 
@@ -75,8 +76,8 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 void cursor_publish(struct lab_cursor *cur)
 {
 	if (cur->delta) {
-		atomic_fetch_add_explicit(&cur->lab->hall->free, cur->delta,
-					  memory_order_relaxed);
+		count_publish(cur->lab->hall, lab_owner_guest(cur->owner),
+			      cur->delta);
 		cur->delta = 0;
 	}
 }

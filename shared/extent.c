@@ -14,10 +14,10 @@
  * leaves the free count whole when it is lent (the watermarks, pressure
  * and guarantees are about what monitors can claim), the borrower's
  * cursor counts nothing (cur->borrowed), and when the extent is returned
- * its free rooms come back to the count; the rooms the borrower still owns
- * come back with the reaper, which counts what it frees.  A process killed
- * between lending and recording the lend leaves the count short by the
- * extent until the next recount, as a killed cursor leaves its delta.
+ * its free rooms come back to the count.  Each of these is published for
+ * the lender's lease (count.c), so the rooms the borrower still owns come
+ * back when the lease is reaped, as does the whole extent if the lender
+ * was killed between lending and recording the lend.
  */
 #include "hall.h"
 #include "labyrinth_extent.h"
@@ -48,16 +48,18 @@ void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			  uint32_t owner)
 {
 	districts_unlend(lab, first, n, owner);
-	atomic_fetch_add(&lab->hall->free, (int64_t)n * LAB_DISTRICT_ROOMS);
+	count_publish(lab->hall, lab_owner_guest(owner),
+		      (int64_t)n * LAB_DISTRICT_ROOMS);
 }
 
-void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n)
+void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
+			      uint32_t guest)
 {
 	int64_t free = 0;
 
 	for (uint32_t d = first; d < first + n; d++)
 		free += district_free(lab->hall, d);
-	atomic_fetch_add(&lab->hall->free, free);
+	count_publish(lab->hall, guest, free);
 }
 
 /* Held, nobody claims there but @owner, so "all free" stays true. */
@@ -88,7 +90,7 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			return false;
 		}
 	}
-	atomic_fetch_sub(&h->free, (int64_t)n * LAB_DISTRICT_ROOMS);
+	count_publish(h, lab_owner_guest(owner), -(int64_t)n * LAB_DISTRICT_ROOMS);
 	return true;
 }
 

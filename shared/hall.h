@@ -30,8 +30,9 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	6u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
-				   6: dirty rooms, hint lines, u16 holders */
+#define LAB_VERSION	7u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+				   6: dirty rooms, hint lines, u16 holders;
+				   7: free count published per lease */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
 /*
@@ -65,6 +66,9 @@ struct lab_lease {
 	_Atomic uint32_t max, min;
 	_Atomic int64_t held;
 	_Atomic uint32_t cached;
+	/* Every change this lease made to the free count (count.c): what a
+	 * reaper of the dead lease gives back to it. */
+	_Atomic int64_t published;
 };
 
 struct lab_hall {
@@ -202,8 +206,10 @@ unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 void cursor_publish(struct lab_cursor *cur);
 void cursor_account(struct lab_cursor *cur, int32_t change);
 
-/* census.c */
-uint32_t hall_count_free(struct lab_hall *h);
+/* count.c */
+void count_publish(struct lab_hall *h, uint32_t guest, int64_t change);
+void count_reap(struct lab_hall *h, uint32_t guest);
+void count_exact(struct labyrinth *lab);
 
 /* zero.c */
 void room_zero(struct labyrinth *lab, uint32_t room);

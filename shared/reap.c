@@ -70,6 +70,6 @@ uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest)
 			dirty_hint_set(h, d);
 		freed += here;
 	}
-	atomic_fetch_add(&h->free, freed);
+	count_reap(h, guest);	/* not @freed: count.c says why */
 	return freed;
 }

@@ -23,6 +23,7 @@ void lab_slot_clear(struct labyrinth *lab, uint32_t g)
 	atomic_store(&l->tally.limited, 0);
 	atomic_store(&l->window_va, 0);
 	atomic_store(&l->window_len, 0);
+	atomic_store(&l->published, 0);
 	atomic_store(&l->word, 0);
 }
 
@@ -54,7 +55,7 @@ void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len)
 
 void lab_recount_free(struct labyrinth *lab)
 {
-	atomic_store(&lab->hall->free, (int64_t)hall_count_free(lab->hall));
+	count_exact(lab);
 }
 
 uint32_t lab_districts(const struct labyrinth *lab)

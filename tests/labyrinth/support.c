@@ -60,7 +60,13 @@ static void *shared_alloc(size_t len)
 
 struct labyrinth *shared_lab(uint32_t rooms, uint32_t corridors)
 {
-	struct lab_geometry geo = { rooms, corridors, 0 };
+	return shared_lab_reserve(rooms, corridors, 0);
+}
+
+struct labyrinth *shared_lab_reserve(uint32_t rooms, uint32_t corridors,
+				     uint32_t reserve)
+{
+	struct lab_geometry geo = { rooms, corridors, reserve };
 	struct heap_lab *hm = shared_alloc(sizeof(*hm));
 	void *hall, *pool;
 

@@ -17,6 +17,9 @@ struct labyrinth *heap_lab(uint32_t rooms, uint32_t corridors,
 /* The same in shared anonymous memory (pool zeroed), for forked children;
  * heap_lab_free() it in the parent only. */
 struct labyrinth *shared_lab(uint32_t rooms, uint32_t corridors);
+/* The same with @reserve rooms kept for GFP_ATOMIC. */
+struct labyrinth *shared_lab_reserve(uint32_t rooms, uint32_t corridors,
+				     uint32_t reserve);
 /* Another handle on the same hall for lease @guest. */
 struct labyrinth *heap_lab_guest(struct labyrinth *lab, uint32_t guest);
 void heap_lab_free(struct labyrinth *lab);

@@ -173,6 +173,7 @@ void lab_extent_leaving(struct labyrinth *lab, uint32_t k)
 int lab_extent_return(struct labyrinth *lab, uint32_t k)
 {
 	struct lab_extent_rec *r = rec_of(lab, k);
+	uint32_t lender = r->guest;
 
 	if (extent_mapped(lab, k))
 		return LAB_EBUSY;
@@ -180,10 +181,10 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k)
 	memset(lab->pool + (size_t)extent_first(lab, k) * LAB_ROOM_SIZE, 0,
 	       (size_t)extent_len(lab, k) * LAB_ROOM_SIZE);
 	rec_write(r, LAB_EXTENT_POOL, 0);
-	/* After the record: a kill in between leaves the count short (safe
-	 * side) rather than counting the extent back twice. */
+	/* After the record, so no extent is counted back twice; a kill in
+	 * between is made good when the lender's lease is reaped (count.c). */
 	lab_districts_count_back(lab, extent_first(lab, k) / LAB_DISTRICT_ROOMS,
-				 extent_len(lab, k) / LAB_DISTRICT_ROOMS);
+				 extent_len(lab, k) / LAB_DISTRICT_ROOMS, lender);
 	return 0;
 }
 
