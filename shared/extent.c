@@ -4,9 +4,9 @@
  * holding a run of districts for one owner, and claiming only there.
  *
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
- * as a cursor of that guest would hold them) for as long as it is lent, so
- * no cursor's district_hold() can take them, and the borrower's claims
- * never leave them.  A release there is an ordinary release, and the
+ * marked LAB_HOLDER_LENT) for as long as it is lent, so no cursor's
+ * district_hold() can take them, the borrower's claims never leave them,
+ * and never reach a district a cursor holds.  A release there is an ordinary release, and the
  * reaper of a dead borrower gives the districts back as it gives back any
  * cursor's (reap.c), once the host has made sure nobody maps the extent.
  *
@@ -22,10 +22,10 @@
 #include "hall.h"
 #include "labyrinth_extent.h"
 
-/* The holder word a cursor of @owner's guest writes (district.c). */
+/* The holder word of a district lent to @owner's guest (hall.h). */
 static uint16_t holder_code(uint32_t owner)
 {
-	return (uint16_t)(owner >> 16);
+	return (uint16_t)(owner >> 16 | LAB_HOLDER_LENT);
 }
 
 static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)

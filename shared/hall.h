@@ -96,6 +96,15 @@ struct lab_hall {
 	_Alignas(LAB_CACHELINE) struct lab_lease lease[LAB_MAX_GUESTS];
 };
 
+/*
+ * Set in the holder word of a district lent in an extent (extent.c),
+ * beside the lender's guest + 1: no cursor holds it, and a cursor's
+ * holder word (guest + 1 alone) never passes for a lent one, so claims
+ * within an extent cannot reach a district a cursor of the same guest
+ * holds (two claimers in one district could grant a room twice).
+ */
+#define LAB_HOLDER_LENT	0x8000u
+
 static inline _Atomic uint16_t *hall_holder(struct lab_hall *h, uint32_t d)
 {
 	return (_Atomic uint16_t *)((char *)h + h->off_holder) + d;
@@ -105,7 +114,7 @@ static inline _Atomic uint16_t *hall_holder(struct lab_hall *h, uint32_t d)
 static inline uint32_t hall_holder_guest(struct lab_hall *h, uint32_t d)
 {
 	uint16_t g = atomic_load_explicit(hall_holder(h, d),
-					  memory_order_relaxed);
+					  memory_order_relaxed) & ~LAB_HOLDER_LENT;
 
 	return g ? g - 1u : LAB_NONE;
 }

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_extent.c - the core's part of lending extents (shared/extent.c):
+ * claims within a lent run stay there, and never reach a district that a
+ * cursor holds, even a cursor of the same guest.
+ */
+#include <criterion/criterion.h>
+
+#include "labyrinth_extent.h"
+#include "support.h"
+
+Test(extent, claims_within_never_reach_a_district_a_cursor_holds)
+{
+	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, false);
+	struct lab_cursor vcpu, borrower;
+	uint32_t mine, rooms[16];
+
+	lab_cursor_init(&vcpu, m, 0);
+	lab_cursor_init(&borrower, m, 1);
+	cr_assert_eq(lab_claim(&vcpu, LAB_GFP_NORMAL, 0, 1, &mine), 1);
+	cr_assert_eq(lab_district_holder(m, mine / LAB_DISTRICT_ROOMS), 0);
+	cr_assert_eq(lab_claim_within(&borrower, mine / LAB_DISTRICT_ROOMS, 1,
+				      16, rooms), 0,
+		     "a district the guest's own cursor holds is not lent");
+	heap_lab_free(m);
+}
+
+Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
+{
+	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, false);
+	struct lab_cursor vcpu, borrower;
+	uint32_t rooms[LAB_MAX_BATCH], got = 0, k;
+
+	lab_cursor_init(&vcpu, m, 0);
+	lab_cursor_init(&borrower, m, 1);
+	cr_assert(lab_districts_lend(m, 2, 2, lab_owner(0, 0)));
+	cr_assert_not(lab_districts_lend(m, 2, 1, lab_owner(1, 0)),
+		      "lent twice");
+	cr_assert_eq(lab_district_holder(m, 2), 0, "shown as the lender's");
+	while ((k = lab_claim_within(&borrower, 2, 2, LAB_MAX_BATCH, rooms)) > 0) {
+		for (uint32_t i = 0; i < k; i++)
+			cr_assert_geq(rooms[i], 2 * LAB_DISTRICT_ROOMS);
+		got += k;
+	}
+	cr_assert_eq(got, 2 * LAB_DISTRICT_ROOMS);
+	/* the guest's cursors never claim in the lent run */
+	while ((k = lab_claim(&vcpu, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms)) > 0)
+		for (uint32_t i = 0; i < k; i++)
+			cr_assert_lt(rooms[i], 2 * LAB_DISTRICT_ROOMS);
+	lab_cursor_park(&vcpu);
+	cr_assert_eq(lab_reap_guest(m, 0), 4 * LAB_DISTRICT_ROOMS);
+	for (uint32_t d = 0; d < 4; d++)
+		cr_assert_eq(lab_district_holder(m, d), LAB_NONE, "district %u", d);
+	cr_assert_eq(tlab_free(m), 4 * LAB_DISTRICT_ROOMS);
+	heap_lab_free(m);
+}
