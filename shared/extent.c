@@ -22,6 +22,13 @@
 #include "hall.h"
 #include "labyrinth_extent.h"
 
+/* Districts lent to lease @guest, for limits.c (no lease: nothing). */
+static void lent_change(struct lab_hall *h, uint32_t guest, int64_t n)
+{
+	if (guest < LAB_MAX_GUESTS)
+		atomic_fetch_add(&h->lease[guest].lent, (uint32_t)n);
+}
+
 /* The holder word of a district lent to @owner's guest (hall.h). */
 static uint16_t holder_code(uint32_t owner)
 {
@@ -48,6 +55,7 @@ void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			  uint32_t owner)
 {
 	districts_unlend(lab, first, n, owner);
+	lent_change(lab->hall, lab_owner_guest(owner), -(int64_t)n);
 	count_publish(lab->hall, lab_owner_guest(owner),
 		      (int64_t)n * LAB_DISTRICT_ROOMS);
 }
@@ -59,6 +67,7 @@ void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
 
 	for (uint32_t d = first; d < first + n; d++)
 		free += district_free(lab->hall, d);
+	lent_change(lab->hall, guest, -(int64_t)n);
 	count_publish(lab->hall, guest, free);
 }
 
@@ -90,6 +99,7 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			return false;
 		}
 	}
+	lent_change(h, lab_owner_guest(owner), (int64_t)n);
 	count_publish(h, lab_owner_guest(owner), -(int64_t)n * LAB_DISTRICT_ROOMS);
 	return true;
 }

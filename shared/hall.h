@@ -30,9 +30,10 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	7u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+#define LAB_VERSION	8u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
 				   6: dirty rooms, hint lines, u16 holders;
-				   7: free count published per lease */
+				   7: free count published per lease;
+				   8: districts lent per lease */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
 /*
@@ -69,6 +70,10 @@ struct lab_lease {
 	/* Every change this lease made to the free count (count.c): what a
 	 * reaper of the dead lease gives back to it. */
 	_Atomic int64_t published;
+	/* Districts lent to this lease (extent.c): a borrower claims only
+	 * there, so the guarantees (limits.c) neither hold its claims back
+	 * nor hold monitors back for it. */
+	_Atomic uint32_t lent;
 };
 
 struct lab_hall {

@@ -15,6 +15,11 @@
  * claiming at the same instant may both see the same free rooms, by at
  * most what is in flight, as with the reserve's watermark itself.
  *
+ * A borrower (a lease with districts lent: a QEMU peer of `serve`) claims
+ * only in its extent, whose rooms are its alone: its claims meet its max
+ * and nothing else, and its min, kept by the extent, neither counts in the
+ * sum below nor holds back what the others may claim.
+ *
  * Setting guarantees: a setter writes its min, then sums everyone's (seq_cst
  * both); if the sum passes the pool it puts its old value back.  Of two
  * setters racing, the later sum sees both writes, so they cannot both
@@ -27,12 +32,20 @@ static struct lab_lease *lease(const struct labyrinth *lab, uint32_t guest)
 	return guest < LAB_MAX_GUESTS ? &lab->hall->lease[guest] : 0;
 }
 
+/* A borrower's claims stay in its extent (extent.c): its min is kept
+ * there, not by the rooms the others share. */
+static bool borrows(const struct lab_lease *l)
+{
+	return atomic_load_explicit(&l->lent, memory_order_relaxed) != 0;
+}
+
 static uint64_t guarantees_sum(struct lab_hall *h)
 {
 	uint64_t sum = 0;
 
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		sum += atomic_load(&h->lease[g].min);
+		if (!borrows(&h->lease[g]))
+			sum += atomic_load(&h->lease[g].min);
 	return sum;
 }
 
@@ -103,7 +116,7 @@ static int64_t others_unmet(struct lab_hall *h, uint64_t mask)
 			      atomic_load_explicit(&l->held, memory_order_relaxed);
 
 		mask &= mask - 1;
-		unmet += gap > 0 ? gap : 0;
+		unmet += gap > 0 && !borrows(l) ? gap : 0;
 	}
 	return unmet;
 }
@@ -147,7 +160,10 @@ unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int
 		want -= (unsigned int)over;
 		atomic_fetch_sub(&l->held, over);
 	}
-	allow = want ? guarantee_allow(lab, l, guest, want, flags, before, guaranteed) : 0;
+	if (!want || borrows(l))	/* the max alone: its extent is its own */
+		allow = want;
+	else
+		allow = guarantee_allow(lab, l, guest, want, flags, before, guaranteed);
 	if (allow < want)
 		atomic_fetch_sub(&l->held, want - allow);
 	return allow;

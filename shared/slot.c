@@ -24,6 +24,7 @@ void lab_slot_clear(struct labyrinth *lab, uint32_t g)
 	atomic_store(&l->window_va, 0);
 	atomic_store(&l->window_len, 0);
 	atomic_store(&l->published, 0);
+	atomic_store(&l->lent, 0);
 	atomic_store(&l->word, 0);
 }
 

@@ -767,6 +767,148 @@ Test(serve, lent_rooms_are_not_free_for_monitors)
 	cr_expect_eq(check_status(), 0);
 }
 
+/*
+ * A QEMU peer's min is kept by its extent, where alone it claims: its
+ * claims meet its max only, and monitors are not held back for it.  (Its
+ * claims were judged against the monitors' free count, and refused with
+ * free rooms in its own extent; monitors lost the peers' unmet mins.)
+ */
+Test(serve, a_peers_min_is_kept_by_its_extent)
+{
+	static const char *const extra[] = { "--min-rooms", "50", NULL };
+	struct lab_geometry geo = { .rooms = 3 * EXT, .corridors = 1 };
+	static uint32_t rooms[3 * EXT];
+	struct fake_peer a, b;
+	struct labyrinth *mon;
+	struct lab_cursor cur;
+	bool limited, guaranteed;
+	uint32_t got;
+
+	name_paths("ext-lvtest");
+	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
+	cr_expect_eq(serve_refused("--min-rooms 600"), 2, "a min no extent holds");
+	cr_expect(log_has("is above what an extent of"));
+	server = spawn_server_with(extra);
+	connect_peer(&a);
+	connect_peer(&b);
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	/* what the dispatcher would let a monitor claim: every room it can */
+	got = lab_limits_take(mon, mon->guest, EXT, LAB_GFP_NORMAL, &limited, &guaranteed);
+	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
+		     "extents (the peers' unmet mins held it back)", got, EXT);
+	lab_limits_return(mon, mon->guest, got);
+	/* the monitors' rooms all taken: a peer still has its extent */
+	lab_cursor_init(&cur, mon, 0);
+	got = claim_all(&cur, LAB_GFP_ATOMIC, rooms);
+	lab_cursor_park(&cur);
+	cr_expect_eq(fp_simple(&a, LAB_HC_CLAIM, 0, 300), 300);
+	cr_expect_eq(fp_simple(&a, LAB_HC_CLAIM, 0, 1), 1, "refused in its own extent");
+	release_all(&cur, rooms, got);
+	lab_cursor_park(&cur);
+	lab_detach(mon);
+	fp_close(&a);
+	fp_close(&b);
+	cr_expect_eq(census_when_free(3 * EXT).free, 3 * EXT);
+	cr_expect_eq(check_status(), 0);
+}
+
+/* Seconds of CPU the server has used (a spinning loop shows at once). */
+static double server_cpu_s(void)
+{
+	char path[64], buf[1024], *end;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)server);
+	f = fopen(path, "r");
+	cr_assert(f && fgets(buf, sizeof(buf), f), "no server");
+	fclose(f);
+	end = strrchr(buf, ')');
+	cr_assert(end && sscanf(end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&ut, &st) == 2);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Not a benchmark: an idle server uses next to nothing, a loop that spins
+ * uses the whole second; the bound sits far from both. */
+static void expect_idle_server(const char *while_what)
+{
+	double c0 = server_cpu_s();
+
+	ms_sleep(1000);
+	cr_expect_lt(server_cpu_s() - c0, 0.5, "the server spins %s: %.2f s of CPU in 1 s",
+		     while_what, server_cpu_s() - c0);
+}
+
+/* A peer gone (socket closed) whose QEMU still maps its extent: the
+ * server waits for it idle (its EOF socket spun the loop). */
+Test(serve, a_leaving_peer_is_waited_for_idle)
+{
+	struct fake_peer p;
+
+	start(2 * EXT, 0);
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 8), 8);
+	close(p.sock);
+	p.sock = -1;
+	ms_sleep(100);	/* the server sees the socket close */
+	expect_idle_server("while a peer is leaving");
+	cr_expect_eq(census().leases, 1, "the extent is still mapped");
+	fp_close(&p);
+	cr_expect_eq(census_when_free(2 * EXT).free, 2 * EXT);
+	cr_expect_eq(check_status(), 0);
+}
+
+/* QEMU keeps the doorbell the server made for a peer: ringing it once the
+ * peer is freed must reach nothing (it reached the freed peer, forever). */
+Test(serve, a_freed_peers_doorbell_reaches_nothing)
+{
+	struct fake_peer p, q;
+	uint64_t one = 1;
+	int bell;
+
+	start(2 * EXT, 0);
+	connect_peer(&p);
+	bell = p.bell;
+	p.bell = -1;
+	fp_close(&p);
+	for (int i = 0; i < 300 && !log_has("left"); i++)
+		ms_sleep(10);
+	cr_assert(log_has("left"), "the peer was not freed");
+	cr_assert_eq(write(bell, &one, sizeof(one)), (ssize_t)sizeof(one));
+	expect_idle_server("on a freed peer's doorbell");
+	connect_peer(&q);
+	cr_expect_eq(fp_simple(&q, LAB_HC_CLAIM, 0, 1), 1, "a new peer is served");
+	fp_close(&q);
+	close(bell);
+	cr_expect_eq(census_when_free(2 * EXT).free, 2 * EXT);
+}
+
+/* A peer gone with its extent still mapped keeps its lease: it counts
+ * against --max-peers, or peers could take every lease the monitors have. */
+Test(serve, leaving_peers_count_against_max_peers)
+{
+	static const char *const cap[] = { "--max-peers", "2", NULL };
+	struct fake_peer p[3];
+
+	start_nb(cap);
+	for (int i = 0; i < 2; i++) {
+		connect_peer(&p[i]);
+		close(p[i].sock);	/* QEMU keeps the mapping */
+		p[i].sock = -1;
+	}
+	ms_sleep(300);	/* the server sees both sockets close (no log line:
+			   it speaks of a leaving peer after 5 s) */
+	cr_expect_neq(fp_connect(&p[2], sock_path, 2000), 0, "a third peer got in");
+	fp_close(&p[2]);
+	cr_expect(log_has("more gone with their extent still mapped"));
+	cr_expect_eq(census().leases, 2);
+	fp_close(&p[0]);
+	fp_close(&p[1]);
+	census_leases(0);
+	cr_expect_eq(census().free, 2048);
+}
+
 /* The server killed with an extent lent and rooms claimed there: once
  * QEMU lets go, a reaper returns the extent and the count is whole. */
 Test(serve, a_killed_servers_extent_counts_back_whole)

@@ -128,7 +128,7 @@ int cmd_serve(int argc, char **argv)
 {
 	struct serve s = { .vectors = 1, .max_peers = SERVE_DEFAULT_PEERS, .next_id = 1,
 			   .limits = { .max = LAB_UNLIMITED } };
-	uint32_t gid = LAB_NOGROUP;
+	uint32_t gid = LAB_NOGROUP, guest_rooms;
 	struct labyrinth *lab;
 	int err = serve_options(argc, argv, &s, &gid);
 
@@ -142,6 +142,14 @@ int cmd_serve(int argc, char **argv)
 	err = lab_open(s.name, &lab);	/* refuse at once, not per peer */
 	if (err)
 		return cli_fail("serve", s.name, err);
+	/* A peer claims only in its extent: that is where its min is kept. */
+	guest_rooms = lab_extent_rooms(lab) - LAB_IVSHMEM_MAILBOX_ROOMS;
+	if (s.limits.min > guest_rooms) {
+		lab_detach(lab);
+		return cli_usage("serve: --min-rooms %u is above what an extent of '%s' "
+				 "holds for its guest (%u rooms)", s.limits.min, s.name,
+				 guest_rooms);
+	}
 	s.watch = lab;			/* and it polls for pressure */
 	if (stats_start(&s))
 		return CLI_ESYS;

@@ -40,12 +40,40 @@ static int watch(struct serve *s, int fd, struct serve_source *src)
 	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static bool id_taken(struct serve *s, uint32_t id)
+/* Stop watching a peer's socket and doorbell, before their fds close:
+ * epoll keys a registration by the open file, which QEMU's copy of the
+ * doorbell keeps alive, so a registration left behind would go on
+ * reporting into the freed peer (and an EOF socket would spin the loop
+ * while the peer is leaving). */
+static void unwatch(struct serve *s, struct serve_peer *p)
 {
-	for (struct serve_peer *p = s->peers; p; p = p->link)
+	if (p->sock >= 0)
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->sock, NULL);
+	if (p->bell >= 0)
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->bell, NULL);
+}
+
+static bool id_in(const struct serve_peer *p, uint32_t id)
+{
+	for (; p; p = p->link)
 		if (p->id == id)
 			return true;
 	return false;
+}
+
+/* Peers gone whose QEMU still maps their extent: each keeps its lease. */
+static unsigned int leaving_count(const struct serve *s)
+{
+	unsigned int n = 0;
+
+	for (const struct serve_peer *p = s->leaving; p; p = p->link)
+		n++;
+	return n;
+}
+
+static bool id_taken(struct serve *s, uint32_t id)
+{
+	return id_in(s->peers, id) || id_in(s->leaving, id);
 }
 
 static uint32_t next_id(struct serve *s)
@@ -87,9 +115,11 @@ static void on_accept(struct serve *s)
 		return;
 	}
 	/* Before the lease: a connection costs a lease slot, and the slots
-	 * beyond the cap are the monitors'. */
-	if (s->npeers >= s->max_peers) {
-		serve_log("peer refused: %u peers already (--max-peers)", s->npeers);
+	 * beyond the cap are the monitors'.  A peer gone whose extent QEMU
+	 * still maps keeps its lease, so it counts. */
+	if (s->npeers + leaving_count(s) >= s->max_peers) {
+		serve_log("peer refused: %u peers already, %u more gone with their extent "
+			  "still mapped (--max-peers)", s->npeers, leaving_count(s));
 		close(sock);
 		return;
 	}
@@ -206,6 +236,7 @@ static void reap_dead(struct serve *s)
 		}
 		*pp = p->link;
 		s->npeers--;
+		unwatch(s, p);
 		if (p->hdr && mailbox_pending(p))
 			serve_log("peer %u: left with a request unanswered; dropped", p->id);
 		if (peer_return(p, &held)) {
