@@ -356,6 +356,45 @@ Test(serve, garbage_on_the_socket_is_reported_and_ignored)
 	fp_close(&q);
 }
 
+/* Lines of the server's log holding @what. */
+static unsigned int log_count(const char *what)
+{
+	char line[1024];
+	unsigned int n = 0;
+	FILE *f = fopen(log_path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A peer decides how much garbage it sends, not how much the log takes. */
+Test(serve, a_peer_cannot_flood_the_log)
+{
+	static char junk[4096];
+	struct fake_peer p;
+	unsigned int lines;
+
+	start(1024, 0);
+	connect_peer(&p);
+	memset(junk, 0x5a, sizeof(junk));
+	for (int i = 0; i < 200; i++)
+		cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the peer still served");
+	ms_sleep(200);
+	lines = log_count("unexpected bytes");
+	cr_expect(lines >= 1 && lines <= 30, "%u lines for 200 sends of garbage", lines);
+	ms_sleep(1100);
+	cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	for (int i = 0; i < 100 && !log_count("left out"); i++)
+		ms_sleep(10);
+	cr_expect(log_count("more lines like the last left out"), "no word of what was left out");
+	fp_close(&p);
+	cr_expect_eq(census_when_free(1024).free, 1024);
+}
+
 Test(serve, a_peer_vanishing_mid_request)
 {
 	struct fake_peer p, q;

@@ -25,7 +25,7 @@
 #define TICK_MS 5
 #define WAIT_LOG_S 5u		/* first word on a leaving peer, then every 30 s */
 
-static uint64_t now_ns(void)
+uint64_t serve_now_ns(void)
 {
 	struct timespec ts;
 
@@ -174,7 +174,8 @@ static void on_sock(struct serve_peer *p)
 			close(fds[k]);
 	}
 	if (n > 0) {
-		serve_log("peer %u: %zd unexpected bytes on the socket, ignored", p->id, n);
+		if (peer_may_log(p))
+			serve_log("peer %u: %zd unexpected bytes on the socket, ignored", p->id, n);
 		return;
 	}
 	p->dead = true;
@@ -211,7 +212,7 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 		serve_log("peer %u: reply interrupt: %s", p->id, strerror(errno));
 	s->stats.requests += served;
 	if (served == 1)
-		record(s, call, count, now_ns() - t0);
+		record(s, call, count, serve_now_ns() - t0);
 }
 
 static void peer_gone(struct serve *s, struct serve_peer *p, uint32_t held)
@@ -243,7 +244,7 @@ static void reap_dead(struct serve *s)
 			peer_gone(s, p, held);
 			continue;
 		}
-		p->left_ns = now_ns();
+		p->left_ns = serve_now_ns();
 		p->link = s->leaving;
 		s->leaving = p;
 	}
@@ -254,7 +255,7 @@ static void reap_dead(struct serve *s)
  * tearing down).  The extent stays held until the kernel says otherwise. */
 static void watch_leaving(struct serve *s)
 {
-	uint64_t now = now_ns();
+	uint64_t now = serve_now_ns();
 
 	for (struct serve_peer **pp = &s->leaving; *pp;) {
 		struct serve_peer *p = *pp;
@@ -356,7 +357,7 @@ int serve_run(struct serve *s)
 	}
 	while (!stop) {
 		int n = epoll_wait(s->ep, evs, 32, tick_ms(s));
-		uint64_t t0 = now_ns();
+		uint64_t t0 = serve_now_ns();
 
 		if (n < 0 && errno != EINTR) {
 			serve_log("epoll_wait: %s", strerror(errno));

@@ -138,7 +138,8 @@ int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc)
 	p->serving = slot;
 	rc = lab_dispatch(&p->caller, hc, &hc->u);
 	if (p->caller.panicked) {
-		serve_log("peer %u: guest panic: %s", p->id, p->caller.panic_message);
+		if (peer_may_log(p))
+			serve_log("peer %u: guest panic: %s", p->id, p->caller.panic_message);
 		p->caller.panicked = false;
 	}
 	return rc;

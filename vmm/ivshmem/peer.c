@@ -34,6 +34,28 @@ void serve_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * A guest (or whatever holds the socket) decides how often it panics or
+ * sends garbage; it must not decide how much the operator's disk takes.
+ * Lines it causes: PEER_LOG_LINES a second, then one saying how many were
+ * left out (when the next one comes).
+ */
+#define PEER_LOG_LINES	10u
+
+bool peer_may_log(struct serve_peer *p)
+{
+	uint64_t second = serve_now_ns() / 1000000000u;
+
+	if (second != p->log_second) {
+		if (p->log_lines > PEER_LOG_LINES)
+			serve_log("peer %u: %u more lines like the last left out", p->id,
+				  p->log_lines - PEER_LOG_LINES);
+		p->log_second = second;
+		p->log_lines = 0;
+	}
+	return ++p->log_lines <= PEER_LOG_LINES;
+}
+
 /* The extent's first rooms are the mailbox: claimed for the lease, never
  * in the guest's held bitmap, so the guest can neither claim nor release
  * them. */

@@ -72,6 +72,8 @@ struct serve_peer {
 	uint32_t episodes;
 	uint64_t left_ns;			/* when its socket closed */
 	uint32_t waits_logged;
+	uint64_t log_second;			/* peer_may_log()'s window */
+	uint32_t log_lines;
 	struct serve_source sock_src, bell_src;
 	struct serve_peer *link;
 };
@@ -130,6 +132,8 @@ void peer_abandon(struct serve_peer *p);
  * domain (-name guest=NAME); 0 and "" when not known. */
 void peer_identify(struct serve_peer *p);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether a line the peer's own doing caused may go to the log now. */
+bool peer_may_log(struct serve_peer *p);
 
 /* mailbox.c: writes the header of a lent extent's mailbox. */
 void mailbox_format(struct serve_peer *p);
@@ -144,5 +148,6 @@ extern const struct lab_transport mailbox_transport;
 
 /* loop.c */
 int serve_run(struct serve *s);
+uint64_t serve_now_ns(void);
 
 #endif /* VMM_IVSHMEM_SERVER_H */
