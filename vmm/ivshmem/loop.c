@@ -17,21 +17,12 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "server.h"
 
 #define TICK_MS 5
 #define WAIT_LOG_S 5u		/* first word on a leaving peer, then every 30 s */
-
-uint64_t serve_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int watch(struct serve *s, int fd, struct serve_source *src)
 {
