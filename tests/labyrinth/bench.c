@@ -10,7 +10,12 @@
  * Arguments: none for everything; s, m or l for the scale, the matrix or
  * the large matrix alone; c FILL BATCH [SHIFT] for one cell.
  *   scale      one thread at 99 % fill, 2^16 .. 2^22 rooms: cost must not
- *              grow with the pool (r22_over_r16).
+ *              grow with the pool (r22_over_r16).  Measured side by side
+ *              (side_by_side()), as is fill99_over_fill0.  With batches of
+ *              64 the ring's 512 rooms are 0.8 % of 2^16 rooms, which
+ *              spreads what a thread cycles through over more rooms than
+ *              at 2^22 (8 districts a batch against 15): .batch64's ratio
+ *              compares spreads as much as sizes.
  *   t1, t2     one thread, then two threads on one hall (t2 is wall time
  *              over both threads' rooms: throughput), at 0/50/95/99 %
  *              fill, batches of 1 and 64.
@@ -187,28 +192,6 @@ static double rmw_floor(const double *f0, const double *f99, double rmw)
 	return (f0[T1] + extra * rmw / batches[1]) / f0[T1];
 }
 
-static void matrix(void)
-{
-	double out[4][2][NFIG], control[8];
-	int nc = 0;
-
-	for (int b = 0; b < 2; b++)
-		for (int f = 0; f < 4; f++) {
-			cell(fills[f], batches[b], out[f][b], MATRIX_ROOMS, "");
-			control[nc++] = out[f][b][CONTROL];
-		}
-	double rmw = rmw_ns();
-
-	for (int b = 0; b < 2; b++)
-		printf("BENCH labyrinth.fill99_over_fill0.batch%u %.2f x\n",
-		       batches[b], out[3][b][T1] / out[0][b][T1]);
-	printf("BENCH machine.atomic_rmw.l1 %.2f ns\n", rmw);
-	printf("BENCH labyrinth.fill99_over_fill0.batch64.rmw_floor %.2f x\n",
-	       rmw_floor(out[0][1], out[3][1], rmw));
-	printf("BENCH control.private_halls.t2_speedup %.2f x\n",
-	       guard_median(control, nc));
-}
-
 /*
  * The matrix again on the largest pool (2^22 rooms, 16 GiB of rooms, a
  * 17 MB hall): two threads must scale there too, where the hall no
@@ -228,51 +211,110 @@ static void matrix_large(void)
 	printf("BENCH labyrinth.t2_vs_control.r22.worst %.2f x\n", worst);
 }
 
-/* One thread at 99 % fill, pool of 2^@shift rooms: median ns per room. */
-static double scale_point(unsigned int shift, unsigned int batch)
+/*
+ * Ratios side by side.  One thread on each of @n labyrinths in turn, in
+ * every repetition, so a machine that slows down half way (another
+ * machine on the same host: thread CPU time shows nothing) slows both
+ * sides of a ratio alike; a ratio of figures measured a minute apart once
+ * read 1.60 for 1.07.  Prints each labyrinth's median as @names[i] (and
+ * its CPU time), and returns the median of the repetitions' ratios of the
+ * last labyrinth's figure to the first's.
+ */
+static double side_by_side(struct labyrinth *const *labs, int n, unsigned int batch,
+			   const char *const *names)
 {
-	struct labyrinth *m = ring_lab_new(1u << shift);
-	double ns[GUARD_TRIES], cpu[GUARD_TRIES], med;
+	double ns[4][GUARD_TRIES], cpu[4][GUARD_TRIES], ratio[GUARD_TRIES], med;
 	bool ok[GUARD_TRIES];
 	int clean = 0, reps = 0;
-	char name[96];
 
-	ring_fill(m, 99, ring_rooms(batch));
 	for (; guard_more(clean, reps); reps++) {
 		struct guard_rep g = { .quiet_before = guard_wait_quiet(),
 				       .min_share = 1 };
 		struct guard_snap s0, s1;
 
 		guard_snap(&s0);
-		ns[reps] = measure(m, NULL, 99, batch, 1, false, &cpu[reps],
-				   &g.min_share, NULL);
+		for (int i = 0; i < n; i++)
+			ns[i][reps] = measure(labs[i], NULL, 0, batch, 1, false,
+					      &cpu[i][reps], &g.min_share, NULL);
 		guard_snap(&s1);
 		g.others = guard_others(&s0, &s1);
+		ratio[reps] = ns[n - 1][reps] / ns[0][reps];
 		ok[reps] = guard_clean(&g);
 		clean += ok[reps];
 	}
-	snprintf(name, sizeof(name), "labyrinth.scale.fill99.r%u.batch%u",
-		 shift, batch);
-	guard_note(name, clean, reps);
-	med = guard_pick(ns, ok, reps);
-	printf("BENCH %s %.2f ns\n", name, med);
-	printf("BENCH %s.cpu %.2f ns\n", name, guard_pick(cpu, ok, reps));
-	ring_lab_free(m);
+	guard_note(names[n - 1], clean, reps);
+	for (int i = 0; i < n; i++) {
+		printf("BENCH %s %.2f ns\n", names[i], guard_pick(ns[i], ok, reps));
+		printf("BENCH %s.cpu %.2f ns\n", names[i], guard_pick(cpu[i], ok, reps));
+	}
+	med = guard_pick(ratio, ok, reps);
 	return med;
 }
 
+/* One thread at 99 % fill on 2^16 .. 2^22 rooms, side by side. */
 static void scale(void)
 {
-	for (int b = 0; b < 2; b++) {
-		double r16 = scale_point(16, batches[b]);
-		double r22;
+	static const unsigned int shifts[] = { 16, 18, 20, 22 };
 
-		scale_point(18, batches[b]);
-		scale_point(20, batches[b]);
-		r22 = scale_point(22, batches[b]);
+	for (int b = 0; b < 2; b++) {
+		struct labyrinth *labs[4];
+		char names[4][80];
+		const char *np[4];
+
+		for (int i = 0; i < 4; i++) {
+			labs[i] = ring_lab_new(1u << shifts[i]);
+			ring_fill(labs[i], 99, ring_rooms(batches[b]));
+			snprintf(names[i], sizeof(names[i]),
+				 "labyrinth.scale.fill99.r%u.batch%u", shifts[i],
+				 batches[b]);
+			np[i] = names[i];
+		}
 		printf("BENCH labyrinth.scale.fill99.r22_over_r16%s %.2f x\n",
-		       b ? ".batch64" : "", r22 / r16);
+		       b ? ".batch64" : "", side_by_side(labs, 4, batches[b], np));
+		for (int i = 0; i < 4; i++)
+			ring_lab_free(labs[i]);
 	}
+}
+
+/* One thread at fill 0 and at fill 99 (2^18 rooms), side by side. */
+static void fill_ratio(unsigned int batch)
+{
+	struct labyrinth *labs[2];
+	char names[2][80];
+	const char *np[2];
+
+	for (int i = 0; i < 2; i++) {
+		labs[i] = ring_lab_new(MATRIX_ROOMS);
+		ring_fill(labs[i], i ? 99 : 0, ring_rooms(batch));
+		snprintf(names[i], sizeof(names[i]), "labyrinth.side_by_side.fill%u.batch%u",
+			 i ? 99 : 0, batch);
+		np[i] = names[i];
+	}
+	printf("BENCH labyrinth.fill99_over_fill0.batch%u %.2f x\n", batch,
+	       side_by_side(labs, 2, batch, np));
+	for (int i = 0; i < 2; i++)
+		ring_lab_free(labs[i]);
+}
+
+static void matrix(void)
+{
+	double out[4][2][NFIG], control[8];
+	int nc = 0;
+
+	for (int b = 0; b < 2; b++)
+		for (int f = 0; f < 4; f++) {
+			cell(fills[f], batches[b], out[f][b], MATRIX_ROOMS, "");
+			control[nc++] = out[f][b][CONTROL];
+		}
+	double rmw = rmw_ns();
+
+	for (int b = 0; b < 2; b++)
+		fill_ratio(batches[b]);
+	printf("BENCH machine.atomic_rmw.l1 %.2f ns\n", rmw);
+	printf("BENCH labyrinth.fill99_over_fill0.batch64.rmw_floor %.2f x\n",
+	       rmw_floor(out[0][1], out[3][1], rmw));
+	printf("BENCH control.private_halls.t2_speedup %.2f x\n",
+	       guard_median(control, nc));
 }
 
 /* Allocation state against owner records, per room (hall.h's layout). */
