@@ -98,14 +98,35 @@ static int64_t held_take_all(struct lab_guest *g, const uint32_t *rooms,
 	return LAB_HC_OK;
 }
 
+/* A transport with a claim of its own claims in the guest's extent. */
+static bool claims_in_extent(const struct lab_guest *g)
+{
+	return g->ops->claim != NULL;
+}
+
+/*
+ * What the guest could claim now: its space, or fewer if the labyrinth
+ * has fewer free rooms.  An extent's free rooms are all in the census,
+ * so a borrower's space is the answer without one: the census reads every
+ * map word and owner word (milliseconds at 2^22 rooms), and a peer
+ * ringing INFO would have made the server's one thread, which serves
+ * every peer, do that at each ring.
+ */
+static uint32_t info_free(struct lab_guest *g, uint32_t space)
+{
+	struct lab_census cs;
+
+	if (claims_in_extent(g))
+		return space;
+	lab_census(g->lab, &cs);
+	return cs.free < space ? cs.free : space;
+}
+
 static int64_t call_info(struct lab_caller *c, void *u)
 {
 	struct lab_guest *g = c->guest;
-	struct lab_census cs;
+	struct lab_hall *h = g->lab->hall;
 	uint64_t base, size;
-	uint32_t space = g->ops->space(g->t);
-
-	lab_census(g->lab, &cs);
 	uint32_t first;
 
 	g->ops->window(g->t, &base, &size, &first);
@@ -114,11 +135,11 @@ static int64_t call_info(struct lab_caller *c, void *u)
 		.room_size = LAB_HC_ROOM_SIZE,
 		.window_base = base,
 		.window_size = size,
-		.rooms_total = cs.rooms,
-		.rooms_free = cs.free < space ? cs.free : space,
-		.rooms_reserved = g->ops->reserved ? g->ops->reserved(g->t) : cs.reserved,
+		.rooms_total = h->rooms,
+		.rooms_free = info_free(g, g->ops->space(g->t)),
+		.rooms_reserved = g->ops->reserved ? g->ops->reserved(g->t) : h->reserve,
 		.guest_id = g->lab->guest,
-		.corridors = cs.corridors,
+		.corridors = h->corridors,
 		.pressure_vector = g->ops->pressure_vector ? g->ops->pressure_vector(g->t) : 0,
 	};
 	__builtin_memcpy(u, &info, sizeof(info));
@@ -168,8 +189,9 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	allowed = limits_take(c, hc, want, &flags);
 	if (allowed <= 0)
 		return allowed;
-	n = g->ops->claim ? g->ops->claim(g->t, &c->cursor, flags, (unsigned int)allowed, c->rooms)
-			  : lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
+	n = claims_in_extent(g) ? g->ops->claim(g->t, &c->cursor, flags, (unsigned int)allowed,
+						c->rooms)
+				: lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
 	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;
