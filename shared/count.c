@@ -16,30 +16,51 @@
  * the count up to a district too high, without bound, and GFP_NORMAL
  * took the reserve.
  *
- * A kill between the two adds below leaves the count off by that one
- * change (at most a district's rooms), until the next recount: the
- * window is two instructions, against the whole life of a cursor.
+ * Each change is two steps, and a process killed between them leaves
+ * the two sums apart.  The steps are ordered so that such a kill can only
+ * leave the count short (by that one change, until the next recount),
+ * never high: a high count lets GFP_NORMAL into the reserve.  Whatever
+ * lowers the count goes first: a claim's change to the free count before
+ * the lease's sum (the reaper, not seeing it in the sum, gives nothing
+ * back for it), a release's to the lease's sum before the free count (the
+ * reaper takes back what the count never got).  The reaper likewise.
  */
 #include "hall.h"
 
 void count_publish(struct lab_hall *h, uint32_t guest, int64_t change)
 {
-	if (guest < LAB_MAX_GUESTS)
-		atomic_fetch_add_explicit(&h->lease[guest].published, change,
-					  memory_order_relaxed);
-	atomic_fetch_add_explicit(&h->free, change, memory_order_relaxed);
+	_Atomic int64_t *sum = guest < LAB_MAX_GUESTS ? &h->lease[guest].published : 0;
+
+	if (change < 0)
+		atomic_fetch_add_explicit(&h->free, change, memory_order_relaxed);
+	if (sum)
+		atomic_fetch_add_explicit(sum, change, memory_order_relaxed);
+	if (change > 0)
+		atomic_fetch_add_explicit(&h->free, change, memory_order_relaxed);
 }
 
-/* Dead @guest: what it published comes back; nothing is counted twice
- * when a reaper runs again (the lease's sum is taken once). */
+/*
+ * Dead @guest: what it published comes back.  Nobody but the one reaper
+ * of a dead lease writes its sum, and a reaper run again after this one
+ * finished finds it 0.  Killed half way: a sum that lowers the count is
+ * taken off the count first, so a second reaper takes it off again (the
+ * count short); a sum that raises it is cleared first (the raise lost,
+ * the count short).  Never counted back twice.
+ */
 void count_reap(struct lab_hall *h, uint32_t guest)
 {
+	_Atomic int64_t *sum;
 	int64_t published;
 
 	if (guest >= LAB_MAX_GUESTS)
 		return;
-	published = atomic_exchange(&h->lease[guest].published, 0);
-	atomic_fetch_sub(&h->free, published);
+	sum = &h->lease[guest].published;
+	published = atomic_load(sum);
+	if (published > 0)
+		atomic_fetch_sub(&h->free, published);
+	atomic_store(sum, 0);
+	if (published < 0)
+		atomic_fetch_sub(&h->free, published);
 }
 
 /*
