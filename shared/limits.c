@@ -63,11 +63,13 @@ int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max, uint32_t
 {
 	struct lab_hall *h = lab->hall;
 	struct lab_lease *l = lease(lab, guest);
+	uint64_t word;
 	uint32_t old;
 
 	if (!l || min > max || max == 0)
 		return LAB_EINVAL;
-	if (!atomic_load(&l->word))
+	word = atomic_load(&l->word);
+	if (!word)
 		return LAB_ESRCH;
 	old = atomic_exchange(&l->min, min);
 	if (guarantees_sum(h) > (uint64_t)h->rooms - h->reserve) {
@@ -76,6 +78,13 @@ int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max, uint32_t
 	}
 	guarantee_mark(h, guest, min);
 	atomic_store(&l->max, max == LAB_UNLIMITED ? 0 : max);
+	/* The lease ended meanwhile (lab_slot_clear clears the limits before
+	 * and after it clears the word, so one of us sees the other): limits
+	 * left on a free slot would hold rooms back for nobody. */
+	if (atomic_load(&l->word) != word) {
+		lab_limits_clear(lab, guest);
+		return LAB_ESRCH;
+	}
 	return 0;
 }
 

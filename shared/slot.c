@@ -26,6 +26,10 @@ void lab_slot_clear(struct labyrinth *lab, uint32_t g)
 	atomic_store(&l->published, 0);
 	atomic_store(&l->lent, 0);
 	atomic_store(&l->word, 0);
+	/* Again: a lab_limits_set() that saw the word before it went may have
+	 * written since the first clear; if it wrote after this one, it sees
+	 * the word gone and clears them itself (limits.c). */
+	lab_limits_clear(lab, g);
 }
 
 void lab_slot_fill(struct labyrinth *lab, uint32_t g, uint64_t word)

@@ -141,9 +141,15 @@ int lab_reap(struct labyrinth *lab)
 {
 	uint32_t freed = 0;
 
+	uint64_t seen = 0;
+
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
 		freed += reap_slot(lab, g);
 	reap_recount(lab);
+	/* Episodes move only when someone polls: the monitor that began one
+	 * may be what was just reaped, and nobody else may be left to end it
+	 * (`info` showed pressure with every room free). */
+	lab_pressure_poll(lab, &seen);
 	return (int)freed;
 }
 
