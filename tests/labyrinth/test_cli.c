@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,14 @@ static int runf(const char *fmt, const char *arg)
 	char args[256];
 
 	snprintf(args, sizeof(args), fmt, arg);
+	return run(args);
+}
+
+static int run_svg(const char *path)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "map %s --svg %s", name, path);
 	return run(args);
 }
 
@@ -161,6 +170,8 @@ Test(cli, options_and_numbers, .init = setup, .fini = teardown)
 	cr_assert_eq(runf("create %s --rooms 16k", name), 2);
 	cr_assert_eq(runf("create %s --rooms 99999999999999999999999", name), 2);
 	cr_assert_eq(runf("create %s --rooms 512 --reserve -1", name), 2);
+	cr_assert_eq(runf("create %s --rooms 4096 --extent 0", name), 2);
+	cr_assert_eq(runf("create %s --rooms 4096 --extent 0K", name), 2);
 	cr_assert_eq(runf("create %s --rooms", name), 2);
 	cr_assert(strstr(out, "needs a value"), "%s", out);
 	cr_assert_eq(runf("create %s --rooms 512 extra", name), 2);
@@ -169,6 +180,48 @@ Test(cli, options_and_numbers, .init = setup, .fini = teardown)
 	cr_assert_eq(run("reap --json x"), 2);
 	cr_assert_eq(run("destroy -x"), 2);
 	cr_assert_eq(lines(out), 1, "%s", out);
+}
+
+/* A name with a newline or a terminal escape still makes one line. */
+Test(cli, an_error_names_a_bad_name_on_one_line)
+{
+	cr_assert_eq(run("info \"$(printf 'bad\\nname\\033[31m')\""), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert(strstr(out, "'bad\\x0aname\\x1b[31m'"), "%s", out);
+}
+
+/*
+ * `map --svg PATH` where a local user planted a symlink at PATH: the map
+ * replaces the link, and the file it named is untouched.
+ */
+Test(cli, map_svg_never_writes_through_a_link, .init = setup, .fini = teardown)
+{
+	char victim[96], link[96], text[64] = "";
+	struct stat st;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "/tmp/%s.victim", name);
+	snprintf(link, sizeof(link), "/tmp/%s.svg", name);
+	f = fopen(victim, "w");
+	cr_assert(f);
+	fputs("precious\n", f);
+	fclose(f);
+	unlink(link);
+	cr_assert_eq(symlink(victim, link), 0);
+	cr_assert_eq(runf("create %s --rooms 4096", name), 0, "%s", out);
+	cr_assert_eq(run_svg(link), 0, "%s", out);
+	f = fopen(victim, "r");
+	cr_assert(f && fgets(text, sizeof(text), f));
+	fclose(f);
+	cr_expect_str_eq(text, "precious\n", "the link's target was written");
+	cr_assert_eq(lstat(link, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "the map did not replace the link");
+	f = fopen(link, "r");
+	cr_assert(f && fgets(text, sizeof(text), f));
+	fclose(f);
+	cr_expect(strstr(text, "<?xml"), "%s", text);
+	unlink(link);
+	unlink(victim);
 }
 
 Test(cli, help_tells_statuses_and_trust)

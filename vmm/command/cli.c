@@ -42,10 +42,23 @@ static int fail_status(int err)
 	}
 }
 
+/* A name as typed, but one line whatever it holds: a byte that is not
+ * printable ASCII (a newline, a terminal's escape) shows as \xHH. */
+static void name_print(FILE *f, const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c >= 0x20 && *c < 0x7f && *c != '\\')
+			fputc(*c, f);
+		else
+			fprintf(f, "\\x%02x", *c);
+	}
+}
+
 int cli_fail(const char *verb, const char *name, int err)
 {
-	fprintf(stderr, "labyrinth: %s: '%s': %s\n", verb, name,
-		lab_strerror(err));
+	fprintf(stderr, "labyrinth: %s: '", verb);
+	name_print(stderr, name);
+	fprintf(stderr, "': %s\n", lab_strerror(err));
 	return fail_status(err);
 }
 

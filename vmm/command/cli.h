@@ -13,6 +13,7 @@
 #define VMM_COMMAND_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -27,6 +28,11 @@ enum {
 
 /* getopt_long's result for a bad option, after its one line on stderr. */
 #define CLI_BAD_OPTION	(-2)
+
+/* output.c: all of @len bytes to @fd; a whole file at @path, written
+ * beside it and renamed over it (never through a link).  0 or -errno. */
+int cli_write_all(int fd, const char *p, size_t len);
+int cli_write_file(const char *path, const char *text, size_t len);
 
 /* One line on stderr, and the exit status for @err. */
 int cli_fail(const char *verb, const char *name, int err);

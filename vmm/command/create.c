@@ -18,7 +18,7 @@ static int extent_option(const char *s, uint32_t *extent_rooms)
 {
 	uint64_t bytes;
 
-	if (parse_size(s, &bytes) || bytes % LAB_ROOM_SIZE ||
+	if (parse_size(s, &bytes) || !bytes || bytes % LAB_ROOM_SIZE ||
 	    bytes / LAB_ROOM_SIZE > LAB_MAX_ROOMS)
 		return cli_usage("create: --extent %s: a size in bytes (K, M, G allowed), "
 				 "a power of two of at least 2M", s);

@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "map_svg.h"
@@ -223,22 +225,22 @@ static void svg_print(FILE *f, struct labyrinth *lab, const struct survey *s)
 int map_svg_write(struct labyrinth *lab, const struct survey *s,
 		  const char *path)
 {
-	bool out = !strcmp(path, "-");
-	FILE *f = out ? stdout : fopen(path, "w");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 	int err;
 
-	if (!f) {
-		fprintf(stderr, "labyrinth: map: cannot write '%s': %s\n", path,
-			strerror(errno));
-		return CLI_ESYS;
-	}
+	if (!f)
+		return cli_fail("map", path, LAB_ENOMEM);
 	svg_print(f, lab, s);
-	err = ferror(f) ? EIO : 0;
-	if ((out ? fflush(f) : fclose(f)) && !err)
-		err = errno;
+	err = ferror(f) | fclose(f) ? -ENOMEM : 0;
+	if (!err)
+		err = strcmp(path, "-") ? cli_write_file(path, text, len)
+					: cli_write_all(STDOUT_FILENO, text, len);
+	free(text);
 	if (err) {
 		fprintf(stderr, "labyrinth: map: cannot write '%s': %s\n", path,
-			strerror(err));
+			strerror(-err));
 		return CLI_ESYS;
 	}
 	return CLI_OK;

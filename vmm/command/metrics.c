@@ -160,47 +160,6 @@ char *metrics_text(struct labyrinth *lab, const char *name, size_t *len)
 	return text;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* A collector reading PATH sees the old metrics or the new, never half:
- * the new ones go to a temporary file beside it, renamed over it.  The
- * temporary name does not end in .prom, so the collector skips it. */
-static int textfile_write(const char *path, const char *text, size_t len)
-{
-	char tmp[4096];
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, text, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 static int metrics_once(struct labyrinth *lab, const char *name,
 			const char *textfile)
 {
@@ -210,8 +169,8 @@ static int metrics_once(struct labyrinth *lab, const char *name,
 
 	if (!text)
 		return cli_fail("metrics", name, LAB_ENOMEM);
-	err = textfile ? textfile_write(textfile, text, len)
-		       : write_all(STDOUT_FILENO, text, len);
+	err = textfile ? cli_write_file(textfile, text, len)
+		       : cli_write_all(STDOUT_FILENO, text, len);
 	free(text);
 	if (!err)
 		return CLI_OK;
