@@ -4,9 +4,11 @@
  * metrics over HTTP for a Prometheus to scrape.  Bound to 127.0.0.1 unless
  * an address is given: the figures say what runs on the host, so reaching
  * them from elsewhere is the operator's choice, not ours.  Small and
- * bounded on purpose: one connection at a time, a request of at most
- * 8 KiB read within 2 s, the answer written within 2 s, then closed; a
- * peer that dawdles is dropped, never waited for.
+ * bounded on purpose: one thread, one poll over up to 16 connections, a
+ * request of at most 8 KiB and its answer within 2 s of the connection,
+ * then closed; a peer that dawdles is dropped, never waited for, and
+ * never keeps another out (with one connection at a time, eight idle
+ * ones kept a scrape waiting 16 s, past Prometheus's 10 s timeout).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +30,7 @@
 #define HTTP_REQUEST_MAX	8192
 #define HTTP_DEADLINE_MS	2000
 #define HTTP_TICK_MS		500	/* how soon a signal is noticed */
+#define HTTP_CLIENTS		16	/* connections served at once */
 
 static volatile sig_atomic_t stopping;
 
@@ -108,113 +111,148 @@ static uint32_t bound_port(int fd)
 	return (uint32_t)atoi(serv);
 }
 
-static long ms_left(uint64_t end)
-{
-	uint64_t now = clock_ns();
+/* A connection: its request head as read so far, then its answer. */
+struct client {
+	int fd;			/* -1: a free place */
+	uint64_t end;		/* dropped when still here then */
+	size_t got;
+	char req[HTTP_REQUEST_MAX];
+	char *out;		/* the whole answer once the head is in */
+	size_t out_len, sent;
+};
 
-	return now >= end ? 0 : (long)((end - now) / 1000000);
+static void client_drop(struct client *c)
+{
+	close(c->fd);
+	free(c->out);
+	*c = (struct client){ .fd = -1 };
 }
 
-/* The request head, up to its blank line, before the deadline. */
-static bool request_read(int fd, char *buf, size_t size,
-			 uint64_t end)
+/* Header and body in one buffer, NULL without memory. */
+static char *reply(const char *status, const char *type, const char *body,
+		   size_t len, bool head, size_t *out_len)
 {
-	size_t got = 0;
+	char *out = NULL;
+	int n = asprintf(&out, "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%.*s",
+			 status, type, len, head ? 0 : (int)len, body);
 
-	while (got < size - 1) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		long left = ms_left(end);
-		ssize_t n;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		n = recv(fd, buf + got, size - 1 - got, MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-		buf[got] = 0;
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			return true;
-	}
-	return false;
+	*out_len = n < 0 ? 0 : (size_t)n;
+	return n < 0 ? NULL : out;
 }
 
-static void send_all(int fd, const char *p, size_t len,
-		     uint64_t end)
-{
-	while (len) {
-		struct pollfd q = { fd, POLLOUT, 0 };
-		long left = ms_left(end);
-		ssize_t n;
-
-		if (left <= 0 || poll(&q, 1, (int)left) <= 0)
-			return;
-		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno != EAGAIN)
-			return;
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-}
-
-static void reply(int fd, const char *status, const char *type,
-		  const char *body, size_t len, bool head,
-		  uint64_t end)
-{
-	char hdr[256];
-	int n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-			 status, type, len);
-
-	send_all(fd, hdr, (size_t)n, end);
-	if (!head)
-		send_all(fd, body, len, end);
-}
-
-static void serve_one(int fd, struct labyrinth *lab, const char *name)
+static char *answer(const char *req, struct labyrinth *lab, const char *name,
+		    size_t *len)
 {
 	static const char text[] = "text/plain; charset=utf-8";
-	char req[HTTP_REQUEST_MAX], *body;
-	uint64_t end = clock_ns() + HTTP_DEADLINE_MS * 1000000ull;
-	bool head;
-	size_t len;
+	bool head = !strncmp(req, "HEAD ", 5);
+	char *body, *out;
+	size_t blen;
 
-	if (!request_read(fd, req, sizeof(req), end))
-		return;
-	head = !strncmp(req, "HEAD ", 5);
 	if (strncmp(req, "GET ", 4) && !head)
-		return reply(fd, "405 Method Not Allowed", text, "GET only\n",
-			     9, false, end);
+		return reply("405 Method Not Allowed", text, "GET only\n", 9, false, len);
 	if (strncmp(req + (head ? 5 : 4), "/metrics ", 9))
-		return reply(fd, "404 Not Found", text, "try /metrics\n", 13,
-			     head, end);
-	body = metrics_text(lab, name, &len);
+		return reply("404 Not Found", text, "try /metrics\n", 13, head, len);
+	body = metrics_text(lab, name, &blen);
 	if (!body)
-		return reply(fd, "500 Internal Server Error", text,
-			     "out of memory\n", 14, head, end);
-	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body,
-	      len, head, end);
+		return reply("500 Internal Server Error", text, "out of memory\n", 14,
+			     head, len);
+	out = reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen,
+		    head, len);
 	free(body);
+	return out;
+}
+
+/* Reading: more of the head, and the answer once it is all in. */
+static void client_read(struct client *c, struct labyrinth *lab, const char *name)
+{
+	ssize_t n = recv(c->fd, c->req + c->got, sizeof(c->req) - 1 - c->got,
+			 MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		return client_drop(c);
+	c->got += (size_t)n;
+	c->req[c->got] = 0;
+	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n")) {
+		c->out = answer(c->req, lab, name, &c->out_len);
+		if (!c->out)
+			client_drop(c);
+	} else if (c->got == sizeof(c->req) - 1) {
+		client_drop(c);		/* a head past 8 KiB */
+	}
+}
+
+static void client_write(struct client *c)
+{
+	ssize_t n = send(c->fd, c->out + c->sent, c->out_len - c->sent,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		c->sent += (size_t)n;
+	if (n <= 0 || c->sent == c->out_len)
+		client_drop(c);
+}
+
+/* A new connection; with every place taken, the one that has dawdled
+ * longest makes room: a scraper's request comes at once and is answered
+ * in the same turn, so idle connections cannot keep it out. */
+static void client_accept(int lfd, struct client *cl)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	struct client *c = &cl[0];
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < HTTP_CLIENTS; i++) {
+		if (cl[i].fd < 0) {
+			c = &cl[i];
+			break;
+		}
+		if (cl[i].end < c->end)
+			c = &cl[i];
+	}
+	if (c->fd >= 0)
+		client_drop(c);
+	c->fd = fd;
+	c->end = clock_ns() + HTTP_DEADLINE_MS * 1000000ull;
 }
 
 static void serve(int lfd, struct labyrinth *lab, const char *name)
 {
-	while (!stopping) {
-		struct pollfd p = { lfd, POLLIN, 0 };
-		int fd;
+	static struct client cl[HTTP_CLIENTS];
 
-		if (poll(&p, 1, HTTP_TICK_MS) <= 0)
+	for (int i = 0; i < HTTP_CLIENTS; i++)
+		cl[i] = (struct client){ .fd = -1 };
+	while (!stopping) {
+		struct pollfd p[HTTP_CLIENTS + 1] = { { lfd, POLLIN, 0 } };
+		uint64_t now;
+
+		for (int i = 0; i < HTTP_CLIENTS; i++)
+			p[i + 1] = (struct pollfd){ cl[i].fd, cl[i].out ? POLLOUT : POLLIN, 0 };
+		if (poll(p, HTTP_CLIENTS + 1, HTTP_TICK_MS) < 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		serve_one(fd, lab, name);
-		close(fd);
+		for (int i = 0; i < HTTP_CLIENTS; i++) {
+			if (cl[i].fd < 0 || !p[i + 1].revents)
+				continue;
+			if (cl[i].out)
+				client_write(&cl[i]);
+			else
+				client_read(&cl[i], lab, name);
+		}
+		if (p[0].revents & POLLIN)
+			client_accept(lfd, cl);
+		now = clock_ns();
+		for (int i = 0; i < HTTP_CLIENTS; i++)
+			if (cl[i].fd >= 0 && now >= cl[i].end)
+				client_drop(&cl[i]);
 	}
+	for (int i = 0; i < HTTP_CLIENTS; i++)
+		if (cl[i].fd >= 0)
+			client_drop(&cl[i]);
 }
 
 int metrics_http(struct labyrinth *lab, const char *name, const char *where)
