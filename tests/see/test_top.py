@@ -185,6 +185,19 @@ class Live(unittest.TestCase):
         self.assertEqual(err, "labyrinth: top: '%s': destroyed\n" % self.name)
 
 
+    def test_a_file_cut_short_ends_the_view_with_a_line(self):
+        # Its owner truncates the file under top's mapping: one line and
+        # status 5, not a death by SIGBUS.
+        p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        os.truncate("/dev/shm/labyrinth." + self.name, 4096)
+        _, err = p.communicate(timeout=5)
+        self.assertEqual(p.returncode, 5, err)
+        self.assertEqual(err, "labyrinth: top: '%s': its file shrank under us "
+                         "(cut short by someone who may write it)\n" % self.name)
+
 class TopErrors(unittest.TestCase):
     def test_no_such_labyrinth(self):
         status, out, err = run("top", "test-see-none-%d" % os.getpid(),

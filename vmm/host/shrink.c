@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/*
+ * shrink.c - a labyrinth's file shrinking under a process that maps it.
+ * Only its owner (or its group, with --group) can truncate the file, and
+ * everything is checked against the size when it is mapped; but a file
+ * cut short afterwards makes every later touch of the lost pages a SIGBUS
+ * (BUS_ADRERR), and `top`, `metrics --listen` or `serve` died of it with
+ * no word.  Now they say so on one line and exit with status 5, the
+ * status of a file that is not a valid labyrinth.  A SIGBUS of any other
+ * kind is left to kill the process as it would have.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "labyrinth_host.h"
+
+static char line[256];
+static size_t line_len;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code == BUS_ADRERR) {
+		/* write(2) and _exit(2) only: async-signal-safe */
+		if (write(STDERR_FILENO, line, line_len) < 0)
+			_exit(5);
+		_exit(5);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void lab_exit_on_shrink(const char *verb, const char *name)
+{
+	struct sigaction sa = { .sa_sigaction = on_bus, .sa_flags = SA_SIGINFO };
+	int n = snprintf(line, sizeof(line), "labyrinth: %s: '%s': its file shrank "
+			 "under us (cut short by someone who may write it)\n", verb, name);
+
+	line_len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
