@@ -201,6 +201,14 @@ Test(trust, what_is_not_a_regular_file)
 	cr_assert_eq(mkdir(path, 0700), 0);
 	cr_expect_eq(lab_open(name, &lab), LAB_EACCES);
 	rmdir(path);
+	/* a file with a second name: put together by someone else */
+	lab_destroy(name);
+	make();
+	cr_assert_eq(link(path, target), 0);
+	expect_refused(LAB_EACCES, 5);
+	unlink(target);
+	cr_expect_eq(lab_open(name, &lab), 0, "one name again: trusted");
+	lab_detach(lab);
 }
 
 Test(trust, the_monitor_refuses_a_squatted_file)

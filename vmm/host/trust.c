@@ -3,8 +3,9 @@
  * trust.c - whose labyrinth files we use.  /dev/shm is writable by every
  * local user, so the file found under a name may have been put there by
  * anyone.  It is used only if it is a regular file owned by us or by root,
- * and nobody else can write it: not others ever, and its group only when
- * that group is the operators' group this process was told to trust
+ * with one name only, and nobody else can write it: not others ever, and
+ * its group only when that group is the operators' group this process was
+ * told to trust
  * (lab_trust_group(), or LABYRINTH_GROUP in the environment).
  */
 #define _GNU_SOURCE
@@ -46,6 +47,12 @@ int trust_file(int fd)
 	if (fstat(fd, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
+		return LAB_EACCES;
+	/* We never link a labyrinth's file twice.  A second name is someone
+	 * else's doing: where the kernel lets users link files they do not
+	 * own (fs.protected_hardlinks=0), the halls and extents of different
+	 * labyrinths could be put together under one name. */
+	if (st.st_nlink != 1)
 		return LAB_EACCES;
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return LAB_EACCES;
