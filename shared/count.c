@@ -66,14 +66,13 @@ void count_reap(struct lab_hall *h, uint32_t guest)
 /*
  * From the maps: clear rooms and released ones (dirty or being zeroed:
  * released, so already counted free), as INFO's census counts them.
- * Only with no lease alive, so every lease's sum is 0 and stays so.
+ * Only with no lease alive and every slot cleared, so every lease's sum
+ * is 0 (lab_slot_clear) and stays so.
  */
 void count_exact(struct labyrinth *lab)
 {
 	struct lab_census c;
 
 	lab_census(lab, &c);
-	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		atomic_store(&lab->hall->lease[g].published, 0);
 	atomic_store(&lab->hall->free, (int64_t)c.free);
 }

@@ -6,9 +6,10 @@
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
  * marked LAB_HOLDER_LENT) for as long as it is lent, so no cursor's
  * district_hold() can take them, the borrower's claims never leave them,
- * and never reach a district a cursor holds.  A release there is an ordinary release, and the
- * reaper of a dead borrower gives the districts back as it gives back any
- * cursor's (reap.c), once the host has made sure nobody maps the extent.
+ * and never reach a district a cursor holds.  A release there is an
+ * ordinary release, and the reaper of a dead borrower gives the districts
+ * back as it gives back any cursor's (reap.c), once the host has made sure
+ * nobody maps the extent.
  *
  * The free count.  Its rooms are the borrower's alone, so a lent extent
  * leaves the free count whole when it is lent (the watermarks, pressure

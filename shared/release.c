@@ -59,14 +59,13 @@ static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
  * A room listed twice would be freed twice: the second is "already free".
  * A hash set of 2 * n slots or more (a power of two, so at most half
  * full): a batch of 64 clears 512 bytes, not the largest batch's 4 KiB.
+ * Not called for a single room (release_rooms).
  */
 static int batch_unique(const uint32_t *rooms, unsigned int n)
 {
 	uint32_t set[DUP_SLOTS];
 	uint32_t slots = 8;
 
-	if (n < 2)
-		return 0;
 	while (slots < 2 * n)
 		slots *= 2;
 	for (uint32_t i = 0; i < slots; i++)

@@ -223,7 +223,7 @@ static void matrix_large(void)
 static double side_by_side(struct labyrinth *const *labs, int n, unsigned int batch,
 			   const char *const *names)
 {
-	double ns[4][GUARD_TRIES], cpu[4][GUARD_TRIES], ratio[GUARD_TRIES], med;
+	double ns[4][GUARD_TRIES], cpu[4][GUARD_TRIES], ratio[GUARD_TRIES];
 	bool ok[GUARD_TRIES];
 	int clean = 0, reps = 0;
 
@@ -247,8 +247,7 @@ static double side_by_side(struct labyrinth *const *labs, int n, unsigned int ba
 		printf("BENCH %s %.2f ns\n", names[i], guard_pick(ns[i], ok, reps));
 		printf("BENCH %s.cpu %.2f ns\n", names[i], guard_pick(cpu[i], ok, reps));
 	}
-	med = guard_pick(ratio, ok, reps);
-	return med;
+	return guard_pick(ratio, ok, reps);
 }
 
 /* One thread at 99 % fill on 2^16 .. 2^22 rooms, side by side. */

@@ -36,10 +36,9 @@ static void on_bus(int sig, siginfo_t *si, void *uc)
 void lab_exit_on_shrink(const char *verb, const char *name)
 {
 	struct sigaction sa = { .sa_sigaction = on_bus, .sa_flags = SA_SIGINFO };
-	int n = snprintf(line, sizeof(line), "labyrinth: %s: '%s': its file shrank "
-			 "under us (cut short by someone who may write it)\n", verb, name);
-
-	line_len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	snprintf(line, sizeof(line), "labyrinth: %s: '%s': its file shrank under us "
+		 "(cut short by someone who may write it)\n", verb, name);
+	line_len = strlen(line);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 }

@@ -5,8 +5,7 @@
  * anyone.  It is used only if it is a regular file owned by us or by root,
  * with one name only, and nobody else can write it: not others ever, and
  * its group only when that group is the operators' group this process was
- * told to trust
- * (lab_trust_group(), or LABYRINTH_GROUP in the environment).
+ * told to trust (lab_trust_group(), or LABYRINTH_GROUP in the environment).
  */
 #define _GNU_SOURCE
 #include <errno.h>

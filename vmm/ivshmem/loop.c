@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "server.h"
 
 #define TICK_MS 5
@@ -97,6 +98,7 @@ static void log_second_device(struct serve *s, struct serve_peer *p)
 static void on_accept(struct serve *s)
 {
 	int sock = accept4(s->listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	unsigned int leaving = leaving_count(s);
 	struct serve_peer *p;
 	uint32_t id;
 
@@ -108,9 +110,9 @@ static void on_accept(struct serve *s)
 	/* Before the lease: a connection costs a lease slot, and the slots
 	 * beyond the cap are the monitors'.  A peer gone whose extent QEMU
 	 * still maps keeps its lease, so it counts. */
-	if (s->npeers + leaving_count(s) >= s->max_peers) {
+	if (s->npeers + leaving >= s->max_peers) {
 		serve_log("peer refused: %u peers already, %u more gone with their extent "
-			  "still mapped (--max-peers)", s->npeers, leaving_count(s));
+			  "still mapped (--max-peers)", s->npeers, leaving);
 		close(sock);
 		return;
 	}
@@ -203,7 +205,7 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 		serve_log("peer %u: reply interrupt: %s", p->id, strerror(errno));
 	s->stats.requests += served;
 	if (served == 1)
-		record(s, call, count, serve_now_ns() - t0);
+		record(s, call, count, clock_ns() - t0);
 }
 
 static void peer_gone(struct serve *s, struct serve_peer *p, uint32_t held)
@@ -235,7 +237,7 @@ static void reap_dead(struct serve *s)
 			peer_gone(s, p, held);
 			continue;
 		}
-		p->left_ns = serve_now_ns();
+		p->left_ns = clock_ns();
 		p->link = s->leaving;
 		s->leaving = p;
 	}
@@ -246,7 +248,7 @@ static void reap_dead(struct serve *s)
  * tearing down).  The extent stays held until the kernel says otherwise. */
 static void watch_leaving(struct serve *s)
 {
-	uint64_t now = serve_now_ns();
+	uint64_t now = clock_ns();
 
 	for (struct serve_peer **pp = &s->leaving; *pp;) {
 		struct serve_peer *p = *pp;
@@ -348,7 +350,7 @@ int serve_run(struct serve *s)
 	}
 	while (!stop) {
 		int n = epoll_wait(s->ep, evs, 32, tick_ms(s));
-		uint64_t t0 = serve_now_ns();
+		uint64_t t0 = clock_ns();
 
 		if (n < 0 && errno != EINTR) {
 			serve_log("epoll_wait: %s", strerror(errno));

@@ -19,18 +19,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "server.h"
-
-uint64_t serve_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void serve_log(const char *fmt, ...)
 {
@@ -53,7 +45,7 @@ void serve_log(const char *fmt, ...)
 
 bool peer_may_log(struct serve_peer *p)
 {
-	uint64_t second = serve_now_ns() / 1000000000u;
+	uint64_t second = clock_ns() / 1000000000u;
 
 	if (second != p->log_second) {
 		if (p->log_lines > PEER_LOG_LINES)

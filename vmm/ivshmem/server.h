@@ -132,7 +132,6 @@ void peer_abandon(struct serve_peer *p);
  * domain (-name guest=NAME); 0 and "" when not known. */
 void peer_identify(struct serve_peer *p);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t serve_now_ns(void);	/* the server's one clock (monotonic) */
 /* Whether a line the peer's own doing caused may go to the log now. */
 bool peer_may_log(struct serve_peer *p);
 
