@@ -393,6 +393,7 @@ Test(serve, a_peer_cannot_flood_the_log)
 	cr_expect(log_count("more lines like the last left out"), "no word of what was left out");
 	fp_close(&p);
 	cr_expect_eq(census_when_free(1024).free, 1024);
+	cr_expect_eq(check_status(), 0);
 }
 
 Test(serve, a_peer_vanishing_mid_request)
@@ -921,6 +922,7 @@ Test(serve, a_freed_peers_doorbell_reaches_nothing)
 	fp_close(&q);
 	close(bell);
 	cr_expect_eq(census_when_free(2 * EXT).free, 2 * EXT);
+	cr_expect_eq(check_status(), 0);
 }
 
 /* A peer gone with its extent still mapped keeps its lease: it counts
@@ -946,6 +948,7 @@ Test(serve, leaving_peers_count_against_max_peers)
 	fp_close(&p[1]);
 	census_leases(0);
 	cr_expect_eq(census().free, 2048);
+	cr_expect_eq(check_status(), 0);
 }
 
 /* The server killed with an extent lent and rooms claimed there: once
