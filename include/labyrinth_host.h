@@ -39,9 +39,9 @@ void lab_trust_group(uint32_t gid);
 /* Attach with a fresh lease (reaps dead leases first). */
 int lab_attach(const char *name, struct labyrinth **out);
 /* For a long-running process: if the labyrinth's file is cut short under
- * its mapping, one line on stderr ("labyrinth: VERB: 'NAME': ...") and
- * exit status 5, instead of dying of SIGBUS. */
-void lab_exit_on_shrink(const char *verb, const char *name);
+ * its mapping, one line on stderr ("WHO: 'NAME': its file shrank ...")
+ * and exit @status, instead of dying of SIGBUS. */
+void lab_exit_on_shrink(const char *who, const char *name, int status);
 /* Attach without a lease: for inspection and reaping (the CLI). */
 int lab_open(const char *name, struct labyrinth **out);
 /* Attach with a fresh lease on what @mapped (lab_open, lab_attach) maps

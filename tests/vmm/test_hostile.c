@@ -181,3 +181,42 @@ Test(hostile, released_under_a_writer_stops_the_writer)
 	lab_setup(16384);
 	attack("write", "2", 74, 0);
 }
+
+/* Whoever may write the labyrinth's files cuts one short under a running
+ * monitor: one line and status 76, not a death by SIGBUS, nor the guest
+ * blamed for touching a room it holds.  The hall (@file ""): the scrubber
+ * looks at it every millisecond.  An extent ("+0"): the guest's rooms and
+ * the scrubber's zeroing are there. */
+static void cut_short(const char *image, const char *cmdline, const char *file)
+{
+	char path[128], want[256], text[16384];
+	struct proc p;
+	int st;
+
+	lab_setup(16384);
+	p = start_vmm(image, cmdline, "1");
+	usleep(1500000);
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s%s", name, file);
+	cr_assert_eq(truncate(path, 4096), 0);
+	st = finish(&p, text, sizeof(text));
+	snprintf(want, sizeof(want), "vmm: labyrinth: '%s': its file shrank under us "
+		 "(cut short by someone who may write it)\n", name);
+	cr_expect_eq(st, 76, "status %d: %s", st, text);
+	cr_assert(strstr(text, want), "%s", text);
+	/* the guest's own lines share the file: the monitor's are "vmm: " */
+	cr_expect_eq(strstr(text, "vmm: "), strstr(text, want), "%s", text);
+	cr_expect_null(strstr(strstr(text, want) + 1, "vmm: "), "%s", text);
+	/* a labyrinth cut short is no test of the teardown's check */
+	lab_destroy(name);
+	name[0] = 0;
+}
+
+Test(hostile, hall_cut_short_ends_the_monitor_with_a_line)
+{
+	cut_short("spin.elf", "", "");
+}
+
+Test(hostile, extent_cut_short_ends_the_monitor_with_a_line)
+{
+	cut_short("hc-share.elf", "secs=8", "+0");
+}

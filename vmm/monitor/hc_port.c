@@ -50,7 +50,13 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 		   const struct lab_limits *limits)
 {
 	struct lab_geometry geo = {.rooms = rooms, .corridors = 1, .reserve = rooms / 64};
-	int rc = name ? lab_attach(name, &vm->lab) : lab_create_private(&geo, &vm->lab);
+	int rc;
+
+	/* A named labyrinth's files can be cut short under us by whoever may
+	 * write them: one line and our status, not a death by SIGBUS. */
+	if (name)
+		lab_exit_on_shrink("vmm: labyrinth", name, VMM_EXIT_LABYRINTH);
+	rc = name ? lab_attach(name, &vm->lab) : lab_create_private(&geo, &vm->lab);
 
 	if (rc < 0) {
 		fprintf(stderr, "vmm: cannot %s labyrinth%s%s: %s\n",

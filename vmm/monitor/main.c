@@ -81,7 +81,7 @@ static const char usage_text[] =
 "  73   host error (no /dev/kvm, out of memory)\n"
 "  74   guest touched a room-window address it holds no room at\n"
 "  75   guest panicked through the hypercall port (e.g. the labyrinth has no exit)\n"
-"  76   cannot create or attach the labyrinth\n"
+"  76   cannot create or attach the labyrinth, or its file was cut short\n"
 "  77   guest reset the machine (port 0x92, port 0xcf9 or 0x64 <- 0xfe)\n"
 "  128+N stopped by signal N (SIGINT, SIGTERM, SIGHUP): rooms are returned first\n";
 

@@ -49,7 +49,8 @@ static void *watch_loop(void *arg)
 }
 
 /* The watch is born with every signal blocked: SIGINT, SIGTERM and SIGHUP
- * are the VM's signal thread's to take (vm.c), never a default death here. */
+ * are the VM's signal thread's to take (vm.c), never a default death here.
+ * All but SIGBUS, as the scrubber (a hall cut short faults here). */
 int pressure_watch_start(struct vm *vm)
 {
 	sigset_t all, old;
@@ -57,6 +58,7 @@ int pressure_watch_start(struct vm *vm)
 
 	atomic_store(&watch.stop, false);
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(&watch.thread, NULL, watch_loop, vm);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

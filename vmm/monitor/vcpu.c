@@ -214,7 +214,15 @@ static void vcpu_io(struct vcpu *cpu)
  * stopped (it cannot have meant it; the address may be another's room). */
 static void vcpu_window_fault(struct vcpu *cpu, uint64_t gpa)
 {
+	const struct window *w = &cpu->vm->window;
+	volatile const uint8_t *room = (const uint8_t *)lab_pool(cpu->vm->lab) +
+				       ((gpa - w->gpa) & ~(uint64_t)0xfff);
 	char what[128];
+
+	/* Before blaming the guest, the host reads the room through its own
+	 * mapping of the pool: if the room's file was cut short, the read is
+	 * the SIGBUS that lab_exit_on_shrink() turns into its one line. */
+	(void)*room;
 	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
 		 cpu->vm->lab->guest, (unsigned long long)gpa);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
