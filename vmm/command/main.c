@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "labyrinth_host.h"
 
 static const char usage_text[] =
 "usage: labyrinth COMMAND NAME [OPTIONS]\n"
@@ -91,7 +92,16 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			char who[32];
+
+			/* Any verb that maps the labyrinth may see its file cut
+			 * short under it by whoever may write it (a long view,
+			 * or a check racing that writer): one line, status 5. */
+			snprintf(who, sizeof(who), "labyrinth: %s", commands[i].name);
+			if (argc > 2)
+				lab_exit_on_shrink(who, argv[2], CLI_EREFUSED);
 			return commands[i].run(argc - 1, argv + 1);
+		}
 	return cli_usage("unknown command '%s'", argv[1]);
 }

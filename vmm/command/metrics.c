@@ -204,7 +204,6 @@ int cmd_metrics(int argc, char **argv)
 	name = cli_name(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;
-	lab_exit_on_shrink("labyrinth: metrics", name, CLI_EREFUSED);
 	err = lab_open(name, &lab);
 	if (err)
 		return cli_fail("metrics", name, err);

@@ -139,7 +139,6 @@ int cmd_serve(int argc, char **argv)
 		return CLI_EUSAGE;
 	if (gid != LAB_NOGROUP)
 		lab_trust_group(gid);
-	lab_exit_on_shrink("labyrinth: serve", s.name, CLI_EREFUSED);
 	err = lab_open(s.name, &lab);	/* refuse at once, not per peer */
 	if (err)
 		return cli_fail("serve", s.name, err);

@@ -210,7 +210,6 @@ int cmd_top(int argc, char **argv)
 	name = cli_name(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;
-	lab_exit_on_shrink("labyrinth: top", name, CLI_EREFUSED);
 	err = lab_open(name, &lab);
 	if (err)
 		return cli_fail("top", name, err);
