@@ -4,11 +4,12 @@
  * Only its owner (or its group, with --group) can truncate the file, and
  * everything is checked against the size when it is mapped; but a file
  * cut short afterwards makes every later touch of the lost pages a SIGBUS
- * (BUS_ADRERR), and the CLI's verbs (`top`, `metrics --listen`, `serve`
- * above all) died of it with no word, as did the monitor (a host-side touch of the hall or of a
- * room it scrubs).  Now they say so on one line and exit with the status
- * their caller documents for a labyrinth it cannot use (the CLI's 5, the
- * monitor's 76).  A SIGBUS of any other kind is left to kill the process
+ * (BUS_ADRERR): the CLI's verbs (`top`, `metrics --listen`, `serve`
+ * above all) and the monitor (a host-side touch of the hall, or of a
+ * room it scrubs) died of it with no word.  Now they say so on one line
+ * and exit with the status their caller documents for a labyrinth it
+ * cannot use (the CLI's 5, the monitor's 76).  A SIGBUS of any other kind
+ * is left to kill the process
  * as it would have.
  */
 #define _GNU_SOURCE
