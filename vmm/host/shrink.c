@@ -9,8 +9,7 @@
  * room it scrubs) died of it with no word.  Now they say so on one line
  * and exit with the status their caller documents for a labyrinth it
  * cannot use (the CLI's 5, the monitor's 76).  A SIGBUS of any other kind
- * is left to kill the process
- * as it would have.
+ * is left to kill the process as it would have.
  */
 #define _GNU_SOURCE
 #include <signal.h>
