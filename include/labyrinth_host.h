@@ -108,5 +108,8 @@ void lab_scrubber_stop(struct labyrinth *lab);
  * before it frees the rooms (@locked true).  NULL otherwise. */
 extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
 				   bool locked);
+/* For tests only: called by lab_open() and lab_attach() between opening
+ * the metadata file of @name and opening its extents.  NULL otherwise. */
+extern void (*lab_test_open_pause)(const char *name);
 
 #endif /* LABYRINTH_HOST_H */

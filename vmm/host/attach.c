@@ -35,15 +35,25 @@ int lab_create(const char *name, const struct lab_geometry *geo)
 	return lab_create_group(name, geo, LAB_NOGROUP);
 }
 
+/* Tries of a name destroyed (and perhaps made again) while we opened it. */
+#define OPEN_TRIES	8
+
 /* A labyrinth is linked under its name only once it is formatted, so
- * whatever fails here is final: no waiting for a creator. */
+ * whatever fails here is final: no waiting for a creator.  Only a name
+ * that stopped naming the file we opened (shm.c: -ESTALE) is looked up
+ * again, for whatever it names now. */
 static int open_named(const char *name, struct lab_host **mh)
 {
-	int fd, err = shm_find(name, &fd);
+	int err = -ESTALE;
 
-	if (err)
-		return err;
-	return shm_map(name, fd, NULL, 0, mh);
+	for (int t = 0; t < OPEN_TRIES && err == -ESTALE; t++) {
+		int fd;
+
+		err = shm_find(name, &fd);
+		if (!err)
+			err = shm_map(name, fd, NULL, 0, mh);
+	}
+	return err == -ESTALE ? LAB_ENOENT : err;
 }
 
 int lab_open(const char *name, struct labyrinth **out)

@@ -282,6 +282,30 @@ static int pool_map(struct lab_host *mh)
 	return 0;
 }
 
+void (*lab_test_open_pause)(const char *name);
+
+/*
+ * Whether @name still names the metadata file we hold (mh->dev, mh->ino).
+ * The extents are found by name after the metadata file, so a destroy and
+ * a create of the same name in between would pair our hall with another
+ * labyrinth's rooms: each would hand out the same pages to its own
+ * guests.  A labyrinth links its extents before its metadata file and a
+ * destroy unlinks the metadata file first, and a file once unlinked is
+ * never linked again; so if the name still names our file now, it did
+ * all along, and the extents we found are its own.  Our open file keeps
+ * its inode number from being reused.
+ */
+static int shm_still_named(const char *name, const struct lab_host *mh)
+{
+	char path[SHM_PATH_MAX];
+	struct stat st;
+
+	if (shm_path(name, path) || lstat(path, &st) ||
+	    st.st_dev != mh->dev || st.st_ino != mh->ino)
+		return -ESTALE;
+	return 0;
+}
+
 static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
 {
 	int err;
@@ -299,9 +323,15 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 	}
 	mh->table = (struct lab_extent_rec *)((char *)mh->map + p->hall_len);
 	err = shm_check(mh, p);
-	if (!err && !mh->ext)
+	if (!err && !mh->ext) {
+		if (lab_test_open_pause)
+			lab_test_open_pause(name);
 		err = extent_files_open(name, (uint32_t)(p->pool_len / LAB_ROOM_SIZE),
 					mh->extent_rooms, &mh->ext);
+		/* Also when the extents were missing: destroyed meanwhile. */
+		if (shm_still_named(name, mh))
+			err = -ESTALE;
+	}
 	if (!err)
 		err = pool_map(mh);
 	if (err)

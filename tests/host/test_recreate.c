@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_recreate.c - a labyrinth destroyed and made again under the same
+ * name while somebody opens it.  The metadata file is found first and the
+ * extents (the rooms) after it, by name; made deterministic by doing the
+ * destroy and the create where an attach stands between the two
+ * (lab_test_open_pause).  Must hold: whoever attaches ends up with one
+ * labyrinth, hall and rooms together (the new one), or with an error;
+ * never the old hall over the new rooms, where both labyrinths would hand
+ * out the same pages.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "labyrinth_host.h"
+#include "nb.h"
+
+#define ROOMS 1024
+#define CLAIM 8
+
+static char name[64];
+static int pauses;
+static bool recreate, destroy_only;
+
+static void setup(void)
+{
+	struct lab_geometry geo = { ROOMS, 1, 0 };
+
+	nb_name(name, sizeof(name), "recreate");
+	lab_destroy(name);
+	cr_assert_eq(lab_create(name, &geo), 0);
+	pauses = 0;
+}
+
+static void teardown(void)
+{
+	lab_test_open_pause = NULL;
+	lab_destroy(name);
+}
+
+TestSuite(recreate, .init = setup, .fini = teardown, .timeout = 30);
+
+/* Between the metadata file and the extents: the first time only, the
+ * name is destroyed, and made again unless @destroy_only. */
+static void pause_hook(const char *n)
+{
+	struct lab_geometry geo = { ROOMS, 1, 0 };
+
+	if (pauses++)
+		return;
+	cr_assert_str_eq(n, name);
+	cr_assert_eq(lab_destroy(n), 0);
+	if (!destroy_only)
+		cr_assert_eq(lab_create(n, &geo), 0);
+	recreate = !destroy_only;
+}
+
+/* Rooms claimed through @lab are owned, in the labyrinth now under the
+ * name, by @lab's guest, and hold what @lab wrote there. */
+static void expect_one_labyrinth(struct labyrinth *lab)
+{
+	struct labyrinth *now;
+	struct lab_cursor cur;
+	uint32_t rooms[CLAIM];
+	unsigned int got;
+
+	lab_test_open_pause = NULL;
+	cr_assert_eq(lab_open(name, &now), 0);
+	lab_cursor_init(&cur, lab, 1);
+	got = lab_claim(&cur, LAB_GFP_ATOMIC, 0, CLAIM, rooms);
+	cr_assert_eq(got, CLAIM);
+	for (unsigned int i = 0; i < got; i++) {
+		uint64_t *p = (uint64_t *)((char *)lab_pool(lab) +
+					   (size_t)rooms[i] * LAB_ROOM_SIZE);
+		uint64_t *q = (uint64_t *)((char *)lab_pool(now) +
+					   (size_t)rooms[i] * LAB_ROOM_SIZE);
+
+		*p = 0x5a5a5a5a00000000ull | rooms[i];
+		cr_expect_eq(lab_room_owner(now, rooms[i]), cur.owner,
+			     "room %u: owner %#x in the labyrinth named %s, "
+			     "claimed by %#x through the handle: two halls, "
+			     "one pool", rooms[i], lab_room_owner(now, rooms[i]),
+			     name, cur.owner);
+		cr_expect_eq(*q, *p);
+	}
+	cr_expect_eq(lab_release(&cur, rooms, got), 0);
+	lab_cursor_park(&cur);
+	lab_detach(now);
+}
+
+Test(recreate, attach_meets_a_destroy_and_a_create)
+{
+	struct labyrinth *lab;
+
+	destroy_only = false;
+	lab_test_open_pause = pause_hook;
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert(recreate);
+	expect_one_labyrinth(lab);
+	lab_detach(lab);
+}
+
+Test(recreate, open_meets_a_destroy_and_a_create)
+{
+	struct labyrinth *lab, *leased;
+
+	destroy_only = false;
+	lab_test_open_pause = pause_hook;
+	cr_assert_eq(lab_open(name, &lab), 0);
+	cr_assert(recreate);
+	/* What the lease-less handle maps is what a lease beside it claims
+	 * in (serve's peers): the same pairing. */
+	cr_assert_eq(lab_attach_beside(lab, &leased), 0);
+	expect_one_labyrinth(leased);
+	lab_detach(leased);
+	lab_detach(lab);
+}
+
+/* Destroyed for good meanwhile: no labyrinth of that name (status 3 of
+ * the command), not a corrupt one. */
+Test(recreate, attach_meets_a_destroy)
+{
+	struct labyrinth *lab;
+
+	destroy_only = true;
+	lab_test_open_pause = pause_hook;
+	cr_assert_eq(lab_attach(name, &lab), LAB_ENOENT);
+	cr_assert_eq(pauses, 1);
+}
