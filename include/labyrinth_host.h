@@ -111,5 +111,11 @@ extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
 /* For tests only: called by lab_open() and lab_attach() between opening
  * the metadata file of @name and opening its extents.  NULL otherwise. */
 extern void (*lab_test_open_pause)(const char *name);
+/* For tests only: called by a create of @name between linking its
+ * extents and linking its metadata file; and by lab_destroy() of @name,
+ * its metadata file unlinked, before it unlinks extent @k and once more
+ * after the last.  NULL otherwise. */
+extern void (*lab_test_publish_pause)(const char *name);
+extern void (*lab_test_destroy_pause)(const char *name, uint32_t k);
 
 #endif /* LABYRINTH_HOST_H */

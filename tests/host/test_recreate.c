@@ -7,11 +7,16 @@
  * (lab_test_open_pause).  Must hold: whoever attaches ends up with one
  * labyrinth, hall and rooms together (the new one), or with an error;
  * never the old hall over the new rooms, where both labyrinths would hand
- * out the same pages.
+ * out the same pages.  And a destroy and a create of the same name at
+ * once (lab_test_destroy_pause, lab_test_publish_pause): the destroy
+ * takes away its own labyrinth's files, never the create's.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "labyrinth_host.h"
 #include "nb.h"
@@ -36,6 +41,8 @@ static void setup(void)
 static void teardown(void)
 {
 	lab_test_open_pause = NULL;
+	lab_test_destroy_pause = NULL;
+	lab_test_publish_pause = NULL;
 	lab_destroy(name);
 }
 
@@ -127,4 +134,98 @@ Test(recreate, attach_meets_a_destroy)
 	lab_test_open_pause = pause_hook;
 	cr_assert_eq(lab_attach(name, &lab), LAB_ENOENT);
 	cr_assert_eq(pauses, 1);
+}
+
+#define BIGGER 4096	/* 4 extents of 1024 rooms, where ROOMS has 2 */
+
+static bool made;
+
+/* A create of a bigger labyrinth, as soon as the destroy has unlinked
+ * its own extents: then every name it needs is free. */
+static void create_after(const char *n, uint32_t k)
+{
+	struct lab_geometry geo = { BIGGER, 1, 0 };
+
+	if (made || k < 2)
+		return;
+	cr_assert_eq(lab_create(n, &geo), 0);
+	made = true;
+}
+
+static void expect_whole(uint32_t rooms)
+{
+	struct labyrinth *lab;
+
+	cr_assert_eq(lab_open(name, &lab), 0,
+		     "the labyrinth made meanwhile lost files to the destroy");
+	cr_expect_eq(lab_rooms(lab), rooms);
+	lab_detach(lab);
+}
+
+Test(recreate, destroy_leaves_a_create_that_follows_it_alone)
+{
+	made = false;
+	lab_test_destroy_pause = create_after;
+	cr_assert_eq(lab_destroy(name), 0);
+	lab_test_destroy_pause = NULL;
+	cr_assert(made);
+	expect_whole(BIGGER);
+	cr_assert_eq(lab_destroy(name), 0);
+	cr_assert_eq(lab_destroy(name), LAB_ENOENT);
+}
+
+/* A destroy while a create has linked its extents, not yet its metadata
+ * file: there is no labyrinth yet, and nothing of the create's goes. */
+static void destroy_between(const char *n)
+{
+	if (made)
+		return;
+	made = true;
+	cr_assert_eq(lab_destroy(n), LAB_ENOENT);
+}
+
+Test(recreate, destroy_leaves_a_create_between_its_names_alone)
+{
+	struct lab_geometry geo = { BIGGER, 1, 0 };
+
+	cr_assert_eq(lab_destroy(name), 0);
+	made = false;
+	lab_test_publish_pause = destroy_between;
+	cr_assert_eq(lab_create(name, &geo), 0);
+	lab_test_publish_pause = NULL;
+	cr_assert(made);
+	expect_whole(BIGGER);
+}
+
+static void die_between(const char *n)
+{
+	(void)n;
+	_exit(0);
+}
+
+/* A creator killed between its two names: its extents are leftovers,
+ * which the next destroy takes away, so the name can be made again. */
+Test(recreate, destroy_takes_a_killed_creators_leftovers)
+{
+	struct lab_geometry geo = { BIGGER, 1, 0 };
+	char path[128];
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	cr_assert_eq(lab_destroy(name), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		lab_test_publish_pause = die_between;
+		lab_create(name, &geo);
+		_exit(1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s+3", name);
+	cr_assert_eq(stat(path, &st), 0, "the creator left no extents");
+	cr_assert_eq(lab_destroy(name), LAB_ENOENT);
+	cr_assert_neq(stat(path, &st), 0, "the leftovers stayed");
+	cr_assert_eq(lab_create(name, &geo), 0);
+	expect_whole(BIGGER);
 }

@@ -122,11 +122,68 @@ int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
 	return 0;
 }
 
-void extent_files_unlink(const char *name, uint32_t from)
+/*
+ * The making lock: an OFD write lock on byte 1 of extent 0 (byte 0 is the
+ * lend lock, extent_lend.c), held by a creator from before it links the
+ * extents until its metadata file is linked too (it closes them then).
+ * Extents with no metadata file beside them are a creator's at work
+ * while it is held, and a killed creator's leftovers once it is not.
+ */
+#define MAKING_BYTE	1
+
+static int making_lock(int fd, int cmd, short type, struct flock *fl)
+{
+	*fl = (struct flock){ .l_type = type, .l_whence = SEEK_SET,
+			      .l_start = MAKING_BYTE, .l_len = 1 };
+	return fcntl(fd, cmd, fl) ? -errno : 0;
+}
+
+int extent_files_making(const int *ext)
+{
+	struct flock fl;
+
+	return making_lock(ext[0], F_OFD_SETLK, F_WRLCK, &fl);
+}
+
+/* Is extent 0 of @name a creator's at work (or not a file of ours)? */
+static bool extent_being_made(const char *name)
+{
+	char path[EXTENT_PATH_MAX];
+	struct flock fl;
+	bool made;
+	int fd;
+
+	extent_path(name, 0, path);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	made = making_lock(fd, F_OFD_GETLK, F_WRLCK, &fl) || fl.l_type != F_UNLCK;
+	close(fd);
+	return made;
+}
+
+/* Exactly extents @from..@to-1: a destroy going on past its own
+ * labyrinth's removed those a create had just linked under the name. */
+void extent_files_unlink(const char *name, uint32_t from, uint32_t to)
 {
 	char path[EXTENT_PATH_MAX];
 
-	for (uint32_t k = from; k < LAB_EXTENTS_MAX; k++) {
+	for (uint32_t k = from; k < to && k < LAB_EXTENTS_MAX; k++) {
+		extent_path(name, k, path);
+		unlink(path);
+	}
+}
+
+/* What a creator killed between the two names left (how many, nothing
+ * says), never what a live creator has linked so far: it holds extent 0's
+ * making lock, so we look before each step. */
+void extent_leftovers_unlink(const char *name)
+{
+	char path[EXTENT_PATH_MAX];
+
+	for (uint32_t k = 0; k < LAB_EXTENTS_MAX; k++) {
+		if (extent_being_made(name))
+			break;
 		extent_path(name, k, path);
 		if (unlink(path) && errno == ENOENT)
 			break;

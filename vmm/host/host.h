@@ -93,7 +93,10 @@ int extent_files_publish(const char *name, const int *ext, uint32_t n);
 int extent_files_open(const char *name, uint32_t rooms, uint32_t extent_rooms,
 		      int **ext);
 void extent_files_close(int *ext, uint32_t n);
-void extent_files_unlink(const char *name, uint32_t from);
+void extent_files_unlink(const char *name, uint32_t from, uint32_t to);
+void extent_leftovers_unlink(const char *name);
+/* Held from before the extents are linked until the metadata file is. */
+int extent_files_making(const int *ext);
 uint32_t extent_count(uint32_t rooms, uint32_t extent_rooms);
 uint64_t extent_table_len(uint32_t extents);
 

@@ -143,17 +143,24 @@ static int shm_sizes(const char *name, const struct lab_geometry *geo,
 	return err;
 }
 
+void (*lab_test_publish_pause)(const char *name);
+
 /* The extents get their names first: whoever finds the metadata file's
- * name finds them too. */
+ * name finds them too.  Until it has its own, extent 0's making lock
+ * keeps a destroy from taking them for a killed creator's leftovers. */
 static int shm_publish_all(const char *name, const char *path, int fd, const int *ext,
 			   uint32_t extents)
 {
-	int err = extent_files_publish(name, ext, extents);
+	int err = extent_files_making(ext);
 
+	if (!err)
+		err = extent_files_publish(name, ext, extents);
 	if (!err) {
+		if (lab_test_publish_pause)
+			lab_test_publish_pause(name);
 		err = shm_publish(fd, path);
 		if (err)
-			extent_files_unlink(name, 0);
+			extent_files_unlink(name, 0, extents);
 	}
 	return err;
 }
@@ -217,18 +224,55 @@ int shm_find(const char *name, int *out)
 	return 0;
 }
 
+static int plaque_read(int fd, const struct stat *st, struct lab_plaque *p);
+void (*lab_test_destroy_pause)(const char *name, uint32_t k);
+
+/* How many extents the labyrinth at @path has, 0 if it cannot say. */
+static uint32_t shm_extents_named(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct lab_plaque p;
+	struct stat st;
+	uint32_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !plaque_read(fd, &st, &p))
+		n = extent_count((uint32_t)(p.pool_len / LAB_ROOM_SIZE),
+				 (uint32_t)p.extent_rooms);
+	close(fd);
+	return n;
+}
+
 int shm_unlink_name(const char *name)
 {
 	char path[SHM_PATH_MAX];
+	uint32_t n;
 	int err = shm_path(name, path);
 
 	if (err)
 		return err;
-	if (unlink(path))
+	n = shm_extents_named(path);
+	if (unlink(path)) {
 		err = errno == ENOENT ? LAB_ENOENT : -errno;
-	/* Also what a creator killed between the two names left. */
-	extent_files_unlink(name, 0);
-	return err;
+		/* No metadata file: what a creator killed between the two
+		 * names left, if any. */
+		if (err == LAB_ENOENT)
+			extent_leftovers_unlink(name);
+		return err;
+	}
+	/* A create may link its own extents as soon as ours are gone: only
+	 * ours go (all of them, if the plaque cannot say how many). */
+	if (!n) {
+		extent_leftovers_unlink(name);
+		return 0;
+	}
+	for (uint32_t k = 0; k <= n; k++) {
+		if (lab_test_destroy_pause)
+			lab_test_destroy_pause(name, k);
+		extent_files_unlink(name, k, k < n ? k + 1 : k);
+	}
+	return 0;
 }
 
 /* The plaque is untrusted: its lengths must add up to the file's size
