@@ -144,6 +144,29 @@ Test(devices, fw_cfg_dma_errors)
 	out(0x514, 0, 4);
 }
 
+/* The guest picks a DMA length up to 4 GiB - 1 and may skip or read past
+ * the item: one access, so it must cost what the item holds, not the
+ * length (it took ~30 s of this vCPU's thread, under the lock, with no way
+ * for a stop to join it). Then the item reads on where the skip left it. */
+Test(devices, fw_cfg_dma_past_the_item_costs_nothing, .timeout = 3)
+{
+	cr_assert_eq(dma(0x1000, (0x1234u << 16) | 0x08 | 0x04, UINT32_MAX, 0), 0,
+		     "skip 4 GiB of an unknown item");
+	cr_assert_eq(dma(0x1000, (0x00u << 16) | 0x08 | 0x04, UINT32_MAX, 0), 0,
+		     "skip 4 GiB of the signature");
+	memset(vm.ram + 0x2000, 0x77, 8);
+	cr_assert_eq(dma(0x1000, 0x02, 8, 0x2000), 0, "read after the end");
+	cr_assert_eq(memcmp(vm.ram + 0x2000, "\0\0\0\0\0\0\0\0", 8), 0, "past the end reads zero");
+	memset(vm.ram + 0x2000, 0x77, RAM - 0x2000);
+	cr_assert_eq(dma(0x1000, (0x00u << 16) | 0x08 | 0x02, RAM - 0x2000, 0x2000), 0,
+		     "read the signature and all RAM after it");
+	cr_assert_eq(memcmp(vm.ram + 0x2000, "QEMU", 4), 0);
+	uint32_t i = 0x2004;
+	while (i < RAM && !vm.ram[i])
+		i++;
+	cr_assert_eq(i, RAM, "byte 0x%x past the item is not zero", i);
+}
+
 Test(devices, fw_cfg_dma_signature)
 {
 	char sig[9] = {0};
