@@ -285,10 +285,19 @@ static void tally(struct lab_caller *c, const struct lab_hc *hc, int64_t rc)
 		lab_caller_flush(c);
 }
 
+/*
+ * The message is the guest's and goes into the monitor's one-line error
+ * and serve's log: a newline would let the guest write lines of its own
+ * (a forged "vmm: ..." line), an escape would reach the operator's
+ * terminal. Anything but printable ASCII becomes '?'.
+ */
 static int64_t call_panic(struct lab_caller *c, const void *u)
 {
 	__builtin_memcpy(c->panic_message, u, sizeof(c->panic_message));
 	c->panic_message[sizeof(c->panic_message) - 1] = 0;
+	for (unsigned char *m = (unsigned char *)c->panic_message; *m; m++)
+		if (*m < 0x20 || *m > 0x7e)
+			*m = '?';
 	c->panicked = true;
 	return LAB_HC_OK;
 }

@@ -176,3 +176,20 @@ Test(transports, same_requests_same_results, .init = setup)
 	cr_expect_eq(claim(&port, LAB_HC_ALL_OR_NOTHING, 512), 512);
 	cr_expect_eq(claim(&mail, LAB_HC_ALL_OR_NOTHING, 512), LAB_HC_ENOMEM);
 }
+
+/* A panic's message ends up in the monitor's one-line error and in serve's
+ * log: the guest's newlines and escapes must not (a newline let a guest
+ * forge a line of its own, an escape reached the operator's terminal). */
+Test(transports, panic_message_is_one_printable_line, .init = setup)
+{
+	static const char msg[] = "first\nvmm: forged\x1b[2J\r\x7f\xff end";
+	static const char want[] = "first?vmm: forged?[2J??? end";
+	struct lab_hc hc = {.call = LAB_HC_PANIC};
+
+	memcpy(hc.u.panic, msg, sizeof(msg));
+	cr_assert_eq(port.call(&port, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
+	cr_assert_str_eq(cpus[(turn - 1) % 2].caller.panic_message, want);
+	memcpy(hc.u.panic, msg, sizeof(msg));
+	cr_assert_eq(mail.call(&mail, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
+	cr_assert_str_eq(peer->caller.panic_message, want);
+}

@@ -247,6 +247,21 @@ Test(hc, exclusive_variant_panics_with_the_seed_message)
 	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
 }
 
+/* A guest's panic message with a newline, a carriage return and a terminal
+ * escape: still one line on stderr, and no escape (the guest printed a
+ * "vmm: ..." line of its own, and cleared the operator's screen). */
+Test(hc, panic_message_stays_one_printable_line)
+{
+	const char *opts[] = {"--cmdline", "mode=panic-lines", NULL};
+	run_vmm("vmm-hostile.elf", opts, 60);
+	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "panicked: first?vmm: a line the guest wrote?[2J?"), "stderr: %s",
+		  r.err);
+	cr_assert_null(strchr(r.err, '\x1b'), "an escape reached stderr");
+	cr_assert_null(strchr(r.err, '\r'), "a carriage return reached stderr");
+}
+
 Test(hc, sigterm_returns_every_room_without_a_reap)
 {
 	struct labyrinth *m;
