@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exit_status.h"
@@ -66,6 +67,25 @@ Test(cli, directory_and_device)
 {
 	vmm(VMM_EXIT_BAD_IMAGE, "/", NULL, NULL);
 	vmm(VMM_EXIT_BAD_IMAGE, "/dev/zero", NULL, NULL);
+}
+
+/* A FIFO named as the image: open() waited for a writer that never came,
+ * and the monitor hung before its first line. */
+Test(cli, fifo_is_refused_without_waiting_for_a_writer)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/test-cli-fifo-%d", getpid());
+	unlink(path);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	char *argv[] = {(char *)env_path("VMM"), path, NULL};
+	int rc = run_cmd(argv, 10, &r);
+	unlink(path);
+	cr_assert_eq(rc, 0);
+	cr_assert(!r.timed_out, "vmm hung on a FIFO");
+	cr_assert_eq(r.status, VMM_EXIT_BAD_IMAGE, "status %d; stderr: %s", r.status, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "want one line on stderr, got: %s", r.err);
+	cr_assert(strstr(r.err, "not a regular file"), "stderr: %s", r.err);
 }
 
 Test(cli, host_executable_is_wrong_type)

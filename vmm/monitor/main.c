@@ -193,11 +193,14 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	return -1;
 }
 
-/* Reads the whole image; returns 0 or an exit status after one line on stderr. */
+/* Reads the whole image; returns 0 or an exit status after one line on stderr.
+ * O_NONBLOCK: a FIFO (or a device that waits) named as the image would hold
+ * the open() until a writer came, maybe never; this way it opens at once
+ * and fstat refuses it. A regular file reads the same either way. */
 static int read_image(const char *path, uint8_t **buf, size_t *size)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		fprintf(stderr, "vmm: cannot open image %s: %s\n", path, strerror(errno));
