@@ -55,7 +55,7 @@ static const char usage_text[] =
 "  --cpus N          vCPUs, 1..64 (default 1); APs wait for INIT/SIPI\n"
 "  --mem SIZE        guest RAM, e.g. 256M, 1G (default 256M; 4M..3G)\n"
 "  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
-"  --cmdline STRING  command line passed to the guest\n"
+"  --cmdline STRING  command line passed to the guest (at most 511 bytes)\n"
 "  --labyrinth NAME  claim rooms from the shared labyrinth NAME (made by\n"
 "                    `labyrinth create`); default: a private one\n"
 "  --rooms N         rooms of the private labyrinth (default 16384 = 64 MiB)\n"
