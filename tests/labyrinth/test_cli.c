@@ -190,6 +190,43 @@ Test(cli, an_error_names_a_bad_name_on_one_line)
 	cr_assert(strstr(out, "'bad\\x0aname\\x1b[31m'"), "%s", out);
 }
 
+/* A bad letter in a bundle of short options is the one named: the line
+ * once named another argument (the NAME, or the verb itself). */
+Test(cli, a_bad_short_option_is_the_one_named)
+{
+	cr_assert_eq(run("info some-name -xy"), 2);
+	cr_assert(strstr(out, "unknown option '-x'"), "%s", out);
+	cr_assert_eq(run("info -xy some-name"), 2);
+	cr_assert(strstr(out, "unknown option '-x'"), "%s", out);
+	cr_assert_eq(run("info --json -qz some-name"), 2);
+	cr_assert(strstr(out, "unknown option '-q'"), "%s", out);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(run("check some-name --json=yes"), 2);
+	cr_assert(strstr(out, "unknown option '--json=yes'"), "%s", out);
+}
+
+/* Whatever an error line quotes (a command, an option, a number, an extra
+ * argument, a path), a newline or a terminal escape in it stays one line
+ * and reaches the terminal as \xHH, as a bad NAME already did. */
+Test(cli, an_error_quoting_what_was_typed_is_one_line, .init = setup,
+     .fini = teardown)
+{
+	cr_assert_eq(run("\"$(printf 'jug\\ngle')\""), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert(strstr(out, "'jug\\x0agle'"), "%s", out);
+	cr_assert_eq(run("info x \"$(printf 'ex\\ntra')\""), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(run("create x --rooms \"$(printf '1\\n2')\""), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(run("info \"$(printf -- '--red\\033[31m')\" x"), 2);
+	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_null(strchr(out, '\033'), "an escape reached the terminal: %s", out);
+	cr_assert_eq(runf("create %s --rooms 512", name), 0, "%s", out);
+	cr_assert_eq(runf("metrics %s --textfile \"$(printf '/nonexistent/a\\nb')\"",
+			  name), 1);
+	cr_assert_eq(lines(out), 1, "%s", out);
+}
+
 /*
  * `map --svg PATH` where a local user planted a symlink at PATH: the map
  * replaces the link, and the file it named is untouched.

@@ -51,6 +51,22 @@ Test(cli, bad_options)
 	vmm(VMM_EXIT_USAGE, "--cpus", NULL, NULL);
 }
 
+/* A bad letter in a bundle of short options is the one named (the line
+ * once named another argument, or the monitor itself), and what an error
+ * quotes stays one line, a newline or a terminal escape shown as \xHH. */
+Test(cli, bad_input_is_named_on_one_line)
+{
+	const char *img = "/nonexistent.elf";
+	vmm(VMM_EXIT_USAGE, "-xy", img, NULL);
+	cr_assert(strstr(r.err, "unknown option '-x'"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, img, "-qz", NULL);
+	cr_assert(strstr(r.err, "unknown option '-q'"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--cpus", "1\n2", img);
+	cr_assert(strstr(r.err, "'1\\x0a2'"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--exit-compat", "\033[31mqemu", img);
+	cr_assert_null(strchr(r.err, '\033'), "an escape reached the terminal: %s", r.err);
+}
+
 Test(cli, missing_image)
 {
 	vmm(VMM_EXIT_NO_IMAGE, "/nonexistent/image.elf", NULL, NULL);

@@ -38,7 +38,8 @@ static void print_violation(void *ctx, const struct lab_violation *v)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
+	enum { OPT_JSON = 256 };	/* as every verb's: cli_option counts on it */
+	static const struct option opts[] = { { "json", no_argument, NULL, OPT_JSON }, { 0 } };
 	struct listing l = { 0 };
 	struct lab_audit a = { .report = print_violation, .ctx = &l };
 	struct labyrinth *lab;
@@ -46,7 +47,7 @@ int cmd_check(int argc, char **argv)
 	int opt, err;
 
 	while ((opt = cli_option(argc, argv, opts)) != -1) {
-		if (opt != 'j')
+		if (opt != OPT_JSON)
 			return CLI_EUSAGE;
 		l.json = true;
 	}

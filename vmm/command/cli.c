@@ -4,24 +4,14 @@
  * over its arguments, the one number parser (vmm/common/parse.c), and one
  * line plus a documented status for every error.
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "labyrinth_host.h"
 #include "parse.h"
-
-int cli_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("labyrinth: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try --help)\n", stderr);
-	return CLI_EUSAGE;
-}
 
 static int fail_status(int err)
 {
@@ -42,7 +32,7 @@ static int fail_status(int err)
 	}
 }
 
-/* A name as typed, but one line whatever it holds: a byte that is not
+/* Text as typed, but one line whatever it holds: a byte that is not
  * printable ASCII (a newline, a terminal's escape) shows as \xHH. */
 static void name_print(FILE *f, const char *name)
 {
@@ -52,6 +42,42 @@ static void name_print(FILE *f, const char *name)
 		else
 			fprintf(f, "\\x%02x", *c);
 	}
+}
+
+/* "labyrinth: " MESSAGE SUFFIX on one line.  The message quotes what was
+ * typed (a name, an option, a number, a path), so it is printed as
+ * name_print() prints a name: `labyrinth info NAME $'x\ny'` or an option
+ * holding a terminal escape once made two lines, or recoloured the
+ * terminal. */
+static void line_print(const char *suffix, const char *fmt, va_list ap)
+{
+	char *text = NULL;
+
+	fputs("labyrinth: ", stderr);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	name_print(stderr, text ? text : fmt);
+	free(text);
+	fprintf(stderr, "%s\n", suffix);
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_print(" (try --help)", fmt, ap);
+	va_end(ap);
+	return CLI_EUSAGE;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	line_print("", fmt, ap);
+	va_end(ap);
 }
 
 int cli_fail(const char *verb, const char *name, int err)
@@ -67,7 +93,16 @@ int cli_option(int argc, char **argv, const struct option *opts)
 	int c;
 
 	opterr = 0;
+	optopt = 0;
 	c = getopt_long(argc, argv, ":", opts, NULL);
+	/* A bad letter inside "-xy" leaves optind on "-xy" (or, once the
+	 * arguments were permuted, anywhere): argv[optind - 1] would name
+	 * another argument, the NAME or the verb itself.  getopt says the
+	 * letter; the long options' values are all 256 and up. */
+	if (c == '?' && optopt > 0 && optopt < 256) {
+		cli_usage("%s: unknown option '-%c'", argv[0], optopt);
+		return CLI_BAD_OPTION;
+	}
 	if (c == '?') {
 		cli_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		return CLI_BAD_OPTION;

@@ -37,6 +37,9 @@ int cli_write_file(const char *path, const char *text, size_t len);
 /* One line on stderr, and the exit status for @err. */
 int cli_fail(const char *verb, const char *name, int err);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr, "labyrinth: " and the message, with whatever it
+ * quotes shown printable (as cli_fail shows a name). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The next option of a verb's arguments (argv[0] is the verb): its val,
  * -1 at the end, or CLI_BAD_OPTION (unknown, or its value missing). */

@@ -239,8 +239,7 @@ int map_svg_write(struct labyrinth *lab, const struct survey *s,
 					: cli_write_all(STDOUT_FILENO, text, len);
 	free(text);
 	if (err) {
-		fprintf(stderr, "labyrinth: map: cannot write '%s': %s\n", path,
-			strerror(-err));
+		cli_error("map: cannot write '%s': %s", path, strerror(-err));
 		return CLI_ESYS;
 	}
 	return CLI_OK;

@@ -174,8 +174,8 @@ static int metrics_once(struct labyrinth *lab, const char *name,
 	free(text);
 	if (!err)
 		return CLI_OK;
-	fprintf(stderr, "labyrinth: metrics: cannot write '%s': %s\n",
-		textfile ? textfile : "stdout", strerror(-err));
+	cli_error("metrics: cannot write '%s': %s", textfile ? textfile : "stdout",
+		  strerror(-err));
 	return CLI_ESYS;
 }
 

@@ -270,8 +270,7 @@ int metrics_http(struct labyrinth *lab, const char *name, const char *where)
 		return cli_usage("metrics: --listen: '%s' is not a numeric "
 				 "address", host);
 	if (err) {
-		fprintf(stderr, "labyrinth: metrics: cannot listen on %s: %s\n",
-			where, strerror(-err));
+		cli_error("metrics: cannot listen on %s: %s", where, strerror(-err));
 		return CLI_ESYS;
 	}
 	signals_catch();

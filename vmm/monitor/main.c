@@ -85,11 +85,26 @@ static const char usage_text[] =
 "  77   guest reset the machine (port 0x92, port 0xcf9 or 0x64 <- 0xfe)\n"
 "  128+N stopped by signal N (SIGINT, SIGTERM, SIGHUP): rooms are returned first\n";
 
+/* @arg is as typed: a byte that is not printable ASCII (a newline, a
+ * terminal's escape) shows as \xHH, so the error stays one line and
+ * cannot recolour the terminal. */
 static int usage_error(const char *fmt, const char *arg)
 {
+	size_t n = strlen(arg);
+	char *shown = malloc(4 * n + 1), *p = shown;
+
+	for (const unsigned char *c = (const unsigned char *)arg; shown && *c; c++) {
+		if (*c >= 0x20 && *c < 0x7f && *c != '\\')
+			*p++ = (char)*c;
+		else
+			p += sprintf(p, "\\x%02x", *c);
+	}
+	if (shown)
+		*p = 0;
 	fprintf(stderr, "vmm: ");
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, shown ? shown : "?");
 	fprintf(stderr, " (try --help)\n");
+	free(shown);
 	return VMM_EXIT_USAGE;
 }
 
@@ -118,6 +133,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	int opt;
 
 	opterr = 0;
+	optopt = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CPUS:
@@ -178,6 +194,15 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			printf("vmm (labyrinth) %s\n", VMM_VERSION);
 			return 0;
 		default:
+			/* A bad letter inside "-xy" leaves optind on "-xy", or past
+			 * a permuted IMAGE: argv[optind - 1] would name another
+			 * argument (even argv[0]).  getopt says the letter; the long
+			 * options' values are all 256 and up. */
+			if (optopt > 0 && optopt < 256) {
+				char letter[3] = { '-', (char)optopt, 0 };
+
+				return usage_error("unknown option '%s'", letter);
+			}
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
