@@ -138,14 +138,23 @@ static void frame_print(const struct survey *before, const struct survey *now)
 }
 
 /* The file is unlinked by `labyrinth destroy`; our mapping would keep its
- * memory alive (and show a still picture) for as long as we run. */
-static bool gone(const char *name)
+ * memory alive (and show a still picture) for as long as we run.  Gone
+ * also when the name now holds another file: a labyrinth destroyed and
+ * made again under the same name is not the one we map. */
+static bool gone(const struct labyrinth *lab, const char *name)
 {
 	char path[128];
-	struct stat st;
+	struct stat st, ours;
 
 	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s", name);
-	return stat(path, &st) != 0;
+	return stat(path, &st) != 0 || fstat(lab_fd(lab), &ours) != 0 ||
+	       st.st_dev != ours.st_dev || st.st_ino != ours.st_ino;
+}
+
+static int destroyed(const char *name)
+{
+	fprintf(stderr, "labyrinth: top: '%s': destroyed\n", name);
+	return CLI_ENONAME;
 }
 
 static int top_live(struct labyrinth *lab, const char *name, double interval)
@@ -159,7 +168,7 @@ static int top_live(struct labyrinth *lab, const char *name, double interval)
 	top_term_frame();
 	frame_print(&s[0], &s[0]);
 	while (!top_term_wait(interval)) {
-		if (gone(name)) {
+		if (gone(lab, name)) {
 			status = CLI_ENONAME;
 			break;
 		}
@@ -168,9 +177,7 @@ static int top_live(struct labyrinth *lab, const char *name, double interval)
 		frame_print(&s[(t + 1) % 2], &s[t % 2]);
 	}
 	top_term_leave();
-	if (status)
-		fprintf(stderr, "labyrinth: top: '%s': destroyed\n", name);
-	return status;
+	return status ? destroyed(name) : CLI_OK;
 }
 
 static int top_once(struct labyrinth *lab, const char *name, double interval)
@@ -179,6 +186,10 @@ static int top_once(struct labyrinth *lab, const char *name, double interval)
 
 	survey_take(lab, name, false, &s[0]);
 	top_term_wait(interval);
+	/* A frame of a labyrinth destroyed meanwhile would be a still
+	 * picture passed off as its rates: status 3, as the live view. */
+	if (gone(lab, name))
+		return destroyed(name);
 	survey_take(lab, name, false, &s[1]);
 	frame_print(&s[0], &s[1]);
 	return CLI_OK;
