@@ -36,6 +36,24 @@ static int run(const char *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The same with stdout on /dev/full: what it says on stderr into out. */
+static int run_full(const char *fmt, const char *arg)
+{
+	const char *bin = getenv("LABYRINTH_BIN");
+	char args[256], cmd[512];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(args, sizeof(args), fmt, arg);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1 >/dev/full", bin, args);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int runf(const char *fmt, const char *arg)
 {
 	char args[256];
@@ -225,6 +243,27 @@ Test(cli, an_error_quoting_what_was_typed_is_one_line, .init = setup,
 	cr_assert_eq(runf("metrics %s --textfile \"$(printf '/nonexistent/a\\nb')\"",
 			  name), 1);
 	cr_assert_eq(lines(out), 1, "%s", out);
+}
+
+/* Output that cannot be written is a failure, said on one line: every
+ * verb but metrics and map --svg exited 0 having written nothing. */
+Test(cli, stdout_that_cannot_be_written_is_status_1, .init = setup,
+     .fini = teardown)
+{
+	static const char *const verbs[] = {
+		"info %s", "info %s --json", "check %s", "check %s --json", "map %s",
+		"reap %s", "top %s --once --interval 0.1", "metrics %s",
+		"map %s --svg -",
+	};
+
+	cr_assert_eq(runf("create %s --rooms 512", name), 0, "%s", out);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		cr_expect_eq(run_full(verbs[i], name), 1, "%s: %s", verbs[i], out);
+		cr_expect_eq(lines(out), 1, "%s: %s", verbs[i], out);
+		cr_expect(strstr(out, "No space left"), "%s: %s", verbs[i], out);
+	}
+	cr_expect_eq(run_full("--help", ""), 1, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
 }
 
 /*

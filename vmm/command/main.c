@@ -3,6 +3,7 @@
  * main.c - main() of the `labyrinth` command: the usage text and the
  * table of verbs, each in its own file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,13 +84,28 @@ static const struct {
 	{ "metrics", cmd_metrics },
 };
 
+/* What a verb printed reached stdout, or one line and status 1: `info
+ * --json >file` on a full disk said nothing and exited 0, so a script
+ * took an empty or cut answer for the truth. */
+static int stdout_done(const char *verb, int status)
+{
+	int err;
+
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return status;
+	err = errno ? errno : EIO;
+	cli_error("%s: cannot write stdout: %s", verb, strerror(err));
+	return status ? status : CLI_ESYS;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage("missing command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_text, stdout);
-		return CLI_OK;
+		return stdout_done("--help", CLI_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
@@ -101,7 +117,7 @@ int main(int argc, char **argv)
 			snprintf(who, sizeof(who), "labyrinth: %s", commands[i].name);
 			if (argc > 2)
 				lab_exit_on_shrink(who, argv[2], CLI_EREFUSED);
-			return commands[i].run(argc - 1, argv + 1);
+			return stdout_done(argv[1], commands[i].run(argc - 1, argv + 1));
 		}
 	return cli_usage("unknown command '%s'", argv[1]);
 }
