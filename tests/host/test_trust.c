@@ -13,7 +13,9 @@
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +199,16 @@ Test(trust, what_is_not_a_regular_file)
 	unlink(target);
 	cr_assert_eq(mkfifo(path, 0600), 0);
 	expect_refused(LAB_EACCES, 5);		/* and no hang on the fifo */
+	unlink(path);
+	/* a socket: open() says ENXIO, once passed on as a system error */
+	int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	cr_assert_lt(strlen(path), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	cr_assert_eq(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	expect_refused(LAB_EACCES, 5);
+	close(sock);
 	unlink(path);
 	cr_assert_eq(mkdir(path, 0700), 0);
 	cr_expect_eq(lab_open(name, &lab), LAB_EACCES);

@@ -221,7 +221,7 @@ static int extent_find(const char *name, off_t size, uint32_t k, int *fd)
 	*fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (*fd < 0)
 		return errno == ENOENT ? LAB_EPROTO :
-		       errno == ELOOP || errno == EISDIR ? LAB_EACCES : -errno;
+		       errno == ELOOP || errno == EISDIR || errno == ENXIO ? LAB_EACCES : -errno;
 	err = trust_file(*fd);
 	if (!err && fstat(*fd, &st))
 		err = -errno;

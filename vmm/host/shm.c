@@ -212,8 +212,10 @@ int shm_find(const char *name, int *out)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return LAB_ENOENT;
-		/* A symlink, or a directory: not a file we made. */
-		return errno == ELOOP || errno == EISDIR ? LAB_EACCES : -errno;
+		/* A symlink, a directory, or a socket (ENXIO): not a file we
+		 * made, refused as a fifo is (a socket was "system error"). */
+		return errno == ELOOP || errno == EISDIR || errno == ENXIO ? LAB_EACCES
+									    : -errno;
 	}
 	err = trust_file(fd);
 	if (err) {
