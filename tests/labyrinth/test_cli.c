@@ -170,6 +170,48 @@ Test(cli, reap_a_killed_holder, .init = setup, .fini = teardown)
 	cr_assert(strstr(out, "\"owners\":[]"), "%s", out);
 }
 
+/* `limit` on a live lease: each refusal is one line and the status
+ * --help and README give it (6 and 1 were documented only as "not enough
+ * memory to back the labyrinth" and "system error"). */
+Test(cli, limit_statuses_are_the_documented_ones, .init = setup, .fini = teardown)
+{
+	char guest[16], arg[160];
+	int fds[2], status;
+	uint32_t g;
+	pid_t pid;
+
+	cr_assert_eq(runf("create %s --rooms 1024 --reserve 24", name), 0, "%s", out);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	if (!pid) {
+		struct labyrinth *m;
+
+		if (lab_attach(name, &m))
+			_exit(1);
+		write(fds[1], &m->guest, sizeof(m->guest));
+		pause();
+	}
+	cr_assert_eq(read(fds[0], &g, sizeof(g)), (ssize_t)sizeof(g));
+	snprintf(guest, sizeof(guest), "%u", g);
+	snprintf(arg, sizeof(arg), "limit %s %s --max 100 --min 10", name, guest);
+	cr_expect_eq(run(arg), 0, "%s", out);
+	snprintf(arg, sizeof(arg), "limit %s %s --max 5", name, guest);
+	cr_expect_eq(run(arg), 2, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	snprintf(arg, sizeof(arg), "limit %s %s --max none --min 1001", name, guest);
+	cr_expect_eq(run(arg), 6, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	snprintf(arg, sizeof(arg), "limit %s %u", name, (g + 1) % LAB_MAX_GUESTS);
+	cr_expect_eq(run(arg), 1, "%s", out);
+	cr_expect(strstr(out, "no guest holds that lease"), "%s", out);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	cr_assert_eq(run("--help"), 0);
+	cr_expect(strstr(out, "limit: 1 when no guest holds that lease, 2 when --min is\n"
+			 "above --max, 6 when the mins together would pass the rooms less the "
+			 "reserve"), "%s", out);
+}
+
 /* One option style (getopt_long) in every verb, one number parser. */
 Test(cli, options_and_numbers, .init = setup, .fini = teardown)
 {

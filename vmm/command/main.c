@@ -66,7 +66,8 @@ static const char usage_text[] =
 "not a valid labyrinth, 6 not enough memory to back the labyrinth (the\n"
 "tmpfs of /dev/shm is too small); map --svg, metrics --textfile: 1 when the\n"
 "file cannot be written; metrics --listen: 1 when the address is in use or\n"
-"cannot be bound\n";
+"cannot be bound; limit: 1 when no guest holds that lease, 2 when --min is\n"
+"above --max, 6 when the mins together would pass the rooms less the reserve\n";
 
 static const struct {
 	const char *name;
