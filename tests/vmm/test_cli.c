@@ -189,6 +189,15 @@ Test(cli, bad_labyrinth_options)
 	vmm(VMM_EXIT_USAGE, "--rooms", "lots", img);
 	vmm(VMM_EXIT_USAGE, "--labyrinth", "a/b", img);
 	vmm(VMM_EXIT_USAGE, "--labyrinth", "", img);
+	/* names `labyrinth create` refuses are bad command lines too */
+	vmm(VMM_EXIT_USAGE, "--labyrinth", "..", img);
+	vmm(VMM_EXIT_USAGE, "--labyrinth", "a b", img);
+	vmm(VMM_EXIT_USAGE, "--labyrinth", ".hidden", img);
+	vmm(VMM_EXIT_USAGE, "--labyrinth",
+	    "a1234567890123456789012345678901234567890123456789012345678901234", img);
+	/* a guarantee a private labyrinth cannot give: no max was given */
+	vmm(VMM_EXIT_LABYRINTH, "--rooms=512", "--min-rooms=600", img);
+	cr_assert_null(strstr(r.err, "4294967295"), "%s", r.err);
 }
 
 Test(cli, bad_exit_compat)

@@ -67,8 +67,12 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 	if (limits->max != LAB_UNLIMITED || limits->min) {
 		rc = lab_limits_set(vm->lab, vm->lab->guest, limits->max, limits->min);
 		if (rc) {
-			fprintf(stderr, "vmm: cannot give this guest --max-rooms %u --min-rooms %u "
-				"in labyrinth %s: %s\n", limits->max, limits->min,
+			char max[16] = "none";	/* not 4294967295 when not given */
+
+			if (limits->max != LAB_UNLIMITED)
+				snprintf(max, sizeof(max), "%u", limits->max);
+			fprintf(stderr, "vmm: cannot give this guest --max-rooms %s --min-rooms %u "
+				"in labyrinth %s: %s\n", max, limits->min,
 				name ? name : "(private)", limits_error(rc));
 			lab_detach(vm->lab);
 			vm->lab = NULL;

@@ -108,6 +108,18 @@ static int usage_error(const char *fmt, const char *arg)
 	return VMM_EXIT_USAGE;
 }
 
+/* A labyrinth's name as `labyrinth` takes it (its --help): a name it
+ * could never have made is a bad command line, 64, not a labyrinth that
+ * cannot be attached, 76 ("..", "a b" were 76 while "a/b" was 64). */
+static bool name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= 64 && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-") == n;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
@@ -157,8 +169,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->cmdline = optarg;
 			break;
 		case OPT_LABYRINTH:
-			if (!*optarg || strchr(optarg, '/'))
-				return usage_error("--labyrinth wants a name without '/', not '%s'", optarg);
+			if (!name_ok(optarg))
+				return usage_error("--labyrinth wants a NAME of 1-64 of [A-Za-z0-9._-], "
+						   "not starting with '.', not '%s'", optarg);
 			cfg->labyrinth = optarg;
 			break;
 		case OPT_ROOMS:
