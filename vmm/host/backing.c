@@ -13,6 +13,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -26,6 +29,40 @@ static int no_space(int err)
 {
 	return err == ENOSPC || err == ENOMEM || err == EFBIG || err == EFAULT ?
 	       LAB_ENOSPC : -err;
+}
+
+/* What memory can still take in bytes: MemAvailable and free swap from
+ * /proc/meminfo, or UINT64_MAX when it cannot be read (no opinion). */
+static uint64_t memory_left(void)
+{
+	uint64_t avail = 0, swap = 0, kb;
+	bool found = false;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			avail = kb, found = true;
+		else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &kb) == 1)
+			swap = kb;
+	}
+	fclose(f);
+	return found ? (avail + swap) * 1024 : UINT64_MAX;
+}
+
+/*
+ * A tmpfs may be allowed more than memory holds (its size= is only a
+ * ceiling): filling it then does not fail with ENOSPC, the kernel's OOM
+ * killer ends the creator (or a bystander) with SIGKILL.  `labyrinth
+ * create --rooms 67108864` was killed that way where /dev/shm is as big
+ * as memory.  So a labyrinth larger than what memory and swap can still
+ * take is refused before a byte of it is allocated.
+ */
+int backing_fits(uint64_t bytes)
+{
+	return bytes > memory_left() ? LAB_ENOSPC : 0;
 }
 
 int backing_reserve(int fd, off_t size)

@@ -104,6 +104,8 @@ uint64_t extent_table_len(uint32_t extents);
 int trust_file(int fd);
 
 /* backing.c */
+/* LAB_ENOSPC when @bytes more would not fit in memory (and swap). */
+int backing_fits(uint64_t bytes);
 int backing_reserve(int fd, off_t size);
 int backing_ensure(int fd);
 int backing_populate(void *map, size_t len);

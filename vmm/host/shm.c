@@ -177,6 +177,14 @@ int shm_make(const char *name, const struct lab_geometry *geo, uint32_t extent_r
 		err = shm_new(name ? path : NULL, &fd);
 	if (err)
 		return err;
+	/* A name taken is still 4; then whether memory can hold it all. */
+	err = backing_fits(lab_hall_size(geo) +
+			   extent_table_len(extent_count(geo->rooms, extent_rooms)) +
+			   LAB_ROOM_SIZE + (uint64_t)geo->rooms * LAB_ROOM_SIZE);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	extents = extent_count(geo->rooms, extent_rooms);
 	err = shm_share(fd, gid);
 	if (!err)
