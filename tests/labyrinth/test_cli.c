@@ -392,4 +392,6 @@ Test(cli, help_tells_statuses_and_trust)
 	cr_assert(strstr(out, "LABYRINTH_GROUP"), "%s", out);
 	cr_assert(strstr(out, "--max-peers"), "%s", out);
 	cr_assert(strstr(out, "Numbers are decimal"), "%s", out);
+	/* every option a verb takes is in its line (create's --extent was not) */
+	cr_assert(strstr(out, "[--extent SIZE]"), "%s", out);
 }

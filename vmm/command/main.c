@@ -12,11 +12,14 @@
 
 static const char usage_text[] =
 "usage: labyrinth COMMAND NAME [OPTIONS]\n"
-"  create NAME --rooms N [--corridors K] [--reserve R] [--group GROUP]\n"
+"  create NAME --rooms N [--corridors K] [--reserve R] [--extent SIZE]\n"
+"         [--group GROUP]\n"
 "                       make a labyrinth of N 4 KiB rooms in K corridors\n"
-"                       (default 1), R rooms kept for GFP_ATOMIC (default 0);\n"
-"                       its memory is allocated now, all of it. The file is\n"
-"                       0600, or 0660 and of GROUP with --group\n"
+"                       (default 1), R rooms kept for GFP_ATOMIC (default 0),\n"
+"                       in extent files of SIZE (2M, 4M, ...: a power of two\n"
+"                       of 2 MiB districts; default a quarter of the pool, at\n"
+"                       most 256M); its memory is allocated now, all of it.\n"
+"                       The files are 0600, or 0660 and of GROUP with --group\n"
 "  info NAME [--json]   rooms, free, reserved, fill per corridor, leases\n"
 "                       and their tallies (fields: README.md)\n"
 "  map NAME [--svg FILE]\n"
