@@ -396,6 +396,38 @@ Test(serve, a_peer_cannot_flood_the_log)
 	cr_expect_eq(check_status(), 0);
 }
 
+/* The domain shown for a peer is read from its command line (`-name
+ * guest=NAME`), which whoever connects writes: a newline in it must not
+ * forge a line of the log, nor an escape reach the operator's terminal. */
+Test(serve, a_peers_domain_name_stays_one_printable_line)
+{
+	static const char code[] =
+		"import socket, sys, time\n"
+		"s = socket.socket(socket.AF_UNIX)\n"
+		"s.connect(sys.argv[1])\n"
+		"time.sleep(0.5)\n";
+	int status;
+	pid_t pid;
+
+	start(1024, 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		execlp("python3", "python3", "-c", code, sock_path, "-name",
+		       "guest=ev\x1b[2Jil\nlabyrinth: forged,debug-threads=on", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_eq(WEXITSTATUS(status), 0, "the python peer failed");
+	for (int i = 0; i < 200 && !log_count("left"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("domain ev?[2Jil?labyrinth: forged"), "no domain shown");
+	cr_expect(!log_has("\x1b"), "an escape reached the log");
+	cr_expect_eq(log_count("labyrinth: forged"), log_count("domain ev?[2Jil?"),
+		     "a line of the peer's own");
+	cr_expect_eq(census_when_free(1024).free, 1024);
+}
+
 Test(serve, a_peer_vanishing_mid_request)
 {
 	struct fake_peer p, q;

@@ -17,7 +17,10 @@
 #define CMDLINE_MAX 65536
 
 /* "guest=NAME,debug-threads=on" or "NAME,..." -> NAME (QEMU doubles a
- * comma that belongs to the name). */
+ * comma that belongs to the name).  Whoever may connect wrote that
+ * command line: anything but printable ASCII becomes '?', or its newline
+ * would forge lines of serve's log and its escapes reach the terminal of
+ * an operator reading it, or reading `labyrinth info`. */
 static void name_from(const char *arg, char *out, size_t len)
 {
 	size_t n = 0;
@@ -29,7 +32,7 @@ static void name_from(const char *arg, char *out, size_t len)
 			break;
 		if (*arg == ',')
 			arg++;
-		out[n++] = *arg;
+		out[n++] = *arg >= 0x20 && *arg < 0x7f ? *arg : '?';
 	}
 	out[n] = 0;
 }
