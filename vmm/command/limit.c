@@ -30,14 +30,16 @@ static const char *limit_error(int err)
 	}
 }
 
-static bool lease_taken(const struct labyrinth *lab, uint32_t guest)
+/* A dead lease not reaped yet is taken, but no guest holds it: a min set
+ * there would keep rooms for nobody until the reaper came. */
+static bool lease_alive(const struct labyrinth *lab, uint32_t guest)
 {
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 	unsigned int n = lab_leases(lab, l, LAB_MAX_GUESTS);
 
 	for (unsigned int i = 0; i < n; i++)
 		if (l[i].guest == guest)
-			return true;
+			return l[i].alive;
 	return false;
 }
 
@@ -85,10 +87,9 @@ int cmd_limit(int argc, char **argv)
 	if (err)
 		return cli_fail("limit", argv[optind], err);
 	lab_limits_get(lab, guest, &now);
-	if (set_max || set_min)
+	err = lease_alive(lab, guest) ? 0 : LAB_ESRCH;
+	if (!err && (set_max || set_min))
 		err = lab_limits_set(lab, guest, set_max ? max : now.max, set_min ? min : now.min);
-	else
-		err = lease_taken(lab, guest) ? 0 : LAB_ESRCH;
 	if (err) {
 		fprintf(stderr, "labyrinth: limit: '%s' guest %u: %s\n", argv[optind], guest,
 			limit_error(err));
