@@ -54,6 +54,10 @@ int lab_create_private(const struct lab_geometry *geo,
 /* Free what this process still owns, drop the lease, unmap. */
 void lab_detach(struct labyrinth *lab);
 int lab_destroy(const char *name);
+/* Whether @name still names the labyrinth @lab maps: not once destroyed,
+ * nor once another was made under the name (a long-running view would
+ * show a still picture, or the old one's, for as long as it ran). */
+bool lab_still_named(const struct labyrinth *lab, const char *name);
 /* One line's worth of words for a LAB_E* (or -errno) value. */
 const char *lab_strerror(int err);
 

@@ -170,6 +170,33 @@ class Metrics(unittest.TestCase):
             p.stderr.close()
         self.assertEqual(p.returncode, 0)
 
+    def test_listen_ends_when_the_labyrinth_is_destroyed(self):
+        # Figures of a labyrinth nobody can reach any more (or, made again
+        # under its name, of the old one) must not be served as the
+        # name's: one line and status 3, as top says it.
+        for again in (False, True):
+            p = subprocess.Popen([BIN, "metrics", self.name, "--listen", "0"],
+                                 stderr=subprocess.PIPE, text=True)
+            try:
+                self.assertIn("serving", p.stderr.readline())
+                run("destroy", self.name)
+                if again:
+                    self.assertEqual(run("create", self.name, "--rooms",
+                                         "512")[0], 0)
+                p.wait(timeout=5)
+                err = p.stderr.read()
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                p.stderr.close()
+            self.assertEqual((p.returncode, err),
+                             (3, "labyrinth: metrics: '%s': destroyed\n"
+                              % self.name), again)
+            if not again:
+                self.assertEqual(run("create", self.name, "--rooms",
+                                     "512")[0], 0)
+
 
 class MetricsErrors(unittest.TestCase):
     def setUp(self):

@@ -221,9 +221,17 @@ static void client_accept(int lfd, struct client *cl)
 	c->end = clock_ns() + HTTP_DEADLINE_MS * 1000000ull;
 }
 
-static void serve(int lfd, struct labyrinth *lab, const char *name)
+/*
+ * Until SIGTERM (CLI_OK), or until the labyrinth is destroyed or made
+ * again under its name (CLI_ENONAME): figures of a labyrinth nobody can
+ * reach any more, or of the old one, would be served as the name's for as
+ * long as we ran; gone, the scraper sees the target down, and whatever
+ * restarts us finds the new one.
+ */
+static int serve(int lfd, struct labyrinth *lab, const char *name)
 {
 	static struct client cl[HTTP_CLIENTS];
+	int status = CLI_OK;
 
 	for (int i = 0; i < HTTP_CLIENTS; i++)
 		cl[i] = (struct client){ .fd = -1 };
@@ -235,6 +243,10 @@ static void serve(int lfd, struct labyrinth *lab, const char *name)
 			p[i + 1] = (struct pollfd){ cl[i].fd, cl[i].out ? POLLOUT : POLLIN, 0 };
 		if (poll(p, HTTP_CLIENTS + 1, HTTP_TICK_MS) < 0)
 			continue;
+		if (!lab_still_named(lab, name)) {
+			status = CLI_ENONAME;
+			break;
+		}
 		for (int i = 0; i < HTTP_CLIENTS; i++) {
 			if (cl[i].fd < 0 || !p[i + 1].revents)
 				continue;
@@ -253,6 +265,9 @@ static void serve(int lfd, struct labyrinth *lab, const char *name)
 	for (int i = 0; i < HTTP_CLIENTS; i++)
 		if (cl[i].fd >= 0)
 			client_drop(&cl[i]);
+	if (status)
+		cli_error("metrics: '%s': destroyed", name);
+	return status;
 }
 
 int metrics_http(struct labyrinth *lab, const char *name, const char *where)
@@ -277,7 +292,7 @@ int metrics_http(struct labyrinth *lab, const char *name, const char *where)
 	fprintf(stderr, "labyrinth: metrics: serving http://%s%s%s:%u/metrics\n",
 		strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 		bound_port(lfd));
-	serve(lfd, lab, name);
+	err = serve(lfd, lab, name);
 	close(lfd);
-	return CLI_OK;
+	return err;
 }

@@ -9,7 +9,6 @@
  * prints one frame after one interval, for scripts.
  */
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "parse.h"
@@ -137,20 +136,6 @@ static void frame_print(const struct survey *before, const struct survey *now)
 	printf("rates over %.3f s\n", dt);
 }
 
-/* The file is unlinked by `labyrinth destroy`; our mapping would keep its
- * memory alive (and show a still picture) for as long as we run.  Gone
- * also when the name now holds another file: a labyrinth destroyed and
- * made again under the same name is not the one we map. */
-static bool gone(const struct labyrinth *lab, const char *name)
-{
-	char path[128];
-	struct stat st, ours;
-
-	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s", name);
-	return stat(path, &st) != 0 || fstat(lab_fd(lab), &ours) != 0 ||
-	       st.st_dev != ours.st_dev || st.st_ino != ours.st_ino;
-}
-
 static int destroyed(const char *name)
 {
 	fprintf(stderr, "labyrinth: top: '%s': destroyed\n", name);
@@ -168,7 +153,7 @@ static int top_live(struct labyrinth *lab, const char *name, double interval)
 	top_term_frame();
 	frame_print(&s[0], &s[0]);
 	while (!top_term_wait(interval)) {
-		if (gone(lab, name)) {
+		if (!lab_still_named(lab, name)) {
 			status = CLI_ENONAME;
 			break;
 		}
@@ -188,7 +173,7 @@ static int top_once(struct labyrinth *lab, const char *name, double interval)
 	top_term_wait(interval);
 	/* A frame of a labyrinth destroyed meanwhile would be a still
 	 * picture passed off as its rates: status 3, as the live view. */
-	if (gone(lab, name))
+	if (!lab_still_named(lab, name))
 		return destroyed(name);
 	survey_take(lab, name, false, &s[1]);
 	frame_print(&s[0], &s[1]);

@@ -134,6 +134,11 @@ int lab_destroy(const char *name)
 	return shm_unlink_name(name);
 }
 
+bool lab_still_named(const struct labyrinth *lab, const char *name)
+{
+	return !shm_still_named(name, lab_host(lab));
+}
+
 int lab_fd(const struct labyrinth *lab)
 {
 	return lab_host(lab)->fd;

@@ -93,6 +93,8 @@ int extent_files_publish(const char *name, const int *ext, uint32_t n);
 int extent_files_open(const char *name, uint32_t rooms, uint32_t extent_rooms,
 		      int **ext);
 void extent_files_close(int *ext, uint32_t n);
+/* 0 if @name still names the metadata file @mh maps, else -ESTALE. */
+int shm_still_named(const char *name, const struct lab_host *mh);
 void extent_files_unlink(const char *name, uint32_t from, uint32_t to);
 void extent_leftovers_unlink(const char *name);
 /* Held from before the extents are linked until the metadata file is. */

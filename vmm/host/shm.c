@@ -349,7 +349,7 @@ void (*lab_test_open_pause)(const char *name);
  * all along, and the extents we found are its own.  Our open file keeps
  * its inode number from being reused.
  */
-static int shm_still_named(const char *name, const struct lab_host *mh)
+int shm_still_named(const char *name, const struct lab_host *mh)
 {
 	char path[SHM_PATH_MAX];
 	struct stat st;
