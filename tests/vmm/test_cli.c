@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exit_status.h"
@@ -174,6 +176,60 @@ Test(cli, image_larger_than_mem)
 	vmm(VMM_EXIT_BAD_IMAGE, "--mem", "16M", path);
 	unlink(path);
 	cr_assert(strstr(r.err, "outside guest RAM"), "%s", r.err);
+}
+
+/* The child of the test below, as nobody: 0 if the monitor said what to
+ * ask for in one line with status 73, 77 if there is nothing to test
+ * (this system lets nobody have a userfaultfd, or nobody cannot run the
+ * monitor from where it was built), 1 otherwise. */
+static int run_as_nobody(const char *img)
+{
+	char *argv[] = {(char *)env_path("VMM"), "--timeout", "5", (char *)img, NULL};
+	char flag = '0';
+	int fd = open("/proc/sys/vm/unprivileged_userfaultfd", O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, &flag, 1) != 1)
+			flag = '0';
+		close(fd);
+	}
+	if (setgid(65534) || setuid(65534))
+		return 1;
+	if (flag != '0' || !access("/dev/userfaultfd", R_OK | W_OK))
+		return 77;
+	if (run_cmd(argv, 20, &r) || r.timed_out)
+		return 1;
+	if (r.status == 126 || r.status == 127)
+		return 77;	/* the build is out of nobody's reach */
+	fprintf(stderr, "status %d: %s", r.status, r.err);
+	return r.status == VMM_EXIT_HOST && count_lines(r.err) == 1 &&
+	       strstr(r.err, "access to /dev/userfaultfd") ? 0 : 1;
+}
+
+/* A user other than root, where the system gives it no userfaultfd (this
+ * host's default: vm.unprivileged_userfaultfd=0, /dev/userfaultfd 0600):
+ * one line saying what an administrator can grant, status 73. */
+Test(cli, a_user_without_userfaultfd_is_told_what_to_ask_for)
+{
+	char img[] = "/tmp/labyrinth-nobody-XXXXXX";
+	int fd, st;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become nobody");
+	fd = mkstemp(img);
+	cr_assert(fd >= 0);
+	close(fd);
+	write_file(img, read_prefix(image_path("hello.elf"), sizeof(buf)));
+	cr_assert_eq(chmod(img, 0644), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(run_as_nobody(img));
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	unlink(img);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		cr_skip_test("nothing to test: nobody may have a userfaultfd here, or cannot run the build");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see the monitor's line above");
 }
 
 Test(cli, unknown_labyrinth)

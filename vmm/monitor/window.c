@@ -22,6 +22,31 @@ static int window_error(const char *what)
 	return -1;
 }
 
+/*
+ * A userfaultfd that also sees KVM's faults (not user-mode only): the
+ * system call, which unprivileged users get only with
+ * vm.unprivileged_userfaultfd=1, else /dev/userfaultfd (Linux 6.1), whose
+ * file mode lets an administrator give it to the users who run guests
+ * (the kvm group, say), as /dev/kvm's does.
+ */
+static int window_uffd(void)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK), dev, err;
+
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		errno = EPERM;	/* the system call's answer is the one to explain */
+		return -1;
+	}
+	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+	err = errno;
+	close(dev);
+	errno = err;
+	return fd;
+}
+
 /* Minor faults (the page is in the pool, but has no entry here) and
  * missing ones (a hole in the pool) both end as SIGBUS, never served:
  * nobody reads this userfaultfd, entries appear only by UFFDIO_CONTINUE. */
@@ -36,9 +61,10 @@ static int window_gate(struct window *w)
 		.mode = UFFDIO_REGISTER_MODE_MINOR | UFFDIO_REGISTER_MODE_MISSING,
 	};
 
-	w->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	w->uffd = window_uffd();
 	if (w->uffd < 0)
-		return window_error("userfaultfd");
+		return window_error("userfaultfd (a user other than root needs read and write "
+				    "access to /dev/userfaultfd, or vm.unprivileged_userfaultfd=1)");
 	if (ioctl(w->uffd, UFFDIO_API, &api))
 		return window_error("UFFDIO_API (minor faults on shmem, SIGBUS)");
 	if (ioctl(w->uffd, UFFDIO_REGISTER, &reg))
