@@ -143,10 +143,18 @@ static unsigned int guarantee_allow(struct labyrinth *lab, struct lab_lease *l, 
 	*guaranteed = own > 0;
 	if (!(mask & ~(1ull << guest)) && own <= 0)
 		return want;
+	if (own < 0)
+		own = 0;
+	/* Past its own unmet min, a claim gets what the free rooms hold
+	 * beyond every unmet min, its own included (those rooms are in the
+	 * free count too: counted twice, a claim ran on into another's
+	 * guarantee), and beyond the reserve unless GFP_ATOMIC.  The whole
+	 * claim then goes past the watermark (the dispatcher), so this is
+	 * the only place the reserve is kept from it. */
 	extra = atomic_load_explicit(&h->free, memory_order_relaxed) -
-		others_unmet(h, mask & ~(1ull << guest)) -
-		((flags & LAB_GFP_ATOMIC) || own > 0 ? 0 : h->reserve);
-	allow = (own > 0 ? own : 0) + (extra > 0 ? extra : 0);
+		others_unmet(h, mask & ~(1ull << guest)) - own -
+		((flags & LAB_GFP_ATOMIC) ? 0 : h->reserve);
+	allow = own + (extra > 0 ? extra : 0);
 	return allow < want ? (unsigned int)allow : want;
 }
 

@@ -223,3 +223,31 @@ Test(limits, a_killed_guests_guarantee_goes_with_its_lease)
 	cr_assert_eq(claim_all(&a, LAB_HC_GFP_ATOMIC), LAB_HC_ENOMEM);
 	cr_assert_eq(owned(&a), ROOMS, "reaped: its guarantee and rooms are everyone's again");
 }
+
+/* Two guarantees: what one guest may claim past its own min is what the
+ * pool has beyond everyone's unmet mins (its own among them), so a claim
+ * that starts inside its min cannot run on into the other's. */
+Test(limits, a_guarantee_never_takes_anothers)
+{
+	struct guest c;
+
+	attach(&c);
+	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(lab_limits_set(c.lab, c.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(claim_all(&a, LAB_HC_GFP_ATOMIC), LAB_HC_ENOMEM);
+	cr_assert_eq(owned(&a), ROOMS - 600, "a leaves both guarantees");
+	cr_assert_eq(claim(&b, 0, 512), 300, "b's own min, not c's");
+	cr_assert_eq(claim(&c, 0, 512), 300, "c's min is still there");
+	detach(&c);
+}
+
+/* Past its own min a GFP_NORMAL claim leaves the reserve alone, as any
+ * GFP_NORMAL claim does. */
+Test(limits, past_its_min_a_normal_claim_leaves_the_reserve)
+{
+	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(claim_all(&a, 0), LAB_HC_ENOMEM);
+	cr_assert_eq(owned(&a), ROOMS - RESERVE - 300);
+	cr_assert_eq(claim(&b, 0, 512), 300, "its min, not the reserve");
+	cr_assert_eq(claim(&b, LAB_HC_GFP_ATOMIC, 512), RESERVE, "GFP_ATOMIC's own");
+}
