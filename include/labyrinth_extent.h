@@ -113,7 +113,8 @@ bool lab_extents_settle(struct labyrinth *lab, uint32_t guest);
 /* ---- the core's part (shared/extent.c) ---- */
 
 /* Holds districts [first, first + n) for @owner, all or none, and only
- * if every room there is free; true if it did.  Their rooms leave the
+ * if every room there is free and the monitors keep their unmet
+ * guarantees without them; true if it did.  Their rooms leave the
  * free count (shared/extent.c says why). */
 bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			uint32_t owner);

@@ -86,7 +86,8 @@ static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 }
 
 /* All held by @owner, or none: a district some cursor holds, or with a
- * room claimed or dirty (not yet scrubbed), makes the run unlendable now. */
+ * room claimed or dirty (not yet scrubbed), makes the run unlendable now;
+ * so does taking rooms the monitors' unmet guarantees keep. */
 bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			uint32_t owner)
 {
@@ -102,6 +103,14 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 	}
 	lent_change(h, lab_owner_guest(owner), (int64_t)n);
 	count_publish(h, lab_owner_guest(owner), -(int64_t)n * LAB_DISTRICT_ROOMS);
+	/* The rooms are gone from what monitors can claim: a lend that left
+	 * them less than their unmet guarantees is undone.
+	 * Checked after the count went down, so of two lenders at once the
+	 * later sees both (as two setters of guarantees do, limits.c). */
+	if (!limits_lend_fits(h, lab_owner_guest(owner))) {
+		lab_districts_unlend(lab, first, n, owner);
+		return false;
+	}
 	return true;
 }
 

@@ -220,6 +220,9 @@ unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 void cursor_publish(struct lab_cursor *cur);
 void cursor_account(struct lab_cursor *cur, int32_t change);
 
+/* limits.c */
+bool limits_lend_fits(struct lab_hall *h, uint32_t guest);
+
 /* count.c */
 void count_publish(struct lab_hall *h, uint32_t guest, int64_t change);
 void count_reap(struct lab_hall *h, uint32_t guest);

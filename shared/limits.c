@@ -158,6 +158,19 @@ static unsigned int guarantee_allow(struct labyrinth *lab, struct lab_lease *l, 
 	return allow < want ? (unsigned int)allow : want;
 }
 
+/*
+ * After a lend by @guest (its rooms already out of the free count): are
+ * the monitors still left every other unmet guarantee?  A lend takes
+ * rooms from them as a claim would, and no claim of another guest, not
+ * even GFP_ATOMIC, may take what a guarantee keeps (extent.c).
+ */
+bool limits_lend_fits(struct lab_hall *h, uint32_t guest)
+{
+	uint64_t mask = atomic_load(&h->guaranteed) & ~(1ull << guest);
+
+	return !mask || atomic_load(&h->free) - others_unmet(h, mask) >= 0;
+}
+
 unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int want,
 			     unsigned int flags, bool *limited, bool *guaranteed)
 {

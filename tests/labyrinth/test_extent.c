@@ -54,3 +54,34 @@ Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
 	cr_assert_eq(tlab_free(m), 4 * LAB_DISTRICT_ROOMS);
 	heap_lab_free(m);
 }
+
+/*
+ * A lent run leaves the free count (what monitors can claim), so lending
+ * is taking rooms from the monitors: it leaves them their unmet
+ * guarantees, as any claim of another guest must (GFP_ATOMIC too).
+ */
+Test(extent, a_lend_leaves_the_monitors_their_guarantees)
+{
+	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 64, false);
+	struct labyrinth *mon, *lender;
+	uint32_t owner = lab_owner(2, 0);
+
+	lab_slot_fill(m, 1, 101);
+	lab_slot_fill(m, 2, 102);
+	mon = heap_lab_guest(m, 1);
+	lender = heap_lab_guest(m, 2);
+	cr_assert_eq(lab_limits_set(mon, 1, LAB_UNLIMITED, 1100), 0);
+	cr_assert_not(lab_districts_lend(lender, 0, 2, owner),
+		      "lent 1024 rooms: monitors left 1024, under a min of 1100");
+	cr_assert_eq(lab_free_watched(m), 4 * LAB_DISTRICT_ROOMS, "a refused lend changed the count");
+	for (uint32_t d = 0; d < 4; d++)
+		cr_assert_eq(lab_district_holder(m, d), LAB_NONE, "district %u kept", d);
+	cr_assert(lab_districts_lend(lender, 0, 1, owner), "1536 left: the min fits");
+	cr_assert_not(lab_districts_lend(lender, 1, 1, owner), "1024 left, under the min");
+	cr_assert_eq(lab_free_watched(m), 3 * LAB_DISTRICT_ROOMS);
+	cr_assert_eq(lab_limits_set(mon, 1, LAB_UNLIMITED, 0), 0);
+	cr_assert(lab_districts_lend(lender, 1, 1, owner), "no min left to keep");
+	heap_lab_free(lender);
+	heap_lab_free(mon);
+	heap_lab_free(m);
+}

@@ -237,7 +237,7 @@ static const char *refusal(int err, uint32_t *why)
 	case LAB_ENOSPC:
 		*why = LAB_IVSHMEM_NO_EXTENT;
 		return "no free extent to lend (every whole extent is lent, or has rooms "
-		       "claimed by monitors)";
+		       "claimed by monitors, or is what keeps the monitors' guarantees)";
 	default:
 		return "cannot attach to the labyrinth";
 	}
