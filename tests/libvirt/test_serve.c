@@ -457,6 +457,37 @@ Test(serve, a_peer_vanishing_mid_request)
 	fp_close(&q);
 }
 
+/* A labyrinth destroyed (or made again) under a running server: lending
+ * its extents would give QEMU guests rooms nobody else sees, so it stops
+ * as on SIGTERM, says why, and exits 3, with a peer joined or none. */
+Test(serve, a_destroyed_labyrinth_stops_the_server)
+{
+	struct lab_geometry geo = { .rooms = 1024, .corridors = 1 };
+	struct fake_peer p;
+	int status = 0;
+
+	for (int again = 0; again < 2; again++) {
+		start(1024, 0);
+		if (again)
+			connect_peer(&p);
+		cr_assert_eq(lab_destroy(name), 0);
+		if (again)
+			cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
+		for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
+			ms_sleep(10);
+		cr_assert(WIFEXITED(status), "the server still runs");
+		server = 0;
+		cr_expect_eq(WEXITSTATUS(status), 3);
+		cr_expect(log_has("destroyed (or made again): stopping"), "no line saying why");
+		if (again) {
+			fp_close(&p);
+			cr_expect_eq(census_when_free(1024).free, 1024, "the new one was touched");
+		}
+		stop();
+		unlink(log_path);
+	}
+}
+
 /* SIGTERM with a peer still mapping its extent: the server stops, but the
  * extent stays held (its lease dead, unreaped) until the peer lets go;
  * then the next reaper takes it back, scrubbed. */

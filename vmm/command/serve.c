@@ -166,5 +166,5 @@ int cmd_serve(int argc, char **argv)
 	serve_log("stopped after %lu requests", (unsigned long)s.stats.requests);
 	lab_detach(s.watch);
 	stats_print(&s);
-	return err ? CLI_ESYS : CLI_OK;
+	return err ? CLI_ESYS : s.gone ? CLI_ENONAME : CLI_OK;
 }

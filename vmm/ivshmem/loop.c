@@ -6,7 +6,11 @@
  * batch of events that saw it, so a later event of the batch never touches
  * freed memory.  Every TICK_MS while it has something to watch (peers
  * gone whose QEMU still maps their extent, pressure in the extents of
- * peers with a second vector, guests' eject notes) the loop looks again.
+ * peers with a second vector, guests' eject notes) the loop looks again,
+ * and every NAME_CHECK_MS whether the labyrinth is still the one its
+ * name names: once destroyed (or made again), lending its extents would
+ * give QEMU guests rooms of a labyrinth nobody else sees, so the server
+ * stops as on SIGTERM, and whatever restarts it serves the new one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include "server.h"
 
 #define TICK_MS 5
+#define NAME_CHECK_MS 1000
 #define WAIT_LOG_S 5u		/* first word on a leaving peer, then every 30 s */
 
 static int watch(struct serve *s, int fd, struct serve_source *src)
@@ -309,7 +314,19 @@ static void watch_pressure(struct serve *s)
 
 static int tick_ms(struct serve *s)
 {
-	return s->leaving || s->peers ? TICK_MS : -1;
+	return s->leaving || s->peers ? TICK_MS : NAME_CHECK_MS;
+}
+
+static void watch_name(struct serve *s, uint64_t now, bool *stop)
+{
+	if (now - s->name_checked_ns < NAME_CHECK_MS * 1000000ull)
+		return;
+	s->name_checked_ns = now;
+	if (lab_still_named(s->watch, s->name))
+		return;
+	serve_log("labyrinth '%s' destroyed (or made again): stopping", s->name);
+	s->gone = true;
+	*stop = true;
 }
 
 static void on_signal(struct serve *s, bool *stop)
@@ -374,6 +391,7 @@ int serve_run(struct serve *s)
 		watch_leaving(s);
 		watch_ejects(s);
 		watch_pressure(s);
+		watch_name(s, clock_ns(), &stop);
 	}
 	for (struct serve_peer *p = s->peers; p; p = p->link)
 		p->dead = true;

@@ -93,6 +93,8 @@ struct serve {
 	struct labyrinth *watch;	/* lease-less handle: pressure polls */
 	struct serve_stats stats;
 	bool stats_on;
+	uint64_t name_checked_ns;	/* when the name was last looked up */
+	bool gone;			/* stopped: the labyrinth was destroyed */
 };
 
 /* listen.c: 0, or -1 with a line logged. */
