@@ -256,6 +256,31 @@ Test(cli, bad_labyrinth_options)
 	cr_assert_null(strstr(r.err, "4294967295"), "%s", r.err);
 }
 
+/* The limits and the private labyrinth's size: each refusal is 64 and one
+ * line naming what was wrong, before anything is made or attached. */
+Test(cli, bad_limits_and_sizes)
+{
+	static char cmdline[600];
+	const char *img = image_path("hello.elf");
+
+	vmm(VMM_EXIT_USAGE, "--max-rooms", "0", img);
+	cr_assert(strstr(r.err, "--max-rooms wants a number from 1"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--max-rooms", "67108865", img);
+	vmm(VMM_EXIT_USAGE, "--max-rooms", "ten", img);
+	vmm(VMM_EXIT_USAGE, "--min-rooms", "-1", img);
+	cr_assert(strstr(r.err, "--min-rooms wants a number from 0"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--min-rooms", "0x10", img);
+	vmm(VMM_EXIT_USAGE, "--max-rooms=10", "--min-rooms=20", img);
+	cr_assert(strstr(r.err, "--min-rooms is above --max-rooms"), "%s", r.err);
+	vmm(VMM_EXIT_USAGE, "--rooms=512", "--labyrinth=cov-any", img);
+	cr_assert(strstr(r.err, "not with --labyrinth"), "%s", r.err);
+	/* --cmdline's own limit, whatever the boot protocol (README: 511 bytes) */
+	memset(cmdline, 'x', sizeof(cmdline) - 1);
+	vmm(VMM_EXIT_USAGE, "--cmdline", cmdline, img);
+	cr_assert(strstr(r.err, "--cmdline is too long"), "%s", r.err);
+	cr_assert_lt(strlen(r.err), 120, "the line quotes all of it: %s", r.err);
+}
+
 Test(cli, bad_exit_compat)
 {
 	vmm(VMM_EXIT_USAGE, "--exit-compat", "bochs", image_path("hello.elf"));
