@@ -97,11 +97,20 @@ struct lab_ivshmem_slot *fp_slot(struct fake_peer *fp, unsigned int i)
 					   i * LAB_IVSHMEM_SLOT_SIZE);
 }
 
+/* A refused peer's memory is one page: its slots are not in it (writing
+ * there wrote whatever this process had mapped next, e.g. a labyrinth's
+ * metadata). */
+static bool slot_mapped(const struct fake_peer *fp, unsigned int i)
+{
+	return fp->size >= LAB_IVSHMEM_SLOT_OFFSET + (uint64_t)(i + 1) * LAB_IVSHMEM_SLOT_SIZE;
+}
+
 void fp_ring(struct fake_peer *fp, unsigned int i)
 {
 	uint64_t one = 1;
 
-	__atomic_store_n(&fp_slot(fp, i)->seq, ++fp->seq[i], __ATOMIC_RELEASE);
+	if (slot_mapped(fp, i))
+		__atomic_store_n(&fp_slot(fp, i)->seq, ++fp->seq[i], __ATOMIC_RELEASE);
 	if (write(fp->bell, &one, sizeof(one)) != sizeof(one))
 		perror("fake peer: doorbell");
 }
@@ -113,6 +122,8 @@ int64_t fp_call(struct fake_peer *fp, unsigned int i, int ms)
 	uint64_t n;
 
 	fp_ring(fp, i);
+	if (!slot_mapped(fp, i))	/* only the doorbell: is anything answered? */
+		return poll(&pfd, 1, ms) == 1 ? 0 : HC_TIMEOUT;
 	while (__atomic_load_n(&sl->done, __ATOMIC_ACQUIRE) != fp->seq[i]) {
 		if (poll(&pfd, 1, ms) != 1)
 			return HC_TIMEOUT;
@@ -126,10 +137,12 @@ int64_t fp_simple(struct fake_peer *fp, uint32_t call, uint32_t flags, uint32_t 
 {
 	struct lab_ivshmem_slot *sl = fp_slot(fp, 0);
 
-	memset(&sl->hc, 0, sizeof(sl->hc));
-	sl->hc.call = call;
-	sl->hc.flags = flags;
-	sl->hc.count = count;
+	if (slot_mapped(fp, 0)) {
+		memset(&sl->hc, 0, sizeof(sl->hc));
+		sl->hc.call = call;
+		sl->hc.flags = flags;
+		sl->hc.count = count;
+	}
 	return fp_call(fp, 0, 2000);
 }
 

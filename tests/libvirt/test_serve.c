@@ -768,6 +768,47 @@ Test(serve, no_free_extent_is_refused_with_a_page_saying_why)
 	cr_expect_eq(check_status(), 0);
 }
 
+/* Every lease slot taken (here by 64 monitors' leases): a peer is refused
+ * with a page saying it got no lease and one log line, and nothing changes
+ * (no lease, no room, check ok); with a slot free again the next peer is
+ * served. */
+Test(serve, a_peer_with_every_lease_taken_is_refused_and_changes_nothing)
+{
+	struct lab_geometry geo = { .rooms = 1024, .corridors = 1 };
+	struct labyrinth *monitors[LAB_MAX_GUESTS];
+	struct fake_peer p, q;
+
+	name_paths("cov-serve");
+	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
+		cr_assert_eq(lab_attach(name, &monitors[i]), 0, "lease %u", i);
+	server = spawn_server();
+	connect_peer(&p);
+	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
+	cr_expect_eq(p.hdr->refused, LAB_IVSHMEM_NO_LEASE);
+	for (int i = 0; i < 100 && !log_has("refused: every lease slot"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("refused: every lease slot of the labyrinth is taken"),
+		  "no clear line for the refusal");
+	cr_expect_eq(fp_simple(&p, LAB_HC_NULL, 0, 0), HC_TIMEOUT, "a refused peer was served");
+	struct census c = census();
+	cr_expect_eq(c.leases, LAB_MAX_GUESTS);
+	cr_expect_eq(c.free, 1024);
+	cr_expect_eq(check_status(), 0);
+	lab_detach(monitors[0]);
+	connect_peer(&q);
+	cr_expect_eq(q.hdr->refused, 0, "a slot free again, and still refused");
+	cr_expect_eq(fp_simple(&q, LAB_HC_CLAIM, 0, 1), 1);
+	fp_close(&q);
+	fp_close(&p);
+	for (unsigned int i = 1; i < LAB_MAX_GUESTS; i++)
+		lab_detach(monitors[i]);
+	c = census_when_free(1024);
+	cr_expect_eq(c.free, 1024, "something leaked (free %u)", c.free);
+	cr_expect_eq(c.leases, 0);
+	cr_expect_eq(check_status(), 0);
+}
+
 /* The guest's memory is the pool: what it writes in a room is in the
  * extent's file at that room's place; a monitor claiming meanwhile never
  * gets a room of the lent extent; the extent comes back all zero. */
@@ -1148,3 +1189,4 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	fp_close(&a);
 	fp_close(&b);
 }
+
