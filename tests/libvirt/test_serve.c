@@ -809,6 +809,45 @@ Test(serve, a_peer_with_every_lease_taken_is_refused_and_changes_nothing)
 	cr_expect_eq(check_status(), 0);
 }
 
+/* --min-rooms a peer cannot be given because the guarantees together
+ * would pass the rooms (a monitor's lease keeps most of them): the peer
+ * is refused, its page says it got no lease (the extents are free: "no
+ * free extent" would send its operator the wrong way), one log line, and
+ * neither a lease nor an extent is taken. */
+Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
+{
+	static const char *const extra[] = { "--min-rooms", "200", NULL };
+	struct lab_geometry geo = { .rooms = 2048, .corridors = 1 };
+	struct labyrinth *monitor;
+	struct fake_peer p;
+
+	name_paths("cov-serve");
+	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
+	cr_assert_eq(lab_attach(name, &monitor), 0);
+	cr_assert_eq(lab_limits_set(monitor, monitor->guest, LAB_UNLIMITED, 2048 - 100), 0);
+	server = spawn_server_with(extra);
+	connect_peer(&p);
+	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
+	cr_expect_eq(p.hdr->refused, LAB_IVSHMEM_NO_LEASE, "refused %u", p.hdr->refused);
+	for (int i = 0; i < 100 && !log_has("refused: its --min-rooms"); i++)
+		ms_sleep(10);
+	cr_expect(log_has("refused: its --min-rooms would pass the labyrinth's rooms"),
+		  "no clear line for the refusal");
+	struct census c = census();
+	cr_expect_eq(c.leases, 1, "the refused peer kept a lease");
+	cr_expect_eq(c.free, 2048);
+	for (uint32_t k = 0; k < 4; k++) {
+		struct labyrinth *lab;
+
+		cr_assert_eq(lab_open(name, &lab), 0);
+		cr_expect_eq(lab_extent_state(lab, k), LAB_EXTENT_POOL, "extent %u", k);
+		lab_detach(lab);
+	}
+	cr_expect_eq(check_status(), 0);
+	fp_close(&p);
+	lab_detach(monitor);
+}
+
 /* The guest's memory is the pool: what it writes in a room is in the
  * extent's file at that room's place; a monitor claiming meanwhile never
  * gets a room of the lent extent; the extent comes back all zero. */

@@ -243,39 +243,41 @@ static const char *refusal(int err, uint32_t *why)
 	}
 }
 
-/* A lease and an extent for the peer, or the reason it gets none. */
-static int peer_take(struct serve *s, struct serve_peer *p, const char **what)
+/* A lease and an extent for the peer, or the reason it gets none: *@what
+ * for the log, *@why for its page. */
+static int peer_take(struct serve *s, struct serve_peer *p, const char **what,
+		     uint32_t *why)
 {
 	struct labyrinth *lab;
-	uint32_t why;
 	/* Beside the server's own mapping: a join costs the same whatever
 	 * the pool's size (a mapping of its own populated all of it). */
 	int err = lab_attach_beside(s->watch, &lab);
 
 	if (err) {
-		*what = refusal(err, &why);
+		*what = refusal(err, why);
 		return err;
 	}
 	if ((s->limits.max != LAB_UNLIMITED || s->limits.min) &&
 	    (err = lab_limits_set(lab, lab->guest, s->limits.max, s->limits.min))) {
 		lab_detach(lab);
+		/* Its limits, not the extents: LAB_ENOSPC here is the mins
+		 * passing the rooms, and refusal() would have told the guest
+		 * "no free extent" with every extent free. */
+		*why = LAB_IVSHMEM_NO_LEASE;
 		*what = err == LAB_ENOSPC ? "its --min-rooms would pass the labyrinth's rooms"
 					  : "bad limits";
 		return err;
 	}
 	err = peer_lend(p, lab);
 	if (err)
-		*what = refusal(err, &why);
+		*what = refusal(err, why);
 	return err;
 }
 
 /* Refused an extent: the lease goes, the peer stays (with a page saying
  * why) until QEMU leaves. */
-static int peer_refuse(struct serve_peer *p, int err, const char *what)
+static int peer_refuse(struct serve_peer *p, uint32_t why, const char *what)
 {
-	uint32_t why;
-
-	refusal(err, &why);
 	if (p->lab) {
 		peer_return(p, NULL);	/* an extent lent is not sent yet */
 		lab_cursor_park(&p->caller.cursor);
@@ -292,6 +294,7 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 {
 	struct serve_peer *p = peer_new(id, s->vectors);
 	const char *what = NULL;
+	uint32_t why = LAB_IVSHMEM_NO_LEASE;
 	int err;
 
 	if (!p) {
@@ -301,9 +304,9 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	}
 	p->sock = sock;
 	peer_identify(p);
-	err = peer_take(s, p, &what);
+	err = peer_take(s, p, &what, &why);
 	if (err)
-		err = peer_refuse(p, err, what);
+		err = peer_refuse(p, why, what);
 	if (err) {
 		serve_log("peer %u refused: no memory for the peer (%s)", id, strerror(-err));
 		peer_free(p);	/* nothing was lent, nothing sent */
