@@ -402,3 +402,35 @@ Test(cli, help_tells_statuses_and_trust)
 	/* every option a verb takes is in its line (create's --extent was not) */
 	cr_assert(strstr(out, "[--extent SIZE]"), "%s", out);
 }
+
+/* Usage errors no test reached: each is status 2 (or the name's 3) and one
+ * line, and nothing is made. */
+Test(cli, more_usage_errors_are_one_line_with_a_status)
+{
+	char cov[64], sock[96], args[256];
+	struct stat st;
+
+	snprintf(cov, sizeof(cov), "cov-cli-%d", getpid());
+	snprintf(sock, sizeof(sock), "/tmp/%s.sock", cov);
+	/* 6 MiB: not a power of two; 2 MiB on 2000 districts: past 1024 extents */
+	cr_expect_eq(runf("create %s --rooms 1536 --extent 6M", cov), 2, "%s", out);
+	cr_expect(strstr(out, "bad --extent"), "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(runf("create %s --rooms 1024000 --extent 2M", cov), 2, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(runf("info %s", cov), 3, "a refused create made it: %s", out);
+	cr_expect_eq(run("limit onlyname"), 2, "%s", out);
+	cr_expect(strstr(out, "limit: wants NAME GUEST"), "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(runf("limit %s 64", cov), 2, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(runf("limit %s 0 --max 5", cov), 3, "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	snprintf(args, sizeof(args), "serve %s --socket %s --max-rooms 10 --min-rooms 20", cov,
+		 sock);
+	cr_expect_eq(run(args), 2, "%s", out);
+	cr_expect(strstr(out, "--min-rooms is above --max-rooms"), "%s", out);
+	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(lstat(sock, &st), -1, "a refused serve made its socket");
+	lab_destroy(cov);
+}
