@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -134,6 +135,48 @@ static void what_fits_works(void)
 	lab_destroy(name);
 }
 
+/* Output on a full tmpfs: `metrics --textfile` and `map --svg` are status
+ * 1 with one line, the file at PATH is the old one whole, and no
+ * temporary file is left (output.c: whole or not at all). */
+static void output_on_a_full_tmpfs(void)
+{
+	static const char *const verbs[] = { "metrics %s --textfile %s", "map %s --svg %s" };
+	struct lab_geometry fits = { 512, 1, 0 };
+	char path[128], args[256], text[16] = "";
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	CHECK(lab_create(name, &fits) == 0, "2 MiB on 4 MiB refused");
+	snprintf(path, sizeof(path), LAB_SHM_DIR "/cov-out-%d", getpid());
+	f = fopen(path, "w");
+	CHECK(f && fputs("old\n", f) >= 0 && !fclose(f), "no old file");
+	/* fill what is left */
+	snprintf(args, sizeof(args), "dd if=/dev/zero of=" LAB_SHM_DIR "/cov-fill bs=4k "
+		 "2>/dev/null; true");
+	CHECK(system(args) == 0, "dd");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		char fmt[128];
+
+		snprintf(fmt, sizeof(fmt), verbs[i], name, path);
+		cli(1, "No space left", fmt);
+		CHECK(!strchr(out, '\n') || !strchr(strchr(out, '\n') + 1, '\n'), "%s", out);
+		f = fopen(path, "r");
+		CHECK(f && fgets(text, sizeof(text), f) && !strcmp(text, "old\n"),
+		      "%s: the old file is not whole", fmt);
+		if (f)
+			fclose(f);
+	}
+	d = opendir(LAB_SHM_DIR);
+	while (d && (de = readdir(d)))
+		CHECK(!strstr(de->d_name, ".tmp"), "left behind: %s", de->d_name);
+	if (d)
+		closedir(d);
+	unlink(LAB_SHM_DIR "/cov-fill");
+	unlink(path);
+	lab_destroy(name);
+}
+
 Test(capacity, a_labyrinth_bigger_than_its_tmpfs, .timeout = 60)
 {
 	pid_t pid;
@@ -150,6 +193,7 @@ Test(capacity, a_labyrinth_bigger_than_its_tmpfs, .timeout = 60)
 		too_big_to_create();
 		sparse_is_refused();
 		what_fits_works();
+		output_on_a_full_tmpfs();
 		_exit(failures ? 1 : 0);
 	}
 	status = nb_status(nb_reap_child(pid, 40000));
