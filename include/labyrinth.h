@@ -133,8 +133,8 @@ struct lab_limits {
 	uint32_t cached;	/* what the guest says its caches keep */
 };
 /* 0, LAB_EINVAL (min > max, max 0, or a bad guest), LAB_ESRCH (no such lease),
- * LAB_ENOSPC (the guarantees would pass rooms - reserve); on an error
- * nothing changed. */
+ * LAB_ENOSPC (the guarantees would pass rooms - reserve, or a QEMU
+ * guest's min its extent's rooms); on an error nothing changed. */
 int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max,
 		   uint32_t min);
 void lab_limits_get(const struct labyrinth *lab, uint32_t guest,

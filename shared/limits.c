@@ -71,6 +71,11 @@ int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max, uint32_t
 	word = atomic_load(&l->word);
 	if (!word)
 		return LAB_ESRCH;
+	/* A borrower's min is kept by its extent, and passes no sum below:
+	 * more than the extent holds would be a promise nothing keeps. */
+	if (borrows(l) &&
+	    min > (uint64_t)atomic_load(&l->lent) * LAB_DISTRICT_ROOMS)
+		return LAB_ENOSPC;
 	old = atomic_exchange(&l->min, min);
 	if (guarantees_sum(h) > (uint64_t)h->rooms - h->reserve) {
 		atomic_store(&l->min, old);

@@ -5,8 +5,11 @@
  * cursor holds, even a cursor of the same guest.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "labyrinth_extent.h"
+#include "labyrinth_host.h"
 #include "support.h"
 
 Test(extent, claims_within_never_reach_a_district_a_cursor_holds)
@@ -84,4 +87,41 @@ Test(extent, a_lend_leaves_the_monitors_their_guarantees)
 	heap_lab_free(lender);
 	heap_lab_free(mon);
 	heap_lab_free(m);
+}
+
+/*
+ * A borrower's min is kept by its extent and passes no sum: it may not
+ * promise more than the extent holds, and it goes with the extent, before
+ * `lent` falls to 0 (else it would count against the monitors' mins,
+ * which were set without it, until its slot was cleared).
+ */
+Test(extent, a_borrowers_min_stays_within_its_extent_and_goes_with_it)
+{
+	struct lab_geometry geo = { .rooms = 4 * LAB_DISTRICT_ROOMS, .corridors = 1 };
+	struct labyrinth *lender, *mon;
+	struct lab_limits l;
+	char name[64];
+	uint32_t k;
+	int fd;
+
+	snprintf(name, sizeof(name), "test-extent-min-%d", getpid());
+	lab_destroy(name);
+	cr_assert_eq(lab_create_extents(name, &geo, LAB_DISTRICT_ROOMS, LAB_NOGROUP), 0);
+	cr_assert_eq(lab_attach(name, &lender), 0);
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	cr_assert_eq(lab_limits_set(lender, lender->guest, LAB_UNLIMITED, 100), 0);
+	cr_assert_eq(lab_extent_lend(lender, &k, &fd), 0);
+	cr_expect_eq(lab_limits_set(lender, lender->guest, LAB_UNLIMITED, LAB_DISTRICT_ROOMS + 1),
+		     LAB_ENOSPC, "a min past the borrower's extent");
+	cr_expect_eq(lab_limits_set(lender, lender->guest, LAB_UNLIMITED, 400), 0);
+	cr_expect_eq(lab_limits_set(mon, mon->guest, LAB_UNLIMITED, 3 * LAB_DISTRICT_ROOMS), 0,
+		     "the monitors' rooms are all theirs to guarantee");
+	close(fd);
+	cr_assert_eq(lab_extent_return(lender, k), 0);
+	lab_limits_get(lender, lender->guest, &l);
+	cr_expect_eq(l.min, 0, "the borrower's min outlived its extent");
+	cr_expect_eq(lab_free_watched(mon), 4 * LAB_DISTRICT_ROOMS);
+	lab_detach(mon);
+	lab_detach(lender);
+	cr_assert_eq(lab_destroy(name), 0);
 }

@@ -25,7 +25,8 @@ static const char *limit_error(int err)
 	switch (err) {
 	case LAB_EINVAL: return "--min is above --max";
 	case LAB_ESRCH: return "no guest holds that lease";
-	case LAB_ENOSPC: return "the guarantees together would pass the rooms less the reserve";
+	case LAB_ENOSPC: return "the guarantees together would pass the rooms less the reserve "
+				"(a QEMU guest's: its extent's rooms)";
 	default: return lab_strerror(err);
 	}
 }

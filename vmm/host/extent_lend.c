@@ -181,6 +181,11 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k)
 	memset(lab->pool + (size_t)extent_first(lab, k) * LAB_ROOM_SIZE, 0,
 	       (size_t)extent_len(lab, k) * LAB_ROOM_SIZE);
 	rec_write(r, LAB_EXTENT_POOL, 0);
+	/* The lender's limits go before its districts do: its min was kept by
+	 * the extent and passed no sum (limits.c), so once `lent` fell to 0 it
+	 * would count against the monitors' guarantees, over-committed, until
+	 * its slot was cleared (never, for a reaper killed here). */
+	lab_limits_clear(lab, lender);
 	/* After the record, so no extent is counted back twice; a kill in
 	 * between is made good when the lender's lease is reaped (count.c). */
 	lab_districts_count_back(lab, extent_first(lab, k) / LAB_DISTRICT_ROOMS,
