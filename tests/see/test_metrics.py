@@ -170,6 +170,40 @@ class Metrics(unittest.TestCase):
             p.stderr.close()
         self.assertEqual(p.returncode, 0)
 
+    def test_listen_refuses_what_is_not_a_scrape(self):
+        # Another method is 405; a request head past 8 KiB is dropped
+        # unanswered (a peer may not make us buffer without bound); the
+        # server answers the next scrape as ever.
+        p = subprocess.Popen([BIN, "metrics", self.name, "--listen", "0"],
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            m = re.search(r":(\d+)/metrics", p.stderr.readline())
+            self.assertTrue(m)
+            port = int(m.group(1))
+            url = "http://127.0.0.1:%d/metrics" % port
+            req = urllib.request.Request(url, data=b"x", method="POST")
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=5)
+            self.assertEqual(e.exception.code, 405)
+            s = socket.create_connection(("127.0.0.1", port))
+            s.settimeout(5)
+            try:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000 +
+                          b"\r\n\r\n")
+                answer = s.recv(100)
+            except ConnectionResetError:
+                answer = b""
+            s.close()
+            self.assertEqual(answer, b"", "an oversized head was answered")
+            with urllib.request.urlopen(url, timeout=5) as r:
+                self.assertEqual(r.status, 200)
+                self.check(r.read().decode())
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=5)
+            p.stderr.close()
+        self.assertEqual(p.returncode, 0)
+
     def test_listen_ends_when_the_labyrinth_is_destroyed(self):
         # Figures of a labyrinth nobody can reach any more (or, made again
         # under its name, of the old one) must not be served as the
