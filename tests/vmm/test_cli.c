@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exit_status.h"
+#include "labyrinth_host.h"
 #include "spawn.h"
 
 static struct run_result r;
@@ -233,6 +234,31 @@ Test(cli, a_user_without_userfaultfd_is_told_what_to_ask_for)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
 		cr_skip_test("nothing to test: nobody may have a userfaultfd here, or cannot run the build");
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see the monitor's line above");
+}
+
+/* Every lease of a shared labyrinth taken: the monitor's one line says
+ * so, status 76, and the labyrinth is as it was (no lease, no room). */
+Test(cli, every_lease_taken)
+{
+	struct lab_geometry geo = {.rooms = 1024, .corridors = 1, .reserve = 0};
+	struct labyrinth *held[LAB_MAX_GUESTS];
+	static struct lab_lease_info infos[LAB_MAX_GUESTS];
+	struct lab_census c;
+	char name[64];
+
+	snprintf(name, sizeof(name), "test-vmm-cli-full-%d", getpid());
+	lab_destroy(name);
+	cr_assert_eq(lab_create(name, &geo), 0);
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
+		cr_assert_eq(lab_attach(name, &held[i]), 0, "lease %u", i);
+	vmm(VMM_EXIT_LABYRINTH, "--labyrinth", name, image_path("hello.elf"));
+	cr_expect(strstr(r.err, "every lease slot is taken"), "%s", r.err);
+	lab_census(held[0], &c);
+	cr_expect_eq(c.free, 1024, "rooms taken by a monitor refused a lease");
+	cr_expect_eq(lab_leases(held[0], infos, LAB_MAX_GUESTS), LAB_MAX_GUESTS);
+	for (unsigned int i = 0; i < LAB_MAX_GUESTS; i++)
+		lab_detach(held[i]);
+	lab_destroy(name);
 }
 
 Test(cli, unknown_labyrinth)
