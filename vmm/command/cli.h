@@ -34,6 +34,12 @@ enum {
 int cli_write_all(int fd, const char *p, size_t len);
 int cli_write_file(const char *path, const char *text, size_t len);
 
+/* stop.c: SIGINT, SIGTERM and SIGHUP (blocked) as a readable fd for a
+ * verb's poll loop, SIGPIPE ignored; -1 on error.  cli_stop_signal():
+ * the signal read from it, 0 if none. */
+int cli_stop_fd(void);
+int cli_stop_signal(int fd);
+
 /* One line on stderr, and the exit status for @err. */
 int cli_fail(const char *verb, const char *name, int err);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,26 +28,8 @@
 
 #define HTTP_REQUEST_MAX	8192
 #define HTTP_DEADLINE_MS	2000
-#define HTTP_TICK_MS		500	/* how soon a signal is noticed */
+#define HTTP_TICK_MS		500	/* how soon a deadline is noticed */
 #define HTTP_CLIENTS		16	/* connections served at once */
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void signals_catch(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* "PORT", "ADDR:PORT" or "[ADDR6]:PORT" into numeric host and port. */
 static int where_split(const char *where, char *host, size_t hlen,
@@ -228,21 +209,24 @@ static void client_accept(int lfd, struct client *cl)
  * long as we ran; gone, the scraper sees the target down, and whatever
  * restarts us finds the new one.
  */
-static int serve(int lfd, struct labyrinth *lab, const char *name)
+static int serve(int lfd, int stop_fd, struct labyrinth *lab, const char *name)
 {
 	static struct client cl[HTTP_CLIENTS];
 	int status = CLI_OK;
 
 	for (int i = 0; i < HTTP_CLIENTS; i++)
 		cl[i] = (struct client){ .fd = -1 };
-	while (!stopping) {
-		struct pollfd p[HTTP_CLIENTS + 1] = { { lfd, POLLIN, 0 } };
+	for (;;) {
+		struct pollfd p[HTTP_CLIENTS + 2] = { { lfd, POLLIN, 0 } };
 		uint64_t now;
 
 		for (int i = 0; i < HTTP_CLIENTS; i++)
 			p[i + 1] = (struct pollfd){ cl[i].fd, cl[i].out ? POLLOUT : POLLIN, 0 };
-		if (poll(p, HTTP_CLIENTS + 1, HTTP_TICK_MS) < 0)
+		p[HTTP_CLIENTS + 1] = (struct pollfd){ stop_fd, POLLIN, 0 };
+		if (poll(p, HTTP_CLIENTS + 2, HTTP_TICK_MS) < 0)
 			continue;
+		if (p[HTTP_CLIENTS + 1].revents && cli_stop_signal(stop_fd))
+			break;
 		if (!lab_still_named(lab, name)) {
 			status = CLI_ENONAME;
 			break;
@@ -274,7 +258,7 @@ int metrics_http(struct labyrinth *lab, const char *name, const char *where)
 {
 	char host[64];
 	uint32_t port;
-	int lfd = -1, err;
+	int lfd = -1, stop_fd, err;
 
 	if (where_split(where, host, sizeof(host), &port))
 		return cli_usage("metrics: --listen wants [ADDR:]PORT with a "
@@ -288,11 +272,17 @@ int metrics_http(struct labyrinth *lab, const char *name, const char *where)
 		cli_error("metrics: cannot listen on %s: %s", where, strerror(-err));
 		return CLI_ESYS;
 	}
-	signals_catch();
+	stop_fd = cli_stop_fd();
+	if (stop_fd < 0) {
+		cli_error("metrics: cannot take signals: %s", strerror(errno));
+		close(lfd);
+		return CLI_ESYS;
+	}
 	fprintf(stderr, "labyrinth: metrics: serving http://%s%s%s:%u/metrics\n",
 		strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 		bound_port(lfd));
-	err = serve(lfd, lab, name);
+	err = serve(lfd, stop_fd, lab, name);
+	close(stop_fd);
 	close(lfd);
 	return err;
 }

@@ -3,17 +3,15 @@
  * serve.c - `labyrinth serve NAME --socket PATH [--vectors N]
  * [--max-peers P] [--group GROUP] [--stats]`: the ivshmem server of QEMU
  * guests (server.h), lending each an extent.  With --vectors 2 a peer's
- * second vector is the pressure interrupt.  Runs until SIGTERM or SIGINT; every join, leave and
+ * second vector is the pressure interrupt.  Runs until SIGTERM, SIGINT or SIGHUP; every join, leave and
  * error is one line on stderr.  --stats prints BENCH lines (server
  * handling time per request) at exit.  --group is the operators' group:
  * the socket is theirs (0660), and so may be the labyrinth's file.
  */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/signalfd.h>
 
 #include "cli.h"
 #include "server.h"
@@ -59,19 +57,6 @@ static int serve_options(int argc, char **argv, struct serve *s, uint32_t *gid)
 	if (!err && s->limits.min > s->limits.max)
 		err = cli_usage("serve: --min-rooms is above --max-rooms");
 	return err;
-}
-
-static int signals(void)
-{
-	sigset_t set;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -153,7 +138,7 @@ int cmd_serve(int argc, char **argv)
 	s.watch = lab;			/* and it polls for pressure */
 	if (stats_start(&s))
 		return CLI_ESYS;
-	s.sig = signals();
+	s.sig = cli_stop_fd();
 	if (s.sig < 0 || listen_open(&s, gid)) {
 		lab_detach(lab);
 		return CLI_ESYS;

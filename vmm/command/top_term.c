@@ -2,41 +2,26 @@
 /*
  * top_term.c - the live view's terminal.  Keys come without echo and
  * without waiting for a line (ICANON and ECHO off) but ISIG stays on, so
- * Ctrl-C is still SIGINT: the handlers only raise a flag, and the loop,
- * never blocked for longer than a tick, leaves through top_term_leave().
+ * Ctrl-C is still SIGINT, read with SIGTERM and SIGHUP from the stop fd
+ * (stop.c) that the wait polls beside the keys; the loop then leaves
+ * through top_term_leave().
  */
 #define _GNU_SOURCE
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "top_term.h"
 
-static volatile sig_atomic_t leaving;
+static bool leaving;
+static int stop_fd = -1;	/* none for --once: a signal ends it as ever */
 static struct termios saved;
 static bool keys, screen;
 static bool watching;		/* keys, until the terminal hangs up */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	leaving = 1;
-}
-
-static void signals_catch(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	/* No SA_RESTART: poll() must return at once with EINTR. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 static void keys_take(void)
 {
@@ -54,7 +39,7 @@ static void keys_take(void)
 
 void top_term_enter(void)
 {
-	signals_catch();
+	stop_fd = cli_stop_fd();
 	keys_take();
 	screen = isatty(STDOUT_FILENO);
 	if (screen)
@@ -96,12 +81,17 @@ bool top_term_wait(double seconds)
 
 	fflush(stdout);
 	while (!leaving) {
-		struct pollfd p = { watching ? STDIN_FILENO : -1, POLLIN, 0 };
+		struct pollfd p[2] = { { watching ? STDIN_FILENO : -1, POLLIN, 0 },
+				       { stop_fd, POLLIN, 0 } };
 		double left = end - now();
 
 		if (left <= 0)
 			return false;
-		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 && key_quits())
+		if (poll(p, 2, (int)(left * 1000) + 1) <= 0)
+			continue;
+		if (p[1].revents && cli_stop_signal(stop_fd))
+			leaving = true;
+		else if (p[0].revents && key_quits())
 			return true;
 	}
 	return true;
