@@ -78,6 +78,32 @@ Test(hc, claim_write_read_release)
 {
 	run_vmm("hc-basic.elf", NULL, 60);
 	assert_suite_passed();
+	cr_expect_null(strstr(r.err, "BENCH "), "figures without --hc-stats: %s", r.err);
+}
+
+/* --hc-stats: at exit, each figure of the calls the guest made is one
+ * `BENCH name value ns` line on stderr (what the benchmarks parse). */
+Test(hc, hc_stats_prints_one_bench_line_per_figure)
+{
+	static const char *const names[] = {"vmm.handle.claim1", "vmm.handle.claim64.per_room",
+					    "vmm.handle.release64.per_room"};
+	const char *opts[] = {"--hc-stats", NULL};
+
+	run_vmm("hc-basic.elf", opts, 60);
+	assert_suite_passed();
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char want[96];
+		const char *at;
+		unsigned long v;
+
+		snprintf(want, sizeof(want), "BENCH %s ", names[i]);
+		at = strstr(r.err, want);
+		cr_assert(at, "no '%s' line: %s", want, r.err);
+		cr_expect_eq(sscanf(at + strlen(want), "%lu ns\n", &v), 1, "%s", at);
+		cr_expect_gt(v, 0, "%s", at);
+	}
+	for (const char *l = r.err; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		cr_expect(!strncmp(l, "BENCH ", 6), "a line that is not a figure: %.80s", l);
 }
 
 /* The address the guest says it touches must be the one the VMM reports. */
