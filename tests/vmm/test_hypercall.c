@@ -154,18 +154,32 @@ Test(hc, releasing_another_guests_room_is_eperm)
 	cr_assert_eq(tlab_free(), 1024);
 }
 
+/* The same with each way of scrubbing: the background scrubber (the
+ * default), zeroing inside the release (LABYRINTH_SCRUB=release), and no
+ * scrubber at all (=off: the reader's claims zero what they take). */
 Test(hc, released_rooms_are_scrubbed_before_another_guest_gets_them)
 {
+	static const char *const modes[] = {NULL, "release", "off"};
+
 	tlab_create(1024, 32);
 	const char *w[] = {"--labyrinth", tlab_name, "--cmdline", "write", NULL};
 	const char *rd[] = {"--labyrinth", tlab_name, "--cmdline", "read", NULL};
-	run_vmm("hc-secret.elf", w, 60);
-	cr_assert_eq(r.status, 0, "writer: %d %s %s", r.status, r.out, r.err);
-	cr_assert(strstr(r.out, "wrote 1024 rooms"), "the writer must fill every room: %s", r.out);
-	run_vmm("hc-secret.elf", rd, 60);
-	cr_assert_eq(r.status, 0, "reader: %d %s %s", r.status, r.out, r.err);
-	cr_assert(strstr(r.out, "read 1024 rooms, dirty=0"), "%s", r.out);
-	cr_assert_eq(tlab_free(), 1024);
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (modes[i])
+			setenv("LABYRINTH_SCRUB", modes[i], 1);
+		else
+			unsetenv("LABYRINTH_SCRUB");
+		run_vmm("hc-secret.elf", w, 60);
+		cr_assert_eq(r.status, 0, "writer: %d %s %s", r.status, r.out, r.err);
+		cr_assert(strstr(r.out, "wrote 1024 rooms"), "the writer must fill every room: %s",
+			  r.out);
+		run_vmm("hc-secret.elf", rd, 60);
+		cr_assert_eq(r.status, 0, "reader: %d %s %s", r.status, r.out, r.err);
+		cr_assert(strstr(r.out, "read 1024 rooms, dirty=0"), "LABYRINTH_SCRUB=%s: %s",
+			  modes[i] ? modes[i] : "(unset)", r.out);
+		cr_assert_eq(tlab_free(), 1024);
+	}
+	unsetenv("LABYRINTH_SCRUB");
 }
 
 /* Owner records against the rooms' contents, sampled from the host while
