@@ -28,6 +28,9 @@
 #define LAB_EACCES	(-13)	/* file not trusted (owner, mode, type) */
 #define LAB_NOGROUP	UINT32_MAX
 
+/* NAME as every call takes it: 1-64 of [A-Za-z0-9._-], not starting
+ * with '.' (the file is /dev/shm/labyrinth.NAME). */
+bool lab_name_valid(const char *name);
 /* Made 0600 (umask applies). */
 int lab_create(const char *name, const struct lab_geometry *geo);
 /* Made 0660 and of group @gid, for operators sharing that group. */

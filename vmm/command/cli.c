@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "labyrinth_host.h"
 #include "parse.h"
+#include "shown.h"
 
 static int fail_status(int err)
 {
@@ -32,21 +33,9 @@ static int fail_status(int err)
 	}
 }
 
-/* Text as typed, but one line whatever it holds: a byte that is not
- * printable ASCII (a newline, a terminal's escape) shows as \xHH. */
-static void name_print(FILE *f, const char *name)
-{
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-		if (*c >= 0x20 && *c < 0x7f && *c != '\\')
-			fputc(*c, f);
-		else
-			fprintf(f, "\\x%02x", *c);
-	}
-}
-
 /* "labyrinth: " MESSAGE SUFFIX on one line.  The message quotes what was
- * typed (a name, an option, a number, a path), so it is printed as
- * name_print() prints a name: `labyrinth info NAME $'x\ny'` or an option
+ * typed (a name, an option, a number, a path), so it is printed through
+ * shown_print(), as a name is: `labyrinth info NAME $'x\ny'` or an option
  * holding a terminal escape once made two lines, or recoloured the
  * terminal. */
 static void line_print(const char *suffix, const char *fmt, va_list ap)
@@ -56,7 +45,7 @@ static void line_print(const char *suffix, const char *fmt, va_list ap)
 	fputs("labyrinth: ", stderr);
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
-	name_print(stderr, text ? text : fmt);
+	shown_print(stderr, text ? text : fmt);
 	free(text);
 	fprintf(stderr, "%s\n", suffix);
 }
@@ -83,7 +72,7 @@ void cli_error(const char *fmt, ...)
 int cli_fail(const char *verb, const char *name, int err)
 {
 	fprintf(stderr, "labyrinth: %s: '", verb);
-	name_print(stderr, name);
+	shown_print(stderr, name);
 	fprintf(stderr, "': %s\n", lab_strerror(err));
 	return fail_status(err);
 }

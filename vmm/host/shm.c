@@ -27,13 +27,18 @@
 
 #define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
 
-static int shm_path(const char *name, char *buf)
+bool lab_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > LAB_NAME_MAX || name[0] == '.' ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789._-") != n)
+	return n >= 1 && n <= LAB_NAME_MAX && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-") == n;
+}
+
+static int shm_path(const char *name, char *buf)
+{
+	if (!lab_name_valid(name))
 		return LAB_EINVAL;
 	snprintf(buf, SHM_PATH_MAX, LAB_SHM_DIR "/labyrinth.%s", name);
 	return 0;

@@ -1,5 +1,6 @@
 /* ./vmm IMAGE: parse the command line, load the image, run the VM, and exit
  * with the guest's status or the monitor's documented one. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,11 +18,13 @@
 #include "fw_cfg.h"
 #include "hc_port.h"
 #include "hc_stats.h"
+#include "labyrinth_host.h"
 #include "layout.h"
 #include "parse.h"
 #include "pio.h"
 #include "reset.h"
 #include "rtc.h"
+#include "shown.h"
 #include "uart.h"
 #include "vm.h"
 
@@ -85,39 +88,19 @@ static const char usage_text[] =
 "  77   guest reset the machine (port 0x92, port 0xcf9 or 0x64 <- 0xfe)\n"
 "  128+N stopped by signal N (SIGINT, SIGTERM, SIGHUP): rooms are returned first\n";
 
-/* @arg is as typed: a byte that is not printable ASCII (a newline, a
- * terminal's escape) shows as \xHH, so the error stays one line and
- * cannot recolour the terminal. */
+/* One line whatever @arg holds: it is as typed, so the line goes through
+ * shown_print() (a newline or a terminal's escape shows as \xHH). */
 static int usage_error(const char *fmt, const char *arg)
 {
-	size_t n = strlen(arg);
-	char *shown = malloc(4 * n + 1), *p = shown;
+	char *text = NULL;
 
-	for (const unsigned char *c = (const unsigned char *)arg; shown && *c; c++) {
-		if (*c >= 0x20 && *c < 0x7f && *c != '\\')
-			*p++ = (char)*c;
-		else
-			p += sprintf(p, "\\x%02x", *c);
-	}
-	if (shown)
-		*p = 0;
-	fprintf(stderr, "vmm: ");
-	fprintf(stderr, fmt, shown ? shown : "?");
-	fprintf(stderr, " (try --help)\n");
-	free(shown);
+	if (asprintf(&text, fmt, arg) < 0)
+		text = NULL;
+	fputs("vmm: ", stderr);
+	shown_print(stderr, text ? text : fmt);
+	fputs(" (try --help)\n", stderr);
+	free(text);
 	return VMM_EXIT_USAGE;
-}
-
-/* A labyrinth's name as `labyrinth` takes it (its --help): a name it
- * could never have made is a bad command line, 64, not a labyrinth that
- * cannot be attached, 76 ("..", "a b" were 76 while "a/b" was 64). */
-static bool name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n >= 1 && n <= 64 && name[0] != '.' &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-") == n;
 }
 
 /* Returns -1 to go on, or an exit status. */
@@ -169,7 +152,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->cmdline = optarg;
 			break;
 		case OPT_LABYRINTH:
-			if (!name_ok(optarg))
+			/* a name no labyrinth can have is a bad command line
+			 * (64), not a labyrinth that cannot be attached (76) */
+			if (!lab_name_valid(optarg))
 				return usage_error("--labyrinth wants a NAME of 1-64 of [A-Za-z0-9._-], "
 						   "not starting with '.', not '%s'", optarg);
 			cfg->labyrinth = optarg;
