@@ -282,11 +282,13 @@ int shm_unlink_name(const char *name)
 		extent_leftovers_unlink(name);
 		return 0;
 	}
-	for (uint32_t k = 0; k <= n; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		if (lab_test_destroy_pause)
 			lab_test_destroy_pause(name, k);
-		extent_files_unlink(name, k, k < n ? k + 1 : k);
+		extent_files_unlink(name, k, k + 1);
 	}
+	if (lab_test_destroy_pause)
+		lab_test_destroy_pause(name, n);
 	return 0;
 }
 

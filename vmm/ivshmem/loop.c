@@ -391,7 +391,7 @@ int serve_run(struct serve *s)
 		watch_leaving(s);
 		watch_ejects(s);
 		watch_pressure(s);
-		watch_name(s, clock_ns(), &stop);
+		watch_name(s, t0, &stop);
 	}
 	for (struct serve_peer *p = s->peers; p; p = p->link)
 		p->dead = true;
