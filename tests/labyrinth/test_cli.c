@@ -18,8 +18,9 @@
 static char name[64];
 static char out[8192];
 
-/* Run `labyrinth ARGS`; stdout (and stderr) into out; exit status back. */
-static int run(const char *args)
+/* Run `labyrinth ARGS REDIRECT`; what reaches the pipe into out; exit
+ * status back. */
+static int run_redirected(const char *args, const char *redirect)
 {
 	const char *bin = getenv("LABYRINTH_BIN");
 	char cmd[512];
@@ -28,7 +29,7 @@ static int run(const char *args)
 	int status;
 
 	cr_assert_not_null(bin, "LABYRINTH_BIN is not set");
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bin, args);
+	snprintf(cmd, sizeof(cmd), "%s %s %s", bin, args, redirect);
 	p = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
@@ -36,22 +37,19 @@ static int run(const char *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Run `labyrinth ARGS`; stdout (and stderr) into out; exit status back. */
+static int run(const char *args)
+{
+	return run_redirected(args, "2>&1");
+}
+
 /* The same with stdout on /dev/full: what it says on stderr into out. */
 static int run_full(const char *fmt, const char *arg)
 {
-	const char *bin = getenv("LABYRINTH_BIN");
-	char args[256], cmd[512];
-	FILE *p;
-	size_t n;
-	int status;
+	char args[256];
 
 	snprintf(args, sizeof(args), fmt, arg);
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1 >/dev/full", bin, args);
-	p = popen(cmd, "r");
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_redirected(args, "2>&1 >/dev/full");
 }
 
 static int runf(const char *fmt, const char *arg)

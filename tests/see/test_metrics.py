@@ -3,6 +3,7 @@
 python3-prometheus-client and its figures are the census's and the
 guests' tallies; --textfile replaces a file whole; --listen serves it on
 loopback; each error is one line and a documented status."""
+import contextlib
 import os
 import re
 import signal
@@ -134,7 +135,10 @@ class Metrics(unittest.TestCase):
                 os.unlink(os.path.join(d, f))
             os.rmdir(d)
 
-    def test_listen_serves_on_loopback(self):
+    @contextlib.contextmanager
+    def listening(self):
+        """`metrics --listen 0`: the port it says it serves on loopback;
+        afterwards SIGTERM, which must end it with status 0."""
         p = subprocess.Popen([BIN, "metrics", self.name, "--listen", "0"],
                              stderr=subprocess.PIPE, text=True)
         try:
@@ -142,7 +146,16 @@ class Metrics(unittest.TestCase):
             m = re.fullmatch(r"labyrinth: metrics: serving "
                              r"http://127\.0\.0\.1:(\d+)/metrics\n", line)
             self.assertTrue(m, line)
-            url = "http://127.0.0.1:%s" % m.group(1)
+            yield int(m.group(1))
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=5)
+            p.stderr.close()
+        self.assertEqual(p.returncode, 0)
+
+    def test_listen_serves_on_loopback(self):
+        with self.listening() as port:
+            url = "http://127.0.0.1:%d" % port
             with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
                 self.assertEqual(r.status, 200)
                 self.assertTrue(r.headers["Content-Type"].startswith(
@@ -157,29 +170,19 @@ class Metrics(unittest.TestCase):
             # make room by going, oldest first.  (The 5 s are a bound far
             # from both, not a figure.)
             for idle_count in (8, 40):
-                idle = [socket.create_connection(("127.0.0.1", int(m.group(1))))
+                idle = [socket.create_connection(("127.0.0.1", port))
                         for _ in range(idle_count)]
                 with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
                     self.assertEqual(r.status, 200)
                     self.check(r.read().decode())
                 for s in idle:
                     s.close()
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=5)
-            p.stderr.close()
-        self.assertEqual(p.returncode, 0)
 
     def test_listen_refuses_what_is_not_a_scrape(self):
         # Another method is 405; a request head past 8 KiB is dropped
         # unanswered (a peer may not make us buffer without bound); the
         # server answers the next scrape as ever.
-        p = subprocess.Popen([BIN, "metrics", self.name, "--listen", "0"],
-                             stderr=subprocess.PIPE, text=True)
-        try:
-            m = re.search(r":(\d+)/metrics", p.stderr.readline())
-            self.assertTrue(m)
-            port = int(m.group(1))
+        with self.listening() as port:
             url = "http://127.0.0.1:%d/metrics" % port
             req = urllib.request.Request(url, data=b"x", method="POST")
             with self.assertRaises(urllib.error.HTTPError) as e:
@@ -198,11 +201,6 @@ class Metrics(unittest.TestCase):
             with urllib.request.urlopen(url, timeout=5) as r:
                 self.assertEqual(r.status, 200)
                 self.check(r.read().decode())
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=5)
-            p.stderr.close()
-        self.assertEqual(p.returncode, 0)
 
     def test_listen_ends_when_the_labyrinth_is_destroyed(self):
         # Figures of a labyrinth nobody can reach any more (or, made again

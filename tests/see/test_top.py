@@ -174,60 +174,58 @@ class Live(unittest.TestCase):
         self.assertNotIn(b"\033[", out)
         self.assertGreaterEqual(out.count(b"rates over"), 3)
 
-    def test_destroyed_labyrinth_ends_the_view(self):
-        p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
+    def view_then(self, what, *args):
+        """top without a terminal (args after the name; the live view every
+        0.2 s by default), @what done to its labyrinth half a second in:
+        (status, stdout, stderr) once it ended (killed after 5 s)."""
+        p = subprocess.Popen([BIN, "top", self.name] +
+                             (list(args) or ["--interval", "0.2"]),
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         time.sleep(0.5)
-        run("destroy", self.name)
-        _, err = p.communicate(timeout=5)
-        self.assertEqual(p.returncode, 3)
-        self.assertEqual(err, "labyrinth: top: '%s': destroyed\n" % self.name)
+        what()
+        try:
+            out, err = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            self.fail("top still runs")
+        return p.returncode, out, err
 
+    def destroyed_line(self):
+        return "labyrinth: top: '%s': destroyed\n" % self.name
+
+    def test_destroyed_labyrinth_ends_the_view(self):
+        status, _, err = self.view_then(lambda: run("destroy", self.name))
+        self.assertEqual(status, 3)
+        self.assertEqual(err, self.destroyed_line())
 
     def test_destroyed_labyrinth_ends_once_too(self):
         # --once sleeps its interval between two looks: a labyrinth
         # destroyed meanwhile is status 3 and no frame, as in the live view
         # (it printed the dead labyrinth's frame with status 0).
-        p = subprocess.Popen([BIN, "top", self.name, "--once", "--interval",
-                              "1"], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        time.sleep(0.5)
-        run("destroy", self.name)
-        out, err = p.communicate(timeout=5)
-        self.assertEqual((p.returncode, out), (3, ""))
-        self.assertEqual(err, "labyrinth: top: '%s': destroyed\n" % self.name)
+        status, out, err = self.view_then(lambda: run("destroy", self.name),
+                                          "--once", "--interval", "1")
+        self.assertEqual((status, out), (3, ""))
+        self.assertEqual(err, self.destroyed_line())
 
     def test_a_labyrinth_made_again_under_the_name_ends_the_view(self):
         # Destroyed and made again: the name is back, but top still maps
         # the old file and showed its still picture for ever.
-        p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        run("destroy", self.name)
-        status, _, err = run("create", self.name, "--rooms", "1024")
-        self.assertEqual(status, 0, err)
-        try:
-            _, err = p.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            self.fail("top still shows the destroyed labyrinth")
-        self.assertEqual(p.returncode, 3)
-        self.assertEqual(err, "labyrinth: top: '%s': destroyed\n" % self.name)
+        def again():
+            run("destroy", self.name)
+            status, _, err = run("create", self.name, "--rooms", "1024")
+            self.assertEqual(status, 0, err)
+        status, _, err = self.view_then(again)
+        self.assertEqual(status, 3)
+        self.assertEqual(err, self.destroyed_line())
 
     def test_a_file_cut_short_ends_the_view_with_a_line(self):
         # Its owner truncates the file under top's mapping: one line and
         # status 5, not a death by SIGBUS.
-        p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        os.truncate("/dev/shm/labyrinth." + self.name, 4096)
-        _, err = p.communicate(timeout=5)
-        self.assertEqual(p.returncode, 5, err)
+        status, _, err = self.view_then(
+            lambda: os.truncate("/dev/shm/labyrinth." + self.name, 4096))
+        self.assertEqual(status, 5, err)
         self.assertEqual(err, "labyrinth: top: '%s': its file shrank under us "
                          "(cut short by someone who may write it)\n" % self.name)
 
