@@ -140,7 +140,6 @@ static void reap_recount(struct labyrinth *lab)
 int lab_reap(struct labyrinth *lab)
 {
 	uint32_t freed = 0;
-
 	uint64_t seen = 0;
 
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
