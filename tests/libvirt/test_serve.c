@@ -426,6 +426,7 @@ Test(serve, a_peers_domain_name_stays_one_printable_line)
 	cr_expect_eq(log_count("labyrinth: forged"), log_count("domain ev?[2Jil?"),
 		     "a line of the peer's own");
 	cr_expect_eq(census_when_free(1024).free, 1024);
+	cr_expect_eq(check_status(), 0);
 }
 
 Test(serve, a_peer_vanishing_mid_request)
@@ -482,6 +483,7 @@ Test(serve, a_destroyed_labyrinth_stops_the_server)
 		if (again) {
 			fp_close(&p);
 			cr_expect_eq(census_when_free(1024).free, 1024, "the new one was touched");
+			cr_expect_eq(check_status(), 0);
 		}
 		stop();
 		unlink(log_path);
