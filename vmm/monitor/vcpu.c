@@ -2,6 +2,7 @@
  * (Solo5-style: one KVM_RUN loop, every exit either handled or turned into
  * one clear line and a documented status). Application processors start in
  * KVM's wait-for-SIPI state and are brought up by the guest itself. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "boot_protocols.h"
 #include "exit_status.h"
@@ -235,9 +237,25 @@ struct kvm_memory_fault_compat {
 	uint64_t flags, gpa, size;
 };
 
+/* An EFAULT nothing explains may be a room file cut short under us (a
+ * page past its end is a SIGBUS, never a userfault): the host reads the
+ * last room of every extent through its own mapping of the pool, and if
+ * one is gone that read is lab_exit_on_shrink()'s one line. */
+static void vcpu_check_pool(const struct labyrinth *lab)
+{
+	uint64_t span = (uint64_t)lab_extent_rooms(lab) * LAB_ROOM_SIZE;
+	volatile const uint8_t *pool = lab_pool(lab);
+	size_t size = lab_pool_size(lab);
+
+	for (uint64_t at = 0; at < size; at += span)
+		(void)pool[(at + span < size ? at + span : size) - 1];
+}
+
 static void vcpu_efault(struct vcpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
+	uint64_t gpa;
+
 	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT_COMPAT) {
 		const struct kvm_memory_fault_compat *mf = (const void *)&run->mmio;
 		if (window_contains(&cpu->vm->window, mf->gpa)) {
@@ -245,6 +263,12 @@ static void vcpu_efault(struct vcpu *cpu)
 			return;
 		}
 	}
+	if (window_fault_gpa(&cpu->vm->window, (uint32_t)gettid(), &gpa)) {
+		vcpu_window_fault(cpu, gpa);
+		return;
+	}
+	if (cpu->vm->lab)
+		vcpu_check_pool(cpu->vm->lab);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT,
 		  "guest touched guest-physical memory with no host page (EFAULT)");
 }

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +51,15 @@ static int window_uffd(void)
 }
 
 /* Minor faults (the page is in the pool, but has no entry here) and
- * missing ones (a hole in the pool) both end as SIGBUS, never served:
- * nobody reads this userfaultfd, entries appear only by UFFDIO_CONTINUE. */
+ * missing ones (a hole in the pool) are never served: entries appear only
+ * by UFFDIO_CONTINUE. A fault waits in the kernel for the watcher, which
+ * learns from it the address and the thread (KVM_RUN's EFAULT says
+ * neither on most hosts), then closes the window so that it fails. */
 static int window_gate(struct window *w)
 {
 	struct uffdio_api api = {
 		.api = UFFD_API,
-		.features = UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_SIGBUS,
+		.features = UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_THREAD_ID,
 	};
 	struct uffdio_register reg = {
 		.range = {.start = (uintptr_t)w->va, .len = w->size},
@@ -66,7 +71,7 @@ static int window_gate(struct window *w)
 		return window_error("userfaultfd (a user other than root needs read and write "
 				    "access to /dev/userfaultfd, or vm.unprivileged_userfaultfd=1)");
 	if (ioctl(w->uffd, UFFDIO_API, &api))
-		return window_error("UFFDIO_API (minor faults on shmem, SIGBUS)");
+		return window_error("UFFDIO_API (minor faults on shmem, thread ids)");
 	if (ioctl(w->uffd, UFFDIO_REGISTER, &reg))
 		return window_error("UFFDIO_REGISTER");
 	if (!(reg.ioctls & (1ull << _UFFDIO_CONTINUE))) {
@@ -103,6 +108,82 @@ static int window_map_extents(struct window *w, const struct labyrinth *lab)
 	return 0;
 }
 
+/* A touch of a page without an entry: noted (who, where), then the whole
+ * window is replaced by an inaccessible mapping, so nothing of the pool is
+ * reachable through it any more, and the faults waiting are woken to find
+ * that: KVM_RUN returns EFAULT and the vCPU asks window_fault_gpa(). The
+ * monitor ends there; the guest's rooms go back when its lease does. */
+static void window_close(struct window *w, const struct uffd_msg *m)
+{
+	unsigned n = __atomic_load_n(&w->nfaults, __ATOMIC_RELAXED);
+
+	if (n < WINDOW_FAULTS_KEPT) {
+		w->faults[n].tid = m->arg.pagefault.feat.ptid;
+		w->faults[n].gpa = w->gpa + (m->arg.pagefault.address - (uintptr_t)w->va);
+		__atomic_store_n(&w->nfaults, n + 1, __ATOMIC_RELEASE);
+	}
+	if (mmap(w->va, w->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		window_broken(w);
+	struct uffdio_range all = {.start = (uintptr_t)w->va, .len = w->size};
+	if (ioctl(w->uffd, UFFDIO_WAKE, &all))
+		window_broken(w);
+}
+
+static void *window_watch(void *arg)
+{
+	struct window *w = arg;
+	struct pollfd p[2] = {{.fd = w->uffd, .events = POLLIN}, {.fd = w->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		struct uffd_msg m;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (read(w->uffd, &m, sizeof(m)) == sizeof(m) && m.event == UFFD_EVENT_PAGEFAULT)
+			window_close(w, &m);
+	}
+	return NULL;
+}
+
+/* The watcher takes no signal: the monitor's signal thread takes them all. */
+static int window_start_watch(struct window *w)
+{
+	sigset_t all, old;
+	int err;
+
+	if (pipe2(w->stop, O_CLOEXEC))
+		return window_error("pipe");
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&w->watcher, NULL, window_watch, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		return window_error("cannot start the fault watcher");
+	}
+	w->watching = true;
+	return 0;
+}
+
+bool window_fault_gpa(const struct window *w, uint32_t tid, uint64_t *gpa)
+{
+	unsigned n = __atomic_load_n(&w->nfaults, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (w->faults[i].tid == tid) {
+			*gpa = w->faults[i].gpa;
+			return true;
+		}
+	}
+	/* a fault another thread (KVM's async page faults) took for this vCPU */
+	if (n)
+		*gpa = w->faults[0].gpa;
+	return n > 0;
+}
+
 int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab)
 {
 	memset(w, 0, sizeof(*w));
@@ -110,7 +191,8 @@ int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab)
 	w->rooms = lab_rooms(lab);
 	w->size = (uint64_t)w->rooms << ROOM_SHIFT;
 	w->uffd = -1;
-	if (window_map_extents(w, lab) || window_gate(w)) {
+	w->stop[0] = w->stop[1] = -1;
+	if (window_map_extents(w, lab) || window_gate(w) || window_start_watch(w)) {
 		window_fini(w);
 		return -1;
 	}
@@ -213,6 +295,15 @@ int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_
 
 void window_fini(struct window *w)
 {
+	if (w->watching) {
+		if (write(w->stop[1], "", 1) == 1)
+			pthread_join(w->watcher, NULL);
+		w->watching = false;
+	}
+	for (int i = 0; i < 2; i++)
+		if (w->stop[i] >= 0)
+			close(w->stop[i]);
+	w->stop[0] = w->stop[1] = -1;
 	if (w->va)
 		munmap(w->va, w->size);
 	if (w->uffd >= 0)

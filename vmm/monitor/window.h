@@ -2,13 +2,14 @@
  * whole labyrinth pool, room i at window page i: one shared read/write
  * mapping per extent file (labyrinth_extent.h), side by side. Whether a room is reachable is decided in the page tables, not in
  * the mapping: the mapping is registered with a userfaultfd in minor- and
- * missing-fault mode with UFFD_FEATURE_SIGBUS, and starts with no page
- * table entry at all. Making a room reachable installs its entry
+ * missing-fault mode, and starts with no page table entry at all. Making a room reachable installs its entry
  * (UFFDIO_CONTINUE); taking it away zaps the entry (MADV_DONTNEED), and
  * KVM's MMU notifier drops the guest's translation before madvise returns.
- * A guest touch of a page without an entry cannot be served (SIGBUS to
- * KVM): it leaves KVM_RUN as an MMIO exit at that address (or EFAULT), so
- * the monitor stops the guest.
+ * A guest touch of a page without an entry is never served: a watcher
+ * thread reads the fault (address and thread) from the userfaultfd and
+ * closes the whole window, so the touch leaves KVM_RUN as EFAULT (on a
+ * PVM host, kernel-mode touches as an MMIO exit at the address) and the
+ * monitor stops the guest, naming the address either way.
  *
  * Why not mprotect: each mprotect of part of a mapping splits it, so the
  * number of mappings (and the cost, and whether vm.max_map_count is hit)
@@ -18,6 +19,7 @@
 #ifndef VMM_WINDOW_H
 #define VMM_WINDOW_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +31,12 @@ struct window {
 	uint32_t rooms;
 	uint8_t *va;		/* the pool, mapped shared, backing the memslot */
 	int uffd;		/* gates the window's page-table entries */
+	pthread_t watcher;	/* reads uffd: a fault is a guest's touch */
+	bool watching;
+	int stop[2];		/* a byte here ends the watcher */
+	unsigned nfaults;	/* faults[] written by the watcher */
+#define WINDOW_FAULTS_KEPT 64
+	struct { uint32_t tid; uint64_t gpa; } faults[WINDOW_FAULTS_KEPT];
 };
 
 /* Maps @lab's pool (every extent) with no room reachable; 0, or -1 after
@@ -44,6 +52,9 @@ int window_unmap(struct window *w, uint32_t first, uint32_t n);
  * mappings go with it, then the reaper frees its rooms). */
 void window_broken(struct window *w) __attribute__((noreturn));
 bool window_contains(const struct window *w, uint64_t gpa);
+/* After KVM_RUN's EFAULT on thread `tid`: the guest-physical page whose
+ * touch closed the window (the thread's own, else the first), if any. */
+bool window_fault_gpa(const struct window *w, uint32_t tid, uint64_t *gpa);
 /* Which of rooms [first, first + n) have a page-table entry now (the
  * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
 int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_t *out);
