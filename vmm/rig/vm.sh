@@ -70,6 +70,14 @@ rig_vm() {
 	run=$(mktemp -d "$cache/runs/XXXXXX") || die "cannot make a run folder in $cache"
 	trap '[ -n "${KVM_RIG_KEEP:-}" ] || rm -rf "$run"' EXIT
 	printf 'top=%q\n' "$top" >"$run/params"
+	# A directory outside the checkout (a test's scratch folder in /tmp,
+	# say) is shared too, writable at its path, so the command starts there.
+	local -a cwd=()
+	case $PWD/ in
+	"$top"/* | /) ;;
+	*) printf 'cwd=%q\n' "$PWD" >>"$run/params"
+	   cwd=(-virtfs "local,path=$PWD,mount_tag=cwd,security_model=none,multidevs=remap") ;;
+	esac
 	command_script "$@" >"$run/command"
 
 	local -a q=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 4G
@@ -81,7 +89,8 @@ rig_vm() {
 		-chardev file,id=err,path=/proc/self/fd/3,append=on -serial chardev:err
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap
 		-virtfs "local,path=$top,mount_tag=work,security_model=none,multidevs=remap"
-		-virtfs "local,path=$run,mount_tag=rig,security_model=none,multidevs=remap")
+		-virtfs "local,path=$run,mount_tag=rig,security_model=none,multidevs=remap"
+		"${cwd[@]}")
 	local t0 qst
 	t0=$(date +%s.%N)
 	if [ "$timeout" -gt 0 ]; then
