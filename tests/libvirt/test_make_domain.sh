@@ -26,6 +26,8 @@ refused 1 "no such image" /nonexistent.elf
 refused 2 "letters, digits" "$IMAGE" "bad name"
 refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2x
 refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2 -5
+refused 2 "kvm or qemu" --type xen "$IMAGE"
+refused 2 "kvm or qemu" --type
 
 cd "$W"
 cp "$IMAGE" guest.elf
@@ -37,6 +39,10 @@ grep -q "<cmdline>.*ivshmem.devices=5 ivshmem.hold=327595</cmdline>" "$W/d.xml"
 check $? "the guest waits for five devices and holds what it was told"
 grep -q "<source path='$W/big.serial'/>" "$W/d.xml"
 check $? "the serial file is where it was asked"
+for t in kvm qemu; do
+	sh "$MK" --type $t guest.elf >"$W/t.xml" && grep -q "^<domain type='$t'>" "$W/t.xml"
+	check $? "--type $t makes a domain of type $t"
+done
 if command -v virt-xml-validate >/dev/null 2>&1; then
 	virt-xml-validate "$W/d.xml" domain >/dev/null
 	check $? "valid against libvirt's domain schema"

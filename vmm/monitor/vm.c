@@ -43,7 +43,8 @@ static int vm_open_kvm(struct vm *vm)
 {
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		fprintf(stderr, "vmm: cannot open /dev/kvm: %s\n", strerror(errno));
+		fprintf(stderr, "vmm: cannot open /dev/kvm: %s (without one, ./vmm.sh runs the "
+			"monitor in vmm/rig/kvm-rig's QEMU VM)\n", strerror(errno));
 		return -1;
 	}
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
