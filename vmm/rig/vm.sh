@@ -57,7 +57,6 @@ emulator_fault() {
 rig_vm() {
 	command -v perl >/dev/null || die "perl is missing"
 	"$top/tests/install-deps" rig >&2 || die "cannot install QEMU and busybox (as root: tests/install-deps rig)"
-	[ -r /dev/kvm ] || say "no usable /dev/kvm here: running in a QEMU (TCG) VM with nested SVM"
 	. "$here/kernel.sh"
 	rig_kernel "$cache" || exit "$fail"
 	local initrd=$kernel_dir/initramfs.cpio
