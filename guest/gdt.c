@@ -12,6 +12,8 @@ u64 gdt_table[GDT_ENTRIES] __aligned(16) = {
 	[0] = 0,
 	[KERNEL_CS / 8] = 0x00af9a000000ffffull,	/* 64-bit code, DPL 0 */
 	[KERNEL_DS / 8] = 0x00cf92000000ffffull,	/* data, DPL 0 */
+	[USER_CS / 8] = 0x00affa000000ffffull,		/* 64-bit code, DPL 3 */
+	[USER_DS / 8] = 0x00cff2000000ffffull,		/* data, DPL 3 */
 };
 
 static void set_tss_descriptor(u32 cpu, struct tss *tss)

@@ -10,11 +10,15 @@
 #define KSTACK_SIZE 0x4000
 #define ISTACK_SIZE 0x1000
 
-/* GDT: null, kernel code, kernel data, then one 16-byte TSS descriptor per CPU. */
+/* GDT: null, kernel code, kernel data, one 16-byte TSS descriptor per CPU,
+ * then user code and data (RPL 3 in the selectors). */
 #define KERNEL_CS 0x08
 #define KERNEL_DS 0x10
 #define GDT_TSS_BASE 0x18
-#define GDT_ENTRIES (3 + 2 * MAX_CPUS)
+#define GDT_USER_BASE (GDT_TSS_BASE + 16 * MAX_CPUS)
+#define USER_CS (GDT_USER_BASE + 3)
+#define USER_DS (GDT_USER_BASE + 8 + 3)
+#define GDT_ENTRIES (3 + 2 * MAX_CPUS + 2)
 
 /* How the 64-bit code learns which protocol entered it (%edi to boot_main). */
 #define BOOT_PROTO_PVH 1

@@ -6,7 +6,9 @@
  *   touch-released   afterwards, claim a room, write it, release it and
  *                    read it: the monitor must stop the VM (status 74)
  *   touch-unclaimed  afterwards, read the last window room, never claimed
- * Either way, if the read returns the image fails (status 1).
+ *   user             with either: the read is made in user mode (CPL 3)
+ * Either way, if the read returns the image fails (status 1; in user mode,
+ * which has no way back, --timeout's status).
  */
 #include "bootinfo.h"
 #include "hypercall.h"
@@ -14,6 +16,7 @@
 #include "mem.h"
 #include "printf.h"
 #include "report.h"
+#include "usermode.h"
 #include "window.h"
 
 #define ROOM_WORDS (LAB_HC_ROOM_SIZE / 8)
@@ -123,11 +126,27 @@ static void claim_write_release(void)
 	report(rooms_free() == before, "rooms_free back to %lu (now %lu)", before, rooms_free());
 }
 
+static u8 user_stack[4096] __aligned(16);
+
+static void user_touch(u64 gpa)
+{
+	(void)*(volatile u64 *)(uintptr_t)gpa;
+	for (;;)
+		__asm__ __volatile__("pause");
+}
+
 static int touch(u64 gpa, const char *what)
 {
 	volatile u64 *p = (volatile u64 *)(uintptr_t)gpa;
 	u64 v;
 
+	if (cmdline_has("user")) {
+		usermode_open((u64)(uintptr_t)user_touch);
+		usermode_open((u64)(uintptr_t)user_stack);
+		usermode_open(gpa);
+		printf("touching %s room 0x%lx from user mode\n", what, gpa);
+		usermode_enter(user_touch, gpa, user_stack + sizeof(user_stack));
+	}
 	printf("touching %s room 0x%lx\n", what, gpa);
 	v = *p;
 	printf("FAIL: read of %s room 0x%lx returned 0x%lx: the monitor did not stop us\n", what,

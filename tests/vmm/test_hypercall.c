@@ -106,10 +106,11 @@ Test(hc, hc_stats_prints_one_bench_line_per_figure)
 		cr_expect(!strncmp(l, "BENCH ", 6), "a line that is not a figure: %.80s", l);
 }
 
-/* The address the guest says it touches must be the one the VMM reports. */
+/* The address the guest says it touches must be the one the VMM reports,
+ * from guest kernel mode and user mode alike (mode "... user"). */
 static void assert_touch_caught(const char *mode)
 {
-	const char *opts[] = {"--cmdline", mode, NULL};
+	const char *opts[] = {"--cmdline", mode, "--timeout", "30", NULL};
 	char want[64], *at;
 	run_vmm("hc-basic.elf", opts, 60);
 	cr_assert_eq(r.status, VMM_EXIT_WINDOW_FAULT, "status %d\nstdout: %s\nstderr: %s",
@@ -124,6 +125,8 @@ static void assert_touch_caught(const char *mode)
 
 Test(hc, released_room_is_unreachable) { assert_touch_caught("touch-released"); }
 Test(hc, unclaimed_room_is_unreachable) { assert_touch_caught("touch-unclaimed"); }
+Test(hc, released_room_is_unreachable_from_user_mode) { assert_touch_caught("touch-released user"); }
+Test(hc, unclaimed_room_is_unreachable_from_user_mode) { assert_touch_caught("touch-unclaimed user"); }
 
 Test(hc, bad_requests_get_their_errors)
 {
