@@ -58,6 +58,20 @@ static void limit_show(const struct labyrinth *lab, const char *name, uint32_t g
 	       (unsigned long long)lab_tally_limited(lab, guest));
 }
 
+/* A max below what the guest holds takes nothing away (its rooms are in
+ * use): the operator is told so, and what happens next. */
+static void over_max_warn(const struct labyrinth *lab, const char *name, uint32_t guest)
+{
+	struct lab_limits l;
+
+	lab_limits_get(lab, guest, &l);
+	if (l.max == LAB_UNLIMITED || l.held <= (int64_t)l.max)
+		return;
+	cli_error("limit: '%s' guest %u holds %lld rooms, above its new max %u: none is "
+		  "taken away, and its claims are refused until its releases bring it "
+		  "under %u", name, guest, (long long)l.held, l.max, l.max);
+}
+
 int cmd_limit(int argc, char **argv)
 {
 	enum { OPT_MAX = 256, OPT_MIN };
@@ -97,6 +111,8 @@ int cmd_limit(int argc, char **argv)
 		lab_detach(lab);
 		return err == LAB_EINVAL ? CLI_EUSAGE : err == LAB_ENOSPC ? CLI_ENOSPACE : CLI_ESYS;
 	}
+	if (set_max)
+		over_max_warn(lab, argv[optind], guest);
 	limit_show(lab, argv[optind], guest);
 	lab_detach(lab);
 	return CLI_OK;
