@@ -61,6 +61,10 @@ int lab_destroy(const char *name);
  * nor once another was made under the name (a long-running view would
  * show a still picture, or the old one's, for as long as it ran). */
 bool lab_still_named(const struct labyrinth *lab, const char *name);
+/* Call @each for every labyrinth's NAME under /dev/shm, in alphabetical
+ * order (whatever its file holds: lab_open() says whether it is usable).
+ * Returns how many, or -errno. */
+int lab_names(void (*each)(const char *name, void *arg), void *arg);
 /* One line's worth of words for a LAB_E* (or -errno) value. */
 const char *lab_strerror(int err);
 
