@@ -40,9 +40,12 @@ static struct top_rates lease_rates(const struct survey *before,
 				   rate(l->refused, b->refused, dt) };
 }
 
-static void pid_print(const struct lab_lease_info *l)
+/* A QEMU guest's pid is QEMU's: its lease's holder is the server. */
+static void pid_print(const struct lab_lease_info *l, const struct borrower *b)
 {
-	if (!l->alive)
+	if (b->qemu_pid > 0)
+		printf("%-8d", b->qemu_pid);
+	else if (!l->alive)
 		printf("%-8s", "dead");
 	else if (l->pid > 0)
 		printf("%-8d", l->pid);
@@ -66,6 +69,27 @@ static void limits_print(const struct survey_lease *l)
 		printf(" (%llu cut)", (unsigned long long)l->limited);
 }
 
+/* Under a QEMU guest's row: its domain and the extents lent to it, cut
+ * to the 80 columns (a domain may be 63 characters, extents many). */
+static void borrower_print(const struct survey *s, const struct survey_lease *l)
+{
+	char line[256] = "";
+	FILE *f;
+
+	if (!l->borrower.extents || !(f = fmemopen(line, sizeof(line) - 1, "w")))
+		return;
+	fprintf(f, "%7s%s", "", l->info.alive ? "" : "dead, ");
+	if (l->borrower.domain[0])
+		fprintf(f, "domain %s, ", l->borrower.domain);
+	fprintf(f, "extent%s", l->borrower.extents > 1 ? "s" : "");
+	for (uint32_t k = 0; k < s->extents && k < LAB_EXTENTS_MAX; k++)
+		if (s->extent[k].state != LAB_EXTENT_POOL && s->extent[k].guest == l->info.guest)
+			fprintf(f, " %u", k);
+	fprintf(f, " lent, %u rooms in mailboxes", l->borrower.mailbox);
+	fclose(f);
+	printf("%.80s\n", line);
+}
+
 static struct top_rates guests_print(const struct survey *before,
 				     const struct survey *now, double dt)
 {
@@ -78,11 +102,12 @@ static struct top_rates guests_print(const struct survey *before,
 		struct top_rates r = lease_rates(before, l, dt);
 
 		printf("%5u  ", l->info.guest);
-		pid_print(&l->info);
+		pid_print(&l->info, &l->borrower);
 		printf("%8u %10.1f %10.1f %10.1f  ", l->info.rooms, r.claimed,
 		       r.released, r.refused);
 		limits_print(l);
 		putchar('\n');
+		borrower_print(now, l);
 		all.claimed += r.claimed;
 		all.released += r.released;
 		all.refused += r.refused;
