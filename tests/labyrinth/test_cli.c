@@ -330,7 +330,7 @@ Test(cli, an_error_quoting_what_was_typed_is_one_line, .init = setup,
 	cr_assert_null(strchr(out, '\033'), "an escape reached the terminal: %s", out);
 	cr_assert_eq(runf("create %s --rooms 512", name), 0, "%s", out);
 	cr_assert_eq(runf("metrics %s --textfile \"$(printf '/nonexistent/a\\nb')\"",
-			  name), 1);
+			  name), 2);
 	cr_assert_eq(lines(out), 1, "%s", out);
 }
 

@@ -11,11 +11,11 @@ GUEST = os.environ.get("SEE_GUEST", "see_guest")
 DISTRICT = 512
 
 
-def run(*args, env=None, timeout=30):
+def run(*args, env=None, timeout=30, cwd=None):
     """`labyrinth ARGS`: (status, stdout, stderr)."""
     e = dict(os.environ, **(env or {}))
     p = subprocess.run([BIN, *args], capture_output=True, text=True,
-                       env=e, timeout=timeout)
+                       env=e, timeout=timeout, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 

@@ -285,6 +285,31 @@ char *metrics_text(struct labyrinth *lab, const char *name, size_t *len)
 	return text;
 }
 
+/* A textfile is recorded beside the labyrinth before it is written, so
+ * that `destroy` removes it (lab_textfile_note); one written as the
+ * labyrinth was destroyed would escape that, and goes too. */
+static int textfile_write(struct labyrinth *lab, const char *name, const char *textfile,
+			  const char *text, size_t len)
+{
+	int err = lab_textfile_note(name, textfile);
+
+	if (err) {
+		cli_error("metrics: cannot record '%s' for `destroy %s` to remove: %s", textfile,
+			  name, lab_strerror(err));
+		return err == LAB_EACCES ? CLI_EREFUSED : err == LAB_EINVAL ? CLI_EUSAGE : CLI_ESYS;
+	}
+	err = cli_write_file(textfile, text, len);
+	if (!err && !lab_still_named(lab, name)) {
+		unlink(textfile);
+		cli_error("metrics: '%s': destroyed", name);
+		return CLI_ENONAME;
+	}
+	if (!err)
+		return CLI_OK;
+	cli_error("metrics: cannot write '%s': %s", textfile, strerror(-err));
+	return CLI_ESYS;
+}
+
 static int metrics_once(struct labyrinth *lab, const char *name,
 			const char *textfile)
 {
@@ -294,13 +319,16 @@ static int metrics_once(struct labyrinth *lab, const char *name,
 
 	if (!text)
 		return cli_fail("metrics", name, LAB_ENOMEM);
-	err = textfile ? cli_write_file(textfile, text, len)
-		       : cli_write_all(STDOUT_FILENO, text, len);
+	if (textfile) {
+		err = textfile_write(lab, name, textfile, text, len);
+		free(text);
+		return err;
+	}
+	err = cli_write_all(STDOUT_FILENO, text, len);
 	free(text);
 	if (!err)
 		return CLI_OK;
-	cli_error("metrics: cannot write '%s': %s", textfile ? textfile : "stdout",
-		  strerror(-err));
+	cli_error("metrics: cannot write 'stdout': %s", strerror(-err));
 	return CLI_ESYS;
 }
 
@@ -326,6 +354,9 @@ int cmd_metrics(int argc, char **argv)
 	}
 	if (textfile && listen)
 		return cli_usage("metrics: --textfile or --listen, not both");
+	/* the record destroy reads has a path a line */
+	if (textfile && strchr(textfile, '\n'))
+		return cli_usage("metrics: --textfile '%s': a path with a newline", textfile);
 	name = cli_name(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;
