@@ -50,10 +50,11 @@ const struct verb verbs[] = {
 	  "Prometheus text format: to stdout, to PATH for node_exporter's\n"
 	  "textfile collector (replaced whole), or over HTTP at /metrics until\n"
 	  "SIGTERM, on 127.0.0.1 unless ADDR (numeric) is given; PORT 0 picks a\n"
-	  "free one (said on stderr).",
+	  "free one (said on stderr).  destroy removes the textfiles written.",
 	  "1 when the --textfile cannot be written, or the --listen address is\n"
-	  "in use or cannot be bound; 3 also once the labyrinth is destroyed or\n"
-	  "made again" },
+	  "in use or cannot be bound; 2 when PATH holds a newline; 3 also once\n"
+	  "the labyrinth is destroyed or made again; 5 when the record of its\n"
+	  "textfiles (which destroy removes) is not trusted" },
 	{ "reap", cmd_reap,
 	  "NAME",
 	  "Free the rooms of dead leases (scrubbed first).",
