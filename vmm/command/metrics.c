@@ -295,7 +295,7 @@ static int textfile_write(struct labyrinth *lab, const char *name, const char *t
 
 	if (err) {
 		cli_error("metrics: cannot record '%s' for `destroy %s` to remove: %s", textfile,
-			  name, lab_strerror(err));
+			  name, err == LAB_EACCES ? lab_strerror(err) : strerror(-err));
 		return err == LAB_EACCES ? CLI_EREFUSED : err == LAB_EINVAL ? CLI_EUSAGE : CLI_ESYS;
 	}
 	err = cli_write_file(textfile, text, len);

@@ -84,11 +84,30 @@ static bool recorded(const char *record, const char *line)
 	return false;
 }
 
+/* @line at the end of the record; a line cut short (a full tmpfs) is
+ * taken back, and a record that was empty goes: nothing is changed. */
+static int record_append(int fd, const char *name, off_t before, const char *line)
+{
+	size_t len = strlen(line);
+	ssize_t n = write(fd, line, len);
+	char path[PATH_MAX];
+
+	if (n == (ssize_t)len)
+		return 0;
+	n = n < 0 ? -errno : -ENOSPC;
+	if (!before && !record_path(name, path, sizeof(path)))
+		unlink(path);
+	else if (ftruncate(fd, before))
+		return -errno;
+	return (int)n;
+}
+
 int lab_textfile_note(const char *name, const char *path)
 {
 	static char record[RECORD_MAX + 1];
 	char line[PATH_MAX + 1];
 	int fd, err = absolute(path, line, sizeof(line) - 1);
+	ssize_t before;
 
 	if (err)
 		return err;
@@ -97,11 +116,9 @@ int lab_textfile_note(const char *name, const char *path)
 	fd = record_open(name, O_RDWR | O_CREAT | O_APPEND);
 	if (fd < 0)
 		return errno == EACCES ? LAB_EACCES : -errno;
-	if (record_read(fd, record) >= 0 && !recorded(record, line)) {
-		strcat(line, "\n");
-		if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-			err = -EIO;
-	}
+	before = record_read(fd, record);
+	if (before >= 0 && !recorded(record, line))
+		err = record_append(fd, name, before, strcat(line, "\n"));
 	close(fd);
 	return err;
 }
