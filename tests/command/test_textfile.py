@@ -50,6 +50,14 @@ class Textfile(unittest.TestCase):
                          ["gone.prom", "other.prom"])
         self.assertFalse(os.path.exists(record))
 
+    def test_what_is_no_file_of_ours_is_not_recorded(self):
+        # a directory (or a device, a fifo) at PATH is not ours to remove
+        status, out, err = self.metrics(self.name, self.dir)
+        self.assertEqual((status, out), (1, ""))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertFalse(os.path.exists(
+            "/dev/shm/labyrinth.%s+textfiles" % self.name))
+
     def test_a_record_not_trusted_is_refused_and_nothing_written(self):
         record = "/dev/shm/labyrinth.%s+textfiles" % self.name
         with open(record, "w") as f:

@@ -23,9 +23,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -285,13 +287,27 @@ char *metrics_text(struct labyrinth *lab, const char *name, size_t *len)
 	return text;
 }
 
+/* Whether @path is a file of ours to record and to remove: stdout ("-"),
+ * a device or a fifo is the reader's, never removed. */
+static bool textfile_ours(const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return false;
+	if (lstat(path, &st))
+		return errno == ENOENT;
+	return S_ISREG(st.st_mode);
+}
+
 /* A textfile is recorded beside the labyrinth before it is written, so
  * that `destroy` removes it (lab_textfile_note); one written as the
  * labyrinth was destroyed would escape that, and goes too. */
 static int textfile_write(struct labyrinth *lab, const char *name, const char *textfile,
 			  const char *text, size_t len)
 {
-	int err = lab_textfile_note(name, textfile);
+	bool ours = textfile_ours(textfile);
+	int err = ours ? lab_textfile_note(name, textfile) : 0;
 
 	if (err) {
 		cli_error("metrics: cannot record '%s' for `destroy %s` to remove: %s", textfile,
@@ -299,7 +315,7 @@ static int textfile_write(struct labyrinth *lab, const char *name, const char *t
 		return err == LAB_EACCES ? CLI_EREFUSED : err == LAB_EINVAL ? CLI_EUSAGE : CLI_ESYS;
 	}
 	err = cli_write_file(textfile, text, len);
-	if (!err && !lab_still_named(lab, name)) {
+	if (!err && ours && !lab_still_named(lab, name)) {
 		unlink(textfile);
 		cli_error("metrics: '%s': destroyed", name);
 		return CLI_ENONAME;

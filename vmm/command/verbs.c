@@ -22,9 +22,10 @@ const struct verb verbs[] = {
 	  "back it (the tmpfs of /dev/shm is too small)" },
 	{ "info", cmd_info,
 	  "NAME [--json]",
-	  "Rooms, free, reserved, fill per corridor, leases with their\n"
-	  "pids, limits and tallies, extents and QEMU peers.  --json: one line,\n"
-	  "one object (its fields: README.md).",
+	  "Rooms, free (and how many of them dirty), reserved, fill per\n"
+	  "corridor, leases with their pids (a QEMU guest's QEMU pid and\n"
+	  "domain), limits and tallies, extents and QEMU peers.  --json: one\n"
+	  "line, one object (its fields: README.md).",
 	  NULL },
 	{ "list", cmd_list,
 	  "[--json]",
