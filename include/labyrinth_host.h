@@ -56,11 +56,24 @@ int lab_create_private(const struct lab_geometry *geo,
 		       struct labyrinth **out);
 /* Free what this process still owns, drop the lease, unmap. */
 void lab_detach(struct labyrinth *lab);
+/* Unlink the labyrinth's files, and the metrics textfiles recorded for
+ * it (lab_textfile_note). */
 int lab_destroy(const char *name);
 /* Whether @name still names the labyrinth @lab maps: not once destroyed,
  * nor once another was made under the name (a long-running view would
  * show a still picture, or the old one's, for as long as it ran). */
 bool lab_still_named(const struct labyrinth *lab, const char *name);
+/* Record that @path (a metrics textfile) holds figures of labyrinth
+ * @name, for lab_destroy() to remove it.  0, LAB_EACCES (the record is
+ * not trusted), LAB_EINVAL or -errno. */
+int lab_textfile_note(const char *name, const char *path);
+/* Remove the textfiles recorded for @name that still hold its figures,
+ * and the record. */
+void lab_textfiles_remove(const char *name);
+/* Call @each for every labyrinth's NAME under /dev/shm, in alphabetical
+ * order (whatever its file holds: lab_open() says whether it is usable).
+ * Returns how many, or -errno. */
+int lab_names(void (*each)(const char *name, void *arg), void *arg);
 /* One line's worth of words for a LAB_E* (or -errno) value. */
 const char *lab_strerror(int err);
 

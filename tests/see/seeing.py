@@ -11,11 +11,11 @@ GUEST = os.environ.get("SEE_GUEST", "see_guest")
 DISTRICT = 512
 
 
-def run(*args, env=None, timeout=30):
+def run(*args, env=None, timeout=30, cwd=None):
     """`labyrinth ARGS`: (status, stdout, stderr)."""
     e = dict(os.environ, **(env or {}))
     p = subprocess.run([BIN, *args], capture_output=True, text=True,
-                       env=e, timeout=timeout)
+                       env=e, timeout=timeout, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -77,3 +77,53 @@ def cell(rooms, own, first, last):
     glyph = GLYPHS[held[0]] if len(who) == 1 else "*"
     fill = "#" if len(held) == size else str(len(held) * 10 // size)
     return glyph + fill
+
+
+class Server:
+    """`labyrinth serve NAME` on a socket of its own, until stop(); its log
+    read line by line, so a test waits for what the server says."""
+
+    def __init__(self, name):
+        self.sock = "/tmp/%s.sock" % name
+        self.proc = subprocess.Popen([BIN, "serve", name, "--socket",
+                                      self.sock],
+                                     stderr=subprocess.PIPE, text=True)
+        self.wait_for("serving labyrinth")
+
+    def wait_for(self, what):
+        """The next log line holding @what (and those before it)."""
+        for line in self.proc.stderr:
+            if what in line:
+                return line
+        raise AssertionError("serve ended before saying %r" % what)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stderr.close()
+
+
+QEMU_LIKE = ("import socket, sys\n"
+             "s = socket.socket(socket.AF_UNIX)\n"
+             "s.connect(sys.argv[1])\n"
+             "sys.stdin.read()\n")
+
+
+class QemuPeer:
+    """A process that joins the server as QEMU does, named as libvirt names
+    QEMU (-name guest=DOMAIN): it is lent an extent until stop()."""
+
+    def __init__(self, server, domain):
+        self.proc = subprocess.Popen(
+            ["python3", "-c", QEMU_LIKE, server.sock, "-name",
+             "guest=%s,debug-threads=on" % domain],
+            stdin=subprocess.PIPE, text=True)
+        self.pid, self.domain = self.proc.pid, domain
+        line = server.wait_for("joined: QEMU pid %d" % self.pid)
+        self.guest = int(line.split("lease ")[1].split(",")[0])
+        self.server = server
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.server.wait_for("left: extent")

@@ -71,19 +71,18 @@ class Metrics(unittest.TestCase):
                                      self.label(corridor=k))], c["rooms"])
             self.assertEqual(values[("labyrinth_corridor_rooms_free",
                                      self.label(corridor=k))], c["free"])
+        # A guest's samples say its life: the slot and the pid.
         for o in j["owners"]:
-            g = str(o["guest"])
-            self.assertEqual(values[("labyrinth_guest_rooms",
-                                     self.label(guest=g))], o["rooms"])
-            self.assertEqual(values[("labyrinth_guest_pid",
-                                     self.label(guest=g))], o["pid"])
+            g = self.label(guest=str(o["guest"]), pid=str(o["pid"]))
+            self.assertEqual(values[("labyrinth_guest_rooms", g)], o["rooms"])
+            self.assertEqual(values[("labyrinth_guest_pid", g)], o["pid"])
             for tally, metric in (("claimed", "rooms_claimed"),
                                   ("released", "rooms_released"),
                                   ("refused", "claims_refused")):
                 self.assertEqual(values[("labyrinth_guest_%s_total" % metric,
-                                         self.label(guest=g))], o[tally])
+                                         g)], o[tally])
         for g in self.guests:
-            lab = self.label(guest=str(g.guest))
+            lab = self.label(guest=str(g.guest), pid=str(g.pid))
             self.assertEqual(values[("labyrinth_guest_rooms_claimed_total",
                                      lab)], g.claimed)
             self.assertEqual(values[("labyrinth_guest_rooms_released_total",
@@ -114,7 +113,9 @@ class Metrics(unittest.TestCase):
                 self.assertEqual(kind == "counter", name.endswith("_total"))
                 continue
             m = re.fullmatch(r'(labyrinth_[a-z_]+)\{labyrinth="[^"]+"'
-                             r'(,(corridor|guest)="\d+")?\} \d+', line)
+                             r'(,(corridor|extent)="\d+")?'
+                             r'(,state="(pool|lent|returning)")?'
+                             r'(,guest="\d+",pid="\d+")?\} \d+', line)
             self.assertTrue(m, line)
             self.assertIn(m.group(1), names, "sample before its HELP")
 

@@ -78,6 +78,24 @@ class Top(unittest.TestCase):
         self.assertIn("LIMITS", out)
         self.assertIn("pressure:", out)
 
+    def test_a_frame_keeps_to_80_columns(self):
+        self.guests = [Guest(self.name, 1, 700, release=100, refuse=3)]
+        self.assertEqual(run("limit", self.name, str(self.guests[0].guest),
+                             "--max", "1000000", "--min", "1000")[0], 0)
+        longest = "wt-top-%d-" % os.getpid()
+        longest += "x" * (64 - len(longest))
+        self.assertEqual(run("create", longest, "--rooms", "4096")[0], 0)
+        try:
+            frames = [run("top", n, "--once", "--interval", "0.1")
+                      for n in (self.name, longest)]
+        finally:
+            run("destroy", longest)
+        self.assertIn(" 1000000/1000", frames[0][1])
+        for status, out, err in frames:
+            self.assertEqual((status, err), (0, ""))
+            for line in out.splitlines():
+                self.assertLessEqual(len(line), 80, repr(line))
+
     def test_rates_are_tallies_over_time(self):
         top = subprocess.Popen([BIN, "top", self.name, "--once",
                                 "--interval", "2"],

@@ -4,7 +4,7 @@
  * cli.c the helpers every verb shares (options, numbers, errors).
  *
  * Exit statuses (also in --help):
- *   0 success, 1 system error, 2 usage error (unknown command or option,
+ *   0 success, 1 system error, 2 usage error (unknown verb or option,
  *   bad number, bad sizes), 3 no labyrinth of that name, 4 a labyrinth of
  *   that name exists already, 5 the file is not trusted or not a valid
  *   labyrinth, 6 not enough memory to back the labyrinth.
@@ -70,5 +70,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_help(int argc, char **argv);
 
 #endif /* VMM_COMMAND_CLI_H */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "borrower.h"
 #include "info_extents.h"
 #include "labyrinth_host.h"
 
@@ -18,8 +19,22 @@ static double fill(uint32_t rooms, uint32_t free)
 	return rooms ? (double)(rooms - free) / rooms : 0.0;
 }
 
+/* Its QEMU guest, if it is one: pid, domain, the extents lent to it and
+ * the mailbox rooms among its rooms (borrower.h: the one rule). */
+static void borrower_json(const struct borrower *b)
+{
+	printf(",\"qemu_pid\":");
+	if (b->qemu_pid > 0)
+		printf("%d", b->qemu_pid);
+	else
+		printf("null");
+	printf(",\"domain\":");
+	borrower_domain_json(b->domain);
+	printf(",\"extents\":%u,\"mailbox\":%u", b->extents, b->mailbox);
+}
+
 static void lease_json(const struct labyrinth *lab, const struct lab_lease_info *l,
-		       bool first)
+		       const struct borrower *b, bool first)
 {
 	uint64_t claimed, released, refused;
 	struct lab_limits lim;
@@ -40,14 +55,17 @@ static void lease_json(const struct labyrinth *lab, const struct lab_lease_info 
 		printf("null");
 	else
 		printf("%u", lim.max);
-	printf(",\"min\":%u,\"limited\":%llu,\"cached\":%u}", lim.min,
+	printf(",\"min\":%u,\"limited\":%llu,\"cached\":%u", lim.min,
 	       (unsigned long long)lab_tally_limited(lab, l->guest), lim.cached);
+	borrower_json(b);
+	putchar('}');
 }
 
 /* What both forms show besides the census, read once. */
 struct facts {
 	struct lab_lease_info lease[LAB_MAX_GUESTS];
 	unsigned int leases;
+	struct borrower borrower[LAB_MAX_GUESTS];	/* by guest */
 	struct lab_watermarks w;
 	int64_t watched;		/* the free count they watch */
 	uint64_t events;
@@ -57,6 +75,7 @@ struct facts {
 static void facts_read(const struct labyrinth *lab, struct facts *f)
 {
 	f->leases = lab_leases(lab, f->lease, LAB_MAX_GUESTS);
+	borrowers_get(lab, f->borrower);
 	lab_watermarks(lab, &f->w);
 	f->watched = lab_free_watched(lab);
 	f->events = lab_pressure_events(lab, &f->under);
@@ -69,10 +88,11 @@ static void info_json(const char *name, const struct labyrinth *lab,
 	unsigned int n = f->leases;
 
 	printf("{\"name\":\"%s\",\"rooms\":%u,\"free\":%u,\"reserved\":%u,"
-	       "\"claimed\":%u,\"pinned\":%s,\"districts\":%u,\"watermarks\":{\"min\":%u,"
+	       "\"claimed\":%u,\"dirty\":%u,\"leases\":%u,\"pinned\":%s,\"districts\":%u,"
+	       "\"watermarks\":{\"min\":%u,"
 	       "\"low\":%u,\"high\":%u,\"watched\":%lld},\"pressure\":{\"events\":%llu,"
 	       "\"now\":%s},\"corridors\":[", name, c->rooms, c->free, c->reserved, c->claimed,
-	       lab_pinned(lab) ? "true" : "false",
+	       c->dirty, n, lab_pinned(lab) ? "true" : "false",
 	       (c->rooms + LAB_DISTRICT_ROOMS - 1) / LAB_DISTRICT_ROOMS, f->w.min, f->w.low,
 	       f->w.high, (long long)f->watched, (unsigned long long)f->events,
 	       f->under ? "true" : "false");
@@ -83,7 +103,7 @@ static void info_json(const char *name, const struct labyrinth *lab,
 		       fill(c->corridor_rooms[k], c->corridor_free[k]));
 	printf("],\"owners\":[");
 	for (unsigned int i = 0; i < n; i++)
-		lease_json(lab, &l[i], i == 0);
+		lease_json(lab, &l[i], &f->borrower[l[i].guest], i == 0);
 	printf("]");
 	extents_json(lab);
 	peers_json(lab);
@@ -104,16 +124,24 @@ static void limits_text(const struct labyrinth *lab, uint32_t guest)
 		printf("    %u rooms in its own caches, as it last said\n", lim.cached);
 }
 
-static void lease_text(const struct lab_lease_info *l)
+/* A QEMU guest is named by its QEMU pid and domain; the lease's holder
+ * is the server that serves it. */
+static void lease_text(const struct lab_lease_info *l, const struct borrower *b)
 {
+	printf("  guest %u: ", l->guest);
+	if (b->qemu_pid > 0)
+		printf("QEMU pid %d%s%s, served by ", b->qemu_pid,
+		       b->domain[0] ? ", domain " : "", b->domain);
 	if (!l->alive)
-		printf("  guest %u: dead, %u rooms\n", l->guest, l->rooms);
+		printf("dead, ");
 	else if (l->pid > 0)
-		printf("  guest %u: pid %d alive, %u rooms\n", l->guest, l->pid,
-		       l->rooms);
+		printf("pid %d alive, ", l->pid);
 	else
-		printf("  guest %u: alive (pid not visible here), %u rooms\n",
-		       l->guest, l->rooms);
+		printf("alive (pid not visible here), ");
+	printf("%u rooms", l->rooms);
+	if (b->mailbox)
+		printf(" (%u of them in its mailbox%s)", b->mailbox, b->extents > 1 ? "es" : "");
+	putchar('\n');
 }
 
 static void info_text(const char *name, const struct labyrinth *lab,
@@ -122,8 +150,8 @@ static void info_text(const char *name, const struct labyrinth *lab,
 	const struct lab_lease_info *l = f->lease;
 	unsigned int n = f->leases;
 
-	printf("labyrinth %s: %u rooms, %u free, %u reserved, %u claimed%s\n",
-	       name, c->rooms, c->free, c->reserved, c->claimed,
+	printf("labyrinth %s: %u rooms, %u free (%u dirty), %u reserved, %u claimed%s\n",
+	       name, c->rooms, c->free, c->dirty, c->reserved, c->claimed,
 	       lab_pinned(lab) ? ", pinned" : "");
 	printf("  watermarks min %u, low %u, high %u, on %lld rooms monitors can claim; "
 	       "%llu pressure episodes%s\n", f->w.min, f->w.low, f->w.high, (long long)f->watched,
@@ -133,7 +161,7 @@ static void info_text(const char *name, const struct labyrinth *lab,
 		       c->corridor_rooms[k], c->corridor_free[k],
 		       100.0 * fill(c->corridor_rooms[k], c->corridor_free[k]));
 	for (unsigned int i = 0; i < n; i++) {
-		lease_text(&l[i]);
+		lease_text(&l[i], &f->borrower[l[i].guest]);
 		limits_text(lab, l[i].guest);
 	}
 	extents_text(lab);

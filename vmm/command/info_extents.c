@@ -7,21 +7,12 @@
  */
 #include <stdio.h>
 
+#include "borrower.h"
 #include "info_extents.h"
 
 static const char *state_name(enum lab_extent_state s)
 {
 	return s == LAB_EXTENT_LENT ? "lent" : s == LAB_EXTENT_RETURNING ? "returning" : "pool";
-}
-
-/* Display strings from the table are the peers' (a domain name): only
- * plain characters reach the JSON. */
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++)
-		putchar(*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' ? *s : '?');
-	putchar('"');
 }
 
 static void extent_json(const struct lab_extent_info *e, bool first)
@@ -30,7 +21,7 @@ static void extent_json(const struct lab_extent_info *e, bool first)
 	       "\"lendable\":%s,\"mapped\":%s", first ? "" : ",", e->index, e->first_room,
 	       e->rooms, state_name(e->state), e->lendable ? "true" : "false",
 	       e->mapped ? "true" : "false");
-	if (e->state != LAB_EXTENT_POOL)
+	if (borrower_extent_lent(e))
 		printf(",\"guest\":%u,\"peer\":%u,\"claimed\":%u", e->guest, e->peer, e->claimed);
 	putchar('}');
 }
@@ -64,10 +55,7 @@ void peers_json(const struct labyrinth *lab)
 		else
 			printf("null");
 		printf(",\"domain\":");
-		if (e.domain[0])
-			json_string(e.domain);
-		else
-			printf("null");
+		borrower_domain_json(e.domain);
 		printf(",\"extents\":[%u],\"rooms\":%u,\"state\":\"%s\"}", k, e.claimed,
 		       state_name(e.state));
 		first = false;

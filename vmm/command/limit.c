@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "borrower.h"
 #include "cli.h"
 #include "labyrinth_host.h"
 
@@ -44,7 +45,24 @@ static bool lease_alive(const struct labyrinth *lab, uint32_t guest)
 	return false;
 }
 
-static void limit_show(const struct labyrinth *lab, const char *name, uint32_t guest)
+/* Its mailbox rooms, by the one rule (borrower.h): counted in what it
+ * holds, outside what its max bounds. */
+static uint32_t mailbox_of(const struct labyrinth *lab, uint32_t guest)
+{
+	static struct borrower b[LAB_MAX_GUESTS];
+
+	borrowers_get(lab, b);
+	return b[guest].mailbox;
+}
+
+static void mailbox_print(FILE *f, uint32_t mailbox)
+{
+	if (mailbox)
+		fprintf(f, " (%u in its mailbox, outside its max)", mailbox);
+}
+
+static void limit_show(const struct labyrinth *lab, const char *name, uint32_t guest,
+		       uint32_t mailbox)
 {
 	struct lab_limits l;
 
@@ -54,8 +72,26 @@ static void limit_show(const struct labyrinth *lab, const char *name, uint32_t g
 		printf("none");
 	else
 		printf("%u", l.max);
-	printf(", min %u, holds %lld, refused by its max %llu\n", l.min, (long long)l.held,
-	       (unsigned long long)lab_tally_limited(lab, guest));
+	printf(", min %u, holds %lld", l.min, (long long)l.held + mailbox);
+	mailbox_print(stdout, mailbox);
+	printf(", refused by its max %llu\n", (unsigned long long)lab_tally_limited(lab, guest));
+}
+
+/* A max below what the guest holds takes nothing away (its rooms are in
+ * use): the operator is told so, and what happens next. */
+static void over_max_warn(const struct labyrinth *lab, const char *name, uint32_t guest,
+			  uint32_t mailbox)
+{
+	struct lab_limits l;
+
+	lab_limits_get(lab, guest, &l);
+	if (l.max == LAB_UNLIMITED || l.held <= (int64_t)l.max)
+		return;
+	fprintf(stderr, "labyrinth: limit: '%s' guest %u holds %lld rooms", name, guest,
+		(long long)l.held + mailbox);
+	mailbox_print(stderr, mailbox);
+	fprintf(stderr, ", above its new max %u: none is taken away, and its claims are "
+		"refused until its releases bring it under %u\n", l.max, l.max);
 }
 
 int cmd_limit(int argc, char **argv)
@@ -66,7 +102,7 @@ int cmd_limit(int argc, char **argv)
 		{ "min", required_argument, NULL, OPT_MIN },
 		{ 0 },
 	};
-	uint32_t max = 0, min = 0, guest;
+	uint32_t max = 0, min = 0, guest, mailbox;
 	bool set_max = false, set_min = false;
 	struct labyrinth *lab;
 	struct lab_limits now;
@@ -97,7 +133,10 @@ int cmd_limit(int argc, char **argv)
 		lab_detach(lab);
 		return err == LAB_EINVAL ? CLI_EUSAGE : err == LAB_ENOSPC ? CLI_ENOSPACE : CLI_ESYS;
 	}
-	limit_show(lab, argv[optind], guest);
+	mailbox = mailbox_of(lab, guest);
+	if (set_max)
+		over_max_warn(lab, argv[optind], guest, mailbox);
+	limit_show(lab, argv[optind], guest, mailbox);
 	lab_detach(lab);
 	return CLI_OK;
 }

@@ -92,12 +92,14 @@ static void paint(const char *text, uint32_t owner, double fill, bool colour)
 	       cube(palette_ink(bg)), text);
 }
 
+/* A district lent to a QEMU guest is its, claimed or not: its glyph,
+ * even where the fill says nothing is claimed. */
 static void cell_print(const struct survey_span *sp, bool colour)
 {
-	char text[3] = { palette_glyph(sp->owner),
-			 palette_fill(sp->claimed, sp->rooms), 0 };
+	uint32_t whose = survey_span_whose(sp);
+	char text[3] = { palette_glyph(whose), palette_fill(sp->claimed, sp->rooms), 0 };
 
-	paint(text, sp->owner, (double)sp->claimed / sp->rooms, colour);
+	paint(text, whose, (double)sp->claimed / sp->rooms, colour);
 }
 
 /* A legend's key: the owner's glyph alone, in its colour when full. */
@@ -128,15 +130,33 @@ static void corridor_print(const struct survey *s, uint32_t c,
 
 static void legend_guest(const struct survey_lease *l, bool colour)
 {
+	char who[128];
+
 	key_print(l->info.guest, colour);
-	printf("guest %u  ", l->info.guest);
-	if (!l->info.alive)
-		printf("dead (not reaped)");
-	else if (l->info.pid > 0)
-		printf("pid %d", l->info.pid);
-	else
-		printf("pid not visible here");
-	printf("  %u rooms\n", l->info.rooms);
+	printf("guest %u  %s  %u rooms", l->info.guest,
+	       borrower_who(who, sizeof(who), &l->info, &l->borrower), l->info.rooms);
+	if (l->borrower.extents)
+		printf(" (%u in its mailbox%s), %u extent%s lent", l->borrower.mailbox,
+		       l->borrower.extents > 1 ? "es" : "", l->borrower.extents,
+		       l->borrower.extents > 1 ? "s" : "");
+	putchar('\n');
+}
+
+/* Which extents are lent: their rooms are their QEMU guest's alone. */
+static void extents_print(const struct survey *s)
+{
+	unsigned int lent = 0;
+
+	printf("%u extents of %u rooms", s->extents, s->extent_rooms);
+	for (uint32_t k = 0; k < s->extents && k < LAB_EXTENTS_MAX; k++) {
+		const struct survey_extent *e = &s->extent[k];
+
+		if (e->state == LAB_EXTENT_POOL)
+			continue;
+		printf("%s %u to guest %u%s", lent++ ? "," : "; lent:", k, e->guest,
+		       e->state == LAB_EXTENT_RETURNING ? " (returning)" : "");
+	}
+	printf("%s\n", lent ? "" : "; none lent");
 }
 
 static void legend_print(const struct survey *s, bool colour)
@@ -148,6 +168,8 @@ static void legend_print(const struct survey *s, bool colour)
 	printf("mixed: rooms of several guests\n");
 	key_print(SURVEY_FREE, colour);
 	printf("free: no room claimed (the fill is '.' too)\n");
+	printf("  a QEMU guest's glyph covers its lent extents, claimed or not:\n"
+	       "  no other guest can claim there\n");
 	printf("  fill: 0-9 tenths claimed (0 = under 10 %%), # full\n");
 }
 
@@ -162,6 +184,7 @@ static void map_print(const struct survey *s)
 	printf("%u districts in %u corridors; one cell = %u district%s "
 	       "(%u MiB)\n", s->districts, c->corridors, per_cell,
 	       per_cell == 1 ? "" : "s", per_cell * 2);
+	extents_print(s);
 	for (uint32_t k = 0; k < c->corridors; k++)
 		corridor_print(s, k, per_cell, colour);
 	legend_print(s, colour);

@@ -63,28 +63,65 @@ static void colour_attr(FILE *f, uint32_t owner, double fill)
 	fprintf(f, "fill=\"#%02x%02x%02x\"", c.r, c.g, c.b);
 }
 
+/* Text as XML character data: a domain name is whatever QEMU was named. */
+static void text_svg(FILE *f, const char *text)
+{
+	for (; *text; text++) {
+		if (*text == '<')
+			fputs("&lt;", f);
+		else if (*text == '>')
+			fputs("&gt;", f);
+		else if (*text == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*text, f);
+	}
+}
+
+static void lease_words(FILE *f, const struct survey_lease *l)
+{
+	char who[128];
+
+	text_svg(f, borrower_who(who, sizeof(who), &l->info, &l->borrower));
+}
+
 static void owner_words(FILE *f, const struct survey *s, uint32_t guest)
 {
 	const struct survey_lease *l = survey_lease(s, guest);
 
 	fprintf(f, "guest %u", guest);
-	if (l && l->info.pid > 0)
-		fprintf(f, " (pid %d)", l->info.pid);
-	else if (l && !l->info.alive)
-		fprintf(f, " (dead)");
+	if (l) {
+		fprintf(f, " (");
+		lease_words(f, l);
+		fprintf(f, ")");
+	}
+}
+
+/* A free room or district in a lent extent is not claimable by others. */
+static void lent_words(FILE *f, const struct survey *s, uint32_t lent_to)
+{
+	if (lent_to >= LAB_MAX_GUESTS)
+		return;
+	fprintf(f, " in an extent lent to ");
+	owner_words(f, s, lent_to);
+	fprintf(f, ": only it claims here");
 }
 
 static void room_svg(FILE *f, struct labyrinth *lab, const struct survey *s,
 		     uint32_t room, uint32_t x, uint32_t y, uint32_t c)
 {
 	uint32_t o = lab_room_owner(lab, room), g = lab_owner_guest(o);
+	uint32_t lent_to = s->district[room / LAB_DISTRICT_ROOMS].lent_to;
 
 	fprintf(f, "<rect class=\"room\" data-room=\"%u\"", room);
 	if (o)
 		fprintf(f, " data-guest=\"%u\"", g);
+	if (lent_to < LAB_MAX_GUESTS)
+		fprintf(f, " data-lent-to=\"%u\"", lent_to);
 	fprintf(f, " x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" ", x, y,
 		SVG_ROOM - 1, SVG_ROOM - 1);
-	colour_attr(f, o ? g : SURVEY_FREE, 0.8);
+	/* a free room of a lent extent: its guest's colour, faint */
+	colour_attr(f, o ? g : lent_to, o ? 0.8 : 0.1);
 	fprintf(f, "><title>room %u, district %u, corridor %u: ", room,
 		room / LAB_DISTRICT_ROOMS, c);
 	if (o) {
@@ -92,6 +129,7 @@ static void room_svg(FILE *f, struct labyrinth *lab, const struct survey *s,
 		fprintf(f, ", vcpu %u, claimed", lab_owner_vcpu(o));
 	} else {
 		fprintf(f, "free");
+		lent_words(f, s, lent_to);
 	}
 	fprintf(f, "</title></rect>\n");
 }
@@ -115,16 +153,19 @@ static void district_svg(FILE *f, const struct survey *s, uint32_t d,
 	fprintf(f, "<rect class=\"district\" data-district=\"%u\"", d);
 	if (sp->owner < LAB_MAX_GUESTS)
 		fprintf(f, " data-guest=\"%u\"", sp->owner);
+	if (sp->lent_to < LAB_MAX_GUESTS)
+		fprintf(f, " data-lent-to=\"%u\"", sp->lent_to);
 	fprintf(f, " x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" ", x, y,
 		SVG_DISTRICT - 2, SVG_DISTRICT - 2);
-	colour_attr(f, sp->owner, (double)sp->claimed / sp->rooms);
+	colour_attr(f, survey_span_whose(sp), (double)sp->claimed / sp->rooms);
 	fprintf(f, "><title>district %u, corridor %u: ", d, c);
 	if (sp->owner < LAB_MAX_GUESTS)
 		owner_words(f, s, sp->owner);
 	else
 		fprintf(f, sp->owner == SURVEY_MIXED ? "mixed" : "free");
-	fprintf(f, ", %u of %u rooms claimed</title></rect>\n", sp->claimed,
-		sp->rooms);
+	fprintf(f, ", %u of %u rooms claimed", sp->claimed, sp->rooms);
+	lent_words(f, s, sp->lent_to);
+	fprintf(f, "</title></rect>\n");
 }
 
 static uint32_t corridor_svg(FILE *f, struct labyrinth *lab,
@@ -152,24 +193,24 @@ static void swatch(FILE *f, uint32_t y, uint32_t owner, const char *words)
 	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"14\" height=\"14\" ",
 		SVG_LEFT, y);
 	colour_attr(f, owner, 0.8);
-	fprintf(f, " stroke=\"#888\"/><text x=\"%u\" y=\"%u\">%s</text>\n",
-		SVG_LEFT + 22, y + 12, words);
+	fprintf(f, " stroke=\"#888\"/><text x=\"%u\" y=\"%u\">", SVG_LEFT + 22, y + 12);
+	/* NULL: the caller writes the words and ends the text */
+	if (words)
+		fprintf(f, "%s</text>\n", words);
 }
 
 static uint32_t legend_svg(FILE *f, const struct survey *s, uint32_t y)
 {
-	char words[160];
-
 	for (unsigned int i = 0; i < s->leases; i++, y += SVG_LEGEND_LINE) {
 		const struct survey_lease *l = &s->lease[i];
-		int n = snprintf(words, sizeof(words), "guest %u", l->info.guest);
 
-		if (l->info.pid > 0)
-			n += snprintf(words + n, sizeof(words) - n, ", pid %d",
-				      l->info.pid);
-		snprintf(words + n, sizeof(words) - n, "%s: %u rooms",
-			 l->info.alive ? "" : " (dead)", l->info.rooms);
-		swatch(f, y, l->info.guest, words);
+		swatch(f, y, l->info.guest, NULL);
+		fprintf(f, "guest %u, ", l->info.guest);
+		lease_words(f, l);
+		fprintf(f, ": %u rooms", l->info.rooms);
+		if (l->borrower.extents)
+			fprintf(f, " (%u in its mailbox), its extents lent", l->borrower.mailbox);
+		fprintf(f, "</text>\n");
 	}
 	swatch(f, y, SURVEY_FREE, "free");
 	y += SVG_LEGEND_LINE;

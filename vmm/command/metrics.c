@@ -11,22 +11,37 @@
  *
  * Every metric is one row of the table below and, if its figure is new,
  * one getter line.  Every sample has the label labyrinth="NAME"; per
- * corridor metrics add corridor="K", per guest ones guest="G" (the lease).
- * A guest's counters start from 0 with each new lease of its slot, which
- * Prometheus takes as a counter reset.
+ * corridor metrics add corridor="K"; per extent ones extent="K".  Per
+ * guest ones add guest="G" (the lease) and pid="P" (QEMU's for a QEMU
+ * guest, else the pid the lease's holder saw itself as), and domain="D"
+ * for a QEMU guest libvirt named: the lease slot alone passes to the next
+ * guest, whose counters start from 0, which Prometheus would take for a
+ * reset of the same series; with its pid each guest's life is a series of
+ * its own.  A lent extent's samples carry its borrower's labels too.
+ * Every count `info --json` shows is one of these, and the other way round
+ * (README.md, "labyrinth metrics").
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "metrics.h"
 #include "survey.h"
 
-enum metric_per { PER_LABYRINTH, PER_CORRIDOR, PER_GUEST };
+enum metric_per {
+	PER_LABYRINTH, PER_CORRIDOR, PER_GUEST,
+	PER_EXTENT,		/* every extent */
+	PER_EXTENT_STATE,	/* every extent, each of the three states */
+	PER_LENT,		/* every extent lent or returning */
+};
+
+#define EXTENT_STATES	3	/* pool, lent, returning */
 
 struct metric {
 	const char *name, *type;
@@ -35,7 +50,17 @@ struct metric {
 	const char *help;
 };
 
-/* @i is the corridor, or the index of the lease in the survey. */
+static uint32_t lent_count(const struct survey *s)
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < s->extents; k++)
+		n += s->extent[k].state != LAB_EXTENT_POOL;
+	return n;
+}
+
+/* @i is the corridor, the index of the lease in the survey, or the
+ * extent (PER_EXTENT_STATE: extent * EXTENT_STATES + state). */
 #define GETTER(fn, expr)						\
 	static uint64_t fn(const struct survey *s, unsigned int i)	\
 	{ (void)i; return (uint64_t)(expr); }
@@ -64,6 +89,20 @@ GETTER(watermark_low, s->watermarks.low)
 GETTER(watermark_high, s->watermarks.high)
 GETTER(pressure_episodes, s->pressure_events)
 GETTER(under_pressure, s->under_pressure)
+GETTER(districts, s->districts)
+GETTER(corridors, s->census.corridors)
+GETTER(watermark_min, s->watermarks.min)
+GETTER(guest_qemu_pid, s->lease[i].borrower.qemu_pid > 0 ? s->lease[i].borrower.qemu_pid : 0)
+GETTER(guest_extents, s->lease[i].borrower.extents)
+GETTER(guest_mailbox, s->lease[i].borrower.mailbox)
+GETTER(extent_size, s->extent_rooms)
+GETTER(extents, s->extents)
+GETTER(peers, lent_count(s))
+GETTER(extent_rooms, s->extent[i].rooms)
+GETTER(extent_state, s->extent[i / EXTENT_STATES].state == i % EXTENT_STATES)
+GETTER(extent_lendable, s->extent[i].lendable)
+GETTER(extent_mapped, s->extent[i].mapped)
+GETTER(extent_claimed, s->extent[i].claimed)
 
 static const struct metric metrics[] = {
 	{ "labyrinth_rooms", "gauge", PER_LABYRINTH, rooms,
@@ -115,24 +154,112 @@ static const struct metric metrics[] = {
 	  "Pressure episodes begun (free fell below the low watermark)." },
 	{ "labyrinth_under_pressure", "gauge", PER_LABYRINTH, under_pressure,
 	  "1 while a pressure episode lasts." },
+	{ "labyrinth_districts", "gauge", PER_LABYRINTH, districts,
+	  "2 MiB districts (the last may be short)." },
+	{ "labyrinth_corridors", "gauge", PER_LABYRINTH, corridors,
+	  "Corridors: rows of districts, each claimer's home one." },
+	{ "labyrinth_watermark_min_rooms", "gauge", PER_LABYRINTH, watermark_min,
+	  "The min watermark: rooms kept for atomic claims." },
+	{ "labyrinth_guest_qemu_pid", "gauge", PER_GUEST, guest_qemu_pid,
+	  "QEMU's pid for a QEMU guest, 0 for a monitor's." },
+	{ "labyrinth_guest_extents", "gauge", PER_GUEST, guest_extents,
+	  "Extents lent to the guest (one per ivshmem device)." },
+	{ "labyrinth_guest_mailbox_rooms", "gauge", PER_GUEST, guest_mailbox,
+	  "Of the guest's rooms, those its devices' mailboxes take." },
+	{ "labyrinth_extent_size_rooms", "gauge", PER_LABYRINTH, extent_size,
+	  "Rooms per extent file." },
+	{ "labyrinth_extents", "gauge", PER_LABYRINTH, extents,
+	  "Extent files of the labyrinth." },
+	{ "labyrinth_peers", "gauge", PER_LABYRINTH, peers,
+	  "Extents lent to QEMU guests, or returning from them." },
+	{ "labyrinth_extent_rooms", "gauge", PER_EXTENT, extent_rooms,
+	  "Rooms in the extent." },
+	{ "labyrinth_extent_state", "gauge", PER_EXTENT_STATE, extent_state,
+	  "1 for the extent's state: pool (monitors claim there), lent, returning." },
+	{ "labyrinth_extent_lendable", "gauge", PER_EXTENT, extent_lendable,
+	  "1 if the extent is whole and so may be lent." },
+	{ "labyrinth_extent_mapped", "gauge", PER_EXTENT, extent_mapped,
+	  "1 while a QEMU maps the extent." },
+	{ "labyrinth_extent_claimed_rooms", "gauge", PER_LENT, extent_claimed,
+	  "Rooms of a lent extent its guest holds, its mailbox included." },
 };
+
+static const char *const state_names[EXTENT_STATES] = { "pool", "lent", "returning" };
+
+/* A label value as the exposition format wants it: a domain is whatever
+ * QEMU was named. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		fputc(*v, f);
+	}
+}
+
+/* The labels that tell one guest's life from the next in the same slot. */
+static void guest_labels(FILE *f, uint32_t guest, const struct borrower *b)
+{
+	fprintf(f, ",guest=\"%u\",pid=\"%llu\"", guest, (unsigned long long)b->life);
+	if (b->domain[0]) {
+		fprintf(f, ",domain=\"");
+		label_value(f, b->domain);
+		fputc('"', f);
+	}
+}
+
+static const struct borrower *borrower_of(const struct survey *s, uint32_t guest)
+{
+	const struct survey_lease *l = survey_lease(s, guest);
+	static const struct borrower none;
+
+	return l ? &l->borrower : &none;
+}
+
+/* The samples of @m: how many, and the @i of the n-th. */
+static unsigned int samples_count(const struct metric *m, const struct survey *s)
+{
+	switch (m->per) {
+	case PER_CORRIDOR: return s->census.corridors;
+	case PER_GUEST: return s->leases;
+	case PER_EXTENT: return s->extents;
+	case PER_EXTENT_STATE: return s->extents * EXTENT_STATES;
+	case PER_LENT: return s->extents;
+	default: return 1;
+	}
+}
+
+static void labels(FILE *f, const struct metric *m, const struct survey *s, unsigned int i)
+{
+	if (m->per == PER_CORRIDOR)
+		fprintf(f, ",corridor=\"%u\"", i);
+	else if (m->per == PER_GUEST)
+		guest_labels(f, s->lease[i].info.guest, &s->lease[i].borrower);
+	else if (m->per == PER_EXTENT)
+		fprintf(f, ",extent=\"%u\"", i);
+	else if (m->per == PER_EXTENT_STATE)
+		fprintf(f, ",extent=\"%u\",state=\"%s\"", i / EXTENT_STATES,
+			state_names[i % EXTENT_STATES]);
+	if (m->per == PER_LENT) {
+		fprintf(f, ",extent=\"%u\"", i);
+		guest_labels(f, s->extent[i].guest, borrower_of(s, s->extent[i].guest));
+	}
+}
 
 static void sample(FILE *f, const struct metric *m, const struct survey *s,
 		   unsigned int i)
 {
+	if (m->per == PER_LENT && s->extent[i].state == LAB_EXTENT_POOL)
+		return;
 	fprintf(f, "%s{labyrinth=\"%s\"", m->name, s->name);
-	if (m->per == PER_CORRIDOR)
-		fprintf(f, ",corridor=\"%u\"", i);
-	else if (m->per == PER_GUEST)
-		fprintf(f, ",guest=\"%u\"", s->lease[i].info.guest);
+	labels(f, m, s, i);
 	fprintf(f, "} %llu\n", (unsigned long long)m->value(s, i));
 }
 
 static void metric_print(FILE *f, const struct metric *m,
 			 const struct survey *s)
 {
-	unsigned int n = m->per == PER_CORRIDOR ? s->census.corridors :
-			 m->per == PER_GUEST ? s->leases : 1;
+	unsigned int n = samples_count(m, s);
 
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
 		m->type);
@@ -160,6 +287,45 @@ char *metrics_text(struct labyrinth *lab, const char *name, size_t *len)
 	return text;
 }
 
+/* Whether @path is a file of ours to record and to remove: stdout ("-"),
+ * a device or a fifo is the reader's, never removed. */
+static bool textfile_ours(const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return false;
+	if (lstat(path, &st))
+		return errno == ENOENT;
+	return S_ISREG(st.st_mode);
+}
+
+/* A textfile is recorded beside the labyrinth before it is written, so
+ * that `destroy` removes it (lab_textfile_note); one written as the
+ * labyrinth was destroyed would escape that, and goes too. */
+static int textfile_write(struct labyrinth *lab, const char *name, const char *textfile,
+			  const char *text, size_t len)
+{
+	bool ours = textfile_ours(textfile);
+	int err = ours ? lab_textfile_note(name, textfile) : 0;
+
+	if (err) {
+		cli_error("metrics: cannot record '%s' for `destroy %s` to remove: %s", textfile,
+			  name, err == LAB_EACCES ? lab_strerror(err) : strerror(-err));
+		return err == LAB_EACCES ? CLI_EREFUSED : err == LAB_EINVAL ? CLI_EUSAGE : CLI_ESYS;
+	}
+	err = cli_write_file(textfile, text, len);
+	if (!err && ours && !lab_still_named(lab, name)) {
+		unlink(textfile);
+		cli_error("metrics: '%s': destroyed", name);
+		return CLI_ENONAME;
+	}
+	if (!err)
+		return CLI_OK;
+	cli_error("metrics: cannot write '%s': %s", textfile, strerror(-err));
+	return CLI_ESYS;
+}
+
 static int metrics_once(struct labyrinth *lab, const char *name,
 			const char *textfile)
 {
@@ -169,13 +335,16 @@ static int metrics_once(struct labyrinth *lab, const char *name,
 
 	if (!text)
 		return cli_fail("metrics", name, LAB_ENOMEM);
-	err = textfile ? cli_write_file(textfile, text, len)
-		       : cli_write_all(STDOUT_FILENO, text, len);
+	if (textfile) {
+		err = textfile_write(lab, name, textfile, text, len);
+		free(text);
+		return err;
+	}
+	err = cli_write_all(STDOUT_FILENO, text, len);
 	free(text);
 	if (!err)
 		return CLI_OK;
-	cli_error("metrics: cannot write '%s': %s", textfile ? textfile : "stdout",
-		  strerror(-err));
+	cli_error("metrics: cannot write 'stdout': %s", strerror(-err));
 	return CLI_ESYS;
 }
 
@@ -201,6 +370,9 @@ int cmd_metrics(int argc, char **argv)
 	}
 	if (textfile && listen)
 		return cli_usage("metrics: --textfile or --listen, not both");
+	/* the record destroy reads has a path a line */
+	if (textfile && strchr(textfile, '\n'))
+		return cli_usage("metrics: --textfile '%s': a path with a newline", textfile);
 	name = cli_name(argc, argv);
 	if (!name)
 		return CLI_EUSAGE;

@@ -31,10 +31,17 @@ uint32_t survey_corridor_start(const struct survey *s, uint32_t c)
 	return (uint32_t)((uint64_t)c * s->districts / s->census.corridors);
 }
 
-static struct survey_span district_look(struct labyrinth *lab, uint32_t d)
+uint32_t survey_span_whose(const struct survey_span *sp)
+{
+	return survey_owner_merge(sp->owner, sp->lent_to);
+}
+
+static struct survey_span district_look(struct labyrinth *lab, const struct survey *s,
+					uint32_t d)
 {
 	uint32_t first = d * LAB_DISTRICT_ROOMS, end = lab_rooms(lab);
-	struct survey_span sp = { 0, 0, SURVEY_FREE };
+	const struct survey_extent *lent = survey_lent(s, d);
+	struct survey_span sp = { 0, 0, SURVEY_FREE, lent ? lent->guest : SURVEY_FREE };
 
 	if (end > first + LAB_DISTRICT_ROOMS)
 		end = first + LAB_DISTRICT_ROOMS;
@@ -56,13 +63,31 @@ static int districts_look(struct labyrinth *lab, struct survey *s)
 	if (!s->district)
 		return LAB_ENOMEM;
 	for (uint32_t d = 0; d < s->districts; d++)
-		s->district[d] = district_look(lab, d);
+		s->district[d] = district_look(lab, s, d);
 	return 0;
+}
+
+/* The extent table, and from it who every lease's QEMU guest is. */
+static void extents_look(struct labyrinth *lab, struct survey *s,
+			 struct borrower b[LAB_MAX_GUESTS])
+{
+	struct lab_extent_info e;
+
+	borrowers_init(lab, b);
+	s->extents = lab_extents(lab);
+	s->extent_rooms = lab_extent_rooms(lab);
+	for (uint32_t k = 0; k < s->extents && k < LAB_EXTENTS_MAX; k++) {
+		lab_extent_get(lab, k, &e);
+		borrowers_add(b, &e);
+		s->extent[k] = (struct survey_extent){ e.rooms, e.state, e.lendable,
+						       e.mapped, e.guest, e.claimed };
+	}
 }
 
 int survey_take(struct labyrinth *lab, const char *name, bool districts,
 		struct survey *s)
 {
+	static struct borrower b[LAB_MAX_GUESTS];
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 
 	*s = (struct survey){ .name = name };
@@ -70,6 +95,7 @@ int survey_take(struct labyrinth *lab, const char *name, bool districts,
 	lab_census(lab, &s->census);
 	s->pinned = lab_pinned(lab);
 	s->leases = lab_leases(lab, l, LAB_MAX_GUESTS);
+	extents_look(lab, s, b);
 	for (unsigned int i = 0; i < s->leases; i++) {
 		struct survey_lease *sl = &s->lease[i];
 
@@ -78,6 +104,7 @@ int survey_take(struct labyrinth *lab, const char *name, bool districts,
 			       &sl->refused);
 		sl->limited = lab_tally_limited(lab, l[i].guest);
 		lab_limits_get(lab, l[i].guest, &sl->limits);
+		sl->borrower = b[l[i].guest];
 	}
 	lab_watermarks(lab, &s->watermarks);
 	s->watched = lab_free_watched(lab);
@@ -96,14 +123,24 @@ void survey_free(struct survey *s)
 struct survey_span survey_span(const struct survey *s, uint32_t first,
 			       uint32_t count)
 {
-	struct survey_span sp = { 0, 0, SURVEY_FREE };
+	struct survey_span sp = { 0, 0, SURVEY_FREE, SURVEY_FREE };
 
 	for (uint32_t d = first; d < first + count && d < s->districts; d++) {
 		sp.rooms += s->district[d].rooms;
 		sp.claimed += s->district[d].claimed;
 		sp.owner = survey_owner_merge(sp.owner, s->district[d].owner);
+		sp.lent_to = survey_owner_merge(sp.lent_to, s->district[d].lent_to);
 	}
 	return sp;
+}
+
+const struct survey_extent *survey_lent(const struct survey *s, uint32_t d)
+{
+	uint32_t k = s->extent_rooms ? d * LAB_DISTRICT_ROOMS / s->extent_rooms : 0;
+
+	if (k >= s->extents || k >= LAB_EXTENTS_MAX || s->extent[k].state == LAB_EXTENT_POOL)
+		return NULL;
+	return &s->extent[k];
 }
 
 const struct survey_lease *survey_lease(const struct survey *s,

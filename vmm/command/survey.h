@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "borrower.h"
 #include "labyrinth_host.h"
 
 /* Owner of a district or of a span of them, beside a guest id. */
@@ -24,12 +25,24 @@ struct survey_lease {
 	uint64_t claimed, released, refused;	/* lab_tally_read() */
 	uint64_t limited;			/* claims cut or refused by its max */
 	struct lab_limits limits;		/* lab_limits_get() */
+	struct borrower borrower;		/* its QEMU guest, if it is one */
+};
+
+/* An extent as the pictures and the metrics show it. */
+struct survey_extent {
+	uint32_t rooms;
+	enum lab_extent_state state;
+	bool lendable, mapped;
+	uint32_t guest, claimed;	/* when lent or returning: lab_extent_info */
 };
 
 struct survey_span {
 	uint32_t rooms;		/* rooms in it (the last district may be short) */
 	uint32_t claimed;
 	uint32_t owner;		/* guest, SURVEY_FREE or SURVEY_MIXED */
+	/* Whose lent extent it lies in (only that guest claims there):
+	 * guest, SURVEY_FREE (the monitors') or SURVEY_MIXED. */
+	uint32_t lent_to;
 };
 
 struct survey {
@@ -43,6 +56,8 @@ struct survey {
 	bool under_pressure;
 	unsigned int leases;
 	struct survey_lease lease[LAB_MAX_GUESTS];
+	uint32_t extents, extent_rooms;
+	struct survey_extent extent[LAB_EXTENTS_MAX];
 	uint32_t districts;
 	struct survey_span *district;	/* [districts], NULL unless asked */
 };
@@ -59,8 +74,14 @@ uint32_t survey_corridor_start(const struct survey *s, uint32_t c);
 /* @count districts from @first taken together. */
 struct survey_span survey_span(const struct survey *s, uint32_t first,
 			       uint32_t count);
+/* Whose a span is to a picture: its rooms' owner, or the guest it is
+ * lent to where nothing is claimed (free rooms there are no one else's). */
+uint32_t survey_span_whose(const struct survey_span *sp);
 /* The owner of two spans taken together. */
 uint32_t survey_owner_merge(uint32_t a, uint32_t b);
+/* The extent lent (or returning) to whoever district @d is lent to, or
+ * NULL if it is the monitors'. */
+const struct survey_extent *survey_lent(const struct survey *s, uint32_t d);
 /* The lease entry of @guest, or NULL. */
 const struct survey_lease *survey_lease(const struct survey *s,
 					uint32_t guest);

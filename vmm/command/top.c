@@ -40,9 +40,12 @@ static struct top_rates lease_rates(const struct survey *before,
 				   rate(l->refused, b->refused, dt) };
 }
 
-static void pid_print(const struct lab_lease_info *l)
+/* A QEMU guest's pid is QEMU's: its lease's holder is the server. */
+static void pid_print(const struct lab_lease_info *l, const struct borrower *b)
 {
-	if (!l->alive)
+	if (b->qemu_pid > 0)
+		printf("%-8d", b->qemu_pid);
+	else if (!l->alive)
 		printf("%-8s", "dead");
 	else if (l->pid > 0)
 		printf("%-8d", l->pid);
@@ -50,18 +53,41 @@ static void pid_print(const struct lab_lease_info *l)
 		printf("%-8s", "?");
 }
 
-/* Limits (the most and the least rooms a guest may hold) get their
- * column here once the hall keeps them; until then "-". */
+/* A guest's limits as MAX/MIN ("-" for none) and the claims its max cut:
+ * short enough that the line keeps to 80 columns. */
 static void limits_print(const struct survey_lease *l)
 {
-	if (l->limits.max == LAB_UNLIMITED && !l->limits.min) {
-		printf("-");
-		return;
-	}
-	if (l->limits.max != LAB_UNLIMITED)
-		printf("max %u (%llu cut) ", l->limits.max, (unsigned long long)l->limited);
+	if (l->limits.max == LAB_UNLIMITED)
+		printf("-/");
+	else
+		printf("%u/", l->limits.max);
 	if (l->limits.min)
-		printf("min %u", l->limits.min);
+		printf("%u", l->limits.min);
+	else
+		printf("-");
+	if (l->limited)
+		printf(" (%llu cut)", (unsigned long long)l->limited);
+}
+
+/* Under a QEMU guest's row: its domain and the extents lent to it, cut
+ * to the 80 columns (a domain may be 63 characters, extents many). */
+static void borrower_print(const struct survey *s, const struct survey_lease *l)
+{
+	char line[256] = "";
+	FILE *f;
+
+	if (!l->borrower.extents || !(f = fmemopen(line, sizeof(line) - 1, "w")))
+		return;
+	fprintf(f, "%7s%s", "", l->info.alive ? "" : "dead, ");
+	if (l->borrower.domain[0])
+		fprintf(f, "domain %s, ", l->borrower.domain);
+	fprintf(f, "extent%s", l->borrower.extents > 1 ? "s" : "");
+	for (uint32_t k = 0; k < s->extents && k < LAB_EXTENTS_MAX; k++)
+		if (s->extent[k].state != LAB_EXTENT_POOL && s->extent[k].guest == l->info.guest)
+			fprintf(f, " %u", k);
+	fprintf(f, " lent, %u rooms in mailboxes", l->borrower.mailbox);
+	fclose(f);
+	printf("%.80s\n", line);
 }
 
 static struct top_rates guests_print(const struct survey *before,
@@ -69,18 +95,19 @@ static struct top_rates guests_print(const struct survey *before,
 {
 	struct top_rates all = { 0 };
 
-	printf("\n%5s  %-8s%10s %11s %11s %11s  %s\n", "GUEST", "PID", "ROOMS",
-	       "CLAIMED/s", "RELEASED/s", "REFUSED/s", "LIMITS");
+	printf("\n%5s  %-8s%8s %10s %10s %10s  %s\n", "GUEST", "PID", "ROOMS",
+	       "CLAIMED/s", "RELEASED/s", "REFUSED/s", "LIMITS max/min");
 	for (unsigned int i = 0; i < now->leases; i++) {
 		const struct survey_lease *l = &now->lease[i];
 		struct top_rates r = lease_rates(before, l, dt);
 
 		printf("%5u  ", l->info.guest);
-		pid_print(&l->info);
-		printf("%10u %11.1f %11.1f %11.1f  ", l->info.rooms, r.claimed,
+		pid_print(&l->info, &l->borrower);
+		printf("%8u %10.1f %10.1f %10.1f  ", l->info.rooms, r.claimed,
 		       r.released, r.refused);
 		limits_print(l);
 		putchar('\n');
+		borrower_print(now, l);
 		all.claimed += r.claimed;
 		all.released += r.released;
 		all.refused += r.refused;
@@ -106,17 +133,16 @@ static void corridors_print(const struct lab_census *c)
 	}
 }
 
-/* Pressure events (claims refused for want of rooms, a guest pushed to
- * its limit) get their line here once the hall counts them; the refused
- * claims per guest are above. */
+/* Two short lines, so that a frame keeps to 80 columns whatever the
+ * counts; the refused claims per guest are above. */
 static void pressure_print(const struct survey *now)
 {
 	const struct lab_watermarks *w = &now->watermarks;
 
-	printf("\npressure: %llu episodes%s; watermarks min %u, low %u, high %u, "
-	       "on %lld rooms monitors can claim\n", (unsigned long long)now->pressure_events,
-	       now->under_pressure ? ", one NOW" : "", w->min, w->low, w->high,
-	       (long long)now->watched);
+	printf("\npressure: %llu episodes%s\n", (unsigned long long)now->pressure_events,
+	       now->under_pressure ? ", one NOW" : "");
+	printf("watermarks min/low/high %u/%u/%u on %lld rooms monitors can claim\n",
+	       w->min, w->low, w->high, (long long)now->watched);
 }
 
 static void frame_print(const struct survey *before, const struct survey *now)
@@ -125,11 +151,12 @@ static void frame_print(const struct survey *before, const struct survey *now)
 	double dt = now->when - before->when;
 	struct top_rates all;
 
-	printf("labyrinth %s: %u rooms, %u free, %u claimed, %u reserved%s\n",
+	/* the name (up to 64 characters) on a line of its own: 80 columns */
+	printf("labyrinth %s:\n%u rooms, %u free, %u claimed, %u reserved%s\n",
 	       now->name, c->rooms, c->free, c->claimed, c->reserved,
 	       now->pinned ? ", pinned" : "");
 	all = guests_print(before, now, dt > 0 ? dt : 1);
-	printf("%5s  %-8s%10u %11.1f %11.1f %11.1f\n", "all", "", c->claimed,
+	printf("%5s  %-8s%8u %10.1f %10.1f %10.1f\n", "all", "", c->claimed,
 	       all.claimed, all.released, all.refused);
 	corridors_print(c);
 	pressure_print(now);

@@ -131,7 +131,11 @@ void lab_detach(struct labyrinth *lab)
 
 int lab_destroy(const char *name)
 {
-	return shm_unlink_name(name);
+	int err = shm_unlink_name(name);
+
+	if (!err)
+		lab_textfiles_remove(name);
+	return err;
 }
 
 bool lab_still_named(const struct labyrinth *lab, const char *name)

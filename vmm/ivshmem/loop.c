@@ -216,8 +216,9 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 static void peer_gone(struct serve *s, struct serve_peer *p, uint32_t held)
 {
 	if (p->extent != LAB_NONE)
-		serve_log("peer %u left: extent %u scrubbed and returned (%u rooms the guest held), "
-			  "%u peers", p->id, p->extent, held, s->npeers);
+		serve_log("peer %u left: extent %u scrubbed and returned (%u rooms the guest held, "
+			  "its mailbox's %u included), %u peers", p->id, p->extent,
+			  held + LAB_IVSHMEM_MAILBOX_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
 	else
 		serve_log("peer %u left (it had no extent), %u peers", p->id, s->npeers);
 	peer_free(p);

@@ -13,7 +13,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +22,6 @@
 
 #include "clock.h"
 #include "server.h"
-
-void serve_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("labyrinth serve: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /*
  * A guest (or whatever holds the socket) decides how often it panics or

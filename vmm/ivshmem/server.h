@@ -133,6 +133,7 @@ void peer_abandon(struct serve_peer *p);
 /* credentials.c: QEMU's pid and, from its command line, the libvirt
  * domain (-name guest=NAME); 0 and "" when not known. */
 void peer_identify(struct serve_peer *p);
+/* log.c: one line on stderr, after the time unless stderr is the journal. */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether a line the peer's own doing caused may go to the log now. */
 bool peer_may_log(struct serve_peer *p);
