@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "acpi.h"
 #include "boot_info.h"
 #include "debug_exit.h"
@@ -28,7 +29,6 @@
 #include "uart.h"
 #include "vm.h"
 
-#define VMM_VERSION "0.1.0"
 #define DEFAULT_MEM (256ull << 20)
 #define IMAGE_MAX (1ull << 30)
 
@@ -189,7 +189,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			fputs(usage_text, stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("vmm (labyrinth) %s\n", VMM_VERSION);
+			printf("vmm (labyrinth) %s\n", LABYRINTH_VERSION);
 			return 0;
 		default:
 			/* A bad letter inside "-xy" leaves optind on "-xy", or past
