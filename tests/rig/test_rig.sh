@@ -31,7 +31,8 @@ RIG_PROBE='a b$c' "$RIG" bash -c '
 st=$?
 check $(( st != 42 )) "the command's status passes through (42: $st)"
 check $([ "$(cat "$W/out")" = "out: a b\$c $W" ]; echo $?) "stdout, the directory and the environment pass through ($(head -c 200 "$W/out"))"
-check $([ "$(cat "$W/err")" = "err: line" ]; echo $?) "stderr passes through, alone: the VM made a VM, the checkout and / were writable ($(head -c 300 "$W/err"))"
+# (the first run on a machine says it fetches the kernel package: the rig's line)
+check $([ "$(grep -v "^kvm-rig: fetching Debian's " "$W/err")" = "err: line" ]; echo $?) "stderr passes through, alone: the VM made a VM, the checkout and / were writable ($(head -c 300 "$W/err"))"
 check $([ -e "$top/build/rig-test-$$" ] && [ ! -e /usr/rig-probe ]; echo $?) \
 	"the checkout is the host's, the rest of / only the VM's"
 check $([ -z "$(ls -A "$top/build/rig/runs" 2>/dev/null)" ]; echo $?) "the run's folder is gone"
