@@ -9,6 +9,7 @@
 # PCI hot-plug needs it.
 set -eu
 TYPE=qemu
+# KVM_CREATE_VM, as vmm/rig/kvm-rig --here asks (this script is installed alone)
 perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' 2>/dev/null && TYPE=kvm
 if [ "${1:-}" = --type ]; then
 	TYPE=${2:-}

@@ -9,7 +9,7 @@ set -u
 LAB=$1 ELF=$2
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU"; exit 77; }
 accel=tcg
-perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' 2>/dev/null && accel=kvm
+KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here && accel=kvm
 W=$(mktemp -d /tmp/labyrinth-bench.XXXXXX) NAME=lvb$$ PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
 "$LAB" create "$NAME" --rooms 1024 --reserve 16 --extent 2M || exit 1

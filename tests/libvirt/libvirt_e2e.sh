@@ -72,7 +72,7 @@ if ! $V version >/dev/null 2>&1; then
 	echo "libvirtd started (pid $LIBVIRTD_PID)"
 fi
 TYPE=qemu
-perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' 2>/dev/null &&
+KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here &&
 	$V domcapabilities --virttype kvm 2>/dev/null | grep -q '<domain>kvm</domain>' && TYPE=kvm
 echo "domain type: $TYPE"
 

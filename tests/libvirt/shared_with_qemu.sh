@@ -18,7 +18,7 @@ check() {
 	else echo "FAIL: $2"; failed=$((failed + 1)); fi
 }
 accel=tcg
-[ -w /dev/kvm ] && perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' && accel=kvm
+KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here && accel=kvm
 
 "$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!

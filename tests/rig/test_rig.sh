@@ -24,10 +24,10 @@ one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -q "^kvm-rig: $2" "$1"; }
 cd "$W"
 RIG_PROBE='a b$c' "$RIG" bash -c '
 	echo "out: $RIG_PROBE $(pwd)"; echo "err: line" >&2
-	perl -e "sysopen(K, q(/dev/kvm), 2) && ioctl(K, 0xAE01, 0) or exit 1" || echo "no VM" >&2
+	KVM_RIG=never "$1" --here || echo "no VM" >&2
 	touch "$0" || echo "checkout not writable" >&2
 	touch /usr/rig-probe || echo "no overlay" >&2
-	exit 42' "$top/build/rig-test-$$" >"$W/out" 2>"$W/err"
+	exit 42' "$top/build/rig-test-$$" "$RIG" >"$W/out" 2>"$W/err"
 st=$?
 check $(( st != 42 )) "the command's status passes through (42: $st)"
 check $([ "$(cat "$W/out")" = "out: a b\$c $W" ]; echo $?) "stdout, the directory and the environment pass through ($(head -c 200 "$W/out"))"
@@ -57,7 +57,22 @@ KVM_RIG_KERNEL_PACKAGE=linux-image-0.0.0-none-amd64 "$RIG" --fail-status 73 true
 st=$?
 check $(( st != 73 )) "--fail-status names the rig's failure status (73: $st)"
 
-# 4. Bad options and settings: status 2, one line, no VM.
+# 4. The VM dies: its kernel's last words, or QEMU's known bug named as
+# such (a line made to look like it), or no SVM to be had; each one line.
+died() {	# died WANT [ENV=V] CMD...: status 125 and one line with WANT
+	local want=$1; shift
+	env "$@" >"$W/out" 2>"$W/err"
+	local st=$?
+	check $([ $st = 125 ] && one_line "$W/err" "" && grep -qF "$want" "$W/err"; echo $?) \
+		"$want: status 125 and one line ($st: $(head -c 300 "$W/err"))"
+}
+died "the VM's kernel died (Kernel panic - not syncing: sysrq triggered crash)" \
+	"$RIG" sh -c 'echo c >/proc/sysrq-trigger'
+died "the VM's kernel died of a bug of QEMU's TCG (Oops: int3), not of ours: run it again" \
+	"$RIG" sh -c 'echo "<2>Oops: int3 (made by the test)" >/dev/kmsg; echo c >/proc/sysrq-trigger'
+died "no /dev/kvm in the VM: the emulator offers no SVM here" KVM_RIG_CPU=max,svm=off "$RIG" true
+
+# 5. Bad options and settings: status 2, one line, no VM.
 for bad in "--timeout soon true" "--fail-status 300 true" "--bogus true" "" "--here true"; do
 	"$RIG" $bad >"$W/out" 2>"$W/err"
 	st=$?
