@@ -3,6 +3,7 @@
 `info --json` gives, and one this user may not use with the reason."""
 import json
 import os
+import threading
 import unittest
 
 from seeing import Guest, info, run
@@ -62,6 +63,34 @@ class List(unittest.TestCase):
         listed = self.listed()
         self.assertNotIn(self.names[0], listed)
         self.assertFalse([n for n in listed if "+" in n])
+
+    def test_a_labyrinth_cut_short_while_listed_is_an_entry_not_the_end(self):
+        # a hall cut short and made whole again, over and over, while list
+        # runs (as the monitor's hostile tests do beside it): each list
+        # ends with status 0 and lists the others, whatever it met
+        name = "wt-list-%d-cut" % os.getpid()
+        self.names.append(name)
+        self.assertEqual(run("create", name, "--rooms", str(1 << 18))[0], 0)
+        hall = "/dev/shm/labyrinth." + name
+        with open(hall, "rb") as f:
+            whole = f.read()
+        stop = threading.Event()
+
+        def cut():
+            fd = os.open(hall, os.O_WRONLY)
+            while not stop.is_set():
+                os.ftruncate(fd, 4096)
+                os.pwrite(fd, whole, 0)
+            os.close(fd)
+        cutter = threading.Thread(target=cut)
+        cutter.start()
+        try:
+            for _ in range(200):
+                listed = self.listed()
+                self.assertEqual(listed[self.names[0]]["rooms"], 1024)
+        finally:
+            stop.set()
+            cutter.join()
 
     def test_a_name_is_a_usage_error(self):
         status, out, err = run("list", self.names[0])
