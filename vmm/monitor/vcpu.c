@@ -41,6 +41,7 @@ static int vcpu_ioctl(struct vcpu *cpu, unsigned long req, void *arg, const char
 	return -1;
 }
 
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)	/* "look at 0x40000000": KVM's leaves */
 #define CPUID_1_ECX_CX16 (1u << 13)
 #define CPUID_KVM_FEATURES 0x40000001u
 #define KVM_PV_UNHALT (1u << 7)
@@ -78,6 +79,7 @@ static void vcpu_adjust_cpuid(struct vcpu *cpu, struct kvm_cpuid_entry2 *e)
 		e->ebx = (e->ebx & 0x00ffffffu) | (cpu->id << 24);
 		e->ebx = (e->ebx & 0xff00ffffu) | (cpu->vm->ncpus << 16);
 		e->ecx &= ~CPUID_1_ECX_CX16;
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	}
 	if (e->function == 0xb || e->function == 0x1f)
 		e->edx = cpu->id;
