@@ -11,6 +11,11 @@
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define HVM_START_MAGIC 0x336ec578u
 
+/* One loaded module (the initramfs), at modlist_paddr. */
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
 struct hvm_start_info {
 	uint32_t magic;
 	uint32_t version;		/* 1: memmap fields are valid */

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "power_off.h"
 
 #define IOAPIC_ADDR 0xfec00000u
 #define LAPIC_ADDR 0xfee00000u
@@ -162,6 +163,10 @@ static uint32_t build_fadt(uint8_t *p, uint64_t facs, uint64_t dsdt)
 	f.reset_reg = (struct acpi_gas){ACPI_GAS_SYSTEM_IO, 8, 0, ACPI_GAS_ACCESS_BYTE,
 					RESET_PORT};
 	f.reset_value = RESET_VALUE;
+	f.sleep_control = (struct acpi_gas){ACPI_GAS_SYSTEM_IO, 8, 0, ACPI_GAS_ACCESS_BYTE,
+					    POWER_OFF_SLEEP_CONTROL};
+	f.sleep_status = (struct acpi_gas){ACPI_GAS_SYSTEM_IO, 8, 0, ACPI_GAS_ACCESS_BYTE,
+					   POWER_OFF_SLEEP_STATUS};
 	f.minor_version = 3;
 	memcpy(&f.hypervisor_vendor, "LABYRNTH", 8);
 	memcpy(p, &f, sizeof(f));
@@ -181,13 +186,38 @@ static uint32_t build_facs(uint8_t *p)
 	return sizeof(f);
 }
 
-/* An empty definition block: valid AML, and all a hardware-reduced FADT
- * needs; the devices a guest uses are found through the MADT and fixed ports. */
+/*
+ * The definition block, AML by hand (ACPI 6.4 ch. 20), two objects:
+ *  - \_S5: the sleep type power_off.c takes as "off" (a hardware-reduced
+ *    platform powers off through the FADT's sleep control register);
+ *  - \_SB.COM1, a PNP0501 UART at 0x3f8, IRQ 4: on a hardware-reduced
+ *    platform Linux maps no ISA interrupt it is not told of, so its tty
+ *    could not take the UART's interrupt without this.
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_',		/* Name (_S5, */
+	0x12, 0x05, 0x02,			/*  Package (2) { */
+	0x0a, POWER_OFF_S5_TYPE, 0x00,		/*   5, Zero }) */
+	0x10, 0x33, '\\', '_', 'S', 'B', '_',	/* Scope (\_SB) { */
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',	/*  Device (COM1) { */
+	0x08, '_', 'H', 'I', 'D',		/*   Name (_HID, */
+	0x0c, 0x41, 0xd0, 0x05, 0x01,		/*    EisaId ("PNP0501")) */
+	0x08, '_', 'U', 'I', 'D', 0x00,		/*   Name (_UID, Zero) */
+	0x08, '_', 'C', 'R', 'S',		/*   Name (_CRS, */
+	0x11, 0x10, 0x0a, 0x0d,			/*    Buffer (13) { */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	/* IO (Decode16, 0x3f8, 0x3f8, 1, 8) */
+	0x22, 0x10, 0x00,			/*     IRQNoFlags () {4} */
+	0x79, 0x00,				/*     EndTag }) } } */
+};
+
 static uint32_t build_dsdt(uint8_t *p)
 {
+	uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
+
 	memset(p, 0, sizeof(struct acpi_header));
-	header((struct acpi_header *)p, "DSDT", sizeof(struct acpi_header), 2);
-	return sizeof(struct acpi_header);
+	memcpy(p + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
+	header((struct acpi_header *)p, "DSDT", len, 2);
+	return len;
 }
 
 /* RSDT (32-bit) or XSDT (64-bit entries) listing `n` tables. */

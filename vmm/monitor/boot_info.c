@@ -4,6 +4,7 @@
 #include "boot_info.h"
 #include "boot_protocols.h"
 #include "layout.h"
+#include "linux_load.h"
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull
@@ -48,7 +49,8 @@ static void build_page_tables(uint8_t *ram)
 		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
 }
 
-static void build_pvh(uint8_t *ram, const struct boot_region *r, unsigned n, uint64_t rsdp)
+static void build_pvh(uint8_t *ram, const struct boot_region *r, unsigned n, uint64_t rsdp,
+		      const struct boot_image *img)
 {
 	struct hvm_start_info si = {
 		.magic = HVM_START_MAGIC,
@@ -62,6 +64,12 @@ static void build_pvh(uint8_t *ram, const struct boot_region *r, unsigned n, uin
 
 	for (unsigned i = 0; i < n; i++)
 		map[i] = (struct hvm_memmap_entry){r[i].addr, r[i].size, r[i].type, 0};
+	if (img->initrd_size) {
+		struct hvm_modlist_entry m = {img->initrd, img->initrd_size, 0, 0};
+		memcpy(ram + LAYOUT_MODLIST, &m, sizeof(m));
+		si.nr_modules = 1;
+		si.modlist_paddr = LAYOUT_MODLIST;
+	}
 	memcpy(ram + LAYOUT_START_INFO, &si, sizeof(si));
 }
 
@@ -94,7 +102,7 @@ static int build_mb_cmdline(uint8_t *ram, const char *image_path, const char *cm
 }
 
 int boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *image_path,
-		    const char *cmdline)
+		    const char *cmdline, const struct boot_image *img)
 {
 	struct boot_region r[BOOT_REGIONS_MAX];
 	unsigned n = boot_info_memory_map(ram_size, r);
@@ -103,7 +111,9 @@ int boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *ima
 
 	build_gdt(mem);
 	build_page_tables(mem);
-	build_pvh(mem, r, n, rsdp);
+	build_pvh(mem, r, n, rsdp, img);
+	if (img->protocol == BOOT_LINUX)
+		linux_boot_params(mem, r, n, LAYOUT_CMDLINE, img->initrd, img->initrd_size, rsdp);
 	build_multiboot(mem, r, n, ram_size);
 	memcpy(mem + LAYOUT_CMDLINE, cmdline, len);
 	mem[LAYOUT_CMDLINE + len] = 0;

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "image_load.h"
+
 #define BOOT_REGIONS_MAX 8
 
 struct boot_region { uint64_t addr, size; uint32_t type; };	/* type: E820_* */
@@ -13,8 +15,8 @@ struct boot_region { uint64_t addr, size; uint32_t type; };	/* type: E820_* */
 unsigned boot_info_memory_map(uint64_t ram_size, struct boot_region r[BOOT_REGIONS_MAX]);
 
 /* Returns 0, or -1 if the Multiboot command line ("IMAGE-PATH CMDLINE")
- * does not fit its page. */
+ * does not fit its page. The initramfs, if any, is where img says. */
 int boot_info_build(void *ram, uint64_t ram_size, uint64_t rsdp, const char *image_path,
-		    const char *cmdline);
+		    const char *cmdline, const struct boot_image *img);
 
 #endif

@@ -7,6 +7,7 @@
 #define VMM_EXIT_STATUS_H
 
 enum vmm_exit_status {
+	VMM_EXIT_POWER_OFF = 0,		/* the guest powered off (ACPI S5), as QEMU exits */
 	VMM_EXIT_USAGE = 64,		/* bad command line */
 	VMM_EXIT_BAD_IMAGE = 65,	/* image is not a bootable x86-64 ELF for this VM */
 	VMM_EXIT_NO_IMAGE = 66,		/* image file missing or unreadable */

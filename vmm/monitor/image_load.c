@@ -5,6 +5,7 @@
 #include "elf_load.h"
 #include "image_load.h"
 #include "layout.h"
+#include "linux_load.h"
 #include "multiboot_load.h"
 
 #define FAIL(msg) do { *why = (msg); return -1; } while (0)
@@ -15,6 +16,7 @@ const char *boot_protocol_name(enum boot_protocol protocol)
 	case BOOT_PVH: return "pvh";
 	case BOOT_MULTIBOOT: return "multiboot";
 	case BOOT_LONG64: return "long64";
+	case BOOT_LINUX: return "linux";
 	}
 	return "?";
 }
@@ -68,8 +70,9 @@ static int plan_multiboot(const void *file, size_t size, const struct multiboot_
 	return 0;
 }
 
-/* PVH note first, then Multiboot, then a plain ELF64; a plain ELF32 has no
- * entry we could honour (it expects a loader we are not). */
+/* A bzImage first (it is no ELF), then a PVH note, then Multiboot, then a
+ * plain ELF64; a plain ELF32 has no entry we could honour (it expects a
+ * loader we are not). */
 static int plan_image(const void *file, size_t size, struct image_plan *plan,
 		      enum boot_protocol *protocol, const char **why)
 {
@@ -78,6 +81,10 @@ static int plan_image(const void *file, size_t size, struct image_plan *plan,
 	bool is_elf = elf_is_elf(file, size);
 	bool is_mb = multiboot_find(file, size, &mb);
 
+	if (!is_elf && linux_is_bzimage(file, size)) {
+		*protocol = BOOT_LINUX;
+		return linux_plan(file, size, plan, why);
+	}
 	if (!is_elf && !is_mb)
 		FAIL("not an ELF file, and no Multiboot header in its first 8 KiB");
 	if (is_elf && elf_parse(file, size, &elf, why))
@@ -114,5 +121,7 @@ int image_load(const void *file, size_t size, void *ram, uint64_t ram_size,
 		memcpy(dst, bytes + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
+	if (image->protocol == BOOT_LINUX)
+		linux_zero_page(ram, file);
 	return 0;
 }

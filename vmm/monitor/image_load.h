@@ -1,6 +1,7 @@
 /* Loading a kernel image into guest RAM and choosing how to enter it, as
- * QEMU's -kernel would: a PVH note, else a Multiboot v1 header (ELF32, ELF64
- * or the a.out kludge), else a 64-bit ELF entered directly in long mode. */
+ * QEMU's -kernel would: a Linux bzImage by the boot protocol, a PVH note,
+ * else a Multiboot v1 header (ELF32, ELF64 or the a.out kludge), else a
+ * 64-bit ELF entered directly in long mode. */
 #ifndef VMM_IMAGE_LOAD_H
 #define VMM_IMAGE_LOAD_H
 
@@ -12,12 +13,14 @@ enum boot_protocol {
 	BOOT_PVH,		/* 32-bit entry from XEN_ELFNOTE_PHYS32_ENTRY */
 	BOOT_MULTIBOOT,		/* 32-bit entry from the Multiboot v1 header */
 	BOOT_LONG64,		/* neither: e_entry, entered directly in long mode */
+	BOOT_LINUX,		/* a bzImage: Linux's boot protocol, 64-bit entry */
 };
 
 struct boot_image {
 	enum boot_protocol protocol;
 	uint64_t entry;		/* guest-physical */
 	uint64_t low, high;	/* guest-physical extent of the loaded segments */
+	uint64_t initrd, initrd_size;	/* where --initrd was put; size 0: none */
 };
 
 /* Real kernels have a handful; the bound keeps the plan on the stack. */

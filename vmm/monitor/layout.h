@@ -24,6 +24,10 @@
  * than the PVH one, so it lives in the reserved hole, not in the boot page. */
 #define LAYOUT_MB_CMDLINE 0xd0000ull
 #define LAYOUT_MB_CMDLINE_MAX 0x1000
+/* Linux's zero page (struct boot_params), beside it in the hole. */
+#define LAYOUT_LINUX_PARAMS 0xd1000ull
+/* The PVH module list (the initramfs), in the boot page's free part. */
+#define LAYOUT_MODLIST (LAYOUT_BOOT_INFO + 0xd00)
 
 /* ACPI tables (RSDP must sit in the BIOS area for guests that scan for it). */
 #define LAYOUT_ACPI 0xe0000ull

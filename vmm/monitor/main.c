@@ -21,8 +21,10 @@
 #include "hc_stats.h"
 #include "labyrinth_host.h"
 #include "layout.h"
+#include "linux_load.h"
 #include "parse.h"
 #include "pio.h"
+#include "power_off.h"
 #include "reset.h"
 #include "rtc.h"
 #include "shown.h"
@@ -38,6 +40,7 @@ struct config {
 	uint64_t mem;
 	double timeout_s;
 	const char *cmdline;
+	const char *initrd;		/* --initrd: NULL, none */
 	const char *labyrinth;		/* NULL: a private one */
 	uint32_t rooms;
 	struct lab_limits limits;	/* --max-rooms, --min-rooms */
@@ -48,8 +51,9 @@ struct config {
 
 static const char usage_text[] =
 "usage: vmm [options] IMAGE\n"
-"Boot a kernel IMAGE on KVM, as QEMU's -kernel would: an ELF with a PVH note,\n"
-"a Multiboot v1 kernel (ELF32, ELF64 or a.out kludge; its command line is\n"
+"Boot a kernel IMAGE on KVM, as QEMU's -kernel would: a Linux bzImage (the\n"
+"boot protocol's 64-bit entry), an ELF with a PVH note, a Multiboot v1\n"
+"kernel (ELF32, ELF64 or a.out kludge; its command line is\n"
 "\"IMAGE CMDLINE\"), or a plain 64-bit ELF entered in long mode. COM1 (0x3f8)\n"
 "goes to stdout; a write of V to port 0xf4 ends the VM and V becomes the exit\n"
 "status. The guest also finds fw_cfg (0x510), ACPI, the RTC/CMOS and the PIT.\n"
@@ -59,6 +63,7 @@ static const char usage_text[] =
 "  --mem SIZE        guest RAM, e.g. 256M, 1G (default 256M; 4M..3G)\n"
 "  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
 "  --cmdline STRING  command line passed to the guest (at most 511 bytes)\n"
+"  --initrd FILE     an initramfs for a Linux bzImage or a PVH kernel\n"
 "  --labyrinth NAME  claim rooms from the shared labyrinth NAME (made by\n"
 "                    `labyrinth create`); default: a private one\n"
 "  --rooms N         rooms of the private labyrinth (default 16384 = 64 MiB)\n"
@@ -107,12 +112,14 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CPUS = 256, OPT_MEM, OPT_TIMEOUT, OPT_CMDLINE, OPT_HELP, OPT_VERSION,
-	       OPT_LABYRINTH, OPT_ROOMS, OPT_MAX_ROOMS, OPT_MIN_ROOMS, OPT_HC_STATS, OPT_EXIT_COMPAT, OPT_TRACE_PORTS };
+	       OPT_LABYRINTH, OPT_ROOMS, OPT_MAX_ROOMS, OPT_MIN_ROOMS, OPT_HC_STATS, OPT_EXIT_COMPAT, OPT_TRACE_PORTS,
+	       OPT_INITRD };
 	static const struct option longopts[] = {
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"mem", required_argument, NULL, OPT_MEM},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"cmdline", required_argument, NULL, OPT_CMDLINE},
+		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"labyrinth", required_argument, NULL, OPT_LABYRINTH},
 		{"rooms", required_argument, NULL, OPT_ROOMS},
 		{"max-rooms", required_argument, NULL, OPT_MAX_ROOMS},
@@ -150,6 +157,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (strlen(optarg) >= LAYOUT_CMDLINE_MAX)
 				return usage_error("--cmdline is too long: '%.40s...'", optarg);
 			cfg->cmdline = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
 			break;
 		case OPT_LABYRINTH:
 			/* a name no labyrinth can have is a bad command line
@@ -220,17 +230,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
  * O_NONBLOCK: a FIFO (or a device that waits) named as the image would hold
  * the open() until a writer came, maybe never; this way it opens at once
  * and fstat refuses it. A regular file reads the same either way. */
-static int read_image(const char *path, uint8_t **buf, size_t *size)
+static int read_image(const char *what, const char *path, uint8_t **buf, size_t *size)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
-		fprintf(stderr, "vmm: cannot open image %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "vmm: cannot open %s %s: %s\n", what, path, strerror(errno));
 		return VMM_EXIT_NO_IMAGE;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX) {
-		fprintf(stderr, "vmm: bad image %s: not a regular file of at most 1 GiB\n", path);
+		fprintf(stderr, "vmm: bad %s %s: not a regular file of at most 1 GiB\n", what, path);
 		close(fd);
 		return VMM_EXIT_BAD_IMAGE;
 	}
@@ -245,7 +255,7 @@ static int read_image(const char *path, uint8_t **buf, size_t *size)
 	}
 	close(fd);
 	if (!*buf || got != *size) {
-		fprintf(stderr, "vmm: cannot read image %s\n", path);
+		fprintf(stderr, "vmm: cannot read %s %s\n", what, path);
 		return VMM_EXIT_NO_IMAGE;
 	}
 	return 0;
@@ -256,7 +266,7 @@ static int load_image(struct vm *vm, const struct config *cfg)
 	uint8_t *buf = NULL;
 	size_t size = 0;
 	const char *why = NULL;
-	int rc = read_image(cfg->image, &buf, &size);
+	int rc = read_image("image", cfg->image, &buf, &size);
 
 	if (rc == 0 && image_load(buf, size, vm->ram, vm->ram_size, &vm->image, &why)) {
 		fprintf(stderr, "vmm: bad image %s: %s\n", cfg->image, why);
@@ -264,6 +274,33 @@ static int load_image(struct vm *vm, const struct config *cfg)
 	}
 	free(buf);
 	return rc;
+}
+
+/* The initramfs at the top of RAM, page-aligned, below what the kernel
+ * can reach (Linux's initrd_addr_max; 4 GiB for PVH), above the kernel. */
+static int load_initrd(struct vm *vm, const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t size = 0;
+	int rc = read_image("initramfs", path, &buf, &size);
+	uint64_t top = vm->ram_size;
+
+	if (rc)
+		return rc;
+	if (vm->image.protocol == BOOT_LINUX && linux_initrd_limit(vm->ram) < top)
+		top = linux_initrd_limit(vm->ram);
+	uint64_t at = (top - size) & ~(GUEST_PAGE - 1);
+	if (size >= top || at < vm->image.high || !size) {
+		fprintf(stderr, "vmm: bad initramfs %s: %s\n", path, size ? "it does not fit "
+			"in RAM above the kernel (a larger --mem?)" : "empty");
+		free(buf);
+		return VMM_EXIT_BAD_IMAGE;
+	}
+	memcpy(vm->ram + at, buf, size);
+	vm->image.initrd = at;
+	vm->image.initrd_size = size;
+	free(buf);
+	return 0;
 }
 
 static int alloc_stats(struct vm *vm)
@@ -294,11 +331,13 @@ int main(int argc, char **argv)
 	if (vm_alloc_ram(&vm, cfg.mem))
 		return VMM_EXIT_HOST;
 	rc = load_image(&vm, &cfg);
+	if (rc == 0 && cfg.initrd)
+		rc = load_initrd(&vm, cfg.initrd);
 	if (rc)
 		return rc;
 
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
-	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline)) {
+	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline, &vm.image)) {
 		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "
 			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
 		return VMM_EXIT_USAGE;
@@ -309,7 +348,7 @@ int main(int argc, char **argv)
 	struct fw_cfg_facts facts = {cfg.cpus, vm.ram_size, cfg.cmdline};
 	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm, cfg.qemu_exit) ||
 	    fw_cfg_init(&vm, &facts) || rtc_init(&vm, vm.ram_size, cfg.cpus) ||
-	    reset_init(&vm) || vm_create(&vm, cfg.cpus) ||
+	    reset_init(&vm) || power_off_init(&vm) || vm_create(&vm, cfg.cpus) ||
 	    hc_port_init(&vm) || (cfg.hc_stats && alloc_stats(&vm))) {
 		hc_port_fini(&vm);
 		return VMM_EXIT_HOST;

@@ -117,11 +117,12 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, bool cod
 }
 
 /* PVH and Multiboot both enter in flat 32-bit protected mode, paging off,
- * with the boot information's address in %ebx; long64 enters with paging on. */
+ * with the boot information's address in %ebx; long64 and Linux's 64-bit
+ * entry with paging on (Linux: the zero page in %rsi, interrupts off). */
 static int vcpu_set_boot_state(struct vcpu *cpu)
 {
 	struct boot_image *img = &cpu->vm->image;
-	bool long64 = img->protocol == BOOT_LONG64;
+	bool long64 = img->protocol == BOOT_LONG64 || img->protocol == BOOT_LINUX;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {.rflags = 0x2, .rip = img->entry};
 
@@ -141,6 +142,7 @@ static int vcpu_set_boot_state(struct vcpu *cpu)
 		sregs.cr4 = CR4_PAE;
 		sregs.efer = EFER_LME | EFER_LMA;
 		regs.rdi = LAYOUT_START_INFO;	/* direct entry gets the PVH info in %rdi */
+		regs.rsi = LAYOUT_LINUX_PARAMS;
 		regs.rsp = LAYOUT_LOW_END;
 	}
 	if (img->protocol == BOOT_MULTIBOOT) {
