@@ -1,5 +1,6 @@
-/* The ELF loader on hand-made images: each bad image is refused with its
- * reason and leaves guest RAM untouched; each protocol is recognised. */
+/* The loaders on hand-made images (ELF, Multiboot, PVH, Linux bzImage):
+ * each bad image is refused with its reason and leaves guest RAM
+ * untouched; each protocol is recognised. */
 #include <criterion/criterion.h>
 #include <elf.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "boot_protocols.h"
 #include "image_load.h"
+#include "layout.h"
 
 #define RAM_SIZE (8u << 20)
 #define LOAD_AT 0x100000u
@@ -25,6 +27,7 @@ struct image {
 
 static uint8_t *ram;
 static struct image img;
+static const void *file = &img;	/* what load() loads: img, or bz */
 static struct boot_image boot;
 static const char *why;
 
@@ -73,6 +76,7 @@ static void setup(void)
 	cr_assert(ram);
 	memset(ram, 0x5a, RAM_SIZE);
 	make_image(true, true);
+	file = &img;
 }
 
 static void teardown(void)
@@ -83,7 +87,7 @@ static void teardown(void)
 static int load(size_t size)
 {
 	why = NULL;
-	return image_load(&img, size, ram, RAM_SIZE, &boot, &why);
+	return image_load(file, size, ram, RAM_SIZE, &boot, &why);
 }
 
 /* A refused image names a reason containing `word` and writes nothing. */
@@ -445,4 +449,66 @@ Test(loader, elf32_with_64_bit_program_header_size)
 	e32.eh.e_phentsize = sizeof(Elf64_Phdr);
 	cr_assert_eq(load_elf32(), -1);
 	cr_assert(strstr(why, "program headers"), "%s", why);
+}
+
+/* A bzImage as the boot protocol lays it out: one sector of real-mode
+ * setup after the boot sector, the header at 0x1f1, then the
+ * protected-mode kernel ("code") from 1024 on. */
+#define BZ_SETUP 1024u
+static uint8_t bz[BZ_SETUP + CODE_SIZE];
+
+static void make_bzimage(uint16_t version, uint16_t xloadflags, uint32_t init_size)
+{
+	memset(bz, 0, sizeof(bz));
+	bz[0x1f1] = 1;				/* setup_sects */
+	bz[0x201] = 0x6a;			/* the header runs to 0x26c */
+	memcpy(bz + 0x202, "HdrS", 4);
+	memcpy(bz + 0x206, &version, 2);
+	bz[0x211] = 0x01;			/* LOADED_HIGH */
+	memcpy(bz + 0x22c, &(uint32_t){0x7fffffff}, 4);	/* initrd_addr_max */
+	memcpy(bz + 0x236, &xloadflags, 2);
+	memcpy(bz + 0x260, &init_size, 4);
+	for (unsigned i = 0; i < CODE_SIZE; i++)
+		bz[BZ_SETUP + i] = (uint8_t)(i + 1);
+	file = bz;
+}
+
+Test(loader, bzimage_is_loaded_at_1m_and_entered_at_its_64bit_entry)
+{
+	make_bzimage(0x20f, 1, 4096);
+	cr_assert_eq(load(sizeof(bz)), 0, "%s", why);
+	cr_assert_eq(boot.protocol, BOOT_LINUX);
+	cr_assert_eq(boot.entry, LOAD_AT + 0x200);
+	cr_assert_arr_eq(ram + LOAD_AT, bz + BZ_SETUP, CODE_SIZE);
+	cr_assert_eq(ram[LOAD_AT + CODE_SIZE], 0, "init_size past the file not zeroed");
+	cr_assert_eq(ram[LOAD_AT + 4096], 0x5a, "wrote past init_size");
+	/* the zero page: the file's setup header, then the loader's own marks */
+	cr_assert_arr_eq(ram + LAYOUT_LINUX_PARAMS + 0x202, "HdrS", 4);
+	cr_assert_eq(ram[LAYOUT_LINUX_PARAMS + 0x210], 0xff, "type_of_loader");
+	cr_assert_eq(ram[LAYOUT_LINUX_PARAMS + 0x211], 0x81, "loadflags: LOADED_HIGH | CAN_USE_HEAP");
+	cr_assert_eq(ram[LAYOUT_LINUX_PARAMS + 0x26c], 0, "copied past the header");
+}
+
+Test(loader, bzimage_before_protocol_2_12_is_refused)
+{
+	make_bzimage(0x20b, 1, 4096);
+	assert_refused(sizeof(bz), "before 2.12");
+}
+
+Test(loader, bzimage_without_a_64bit_entry_is_refused)
+{
+	make_bzimage(0x20f, 0, 4096);
+	assert_refused(sizeof(bz), "32-bit kernel");
+}
+
+Test(loader, bzimage_cut_short_in_its_setup_is_refused)
+{
+	make_bzimage(0x20f, 1, 4096);
+	assert_refused(BZ_SETUP, "truncated bzImage");
+}
+
+Test(loader, bzimage_needing_more_than_the_ram_is_refused)
+{
+	make_bzimage(0x20f, 1, RAM_SIZE);
+	assert_refused(sizeof(bz), "outside guest RAM");
 }
