@@ -1,0 +1,66 @@
+#!/bin/bash
+# ./vmm boots Debian's stock kernel (the vmlinuz of linux-image-amd64,
+# fetched as the rig fetches it) with a busybox initramfs: with 1, 2 and 8
+# vCPUs it prints on the serial console what init sees and powers off
+# (status 0); reboot is status 77, a panic (panic=-1) too; QEMU boots the
+# same kernel and initramfs and prints the same lines. Where this host's
+# KVM is the PVM kind, whose emulator cannot run a stock kernel, ./vmm runs
+# in the rig (vmm/rig). Prints PASS:/FAIL: and "N passed, N failed".
+#   test_boot_linux.sh VMM KVM_RIG_SCRIPT BUILD_DIR
+set -u
+VMM=$1 RIG=$2 BUILD=$3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# in the build folder: the rig shares it, not /tmp
+W=$(mktemp -d "$BUILD/linux-boot.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+passed=0 failed=0
+check() {
+	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
+	else echo "FAIL: $2"; failed=$((failed + 1)); fi
+}
+
+. "$top/vmm/rig/kernel.sh"
+rig_kernel "$top/build/rig" || { echo "FAIL: no Debian kernel to boot"; exit 1; }
+"$here/make-initramfs.sh" "$W/initrd" "$here/boot-init" || { echo "FAIL: no initramfs"; exit 1; }
+rig_mode=auto qemu_accel=tcg
+[ -d /sys/module/kvm_pvm ] && rig_mode=always
+[ $rig_mode = auto ] && KVM_RIG=auto "$RIG" --here && qemu_accel=kvm
+echo "kernel: $kernel; ./vmm through the rig: $rig_mode; QEMU: $qemu_accel"
+
+# vmm CPUS ACTION: the monitor's stdout in $W/out, stderr in $W/err
+vmm() {
+	KVM_RIG=$rig_mode "$RIG" "$VMM" --cpus "$1" --mem 512M --timeout 200 --initrd "$W/initrd" \
+		--cmdline "console=ttyS0 quiet panic=-1 action=$2" "$kernel" >"$W/out" 2>"$W/err"
+}
+said() { grep -a '^linux-init:' "$W/out" | tr -d '\r'; }
+
+for n in 1 2 8; do
+	vmm $n poweroff
+	st=$?
+	check $(( st != 0 )) "$n vCPUs: Linux powers off, status 0 ($st: $(tail -2 "$W/err" | tr '\n' ' '))"
+	check $(said | grep -q "linux-init: kernel $kernel_version, $n cpus online"; echo $?) \
+		"... with $n cpus online ($(said | head -1))"
+	check $(said | grep -q 'linux-init: console ttyS0'; echo $?) "... its console on COM1, init's lines through the tty"
+	[ $n = 2 ] && said >"$W/vmm.said"
+done
+
+vmm 1 reboot
+st=$?
+check $([ $st = 77 ] && grep -q 'guest reset the machine' "$W/err"; echo $?) "reboot: status 77 and its line ($st: $(tail -1 "$W/err"))"
+vmm 1 panic
+st=$?
+check $([ $st = 77 ] && grep -aq 'Kernel panic - not syncing: sysrq triggered crash' "$W/out"; echo $?) \
+	"a panic (panic=-1): the kernel's words, then status 77 ($st)"
+
+timeout 300 qemu-system-x86_64 -accel $qemu_accel -M pc -cpu max -smp 2 -m 512 -nodefaults \
+	-display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$W/initrd" \
+	-append "console=ttyS0 quiet panic=-1 action=poweroff" </dev/null >"$W/out" 2>"$W/err"
+st=$?
+check $(( st != 0 )) "QEMU ($qemu_accel) boots the same kernel and initramfs ($st)"
+said >"$W/qemu.said"
+check $(cmp -s "$W/vmm.said" "$W/qemu.said" && [ -s "$W/qemu.said" ]; echo $?) \
+	"... and init says the same there ($(diff "$W/vmm.said" "$W/qemu.said" | head -4 | tr '\n' ' '))"
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
