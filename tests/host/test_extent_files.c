@@ -83,9 +83,9 @@ Test(extent_files, a_create_whose_extent_name_is_taken_leaves_nothing)
 	cr_assert_not_null(f);
 	fputs("squatter\n", f);
 	fclose(f);
-	cr_assert_eq(cli("create %s --rooms 2048 --extent 2M"), 4, "%s", out);
+	cr_assert_eq(cli("create %s --rooms 2048 --extent 2M"), 5, "%s", out);
 	cr_expect_eq(lines(out), 1, "%s", out);
-	cr_expect(strstr(out, "exists"), "%s", out);
+	cr_expect(strstr(out, squat) && strstr(out, "in the way"), "%s", out);
 	cr_expect_not(exists(-1), "the metadata file was left");
 	cr_expect_not(exists(0), "extent 0 was left");
 	cr_expect_not(exists(1), "extent 1 was left");

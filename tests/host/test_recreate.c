@@ -41,6 +41,7 @@ static void setup(void)
 static void teardown(void)
 {
 	lab_test_open_pause = NULL;
+	lab_test_found_pause = NULL;
 	lab_test_destroy_pause = NULL;
 	lab_test_publish_pause = NULL;
 	lab_destroy(name);
@@ -134,6 +135,35 @@ Test(recreate, attach_meets_a_destroy)
 	lab_test_open_pause = pause_hook;
 	cr_assert_eq(lab_attach(name, &lab), LAB_ENOENT);
 	cr_assert_eq(pauses, 1);
+}
+
+/* Destroyed between the open and the look at whose file it is: the file
+ * has no name left (link count 0), which is no labyrinth of that name,
+ * not a file to distrust (status 5 of the command, once). */
+Test(recreate, open_meets_a_destroy_before_the_trust_check)
+{
+	struct labyrinth *lab;
+
+	destroy_only = true;
+	lab_test_found_pause = pause_hook;
+	cr_expect_eq(lab_open(name, &lab), LAB_ENOENT);
+	pauses = 0;
+	cr_assert_eq(lab_create(name, &(struct lab_geometry){ ROOMS, 1, 0 }), 0);
+	cr_expect_eq(lab_attach(name, &lab), LAB_ENOENT);
+	lab_test_found_pause = NULL;
+}
+
+Test(recreate, attach_meets_a_destroy_and_a_create_before_the_trust_check)
+{
+	struct labyrinth *lab;
+
+	destroy_only = false;
+	lab_test_found_pause = pause_hook;
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	lab_test_found_pause = NULL;
+	cr_assert(recreate);
+	expect_one_labyrinth(lab);
+	lab_detach(lab);
 }
 
 #define BIGGER 4096	/* 4 extents of 1024 rooms, where ROOMS has 2 */

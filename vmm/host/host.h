@@ -23,6 +23,7 @@
 
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64
+#define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
 #define LAB_PLAQUE_MAGIC	0x3251504c5f42414cull	/* "LAB_PLQ2": extents */
 #define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g,
 				   the gate byte +LAB_MAX_GUESTS */
@@ -85,6 +86,9 @@ void shm_unmap(struct lab_host *mh);
 /* A handle on @b's mappings with an open file description of its own. */
 int shm_beside(struct lab_host *b, struct lab_host **out);
 int shm_unlink_name(const char *name);
+/* The metadata file's path of @name into @buf (SHM_PATH_MAX); LAB_EINVAL
+ * for a bad name. */
+int shm_path(const char *name, char *buf);
 
 /* extent_file.c: the extent files of @name (NULL: memfds). */
 int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
@@ -96,7 +100,12 @@ void extent_files_close(int *ext, uint32_t n);
 /* 0 if @name still names the metadata file @mh maps, else -ESTALE. */
 int shm_still_named(const char *name, const struct lab_host *mh);
 void extent_files_unlink(const char *name, uint32_t from, uint32_t to);
-void extent_leftovers_unlink(const char *name);
+/* Extent names @from and up of @name that no labyrinth has: 0 once none
+ * is left, LAB_ETAKEN when one is that we may not remove. */
+int extent_leftovers_unlink(const char *name, uint32_t from);
+/* After a name of ours was taken: LAB_EEXIST if a labyrinth (or its
+ * creator) has @name, else LAB_ETAKEN (a file that is no labyrinth's). */
+int extent_name_taken(const char *name);
 /* Held from before the extents are linked until the metadata file is. */
 int extent_files_making(const int *ext);
 uint32_t extent_count(uint32_t rooms, uint32_t extent_rooms);

@@ -25,8 +25,6 @@
 
 #include "host.h"
 
-#define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
-
 bool lab_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -36,7 +34,7 @@ bool lab_name_valid(const char *name)
 			    "0123456789._-") == n;
 }
 
-static int shm_path(const char *name, char *buf)
+int shm_path(const char *name, char *buf)
 {
 	if (!lab_name_valid(name))
 		return LAB_EINVAL;
@@ -214,6 +212,8 @@ int shm_make(const char *name, const struct lab_geometry *geo, uint32_t extent_r
 /* Anyone may put a file at the name first: it is used only if trusted
  * (trust.c).  O_NOFOLLOW: a symlink planted there is refused, not
  * followed; O_NONBLOCK: a fifo planted there cannot stall the open. */
+void (*lab_test_found_pause)(const char *name);
+
 int shm_find(const char *name, int *out)
 {
 	char path[SHM_PATH_MAX];
@@ -230,6 +230,8 @@ int shm_find(const char *name, int *out)
 		return errno == ELOOP || errno == EISDIR || errno == ENXIO ? LAB_EACCES
 									    : -errno;
 	}
+	if (lab_test_found_pause)
+		lab_test_found_pause(name);
 	err = trust_file(fd);
 	if (err) {
 		close(fd);
@@ -271,17 +273,14 @@ int shm_unlink_name(const char *name)
 	if (unlink(path)) {
 		err = errno == ENOENT ? LAB_ENOENT : -errno;
 		/* No metadata file: what a creator killed between the two
-		 * names left, if any. */
-		if (err == LAB_ENOENT)
-			extent_leftovers_unlink(name);
+		 * names left, or a squatter put there, if any. */
+		if (err == LAB_ENOENT && extent_leftovers_unlink(name, 0))
+			err = LAB_ETAKEN;
 		return err;
 	}
 	/* A create may link its own extents as soon as ours are gone: only
-	 * ours go (all of them, if the plaque cannot say how many). */
-	if (!n) {
-		extent_leftovers_unlink(name);
-		return 0;
-	}
+	 * ours go by number (all of them, if the plaque cannot say how
+	 * many); past them, only what no creator is making. */
 	for (uint32_t k = 0; k < n; k++) {
 		if (lab_test_destroy_pause)
 			lab_test_destroy_pause(name, k);
@@ -289,7 +288,7 @@ int shm_unlink_name(const char *name)
 	}
 	if (lab_test_destroy_pause)
 		lab_test_destroy_pause(name, n);
-	return 0;
+	return extent_leftovers_unlink(name, n);
 }
 
 /* The plaque is untrusted: its lengths must add up to the file's size
