@@ -318,6 +318,9 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 int lab_release_page(struct lab_cursor *cur, void *page);
 /* Is room @i free and claimable (so zeroed): neither owned nor dirty? */
 bool lab_room_free(const struct labyrinth *lab, uint32_t room);
+/* Is room @i marked claimed (its map bit set) with no owner at all?  No
+ * reaper frees such a room: it is lost for good (an auditor's question). */
+bool lab_room_orphaned(const struct labyrinth *lab, uint32_t room);
 /* Owner of room @i (0 if free or dirty, LAB_NONE if out of range). */
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
 

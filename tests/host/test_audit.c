@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hall.h"
 #include "host.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
@@ -187,6 +188,45 @@ Test(audit, rooms_and_a_district_of_no_lease, .init = setup, .fini = teardown)
 	violated("leaked_district", detail, r / LAB_DISTRICT_ROOMS * LAB_DISTRICT_ROOMS);
 	lab_slot_fill(lab, g, word);
 	lab_cursor_park(&cur);
+	ok();
+	lab_detach(lab);
+}
+
+/* A room whose map bit is set over owner word 0: claimed by nobody, so
+ * no reaper of any lease will free it (a claim always writes its owner
+ * first: only a lost one looks like this). */
+Test(audit, a_room_claimed_by_nobody, .init = setup, .fini = teardown)
+{
+	struct labyrinth *lab;
+	_Atomic uint64_t *word;
+	uint64_t bit = 1ull << (777 % 64);
+
+	cr_assert_eq(lab_open(name, &lab), 0);
+	word = &hall_map(lab->hall, 777 / LAB_DISTRICT_ROOMS)[777 % LAB_DISTRICT_ROOMS / 64];
+	atomic_fetch_or(word, bit);
+	violated("leaked_room", "room 777 is claimed by nobody (its map bit set, owner word 0)",
+		 777);
+	atomic_fetch_and(word, ~bit);
+	ok();
+	lab_detach(lab);
+}
+
+/* A pool extent's district held with the lent mark for a live lease (a
+ * return that forgot its districts): monitors never claim there again
+ * while that lease lives. */
+Test(audit, a_pool_district_held_as_lent, .init = setup, .fini = teardown)
+{
+	struct labyrinth *lab;
+	char detail[96];
+	uint32_t d = 2;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_state(lab, d), LAB_EXTENT_POOL);
+	atomic_store(hall_holder(lab->hall, d), (uint16_t)(LAB_HOLDER_LENT | (lab->guest + 1)));
+	snprintf(detail, sizeof(detail), "district %u of extent %u is the monitors' but held "
+		 "as lent to guest %u", d, d, lab->guest);
+	violated("extent_breach", detail, d * LAB_DISTRICT_ROOMS);
+	atomic_store(hall_holder(lab->hall, d), (uint16_t)0);
 	ok();
 	lab_detach(lab);
 }

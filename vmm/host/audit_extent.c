@@ -6,16 +6,24 @@
  *     and every claimed room in it is that lease's (no monitor, no other
  *     peer reaches a room QEMU maps);
  *   - an extent the monitors claim from is mapped by no QEMU (its lend
- *     lock is free);
+ *     lock is free), and none of its districts is still held as lent (the
+ *     monitors could never claim there again while that lease lives);
  * and tells audit.c which free rooms it cannot expect zero: those of a
  * lent extent, which its guest may write (the whole extent is scrubbed
  * when it comes back, and then its free rooms are checked again).
  * Like audit.c, a finding is reported only if it is seen on every look.
  */
+#include <time.h>
+
 #include "audit_extent.h"
 #include "host.h"
 
 #define LOOKS 3
+/* A lend holds the districts just before its record says LENT, and a
+ * return's record says POOL a little before its lease lets the districts
+ * go: a pool district held as lent is a finding only if it stays so over
+ * looks this far apart. */
+#define LOOK_PAUSE_NS	20000000L
 
 bool audit_extent_lent(const struct labyrinth *lab, uint32_t room)
 {
@@ -43,17 +51,42 @@ static uint32_t foreign_room(const struct labyrinth *lab, const struct lab_exten
 	return LAB_NONE;
 }
 
+/* The first district of a pool extent held as lent (its guest into
+ * *@guest), or LAB_NONE. */
+static uint32_t pool_district_lent(const struct labyrinth *lab,
+				   const struct lab_extent_info *e, uint32_t *guest)
+{
+	for (uint32_t d = e->first_room / LAB_DISTRICT_ROOMS;
+	     d < (e->first_room + e->rooms) / LAB_DISTRICT_ROOMS; d++) {
+		*guest = lab_district_lent_to(lab, d);
+		if (*guest != LAB_NONE)
+			return d;
+	}
+	return LAB_NONE;
+}
+
+static void look_pause(void)
+{
+	struct timespec ts = { 0, LOOK_PAUSE_NS };
+
+	nanosleep(&ts, NULL);
+}
+
 static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit *a,
 		      audit_report_fn report)
 {
 	struct lab_extent_info e;
-	int held = 0, foreign = 0, mapped = 0;
-	uint32_t room = LAB_NONE;
+	int held = 0, foreign = 0, mapped = 0, lent = 0;
+	uint32_t room = LAB_NONE, district = LAB_NONE, to = LAB_NONE;
 
 	for (int look = 0; look < LOOKS; look++) {
 		lab_extent_get(lab, k, &e);
 		if (e.state == LAB_EXTENT_POOL) {
 			mapped += e.mapped;
+			district = pool_district_lent(lab, &e, &to);
+			lent += district != LAB_NONE;
+			if (district != LAB_NONE && look + 1 < LOOKS)
+				look_pause();
 			continue;
 		}
 		held += !districts_held(lab, &e);
@@ -63,6 +96,10 @@ static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit 
 	if (mapped == LOOKS)
 		report(a, LAB_EXTENT_BREACH, e.first_room, LAB_NONE,
 		       "extent %u is the monitors' but a QEMU still maps it", k);
+	if (lent == LOOKS)
+		report(a, LAB_EXTENT_BREACH, district * LAB_DISTRICT_ROOMS, to,
+		       "district %u of extent %u is the monitors' but held as lent to guest %u",
+		       district, k, to);
 	if (held == LOOKS)
 		report(a, LAB_EXTENT_BREACH, e.first_room, e.guest,
 		       "extent %u is lent to guest %u but not all its districts are held for it",

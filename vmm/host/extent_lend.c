@@ -13,8 +13,8 @@
  *
  * Order on return: the lock is gone, so no guest reaches the extent; then
  * every room is zeroed while the districts are still held (nobody can
- * claim there yet); then the record says POOL; then the lease's release
- * or reap gives back the rooms and districts.  Killed anywhere in between,
+ * claim there yet); then the record says POOL; then the districts go
+ * back; the lease's release or reap gives back the rooms it still owns.  Killed anywhere in between,
  * the next reaper of the lease redoes what is left.
  */
 #define _GNU_SOURCE
