@@ -390,7 +390,7 @@ Test(serve, a_peer_cannot_flood_the_log)
 	cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	for (int i = 0; i < 100 && !log_count("left out"); i++)
 		ms_sleep(10);
-	cr_expect(log_count("more lines like the last left out"), "no word of what was left out");
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
 	fp_close(&p);
 	cr_expect_eq(census_when_free(1024).free, 1024);
 	cr_expect_eq(check_status(), 0);
@@ -563,6 +563,83 @@ static void census_leases(unsigned int want)
 	for (int i = 0; i < 300 && census().leases != want; i++)
 		ms_sleep(10);
 	cr_expect_eq(census().leases, want);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* @n connections that close at once, as a client looping connect/close:
+ * the seconds it took, rounded up, plus one (the server's seconds need
+ * not start with ours). */
+static unsigned int churn(unsigned int n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double t0 = now_s();
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	for (unsigned int i = 0; i < n; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		cr_assert_geq(fd, 0);
+		connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		close(fd);
+	}
+	return (unsigned int)(now_s() - t0) + 2;
+}
+
+/* Lines in the log but the server's own first one. */
+static unsigned int peer_lines(void)
+{
+	return log_count("") - log_count("serving labyrinth");
+}
+
+/* At most 10 lines a second for what one client causes, and one "left
+ * out" line per second it passed that; the server still serves. */
+static void expect_limited(unsigned int seconds, const char *what)
+{
+	struct fake_peer p;
+	unsigned int lines;
+
+	ms_sleep(1100);		/* the churn's last second is over */
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the server stopped serving");
+	fp_close(&p);
+	for (int i = 0; i < 100 && !log_count("more lines left out"); i++)
+		ms_sleep(10);
+	lines = peer_lines();
+	cr_expect_leq(lines, 11 * seconds + 4, "%u lines of %s in %u s", lines, what, seconds);
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
+}
+
+/* A client looping connect/close: a join and a leave (and a failed
+ * handshake) each time, and no peer lives past one connection. */
+Test(serve, connection_churn_stays_within_the_rate)
+{
+	unsigned int seconds;
+
+	start(1024, 0);
+	seconds = churn(400);
+	expect_limited(seconds, "connect/close");
+}
+
+/* The same with every peer slot taken: one refusal each. */
+Test(serve, refusals_stay_within_the_rate)
+{
+	const char *const cap[] = { "--max-peers", "1", NULL };
+	struct fake_peer a;
+	unsigned int seconds;
+
+	start_nb(cap);
+	connect_peer(&a);
+	seconds = churn(400);
+	fp_close(&a);
+	census_leases(0);
+	expect_limited(seconds, "refusals");
 }
 
 Test(serve, peers_beyond_the_cap_are_refused_before_a_lease)
@@ -1231,3 +1308,43 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	fp_close(&b);
 }
 
+
+/* A guest swinging its extent between nearly empty and full: an episode
+ * each swing, but its "runs low" lines stay within the rate. */
+Test(serve, pressure_swings_stay_within_the_rate)
+{
+	static const char *const extra[] = { "--vectors", "2", NULL };
+	static uint64_t gpa[EXT];
+	struct lab_watermarks w;
+	struct fake_peer a;
+	uint32_t n;
+	double t0;
+	unsigned int seconds, lines;
+
+	name_paths("ext-swing");
+	cr_assert_eq(lab_create_extents(name, &(struct lab_geometry){ 2 * EXT, 1, 0 }, EXT,
+					LAB_NOGROUP), 0);
+	server = spawn_server_with(extra);
+	cr_assert_eq(fp_connect_vectors(&a, sock_path, 2000, 2), 0);
+	lab_watermarks_of(GUEST_ROOMS, 0, &w);
+	n = GUEST_ROOMS - w.low + 1;
+	t0 = now_s();
+	for (int swing = 0; swing < 150; swing++) {
+		peer_claim(&a, n, gpa);
+		ms_sleep(6);	/* a tick of the server's: it sees the episode */
+		for (uint32_t i = 0; i < n; i += 64) {
+			uint32_t k = n - i < 64 ? n - i : 64;
+
+			memcpy(fp_slot(&a, 0)->rooms, gpa + i, k * sizeof(*gpa));
+			cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, k), LAB_HC_OK);
+		}
+		ms_sleep(6);
+	}
+	seconds = (unsigned int)(now_s() - t0) + 2;
+	fp_close(&a);
+	ms_sleep(1100);
+	lines = log_count("runs low");
+	cr_expect_geq(lines, 1, "no episode logged");
+	cr_expect_leq(lines, 10 * seconds, "%u 'runs low' lines in %u s", lines, seconds);
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
+}
