@@ -490,9 +490,10 @@ Test(serve, a_destroyed_labyrinth_stops_the_server)
 	}
 }
 
-/* SIGTERM with a peer still mapping its extent: the server stops, but the
- * extent stays held (its lease dead, unreaped) until the peer lets go;
- * then the next reaper takes it back, scrubbed. */
+/* SIGTERM with a peer still mapping its extent: the server stops, saying
+ * so; the next reaper takes the extent back at once (the memory the peer
+ * maps was only ever its own), and nothing the peer writes after that
+ * reaches the pool. */
 Test(serve, sigterm_stops_the_server_and_keeps_a_mapped_extent)
 {
 	struct fake_peer p;
@@ -511,14 +512,11 @@ Test(serve, sigterm_stops_the_server_and_keeps_a_mapped_extent)
 	cr_expect(log_has("still maps extent"), "no line for the extent left held");
 	reap_now();
 	struct census c = census();
-	cr_expect_eq(c.free, 1024 - 5 - MAILBOX, "reaped while the peer maps it");
-	cr_expect_eq(c.leases, 1, "the lease must stay, dead, while the peer maps");
-	fp_close(&p);
-	reap_now();
-	c = census();
-	cr_expect_eq(c.free, 1024);
+	cr_expect_eq(c.free, 1024, "the dead server's extent was not taken back");
 	cr_expect_eq(c.leases, 0);
-	cr_expect_eq(check_status(), 0, "labyrinth check after the extent came back");
+	memset(fp_room(&p, fp_window(&p) + 200 * 4096ull), 0x5a, 4096);
+	cr_expect_eq(check_status(), 0, "the peer's writes reached the pool");
+	fp_close(&p);
 }
 
 Test(serve, refuses_an_unknown_labyrinth_and_a_live_socket)
@@ -927,10 +925,27 @@ Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
 	lab_detach(monitor);
 }
 
-/* The guest's memory is the pool: what it writes in a room is in the
- * extent's file at that room's place; a monitor claiming meanwhile never
- * gets a room of the lent extent; the extent comes back all zero. */
-Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
+/* Does the pool's file of extent @k hold any page? */
+static bool pool_file_has_pages(uint32_t k)
+{
+	char path[160];
+	int fd;
+	bool pages;
+
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s+%u", name, k);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", path);
+	pages = lseek(fd, 0, SEEK_DATA) >= 0;
+	close(fd);
+	return pages;
+}
+
+/* The guest's memory is its lend's own (a memfd the extent's size): what
+ * it writes is never in the pool's file, whose pages of the extent are a
+ * hole while it is lent (its memory is paid once); a monitor claiming
+ * meanwhile never gets a room of the lent extent; the extent comes back
+ * all zero. */
+Test(serve, guest_writes_stay_in_its_lend_and_the_extent_returns_zero)
 {
 	struct fake_peer p;
 	struct labyrinth *mon;
@@ -948,9 +963,11 @@ Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
 		snprintf(fp_room(&p, gpa[i]), 32, "labyrinth room %u", room_of(&p, gpa[i]));
 	for (int i = 0; i < 100; i++) {
 		snprintf(want, sizeof(want), "labyrinth room %u", room_of(&p, gpa[i]));
+		cr_assert_str_eq(fp_room(&p, gpa[i]), want);
 		read_pool_file(room_of(&p, gpa[i]), seen, sizeof(seen));
-		cr_expect_str_eq(seen, want, "the guest's room is not the pool's page");
+		cr_expect_eq(seen[0], 0, "the guest's room reached the pool's file");
 	}
+	cr_expect_not(pool_file_has_pages(lent), "a lent extent's memory is paid twice");
 	cr_assert_eq(lab_attach(name, &mon), 0);
 	lab_cursor_init(&cur, mon, 0);
 	while ((n = lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, rooms)) > 0)
@@ -968,6 +985,56 @@ Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
 	lab_detach(mon);
 	cr_expect_eq(census_when_free(1536).free, 1536);
 	cr_expect_eq(check_status(), 0, "labyrinth check after the return");
+}
+
+/*
+ * A hostile QEMU: it drops the lend lock on what it was sent, keeps its
+ * mapping, tries to resize it and open it to all, and disconnects.  The
+ * extent comes back and is lent to the next peer; the old borrower reads
+ * none of the new guest's rooms and writes none of them, nor the pool's
+ * free rooms; nothing it did reached the pool's files.
+ */
+Test(serve, a_borrower_that_drops_its_lock_keeps_nothing)
+{
+	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	struct fake_peer a, b;
+	uint64_t gpa[64], size;
+	uint32_t lent;
+	char *old;
+
+	start(1024, 0);
+	connect_peer(&a);
+	lent = a.hdr->extent;
+	size = a.size;
+	old = (char *)a.hdr;
+	cr_expect_neq(ftruncate(a.mem, 4096), 0, "the borrower shrank its memory");
+	cr_expect_neq(ftruncate(a.mem, (off_t)size * 2), 0, "the borrower grew its memory");
+	fchmod(a.mem, 0666);
+	cr_assert_eq(fcntl(a.mem, F_OFD_SETLK, &unlock), 0);
+	close(a.sock);
+	a.sock = -1;
+	for (int i = 0; i < 300 && !log_has("scrubbed and returned"); i++)
+		ms_sleep(10);
+	cr_assert(log_has("scrubbed and returned"), "the unlocked extent did not come back");
+	connect_peer(&b);
+	cr_expect_eq(b.hdr->extent, lent, "the next peer got another extent");
+	cr_assert_eq(fp_simple(&b, LAB_HC_CLAIM, 0, 64), 64);
+	memcpy(gpa, fp_slot(&b, 0)->rooms, sizeof(gpa));
+	for (int i = 0; i < 64; i++)
+		snprintf(fp_room(&b, gpa[i]), 32, "secret of b %d", i);
+	for (int i = 0; i < 64; i++)
+		cr_expect_neq(strncmp(old + (gpa[i] - fp_window(&b)), "secret", 6), 0,
+			      "the old borrower reads the new guest's room %d", i);
+	memset(old + LAB_IVSHMEM_MAILBOX_ROOMS * 4096, 0x66, size - LAB_IVSHMEM_MAILBOX_ROOMS * 4096);
+	for (int i = 0; i < 64; i++)
+		cr_expect_eq(strncmp(fp_room(&b, gpa[i]), "secret of b", 11), 0,
+			     "the old borrower wrote the new guest's room %d", i);
+	cr_expect_eq(fp_simple(&b, LAB_HC_CLAIM, 0, 1), 1, "the server stopped serving");
+	cr_expect_eq(census().free, 1024 - 65 - MAILBOX);
+	fp_close(&b);
+	cr_expect_eq(census_when_free(1024).free, 1024);
+	cr_expect_eq(check_status(), 0, "the old borrower's writes reached the pool");
+	fp_close(&a);
 }
 
 /* Claims with @flags until refused; returns how many, listed in @rooms. */

@@ -5,15 +5,23 @@
  *   - every district of a lent extent is held for the lease it is lent to,
  *     and every claimed room in it is that lease's (no monitor, no other
  *     peer reaches a room QEMU maps);
- *   - an extent the monitors claim from is mapped by no QEMU (its lend
- *     lock is free), and none of its districts is still held as lent (the
+ *   - a lent extent's pages in the pool file are a hole: its borrower
+ *     has memory of its own (extent_lend.c), so pages there mean someone
+ *     reached the pool's copy of it meanwhile (a mapping from before the
+ *     lend, written through).  The kernel's page cache says so, whatever
+ *     the mapper claims or locks;
+ *   - none of a pool extent's districts is still held as lent (the
  *     monitors could never claim there again while that lease lives);
  * and tells audit.c which free rooms it cannot expect zero: those of a
- * lent extent, which its guest may write (the whole extent is scrubbed
- * when it comes back, and then its free rooms are checked again).
+ * lent extent, which its guest may write (its memfd's, shown where the
+ * lender maps it; the extent comes back with fresh pages, and then its
+ * free rooms are checked again).
  * Like audit.c, a finding is reported only if it is seen on every look.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit_extent.h"
 #include "host.h"
@@ -65,6 +73,12 @@ static uint32_t pool_district_lent(const struct labyrinth *lab,
 	return LAB_NONE;
 }
 
+/* Does the pool file hold any page of extent @k? */
+static bool pool_pages_held(const struct labyrinth *lab, uint32_t k)
+{
+	return lseek(lab_extent_fd(lab, k), 0, SEEK_DATA) >= 0 || errno != ENXIO;
+}
+
 static void look_pause(void)
 {
 	struct timespec ts = { 0, LOOK_PAUSE_NS };
@@ -76,13 +90,12 @@ static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit 
 		      audit_report_fn report)
 {
 	struct lab_extent_info e;
-	int held = 0, foreign = 0, mapped = 0, lent = 0;
+	int held = 0, foreign = 0, paged = 0, lent = 0;
 	uint32_t room = LAB_NONE, district = LAB_NONE, to = LAB_NONE;
 
 	for (int look = 0; look < LOOKS; look++) {
 		lab_extent_get(lab, k, &e);
 		if (e.state == LAB_EXTENT_POOL) {
-			mapped += e.mapped;
 			district = pool_district_lent(lab, &e, &to);
 			lent += district != LAB_NONE;
 			if (district != LAB_NONE && look + 1 < LOOKS)
@@ -90,12 +103,14 @@ static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit 
 			continue;
 		}
 		held += !districts_held(lab, &e);
+		paged += pool_pages_held(lab, k);
 		room = foreign_room(lab, &e);
 		foreign += room != LAB_NONE;
 	}
-	if (mapped == LOOKS)
-		report(a, LAB_EXTENT_BREACH, e.first_room, LAB_NONE,
-		       "extent %u is the monitors' but a QEMU still maps it", k);
+	if (paged == LOOKS)
+		report(a, LAB_EXTENT_BREACH, e.first_room, e.guest,
+		       "extent %u is lent to guest %u but its pool file holds pages: "
+		       "something reached the pool's copy of it", k, e.guest);
 	if (lent == LOOKS)
 		report(a, LAB_EXTENT_BREACH, district * LAB_DISTRICT_ROOMS, to,
 		       "district %u of extent %u is the monitors' but held as lent to guest %u",

@@ -9,7 +9,8 @@
  * and linked under their names only once all are made and before the
  * metadata file is, so whoever finds the name finds every extent.  Found
  * like it too: used only if trusted (trust.c) and exactly the size the
- * plaque implies.
+ * plaque implies (backed again by whoever maps it, unless it is lent:
+ * shm.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -269,8 +270,6 @@ static int extent_find(const char *name, off_t size, uint32_t k, int *fd)
 		err = -errno;
 	if (!err && st.st_size != size)
 		err = LAB_EPROTO;
-	if (!err)
-		err = backing_ensure(*fd);
 	return err;
 }
 

@@ -3,25 +3,40 @@
  * extent_lend.c - lending whole extents to QEMU peers, and taking them back
  * (labyrinth_extent.h).
  *
- * The lend lock: an OFD write lock on byte 0 of the extent file, taken on
- * an open file description made for the borrower alone and sent to QEMU.
- * Every fd QEMU keeps of it and every mapping of it hold that description,
- * so the kernel drops the lock exactly when QEMU can no longer touch the
- * extent (device unplugged, QEMU dead), whether or not anyone watched.  The
- * lock is asked about through our own description of the extent, which
- * never takes it.
+ * Exclusive by construction: a borrower is never handed the pool's file.
+ * Each lend makes a fresh memory object (a memfd) of the extent's size,
+ * sealed so that its size cannot change; the lender maps it over the
+ * extent's place in its own pool mapping (the mailbox and the guest's
+ * rooms are the lender's to read there), and the pool file's pages of the
+ * extent are given back to the kernel (a hole: the extent costs its size
+ * once, in the memfd).  Whatever the borrower does with what it was given
+ * (unlock, dup, pass on, fork, keep mappings, chmod, try to resize), it
+ * holds only pages that were never the pool's and never will be: when the
+ * extent comes back, the lender maps the pool file there again and takes
+ * fresh zeroed pages for the hole (punched again first, so nothing
+ * written there meanwhile survives).  Nothing it can do reaches the
+ * pool's files, nor any room lent, scrubbed or claimed after it.
  *
- * Order on return: the lock is gone, so no guest reaches the extent; then
- * every room is zeroed while the districts are still held (nobody can
- * claim there yet); then the record says POOL; then the districts go
- * back; the lease's release or reap gives back the rooms it still owns.  Killed anywhere in between,
- * the next reaper of the lease redoes what is left.
+ * The lend lock: an OFD write lock on byte 0 of the memfd, on the
+ * description sent to QEMU.  It only says when to take the extent back
+ * (once QEMU let go, so that its memory is not paid twice); a borrower
+ * that drops it early gets its extent taken back early, and keeps its own
+ * pages.  A reaper of a dead lender has no memfd to ask, and takes the
+ * extent back at once: the same guarantee holds.
+ *
+ * Order on return: the lender's mapping is the pool file's again; the
+ * pool's pages of the extent are fresh and zero while the districts are
+ * still held (nobody can claim there yet); then the record says POOL;
+ * then the districts go back; the lease's release or reap gives back the
+ * rooms it still owns.  Killed anywhere in between, the next reaper of
+ * the lease redoes what is left.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -77,34 +92,133 @@ static int lend_lock(int fd, int cmd, short type, struct flock *fl)
 	return fcntl(fd, cmd, fl) ? -errno : 0;
 }
 
-/* When the kernel cannot say, the answer is "mapped": an extent taken back
- * under a live QEMU would be reachable from two guests. */
+/* Does the borrower still hold what it was sent?  Asked through the
+ * lender's own description of the memfd, which never takes the lock.
+ * Elsewhere (no memfd here), what the record says. */
 static bool extent_mapped(const struct labyrinth *lab, uint32_t k)
 {
+	int own = lab_host(lab)->lend[k];
 	struct flock fl;
 
-	if (lend_lock(lab_extent_fd(lab, k), F_OFD_GETLK, F_WRLCK, &fl))
+	if (own < 0)
+		return rec_state(rec_of(lab, k)) != LAB_EXTENT_POOL;
+	if (lend_lock(own, F_OFD_GETLK, F_WRLCK, &fl))
 		return true;
 	return fl.l_type != F_UNLCK;
 }
 
-/* A description of its own, so QEMU's holding it is what holds the lock. */
-static int lend_fd(const struct labyrinth *lab, uint32_t k, int *out)
+static uint8_t *extent_at(const struct labyrinth *lab, uint32_t k)
+{
+	return lab->pool + (size_t)extent_first(lab, k) * LAB_ROOM_SIZE;
+}
+
+static size_t extent_bytes(const struct labyrinth *lab, uint32_t k)
+{
+	return (size_t)extent_len(lab, k) * LAB_ROOM_SIZE;
+}
+
+/* @fd over extent @k's place in this process's pool, populated (and
+ * pinned, as the rest of the pool is). */
+static int extent_map_over(const struct labyrinth *lab, uint32_t k, int fd)
+{
+	if (mmap(extent_at(lab, k), extent_bytes(lab, k), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return -errno;
+	if (lab_host(lab)->pinned)
+		mlock(extent_at(lab, k), extent_bytes(lab, k));
+	return backing_populate(extent_at(lab, k), extent_bytes(lab, k));
+}
+
+/* The lend's own memory: the extent's size, backed now (no SIGBUS in
+ * QEMU later), sealed so that nobody can change its size. */
+static int lend_memfd(size_t len, int *out)
+{
+	int fd = memfd_create("labyrinth-lend", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int err = fd < 0 ? -errno : 0;
+
+	if (!err && ftruncate(fd, (off_t)len))
+		err = -errno;
+	if (!err)
+		err = backing_reserve(fd, (off_t)len);
+	if (!err && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		err = -errno;
+	if (err && fd >= 0)
+		close(fd);
+	if (!err)
+		*out = fd;
+	return err;
+}
+
+/* The description sent: its own, so QEMU's holding it is what holds the
+ * lock (our mapping holds the lender's description, never this one). */
+static int lend_send_fd(int own, int *out)
 {
 	char self[32];
 	struct flock fl;
 	int fd, err;
 
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", lab_extent_fd(lab, k));
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", own);
 	fd = open(self, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = lend_lock(fd, F_OFD_SETLK, F_WRLCK, &fl);
 	if (err) {
 		close(fd);
-		return err == -EAGAIN || err == -EACCES ? LAB_EBUSY : err;
+		return err;
 	}
 	*out = fd;
+	return 0;
+}
+
+/* The pool file's pages of extent @k back to the kernel; with @fresh,
+ * new zeroed ones taken at once (what nobody was lent). */
+static int pool_pages(const struct labyrinth *lab, uint32_t k, bool fresh)
+{
+	int fd = lab_extent_fd(lab, k);
+
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      (off_t)extent_bytes(lab, k)))
+		return -errno;
+	return fresh ? backing_reserve(fd, (off_t)extent_bytes(lab, k)) : 0;
+}
+
+/* The memfd over the extent in our pool, the pool's pages given back, and
+ * the description to send.  Nothing changed on an error. */
+static int lend_memory(const struct labyrinth *lab, uint32_t k, int *fd)
+{
+	struct lab_host *mh = lab_host(lab);
+	int own, err = lend_memfd(extent_bytes(lab, k), &own);
+
+	if (err)
+		return err;
+	err = lend_send_fd(own, fd);
+	if (!err && (err = extent_map_over(lab, k, own))) {
+		close(*fd);
+		extent_map_over(lab, k, lab_extent_fd(lab, k));
+	}
+	if (err) {
+		close(own);
+		return err;
+	}
+	mh->lend[k] = own;
+	pool_pages(lab, k, false);
+	return 0;
+}
+
+/* The pool file over the extent in our pool again, with fresh pages: what
+ * a borrower wrote (in its memfd) or anyone wrote meanwhile is not there. */
+static int lend_end(const struct labyrinth *lab, uint32_t k)
+{
+	struct lab_host *mh = lab_host(lab);
+	int err = pool_pages(lab, k, true);
+
+	if (!err && mh->lend[k] >= 0)
+		err = extent_map_over(lab, k, lab_extent_fd(lab, k));
+	if (err)
+		return err;
+	if (mh->lend[k] >= 0)
+		close(mh->lend[k]);
+	mh->lend[k] = -1;
 	return 0;
 }
 
@@ -128,7 +242,7 @@ static int extent_try_lend(struct labyrinth *lab, uint32_t k, int *fd)
 		return LAB_EBUSY;
 	if (!lab_districts_lend(lab, first, n, owner))
 		return LAB_EBUSY;
-	err = lend_fd(lab, k, fd);
+	err = lend_memory(lab, k, fd);
 	if (err) {
 		lab_districts_unlend(lab, first, n, owner);
 		return err;
@@ -174,12 +288,13 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k)
 {
 	struct lab_extent_rec *r = rec_of(lab, k);
 	uint32_t lender = r->guest;
+	int err;
 
-	if (extent_mapped(lab, k))
+	if (lab_host(lab)->lend[k] >= 0 && extent_mapped(lab, k))
 		return LAB_EBUSY;
-	/* The guest could write anywhere in it, claimed or not. */
-	memset(lab->pool + (size_t)extent_first(lab, k) * LAB_ROOM_SIZE, 0,
-	       (size_t)extent_len(lab, k) * LAB_ROOM_SIZE);
+	err = lend_end(lab, k);
+	if (err)
+		return err;
 	rec_write(r, LAB_EXTENT_POOL, 0);
 	/* The lender's limits go before its districts do: its min was kept by
 	 * the extent and passed no sum (limits.c), so once `lent` fell to 0 it

@@ -58,6 +58,8 @@ struct lab_host {
 	void *pool;		/* every extent, in order */
 	size_t pool_len;
 	int *ext;		/* extent fds */
+	int *lend;		/* per extent: our description of the memfd it
+				   is lent in (extent_lend.c), -1 if none */
 	uint32_t extents, extent_rooms;
 	struct lab_extent_rec *table;
 	off_t locks;		/* file offset of slot 0's lock byte */

@@ -366,6 +366,42 @@ int shm_still_named(const char *name, const struct lab_host *mh)
 	return 0;
 }
 
+/*
+ * Every extent the monitors have is backed, populated and pinned here; a
+ * lent one is left alone: its pages are a hole while it is lent (its
+ * borrower's memory is its own, extent_lend.c), and touching it would pay
+ * its memory twice.  Its lender gives it fresh pages when it comes back.
+ */
+static int pool_back(struct lab_host *mh)
+{
+	uint64_t span = (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
+	bool pinned = mlock(mh->map, mh->map_len) == 0;
+	int err = 0;
+
+	for (uint32_t k = 0; !err && k < mh->extents; k++) {
+		uint64_t at = k * span;
+		size_t len = mh->pool_len - at < span ? mh->pool_len - at : span;
+
+		if (lab_extent_state(&mh->lab, k) != LAB_EXTENT_POOL)
+			continue;
+		err = backing_ensure(mh->ext[k]);
+		if (!err)
+			err = backing_populate((char *)mh->pool + at, len);
+		pinned = !err && pinned && mlock((char *)mh->pool + at, len) == 0;
+	}
+	mh->pinned = pinned;
+	return err;
+}
+
+static int *lend_fds(uint32_t n)
+{
+	int *fds = malloc(n * sizeof(*fds));
+
+	for (uint32_t k = 0; fds && k < n; k++)
+		fds[k] = -1;
+	return fds;
+}
+
 static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
 {
 	int err;
@@ -394,15 +430,16 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 	}
 	if (!err)
 		err = pool_map(mh);
+	if (!err && !(mh->lend = lend_fds(mh->extents)))
+		err = -ENOMEM;
 	if (err)
 		return err;
 	madvise(mh->pool, mh->pool_len, MADV_HUGEPAGE);
 	err = backing_populate(mh->map, mh->map_len);
 	if (!err)
-		err = backing_populate(mh->pool, mh->pool_len);
+		err = pool_back(mh);
 	if (err)
 		return err;
-	mh->pinned = mlock(mh->map, mh->map_len) == 0 && mlock(mh->pool, mh->pool_len) == 0;
 	return lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
 }
 
@@ -492,6 +529,7 @@ void shm_unmap(struct lab_host *mh)
 		munmap(mh->pool, mh->pool_len);
 	}
 	extent_files_close(mh->ext, mh->extents);
+	extent_files_close(mh->lend, mh->extents);
 	close(mh->fd);
 	free(mh);
 }

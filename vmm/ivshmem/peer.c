@@ -7,8 +7,9 @@
  * is sent one whole extent of the labyrinth (labyrinth_extent.h), whose
  * districts are held for its lease alone: every room it claims is a room
  * of the pool, counted once, and no other guest is ever lent a room of
- * it.  The extent comes back only when the kernel says QEMU let go of it
- * (the lend lock), scrubbed whole.
+ * it.  QEMU is sent a memfd of the lend's own (extent_lend.c), never the
+ * pool's file; the extent comes back when the kernel says QEMU let go of
+ * it (the lend lock), with fresh pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -115,8 +115,8 @@ void peer_free(struct serve_peer *p);
 /* 0, or -errno / LAB_E* with a line already logged.  A peer refused an
  * extent is still joined, with a one-page memory saying why. */
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
-/* Takes the extent back if QEMU let go of it (scrubbed whole): true, and
- * *@held the rooms the guest held; false while QEMU still maps it. */
+/* Takes the extent back if QEMU let go of it (fresh pages): true, and
+ * *@held the rooms the guest held; false while QEMU still holds it. */
 bool peer_return(struct serve_peer *p, uint32_t *held);
 
 /* Rooms of the extent its guest may still claim. */
