@@ -142,15 +142,14 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest,
 /* Clears lease @guest's limits and counters (its slot is being freed). */
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest);
 /*
- * For the dispatcher: reserves up to @want rooms under @guest's max and
- * everyone's guarantees; returns how many (0..want).  *@limited: the max
- * cut it; *@guaranteed: some are within the guest's own min (claim them
- * past the reserve's watermark).  lab_limits_return() gives back what the
- * claim did not use, lab_limits_released() what a release freed.
+ * For the dispatcher: reserves up to @want rooms under @guest's max;
+ * returns how many (0..want), *@limited if the max cut it, and *@floor:
+ * what the claim (lab_claim_floored) must leave for everyone's
+ * guarantees.  lab_limits_return() gives back what the claim did not use.
  */
+struct lab_floor;
 unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
-			     unsigned int want, unsigned int flags,
-			     bool *limited, bool *guaranteed);
+			     unsigned int want, bool *limited, struct lab_floor *floor);
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
 
@@ -289,10 +288,25 @@ void lab_cursor_park(struct lab_cursor *cur);
  * Claim up to @n (1..LAB_MAX_BATCH) rooms for the cursor's owner, writing
  * their indices to @rooms.  Returns how many were granted (0..n), like
  * Xen's populate_physmap: partial success is not an error.  @corridor is
- * the preferred corridor.
+ * the preferred corridor.  The rooms are taken out of the free count
+ * before they are claimed, in one atomic step that keeps the reserve
+ * (unless GFP_ATOMIC), so claims at once cannot pass it together.
  */
 unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		       uint32_t corridor, unsigned int n, uint32_t *rooms);
+/*
+ * What a claim must leave in the free count besides the reserve: the
+ * other guests' unmet guarantees (@others, never taken), and how many of
+ * its rooms are within the claimer's own unmet min (@own: those may go
+ * past the reserve).  From lab_limits_take().
+ */
+struct lab_floor {
+	uint32_t others, own;
+};
+/* lab_claim() that also leaves @floor, in the same atomic step. */
+unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
+			       uint32_t corridor, unsigned int n, uint32_t *rooms,
+			       const struct lab_floor *floor);
 
 /*
  * Release @n rooms.  The whole batch is validated first; on any error

@@ -1110,7 +1110,8 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	struct fake_peer a, b;
 	struct labyrinth *mon;
 	struct lab_cursor cur;
-	bool limited, guaranteed;
+	struct lab_floor floor;
+	bool limited;
 	uint32_t got;
 
 	name_paths("ext-lvtest");
@@ -1121,13 +1122,16 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	connect_peer(&a);
 	connect_peer(&b);
 	cr_assert_eq(lab_attach(name, &mon), 0);
-	/* what the dispatcher would let a monitor claim: every room it can */
-	got = lab_limits_take(mon, mon->guest, EXT, LAB_GFP_NORMAL, &limited, &guaranteed);
-	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
-		     "extents (the peers' unmet mins held it back)", got, EXT);
-	lab_limits_return(mon, mon->guest, got);
-	/* the monitors' rooms all taken: a peer still has its extent */
+	/* what the dispatcher lets a monitor claim: every room outside the
+	 * extents (the peers' unmet mins hold nothing back) */
 	lab_cursor_init(&cur, mon, 0);
+	cr_expect_eq(lab_limits_take(mon, mon->guest, EXT, &limited, &floor), EXT);
+	got = lab_claim_floored(&cur, LAB_GFP_NORMAL, 0, EXT, rooms, &floor);
+	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
+		     "extents", got, EXT);
+	release_all(&cur, rooms, got);
+	lab_limits_return(mon, mon->guest, EXT);
+	/* the monitors' rooms all taken: a peer still has its extent */
 	got = claim_all(&cur, LAB_GFP_ATOMIC, rooms);
 	lab_cursor_park(&cur);
 	cr_expect_eq(fp_simple(&a, LAB_HC_CLAIM, 0, 300), 300);
