@@ -50,15 +50,6 @@ static void teardown(void)
 
 TestSuite(output, .init = setup, .fini = teardown, .timeout = 60);
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* `labyrinth VERB` with PATH = at: its status; what it said into out. */
 static int write_at(const char *verb)
 {
@@ -100,7 +91,7 @@ Test(output, a_full_device_is_one_line_and_status_1)
 	cr_assert_eq(mknod(at, S_IFCHR | 0666, makedev(1, 7)), 0);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		cr_expect_eq(write_at(verbs[i]), 1, "%s: %s", verbs[i], out);
-		cr_expect_eq(lines(out), 1, "%s: %s", verbs[i], out);
+		cr_expect_eq(nb_lines(out), 1, "%s: %s", verbs[i], out);
 		cr_expect(strstr(out, "No space left"), "%s: %s", verbs[i], out);
 		cr_expect_eq(kind_at(), S_IFCHR, "%s replaced the device", verbs[i]);
 	}
@@ -181,7 +172,7 @@ Test(output, a_symlink_to_another_users_file_is_refused)
 	cr_assert_eq(lchown(at, NOBODY, NOBODY), 0);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		cr_expect_eq(write_at(verbs[i]), 1, "%s: %s", verbs[i], out);
-		cr_expect_eq(lines(out), 1, "%s: %s", verbs[i], out);
+		cr_expect_eq(nb_lines(out), 1, "%s: %s", verbs[i], out);
 		cr_expect(strstr(out, "symbolic link"), "%s: %s", verbs[i], out);
 		cr_expect_eq(kind_at(), S_IFLNK, "%s replaced the link", verbs[i]);
 		f = fopen(victim, "r");
@@ -204,7 +195,7 @@ Test(output, a_socket_is_refused_not_replaced)
 	cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		cr_expect_eq(write_at(verbs[i]), 1, "%s: %s", verbs[i], out);
-		cr_expect_eq(lines(out), 1, "%s: %s", verbs[i], out);
+		cr_expect_eq(nb_lines(out), 1, "%s: %s", verbs[i], out);
 		cr_expect(strstr(out, "socket"), "%s: %s", verbs[i], out);
 		cr_expect_eq(kind_at(), S_IFSOCK, "%s replaced the socket", verbs[i]);
 	}

@@ -97,16 +97,24 @@ static void expect_one_labyrinth(struct labyrinth *lab)
 	lab_detach(now);
 }
 
-Test(recreate, attach_meets_a_destroy_and_a_create)
+/* An attach whose @hook destroys the name and makes it again on the way:
+ * it ends up with the new labyrinth, whole. */
+static void attach_across_a_recreate(void (**hook)(const char *))
 {
 	struct labyrinth *lab;
 
 	destroy_only = false;
-	lab_test_open_pause = pause_hook;
+	*hook = pause_hook;
 	cr_assert_eq(lab_attach(name, &lab), 0);
+	*hook = NULL;
 	cr_assert(recreate);
 	expect_one_labyrinth(lab);
 	lab_detach(lab);
+}
+
+Test(recreate, attach_meets_a_destroy_and_a_create)
+{
+	attach_across_a_recreate(&lab_test_open_pause);
 }
 
 Test(recreate, open_meets_a_destroy_and_a_create)
@@ -155,15 +163,7 @@ Test(recreate, open_meets_a_destroy_before_the_trust_check)
 
 Test(recreate, attach_meets_a_destroy_and_a_create_before_the_trust_check)
 {
-	struct labyrinth *lab;
-
-	destroy_only = false;
-	lab_test_found_pause = pause_hook;
-	cr_assert_eq(lab_attach(name, &lab), 0);
-	lab_test_found_pause = NULL;
-	cr_assert(recreate);
-	expect_one_labyrinth(lab);
-	lab_detach(lab);
+	attach_across_a_recreate(&lab_test_found_pause);
 }
 
 #define BIGGER 4096	/* 4 extents of 1024 rooms, where ROOMS has 2 */

@@ -47,15 +47,6 @@ static void make(void)
 	cr_assert_eq(lab_create(name, &geo), 0);
 }
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Refused by the API and by the command, with its status and one line. */
 static void expect_refused(int err, int status)
 {
@@ -65,7 +56,7 @@ static void expect_refused(int err, int status)
 	cr_expect_eq(lab_attach(name, &lab), err);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", nb_bin("LABYRINTH_BIN"), name),
 		     status, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
 
 static void expect_usable(void)
@@ -182,7 +173,7 @@ Test(trust, create_group_and_labyrinth_group)
 			   name), 5, "%s", out);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s-2 --rooms 512 --group nb-no-such-group",
 			   bin, name), 2, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
 
 Test(trust, what_is_not_a_regular_file)
@@ -256,13 +247,13 @@ Test(trust, a_squatted_extent_name)
 	cr_assert_eq(fchown(fd, NOBODY, NOBODY), 0);
 	close(fd);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s", create), 5, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 3, "%s", out);
 	/* daemon (uid 1) may not remove nobody's file from the sticky /dev/shm */
 	cr_expect_eq(nb_sh(out, sizeof(out), "setpriv --reuid=1 --regid=1 --clear-groups "
 			   "%s destroy %s", bin, name), 5, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
 	cr_expect_eq(lstat(extent, &st), 0, "another user removed nobody's file");
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
