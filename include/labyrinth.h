@@ -218,7 +218,8 @@ struct lab_cursor {
 	uint32_t word;		/* next word to look at in the district */
 	uint32_t home;		/* searches start here: 1/65536ths of a corridor */
 	uint32_t rover;		/* last district held in the home's hint line */
-	int32_t delta;		/* free-count change not yet published */
+	int32_t delta;		/* its budget: rooms out of the free count it may
+				   claim without it (released, or taken ahead) */
 	uint32_t starving_seen;	/* last hall->starving generation seen */
 	/* Claims and releases inside an extent lent to its guest: outside
 	 * the free count, as the whole extent is (labyrinth_extent.h). */

@@ -38,11 +38,13 @@
 #include "hall.h"
 
 /*
- * A cursor's count is published once it drifted by a district's rooms: a
- * ring of claims and releases nets to nothing and never writes the shared
- * line, and the estimate is off by at most that much per busy cursor.
+ * What a cursor released goes back to the free count once it passes
+ * PUBLISH_BATCH rooms: a ring of claims and releases reuses its own and
+ * never writes the shared line, and the count shows less than is free by
+ * at most that much (plus what budget.c takes ahead) per busy cursor.
+ * Small, so that what guests give back under pressure shows at once.
  */
-#define PUBLISH_BATCH	((int32_t)LAB_DISTRICT_ROOMS)
+#define PUBLISH_BATCH	64
 
 static uint32_t reverse16(uint32_t x)
 {
@@ -89,7 +91,7 @@ void cursor_account(struct lab_cursor *cur, int32_t change)
 	if (cur->borrowed)
 		return;
 	cur->delta += change;
-	if (cur->delta >= PUBLISH_BATCH || cur->delta <= -PUBLISH_BATCH)
+	if (cur->delta > PUBLISH_BATCH)
 		cursor_publish(cur);
 }
 
