@@ -5,20 +5,20 @@
  * floors allow them: the reserve (GFP_NORMAL leaves it) and the other
  * guests' unmet guarantees (nobody takes them).  Reading the count and
  * lowering it later, as claims once did, let vCPUs claiming at once each
- * see the same rooms above a floor and all take them: 512 rooms of
- * another guest's min with 4 vCPUs, the whole reserve with 16.
+ * see the same rooms above a floor and all take them: another guest's
+ * min, or the reserve, went that way.
  *
- * The step costs what publishing a claim to the count cost before (the
- * dispatcher parks its cursor after every call, which published it), and
- * a cursor that is not parked can do without it: its budget (cur->delta),
- * the rooms it released and has not given back yet, are real free rooms
- * the count does not show, so it may claim them without the step when the
- * count alone is above the claim's floor: then the rooms left free (the
- * count plus every cursor's budget, at least the count) are still above
- * it.  Otherwise the cursor hands its budget back to the count and takes
- * from it, exactly.  A budget is at most PUBLISH_BATCH rooms (claim.c),
- * so the count understates what is free by that much per busy cursor: a
- * claim near a floor may be refused a little early, never let past it.
+ * The step costs what publishing a claim to the count cost before, and a
+ * cursor mostly does without it: its budget (cur->delta), the rooms it
+ * released and has not given back yet, are real free rooms the count does
+ * not show, so it may claim them without the step when the count alone is
+ * above the claim's floor: then the rooms left free (the count plus every
+ * cursor's budget, at least the count) are still above it.  Otherwise the
+ * cursor hands its budget back to the count and takes from it, exactly.
+ * A budget is at most PUBLISH_BATCH rooms (claim.c), kept across a
+ * dispatcher's calls until its caller stops, so the count understates
+ * what is free by that much per vCPU: a claim near a floor may be refused
+ * a little early, never let past it.
  */
 #include "hall.h"
 

@@ -328,8 +328,11 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		rc = hc->call == LAB_HC_CLAIM ? call_claim(c, hc) : call_release(c, hc);
 		tally(c, hc, rc);
 		/* A held district is invisible to other claimers and a caller
-		 * may not come back for long: none is kept across calls. */
-		lab_cursor_park(&c->cursor);
+		 * may not come back for long: none is kept across calls.  Its
+		 * budget is (budget.c): the rooms it released, at most
+		 * PUBLISH_BATCH, reused by its next claim without a step on
+		 * the shared count; lab_cursor_park() when it stops. */
+		district_leave(&c->cursor);
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;
