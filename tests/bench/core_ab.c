@@ -2,9 +2,10 @@
  * core_ab.c - what one single-vCPU claim costs through the dispatcher, the
  * labyrinth's core of two versions in one process (core_ab.sh builds them
  * with their symbols prefixed a_ and b_): claim + release of one room, a
- * ring of 32, a metadata-only labyrinth of 262144 rooms, a transport that
- * lends nothing; .unlimited with no limit anywhere, .limited with a max
- * this guest never reaches and another guest's min.  The two versions run
+ * ring of 32, a metadata-only labyrinth of 262144 rooms, the transport
+ * that lends nothing (tests/see/lending.c); .unlimited with no limit
+ * anywhere, .limited with a max this guest never reaches and another
+ * guest's min.  The two versions run
  * in turns (which one first alternates), so the machine's drift falls on
  * both; thread CPU time per operation, medians, and the ratio b/a.
  */
@@ -14,54 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "labyrinth_dispatch.h"
+#include "lending.h"
 
 #define ROOMS	262144u
 #define RING	32u
 #define OPS	200000L
 #define REPS	41
-
-struct lending {
-	uint64_t list[LAB_HC_BATCH_MAX];
-	uint32_t space;
-};
-
-static uint64_t *room_list(void *t, uint64_t gpa, unsigned int n)
-{
-	(void)gpa;
-	(void)n;
-	return ((struct lending *)t)->list;
-}
-
-static int reach(void *t, const uint32_t *rooms, unsigned int n)
-{
-	(void)rooms;
-	((struct lending *)t)->space -= n;
-	return 0;
-}
-
-static void unreach(void *t, const uint32_t *rooms, unsigned int n)
-{
-	(void)rooms;
-	((struct lending *)t)->space += n;
-}
-
-static void window(void *t, uint64_t *base, uint64_t *size, uint32_t *first)
-{
-	(void)t;
-	*first = 0;
-	*base = 0;
-	*size = (uint64_t)LAB_MAX_ROOMS * LAB_ROOM_SIZE;
-}
-
-static uint32_t space(void *t)
-{
-	return ((struct lending *)t)->space;
-}
-
-static const struct lab_transport nothing = {
-	room_list, reach, unreach, window, space, NULL, NULL, NULL,
-};
 
 static double cpu_ns(void)
 {
@@ -119,7 +78,7 @@ static void P##init(struct side *s, int limited)				\
 		P##lab_limits_set(&s->m, 1, LAB_UNLIMITED, 1000);		\
 	}									\
 	s->w.space = UINT32_MAX;						\
-	P##lab_guest_init(&s->g, &s->m, &nothing, &s->w,			\
+	P##lab_guest_init(&s->g, &s->m, &lending_nothing, &s->w,		\
 			  calloc(P##lab_held_words(&s->m), sizeof(uint64_t)));	\
 	P##lab_caller_init(&s->c, &s->g, 0);					\
 	for (uint32_t i = 0; i < RING; i++) {					\
