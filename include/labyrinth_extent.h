@@ -23,11 +23,13 @@
  *     extent in its own pool, and the pool file's pages of the extent go
  *     back to the kernel while it is lent.  Exclusivity holds by
  *     construction, whatever QEMU does with the fd;
- *   - it carries an OFD lock (the *lend lock*) on a description of its
- *     own, which says when QEMU let go (device unplugged, QEMU dead): the
- *     extent comes back then, with fresh zeroed pages, and only then its
- *     districts go back.  A reaper of a dead server's lease has no memfd
- *     to ask and takes the extent back at once.
+ *   - the server counts the memfd's open descriptions but its own (an
+ *     inotify watch: every fd, copy, mapping or reopening holds one, and
+ *     the kernel says when the last goes), which says when QEMU let go
+ *     (device unplugged, QEMU dead): the extent comes back then, with
+ *     fresh zeroed pages, and only then its districts go back.  A reaper
+ *     of a dead server's lease has no memfd to ask and takes the extent
+ *     back at once.
  * The unit of exclusivity for QEMU guests is therefore the extent, for
  * monitor guests the room.
  */
@@ -54,7 +56,8 @@ struct lab_extent_info {
 	uint32_t index, first_room, rooms;
 	enum lab_extent_state state;
 	bool lendable;			/* a whole extent (the last may be short) */
-	bool mapped;			/* its lend lock is held: QEMU maps it */
+	bool mapped;			/* QEMU still holds its lend (the lender's
+					   count; elsewhere: not in the pool) */
 	uint32_t guest;			/* the lease it is lent to */
 	uint32_t peer;			/* the server's peer id */
 	int32_t pid;			/* QEMU's pid (from the socket), 0 unknown */
@@ -92,8 +95,8 @@ static inline uint32_t lab_extent_of(const struct labyrinth *lab, uint32_t room)
  * Lends a free whole extent to this handle's lease: its districts held,
  * every room free, its record LENT.  *@fd is the lend's memory: a fresh
  * memfd of the extent's size (mapped over the extent in this process's
- * pool; the pool file's pages of it given back), on a description
- * carrying the lend lock: send it, then close it.
+ * pool; the pool file's pages of it given back), on a description of its
+ * own, whose holders are counted: send it, then close it.
  * 0, LAB_ENOSPC (no whole extent is free), or -errno.
  */
 int lab_extent_lend(struct labyrinth *lab, uint32_t *k, int *fd);
@@ -105,7 +108,7 @@ void lab_extent_leaving(struct labyrinth *lab, uint32_t k);
 /*
  * Takes the extent back if QEMU let go of it (or, in a process that did
  * not lend it, at once): the pool's pages of it fresh and zero, its
- * districts given back.  0, LAB_EBUSY while the lend lock is still held,
+ * districts given back.  0, LAB_EBUSY while anyone else holds the memfd,
  * or an error taking fresh pages (nothing changed).
  */
 int lab_extent_return(struct labyrinth *lab, uint32_t k);

@@ -300,17 +300,16 @@ Test(audit, the_pool_copy_of_a_lent_extent_reached, .init = setup, .fini = teard
 	lab_detach(lab);
 }
 
-/* What a borrower holds once the extent is back: memory of its own,
- * whatever it did (unlock, keep its mapping, try to resize, chmod): the
- * rooms monitors claim there next are zero and none of its writes. */
-Test(audit, a_borrower_keeps_nothing_of_the_pool, .init = setup, .fini = teardown)
+/* A borrower's memory: sealed against resizing; while it maps it, the
+ * lender does not take the extent back, whatever became of the fd (the
+ * kernel's count of the memfd's descriptions, not the borrower's word);
+ * once it unmapped, at once. */
+Test(audit, a_borrower_is_waited_for_by_the_kernels_count, .init = setup, .fini = teardown)
 {
-	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
 	struct labyrinth *lab;
-	struct lab_census c;
 	struct stat st;
-	volatile uint8_t *mine;
+	void *mine;
 	uint32_t k;
 	int fd;
 
@@ -320,21 +319,49 @@ Test(audit, a_borrower_keeps_nothing_of_the_pool, .init = setup, .fini = teardow
 	cr_expect_eq((size_t)st.st_size, len);
 	cr_expect_neq(ftruncate(fd, len / 2), 0, "the borrower shrank its extent");
 	cr_expect_neq(ftruncate(fd, len * 2), 0, "the borrower grew its extent");
+	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_neq(mine, MAP_FAILED);
+	close(fd);
+	cr_expect_eq(lab_extent_return(lab, k), LAB_EBUSY, "taken back under a mapping");
+	munmap(mine, len);
+	cr_expect_eq(lab_extent_return(lab, k), 0, "unmapped: not taken back");
+	ok();
+	lab_detach(lab);
+}
+
+/* What a borrower holds once its extent is back anyway (its lender died:
+ * a reaper, with no memfd to ask, takes it back at once): memory of its
+ * own; the rooms monitors claim there next are zero and none of its
+ * writes, before or after. */
+Test(audit, a_borrower_keeps_nothing_of_the_pool, .init = setup, .fini = teardown)
+{
+	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
+	struct labyrinth *lab, *reaper, *mon;
+	struct lab_census c;
+	volatile uint8_t *mine;
+	uint32_t k;
+	int fd;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_lend(lab, &k, &fd), 0);
 	fchmod(fd, 0666);
 	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	cr_assert_neq(mine, MAP_FAILED);
+	close(fd);
 	memset((void *)mine, 0x77, len);
 	cr_expect_eq(lab->pool[(size_t)k * len + 99], 0x77, "the lender does not see the guest");
-	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &unlock), 0);
-	close(fd);
-	cr_assert_eq(lab_extent_return(lab, k), 0, "unlocked: taken back at once");
+	cr_assert_eq(lab_open(name, &reaper), 0);
+	cr_assert_eq(lab_extent_return(reaper, k), 0, "a reaper waited for the borrower");
 	for (size_t i = 0; i < len; i += LAB_ROOM_SIZE / 2)
-		cr_assert_eq(lab->pool[(size_t)k * len + i], 0, "byte %zu of the pool's extent", i);
-	cr_expect_eq(claimable(lab), ROOMS, "rooms lost");
+		cr_assert_eq(reaper->pool[(size_t)k * len + i], 0, "byte %zu of the pool's extent", i);
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	cr_expect_eq(claimable(mon), ROOMS, "rooms lost");
+	lab_detach(mon);
 	memset((void *)mine, 0x66, len);
 	ok();		/* every free room zero: none of its writes reached them */
-	lab_census(lab, &c);
+	lab_census(reaper, &c);
 	cr_expect_eq(c.free, ROOMS);
 	munmap((void *)mine, len);
+	lab_detach(reaper);
 	lab_detach(lab);
 }

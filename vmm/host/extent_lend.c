@@ -17,12 +17,14 @@
  * written there meanwhile survives).  Nothing it can do reaches the
  * pool's files, nor any room lent, scrubbed or claimed after it.
  *
- * The lend lock: an OFD write lock on byte 0 of the memfd, on the
- * description sent to QEMU.  It only says when to take the extent back
- * (once QEMU let go, so that its memory is not paid twice); a borrower
- * that drops it early gets its extent taken back early, and keeps its own
- * pages.  A reaper of a dead lender has no memfd to ask, and takes the
- * extent back at once: the same guarantee holds.
+ * When to take it back (once QEMU let go, so that its memory is not paid
+ * twice): when the kernel says no description of the memfd is open but
+ * ours, counted by an inotify watch on it (lend_count): QEMU's fd, any
+ * copy of it, any mapping and any reopening all hold one, and nothing a
+ * holder does keeps their last close from being said.  (An OFD lock on
+ * what was sent once said it: its holder could drop it.)  A reaper of a
+ * dead lender has no memfd to ask, and takes the extent back at once:
+ * the guarantee above holds all the same.
  *
  * Order on return: the lender's mapping is the pool file's again; the
  * pool's pages of the extent are fresh and zero while the districts are
@@ -36,6 +38,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -86,25 +90,71 @@ static enum lab_extent_state rec_state(const struct lab_extent_rec *r)
 	return s <= LAB_EXTENT_RETURNING ? (enum lab_extent_state)s : LAB_EXTENT_LENT;
 }
 
-static int lend_lock(int fd, int cmd, short type, struct flock *fl)
+struct lab_lend *lend_table_new(uint32_t n)
 {
-	*fl = (struct flock){ .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
-	return fcntl(fd, cmd, fl) ? -errno : 0;
+	struct lab_lend *t = malloc(n * sizeof(*t));
+
+	for (uint32_t k = 0; t && k < n; k++)
+		t[k] = (struct lab_lend){ .own = -1, .watch = -1 };
+	return t;
 }
 
-/* Does the borrower still hold what it was sent?  Asked through the
- * lender's own description of the memfd, which never takes the lock.
- * Elsewhere (no memfd here), what the record says. */
+static void lend_close(struct lab_lend *l)
+{
+	if (l->watch >= 0)
+		close(l->watch);
+	if (l->own >= 0)
+		close(l->own);
+	*l = (struct lab_lend){ .own = -1, .watch = -1 };
+}
+
+void lend_table_free(struct lab_lend *t, uint32_t n)
+{
+	for (uint32_t k = 0; t && k < n; k++)
+		lend_close(&t[k]);
+	free(t);
+}
+
+/* A queue that overflowed lost opens and closes: the count is unknown for
+ * good, and "held" is the safe answer (the extent stays the borrower's
+ * until a reaper, which has no memfd to ask). */
+#define OTHERS_UNKNOWN	INT32_MAX
+
+/* The opens and closes of the memfd's descriptions since the last look,
+ * ours excepted (it was opened before the watch, and closes only after
+ * it).  The kernel reports a close when a description's last reference
+ * goes: its last fd, in whatever process it was passed to, and its last
+ * mapping; and an open for any new description of it, as through
+ * /proc/PID/fd.  Nothing a holder does keeps either from being said. */
+static void lend_count(struct lab_lend *l)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(l->watch, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			if (e->mask & IN_Q_OVERFLOW)
+				l->others = OTHERS_UNKNOWN;
+			else if (l->others != OTHERS_UNKNOWN)
+				l->others += (e->mask & IN_OPEN) ? 1 : (e->mask & IN_CLOSE) ? -1 : 0;
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
+/* Does anyone but us still hold the memfd (an fd of it, a mapping)?  The
+ * kernel's count, never the holder's word.  Elsewhere (not lent here),
+ * what the record says. */
 static bool extent_mapped(const struct labyrinth *lab, uint32_t k)
 {
-	int own = lab_host(lab)->lend[k];
-	struct flock fl;
+	struct lab_lend *l = &lab_host(lab)->lend[k];
 
-	if (own < 0)
+	if (l->own < 0)
 		return rec_state(rec_of(lab, k)) != LAB_EXTENT_POOL;
-	if (lend_lock(own, F_OFD_GETLK, F_WRLCK, &fl))
-		return true;
-	return fl.l_type != F_UNLCK;
+	lend_count(l);
+	return l->others != 0;
 }
 
 static uint8_t *extent_at(const struct labyrinth *lab, uint32_t k)
@@ -149,23 +199,21 @@ static int lend_memfd(size_t len, int *out)
 	return err;
 }
 
-/* The description sent: its own, so QEMU's holding it is what holds the
- * lock (our mapping holds the lender's description, never this one). */
-static int lend_send_fd(int own, int *out)
+/* The watch on the memfd first, then the description sent: a new one,
+ * so its open is counted and its last close is said (our own mapping
+ * holds our description, never this one). */
+static int lend_send_fd(struct lab_lend *l, int *out)
 {
 	char self[32];
-	struct flock fl;
-	int fd, err;
+	int fd;
 
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", own);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", l->own);
+	l->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (l->watch < 0 || inotify_add_watch(l->watch, self, IN_OPEN | IN_CLOSE) < 0)
+		return -errno;
 	fd = open(self, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = lend_lock(fd, F_OFD_SETLK, F_WRLCK, &fl);
-	if (err) {
-		close(fd);
-		return err;
-	}
 	*out = fd;
 	return 0;
 }
@@ -186,21 +234,21 @@ static int pool_pages(const struct labyrinth *lab, uint32_t k, bool fresh)
  * the description to send.  Nothing changed on an error. */
 static int lend_memory(const struct labyrinth *lab, uint32_t k, int *fd)
 {
-	struct lab_host *mh = lab_host(lab);
-	int own, err = lend_memfd(extent_bytes(lab, k), &own);
+	struct lab_lend *l = &lab_host(lab)->lend[k];
+	int err = lend_memfd(extent_bytes(lab, k), &l->own);
 
 	if (err)
 		return err;
-	err = lend_send_fd(own, fd);
-	if (!err && (err = extent_map_over(lab, k, own))) {
+	l->others = 0;
+	err = lend_send_fd(l, fd);
+	if (!err && (err = extent_map_over(lab, k, l->own))) {
 		close(*fd);
 		extent_map_over(lab, k, lab_extent_fd(lab, k));
 	}
 	if (err) {
-		close(own);
+		lend_close(l);
 		return err;
 	}
-	mh->lend[k] = own;
 	pool_pages(lab, k, false);
 	return 0;
 }
@@ -209,16 +257,14 @@ static int lend_memory(const struct labyrinth *lab, uint32_t k, int *fd)
  * a borrower wrote (in its memfd) or anyone wrote meanwhile is not there. */
 static int lend_end(const struct labyrinth *lab, uint32_t k)
 {
-	struct lab_host *mh = lab_host(lab);
+	struct lab_lend *l = &lab_host(lab)->lend[k];
 	int err = pool_pages(lab, k, true);
 
-	if (!err && mh->lend[k] >= 0)
+	if (!err && l->own >= 0)
 		err = extent_map_over(lab, k, lab_extent_fd(lab, k));
 	if (err)
 		return err;
-	if (mh->lend[k] >= 0)
-		close(mh->lend[k]);
-	mh->lend[k] = -1;
+	lend_close(l);
 	return 0;
 }
 
@@ -290,7 +336,7 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k)
 	uint32_t lender = r->guest;
 	int err;
 
-	if (lab_host(lab)->lend[k] >= 0 && extent_mapped(lab, k))
+	if (lab_host(lab)->lend[k].own >= 0 && extent_mapped(lab, k))
 		return LAB_EBUSY;
 	err = lend_end(lab, k);
 	if (err)

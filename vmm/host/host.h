@@ -51,6 +51,16 @@ struct lab_extent_rec {
 };
 _Static_assert(sizeof(struct lab_extent_rec) == LAB_EXTENT_REC_SIZE, "record size");
 
+/*
+ * An extent this process lent (extent_lend.c): our description of the
+ * memfd it is lent in, an inotify watch on that memfd, and the count the
+ * watch keeps of its other open descriptions; own -1 when not lent here.
+ */
+struct lab_lend {
+	int own, watch;
+	int32_t others;
+};
+
 struct lab_host {
 	int fd;
 	void *map;		/* hall and extent table */
@@ -58,8 +68,7 @@ struct lab_host {
 	void *pool;		/* every extent, in order */
 	size_t pool_len;
 	int *ext;		/* extent fds */
-	int *lend;		/* per extent: our description of the memfd it
-				   is lent in (extent_lend.c), -1 if none */
+	struct lab_lend *lend;	/* per extent: what this process lent it in */
 	uint32_t extents, extent_rooms;
 	struct lab_extent_rec *table;
 	off_t locks;		/* file offset of slot 0's lock byte */
@@ -112,6 +121,11 @@ int extent_name_taken(const char *name);
 int extent_files_making(const int *ext);
 uint32_t extent_count(uint32_t rooms, uint32_t extent_rooms);
 uint64_t extent_table_len(uint32_t extents);
+
+/* extent_lend.c: a table of @n extents lent by nobody yet, and its end
+ * (every lend still open in it closed). */
+struct lab_lend *lend_table_new(uint32_t n);
+void lend_table_free(struct lab_lend *t, uint32_t n);
 
 /* trust.c */
 int trust_file(int fd);

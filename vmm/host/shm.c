@@ -393,15 +393,6 @@ static int pool_back(struct lab_host *mh)
 	return err;
 }
 
-static int *lend_fds(uint32_t n)
-{
-	int *fds = malloc(n * sizeof(*fds));
-
-	for (uint32_t k = 0; fds && k < n; k++)
-		fds[k] = -1;
-	return fds;
-}
-
 static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
 {
 	int err;
@@ -430,7 +421,7 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 	}
 	if (!err)
 		err = pool_map(mh);
-	if (!err && !(mh->lend = lend_fds(mh->extents)))
+	if (!err && !(mh->lend = lend_table_new(mh->extents)))
 		err = -ENOMEM;
 	if (err)
 		return err;
@@ -529,7 +520,7 @@ void shm_unmap(struct lab_host *mh)
 		munmap(mh->pool, mh->pool_len);
 	}
 	extent_files_close(mh->ext, mh->extents);
-	extent_files_close(mh->lend, mh->extents);
+	lend_table_free(mh->lend, mh->extents);
 	close(mh->fd);
 	free(mh);
 }

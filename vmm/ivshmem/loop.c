@@ -340,7 +340,8 @@ static void on_signal(struct serve *s, bool *stop)
 }
 
 /* Stopping: extents QEMU still maps stay held by their leases, which die
- * with us; a reaper takes each back once QEMU lets go (extent_lend.c). */
+ * with us; the next reaper takes each back (extent_lend.c: what QEMU maps
+ * is its lend's own memfd, never the pool's). */
 static void leave_at_exit(struct serve *s)
 {
 	watch_leaving(s);
@@ -348,8 +349,9 @@ static void leave_at_exit(struct serve *s)
 		struct serve_peer *p = s->leaving;
 
 		s->leaving = p->link;
-		serve_log("peer %u: QEMU pid %d still maps extent %u; left held until it "
-			  "lets go", p->id, (int)p->pid, p->extent);
+		serve_log("peer %u: QEMU pid %d still maps extent %u; the next reaper takes "
+			  "it back (QEMU keeps only its own memory)", p->id, (int)p->pid,
+			  p->extent);
 		peer_abandon(p);
 	}
 }

@@ -9,7 +9,7 @@
  * of the pool, counted once, and no other guest is ever lent a room of
  * it.  QEMU is sent a memfd of the lend's own (extent_lend.c), never the
  * pool's file; the extent comes back when the kernel says QEMU let go of
- * it (the lend lock), with fresh pages.
+ * it (extent_lend.c counts the memfd's holders), with fresh pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
