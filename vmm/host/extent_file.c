@@ -124,8 +124,8 @@ int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
 }
 
 /*
- * The making lock: an OFD write lock on byte 1 of extent 0 (byte 0 is the
- * lend lock, extent_lend.c), held by a creator from before it links the
+ * The making lock: an OFD write lock on byte 1 of extent 0 (byte 0 was
+ * once the lend lock), held by a creator from before it links the
  * extents until its metadata file is linked too (it closes them then).
  * Extents with no metadata file beside them are a creator's at work
  * while it is held, and a killed creator's leftovers once it is not.

@@ -15,7 +15,7 @@
  *
  * Each peer is lent one whole extent of the labyrinth (labyrinth_extent.h)
  * as its memory; a peer that leaves is kept (as `leaving`) until QEMU has
- * let go of the extent, then the extent is scrubbed and returned.
+ * let go of the extent, then the extent is returned with fresh pages.
  *
  * The server is a peer too (id 0): every guest sees it as "peer 0 with one
  * vector", but each guest is handed an eventfd of its own for it, so a
