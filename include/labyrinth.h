@@ -142,15 +142,14 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest,
 /* Clears lease @guest's limits and counters (its slot is being freed). */
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest);
 /*
- * For the dispatcher: reserves up to @want rooms under @guest's max and
- * everyone's guarantees; returns how many (0..want).  *@limited: the max
- * cut it; *@guaranteed: some are within the guest's own min (claim them
- * past the reserve's watermark).  lab_limits_return() gives back what the
- * claim did not use, lab_limits_released() what a release freed.
+ * For the dispatcher: reserves up to @want rooms under @guest's max;
+ * returns how many (0..want), *@limited if the max cut it, and *@floor:
+ * what the claim (lab_claim_floored) must leave for everyone's
+ * guarantees.  lab_limits_return() gives back what the claim did not use.
  */
+struct lab_floor;
 unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
-			     unsigned int want, unsigned int flags,
-			     bool *limited, bool *guaranteed);
+			     unsigned int want, bool *limited, struct lab_floor *floor);
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
 
@@ -219,7 +218,8 @@ struct lab_cursor {
 	uint32_t word;		/* next word to look at in the district */
 	uint32_t home;		/* searches start here: 1/65536ths of a corridor */
 	uint32_t rover;		/* last district held in the home's hint line */
-	int32_t delta;		/* free-count change not yet published */
+	int32_t delta;		/* its budget: rooms out of the free count it may
+				   claim without it (released, or taken ahead) */
 	uint32_t starving_seen;	/* last hall->starving generation seen */
 	/* Claims and releases inside an extent lent to its guest: outside
 	 * the free count, as the whole extent is (labyrinth_extent.h). */
@@ -289,10 +289,25 @@ void lab_cursor_park(struct lab_cursor *cur);
  * Claim up to @n (1..LAB_MAX_BATCH) rooms for the cursor's owner, writing
  * their indices to @rooms.  Returns how many were granted (0..n), like
  * Xen's populate_physmap: partial success is not an error.  @corridor is
- * the preferred corridor.
+ * the preferred corridor.  The rooms are taken out of the free count
+ * before they are claimed, in one atomic step that keeps the reserve
+ * (unless GFP_ATOMIC), so claims at once cannot pass it together.
  */
 unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		       uint32_t corridor, unsigned int n, uint32_t *rooms);
+/*
+ * What a claim must leave in the free count besides the reserve: the
+ * other guests' unmet guarantees (@others, never taken), and how many of
+ * its rooms are within the claimer's own unmet min (@own: those may go
+ * past the reserve).  From lab_limits_take().
+ */
+struct lab_floor {
+	uint32_t others, own;
+};
+/* lab_claim() that also leaves @floor, in the same atomic step. */
+unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
+			       uint32_t corridor, unsigned int n, uint32_t *rooms,
+			       const struct lab_floor *floor);
 
 /*
  * Release @n rooms.  The whole batch is validated first; on any error
@@ -318,6 +333,9 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 int lab_release_page(struct lab_cursor *cur, void *page);
 /* Is room @i free and claimable (so zeroed): neither owned nor dirty? */
 bool lab_room_free(const struct labyrinth *lab, uint32_t room);
+/* Is room @i marked claimed (its map bit set) with no owner at all?  No
+ * reaper frees such a room: it is lost for good (an auditor's question). */
+bool lab_room_orphaned(const struct labyrinth *lab, uint32_t room);
 /* Owner of room @i (0 if free or dirty, LAB_NONE if out of range). */
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
 

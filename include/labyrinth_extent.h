@@ -10,24 +10,26 @@
  * a private one's are memfds.  Every attached process maps all of them,
  * in order, as one contiguous pool (lab->pool), so the core never knows.
  *
- * Why extents: QEMU's ivshmem maps the whole of the one fd it is sent, and
- * a shmem page belongs to one file, so a QEMU guest can be handed pool
- * pages only as a file of their own.  An extent is that file.
+ * Why extents: QEMU's ivshmem maps the whole of the one fd it is sent, so a
+ * QEMU guest is lent memory a whole file at a time.  An extent is that
+ * unit; what QEMU is sent is a fresh memfd of its size (extent_lend.c).
  *
  * Lending (labyrinth serve, one extent per ivshmem-doorbell peer):
  *   - every district of the extent is held for the peer's lease (holder =
  *     the peer's owner code), so no other cursor can claim there; the
  *     peer's claims go through lab_claim_within(), confined to them;
- *   - the fd sent to QEMU is an open file description of its own carrying
- *     an OFD lock (the *lend lock*).  The kernel keeps it while QEMU holds
- *     the fd or any mapping of it, and drops it when QEMU lets go (device
- *     unplugged) or dies, whoever notices.  So "QEMU may still touch the
- *     extent" is a question the kernel answers, to the server and to any
- *     reaper of a dead server alike;
- *   - when the lock is gone the whole extent is scrubbed (the guest could
- *     write anywhere in it, claimed or not) and only then its districts go
- *     back.  A reaper of a dead server's lease does the same, and leaves
- *     the lease dead (and the extent held) while QEMU still maps it.
+ *   - the fd sent to QEMU is a fresh memfd of the extent's size, sealed
+ *     against resizing, never the pool's file: the server maps it over the
+ *     extent in its own pool, and the pool file's pages of the extent go
+ *     back to the kernel while it is lent.  Exclusivity holds by
+ *     construction, whatever QEMU does with the fd;
+ *   - the server counts the memfd's open descriptions but its own (an
+ *     inotify watch: every fd, copy, mapping or reopening holds one, and
+ *     the kernel says when the last goes), which says when QEMU let go
+ *     (device unplugged, QEMU dead): the extent comes back then, with
+ *     fresh zeroed pages, and only then its districts go back.  A reaper
+ *     of a dead server's lease has no memfd to ask and takes the extent
+ *     back at once.
  * The unit of exclusivity for QEMU guests is therefore the extent, for
  * monitor guests the room.
  */
@@ -54,7 +56,8 @@ struct lab_extent_info {
 	uint32_t index, first_room, rooms;
 	enum lab_extent_state state;
 	bool lendable;			/* a whole extent (the last may be short) */
-	bool mapped;			/* its lend lock is held: QEMU maps it */
+	bool mapped;			/* QEMU still holds its lend (the lender's
+					   count; elsewhere: not in the pool) */
 	uint32_t guest;			/* the lease it is lent to */
 	uint32_t peer;			/* the server's peer id */
 	int32_t pid;			/* QEMU's pid (from the socket), 0 unknown */
@@ -90,8 +93,10 @@ static inline uint32_t lab_extent_of(const struct labyrinth *lab, uint32_t room)
 
 /*
  * Lends a free whole extent to this handle's lease: its districts held,
- * every room free, its record LENT.  *@fd is a fresh open file description
- * of the extent carrying the lend lock: send it, then close it.
+ * every room free, its record LENT.  *@fd is the lend's memory: a fresh
+ * memfd of the extent's size (mapped over the extent in this process's
+ * pool; the pool file's pages of it given back), on a description of its
+ * own, whose holders are counted: send it, then close it.
  * 0, LAB_ENOSPC (no whole extent is free), or -errno.
  */
 int lab_extent_lend(struct labyrinth *lab, uint32_t *k, int *fd);
@@ -101,13 +106,14 @@ void lab_extent_label(struct labyrinth *lab, uint32_t k, int32_t pid,
 /* Its peer left: the record says so until the extent is back. */
 void lab_extent_leaving(struct labyrinth *lab, uint32_t k);
 /*
- * Takes the extent back if QEMU let go of it: scrubs every room of it,
- * frees the rooms its lease owns there and gives back its districts.
- * 0, or LAB_EBUSY while the lend lock is still held (nothing changed).
+ * Takes the extent back if QEMU let go of it (or, in a process that did
+ * not lend it, at once): the pool's pages of it fresh and zero, its
+ * districts given back.  0, LAB_EBUSY while anyone else holds the memfd,
+ * or an error taking fresh pages (nothing changed).
  */
 int lab_extent_return(struct labyrinth *lab, uint32_t k);
 /* For a reaper of dead lease @guest: every extent lent to it is returned;
- * false (the lease must stay unreaped) if QEMU still maps one. */
+ * false (the lease stays unreaped for now) if one could not be. */
 bool lab_extents_settle(struct labyrinth *lab, uint32_t guest);
 
 /* ---- the core's part (shared/extent.c) ---- */
@@ -123,14 +129,17 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			  uint32_t owner);
 /* A returned run's free rooms back to the free count, for the lease of
- * @guest that lent it (the rooms its borrower still owns come back when
- * that lease is reaped). */
+ * @guest that lent it, and its districts back to the monitors (the rooms
+ * its borrower still owns come back when that lease is reaped). */
 void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
 			      uint32_t guest);
 /* lab_claim() confined to districts [first, first + n) held for the
  * cursor's owner; up to @want rooms, no watermark (the rooms are the
  * borrower's alone).  The cursor is the borrower's from then on: none of
  * its claims or releases count in the free count. */
+/* The guest district @d is held for as part of a lent extent, LAB_NONE if
+ * it is not (an auditor's question: a pool extent has none). */
+uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d);
 unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
 			      unsigned int want, uint32_t *rooms);
 

@@ -26,6 +26,8 @@
  * Errors of the host side, beside the core's:
  */
 #define LAB_EACCES	(-13)	/* file not trusted (owner, mode, type) */
+#define LAB_ETAKEN	(-76)	/* an extent's name is taken by a file that is
+				   no labyrinth's (lab_extent_squatter) */
 #define LAB_NOGROUP	UINT32_MAX
 
 /* NAME as every call takes it: 1-64 of [A-Za-z0-9._-], not starting
@@ -56,9 +58,15 @@ int lab_create_private(const struct lab_geometry *geo,
 		       struct labyrinth **out);
 /* Free what this process still owns, drop the lease, unmap. */
 void lab_detach(struct labyrinth *lab);
-/* Unlink the labyrinth's files, and the metrics textfiles recorded for
- * it (lab_textfile_note). */
+/* Unlinks the labyrinth's files, the metrics textfiles recorded for it
+ * (lab_textfile_note), and any file left under one of its extents' names
+ * (a killed creator's, or a squatter's) that the caller may remove.  0;
+ * LAB_ENOENT if no labyrinth had the name (what was in the way is gone
+ * all the same); LAB_ETAKEN if a file in the way stays. */
 int lab_destroy(const char *name);
+/* For LAB_ETAKEN: the first file in the way of @name's extents, its path
+ * into @path (@len bytes) and its owner into *@uid; LAB_ENOENT if none. */
+int lab_extent_squatter(const char *name, char *path, size_t len, uint32_t *uid);
 /* Whether @name still names the labyrinth @lab maps: not once destroyed,
  * nor once another was made under the name (a long-running view would
  * show a still picture, or the old one's, for as long as it ran). */
@@ -131,6 +139,9 @@ extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
 /* For tests only: called by lab_open() and lab_attach() between opening
  * the metadata file of @name and opening its extents.  NULL otherwise. */
 extern void (*lab_test_open_pause)(const char *name);
+/* For tests only: called by lab_open() and lab_attach() between opening
+ * the metadata file of @name and looking at whose it is.  NULL otherwise. */
+extern void (*lab_test_found_pause)(const char *name);
 /* For tests only: called by a create of @name between linking its
  * extents and linking its metadata file; and by lab_destroy() of @name,
  * its metadata file unlinked, before it unlinks extent @k and once more

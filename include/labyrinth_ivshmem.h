@@ -3,21 +3,21 @@
  * It carries the hypercall of labyrinth_abi.h to guests that QEMU runs:
  * same calls, same struct lab_hc, same results and error codes.
  *
- * BAR2 is one whole extent of the labyrinth (labyrinth_extent.h): the
- * pool's own pages, lent to this peer alone, room i of the extent at
+ * BAR2 is one whole extent of the labyrinth (labyrinth_extent.h), lent to
+ * this peer alone as a memfd of its own, room i of the extent at
  * BAR2 + i * 4096. Its first LAB_IVSHMEM_MAILBOX_ROOMS rooms are the
  * mailbox, claimed in the labyrinth for the peer's lease:
  *   [header page][LAB_IVSHMEM_SLOTS slots of two pages]
  * and every room a CLAIM grants is another room of the same extent, the
- * very host page the labyrinth counts (`labyrinth info` shows it under the
- * peer's lease). A guest may attach several such devices (one extent
+ * room the labyrinth counts (`labyrinth info` shows it under the peer's
+ * lease). A guest may attach several such devices (one extent
  * each): each is a mailbox of its own; rooms are released through the
  * device that granted them.
  *
  * Unit of exclusivity: the extent. QEMU maps all of BAR2, so a touch of a
  * room of one's own extent that one did not claim cannot be caught (it
  * reaches no other guest's room: the whole extent is lent to this peer
- * only, and scrubbed whole when it comes back). Monitor guests of ./vmm
+ * only, and comes back with fresh pages). Monitor guests of ./vmm
  * are held to the room.
  *
  * A slot is one request at a time: its first page holds seq/done and the

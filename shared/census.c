@@ -50,6 +50,14 @@ bool lab_room_free(const struct labyrinth *lab, uint32_t room)
 	return room < lab->hall->rooms && !map_is_set(lab->hall, room);
 }
 
+/* A claim writes the owner word before it commits the bit (claim.c), and
+ * nothing writes 0 there afterwards: a set bit over 0 is a claim lost. */
+bool lab_room_orphaned(const struct labyrinth *lab, uint32_t room)
+{
+	return room < lab->hall->rooms && map_is_set(lab->hall, room) &&
+	       !atomic_load_explicit(hall_owner(lab->hall, room), memory_order_relaxed);
+}
+
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 		    uint64_t *claimed, uint64_t *released, uint64_t *refused)
 {

@@ -28,19 +28,23 @@
  *     before the release-ordered commit, and a reader loads b (acquire)
  *     before o.  A dead guest writes nothing more, so "b == 1 and
  *     guest(o) == g" read by a reaper of g can only be g's own commit.
- * The free count (hall->free, count.c) is only a watermark estimate, off
- * by the cursors' unpublished deltas; a killed cursor's is made good when
- * its lease is reaped.  Rooms are always found by the maps, never by the
+ * The free count (hall->free, count.c) is lowered before a claim takes
+ * its rooms, in the step that decides how many it may take (budget.c);
+ * it shows less than is free by the cursors' budgets (what they released
+ * and have not given back yet); a killed cursor's is made good when its
+ * lease is reaped.  Rooms are always found by the maps, never by the
  * count.
  */
 #include "hall.h"
 
 /*
- * A cursor's count is published once it drifted by a district's rooms: a
- * ring of claims and releases nets to nothing and never writes the shared
- * line, and the estimate is off by at most that much per busy cursor.
+ * What a cursor released goes back to the free count once it passes
+ * PUBLISH_BATCH rooms: a ring of claims and releases reuses its own and
+ * never writes the shared line, and the count shows less than is free by
+ * at most that much (plus what budget.c takes ahead) per busy cursor.
+ * Small, so that what guests give back under pressure shows at once.
  */
-#define PUBLISH_BATCH	((int32_t)LAB_DISTRICT_ROOMS)
+#define PUBLISH_BATCH	64
 
 static uint32_t reverse16(uint32_t x)
 {
@@ -87,7 +91,7 @@ void cursor_account(struct lab_cursor *cur, int32_t change)
 	if (cur->borrowed)
 		return;
 	cur->delta += change;
-	if (cur->delta >= PUBLISH_BATCH || cur->delta <= -PUBLISH_BATCH)
+	if (cur->delta > PUBLISH_BATCH)
 		cursor_publish(cur);
 }
 
@@ -109,21 +113,6 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 	}
 }
 
-/* How many of @n rooms a claim with @flags may take (the watermark). */
-static unsigned int watermark_allow(struct lab_cursor *cur, unsigned int flags,
-				    unsigned int n)
-{
-	struct lab_hall *h = cur->lab->hall;
-	int64_t avail;
-
-	if (flags & LAB_GFP_ATOMIC)
-		return n;
-	avail = atomic_load_explicit(&h->free, memory_order_relaxed) +
-		cur->delta - h->reserve;
-	if (avail <= 0)
-		return 0;
-	return avail < n ? (unsigned int)avail : n;
-}
 
 /* Claim from one map word: steps 1-3 above.  Returns rooms taken. */
 static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
@@ -187,6 +176,15 @@ static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		       uint32_t corridor, unsigned int n, uint32_t *rooms)
 {
+	static const struct lab_floor none;
+
+	return lab_claim_floored(cur, flags, corridor, n, rooms, &none);
+}
+
+unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
+			       uint32_t corridor, unsigned int n, uint32_t *rooms,
+			       const struct lab_floor *floor)
+{
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int want, got = 0;
 
@@ -198,7 +196,9 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 	if (cur->district != LAB_NONE &&
 	    district_corridor(h, cur->district) != corridor)
 		district_leave(cur);
-	want = watermark_allow(cur, flags, n);
+	want = budget_take(cur, flags, n, floor);
+	if (want < n && (flags & LAB_ALL_OR_NOTHING))
+		return 0;	/* the budget stays the cursor's */
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
 		    !district_hold(cur, corridor, flags)) {
@@ -216,7 +216,8 @@ unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
 		claim_undo(cur, rooms, got);
 		got = 0;
 	}
-	cursor_account(cur, -(int32_t)got);
+	if (!cur->borrowed)	/* taken out of the count already */
+		cur->delta -= (int32_t)got;
 	return got;
 }
 

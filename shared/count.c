@@ -4,8 +4,10 @@
  * claim, an estimate for the watermarks, the reserve, the guarantees and
  * pressure.  Rooms are always found by the maps, never by the count.
  *
- * Who changes it: cursors, in batches of up to a district's rooms
- * (claim.c), and the lending of extents (extent.c).  Every change is also
+ * Who changes it: claims, which take their rooms out of it before they
+ * claim them (budget.c), cursors giving back what they released in
+ * batches of up to a district's rooms (claim.c), and the lending of
+ * extents (extent.c).  Every change is also
  * added to the changer's lease (lease[g].published), so that the count
  * can be put right when g dies: a dead guest's cursors take their
  * unpublished changes with them, and what it still holds goes back to the
@@ -37,6 +39,17 @@ void count_publish(struct lab_hall *h, uint32_t guest, int64_t change)
 		atomic_fetch_add_explicit(sum, change, memory_order_relaxed);
 	if (change > 0)
 		atomic_fetch_add_explicit(&h->free, change, memory_order_relaxed);
+}
+
+/* The same order as a lowering publish, with the count's old value: a
+ * claim decides on it (budget.c). */
+int64_t count_take(struct lab_hall *h, uint32_t guest, int64_t n)
+{
+	int64_t before = atomic_fetch_sub_explicit(&h->free, n, memory_order_relaxed);
+
+	if (guest < LAB_MAX_GUESTS)
+		atomic_fetch_add_explicit(&h->lease[guest].published, -n, memory_order_relaxed);
+	return before;
 }
 
 /*

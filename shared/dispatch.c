@@ -147,21 +147,19 @@ static int64_t call_info(struct lab_caller *c, void *u)
 }
 
 /*
- * The guest's max and everyone's guarantees (shared/limits.c): how many of
- * @want may be claimed, or LAB_HC_EDQUOT / LAB_HC_ENOMEM when none.  Rooms
- * within the guest's own guarantee are claimed past the reserve's
- * watermark: they were set aside for it.
+ * The guest's max (shared/limits.c): how many of @want may be claimed, or
+ * LAB_HC_EDQUOT / LAB_HC_ENOMEM when none; *@floor what the claim leaves
+ * for everyone's guarantees (rooms within the guest's own may go past the
+ * reserve: they were set aside for it).
  */
 static int64_t limits_take(struct lab_caller *c, const struct lab_hc *hc, unsigned int want,
-			   unsigned int *flags)
+			   struct lab_floor *floor)
 {
 	struct labyrinth *lab = c->guest->lab;
-	bool limited, guaranteed;
-	unsigned int n = lab_limits_take(lab, lab->guest, want, *flags, &limited, &guaranteed);
+	bool limited;
+	unsigned int n = lab_limits_take(lab, lab->guest, want, &limited, floor);
 
 	c->limited += limited;
-	if (guaranteed)
-		*flags |= LAB_GFP_ATOMIC;
 	if (n && !(hc->flags & LAB_HC_ALL_OR_NOTHING && n < hc->count))
 		return n;
 	lab_limits_return(lab, lab->guest, n);
@@ -175,6 +173,7 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	uint32_t space = g->ops->space(g->t);
 	unsigned int want = hc->count < space ? hc->count : space, n;
 	unsigned int flags = hc->flags & CLAIM_FLAGS;
+	struct lab_floor floor;
 	int64_t allowed;
 	uint64_t *out, base, size;
 	uint32_t first;
@@ -186,12 +185,13 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 		return LAB_HC_EFAULT;
 	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
 		return LAB_HC_ENOMEM;
-	allowed = limits_take(c, hc, want, &flags);
+	allowed = limits_take(c, hc, want, &floor);
 	if (allowed <= 0)
 		return allowed;
 	n = claims_in_extent(g) ? g->ops->claim(g->t, &c->cursor, flags, (unsigned int)allowed,
 						c->rooms)
-				: lab_claim(&c->cursor, flags, corridor, (unsigned int)allowed, c->rooms);
+				: lab_claim_floored(&c->cursor, flags, corridor, (unsigned int)allowed,
+						    c->rooms, &floor);
 	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;
@@ -328,8 +328,11 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		rc = hc->call == LAB_HC_CLAIM ? call_claim(c, hc) : call_release(c, hc);
 		tally(c, hc, rc);
 		/* A held district is invisible to other claimers and a caller
-		 * may not come back for long: none is kept across calls. */
-		lab_cursor_park(&c->cursor);
+		 * may not come back for long: none is kept across calls.  Its
+		 * budget is (budget.c): the rooms it released, at most
+		 * PUBLISH_BATCH, reused by its next claim without a step on
+		 * the shared count; lab_cursor_park() when it stops. */
+		district_leave(&c->cursor);
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;

@@ -70,6 +70,11 @@ void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
 		free += district_free(lab->hall, d);
 	lent_change(lab->hall, guest, -(int64_t)n);
 	count_publish(lab->hall, guest, free);
+	/* The monitors' again at once, not when the lender's lease goes: a
+	 * live lease would keep a pool extent out of every claim meanwhile.
+	 * Rooms it still owns there are its own, as in any district, until
+	 * its release or reap. */
+	districts_unlend(lab, first, n, lab_owner(guest, 0));
 }
 
 /* Held, nobody claims there but @owner, so "all free" stays true. */
@@ -112,6 +117,16 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 		return false;
 	}
 	return true;
+}
+
+uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
+{
+	uint16_t code;
+
+	if (d >= lab->hall->districts)
+		return LAB_NONE;
+	code = atomic_load_explicit(hall_holder(lab->hall, d), memory_order_acquire);
+	return code & LAB_HOLDER_LENT ? (uint32_t)(code & ~LAB_HOLDER_LENT) - 1u : LAB_NONE;
 }
 
 unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,

@@ -220,11 +220,18 @@ unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
 void cursor_publish(struct lab_cursor *cur);
 void cursor_account(struct lab_cursor *cur, int32_t change);
 
+/* budget.c: up to @n rooms the cursor may claim now under @f and the
+ * reserve (unless GFP_ATOMIC), taken out of the free count first. */
+unsigned int budget_take(struct lab_cursor *cur, unsigned int flags, unsigned int n,
+			 const struct lab_floor *f);
+
 /* limits.c */
 bool limits_lend_fits(struct lab_hall *h, uint32_t guest);
 
 /* count.c */
 void count_publish(struct lab_hall *h, uint32_t guest, int64_t change);
+/* Lowers the count by @n for @guest; what it was before. */
+int64_t count_take(struct lab_hall *h, uint32_t guest, int64_t n);
 void count_reap(struct lab_hall *h, uint32_t guest);
 void count_exact(struct labyrinth *lab);
 

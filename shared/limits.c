@@ -8,12 +8,13 @@
  *
  * The max is exact: a claim first adds what it wants to the lease's @held
  * (one atomic RMW) and gives back what passes the max, so vCPUs claiming
- * at once can never together pass it.  The guarantees are as exact as the
- * free count: a claim leaves free - (the others' unmet guarantees) rooms
- * alone, read from the counters of the leases marked in hall->guaranteed
- * (none marked: one load, and the claim path is as before).  Two guests
- * claiming at the same instant may both see the same free rooms, by at
- * most what is in flight, as with the reserve's watermark itself.
+ * at once can never together pass it.  The guarantees are exact too: the
+ * others' unmet guarantees (read from the counters of the leases marked
+ * in hall->guaranteed; none marked: one load) are a floor the claim
+ * leaves in the free count, in the atomic step that takes its rooms out
+ * of it (budget.c), so claims at once cannot pass it together.  An unmet
+ * guarantee read a little high (its guest claiming meanwhile) only makes
+ * the floor stricter.
  *
  * A borrower (a lease with districts lent: a QEMU peer of `serve`) claims
  * only in its extent, whose rooms are its alone: its claims meet its max
@@ -135,32 +136,24 @@ static int64_t others_unmet(struct lab_hall *h, uint64_t mask)
 	return unmet;
 }
 
-/* How many of @want the guarantees allow, @before being what we held. */
-static unsigned int guarantee_allow(struct labyrinth *lab, struct lab_lease *l, uint32_t guest,
-				    unsigned int want, unsigned int flags, int64_t before,
-				    bool *guaranteed)
+/*
+ * The floor a claim of @guest leaves, @before being what it held: the
+ * others' unmet mins, and its own unmet min, the part of the claim that
+ * may go past the reserve.  Past it, a claim leaves every unmet min,
+ * its own included (those rooms are in the free count too: counted
+ * twice, a claim ran on into another's guarantee), and the reserve
+ * unless GFP_ATOMIC (budget.c).
+ */
+static void guarantee_floor(struct lab_hall *h, struct lab_lease *l, uint32_t guest,
+			    int64_t before, struct lab_floor *floor)
 {
-	struct lab_hall *h = lab->hall;
-	uint64_t mask = atomic_load_explicit(&h->guaranteed, memory_order_relaxed);
+	uint64_t mask = atomic_load_explicit(&h->guaranteed, memory_order_relaxed) &
+			~(1ull << guest);
 	int64_t own = (int64_t)atomic_load_explicit(&l->min, memory_order_relaxed) - before;
-	int64_t extra, allow;
+	int64_t others = mask ? others_unmet(h, mask) : 0;
 
-	*guaranteed = own > 0;
-	if (!(mask & ~(1ull << guest)) && own <= 0)
-		return want;
-	if (own < 0)
-		own = 0;
-	/* Past its own unmet min, a claim gets what the free rooms hold
-	 * beyond every unmet min, its own included (those rooms are in the
-	 * free count too: counted twice, a claim ran on into another's
-	 * guarantee), and beyond the reserve unless GFP_ATOMIC.  The whole
-	 * claim then goes past the watermark (the dispatcher), so this is
-	 * the only place the reserve is kept from it. */
-	extra = atomic_load_explicit(&h->free, memory_order_relaxed) -
-		others_unmet(h, mask & ~(1ull << guest)) - own -
-		((flags & LAB_GFP_ATOMIC) ? 0 : h->reserve);
-	allow = own + (extra > 0 ? extra : 0);
-	return allow < want ? (unsigned int)allow : want;
+	floor->own = own > 0 ? (uint32_t)own : 0;
+	floor->others = others > 0 ? (uint32_t)others : 0;
 }
 
 /*
@@ -177,13 +170,13 @@ bool limits_lend_fits(struct lab_hall *h, uint32_t guest)
 }
 
 unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int want,
-			     unsigned int flags, bool *limited, bool *guaranteed)
+			     bool *limited, struct lab_floor *floor)
 {
 	struct lab_lease *l = lease(lab, guest);
 	int64_t before, max, over;
-	unsigned int allow;
 
-	*limited = *guaranteed = false;
+	*limited = false;
+	*floor = (struct lab_floor){ 0, 0 };
 	if (!l)
 		return want;
 	before = atomic_fetch_add(&l->held, want);
@@ -195,13 +188,9 @@ unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int
 		want -= (unsigned int)over;
 		atomic_fetch_sub(&l->held, over);
 	}
-	if (!want || borrows(l))	/* the max alone: its extent is its own */
-		allow = want;
-	else
-		allow = guarantee_allow(lab, l, guest, want, flags, before, guaranteed);
-	if (allow < want)
-		atomic_fetch_sub(&l->held, want - allow);
-	return allow;
+	if (want && !borrows(l))	/* a borrower: the max alone, its extent is its own */
+		guarantee_floor(lab->hall, l, guest, before, floor);
+	return want;
 }
 
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n)

@@ -30,6 +30,15 @@ void nb_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+int nb_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
 int nb_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))

@@ -28,5 +28,6 @@ int nb_reap_child(pid_t pid, int ms);
 int nb_status(int wstatus);
 
 const char *nb_bin(const char *env);	/* a program the build points at */
+int nb_lines(const char *s);		/* newlines in @s */
 
 #endif

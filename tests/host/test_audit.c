@@ -4,11 +4,14 @@
  * broken on purpose, one promise at a time, by a trusted process (this
  * test maps the pool and the metadata as monitors do): a free room that is
  * not zero, a free room and another guest's room reachable in a published
- * window, rooms and a district of a guest whose lease is gone, a pool
- * extent a "QEMU" still maps.  Each is status 1 and exactly one violation
- * line naming the room (and --json says the same), and once the damage is
- * undone check is ok again: the auditor is the suite's witness everywhere
- * else, and none of its findings was ever seen by a test.
+ * window, rooms and a district of a guest whose lease is gone, a room
+ * claimed by nobody, a pool district held as lent, the pool's copy of a
+ * lent extent written through an old mapping; and what a borrower keeps
+ * once its extent is back (nothing of the pool's).  Each is status 1 and
+ * exactly one violation line naming the room (and --json says the same),
+ * and once the damage is undone check is ok again: the auditor is the
+ * suite's witness everywhere else, and none of its findings was ever seen
+ * by a test.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -17,8 +20,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "hall.h"
 #include "host.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
@@ -191,21 +196,43 @@ Test(audit, rooms_and_a_district_of_no_lease, .init = setup, .fini = teardown)
 	lab_detach(lab);
 }
 
-/* A pool extent whose lend lock somebody holds (a QEMU that still maps
- * it): check says so, and lending skips it and gives its districts back
- * (extent_lend.c); with every free extent so held, lending is ENOSPC and
- * changes nothing. */
-static int hold_lend_lock(uint32_t k)
+/* A room whose map bit is set over owner word 0: claimed by nobody, so
+ * no reaper of any lease will free it (a claim always writes its owner
+ * first: only a lost one looks like this). */
+Test(audit, a_room_claimed_by_nobody, .init = setup, .fini = teardown)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
-	char path[128];
-	int fd;
+	struct labyrinth *lab;
+	_Atomic uint64_t *word;
+	uint64_t bit = 1ull << (777 % 64);
 
-	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s+%u", name, k);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	cr_assert_geq(fd, 0, "%s", path);
-	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
-	return fd;
+	cr_assert_eq(lab_open(name, &lab), 0);
+	word = &hall_map(lab->hall, 777 / LAB_DISTRICT_ROOMS)[777 % LAB_DISTRICT_ROOMS / 64];
+	atomic_fetch_or(word, bit);
+	violated("leaked_room", "room 777 is claimed by nobody (its map bit set, owner word 0)",
+		 777);
+	atomic_fetch_and(word, ~bit);
+	ok();
+	lab_detach(lab);
+}
+
+/* A pool extent's district held with the lent mark for a live lease (a
+ * return that forgot its districts): monitors never claim there again
+ * while that lease lives. */
+Test(audit, a_pool_district_held_as_lent, .init = setup, .fini = teardown)
+{
+	struct labyrinth *lab;
+	char detail[96];
+	uint32_t d = 2;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_state(lab, d), LAB_EXTENT_POOL);
+	atomic_store(hall_holder(lab->hall, d), (uint16_t)(LAB_HOLDER_LENT | (lab->guest + 1)));
+	snprintf(detail, sizeof(detail), "district %u of extent %u is the monitors' but held "
+		 "as lent to guest %u", d, d, lab->guest);
+	violated("extent_breach", detail, d * LAB_DISTRICT_ROOMS);
+	atomic_store(hall_holder(lab->hall, d), (uint16_t)0);
+	ok();
+	lab_detach(lab);
 }
 
 /* Claims every room it can (GFP_ATOMIC: the reserve too), then gives them
@@ -230,38 +257,111 @@ static uint32_t claimable(struct labyrinth *lab)
 	return got;
 }
 
-Test(audit, a_pool_extent_a_qemu_maps, .init = setup, .fini = teardown)
+static bool pool_holds_pages(struct labyrinth *lab, uint32_t k)
 {
-	struct labyrinth *lab;
-	struct lab_census c;
-	int held[4], fd;
-	uint32_t k;
+	return lseek(lab_extent_fd(lab, k), 0, SEEK_DATA) >= 0;
+}
 
-	held[0] = hold_lend_lock(0);
-	violated("extent_breach", "extent 0 is the monitors' but a QEMU still maps it", 0);
+/* A process that opened the pool's extent file, locked it and mapped it
+ * (what a QEMU was once sent): none of it stops a lend, and what it
+ * writes there while the extent is lent is the finding, from the
+ * kernel's page cache, whatever it did with its locks. */
+Test(audit, the_pool_copy_of_a_lent_extent_reached, .init = setup, .fini = teardown)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
+	struct labyrinth *lab;
+	char path[128], detail[160];
+	volatile uint8_t *old;
+	uint32_t k;
+	int fd, sent;
+
+	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s+0", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", path);
+	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
+	old = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_neq(old, MAP_FAILED);
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_lend(lab, &k, &sent), 0);
+	cr_expect_eq(k, 0, "a lock on the pool's file kept extent 0 from being lent");
+	cr_expect_not(pool_holds_pages(lab, k), "a lent extent's pool pages are still there");
+	ok();
+	old[5 * LAB_ROOM_SIZE] = 0x5a;
+	snprintf(detail, sizeof(detail), "extent 0 is lent to guest %u but its pool file holds "
+		 "pages", lab->guest);
+	violated("extent_breach", detail, 0);
+	close(sent);
+	cr_assert_eq(lab_extent_return(lab, k), 0);
+	cr_expect_eq(old[5 * LAB_ROOM_SIZE], 0, "what was written there survived the return");
+	ok();
+	munmap((void *)old, len);
+	close(fd);
+	lab_detach(lab);
+}
+
+/* A borrower's memory: sealed against resizing; while it maps it, the
+ * lender does not take the extent back, whatever became of the fd (the
+ * kernel's count of the memfd's descriptions, not the borrower's word);
+ * once it unmapped, at once. */
+Test(audit, a_borrower_is_waited_for_by_the_kernels_count, .init = setup, .fini = teardown)
+{
+	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
+	struct labyrinth *lab;
+	struct stat st;
+	void *mine;
+	uint32_t k;
+	int fd;
+
 	cr_assert_eq(lab_attach(name, &lab), 0);
 	cr_assert_eq(lab_extent_lend(lab, &k, &fd), 0);
-	cr_expect_eq(k, 1, "lent extent %u, not the first one nobody maps", k);
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq((size_t)st.st_size, len);
+	cr_expect_neq(ftruncate(fd, len / 2), 0, "the borrower shrank its extent");
+	cr_expect_neq(ftruncate(fd, len * 2), 0, "the borrower grew its extent");
+	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_neq(mine, MAP_FAILED);
 	close(fd);
-	cr_expect_eq(lab_extent_state(lab, 0), LAB_EXTENT_POOL);
-	for (uint32_t d = 0; d < ROOMS / LAB_DISTRICT_ROOMS; d++)
-		if (d != k)
-			cr_expect_eq(lab_district_holder(lab, d), LAB_NONE, "district %u", d);
-	held[2] = hold_lend_lock(2);
-	held[3] = hold_lend_lock(3);
-	cr_assert_eq(lab_extent_lend(lab, &k, &fd), LAB_ENOSPC);
-	for (uint32_t e = 0; e < 4; e++)
-		cr_expect_eq(lab_extent_state(lab, e), e == 1 ? LAB_EXTENT_LENT : LAB_EXTENT_POOL,
-			     "extent %u", e);
-	lab_census(lab, &c);
-	cr_expect_eq(c.free, ROOMS);
-	cr_expect_eq(lab_free_watched(lab), ROOMS - ROOMS / 4,
-		     "the watched count lost the refused extents' rooms");
-	cr_expect_eq(claimable(lab), ROOMS - ROOMS / 4, "a refused extent's rooms are lost");
-	close(held[0]);
-	close(held[2]);
-	close(held[3]);
-	cr_assert_eq(lab_extent_return(lab, 1), 0);
+	cr_expect_eq(lab_extent_return(lab, k), LAB_EBUSY, "taken back under a mapping");
+	munmap(mine, len);
+	cr_expect_eq(lab_extent_return(lab, k), 0, "unmapped: not taken back");
 	ok();
+	lab_detach(lab);
+}
+
+/* What a borrower holds once its extent is back anyway (its lender died:
+ * a reaper, with no memfd to ask, takes it back at once): memory of its
+ * own; the rooms monitors claim there next are zero and none of its
+ * writes, before or after. */
+Test(audit, a_borrower_keeps_nothing_of_the_pool, .init = setup, .fini = teardown)
+{
+	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
+	struct labyrinth *lab, *reaper, *mon;
+	struct lab_census c;
+	volatile uint8_t *mine;
+	uint32_t k;
+	int fd;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_lend(lab, &k, &fd), 0);
+	fchmod(fd, 0666);
+	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert_neq(mine, MAP_FAILED);
+	close(fd);
+	memset((void *)mine, 0x77, len);
+	cr_expect_eq(lab->pool[(size_t)k * len + 99], 0x77, "the lender does not see the guest");
+	cr_assert_eq(lab_open(name, &reaper), 0);
+	cr_assert_eq(lab_extent_return(reaper, k), 0, "a reaper waited for the borrower");
+	for (size_t i = 0; i < len; i += LAB_ROOM_SIZE / 2)
+		cr_assert_eq(reaper->pool[(size_t)k * len + i], 0, "byte %zu of the pool's extent", i);
+	cr_assert_eq(lab_attach(name, &mon), 0);
+	cr_expect_eq(claimable(mon), ROOMS, "rooms lost");
+	lab_detach(mon);
+	memset((void *)mine, 0x66, len);
+	ok();		/* every free room zero: none of its writes reached them */
+	lab_census(reaper, &c);
+	cr_expect_eq(c.free, ROOMS);
+	munmap((void *)mine, len);
+	lab_detach(reaper);
 	lab_detach(lab);
 }

@@ -56,15 +56,6 @@ static bool exists(int k)
 	return !lstat(path, &st);
 }
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static int cli(const char *verb_fmt)
 {
 	char args[160];
@@ -83,9 +74,9 @@ Test(extent_files, a_create_whose_extent_name_is_taken_leaves_nothing)
 	cr_assert_not_null(f);
 	fputs("squatter\n", f);
 	fclose(f);
-	cr_assert_eq(cli("create %s --rooms 2048 --extent 2M"), 4, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
-	cr_expect(strstr(out, "exists"), "%s", out);
+	cr_assert_eq(cli("create %s --rooms 2048 --extent 2M"), 5, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
+	cr_expect(strstr(out, squat) && strstr(out, "in the way"), "%s", out);
 	cr_expect_not(exists(-1), "the metadata file was left");
 	cr_expect_not(exists(0), "extent 0 was left");
 	cr_expect_not(exists(1), "extent 1 was left");
@@ -108,7 +99,7 @@ static void refused(const char *what)
 	cr_expect_eq(lab_open(name, &lab), LAB_EACCES, "%s", what);
 	cr_expect_eq(lab_attach(name, &lab), LAB_EACCES, "%s", what);
 	cr_expect_eq(cli("info %s"), 5, "%s: %s", what, out);
-	cr_expect_eq(lines(out), 1, "%s: %s", what, out);
+	cr_expect_eq(nb_lines(out), 1, "%s: %s", what, out);
 }
 
 Test(extent_files, an_extent_that_is_not_a_regular_file)

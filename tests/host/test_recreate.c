@@ -41,6 +41,7 @@ static void setup(void)
 static void teardown(void)
 {
 	lab_test_open_pause = NULL;
+	lab_test_found_pause = NULL;
 	lab_test_destroy_pause = NULL;
 	lab_test_publish_pause = NULL;
 	lab_destroy(name);
@@ -96,16 +97,24 @@ static void expect_one_labyrinth(struct labyrinth *lab)
 	lab_detach(now);
 }
 
-Test(recreate, attach_meets_a_destroy_and_a_create)
+/* An attach whose @hook destroys the name and makes it again on the way:
+ * it ends up with the new labyrinth, whole. */
+static void attach_across_a_recreate(void (**hook)(const char *))
 {
 	struct labyrinth *lab;
 
 	destroy_only = false;
-	lab_test_open_pause = pause_hook;
+	*hook = pause_hook;
 	cr_assert_eq(lab_attach(name, &lab), 0);
+	*hook = NULL;
 	cr_assert(recreate);
 	expect_one_labyrinth(lab);
 	lab_detach(lab);
+}
+
+Test(recreate, attach_meets_a_destroy_and_a_create)
+{
+	attach_across_a_recreate(&lab_test_open_pause);
 }
 
 Test(recreate, open_meets_a_destroy_and_a_create)
@@ -134,6 +143,27 @@ Test(recreate, attach_meets_a_destroy)
 	lab_test_open_pause = pause_hook;
 	cr_assert_eq(lab_attach(name, &lab), LAB_ENOENT);
 	cr_assert_eq(pauses, 1);
+}
+
+/* Destroyed between the open and the look at whose file it is: the file
+ * has no name left (link count 0), which is no labyrinth of that name,
+ * not a file to distrust (status 5 of the command, once). */
+Test(recreate, open_meets_a_destroy_before_the_trust_check)
+{
+	struct labyrinth *lab;
+
+	destroy_only = true;
+	lab_test_found_pause = pause_hook;
+	cr_expect_eq(lab_open(name, &lab), LAB_ENOENT);
+	pauses = 0;
+	cr_assert_eq(lab_create(name, &(struct lab_geometry){ ROOMS, 1, 0 }), 0);
+	cr_expect_eq(lab_attach(name, &lab), LAB_ENOENT);
+	lab_test_found_pause = NULL;
+}
+
+Test(recreate, attach_meets_a_destroy_and_a_create_before_the_trust_check)
+{
+	attach_across_a_recreate(&lab_test_found_pause);
 }
 
 #define BIGGER 4096	/* 4 extents of 1024 rooms, where ROOMS has 2 */

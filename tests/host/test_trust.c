@@ -47,15 +47,6 @@ static void make(void)
 	cr_assert_eq(lab_create(name, &geo), 0);
 }
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Refused by the API and by the command, with its status and one line. */
 static void expect_refused(int err, int status)
 {
@@ -65,7 +56,7 @@ static void expect_refused(int err, int status)
 	cr_expect_eq(lab_attach(name, &lab), err);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", nb_bin("LABYRINTH_BIN"), name),
 		     status, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
 
 static void expect_usable(void)
@@ -182,7 +173,7 @@ Test(trust, create_group_and_labyrinth_group)
 			   name), 5, "%s", out);
 	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s-2 --rooms 512 --group nb-no-such-group",
 			   bin, name), 2, "%s", out);
-	cr_expect_eq(lines(out), 1, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
 
 Test(trust, what_is_not_a_regular_file)
@@ -235,4 +226,63 @@ Test(trust, the_monitor_refuses_a_squatted_file)
 	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
 	cr_expect_eq(status, 76, "status %d: %s", status, out);
 	cr_expect(strstr(out, name), "%s", out);
+}
+
+/* A file of nobody's under an extent name (+1) of a labyrinth not made
+ * yet: no labyrinth of that name (3) to info, a file in the way (5, one
+ * line naming it and its owner) to create; destroy removes it when its
+ * caller may (root), and says the same when it may not (another user). */
+Test(trust, a_squatted_extent_name)
+{
+	const char *bin = nb_bin("LABYRINTH_BIN");
+	char extent[160], create[256];
+	struct stat st;
+	int fd;
+
+	need_root();
+	snprintf(extent, sizeof(extent), "%s+1", path);
+	snprintf(create, sizeof(create), "%s create %s --rooms 1024 --extent 2M", bin, name);
+	fd = open(extent, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fchown(fd, NOBODY, NOBODY), 0);
+	close(fd);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s", create), 5, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
+	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 3, "%s", out);
+	/* daemon (uid 1) may not remove nobody's file from the sticky /dev/shm */
+	cr_expect_eq(nb_sh(out, sizeof(out), "setpriv --reuid=1 --regid=1 --clear-groups "
+			   "%s destroy %s", bin, name), 5, "%s", out);
+	cr_expect_eq(nb_lines(out), 1, "%s", out);
+	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
+	cr_expect_eq(lstat(extent, &st), 0, "another user removed nobody's file");
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
+	cr_expect_neq(lstat(extent, &st), 0, "destroy left %s", extent);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s", create), 0, "%s", out);
+	unlink(extent);
+}
+
+/* A squatter's +0 holding the making lock, as a creator at work would:
+ * not a creator of ours, so still a file in the way, and removable. */
+Test(trust, a_squatted_extent_zero_with_the_making_lock)
+{
+	const char *bin = nb_bin("LABYRINTH_BIN");
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+	char extent[160];
+	struct stat st;
+	int fd;
+
+	need_root();
+	snprintf(extent, sizeof(extent), "%s+0", path);
+	fd = open(extent, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fchown(fd, NOBODY, NOBODY), 0);
+	cr_assert_eq(fchmod(fd, 0666), 0);
+	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s --rooms 512", bin, name), 5,
+		     "%s", out);
+	cr_expect(strstr(out, extent), "%s", out);
+	cr_expect_eq(nb_sh(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
+	cr_expect_neq(lstat(extent, &st), 0, "destroy left %s", extent);
+	close(fd);
 }

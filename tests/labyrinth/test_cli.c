@@ -60,14 +60,6 @@ static int runf(const char *fmt, const char *arg)
 	return run(args);
 }
 
-static int run_svg(const char *path)
-{
-	char args[256];
-
-	snprintf(args, sizeof(args), "map %s --svg %s", name, path);
-	return run(args);
-}
-
 static void setup(void)
 {
 	snprintf(name, sizeof(name), "test-cli-%d", getpid());
@@ -353,40 +345,6 @@ Test(cli, stdout_that_cannot_be_written_is_status_1, .init = setup,
 	}
 	cr_expect_eq(run_full("--help", ""), 1, "%s", out);
 	cr_expect_eq(lines(out), 1, "%s", out);
-}
-
-/*
- * `map --svg PATH` where a local user planted a symlink at PATH: the map
- * replaces the link, and the file it named is untouched.
- */
-Test(cli, map_svg_never_writes_through_a_link, .init = setup, .fini = teardown)
-{
-	char victim[96], link[96], text[64] = "";
-	struct stat st;
-	FILE *f;
-
-	snprintf(victim, sizeof(victim), "/tmp/%s.victim", name);
-	snprintf(link, sizeof(link), "/tmp/%s.svg", name);
-	f = fopen(victim, "w");
-	cr_assert(f);
-	fputs("precious\n", f);
-	fclose(f);
-	unlink(link);
-	cr_assert_eq(symlink(victim, link), 0);
-	cr_assert_eq(runf("create %s --rooms 4096", name), 0, "%s", out);
-	cr_assert_eq(run_svg(link), 0, "%s", out);
-	f = fopen(victim, "r");
-	cr_assert(f && fgets(text, sizeof(text), f));
-	fclose(f);
-	cr_expect_str_eq(text, "precious\n", "the link's target was written");
-	cr_assert_eq(lstat(link, &st), 0);
-	cr_expect(S_ISREG(st.st_mode), "the map did not replace the link");
-	f = fopen(link, "r");
-	cr_assert(f && fgets(text, sizeof(text), f));
-	fclose(f);
-	cr_expect(strstr(text, "<?xml"), "%s", text);
-	unlink(link);
-	unlink(victim);
 }
 
 Test(cli, help_tells_statuses_and_trust)

@@ -390,7 +390,7 @@ Test(serve, a_peer_cannot_flood_the_log)
 	cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	for (int i = 0; i < 100 && !log_count("left out"); i++)
 		ms_sleep(10);
-	cr_expect(log_count("more lines like the last left out"), "no word of what was left out");
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
 	fp_close(&p);
 	cr_expect_eq(census_when_free(1024).free, 1024);
 	cr_expect_eq(check_status(), 0);
@@ -490,9 +490,10 @@ Test(serve, a_destroyed_labyrinth_stops_the_server)
 	}
 }
 
-/* SIGTERM with a peer still mapping its extent: the server stops, but the
- * extent stays held (its lease dead, unreaped) until the peer lets go;
- * then the next reaper takes it back, scrubbed. */
+/* SIGTERM with a peer still mapping its extent: the server stops, saying
+ * so; the next reaper takes the extent back at once (the memory the peer
+ * maps was only ever its own), and nothing the peer writes after that
+ * reaches the pool. */
 Test(serve, sigterm_stops_the_server_and_keeps_a_mapped_extent)
 {
 	struct fake_peer p;
@@ -511,14 +512,11 @@ Test(serve, sigterm_stops_the_server_and_keeps_a_mapped_extent)
 	cr_expect(log_has("still maps extent"), "no line for the extent left held");
 	reap_now();
 	struct census c = census();
-	cr_expect_eq(c.free, 1024 - 5 - MAILBOX, "reaped while the peer maps it");
-	cr_expect_eq(c.leases, 1, "the lease must stay, dead, while the peer maps");
-	fp_close(&p);
-	reap_now();
-	c = census();
-	cr_expect_eq(c.free, 1024);
+	cr_expect_eq(c.free, 1024, "the dead server's extent was not taken back");
 	cr_expect_eq(c.leases, 0);
-	cr_expect_eq(check_status(), 0, "labyrinth check after the extent came back");
+	memset(fp_room(&p, fp_window(&p) + 200 * 4096ull), 0x5a, 4096);
+	cr_expect_eq(check_status(), 0, "the peer's writes reached the pool");
+	fp_close(&p);
 }
 
 Test(serve, refuses_an_unknown_labyrinth_and_a_live_socket)
@@ -563,6 +561,83 @@ static void census_leases(unsigned int want)
 	for (int i = 0; i < 300 && census().leases != want; i++)
 		ms_sleep(10);
 	cr_expect_eq(census().leases, want);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* @n connections that close at once, as a client looping connect/close:
+ * the seconds it took, rounded up, plus one (the server's seconds need
+ * not start with ours). */
+static unsigned int churn(unsigned int n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double t0 = now_s();
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	for (unsigned int i = 0; i < n; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		cr_assert_geq(fd, 0);
+		connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		close(fd);
+	}
+	return (unsigned int)(now_s() - t0) + 2;
+}
+
+/* Lines in the log but the server's own first one. */
+static unsigned int peer_lines(void)
+{
+	return log_count("") - log_count("serving labyrinth");
+}
+
+/* At most 10 lines a second for what one client causes, and one "left
+ * out" line per second it passed that; the server still serves. */
+static void expect_limited(unsigned int seconds, const char *what)
+{
+	struct fake_peer p;
+	unsigned int lines;
+
+	ms_sleep(1100);		/* the churn's last second is over */
+	connect_peer(&p);
+	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the server stopped serving");
+	fp_close(&p);
+	for (int i = 0; i < 100 && !log_count("more lines left out"); i++)
+		ms_sleep(10);
+	lines = peer_lines();
+	cr_expect_leq(lines, 11 * seconds + 4, "%u lines of %s in %u s", lines, what, seconds);
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
+}
+
+/* A client looping connect/close: a join and a leave (and a failed
+ * handshake) each time, and no peer lives past one connection. */
+Test(serve, connection_churn_stays_within_the_rate)
+{
+	unsigned int seconds;
+
+	start(1024, 0);
+	seconds = churn(400);
+	expect_limited(seconds, "connect/close");
+}
+
+/* The same with every peer slot taken: one refusal each. */
+Test(serve, refusals_stay_within_the_rate)
+{
+	const char *const cap[] = { "--max-peers", "1", NULL };
+	struct fake_peer a;
+	unsigned int seconds;
+
+	start_nb(cap);
+	connect_peer(&a);
+	seconds = churn(400);
+	fp_close(&a);
+	census_leases(0);
+	expect_limited(seconds, "refusals");
 }
 
 Test(serve, peers_beyond_the_cap_are_refused_before_a_lease)
@@ -850,10 +925,27 @@ Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
 	lab_detach(monitor);
 }
 
-/* The guest's memory is the pool: what it writes in a room is in the
- * extent's file at that room's place; a monitor claiming meanwhile never
- * gets a room of the lent extent; the extent comes back all zero. */
-Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
+/* Does the pool's file of extent @k hold any page? */
+static bool pool_file_has_pages(uint32_t k)
+{
+	char path[160];
+	int fd;
+	bool pages;
+
+	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s+%u", name, k);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", path);
+	pages = lseek(fd, 0, SEEK_DATA) >= 0;
+	close(fd);
+	return pages;
+}
+
+/* The guest's memory is its lend's own (a memfd the extent's size): what
+ * it writes is never in the pool's file, whose pages of the extent are a
+ * hole while it is lent (its memory is paid once); a monitor claiming
+ * meanwhile never gets a room of the lent extent; the extent comes back
+ * all zero. */
+Test(serve, guest_writes_stay_in_its_lend_and_the_extent_returns_zero)
 {
 	struct fake_peer p;
 	struct labyrinth *mon;
@@ -871,9 +963,11 @@ Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
 		snprintf(fp_room(&p, gpa[i]), 32, "labyrinth room %u", room_of(&p, gpa[i]));
 	for (int i = 0; i < 100; i++) {
 		snprintf(want, sizeof(want), "labyrinth room %u", room_of(&p, gpa[i]));
+		cr_assert_str_eq(fp_room(&p, gpa[i]), want);
 		read_pool_file(room_of(&p, gpa[i]), seen, sizeof(seen));
-		cr_expect_str_eq(seen, want, "the guest's room is not the pool's page");
+		cr_expect_eq(seen[0], 0, "the guest's room reached the pool's file");
 	}
+	cr_expect_not(pool_file_has_pages(lent), "a lent extent's memory is paid twice");
 	cr_assert_eq(lab_attach(name, &mon), 0);
 	lab_cursor_init(&cur, mon, 0);
 	while ((n = lab_claim(&cur, LAB_GFP_ATOMIC, 0, 512, rooms)) > 0)
@@ -891,6 +985,74 @@ Test(serve, guest_writes_land_in_the_pool_and_the_extent_returns_scrubbed)
 	lab_detach(mon);
 	cr_expect_eq(census_when_free(1536).free, 1536);
 	cr_expect_eq(check_status(), 0, "labyrinth check after the return");
+}
+
+/* SIGTERM to the server, waited for; its status. */
+static int stop_server(void)
+{
+	int status = -1;
+
+	kill(server, SIGTERM);
+	for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
+		ms_sleep(10);
+	server = 0;
+	return status;
+}
+
+/*
+ * A hostile QEMU: it tries to resize what it was sent and open it to all,
+ * closes its socket and keeps its mapping.  The extent stays its own while
+ * it maps it (the next peer gets another one); when the server dies, the
+ * next reaper takes it back at once, and a new server lends it to the next
+ * peer.  The old borrower reads none of the new guest's rooms and writes
+ * none of them, nor the pool's free rooms; nothing it did reached the
+ * pool's files.
+ */
+Test(serve, a_borrower_that_keeps_its_mapping_keeps_nothing)
+{
+	struct fake_peer a, b, c;
+	uint64_t gpa[64], size;
+	uint32_t lent;
+	char *old;
+
+	start(1024, 0);
+	connect_peer(&a);
+	lent = a.hdr->extent;
+	size = a.size;
+	old = (char *)a.hdr;
+	cr_expect_neq(ftruncate(a.mem, 4096), 0, "the borrower shrank its memory");
+	cr_expect_neq(ftruncate(a.mem, (off_t)size * 2), 0, "the borrower grew its memory");
+	fchmod(a.mem, 0666);
+	close(a.sock);
+	a.sock = -1;
+	connect_peer(&b);
+	cr_expect_neq(b.hdr->extent, lent, "lent again while its borrower maps it");
+	fp_close(&b);
+	census_leases(1);
+	cr_expect_eq(stop_server(), 0);
+	reap_now();
+	cr_expect_eq(census().leases, 0, "the dead server's lease is kept for a mapping");
+	unlink(log_path);	/* its "serving" line is the new server's to say */
+	server = spawn_server();
+	connect_peer(&c);
+	cr_expect_eq(c.hdr->extent, lent, "the next peer got another extent");
+	cr_assert_eq(fp_simple(&c, LAB_HC_CLAIM, 0, 64), 64);
+	memcpy(gpa, fp_slot(&c, 0)->rooms, sizeof(gpa));
+	for (int i = 0; i < 64; i++)
+		snprintf(fp_room(&c, gpa[i]), 32, "secret of c %d", i);
+	for (int i = 0; i < 64; i++)
+		cr_expect_neq(strncmp(old + (gpa[i] - fp_window(&c)), "secret", 6), 0,
+			      "the old borrower reads the new guest's room %d", i);
+	memset(old + LAB_IVSHMEM_MAILBOX_ROOMS * 4096, 0x66, size - LAB_IVSHMEM_MAILBOX_ROOMS * 4096);
+	for (int i = 0; i < 64; i++)
+		cr_expect_eq(strncmp(fp_room(&c, gpa[i]), "secret of c", 11), 0,
+			     "the old borrower wrote the new guest's room %d", i);
+	cr_expect_eq(fp_simple(&c, LAB_HC_CLAIM, 0, 1), 1, "the server stopped serving");
+	cr_expect_eq(census().free, 1024 - 65 - MAILBOX);
+	fp_close(&c);
+	cr_expect_eq(census_when_free(1024).free, 1024);
+	cr_expect_eq(check_status(), 0, "the old borrower's writes reached the pool");
+	fp_close(&a);
 }
 
 /* Claims with @flags until refused; returns how many, listed in @rooms. */
@@ -966,7 +1128,8 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	struct fake_peer a, b;
 	struct labyrinth *mon;
 	struct lab_cursor cur;
-	bool limited, guaranteed;
+	struct lab_floor floor;
+	bool limited;
 	uint32_t got;
 
 	name_paths("ext-lvtest");
@@ -977,13 +1140,16 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	connect_peer(&a);
 	connect_peer(&b);
 	cr_assert_eq(lab_attach(name, &mon), 0);
-	/* what the dispatcher would let a monitor claim: every room it can */
-	got = lab_limits_take(mon, mon->guest, EXT, LAB_GFP_NORMAL, &limited, &guaranteed);
-	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
-		     "extents (the peers' unmet mins held it back)", got, EXT);
-	lab_limits_return(mon, mon->guest, got);
-	/* the monitors' rooms all taken: a peer still has its extent */
+	/* what the dispatcher lets a monitor claim: every room outside the
+	 * extents (the peers' unmet mins hold nothing back) */
 	lab_cursor_init(&cur, mon, 0);
+	cr_expect_eq(lab_limits_take(mon, mon->guest, EXT, &limited, &floor), EXT);
+	got = lab_claim_floored(&cur, LAB_GFP_NORMAL, 0, EXT, rooms, &floor);
+	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
+		     "extents", got, EXT);
+	release_all(&cur, rooms, got);
+	lab_limits_return(mon, mon->guest, EXT);
+	/* the monitors' rooms all taken: a peer still has its extent */
 	got = claim_all(&cur, LAB_GFP_ATOMIC, rooms);
 	lab_cursor_park(&cur);
 	cr_expect_eq(fp_simple(&a, LAB_HC_CLAIM, 0, 300), 300);
@@ -1231,3 +1397,43 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	fp_close(&b);
 }
 
+
+/* A guest swinging its extent between nearly empty and full: an episode
+ * each swing, but its "runs low" lines stay within the rate. */
+Test(serve, pressure_swings_stay_within_the_rate)
+{
+	static const char *const extra[] = { "--vectors", "2", NULL };
+	static uint64_t gpa[EXT];
+	struct lab_watermarks w;
+	struct fake_peer a;
+	uint32_t n;
+	double t0;
+	unsigned int seconds, lines;
+
+	name_paths("ext-swing");
+	cr_assert_eq(lab_create_extents(name, &(struct lab_geometry){ 2 * EXT, 1, 0 }, EXT,
+					LAB_NOGROUP), 0);
+	server = spawn_server_with(extra);
+	cr_assert_eq(fp_connect_vectors(&a, sock_path, 2000, 2), 0);
+	lab_watermarks_of(GUEST_ROOMS, 0, &w);
+	n = GUEST_ROOMS - w.low + 1;
+	t0 = now_s();
+	for (int swing = 0; swing < 150; swing++) {
+		peer_claim(&a, n, gpa);
+		ms_sleep(6);	/* a tick of the server's: it sees the episode */
+		for (uint32_t i = 0; i < n; i += 64) {
+			uint32_t k = n - i < 64 ? n - i : 64;
+
+			memcpy(fp_slot(&a, 0)->rooms, gpa + i, k * sizeof(*gpa));
+			cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, k), LAB_HC_OK);
+		}
+		ms_sleep(6);
+	}
+	seconds = (unsigned int)(now_s() - t0) + 2;
+	fp_close(&a);
+	ms_sleep(1100);
+	lines = log_count("runs low");
+	cr_expect_geq(lines, 1, "no episode logged");
+	cr_expect_leq(lines, 10 * seconds, "%u 'runs low' lines in %u s", lines, seconds);
+	cr_expect(log_count("more lines left out"), "no word of what was left out");
+}

@@ -25,6 +25,7 @@ static int fail_status(int err)
 		return CLI_EUSAGE;
 	case LAB_EACCES:
 	case LAB_EPROTO:
+	case LAB_ETAKEN:
 		return CLI_EREFUSED;
 	case LAB_ENOSPC:
 		return CLI_ENOSPACE;
@@ -69,11 +70,32 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Which file, and whose: the one line must tell whom to ask. */
+static void taken_print(const char *name)
+{
+	char path[256];
+	uint32_t uid;
+
+	if (lab_extent_squatter(name, path, sizeof(path), &uid)) {
+		fprintf(stderr, "%s", lab_strerror(LAB_ETAKEN));
+		return;
+	}
+	fputc('\'', stderr);
+	shown_print(stderr, path);
+	fprintf(stderr, "' (uid %u) is in the way of its extents, no labyrinth's file; "
+		"`labyrinth destroy` removes it if you may (its owner or root)", uid);
+}
+
 int cli_fail(const char *verb, const char *name, int err)
 {
 	fprintf(stderr, "labyrinth: %s: '", verb);
 	shown_print(stderr, name);
-	fprintf(stderr, "': %s\n", lab_strerror(err));
+	fputs("': ", stderr);
+	if (err == LAB_ETAKEN)
+		taken_print(name);
+	else
+		fputs(lab_strerror(err), stderr);
+	fputc('\n', stderr);
 	return fail_status(err);
 }
 

@@ -29,10 +29,12 @@ enum {
 /* getopt_long's result for a bad option, after its one line on stderr. */
 #define CLI_BAD_OPTION	(-2)
 
-/* output.c: all of @len bytes to @fd; a whole file at @path, written
- * beside it and renamed over it (never through a link).  0 or -errno. */
+/* output.c: all of @len bytes to @fd, 0 or -errno.  cli_output(): the
+ * text to @path as the verb's output (`-` stdout; a regular file replaced
+ * whole, a fifo or character device written to, anything else refused);
+ * CLI_OK, or CLI_ESYS after one line naming @verb. */
 int cli_write_all(int fd, const char *p, size_t len);
-int cli_write_file(const char *path, const char *text, size_t len);
+int cli_output(const char *verb, const char *path, const char *text, size_t len);
 
 /* stop.c: SIGINT, SIGTERM and SIGHUP (blocked) as a readable fd for a
  * verb's poll loop, SIGPIPE ignored; -1 on error.  cli_stop_signal():

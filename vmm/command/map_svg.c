@@ -275,13 +275,11 @@ int map_svg_write(struct labyrinth *lab, const struct survey *s,
 		return cli_fail("map", path, LAB_ENOMEM);
 	svg_print(f, lab, s);
 	err = ferror(f) | fclose(f) ? -ENOMEM : 0;
-	if (!err)
-		err = strcmp(path, "-") ? cli_write_file(path, text, len)
-					: cli_write_all(STDOUT_FILENO, text, len);
-	free(text);
 	if (err) {
-		cli_error("map: cannot write '%s': %s", path, strerror(-err));
-		return CLI_ESYS;
+		free(text);
+		return cli_fail("map", path, LAB_ENOMEM);
 	}
-	return CLI_OK;
+	err = cli_output("map", path, text, len);
+	free(text);
+	return err;
 }

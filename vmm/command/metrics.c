@@ -6,8 +6,9 @@
  * for node_exporter's textfile collector (Debian's
  * prometheus-node-exporter reads the .prom files of
  * /var/lib/prometheus/node-exporter),
- * whole or not at all: a temporary file renamed over PATH; --listen
- * serves them over HTTP (metrics_http.c).
+ * whole or not at all (output.c: a temporary file renamed over PATH, a
+ * fifo or device written to, `-` stdout); --listen serves them over HTTP
+ * (metrics_http.c).
  *
  * Every metric is one row of the table below and, if its figure is new,
  * one getter line.  Every sample has the label labyrinth="NAME"; per
@@ -302,7 +303,8 @@ static bool textfile_ours(const char *path)
 
 /* A textfile is recorded beside the labyrinth before it is written, so
  * that `destroy` removes it (lab_textfile_note); one written as the
- * labyrinth was destroyed would escape that, and goes too. */
+ * labyrinth was destroyed would escape that, and goes too.  Written as
+ * output.c writes any verb's output ("-" is stdout). */
 static int textfile_write(struct labyrinth *lab, const char *name, const char *textfile,
 			  const char *text, size_t len)
 {
@@ -314,16 +316,13 @@ static int textfile_write(struct labyrinth *lab, const char *name, const char *t
 			  name, err == LAB_EACCES ? lab_strerror(err) : strerror(-err));
 		return err == LAB_EACCES ? CLI_EREFUSED : err == LAB_EINVAL ? CLI_EUSAGE : CLI_ESYS;
 	}
-	err = cli_write_file(textfile, text, len);
+	err = cli_output("metrics", textfile, text, len);
 	if (!err && ours && !lab_still_named(lab, name)) {
 		unlink(textfile);
 		cli_error("metrics: '%s': destroyed", name);
 		return CLI_ENONAME;
 	}
-	if (!err)
-		return CLI_OK;
-	cli_error("metrics: cannot write '%s': %s", textfile, strerror(-err));
-	return CLI_ESYS;
+	return err;
 }
 
 static int metrics_once(struct labyrinth *lab, const char *name,
@@ -335,17 +334,9 @@ static int metrics_once(struct labyrinth *lab, const char *name,
 
 	if (!text)
 		return cli_fail("metrics", name, LAB_ENOMEM);
-	if (textfile) {
-		err = textfile_write(lab, name, textfile, text, len);
-		free(text);
-		return err;
-	}
-	err = cli_write_all(STDOUT_FILENO, text, len);
+	err = textfile_write(lab, name, textfile ? textfile : "-", text, len);
 	free(text);
-	if (!err)
-		return CLI_OK;
-	cli_error("metrics: cannot write 'stdout': %s", strerror(-err));
-	return CLI_ESYS;
+	return err;
 }
 
 int cmd_metrics(int argc, char **argv)

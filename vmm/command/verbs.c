@@ -18,8 +18,10 @@ const struct verb verbs[] = {
 	  "4M, ...: a power of two of 2 MiB districts; default a quarter of the\n"
 	  "pool, at most 256M).  Its memory is allocated now, all of it.  The\n"
 	  "files are 0600, or 0660 and of GROUP with --group.",
-	  "4 a labyrinth of that name exists already, 6 not enough memory to\n"
-	  "back it (the tmpfs of /dev/shm is too small)" },
+	  "4 a labyrinth of that name exists already, 5 also when a file that is\n"
+	  "no labyrinth's is in the way of its extents (the line names it and\n"
+	  "its owner), 6 not enough memory to back it (the tmpfs of /dev/shm is\n"
+	  "too small)" },
 	{ "info", cmd_info,
 	  "NAME [--json]",
 	  "Rooms, free (and how many of them dirty), reserved, fill per\n"
@@ -75,8 +77,9 @@ const struct verb verbs[] = {
 	  "1 with one line per violation" },
 	{ "destroy", cmd_destroy,
 	  "NAME",
-	  "Remove the labyrinth.",
-	  NULL },
+	  "Remove the labyrinth, and every file left in the way of its extents\n"
+	  "(a killed creator's, or another user's) that you may remove.",
+	  "5 also when such a file stays (the line names it and its owner)" },
 	{ "serve", cmd_serve,
 	  "NAME --socket PATH [--vectors N] [--max-peers P]\n"
 	  "[--group GROUP] [--max-rooms N] [--min-rooms M] [--stats]",

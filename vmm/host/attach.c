@@ -133,7 +133,8 @@ int lab_destroy(const char *name)
 {
 	int err = shm_unlink_name(name);
 
-	if (!err)
+	/* LAB_ETAKEN: the labyrinth went, a stranger's file stays. */
+	if (!err || err == LAB_ETAKEN)
 		lab_textfiles_remove(name);
 	return err;
 }
@@ -181,6 +182,8 @@ const char *lab_strerror(int err)
 	case LAB_EPROTO:
 		return "not a valid labyrinth (corrupt, or made by another "
 		       "version)";
+	case LAB_ETAKEN:
+		return "a file that is no labyrinth's is in the way of its extents";
 	case LAB_ENOSPC:
 		return "not enough memory to back it (the tmpfs of /dev/shm, "
 		       "or memory, is too small)";

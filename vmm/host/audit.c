@@ -91,22 +91,38 @@ static bool slot_taken(const struct labyrinth *lab, uint32_t g)
 	return lab_slot_word(lab, g) != 0;
 }
 
-/* A room or district naming a guest without a lease: it leaked. */
+/* Leaked now: claimed by nobody (lab_room_orphaned), or by a guest
+ * without a lease. */
+static bool room_leaked(const struct labyrinth *lab, uint32_t r, uint32_t *o)
+{
+	uint32_t g;
+
+	*o = lab_room_owner(lab, r);
+	if (!*o)
+		return lab_room_orphaned(lab, r);
+	g = lab_owner_guest(*o);
+	return g >= LAB_MAX_GUESTS || !slot_taken(lab, g);
+}
+
+/* A room or district naming a guest without a lease, or a room claimed
+ * by nobody: it leaked. */
 static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
 {
 	for (uint32_t r = 0; r < lab_rooms(lab); r++) {
-		uint32_t o = 0, g = LAB_NONE;
-		int look;
+		uint32_t o = 0;
+		int look = 0;
 
-		for (look = 0; look < LOOKS; look++) {
-			o = lab_room_owner(lab, r);
-			g = lab_owner_guest(o);
-			if (!o || (g < LAB_MAX_GUESTS && slot_taken(lab, g)))
-				break;
-		}
-		if (look == LOOKS)
-			report(a, LAB_LEAKED_ROOM, r, g,
+		while (look < LOOKS && room_leaked(lab, r, &o))
+			look++;
+		if (look < LOOKS)
+			continue;
+		if (o)
+			report(a, LAB_LEAKED_ROOM, r, lab_owner_guest(o),
 			       "room %u is claimed by owner 0x%x, whose guest holds no lease", r, o);
+		else
+			report(a, LAB_LEAKED_ROOM, r, LAB_NONE,
+			       "room %u is claimed by nobody (its map bit set, owner word 0): "
+			       "no reaper will ever free it", r);
 	}
 	for (uint32_t d = 0; d < lab_districts(lab); d++) {
 		uint32_t g = lab_district_holder(lab, d);

@@ -9,7 +9,8 @@
  * and linked under their names only once all are made and before the
  * metadata file is, so whoever finds the name finds every extent.  Found
  * like it too: used only if trusted (trust.c) and exactly the size the
- * plaque implies.
+ * plaque implies (backed again by whoever maps it, unless it is lent:
+ * shm.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -123,8 +124,8 @@ int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
 }
 
 /*
- * The making lock: an OFD write lock on byte 1 of extent 0 (byte 0 is the
- * lend lock, extent_lend.c), held by a creator from before it links the
+ * The making lock: an OFD write lock on byte 1 of extent 0 (byte 0 was
+ * once the lend lock), held by a creator from before it links the
  * extents until its metadata file is linked too (it closes them then).
  * Extents with no metadata file beside them are a creator's at work
  * while it is held, and a killed creator's leftovers once it is not.
@@ -145,7 +146,9 @@ int extent_files_making(const int *ext)
 	return making_lock(ext[0], F_OFD_SETLK, F_WRLCK, &fl);
 }
 
-/* Is extent 0 of @name a creator's at work (or not a file of ours)? */
+/* Is extent 0 of @name a creator's at work?  Only a file we would use
+ * (trust.c) can be: a stranger's file at the name, or its lock, would
+ * otherwise keep the name from us for good. */
 static bool extent_being_made(const char *name)
 {
 	char path[EXTENT_PATH_MAX];
@@ -156,8 +159,9 @@ static bool extent_being_made(const char *name)
 	extent_path(name, 0, path);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;
-	made = making_lock(fd, F_OFD_GETLK, F_WRLCK, &fl) || fl.l_type != F_UNLCK;
+		return false;
+	made = !trust_file(fd) &&
+	       (making_lock(fd, F_OFD_GETLK, F_WRLCK, &fl) || fl.l_type != F_UNLCK);
 	close(fd);
 	return made;
 }
@@ -174,23 +178,65 @@ void extent_files_unlink(const char *name, uint32_t from, uint32_t to)
 	}
 }
 
-/* What a creator killed between the two names left (how many, nothing
- * says), never what a live creator has linked so far: it holds extent 0's
- * making lock, so we look before each step. */
-void extent_leftovers_unlink(const char *name)
+/* Whether @name has a metadata file, or a creator at work on it. */
+static bool name_in_use(const char *name)
 {
-	char path[EXTENT_PATH_MAX];
+	char path[SHM_PATH_MAX];
+	struct stat st;
 
-	for (uint32_t k = 0; k < LAB_EXTENTS_MAX; k++) {
-		if (extent_being_made(name))
-			break;
-		extent_path(name, k, path);
-		if (unlink(path) && errno == ENOENT)
-			break;
-	}
+	shm_path(name, path);
+	return !lstat(path, &st) || extent_being_made(name);
 }
 
-/* All or none: a name taken meanwhile undoes the ones linked before it. */
+/*
+ * What a creator killed between the two names left (how many, nothing
+ * says), or a squatter put under any extent name: every number is looked
+ * at, a missing one does not end the walk (a file at +1 alone blocked the
+ * name for good).  Never what a live creator has linked so far, nor a
+ * labyrinth made meanwhile: the creator holds extent 0's making lock
+ * until its metadata file is linked, so we look before each step.
+ */
+int extent_leftovers_unlink(const char *name, uint32_t from)
+{
+	char path[EXTENT_PATH_MAX];
+	int err = 0;
+
+	for (uint32_t k = from; k < LAB_EXTENTS_MAX; k++) {
+		if (name_in_use(name))
+			break;
+		extent_path(name, k, path);
+		if (unlink(path) && errno != ENOENT)
+			err = LAB_ETAKEN;
+	}
+	return err;
+}
+
+int extent_name_taken(const char *name)
+{
+	return name_in_use(name) ? LAB_EEXIST : LAB_ETAKEN;
+}
+
+int lab_extent_squatter(const char *name, char *path, size_t len, uint32_t *uid)
+{
+	char at[EXTENT_PATH_MAX];
+	struct stat st;
+
+	if (!lab_name_valid(name))
+		return LAB_EINVAL;
+	for (uint32_t k = 0; k < LAB_EXTENTS_MAX; k++) {
+		extent_path(name, k, at);
+		if (!lstat(at, &st)) {
+			snprintf(path, len, "%s", at);
+			*uid = (uint32_t)st.st_uid;
+			return 0;
+		}
+	}
+	return LAB_ENOENT;
+}
+
+/* All or none: a name taken meanwhile undoes the ones linked before it;
+ * then whose the name is decides what we say (our own links gone, and
+ * our making lock with them, so only another creator's counts). */
 int extent_files_publish(const char *name, const int *ext, uint32_t n)
 {
 	char path[EXTENT_PATH_MAX], self[32];
@@ -199,13 +245,10 @@ int extent_files_publish(const char *name, const int *ext, uint32_t n)
 		extent_path(name, k, path);
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", ext[k]);
 		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW)) {
-			int err = errno == EEXIST ? LAB_EEXIST : -errno;
+			int err = errno;
 
-			while (k--) {
-				extent_path(name, k, path);
-				unlink(path);
-			}
-			return err;
+			extent_files_unlink(name, 0, k);
+			return err == EEXIST ? extent_name_taken(name) : -err;
 		}
 	}
 	return 0;
@@ -227,8 +270,6 @@ static int extent_find(const char *name, off_t size, uint32_t k, int *fd)
 		err = -errno;
 	if (!err && st.st_size != size)
 		err = LAB_EPROTO;
-	if (!err)
-		err = backing_ensure(*fd);
 	return err;
 }
 

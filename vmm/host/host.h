@@ -23,6 +23,7 @@
 
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64
+#define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
 #define LAB_PLAQUE_MAGIC	0x3251504c5f42414cull	/* "LAB_PLQ2": extents */
 #define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g,
 				   the gate byte +LAB_MAX_GUESTS */
@@ -50,6 +51,16 @@ struct lab_extent_rec {
 };
 _Static_assert(sizeof(struct lab_extent_rec) == LAB_EXTENT_REC_SIZE, "record size");
 
+/*
+ * An extent this process lent (extent_lend.c): our description of the
+ * memfd it is lent in, an inotify watch on that memfd, and the count the
+ * watch keeps of its other open descriptions; own -1 when not lent here.
+ */
+struct lab_lend {
+	int own, watch;
+	int32_t others;
+};
+
 struct lab_host {
 	int fd;
 	void *map;		/* hall and extent table */
@@ -57,6 +68,7 @@ struct lab_host {
 	void *pool;		/* every extent, in order */
 	size_t pool_len;
 	int *ext;		/* extent fds */
+	struct lab_lend *lend;	/* per extent: what this process lent it in */
 	uint32_t extents, extent_rooms;
 	struct lab_extent_rec *table;
 	off_t locks;		/* file offset of slot 0's lock byte */
@@ -85,6 +97,9 @@ void shm_unmap(struct lab_host *mh);
 /* A handle on @b's mappings with an open file description of its own. */
 int shm_beside(struct lab_host *b, struct lab_host **out);
 int shm_unlink_name(const char *name);
+/* The metadata file's path of @name into @buf (SHM_PATH_MAX); LAB_EINVAL
+ * for a bad name. */
+int shm_path(const char *name, char *buf);
 
 /* extent_file.c: the extent files of @name (NULL: memfds). */
 int extent_files_make(const char *name, uint32_t rooms, uint32_t extent_rooms,
@@ -96,11 +111,21 @@ void extent_files_close(int *ext, uint32_t n);
 /* 0 if @name still names the metadata file @mh maps, else -ESTALE. */
 int shm_still_named(const char *name, const struct lab_host *mh);
 void extent_files_unlink(const char *name, uint32_t from, uint32_t to);
-void extent_leftovers_unlink(const char *name);
+/* Extent names @from and up of @name that no labyrinth has: 0 once none
+ * is left, LAB_ETAKEN when one is that we may not remove. */
+int extent_leftovers_unlink(const char *name, uint32_t from);
+/* After a name of ours was taken: LAB_EEXIST if a labyrinth (or its
+ * creator) has @name, else LAB_ETAKEN (a file that is no labyrinth's). */
+int extent_name_taken(const char *name);
 /* Held from before the extents are linked until the metadata file is. */
 int extent_files_making(const int *ext);
 uint32_t extent_count(uint32_t rooms, uint32_t extent_rooms);
 uint64_t extent_table_len(uint32_t extents);
+
+/* extent_lend.c: a table of @n extents lent by nobody yet, and its end
+ * (every lend still open in it closed). */
+struct lab_lend *lend_table_new(uint32_t n);
+void lend_table_free(struct lab_lend *t, uint32_t n);
 
 /* trust.c */
 int trust_file(int fd);

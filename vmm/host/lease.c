@@ -32,9 +32,10 @@ bool lease_alive(const struct labyrinth *lab, uint32_t g)
 	return g == lab->guest || slot_held(lab_host(lab), g);
 }
 
-/* With g's lock held: may what a dead holder left be taken back?  Not
- * while QEMU still maps an extent lent to it (extent_lend.c): the lease
- * then stays dead, its districts held, until QEMU lets go. */
+/* With g's lock held: may what a dead holder left be taken back?  Its
+ * extents come back first (extent_lend.c); one that could not (no memory
+ * for fresh pages) keeps the lease dead, its districts held, until a
+ * later reaper. */
 static bool slot_settled(struct labyrinth *lab, uint32_t g)
 {
 	return !lab_slot_word(lab, g) || lab_extents_settle(lab, g);

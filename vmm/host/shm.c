@@ -25,8 +25,6 @@
 
 #include "host.h"
 
-#define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
-
 bool lab_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -36,7 +34,7 @@ bool lab_name_valid(const char *name)
 			    "0123456789._-") == n;
 }
 
-static int shm_path(const char *name, char *buf)
+int shm_path(const char *name, char *buf)
 {
 	if (!lab_name_valid(name))
 		return LAB_EINVAL;
@@ -214,6 +212,8 @@ int shm_make(const char *name, const struct lab_geometry *geo, uint32_t extent_r
 /* Anyone may put a file at the name first: it is used only if trusted
  * (trust.c).  O_NOFOLLOW: a symlink planted there is refused, not
  * followed; O_NONBLOCK: a fifo planted there cannot stall the open. */
+void (*lab_test_found_pause)(const char *name);
+
 int shm_find(const char *name, int *out)
 {
 	char path[SHM_PATH_MAX];
@@ -230,6 +230,8 @@ int shm_find(const char *name, int *out)
 		return errno == ELOOP || errno == EISDIR || errno == ENXIO ? LAB_EACCES
 									    : -errno;
 	}
+	if (lab_test_found_pause)
+		lab_test_found_pause(name);
 	err = trust_file(fd);
 	if (err) {
 		close(fd);
@@ -271,17 +273,14 @@ int shm_unlink_name(const char *name)
 	if (unlink(path)) {
 		err = errno == ENOENT ? LAB_ENOENT : -errno;
 		/* No metadata file: what a creator killed between the two
-		 * names left, if any. */
-		if (err == LAB_ENOENT)
-			extent_leftovers_unlink(name);
+		 * names left, or a squatter put there, if any. */
+		if (err == LAB_ENOENT && extent_leftovers_unlink(name, 0))
+			err = LAB_ETAKEN;
 		return err;
 	}
 	/* A create may link its own extents as soon as ours are gone: only
-	 * ours go (all of them, if the plaque cannot say how many). */
-	if (!n) {
-		extent_leftovers_unlink(name);
-		return 0;
-	}
+	 * ours go by number (all of them, if the plaque cannot say how
+	 * many); past them, only what no creator is making. */
 	for (uint32_t k = 0; k < n; k++) {
 		if (lab_test_destroy_pause)
 			lab_test_destroy_pause(name, k);
@@ -289,7 +288,7 @@ int shm_unlink_name(const char *name)
 	}
 	if (lab_test_destroy_pause)
 		lab_test_destroy_pause(name, n);
-	return 0;
+	return extent_leftovers_unlink(name, n);
 }
 
 /* The plaque is untrusted: its lengths must add up to the file's size
@@ -367,6 +366,33 @@ int shm_still_named(const char *name, const struct lab_host *mh)
 	return 0;
 }
 
+/*
+ * Every extent the monitors have is backed, populated and pinned here; a
+ * lent one is left alone: its pages are a hole while it is lent (its
+ * borrower's memory is its own, extent_lend.c), and touching it would pay
+ * its memory twice.  Its lender gives it fresh pages when it comes back.
+ */
+static int pool_back(struct lab_host *mh)
+{
+	uint64_t span = (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
+	bool pinned = mlock(mh->map, mh->map_len) == 0;
+	int err = 0;
+
+	for (uint32_t k = 0; !err && k < mh->extents; k++) {
+		uint64_t at = k * span;
+		size_t len = mh->pool_len - at < span ? mh->pool_len - at : span;
+
+		if (lab_extent_state(&mh->lab, k) != LAB_EXTENT_POOL)
+			continue;
+		err = backing_ensure(mh->ext[k]);
+		if (!err)
+			err = backing_populate((char *)mh->pool + at, len);
+		pinned = !err && pinned && mlock((char *)mh->pool + at, len) == 0;
+	}
+	mh->pinned = pinned;
+	return err;
+}
+
 static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
 {
 	int err;
@@ -395,15 +421,16 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 	}
 	if (!err)
 		err = pool_map(mh);
+	if (!err && !(mh->lend = lend_table_new(mh->extents)))
+		err = -ENOMEM;
 	if (err)
 		return err;
 	madvise(mh->pool, mh->pool_len, MADV_HUGEPAGE);
 	err = backing_populate(mh->map, mh->map_len);
 	if (!err)
-		err = backing_populate(mh->pool, mh->pool_len);
+		err = pool_back(mh);
 	if (err)
 		return err;
-	mh->pinned = mlock(mh->map, mh->map_len) == 0 && mlock(mh->pool, mh->pool_len) == 0;
 	return lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
 }
 
@@ -493,6 +520,7 @@ void shm_unmap(struct lab_host *mh)
 		munmap(mh->pool, mh->pool_len);
 	}
 	extent_files_close(mh->ext, mh->extents);
+	lend_table_free(mh->lend, mh->extents);
 	close(mh->fd);
 	free(mh);
 }

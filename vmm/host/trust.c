@@ -3,7 +3,7 @@
  * trust.c - whose labyrinth files we use.  /dev/shm is writable by every
  * local user, so the file found under a name may have been put there by
  * anyone.  It is used only if it is a regular file owned by us or by root,
- * with one name only, and nobody else can write it: not others ever, and
+ * with one name only (none: destroyed since it was opened, -ESTALE), and nobody else can write it: not others ever, and
  * its group only when that group is the operators' group this process was
  * told to trust (lab_trust_group(), or LABYRINTH_GROUP in the environment).
  */
@@ -47,6 +47,10 @@ int trust_file(int fd)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return LAB_EACCES;
+	/* Unlinked since we opened it: a destroy won the race, and the name
+	 * names nothing of ours (the caller looks it up again). */
+	if (st.st_nlink == 0)
+		return -ESTALE;
 	/* We never link a labyrinth's file twice.  A second name is someone
 	 * else's doing: where the kernel lets users link files they do not
 	 * own (fs.protected_hardlinks=0), the halls and extents of different

@@ -61,15 +61,20 @@ static void domain_of(int pid, char *out, size_t len)
 		}
 }
 
-void peer_identify(struct serve_peer *p)
+int32_t peer_pid_of(int sock)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	p->pid = 0;
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0)
+		return 0;
+	return cred.pid;
+}
+
+void peer_identify(struct serve_peer *p)
+{
+	p->pid = peer_pid_of(p->sock);
 	p->domain[0] = 0;
-	if (getsockopt(p->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0)
-		return;
-	p->pid = cred.pid;
-	domain_of(cred.pid, p->domain, sizeof(p->domain));
+	if (p->pid)
+		domain_of(p->pid, p->domain, sizeof(p->domain));
 }

@@ -95,7 +95,7 @@ static void log_second_device(struct serve *s, struct serve_peer *p)
 	for (struct serve_peer *q = s->peers; q; q = q->link)
 		others += q->pid == p->pid && !q->dead;
 	if (others)
-		serve_log("peer %u: QEMU pid %d%s%s attaches another labyrinth device (%u already): "
+		peer_log(p, "peer %u: QEMU pid %d%s%s attaches another labyrinth device (%u already): "
 			  "one more extent for the same guest", p->id, (int)p->pid,
 			  p->domain[0] ? ", domain " : "", p->domain, others);
 }
@@ -109,21 +109,21 @@ static void on_accept(struct serve *s)
 
 	if (sock < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			serve_log("accept: %s", strerror(errno));
+			conn_log(0, "accept: %s", strerror(errno));
 		return;
 	}
 	/* Before the lease: a connection costs a lease slot, and the slots
 	 * beyond the cap are the monitors'.  A peer gone whose extent QEMU
 	 * still maps keeps its lease, so it counts. */
 	if (s->npeers + leaving >= s->max_peers) {
-		serve_log("peer refused: %u peers already, %u more gone with their extent "
-			  "still mapped (--max-peers)", s->npeers, leaving);
+		conn_log(peer_pid_of(sock), "peer refused: %u peers already, %u more gone with "
+			 "their extent still mapped (--max-peers)", s->npeers, leaving);
 		close(sock);
 		return;
 	}
 	id = next_id(s);
 	if (!id) {
-		serve_log("peer refused: no free peer id");
+		conn_log(peer_pid_of(sock), "peer refused: no free peer id");
 		close(sock);
 		return;
 	}
@@ -134,15 +134,15 @@ static void on_accept(struct serve *s)
 	p->bell_src = (struct serve_source){ SRC_BELL, p };
 	if (watch(s, p->sock, &p->sock_src) || watch(s, p->bell, &p->bell_src)) {
 		/* Sent already: it leaves as any peer does. */
-		serve_log("peer %u dropped: epoll: %s", id, strerror(errno));
+		peer_log(p, "peer %u dropped: epoll: %s", id, strerror(errno));
 		p->dead = true;
 	}
 	p->link = s->peers;
 	s->peers = p;
 	s->npeers++;
 	if (p->lab)
-		serve_log("peer %u joined: QEMU pid %d%s%s, lease %u, extent %u (rooms %u..%u, "
-			  "%u MiB, %u for the guest), %u peers", id, (int)p->pid,
+		peer_log(p, "peer %u joined: QEMU pid %d%s%s, lease %u, extent %u (rooms %u..%u, "
+			 "%u MiB, %u for the guest), %u peers", id, (int)p->pid,
 			  p->domain[0] ? ", domain " : "", p->domain, p->lab->guest, p->extent,
 			  p->first_room, p->first_room + p->rooms - 1, p->rooms / 256,
 			  p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
@@ -172,8 +172,7 @@ static void on_sock(struct serve_peer *p)
 			close(fds[k]);
 	}
 	if (n > 0) {
-		if (peer_may_log(p))
-			serve_log("peer %u: %zd unexpected bytes on the socket, ignored", p->id, n);
+		peer_log(p, "peer %u: %zd unexpected bytes on the socket, ignored", p->id, n);
 		return;
 	}
 	p->dead = true;
@@ -207,7 +206,7 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 	if (!served)
 		return;
 	if (write(p->vec[0], &one, sizeof(one)) < 0)
-		serve_log("peer %u: reply interrupt: %s", p->id, strerror(errno));
+		peer_log(p, "peer %u: reply interrupt: %s", p->id, strerror(errno));
 	s->stats.requests += served;
 	if (served == 1)
 		record(s, call, count, clock_ns() - t0);
@@ -216,11 +215,11 @@ static void on_bell(struct serve *s, struct serve_peer *p, uint64_t t0)
 static void peer_gone(struct serve *s, struct serve_peer *p, uint32_t held)
 {
 	if (p->extent != LAB_NONE)
-		serve_log("peer %u left: extent %u scrubbed and returned (%u rooms the guest held, "
-			  "its mailbox's %u included), %u peers", p->id, p->extent,
-			  held + LAB_IVSHMEM_MAILBOX_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
+		peer_log(p, "peer %u left: extent %u scrubbed and returned (%u rooms the guest "
+			 "held, its mailbox's %u included), %u peers", p->id, p->extent,
+			 held + LAB_IVSHMEM_MAILBOX_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
 	else
-		serve_log("peer %u left (it had no extent), %u peers", p->id, s->npeers);
+		peer_log(p, "peer %u left (it had no extent), %u peers", p->id, s->npeers);
 	peer_free(p);
 }
 
@@ -238,7 +237,7 @@ static void reap_dead(struct serve *s)
 		s->npeers--;
 		unwatch(s, p);
 		if (p->hdr && mailbox_pending(p))
-			serve_log("peer %u: left with a request unanswered; dropped", p->id);
+			peer_log(p, "peer %u: left with a request unanswered; dropped", p->id);
 		if (peer_return(p, &held)) {
 			peer_gone(s, p, held);
 			continue;
@@ -266,8 +265,8 @@ static void watch_leaving(struct serve *s)
 			continue;
 		}
 		if (secs >= WAIT_LOG_S + 30 * p->waits_logged) {
-			serve_log("peer %u: socket closed %u s ago, but QEMU pid %d still maps "
-				  "extent %u; it comes back, scrubbed, when QEMU lets go of it",
+			peer_log(p, "peer %u: socket closed %u s ago, but QEMU pid %d still maps "
+				 "extent %u; it comes back, scrubbed, when QEMU lets go of it",
 				  p->id, secs, (int)p->pid, p->extent);
 			p->waits_logged++;
 		}
@@ -286,8 +285,8 @@ static void watch_ejects(struct serve *s)
 					  memory_order_relaxed))
 			continue;
 		p->ejecting = true;
-		serve_log("peer %u: the guest acknowledged QEMU's eject request of its device "
-			  "(extent %u)", p->id, p->extent);
+		peer_log(p, "peer %u: the guest acknowledged QEMU's eject request of its device "
+			 "(extent %u)", p->id, p->extent);
 	}
 }
 
@@ -306,10 +305,10 @@ static void watch_pressure(struct serve *s)
 	for (struct serve_peer *p = s->peers; p; p = p->link) {
 		if (p->vectors < 2 || !peer_pressure_poll(p))
 			continue;
-		serve_log("peer %u: extent %u runs low (%u of its rooms free): pressure interrupt",
-			  p->id, p->extent, peer_space(p));
+		peer_log(p, "peer %u: extent %u runs low (%u of its rooms free): pressure "
+			 "interrupt", p->id, p->extent, peer_space(p));
 		if (write(p->vec[1], &one, sizeof(one)) < 0)
-			serve_log("peer %u: pressure interrupt: %s", p->id, strerror(errno));
+			peer_log(p, "peer %u: pressure interrupt: %s", p->id, strerror(errno));
 	}
 }
 
@@ -341,7 +340,8 @@ static void on_signal(struct serve *s, bool *stop)
 }
 
 /* Stopping: extents QEMU still maps stay held by their leases, which die
- * with us; a reaper takes each back once QEMU lets go (extent_lend.c). */
+ * with us; the next reaper takes each back (extent_lend.c: what QEMU maps
+ * is its lend's own memfd, never the pool's). */
 static void leave_at_exit(struct serve *s)
 {
 	watch_leaving(s);
@@ -349,8 +349,9 @@ static void leave_at_exit(struct serve *s)
 		struct serve_peer *p = s->leaving;
 
 		s->leaving = p->link;
-		serve_log("peer %u: QEMU pid %d still maps extent %u; left held until it "
-			  "lets go", p->id, (int)p->pid, p->extent);
+		serve_log("peer %u: QEMU pid %d still maps extent %u; the next reaper takes "
+			  "it back (QEMU keeps only its own memory)", p->id, (int)p->pid,
+			  p->extent);
 		peer_abandon(p);
 	}
 }
@@ -393,11 +394,13 @@ int serve_run(struct serve *s)
 		watch_ejects(s);
 		watch_pressure(s);
 		watch_name(s, t0, &stop);
+		log_limit_flush(false);
 	}
 	for (struct serve_peer *p = s->peers; p; p = p->link)
 		p->dead = true;
 	reap_dead(s);
 	leave_at_exit(s);
+	log_limit_flush(true);
 	close(s->ep);
 	return 0;
 }

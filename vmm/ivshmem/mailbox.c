@@ -138,8 +138,7 @@ int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc)
 	p->serving = slot;
 	rc = lab_dispatch(&p->caller, hc, &hc->u);
 	if (p->caller.panicked) {
-		if (peer_may_log(p))
-			serve_log("peer %u: guest panic: %s", p->id, p->caller.panic_message);
+		peer_log(p, "peer %u: guest panic: %s", p->id, p->caller.panic_message);
 		p->caller.panicked = false;
 	}
 	return rc;

@@ -7,8 +7,9 @@
  * is sent one whole extent of the labyrinth (labyrinth_extent.h), whose
  * districts are held for its lease alone: every room it claims is a room
  * of the pool, counted once, and no other guest is ever lent a room of
- * it.  The extent comes back only when the kernel says QEMU let go of it
- * (the lend lock), scrubbed whole.
+ * it.  QEMU is sent a memfd of the lend's own (extent_lend.c), never the
+ * pool's file; the extent comes back when the kernel says QEMU let go of
+ * it (extent_lend.c counts the memfd's holders), with fresh pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,30 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "server.h"
-
-/*
- * A guest (or whatever holds the socket) decides how often it panics or
- * sends garbage; it must not decide how much the operator's disk takes.
- * Lines it causes: PEER_LOG_LINES a second, then one saying how many were
- * left out (when the next one comes).
- */
-#define PEER_LOG_LINES	10u
-
-bool peer_may_log(struct serve_peer *p)
-{
-	uint64_t second = clock_ns() / 1000000000u;
-
-	if (second != p->log_second) {
-		if (p->log_lines > PEER_LOG_LINES)
-			serve_log("peer %u: %u more lines like the last left out", p->id,
-				  p->log_lines - PEER_LOG_LINES);
-		p->log_second = second;
-		p->log_lines = 0;
-	}
-	return ++p->log_lines <= PEER_LOG_LINES;
-}
 
 /* The extent's first rooms are the mailbox: claimed for the lease, never
  * in the guest's held bitmap, so the guest can neither claim nor release
@@ -273,7 +251,7 @@ static int peer_refuse(struct serve_peer *p, uint32_t why, const char *what)
 		p->lab = NULL;
 	}
 	p->extent = LAB_NONE;
-	serve_log("peer %u (pid %d%s%s) refused: %s", p->id, (int)p->pid,
+	peer_log(p, "peer %u (pid %d%s%s) refused: %s", p->id, (int)p->pid,
 		  p->domain[0] ? ", domain " : "", p->domain, what);
 	return peer_refusal(p, why);
 }
@@ -286,8 +264,8 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	int err;
 
 	if (!p) {
+		conn_log(peer_pid_of(sock), "peer %u refused: out of memory", id);
 		close(sock);
-		serve_log("peer %u refused: out of memory", id);
 		return -ENOMEM;
 	}
 	p->sock = sock;
@@ -296,7 +274,7 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	if (err)
 		err = peer_refuse(p, why, what);
 	if (err) {
-		serve_log("peer %u refused: no memory for the peer (%s)", id, strerror(-err));
+		peer_log(p, "peer %u refused: no memory for the peer (%s)", id, strerror(-err));
 		peer_free(p);	/* nothing was lent, nothing sent */
 		return err;
 	}
@@ -306,7 +284,7 @@ int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out)
 	if (err) {
 		/* QEMU may hold the extent already: it leaves as any peer does,
 		 * the extent coming back once QEMU let go of it. */
-		serve_log("peer %u: handshake failed (%s); dropped", id, strerror(-err));
+		peer_log(p, "peer %u: handshake failed (%s); dropped", id, strerror(-err));
 		p->dead = true;
 	}
 	/* QEMU holds the extent now; our copy of its description goes. */

@@ -7,6 +7,7 @@
  *   proto.c          the wire protocol: one int64 per message, an fd with it
  *   peer.c           one QEMU peer: its lease, its extent, eventfds, handshake
  *   credentials.c    who the peer is: QEMU's pid and libvirt domain
+ *   log_limit.c      the rate limit on what peers and connections log
  *   mailbox.c        the peer's slots as a transport of the dispatcher
  *   listen.c         the listening socket: its mode, a stale one replaced
  *   loop.c           the epoll loop: accept, doorbells, leaves, signals
@@ -14,7 +15,7 @@
  *
  * Each peer is lent one whole extent of the labyrinth (labyrinth_extent.h)
  * as its memory; a peer that leaves is kept (as `leaving`) until QEMU has
- * let go of the extent, then the extent is scrubbed and returned.
+ * let go of the extent, then the extent is returned with fresh pages.
  *
  * The server is a peer too (id 0): every guest sees it as "peer 0 with one
  * vector", but each guest is handed an eventfd of its own for it, so a
@@ -72,8 +73,6 @@ struct serve_peer {
 	uint32_t episodes;
 	uint64_t left_ns;			/* when its socket closed */
 	uint32_t waits_logged;
-	uint64_t log_second;			/* peer_may_log()'s window */
-	uint32_t log_lines;
 	struct serve_source sock_src, bell_src;
 	struct serve_peer *link;
 };
@@ -116,8 +115,8 @@ void peer_free(struct serve_peer *p);
 /* 0, or -errno / LAB_E* with a line already logged.  A peer refused an
  * extent is still joined, with a one-page memory saying why. */
 int peer_join(struct serve *s, int sock, uint32_t id, struct serve_peer **out);
-/* Takes the extent back if QEMU let go of it (scrubbed whole): true, and
- * *@held the rooms the guest held; false while QEMU still maps it. */
+/* Takes the extent back if QEMU let go of it (fresh pages): true, and
+ * *@held the rooms the guest held; false while QEMU still holds it. */
 bool peer_return(struct serve_peer *p, uint32_t *held);
 
 /* Rooms of the extent its guest may still claim. */
@@ -133,10 +132,18 @@ void peer_abandon(struct serve_peer *p);
 /* credentials.c: QEMU's pid and, from its command line, the libvirt
  * domain (-name guest=NAME); 0 and "" when not known. */
 void peer_identify(struct serve_peer *p);
+/* The pid the kernel gives for @sock's other end, 0 if none. */
+int32_t peer_pid_of(int sock);
 /* log.c: one line on stderr, after the time unless stderr is the journal. */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Whether a line the peer's own doing caused may go to the log now. */
-bool peer_may_log(struct serve_peer *p);
+
+/* log_limit.c: a line a peer (@p) or a connection from @pid caused, if
+ * the rate limit lets it through now; log_limit_flush() says, once a
+ * second is over (or @ending: now), how many were left out. */
+void peer_log(const struct serve_peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_log(int32_t pid, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_limit_flush(bool ending);
 
 /* mailbox.c: writes the header of a lent extent's mailbox. */
 void mailbox_format(struct serve_peer *p);

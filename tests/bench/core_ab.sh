@@ -1,0 +1,44 @@
+#!/bin/sh
+# The single-vCPU claim cost of the labyrinth's core at BASE (a commit,
+# default main) against the working tree, in one process (core_ab.c).
+# usage: core_ab.sh SOURCE_ROOT [BASE]
+set -eu
+root=$1
+base=${2:-main}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The core's sources (shared/, include/) of one version, in $work/$1.
+sources() {
+	mkdir -p "$work/$1"
+	if [ "$2" = tree ]; then
+		cp -r "$root/shared" "$root/include" "$work/$1/"
+	else
+		git -C "$root" archive "$2" shared include | tar -x -C "$work/$1"
+	fi
+}
+
+# One relocatable object of it, every symbol it defines prefixed $1_.
+core() {
+	objs=
+	for c in "$work/$1"/shared/*.c; do
+		o="$work/$1-$(basename "$c" .c).o"
+		cc -std=gnu11 -O2 -ffreestanding -I"$work/$1/shared" -I"$work/$1/include" \
+			-c "$c" -o "$o"
+		objs="$objs $o"
+	done
+	# shellcheck disable=SC2086
+	ld -r -o "$work/$1.o" $objs
+	nm --defined-only -g "$work/$1.o" | awk -v p="$1_" '{ print $3, p $3 }' >"$work/$1.syms"
+	objcopy --redefine-syms="$work/$1.syms" "$work/$1.o"
+}
+
+sources a "$base"
+sources b tree
+core a
+core b
+# lending.c's own calls of the core are never made here: left out.
+cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/see" \
+	"$root/tests/bench/core_ab.c" "$root/tests/see/lending.c" "$work/a.o" "$work/b.o" \
+	-Wl,--gc-sections -o "$work/core_ab"
+"$work/core_ab" "$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)" tree
