@@ -179,6 +179,25 @@ Test(cli, image_larger_than_mem)
 	cr_assert(strstr(r.err, "outside guest RAM"), "%s", r.err);
 }
 
+/* An initramfs missing (66), empty or larger than the RAM above the
+ * kernel (65): one line naming it, before any VM is made. */
+Test(cli, bad_initramfs)
+{
+	char path[] = "/tmp/labyrinth-initrd-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	vmm(VMM_EXIT_NO_IMAGE, "--initrd", "/nonexistent/initrd", image_path("hello.elf"));
+	cr_assert(strstr(r.err, "cannot open initramfs /nonexistent/initrd"), "%s", r.err);
+	vmm(VMM_EXIT_BAD_IMAGE, "--initrd", path, image_path("hello.elf"));
+	cr_assert(strstr(r.err, "empty"), "%s", r.err);
+	cr_assert_eq(ftruncate(fd, 257u << 20), 0);	/* past the default 256M */
+	close(fd);
+	vmm(VMM_EXIT_BAD_IMAGE, "--initrd", path, image_path("hello.elf"));
+	cr_assert(strstr(r.err, "does not fit in RAM above the kernel"), "%s", r.err);
+	unlink(path);
+}
+
 /* The child of the test below, as nobody: 0 if the monitor said what to
  * ask for in one line with status 73, 77 if there is nothing to test
  * (this system lets nobody have a userfaultfd, or nobody cannot run the
