@@ -34,7 +34,8 @@ timed() {
 	t1=$(date +%s.%N)
 	grep -q '^linux-init: action poweroff' "$W/out" || { echo "bench_boot_linux: $name: no init"; return 1; }
 	awk -v a="$t0" -v b="$t1" '/Run \/init as init process/ {
-		gsub(/[\[\]]/, "", $1); printf "%.3f %.3f\n", b - a, $1; exit }' "$W/out" >>"$W/$name"
+		match($0, /\[ *[0-9.]+\]/); t = substr($0, RSTART + 1, RLENGTH - 2)
+		printf "%.3f %.3f\n", b - a, t; exit }' "$W/out" >>"$W/$name"
 }
 q=(qemu-system-x86_64 -accel kvm -cpu host -smp 1 -m 512 -nodefaults -display none
    -no-reboot -serial stdio -kernel "$kernel" -initrd "$W/initrd" -append "$append")
