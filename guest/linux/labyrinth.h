@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The labyrinth for Linux guests: whole 4 KiB rooms lent by the host
+ * (`labyrinth serve`, through ivshmem-doorbell devices), handed out one at
+ * a time to kernel code, callable from any context including hard IRQ.
+ */
+#ifndef LABYRINTH_LINUX_H
+#define LABYRINTH_LINUX_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+struct labyrinth;
+
+/**
+ * struct labyrinth_stats - what the maze has done, summed over CPUs
+ * @extents: devices (extents) in use now
+ * @rooms_held: rooms claimed from the host and not released (magazines
+ *	included)
+ * @rooms_handed: rooms handed to callers and not freed yet
+ * @rooms_reserve: the reserve of every extent: rooms only GFP_ATOMIC
+ *	(__GFP_HIGH) callers may take
+ * @magazine_hits: allocations served from the CPU's magazine
+ * @magazine_misses: allocations that found it empty
+ * @claims: CLAIM calls through a mailbox
+ * @releases: RELEASE calls through a mailbox
+ * @rooms_claimed: rooms those claims granted
+ * @rooms_released: rooms those releases gave back
+ * @pressure_episodes: pressure interrupts (MSI-X vector 1) heard
+ * @rooms_given_back: rooms the magazines gave back under pressure
+ * @reserve_taken: rooms claimed from the reserve for GFP_ATOMIC callers
+ * @bad_frees: frees of a room not handed out (twice, or never ours)
+ * @bad_answers: answers of a server naming a room outside its extent
+ * @claim_ns: time spent in CLAIM calls, for the mean round trip
+ */
+struct labyrinth_stats {
+	u64 extents, rooms_held, rooms_handed, rooms_reserve;
+	u64 magazine_hits, magazine_misses;
+	u64 claims, releases, rooms_claimed, rooms_released;
+	u64 pressure_episodes, rooms_given_back, reserve_taken;
+	u64 bad_frees, bad_answers, claim_ns;
+};
+
+/**
+ * labyrinth_maze() - this guest's maze: every labyrinth device it has
+ *
+ * Return: the maze; never NULL once the module is loaded. With no device
+ * the allocations below find nothing.
+ */
+struct labyrinth *labyrinth_maze(void);
+
+/**
+ * allocpage_gfp_exclusive() - one room, exclusive to the caller
+ * @maze: labyrinth_maze()
+ * @gfp: GFP_ATOMIC (any flag set with __GFP_HIGH) may take the reserve;
+ *	anything else, GFP_KERNEL included, may not. Never sleeps.
+ *
+ * Context: any, hard IRQ included. Interrupts are off for the time of one
+ * mailbox round trip at most (on a magazine miss).
+ * Return: a page-aligned, 4096-byte room, mapped write-back, owned by the
+ * caller alone until dealloc_labyrinth_page_exclusive(); NULL when the
+ * labyrinth has no room for @gfp.
+ */
+void *allocpage_gfp_exclusive(struct labyrinth *maze, gfp_t gfp);
+
+/**
+ * allocpage_gfp_atomic_exclusive() - one room, or a panic
+ * @maze: labyrinth_maze()
+ *
+ * As allocpage_gfp_exclusive(@maze, GFP_ATOMIC).
+ *
+ * Context: any, hard IRQ included.
+ * Return: the room. With none left, reserve included, the kernel panics
+ * with "Sorry, the labyrinth has no exit".
+ */
+void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze);
+
+/**
+ * dealloc_labyrinth_page_exclusive() - give a room back
+ * @maze: labyrinth_maze()
+ * @page: a room this maze handed out, not freed since
+ *
+ * Any CPU may free any room. A room that was not handed out (freed twice,
+ * or never ours) is refused with a warning and counted in @bad_frees.
+ *
+ * Context: any, hard IRQ included.
+ */
+void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
+
+/**
+ * labyrinth_give_back() - release every room the magazines keep
+ * @maze: labyrinth_maze()
+ *
+ * What the pressure interrupt does. Rooms handed to callers stay theirs.
+ *
+ * Context: any.
+ * Return: the rooms given back.
+ */
+unsigned int labyrinth_give_back(struct labyrinth *maze);
+
+/**
+ * labyrinth_stats() - the counters, as sysfs shows them
+ * @maze: labyrinth_maze()
+ * @st: filled in
+ */
+void labyrinth_stats(struct labyrinth *maze, struct labyrinth_stats *st);
+
+#endif

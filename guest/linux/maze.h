@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The module's own types: the maze (every extent of this guest), an extent
+ * (one ivshmem device and its mailbox), the per-CPU magazine, counters. */
+#ifndef LABYRINTH_MAZE_H
+#define LABYRINTH_MAZE_H
+
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "labyrinth_ivshmem.h"
+#include "labyrinth.h"
+
+#define LAB_EXTENTS_MAX 8	/* devices one guest uses at once */
+#define LAB_MAGAZINE_ROOMS 64	/* per CPU */
+#define LAB_REFILL_ROOMS 32	/* claimed on a miss, spilled when full */
+#define LAB_CALL_TIMEOUT_NS (2 * NSEC_PER_SEC)
+
+enum lab_counter {
+	LAB_HITS, LAB_MISSES, LAB_CLAIMS, LAB_RELEASES, LAB_CLAIMED, LAB_RELEASED,
+	LAB_PRESSURE, LAB_GIVEN_BACK, LAB_RESERVE_TAKEN, LAB_BAD_FREES,
+	LAB_BAD_ANSWERS, LAB_CLAIM_NS, LAB_HANDED, LAB_RETURNED, LAB_COUNTERS
+};
+
+struct lab_counters {
+	u64 v[LAB_COUNTERS];
+};
+
+/*
+ * One device: the extent the server lent it, mapped write-back. Rooms are
+ * told apart by address; @handed has a bit per room handed to a caller, so
+ * a second owner or a second free is seen at once.
+ */
+struct lab_extent {
+	struct labyrinth *maze;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct lab_ivshmem_header *hdr;	/* room 0 of the extent */
+	phys_addr_t bar_base;
+	u64 size;
+	u32 rooms, mailbox_rooms, reserve, server_id, peer_id;
+	u32 seq[LAB_IVSHMEM_SLOTS];
+	raw_spinlock_t slot_lock[LAB_IVSHMEM_SLOTS];
+	unsigned long *handed;
+	atomic_t held;		/* rooms out of the host, + 1 while the device is
+				 * bound: the last put unmaps the extent */
+	bool broken;		/* no more calls: the server stopped answering,
+				 * or the device is going; rooms freed drop */
+	bool gone;		/* no more claims */
+	struct work_struct reap;
+};
+
+struct lab_magazine {
+	raw_spinlock_t lock;	/* the owner CPU, and give_back from any */
+	unsigned int count;
+	void *room[LAB_MAGAZINE_ROOMS];
+};
+
+struct labyrinth {
+	struct lab_extent __rcu *extents[LAB_EXTENTS_MAX];
+	struct lab_magazine __percpu *magazines;
+	struct lab_counters __percpu *counters;
+	atomic_t reserve_out;	/* reserve rooms handed out: freed, they go home */
+	struct work_struct pressure;
+};
+
+static inline void lab_count(struct labyrinth *maze, enum lab_counter c, u64 n)
+{
+	this_cpu_add(maze->counters->v[c], n);
+}
+
+/* mailbox.c: one call through one extent's mailbox. */
+long lab_mailbox_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n);
+long lab_mailbox_release(struct lab_extent *ext, void *const *rooms, u32 n);
+long lab_mailbox_info(struct lab_extent *ext, struct lab_hc_info *info);
+bool lab_extent_has(const struct lab_extent *ext, const void *room);
+
+/* maze.c: the extents of the maze. */
+long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n);
+void lab_release(struct labyrinth *maze, void **rooms, u32 n);
+struct lab_extent *lab_extent_of(struct labyrinth *maze, const void *room);
+int lab_maze_add(struct labyrinth *maze, struct lab_extent *ext);
+void lab_maze_retire(struct labyrinth *maze, struct lab_extent *ext);
+void lab_maze_forget(struct labyrinth *maze, struct lab_extent *ext);
+void lab_extent_drop(struct lab_extent *ext, unsigned int rooms);
+void lab_extent_put(struct lab_extent *ext, unsigned int n);
+extern struct labyrinth lab_the_maze;
+
+/* magazine.c */
+int lab_magazines_init(struct labyrinth *maze);
+
+/* extent.c: the PCI driver. */
+int lab_driver_register(void);
+void lab_driver_unregister(void);
+
+/* counters.c: sysfs. */
+int lab_counters_init(struct labyrinth *maze);
+void lab_counters_exit(void);
+
+#endif
