@@ -13,11 +13,10 @@ rig_modules="kvm_amd:npt=0 virtio_pci 9pnet_virtio 9p overlay"
 # their dependencies, first) as a newc cpio; rebuilt when /init is newer.
 initramfs() {
 	local kdir=$1 v=$2 out=$3 t m mod args
-	[ "$out" -nt "$here/init" ] && [ "$out" -nt "$here/vm.sh" ] && return 0
+	[ "$out" -nt "$here/init" ] && [ "$out" -nt "$here/vm.sh" ] &&
+		[ "$out" -nt "$here/initramfs.sh" ] && return 0
 	t=$(mktemp -d "$out.XXXXXX") || return 1
-	mkdir -p "$t/bin" "$t/proc" "$t/sys" "$t/dev" "$t/rig" "$t/tmp" "$t/lib/modules"
-	cp /bin/busybox "$t/bin/busybox" && cp "$here/init" "$t/init" && chmod 755 "$t/init" || {
-		rm -rf "$t"; return 1; }
+	mkdir -p "$t/rig" "$t/lib/modules"
 	for m in $rig_modules; do
 		mod=${m%%:*} args=
 		[ "$mod" = "$m" ] || args=${m#*:}
@@ -32,7 +31,7 @@ initramfs() {
 		echo "/lib/modules/$(basename "$ko") $a"
 	done <"$t/order.host" >"$t/modules.order"
 	rm "$t/order.host"
-	(cd "$t" && find . -mindepth 1 | cpio -o -H newc --quiet) >"$out.new" && mv "$out.new" "$out"
+	initramfs_pack "$t" "$here/init" "$out"
 	local st=$?
 	rm -rf "$t"
 	return $st
@@ -65,6 +64,7 @@ rig_vm() {
 	command -v perl >/dev/null || die "perl is missing"
 	"$top/tests/install-deps" rig >&2 || die "cannot install QEMU and busybox (as root: tests/install-deps rig)"
 	. "$here/kernel.sh"
+	. "$here/initramfs.sh"
 	rig_kernel "$cache" || exit "$fail"
 	local initrd=$kernel_dir/initramfs.cpio
 	{

@@ -1,0 +1,159 @@
+#!/bin/bash
+# Debian's kernel with the labyrinth module (guest/linux), built by the
+# README's steps against Debian's headers of the same version, in QEMU
+# (KVM where this host's makes VMs and runs guest kernels natively, TCG
+# where not) with two labyrinth devices from `labyrinth serve --vectors 2`:
+#   - 2 and 4 vCPUs: the KTAP self-test passes whole (rooms from hrtimer
+#     callbacks on every CPU at once and across CPUs by IPI, 0 violations,
+#     nothing leaked, NULL and reserve rules, the pressure interrupt);
+#   - a separate boot exhausts the labyrinth and panics with "Sorry, the
+#     labyrinth has no exit";
+#   - a guest killed (SIGKILL) while it holds rooms loses none;
+#   - `labyrinth check` is ok after each, and every room is free at the end.
+# Prints PASS:/FAIL: and "N passed, N failed".
+#   linux_guest.sh LABYRINTH SOURCE_ROOT BUILD_ROOT [bench GUEST_TESTS_ELF]
+# With "bench", prints the BENCH lines of the 2-vCPU self-test and of our
+# minimal kernel (guest-tests.elf) on the same QEMU instead.
+set -u
+LAB=$1 TOP=$2 BUILD=$3 BENCH=${4:-} ELF=${5:-}
+"$TOP/tests/install-deps" rig >&2 || exit 1
+. "$TOP/vmm/rig/kernel.sh"
+. "$TOP/vmm/rig/initramfs.sh"
+mkdir -p "$BUILD/rig"
+rig_kernel "$BUILD/rig" && rig_headers "$BUILD/rig" || exit 1
+
+W=$(mktemp -d /tmp/labyrinth-linux.XXXXXX) NAME=lnx$$ SERVER="" QEMU=""
+trap '[ -n "$QEMU" ] && kill -9 "$QEMU" 2>/dev/null; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null;
+	wait; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
+passed=0 failed=0
+check() {
+	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
+	else echo "FAIL: $2"; failed=$((failed + 1)); fi
+}
+
+# PVM's KVM emulates guest kernel code and cannot run Debian's kernel.
+accel=tcg
+[ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
+	perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' && accel=kvm
+
+# The README's steps, on a copy (the checkout stays clean).
+cp -r "$TOP/guest/linux" "$W/module"
+make -C "$headers" M="$W/module" LABYRINTH_INCLUDE="$TOP/include" modules >"$W/make.log" 2>&1
+check $? "the modules build against Debian's headers ($kernel_version)" ||
+	{ tail -20 "$W/make.log"; exit 1; }
+mkdir -p "$W/initrd/lib/modules"
+cp "$W/module/labyrinth.ko" "$W/module/labyrinth_selftest.ko" "$W/initrd/lib/modules/"
+initramfs_pack "$W/initrd" "$TOP/tests/linux/init" "$W/initrd.cpio" || exit 1
+
+ROOMS=2048
+"$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
+"$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
+i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+
+# boot VCPUS MODE: the guest in the background, its console in
+# $W/console.VCPUS.MODE. halt: its end (killed after 240 s) and status.
+boot() {
+	local smp=$1 mode=$2
+	qemu-system-x86_64 -accel $accel -cpu max -m 512 -smp "$smp" \
+		-nodefaults -display none -no-reboot -no-user-config \
+		-kernel "$kernel" -initrd "$W/initrd.cpio" \
+		-append "console=ttyS0 printk.time=0 loglevel=4 panic=-1 labyrinth_selftest.mode=$mode" \
+		-serial file:"$W/console.$smp.$mode" \
+		-chardev socket,path="$W/sock",id=lab0 -device ivshmem-doorbell,chardev=lab0,vectors=2 \
+		-chardev socket,path="$W/sock",id=lab1 -device ivshmem-doorbell,chardev=lab1,vectors=2 \
+		</dev/null 2>"$W/qemu.$smp.$mode" &
+	QEMU=$!
+}
+
+halt() {
+	local st i=0
+	while kill -0 $QEMU 2>/dev/null && [ $i -lt 2400 ]; do sleep 0.1; i=$((i+1)); done
+	kill -9 $QEMU 2>/dev/null
+	wait $QEMU; st=$?
+	QEMU=""
+	sed -i 's/\r$//' "$W"/console.*	# the serial line's CRs
+	return $st
+}
+
+# Every room free again once the server has taken the extents back.
+all_free() {
+	local i=0
+	until "$LAB" info "$NAME" --json | grep -q "\"rooms\":$ROOMS,\"free\":$ROOMS,"; do
+		[ $i -ge 100 ] && return 1
+		sleep 0.1; i=$((i+1))
+	done
+}
+
+lab_check() {
+	"$LAB" check "$NAME" >"$W/check" 2>&1
+	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
+}
+
+ktap_run() {
+	local smp=$1 c=$W/console.$1.test st plan oks
+	boot "$smp" test
+	halt; st=$?
+	plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$c" | cut -c4-)
+	oks=$(grep -cE '^ok [0-9]+ ' "$c")
+	check $([ -n "$plan" ] && [ "$oks" = "$plan" ] && ! grep -q '^not ok' "$c" &&
+		grep -q '^# violations 0$' "$c"; echo $?) \
+		"$smp vCPUs ($accel): KTAP ${oks:-0} of ${plan:-?} ok, 0 violations (QEMU status $st)"
+	grep -E '^not ok|^# violation|WARNING|BUG' "$c"
+	all_free
+	check $? "$smp vCPUs: every room free again after the guest"
+	lab_check "after $smp vCPUs"
+}
+
+# Five rounds, each the Linux guest then our minimal kernel on the same
+# QEMU and labyrinth; the median of each figure, and their ratio.
+if [ "$BENCH" = bench ]; then
+	for round in 1 2 3 4 5; do
+		boot 2 test
+		halt
+		sed -n 's/^# BENCH linux\./BENCH linux.'$accel'./p' "$W/console.2.test" >>"$W/bench"
+		timeout 120 qemu-system-x86_64 -accel $accel -nodefaults -m 256 -smp 2 -display none \
+			-serial file:"$W/minimal" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+			-chardev socket,path="$W/sock",id=lab \
+			-device ivshmem-doorbell,chardev=lab,vectors=2 -kernel "$ELF" </dev/null 2>/dev/null
+		sed -n 's/^BENCH ivshmem\./BENCH ivshmem.'$accel'./p' "$W/minimal" | tr -d '\r' >>"$W/bench"
+	done
+	for k in $(awk '{print $2}' "$W/bench" | sort -u); do
+		awk -v k="$k" '$2 == k {print $3}' "$W/bench" | sort -n |
+			awk -v k="$k" -v u="$(awk -v k="$k" '$2 == k {print $4; exit}' "$W/bench")" \
+				'{a[NR] = $1} END {printf "BENCH %s %s %s\n", k, a[int((NR + 1) / 2)], u}'
+	done >"$W/medians"
+	cat "$W/medians"
+	awk '$2 ~ /^linux\..*\.alloc\.miss\.p50$/ {l = $3} $2 ~ /^ivshmem\..*\.claim1$/ {c = $3}
+		END {if (l && c) printf "BENCH linux.%s.miss_vs_minimal_claim1 %.2f ratio\n", a, l / c}' \
+		a=$accel "$W/medians"
+	grep -q "^BENCH linux.$accel.alloc.hrtimer.p50 " "$W/bench" &&
+		grep -q "^BENCH ivshmem.$accel.claim1 " "$W/bench"
+	exit
+fi
+
+ktap_run 2
+ktap_run 4
+
+boot 2 no_exit
+halt
+grep -q 'Kernel panic - not syncing: Sorry, the labyrinth has no exit' "$W/console.2.no_exit"
+check $? "no rooms left, reserve included: allocpage_gfp_atomic_exclusive panics with the message"
+all_free
+check $? "the panicked guest's rooms are all free again"
+lab_check "after the panic"
+
+boot 2 hold
+i=0; until grep -q '^linux-guest: holding' "$W/console.2.hold" 2>/dev/null || [ $i -ge 1200 ]; do
+	sleep 0.1; i=$((i+1)); done
+held=$(sed -n 's/^# holding \([0-9]*\) rooms.*/\1/p' "$W/console.2.hold")
+check $([ "${held:-0}" -gt 0 ]; echo $?) "a guest holds ${held:-no} rooms"
+kill -9 $QEMU; halt 2>/dev/null
+all_free
+check $? "killed (SIGKILL) while holding them, it loses none: every room free again"
+lab_check "after the kill"
+
+kill -TERM $SERVER; wait $SERVER; SERVER=""
+lab_check "at the end"
+[ $failed = 0 ] || { echo "--- console (2 vCPUs)"; tail -30 "$W/console.2.test"; echo "--- serve"; tail -5 "$W/serve.log"; }
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
