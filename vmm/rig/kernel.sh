@@ -21,19 +21,20 @@ kernel_package() {
 	echo "$p"
 }
 
-# deb_fetch DIR PACKAGE...: download the packages and unpack them all into
-# DIR/root (DIR is a fresh temporary folder, removed on failure).
+# deb_fetch DIR WHAT PACKAGE...: download the packages (WHAT, for the
+# messages) and unpack them all into DIR/root (DIR is a fresh temporary
+# folder, removed on failure).
 deb_fetch() {
-	local tmp log
+	local tmp log what=$2
 	tmp=$(cd "$1" && pwd) || return 1
 	log=$tmp/apt.log
-	shift
+	shift 2
 	echo "kvm-rig: fetching Debian's $* (once; kept in $(dirname "$tmp"))" >&2
 	if ! (cd "$tmp" && apt-get download "$@" >"$log" 2>&1); then
 		# stale lists name versions the mirror no longer has
 		[ "$(id -u)" = 0 ] && apt-get update -q >/dev/null 2>&1
 		if ! (cd "$tmp" && apt-get download "$@" >"$log" 2>&1); then
-			echo "kvm-rig: cannot fetch Debian's package '$*':" \
+			echo "kvm-rig: cannot fetch Debian's $what '$*':" \
 				"$(grep -m1 -E '^E:' "$log" | cut -c4-)" >&2
 			rm -rf "$tmp"
 			return 1
@@ -55,7 +56,7 @@ deb_fetch() {
 kernel_fetch() {
 	local pkg=$1 dir=$2 tmp log v
 	tmp=$(mktemp -d "$dir.XXXXXX") || return 1
-	deb_fetch "$tmp" "$pkg" || return 1
+	deb_fetch "$tmp" "kernel package" "$pkg" || return 1
 	log=$tmp/depmod.log
 	v=$(ls "$tmp/root/lib/modules" | head -1)
 	if [ -z "$v" ] || ! depmod -b "$tmp/root" "$v" 2>"$log"; then
@@ -79,7 +80,7 @@ headers_fetch() {
 	[ -n "$deps" ] || { echo "kvm-rig: apt knows no linux-headers-$v" >&2; return 1; }
 	tmp=$(mktemp -d "$dir.XXXXXX") || return 1
 	# shellcheck disable=SC2086
-	deb_fetch "$tmp" "linux-headers-$v" $deps || return 1
+	deb_fetch "$tmp" "kernel headers" "linux-headers-$v" $deps || return 1
 	sed -i "s|^include /usr/src/|include $dir/usr/src/|" \
 		"$tmp/root/usr/src/linux-headers-$v/Makefile" &&
 		mv "$tmp/root" "$dir" && rmdir "$tmp"
