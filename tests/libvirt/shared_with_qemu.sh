@@ -12,13 +12,8 @@ LAB=$1 ELF=$2 VMM=$3 DEMO=$4
 W=$(mktemp -d /tmp/labyrinth-shared.XXXXXX) NAME=shq$$ SERVER="" QEMU=""
 trap '[ -n "$QEMU" ] && kill "$QEMU" 2>/dev/null; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null;
 	wait; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
-passed=0 failed=0
-check() {
-	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
-	else echo "FAIL: $2"; failed=$((failed + 1)); fi
-}
-accel=tcg
-KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here && accel=kvm
+. "$(dirname "$0")/../qemu_guest.sh"
+accel=$(qemu_accel "$(dirname "$0")/../../vmm/rig/kvm-rig")
 
 "$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!

@@ -28,16 +28,8 @@ rig_kernel "$BUILD/rig" && rig_headers "$BUILD/rig" || exit 1
 W=$(mktemp -d /tmp/labyrinth-linux.XXXXXX) NAME=lnx$$ SERVER="" QEMU=""
 trap '[ -n "$QEMU" ] && kill -9 "$QEMU" 2>/dev/null; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null;
 	wait; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
-passed=0 failed=0
-check() {
-	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
-	else echo "FAIL: $2"; failed=$((failed + 1)); fi
-}
-
-# PVM's KVM emulates guest kernel code and cannot run Debian's kernel.
-accel=tcg
-[ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
-	perl -e 'sysopen(K, "/dev/kvm", 2) && ioctl(K, 0xAE01, 0) or exit 1' && accel=kvm
+. "$TOP/tests/qemu_guest.sh"
+accel=$(qemu_accel "$TOP/vmm/rig/kvm-rig" linux)
 
 # The README's steps, on a copy (the checkout stays clean).
 cp -r "$TOP/guest/linux" "$W/module"

@@ -1,0 +1,22 @@
+# What the end-to-end scripts that boot QEMU guests share. Sourced (sh).
+
+# check STATUS WHAT: a PASS: or FAIL: line, counted in passed and failed.
+passed=0 failed=0
+check() {
+	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
+	else echo "FAIL: $2"; failed=$((failed + 1)); fi
+}
+
+# qemu_accel KVM_RIG [linux]: kvm where the rig says this host's /dev/kvm
+# runs guests (vmm/rig/kvm-rig --here), else tcg. For a stock Linux kernel,
+# tcg on PVM's KVM too: it emulates guest kernel code and stops at
+# instructions it lacks.
+qemu_accel() {
+	if [ "${2:-}" = linux ] && [ -d /sys/module/kvm_pvm ]; then
+		echo tcg
+	elif KVM_RIG=auto "$1" --here; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
