@@ -38,7 +38,7 @@ check $? "the modules build against Debian's headers ($kernel_version)" ||
 	{ tail -20 "$W/make.log"; exit 1; }
 mkdir -p "$W/initrd/lib/modules"
 cp "$W/module/labyrinth.ko" "$W/module/labyrinth_selftest.ko" "$W/initrd/lib/modules/"
-initramfs_pack "$W/initrd" "$TOP/tests/linux/init" "$W/initrd.cpio" || exit 1
+initramfs_pack "$W/initrd" "$TOP/tests/linux/module-init" "$W/initrd.cpio" || exit 1
 
 ROOMS=2048
 "$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1

@@ -7,10 +7,7 @@ out=$1 init=$2
 shift 2
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-mkdir -p "$t/bin" "$t/dev" "$t/proc" "$t/sys" "$t/tmp"
-cp /bin/busybox "$t/bin/busybox"
-cp "$init" "$t/init"
-chmod 755 "$t/init"
+mkdir -p "$t/bin"
 for f in "$@"; do cp "$f" "$t/bin/"; done
-(cd "$t" && find . -mindepth 1 | cpio -o -H newc --quiet) >"$out.new"
-mv "$out.new" "$out"
+. "$(dirname "$0")/../../vmm/rig/initramfs.sh"
+initramfs_pack "$t" "$init" "$out"
