@@ -120,6 +120,7 @@ static void extent_init(struct pci_dev *pdev, struct lab_extent *ext)
 	ext->rooms = ext->hdr->rooms;
 	ext->mailbox_rooms = ext->hdr->mailbox_rooms;
 	ext->server_id = ext->hdr->server_id;
+	ext->first_room = ext->hdr->first_room;
 	ext->peer_id = readl(ext->regs + LAB_IVSHMEM_REG_IVPOSITION);
 	atomic_set(&ext->held, 1);
 	INIT_WORK(&ext->reap, reap);
@@ -154,8 +155,10 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!rc) {
 		extent_init(pdev, ext);
 		rc = lab_maze_add(ext->maze, ext);
-		if (rc)
+		if (rc) {
+			dev_err(&pdev->dev, "a maze has %u devices at most\n", LAB_EXTENTS_MAX);
 			free_vectors(pdev, ext);
+		}
 	}
 	if (rc) {
 		reap(&ext->reap);
@@ -163,8 +166,8 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_set_drvdata(pdev, ext);
 	dev_info(&pdev->dev, "labyrinth peer %u, extent %u: %llu MiB (rooms %u..%u), reserve %u\n",
-		 ext->peer_id, ext->hdr->extent, ext->size >> 20, ext->hdr->first_room,
-		 ext->hdr->first_room + ext->rooms - 1, ext->reserve);
+		 ext->peer_id, ext->hdr->extent, ext->size >> 20, ext->first_room,
+		 ext->first_room + ext->rooms - 1, ext->reserve);
 	return 0;
 }
 

@@ -99,6 +99,19 @@ void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
 unsigned int labyrinth_give_back(struct labyrinth *maze);
 
 /**
+ * labyrinth_room_number() - which room of the labyrinth a page is
+ * @maze: labyrinth_maze()
+ * @page: a room this maze handed out
+ *
+ * The host's number for it, as `labyrinth info` and `labyrinth map` count
+ * rooms: unique among every room of every device of this guest.
+ *
+ * Context: any.
+ * Return: the number, or -1 if @page is no room of this maze.
+ */
+long labyrinth_room_number(struct labyrinth *maze, const void *page);
+
+/**
  * labyrinth_stats() - the counters, as sysfs shows them
  * @maze: labyrinth_maze()
  * @st: filled in

@@ -133,6 +133,16 @@ static void pressure_work(struct work_struct *w)
 	lab_count(maze, LAB_GIVEN_BACK, labyrinth_give_back(maze));
 }
 
+long labyrinth_room_number(struct labyrinth *maze, const void *page)
+{
+	struct lab_extent *ext = lab_extent_of(maze, page);
+
+	if (!ext)
+		return -1;
+	return ext->first_room + ((unsigned long)page - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE;
+}
+EXPORT_SYMBOL_GPL(labyrinth_room_number);
+
 void labyrinth_stats(struct labyrinth *maze, struct labyrinth_stats *st)
 {
 	struct lab_counters sum = {};

@@ -39,6 +39,7 @@ struct lab_extent {
 	phys_addr_t bar_base;
 	u64 size;
 	u32 rooms, mailbox_rooms, reserve, server_id, peer_id;
+	u32 first_room;		/* the labyrinth's number of room 0 */
 	u32 seq[LAB_IVSHMEM_SLOTS];
 	raw_spinlock_t slot_lock[LAB_IVSHMEM_SLOTS];
 	unsigned long *handed;

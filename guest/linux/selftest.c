@@ -28,11 +28,11 @@ MODULE_PARM_DESC(hold, "rooms mode=hold keeps");
 #define ROOMS_PER_ROUND 8
 #define PERIOD_NS 200000
 #define IPI_PAIRS 40
-#define MAX_ROOMS (1 << 20)	/* the selftest's view of room numbers */
+#define MAX_ROOMS (1 << 22)	/* room numbers the test tells apart: 16 GiB */
 #define WORDS (4096 / sizeof(u64))
 
 static struct labyrinth *maze;
-static unsigned long *taken;		/* by address, one bit a room */
+static unsigned long *taken;		/* by room number, one bit a room */
 static atomic_t violations;
 
 struct cpu_run {
@@ -59,26 +59,31 @@ static void violation(const char *what, int cpu, void *room)
 	pr_info("# violation on CPU %d: %s (room %px)\n", cpu, what, room);
 }
 
-/* Rooms are all inside mappings of at most 1 GiB each, a few of them:
- * the bitmap is indexed by page number modulo its size, which can only
- * report more collisions, never fewer. */
-static unsigned long bit_of(void *room)
+/* The labyrinth's own room number: a room seen twice is one room. */
+static long bit_of(void *room, int cpu)
 {
-	return ((unsigned long)room >> PAGE_SHIFT) % MAX_ROOMS;
+	long n = labyrinth_room_number(maze, room);
+
+	if (n < 0 || n >= MAX_ROOMS)
+		violation("a room the maze cannot name (or past the test's map)", cpu, room);
+	return n < 0 || n >= MAX_ROOMS ? -1 : n;
 }
 
 static void *take(gfp_t gfp, int cpu)
 {
 	void *room = allocpage_gfp_exclusive(maze, gfp);
+	long n = room ? bit_of(room, cpu) : -1;
 
-	if (room && test_and_set_bit(bit_of(room), taken))
+	if (n >= 0 && test_and_set_bit(n, taken))
 		violation("a room handed out twice", cpu, room);
 	return room;
 }
 
 static void give(void *room, int cpu)
 {
-	if (!test_and_clear_bit(bit_of(room), taken))
+	long n = bit_of(room, cpu);
+
+	if (n >= 0 && !test_and_clear_bit(n, taken))
 		violation("a room freed that was not taken", cpu, room);
 	dealloc_labyrinth_page_exclusive(maze, room);
 }
@@ -280,7 +285,7 @@ static unsigned int exhaust(gfp_t gfp, void **rooms, unsigned int n, unsigned in
 
 static void test_exhaustion(void)
 {
-	unsigned int max = MAX_ROOMS / 8, normal, atomic, k;
+	unsigned int max = MAX_ROOMS / 32, normal, atomic, k;
 	void **rooms = kvmalloc_array(max, sizeof(void *), GFP_KERNEL);
 	struct labyrinth_stats st;
 	bool normal_null;
@@ -360,7 +365,7 @@ static void run_tests(void)
 /* The hard-fail variant: the panic message is the test's result. */
 static void no_exit(void)
 {
-	unsigned int max = MAX_ROOMS / 8, n;
+	unsigned int max = MAX_ROOMS / 32, n;
 	void **rooms = kvmalloc_array(max, sizeof(void *), GFP_KERNEL);
 
 	if (!rooms)
@@ -389,10 +394,10 @@ static void hold_rooms(void)
 static int __init selftest_init(void)
 {
 	maze = labyrinth_maze();
-	taken = bitmap_zalloc(MAX_ROOMS, GFP_KERNEL);
+	taken = vzalloc(BITS_TO_LONGS(MAX_ROOMS) * sizeof(long));
 	runs = alloc_percpu(struct cpu_run);
 	if (!taken || !runs) {
-		bitmap_free(taken);
+		vfree(taken);
 		free_percpu(runs);
 		return -ENOMEM;
 	}
@@ -412,7 +417,7 @@ static void __exit selftest_exit(void)
 	for (k = 0; k < ARRAY_SIZE(held) && held[k]; k++)
 		give(held[k], smp_processor_id());
 	free_percpu(runs);
-	bitmap_free(taken);
+	vfree(taken);
 }
 
 module_init(selftest_init);
