@@ -34,8 +34,9 @@ accel=$(qemu_accel "$TOP/vmm/rig/kvm-rig" linux)
 # The README's steps, on a copy (the checkout stays clean).
 cp -r "$TOP/guest/linux" "$W/module"
 make -C "$headers" M="$W/module" LABYRINTH_INCLUDE="$TOP/include" modules >"$W/make.log" 2>&1
-check $? "the modules build against Debian's headers ($kernel_version)" ||
-	{ tail -20 "$W/make.log"; exit 1; }
+st=$?
+check $st "the modules build against Debian's headers ($kernel_version)"
+[ $st = 0 ] || { tail -20 "$W/make.log"; exit 1; }
 mkdir -p "$W/initrd/lib/modules"
 cp "$W/module/labyrinth.ko" "$W/module/labyrinth_selftest.ko" "$W/initrd/lib/modules/"
 initramfs_pack "$W/initrd" "$TOP/tests/linux/module-init" "$W/initrd.cpio" || exit 1
