@@ -23,8 +23,8 @@ class List(unittest.TestCase):
         for n in self.names:
             run("destroy", n)
 
-    def listed(self):
-        status, out, err = run("list", "--json")
+    def listed(self, env=None):
+        status, out, err = run("list", "--json", env=env)
         self.assertEqual((status, err), (0, ""))
         self.assertEqual(len(out.splitlines()), 1, out)
         return {e["name"]: e for e in json.loads(out)["labyrinths"]}
@@ -84,9 +84,13 @@ class List(unittest.TestCase):
             os.close(fd)
         cutter = threading.Thread(target=cut)
         cutter.start()
+        # Under AddressSanitizer: a cut that lands inside lab_open leaves
+        # its half-made labyrinth to the process's exit (list goes on past
+        # it), and SIGBUS stays list's own to take.
+        asan = {"ASAN_OPTIONS": "detect_leaks=0:handle_sigbus=0"}
         try:
             for _ in range(200):
-                listed = self.listed()
+                listed = self.listed(asan)
                 self.assertEqual(listed[self.names[0]]["rooms"], 1024)
         finally:
             stop.set()
