@@ -24,8 +24,9 @@ fi
 
 W=$(mktemp -d /tmp/labyrinth-libvirt.XXXXXX)
 NAME=ext-lv$$ DOM=labyrinth-e2e-$$ SOCK=$W/labyrinth.sock SERIAL=$W/serial.log
-V="virsh -q -c qemu:///system"
-LIBVIRTD_PID="" SERVER_PID="" DOM_UP="" FAILS=0
+. "$(dirname "$0")/libvirtd.sh"
+V=$VIRSH
+SERVER_PID="" DOM_UP="" FAILS=0
 
 cleanup() {
 	[ -n "$DOM_UP" ] && $V destroy "$DOM" >/dev/null 2>&1
@@ -35,11 +36,7 @@ cleanup() {
 		kill -KILL "$SERVER_PID" 2>/dev/null
 	fi
 	"$LAB" destroy "$NAME" 2>/dev/null
-	if [ -n "$LIBVIRTD_PID" ]; then
-		kill -TERM "$LIBVIRTD_PID" 2>/dev/null
-		i=0; while kill -0 "$LIBVIRTD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-		kill -KILL "$LIBVIRTD_PID" 2>/dev/null
-	fi
+	libvirtd_down
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -56,24 +53,8 @@ wait_for() {
 	return 1
 }
 
-# libvirtd, by hand: without systemd, as shared/libvirt.md verified.
-if ! $V version >/dev/null 2>&1; then
-	mkdir -p /var/log/libvirt
-	getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
-	getent passwd libvirt-qemu >/dev/null ||
-		useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
-	if [ ! -e /etc/libvirt/qemu.conf ]; then
-		mkdir -p /etc/libvirt
-		printf 'user = "root"\ngroup = "root"\nstdio_handler = "file"\n' >/etc/libvirt/qemu.conf
-	fi
-	libvirtd -d --pid-file "$W/libvirtd.pid"
-	wait_for 60 $V version || { echo "FAIL: libvirtd did not answer in 60 s"; exit 1; }
-	LIBVIRTD_PID=$(cat "$W/libvirtd.pid")
-	echo "libvirtd started (pid $LIBVIRTD_PID)"
-fi
-TYPE=qemu
-KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here &&
-	$V domcapabilities --virttype kvm 2>/dev/null | grep -q '<domain>kvm</domain>' && TYPE=kvm
+libvirtd_up "$W" || { echo "FAIL: libvirtd"; exit 1; }
+TYPE=$(libvirt_type "$(dirname "$0")/../../vmm/rig/kvm-rig")
 echo "domain type: $TYPE"
 
 # The labyrinth and its server.

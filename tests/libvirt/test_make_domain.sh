@@ -28,6 +28,12 @@ refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2x
 refused 2 "numbers" "$IMAGE" ok /tmp/x.serial 2 -5
 refused 2 "kvm or qemu" --type xen "$IMAGE"
 refused 2 "kvm or qemu" --type
+refused 2 "number of MiB" --memory 12x "$IMAGE"
+refused 2 "at least 64" --memory 8 "$IMAGE"
+refused 1 "no such initramfs" --initrd /nonexistent.cpio "$IMAGE"
+refused 2 "needs a file" --initrd
+refused 2 "no < > &" --cmdline "console=ttyS0 a<b" "$IMAGE"
+refused 2 "unknown option" --kernel "$IMAGE"
 
 cd "$W"
 cp "$IMAGE" guest.elf
@@ -43,11 +49,19 @@ for t in kvm qemu; do
 	sh "$MK" --type $t guest.elf >"$W/t.xml" && grep -q "^<domain type='$t'>" "$W/t.xml"
 	check $? "--type $t makes a domain of type $t"
 done
+echo initramfs >initrd.cpio
+sh "$MK" --memory 512 --initrd initrd.cpio --cmdline "console=ttyS0 panic=-1" guest.elf linux >"$W/l.xml"
+check $? "writes a Linux domain: memory, initramfs, command line"
+grep -q "<memory unit='MiB'>512</memory>" "$W/l.xml" && grep -q "<initrd>$W/initrd.cpio</initrd>" "$W/l.xml" &&
+	grep -q "<cmdline>console=ttyS0 panic=-1</cmdline>" "$W/l.xml" && ! grep -q ivshmem "$W/l.xml"
+check $? "the Linux domain has 512 MiB, the initramfs by its absolute path and only the command line given"
+! grep -q "<initrd>" "$W/d.xml"
+check $? "no initrd element without --initrd"
 if command -v virt-xml-validate >/dev/null 2>&1; then
-	virt-xml-validate "$W/d.xml" domain >/dev/null
-	check $? "valid against libvirt's domain schema"
+	virt-xml-validate "$W/d.xml" domain >/dev/null && virt-xml-validate "$W/l.xml" domain >/dev/null
+	check $? "valid against libvirt's domain schema (both)"
 else
-	xmllint --noout "$W/d.xml"
+	xmllint --noout "$W/d.xml" "$W/l.xml"
 	check $? "well-formed XML (no virt-xml-validate here)"
 fi
 sh "$MK" guest.elf >"$W/default.xml"

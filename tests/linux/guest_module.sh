@@ -1,0 +1,23 @@
+# What the tests of the Linux module share: Debian's kernel and headers,
+# the module built by the README's steps, and an initramfs with it whose
+# /init is module-init. Sourced (bash), after tests/qemu_guest.sh.
+# module_initramfs TOP BUILD W: sets kernel (the vmlinuz), kernel_version,
+# headers; builds guest/linux (on a copy: the checkout stays clean) into
+# W/module and packs W/initrd.cpio. Prints a PASS:/FAIL: line for the build
+# (with make's last lines when it fails) and returns non-zero on any failure.
+. "$1/vmm/rig/kernel.sh"
+. "$1/vmm/rig/initramfs.sh"
+
+module_initramfs() {
+	local top=$1 build=$2 w=$3 st
+	mkdir -p "$build/rig"
+	rig_kernel "$build/rig" && rig_headers "$build/rig" || return 1
+	cp -r "$top/guest/linux" "$w/module"
+	make -C "$headers" M="$w/module" LABYRINTH_INCLUDE="$top/include" modules >"$w/make.log" 2>&1
+	st=$?
+	check $st "the modules build against Debian's headers ($kernel_version)"
+	[ $st = 0 ] || { tail -20 "$w/make.log"; return 1; }
+	mkdir -p "$w/initrd/lib/modules"
+	cp "$w/module/labyrinth.ko" "$w/module/labyrinth_selftest.ko" "$w/initrd/lib/modules/"
+	initramfs_pack "$w/initrd" "$top/tests/linux/module-init" "$w/initrd.cpio"
+}

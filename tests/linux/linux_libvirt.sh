@@ -1,0 +1,126 @@
+#!/bin/bash
+# Debian's kernel with the labyrinth module as a libvirt domain (type kvm
+# where this host's KVM runs a stock kernel, else qemu/TCG), written by
+# images/libvirt/make-domain.sh and given its devices by the shipped
+# device XML, as an operator would:
+#   - the domain boots with no labyrinth device; two are attached live
+#     with `virsh attach-device`, the module binds both, and its KTAP
+#     self-test passes whole (rooms from hrtimer callbacks on every vCPU
+#     and across vCPUs by IPI, 0 violations, nothing leaked);
+#   - both detached live with `virsh detach-device`: the guest acknowledges
+#     each eject, the server takes both extents back scrubbed, the guest
+#     powers off on its own;
+#   - a domain holding rooms on a device it booted with, destroyed with
+#     `virsh destroy`, loses none;
+#   - `labyrinth check` is ok after each, and every room is free at the end.
+# Prints PASS:/FAIL: and "N passed, N failed". Exit 77 (SKIP) without root
+# (libvirtd cannot be started by hand).
+#   linux_libvirt.sh LABYRINTH SOURCE_ROOT BUILD_ROOT
+set -u
+LAB=$1 TOP=$2 BUILD=$3
+[ "$(id -u)" = 0 ] || { echo "SKIP: not root: libvirtd cannot be started by hand"; exit 77; }
+"$TOP/tests/install-deps" test >&2 || exit 1
+
+W=$(mktemp -d /tmp/labyrinth-linux-libvirt.XXXXXX) NAME=lvl$$ DOM=labyrinth-linux-$$ SERVER=""
+. "$TOP/tests/qemu_guest.sh"
+. "$TOP/tests/libvirt/libvirtd.sh"
+. "$TOP/tests/linux/guest_module.sh" "$TOP"
+cleanup() {
+	$VIRSH destroy "$DOM" >/dev/null 2>&1
+	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER"
+	"$LAB" destroy "$NAME" 2>/dev/null
+	libvirtd_down
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+module_initramfs "$TOP" "$BUILD" "$W" || exit 1
+libvirtd_up "$W" || { echo "FAIL: libvirtd"; exit 1; }
+TYPE=$(libvirt_type "$TOP/vmm/rig/kvm-rig" linux)
+
+ROOMS=2048
+"$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
+"$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
+i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+# The shipped device XML, on this run's socket, with the pressure vector.
+sed -e "s|/run/labyrinth/labyrinth.sock|$W/sock|" -e "s|vectors='1'|vectors='2'|" \
+	"$TOP/images/libvirt/labyrinth.xml" >"$W/device.xml"
+
+# until SECONDS COMMAND...: polls every 0.1 s
+until_true() {
+	local n=$(($1 * 10)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $n -le 0 ] && return 1
+		sleep 0.1; n=$((n - 1))
+	done
+}
+# console_has FILE LINE: the guest's console (CRs dropped) has LINE
+console_has() { tr -d '\r' <"$1" | grep -q "^$2"; }
+all_free() { "$LAB" info "$NAME" --json | grep -q "\"rooms\":$ROOMS,\"free\":$ROOMS,"; }
+lab_check() {
+	"$LAB" check "$NAME" >"$W/check" 2>&1
+	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
+}
+# domain FILE MODE [EXTRA]: the domain XML for the module's self-test MODE
+domain() {
+	sh "$TOP/images/libvirt/make-domain.sh" --type "$TYPE" --memory 512 \
+		--initrd "$W/initrd.cpio" \
+		--cmdline "console=ttyS0 printk.time=0 loglevel=4 panic=-1 labyrinth_selftest.mode=$2${3:+ $3}" \
+		"$kernel" "$DOM" "$1"
+}
+
+# 1. Devices attached to and detached from a running Linux guest.
+S=$W/serial.plug
+domain "$S" hotplug "linux_guest.plug=2 linux_guest.unplug=0 linux_guest.then=poweroff" >"$W/plug.xml"
+$VIRSH create "$W/plug.xml" >/dev/null
+check $? "virsh create: Debian's kernel ($kernel_version) as a libvirt domain of type $TYPE"
+until_true 180 console_has "$S" "linux-guest: waiting for a device to be plugged"
+check $? "the guest's module waits for devices"
+$VIRSH attach-device "$DOM" "$W/device.xml" --live &&
+	$VIRSH attach-device "$DOM" "$W/device.xml" --live
+check $? "virsh attach-device --live of the shipped XML, twice"
+until_true 600 console_has "$S" "linux-guest: waiting for the device to be unplugged"
+tr -d '\r' <"$S" >"$W/console"
+plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$W/console" | cut -c4-)
+oks=$(grep -cE '^ok [0-9]+ ' "$W/console")
+check $([ -n "$plan" ] && [ "$oks" = "$plan" ] && ! grep -q '^not ok' "$W/console" &&
+	grep -q '^# violations 0$' "$W/console" && grep -q '^linux-guest: extents 2' "$W/console"; echo $?) \
+	"on 2 hot-plugged devices the KTAP self-test passes: ${oks:-0} of ${plan:-?} ok, 0 violations"
+grep -E '^not ok|^# violation|WARNING|BUG' "$W/console"
+lab_check "with two extents lent to the Linux guest"
+$VIRSH detach-device "$DOM" "$W/device.xml" --live &&
+	$VIRSH detach-device "$DOM" "$W/device.xml" --live
+check $? "virsh detach-device --live, twice"
+until_true 120 console_has "$S" "linux-guest: done"
+check $? "the guest saw both devices go and powered off on its own"
+until_true 60 sh -c "[ \$(grep -c 'eject' '$W/serve.log') -ge 2 ]"
+check $? "the server heard the guest acknowledge both ejects"
+until_true 30 all_free
+check $? "both extents back and free"
+until_true 60 sh -c "! $VIRSH domstate $DOM"
+check $? "the domain is gone after its power-off"
+lab_check "after the detach"
+
+# 2. A domain holding rooms on a device it booted with, destroyed.
+S=$W/serial.hold
+domain "$S" hold | sed "s|</devices>|$(tr -d '\n' <"$W/device.xml" | sed 's/<!--.*-->//')</devices>|" >"$W/hold.xml"
+$VIRSH create "$W/hold.xml" >/dev/null
+check $? "virsh create of a domain with the device in its XML"
+until_true 600 console_has "$S" "linux-guest: holding"
+held=$(tr -d '\r' <"$S" | sed -n 's/^# holding \([0-9]*\) rooms.*/\1/p')
+check $([ "${held:-0}" -gt 0 ]; echo $?) "the guest holds ${held:-no} rooms"
+$VIRSH destroy "$DOM" >/dev/null
+check $? "virsh destroy while it holds them"
+until_true 30 all_free
+check $? "destroyed while holding its rooms, it loses none: every room free again"
+lab_check "after the destroy"
+
+kill -TERM $SERVER; wait $SERVER; SERVER=""
+lab_check "at the end"
+if [ $failed != 0 ]; then
+	for c in "$W"/serial.*; do echo "--- ${c##*/}"; tr -d '\r' <"$c" | tail -25; done
+	echo "--- serve"; tail -8 "$W/serve.log"
+fi
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
