@@ -20,3 +20,20 @@ qemu_accel() {
 		echo tcg
 	fi
 }
+
+# until_true SECONDS COMMAND...: polls COMMAND every 0.1 s until it
+# succeeds (0) or SECONDS have passed (1).
+until_true() {
+	local n=$(($1 * 10)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $n -le 0 ] && return 1
+		sleep 0.1; n=$((n - 1))
+	done
+}
+
+# lab_check WHEN: `labyrinth check` of $NAME (with $LAB, output in
+# $W/check) as a PASS:/FAIL: line.
+lab_check() {
+	"$LAB" check "$NAME" >"$W/check" 2>&1
+	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
+}

@@ -70,29 +70,14 @@ time.sleep(1)' "$W/monitor" "$1"
 }
 
 # wait_for FILE LINE: until the guest's console has LINE (120 s at most).
-wait_for() {
-	local i=0
-	until grep -q "^$2" "$1" 2>/dev/null || [ $i -ge 1200 ]; do sleep 0.1; i=$((i+1)); done
-	grep -q "^$2" "$1"
-}
+wait_for() { until_true 120 grep -q "^$2" "$1"; }
 
 # info_has JSON: the labyrinth's info says so within 10 s.
-info_has() {
-	local i=0
-	until "$LAB" info "$NAME" --json | grep -q "$1"; do
-		[ $i -ge 100 ] && return 1
-		sleep 0.1; i=$((i+1))
-	done
-}
+info_has() { until_true 10 sh -c "'$LAB' info '$NAME' --json | grep -q '$1'"; }
 
 # Every room free again once the server has taken the extents back.
 all_free() {
 	info_has "\"rooms\":$ROOMS,\"free\":$ROOMS,"
-}
-
-lab_check() {
-	"$LAB" check "$NAME" >"$W/check" 2>&1
-	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
 }
 
 ktap_run() {

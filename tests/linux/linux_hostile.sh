@@ -29,18 +29,6 @@ ROOMS=2048 HOLD=300
 "$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
 i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 
-# until_true SECONDS COMMAND...: polls every 0.1 s
-until_true() {
-	local n=$(($1 * 10)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ $n -le 0 ] && return 1
-		sleep 0.1; n=$((n - 1))
-	done
-}
-lab_check() {
-	"$LAB" check "$NAME" >"$W/check" 2>&1
-	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
-}
 # victim_rooms: the words of every room in the victim's lent memory that
 # names its room, one line each (read through /proc/PID/mem).
 victim_rooms() {

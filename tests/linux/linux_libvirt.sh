@@ -47,21 +47,9 @@ i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 sed -e "s|/run/labyrinth/labyrinth.sock|$W/sock|" -e "s|vectors='1'|vectors='2'|" \
 	"$TOP/images/libvirt/labyrinth.xml" >"$W/device.xml"
 
-# until SECONDS COMMAND...: polls every 0.1 s
-until_true() {
-	local n=$(($1 * 10)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ $n -le 0 ] && return 1
-		sleep 0.1; n=$((n - 1))
-	done
-}
 # console_has FILE LINE: the guest's console (CRs dropped) has LINE
 console_has() { tr -d '\r' <"$1" | grep -q "^$2"; }
 all_free() { "$LAB" info "$NAME" --json | grep -q "\"rooms\":$ROOMS,\"free\":$ROOMS,"; }
-lab_check() {
-	"$LAB" check "$NAME" >"$W/check" 2>&1
-	check $? "labyrinth check $1 ($(head -1 "$W/check"))"
-}
 # domain FILE MODE [EXTRA]: the domain XML for the module's self-test MODE
 domain() {
 	sh "$TOP/images/libvirt/make-domain.sh" --type "$TYPE" --memory 512 \
