@@ -84,8 +84,8 @@ until_true 120 console_has "$S" "linux-guest: done"
 check $? "the guest saw both devices go and powered off on its own"
 until_true 60 sh -c "[ \$(grep -c 'eject' '$W/serve.log') -ge 2 ]"
 check $? "the server heard the guest acknowledge both ejects"
-until_true 30 all_free
-check $? "both extents back and free"
+until_true 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 2 ]" && until_true 30 all_free
+check $? "both extents back, scrubbed, and free"
 until_true 60 sh -c "! $VIRSH domstate $DOM"
 check $? "the domain is gone after its power-off"
 lab_check "after the detach"
