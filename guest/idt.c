@@ -43,11 +43,6 @@ void idt_set_handler(u8 vector, trap_handler_t fn)
 	set_gate(vector);
 }
 
-trap_handler_t idt_get_handler(u8 vector)
-{
-	return READ_ONCE(handlers[vector]);
-}
-
 void idt_set_ist(u8 vector, u8 ist)
 {
 	idt[vector].ist = ist;

@@ -18,7 +18,6 @@ void idt_init(void);
 void idt_load(void);
 void idt_set_handler(u8 vector, trap_handler_t fn);
 void idt_set_ist(u8 vector, u8 ist);
-trap_handler_t idt_get_handler(u8 vector);
 
 void trap_dispatch(struct trap_frame *f);
 

@@ -32,7 +32,6 @@
 
 u32 ap_next_cpu = 1;		/* trampoline.S: next CPU number to hand out */
 static u32 cpus_online = 1;
-static ap_hook_t ap_hook;
 
 extern const u8 ap_trampoline_start[], ap_trampoline_end[];
 
@@ -41,7 +40,6 @@ void __noreturn ap_main(u32 cpu);
 void __noreturn ap_main(u32 cpu)
 {
 	struct percpu *p;
-	ap_hook_t hook;
 
 	percpu_init(cpu);
 	p = this_cpu();
@@ -51,16 +49,8 @@ void __noreturn ap_main(u32 cpu)
 	printf("cpu %u online\n", cpu);
 	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELEASE);
-	hook = READ_ONCE(ap_hook);
-	if (hook)
-		hook(cpu);
 	for (;;)
 		safe_halt();	/* work arrives by IPI (ipi.h) and timer ticks */
-}
-
-void smp_set_ap_hook(ap_hook_t hook)
-{
-	WRITE_ONCE(ap_hook, hook);
 }
 
 u32 smp_num_cpus(void)

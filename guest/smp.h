@@ -4,12 +4,9 @@
 
 #include "types.h"
 
-typedef void (*ap_hook_t)(u32 cpu);
-
 /* Enables the boot CPU's LAPIC, calibrates the clock, starts every AP
  * (each prints "cpu N online") and returns the number of CPUs online. */
 u32 smp_init(void);
 u32 smp_num_cpus(void);
-void smp_set_ap_hook(ap_hook_t hook);
 
 #endif

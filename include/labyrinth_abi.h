@@ -48,7 +48,7 @@ enum lab_hc_call {
 #define LAB_HC_OK 0
 #define LAB_HC_EPERM (-1)	/* RELEASE: the room is another owner's */
 #define LAB_HC_E2BIG (-7)	/* count above LAB_HC_BATCH_MAX */
-#define LAB_HC_ENOMEM (-12)	/* CLAIM: no room at all (or not all, with EXCLUSIVE) */
+#define LAB_HC_ENOMEM (-12)	/* CLAIM: no room at all (or not all, with ALL_OR_NOTHING) */
 #define LAB_HC_EFAULT (-14)	/* block or rooms_gpa[] not inside guest RAM */
 #define LAB_HC_EINVAL (-22)	/* count 0, bad flags or corridor, address not room-aligned */
 #define LAB_HC_ERANGE (-34)	/* RELEASE: address outside the room window */

@@ -10,17 +10,6 @@
 
 #define FAIL(msg) do { *why = (msg); return -1; } while (0)
 
-const char *boot_protocol_name(enum boot_protocol protocol)
-{
-	switch (protocol) {
-	case BOOT_PVH: return "pvh";
-	case BOOT_MULTIBOOT: return "multiboot";
-	case BOOT_LONG64: return "long64";
-	case BOOT_LINUX: return "linux";
-	}
-	return "?";
-}
-
 /* A segment may not overlap the monitor's low area nor the BIOS/ACPI hole. */
 static bool overlaps_reserved(uint64_t lo, uint64_t hi)
 {

@@ -44,7 +44,6 @@ struct image_plan {
 int image_load(const void *file, size_t size, void *ram, uint64_t ram_size,
 	       struct boot_image *image, const char **why);
 
-const char *boot_protocol_name(enum boot_protocol protocol);
 
 /* Is [off, off + len) inside a file of `size` bytes, without overflow? */
 static inline bool in_file(uint64_t off, uint64_t len, size_t size)

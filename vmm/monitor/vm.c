@@ -258,18 +258,3 @@ int vm_run(struct vm *vm, double timeout_s)
 	return vm->status;
 }
 
-void vm_destroy(struct vm *vm)
-{
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		if (vm->cpus[i].run)
-			munmap(vm->cpus[i].run, vm->run_size);
-		if (vm->cpus[i].fd > 0)
-			close(vm->cpus[i].fd);
-	}
-	if (vm->fd > 0)
-		close(vm->fd);
-	if (vm->kvm_fd > 0)
-		close(vm->kvm_fd);
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-}

@@ -52,7 +52,6 @@ struct vm {
 int vm_alloc_ram(struct vm *vm, uint64_t size);
 int vm_create(struct vm *vm, unsigned ncpus);
 int vm_run(struct vm *vm, double timeout_s);
-void vm_destroy(struct vm *vm);
 
 /* The first caller decides the exit status; later callers change nothing. */
 void vm_stop(struct vm *vm, int status);
