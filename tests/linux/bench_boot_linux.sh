@@ -28,7 +28,7 @@ rig_kernel "$top/build/rig" || exit 1
 W=$(mktemp -d "$BUILD/linux-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 "$here/make-initramfs.sh" "$W/initrd" "$here/boot-init" || exit 1
-append="console=ttyS0 panic=-1 action=poweroff"
+append="console=ttyS0 panic=-1 reboot=f action=poweroff"
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # timed NAME CMD...: runs CMD with its console lines stamped on arrival,

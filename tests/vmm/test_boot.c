@@ -1,6 +1,5 @@
 /* End to end: images boot under ./vmm (and QEMU) and end as documented. */
 #include <criterion/criterion.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,17 +44,9 @@ Test(boot, guest_status_is_exit_status)
 
 Test(boot, spinning_guest_is_stopped_by_timeout)
 {
-	const char *at;
-	unsigned long long rip = 0;
-
 	boot("spin.elf", "2", "--timeout", "2");
 	cr_assert_eq(r.status, VMM_EXIT_TIMEOUT, "status %d; stderr: %s", r.status, r.err);
 	cr_assert(strstr(r.err, "timeout"), "stderr: %s", r.err);
-	/* Where it spun: in the image's code (loaded from 1 MiB up). */
-	at = strstr(r.err, "stopped: vCPU 0 at rip 0x");
-	cr_assert(at && sscanf(at, "stopped: vCPU 0 at rip 0x%llx", &rip) == 1, "stderr: %s", r.err);
-	cr_assert(rip >= 0x100000 && rip < 0x1000000, "vCPU 0 at 0x%llx; stderr: %s", rip, r.err);
-	cr_assert(strstr(r.err, ", vCPU 1 at rip 0x"), "stderr: %s", r.err);
 }
 
 Test(boot, same_image_under_qemu)

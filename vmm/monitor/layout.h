@@ -33,8 +33,6 @@
 #define LAYOUT_ACPI 0xe0000ull
 #define LAYOUT_BIOS_END 0x100000ull	/* [0xa0000, 1 MiB) is legacy hole + ACPI */
 #define LAYOUT_LEGACY_HOLE 0xa0000ull
-/* F000:FFF0, where a BIOS restart jumps in real mode: reset.c's stub. */
-#define LAYOUT_RESET_VECTOR 0xffff0ull
 
 /* RAM may not reach the IOAPIC/LAPIC pages below 4 GiB. */
 #define LAYOUT_MEM_MIN (4ull << 20)

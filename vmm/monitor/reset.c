@@ -1,13 +1,9 @@
 /* One file for three tiny devices because they are one concept to a guest:
  * "reset the machine"; each keeps only the state its reads must return.
- * Rebooting is not offered: a reset ends the VM, like QEMU's -no-reboot.
- * And the one piece of firmware a guest may jump to for a reset: the
- * BIOS reset vector. */
+ * Rebooting is not offered: a reset ends the VM, like QEMU's -no-reboot. */
 #include <stdio.h>
-#include <string.h>
 
 #include "exit_status.h"
-#include "layout.h"
 #include "pio.h"
 #include "reset.h"
 #include "vm.h"
@@ -60,23 +56,9 @@ static void reset_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
 	}
 }
 
-/*
- * Linux restarts through the BIOS when the FADT says hardware-reduced ACPI
- * and there is no EFI (reboot_init() picks EFI, efi_reboot() returns,
- * machine_real_restart() jumps to F000:FFF0 in real mode), and so does
- * reboot=b; with nothing there it ran into zeroed memory forever. What a
- * BIOS does there, in 16-bit code:
- *   mov dx, 0xcf9; mov al, 6; out dx, al; 1: hlt; jmp 1b
- */
-static const uint8_t reset_vector[] = {
-	0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee, 0xf4, 0xeb, 0xfd,
-};
-
 int reset_init(struct vm *vm)
 {
-	_Static_assert(LAYOUT_RESET_VECTOR + sizeof(reset_vector) <= LAYOUT_BIOS_END,
-		       "the stub fits below 1 MiB");
-	memcpy(vm->ram + LAYOUT_RESET_VECTOR, reset_vector, sizeof(reset_vector));
+	(void)vm;
 	/* 0xcf9 alone: 0xcf8 and 0xcfc are PCI configuration, not ours. */
 	if (pio_register(PORT_A, 1, reset_io, NULL) ||
 	    pio_register(RESET_CONTROL, 1, reset_io, NULL))

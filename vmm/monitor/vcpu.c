@@ -182,7 +182,7 @@ void vcpu_kick(struct vcpu *cpu)
 	pthread_kill(cpu->thread, SIGUSR1);
 }
 
-uint64_t vcpu_rip(struct vcpu *cpu)
+static uint64_t vcpu_rip(struct vcpu *cpu)
 {
 	struct kvm_regs regs;
 	return ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ? 0 : regs.rip;

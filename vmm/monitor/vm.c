@@ -153,6 +153,8 @@ static void vm_wait(struct vm *vm, double timeout_s)
 						  &deadline) == ETIMEDOUT) {
 			vm->status = VMM_EXIT_TIMEOUT;
 			__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
+			fprintf(stderr, "vmm: timeout: guest still running after %g s\n",
+				timeout_s);
 		}
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -201,23 +203,6 @@ static void vm_take_signals(struct vm *vm)
 		pthread_detach(thread);
 }
 
-/* Where each vCPU was when time ran out, the first thing one asks of a
- * guest that hangs (read once the vCPUs are out of KVM_RUN). */
-static void vm_say_timeout(struct vm *vm, double timeout_s)
-{
-	char at[64 * 8] = "";
-	size_t len = 0;
-
-	for (unsigned i = 0; i < vm->ncpus && i < 8; i++)
-		if (vm->cpus[i].started && vm->all_joined)
-			len += (size_t)snprintf(at + len, sizeof(at) - len, "%s vCPU %u at rip 0x%llx",
-						len ? "," : "; stopped:", i,
-						(unsigned long long)vcpu_rip(&vm->cpus[i]));
-	if (vm->ncpus > 8 && len)
-		snprintf(at + len, sizeof(at) - len, ", ...");
-	fprintf(stderr, "vmm: timeout: guest still running after %g s%s\n", timeout_s, at);
-}
-
 int vm_run(struct vm *vm, double timeout_s)
 {
 	struct timespec grace;
@@ -253,8 +238,6 @@ int vm_run(struct vm *vm, double timeout_s)
 			vm->all_joined = false;
 		}
 	}
-	if (vm->status == VMM_EXIT_TIMEOUT)
-		vm_say_timeout(vm, timeout_s);
 	return vm->status;
 }
 

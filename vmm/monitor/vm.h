@@ -59,6 +59,5 @@ void vm_stop(struct vm *vm, int status);
 int vcpu_init(struct vcpu *cpu);
 void *vcpu_thread(void *arg);
 void vcpu_kick(struct vcpu *cpu);
-uint64_t vcpu_rip(struct vcpu *cpu);	/* 0 if KVM cannot say */
 
 #endif
