@@ -16,19 +16,12 @@
 #include <time.h>
 
 #include "lending.h"
+#include "test_clock.h"
 
 #define ROOMS	262144u
 #define RING	32u
 #define OPS	200000L
 #define REPS	41
-
-static double cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 struct side {
 	struct labyrinth m;
@@ -90,7 +83,7 @@ static void P##init(struct side *s, int limited)				\
 										\
 static double P##run(struct side *s)						\
 {										\
-	double c0 = cpu_ns();							\
+	double c0 = thread_cpu_ns();							\
 										\
 	for (long i = 0; i < OPS; i++) {					\
 		s->w.list[0] = s->ring[i % RING];				\
@@ -98,7 +91,7 @@ static double P##run(struct side *s)						\
 			abort();						\
 		s->ring[i % RING] = s->w.list[0];				\
 	}									\
-	return (cpu_ns() - c0) / OPS;						\
+	return (thread_cpu_ns() - c0) / OPS;						\
 }
 
 VERSION(a_)

@@ -38,7 +38,7 @@ sources b tree
 core a
 core b
 # lending.c's own calls of the core are never made here: left out.
-cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/see" \
+cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/see" -I"$root/tests/lib" \
 	"$root/tests/bench/core_ab.c" "$root/tests/see/lending.c" "$work/a.o" "$work/b.o" \
 	-Wl,--gc-sections -o "$work/core_ab"
 "$work/core_ab" "$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)" tree

@@ -27,17 +27,11 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "test_clock.h"
 
 #define ROOM 4096ul
 #define ROOMS 1024ul
 #define ROUNDS 2000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int set_slot(int vm, uint32_t slot, uint64_t gpa, uint64_t size, void *va)
 {
@@ -51,13 +45,13 @@ static void bench_memslot(int vm, uint8_t *pool, uint64_t size, const char *name
 	for (uint32_t s = 0; s < 64; s++)
 		if (set_slot(vm, 100 + s, (8ull << 30) + s * size, ROOM, pool + s * ROOM))
 			return perror("KVM_SET_USER_MEMORY_REGION");
-	double t0 = now_ns();
+	double t0 = wall_ns();
 	unsigned rounds = per > 1 ? ROUNDS / 10 : ROUNDS;
 	for (unsigned i = 0; i < rounds; i++) {
 		if (set_slot(vm, 10, 4ull << 30, size, pool) || set_slot(vm, 10, 4ull << 30, 0, pool))
 			return perror("memslot");
 	}
-	printf("BENCH map.%s.map_unmap %.0f ns\n", name, (now_ns() - t0) / rounds / per);
+	printf("BENCH map.%s.map_unmap %.0f ns\n", name, (wall_ns() - t0) / rounds / per);
 }
 
 static void bench_remap(int vm, int fd, unsigned run, const char *name)
@@ -66,7 +60,7 @@ static void bench_remap(int vm, int fd, unsigned run, const char *name)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (win == MAP_FAILED || set_slot(vm, 20, 16ull << 30, ROOMS * ROOM, win))
 		return perror("window");
-	double t0 = now_ns();
+	double t0 = wall_ns();
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		uint64_t room = (i * 7 * run) % (ROOMS - run);
 		void *at = win + room * ROOM;
@@ -76,7 +70,7 @@ static void bench_remap(int vm, int fd, unsigned run, const char *name)
 			 MAP_FIXED, -1, 0) != at)
 			return perror("remap");
 	}
-	printf("BENCH map.%s.map_unmap %.0f ns\n", name, (now_ns() - t0) / ROUNDS / run);
+	printf("BENCH map.%s.map_unmap %.0f ns\n", name, (wall_ns() - t0) / ROUNDS / run);
 	set_slot(vm, 20, 16ull << 30, 0, win);
 	munmap(win, ROOMS * ROOM);
 }
@@ -90,14 +84,14 @@ static void bench_protect(int vm, int fd, unsigned run, const char *name)
 	double map = 0, unmap = 0;
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		uint64_t room = (i * 7 * run) % (ROOMS - run);
-		double t0 = now_ns();
+		double t0 = wall_ns();
 		if (mprotect(win + room * ROOM, run * ROOM, PROT_READ | PROT_WRITE))
 			return perror("mprotect");
-		double t1 = now_ns();
+		double t1 = wall_ns();
 		if (mprotect(win + room * ROOM, run * ROOM, PROT_NONE))
 			return perror("mprotect");
 		map += t1 - t0;
-		unmap += now_ns() - t1;
+		unmap += wall_ns() - t1;
 	}
 	printf("BENCH map.%s.map %.0f ns\n", name, map / ROUNDS / run);
 	printf("BENCH map.%s.unmap %.0f ns\n", name, unmap / ROUNDS / run);
@@ -136,16 +130,16 @@ static void bench_uffd(int vm, int fd, unsigned run, const char *name)
 		uint64_t room = (i * 7 * run) % (ROOMS - run);
 		struct uffdio_continue c = {
 			.range = {.start = (uintptr_t)win + room * ROOM, .len = run * ROOM}};
-		double t0 = now_ns();
+		double t0 = wall_ns();
 		if (ioctl(uffd, UFFDIO_CONTINUE, &c))
 			return perror("UFFDIO_CONTINUE");
-		double t1 = now_ns();
+		double t1 = wall_ns();
 		win[room * ROOM] = 1;	/* touched, as a guest would */
-		double t2 = now_ns();
+		double t2 = wall_ns();
 		if (madvise(win + room * ROOM, run * ROOM, MADV_DONTNEED))
 			return perror("MADV_DONTNEED");
 		map[i] = (t1 - t0) / run;
-		unmap[i] = (now_ns() - t2) / run;
+		unmap[i] = (wall_ns() - t2) / run;
 	}
 	printf("BENCH map.%s.map %.0f ns\n", name, median(map, ROUNDS));
 	printf("BENCH map.%s.unmap %.0f ns\n", name, median(unmap, ROUNDS));

@@ -16,19 +16,12 @@
 #include <unistd.h>
 
 #include "lending.h"
+#include "test_clock.h"
 
 #define ROOMS	262144u
 #define RING	32u
 #define OPS	300000L
 #define REPS	7
-
-static double clock_of(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Busy CPUs (of all) over 100 ms, from /proc/stat. */
 static double busy_cpus(void)
@@ -86,16 +79,16 @@ static void run(struct labyrinth *m, double *wall, double *cpu)
 			abort();
 		ring[i] = w.list[0];
 	}
-	t0 = clock_of(CLOCK_MONOTONIC);
-	c0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (long i = 0; i < OPS; i++) {
 		w.list[0] = ring[i % RING];
 		if (lending_call(&c, LAB_HC_RELEASE, 0, 1) || lending_call(&c, LAB_HC_CLAIM, 0, 1) != 1)
 			abort();
 		ring[i % RING] = w.list[0];
 	}
-	*wall = (clock_of(CLOCK_MONOTONIC) - t0) / OPS;
-	*cpu = (clock_of(CLOCK_THREAD_CPUTIME_ID) - c0) / OPS;
+	*wall = (clock_ns(CLOCK_MONOTONIC) - t0) / OPS;
+	*cpu = (clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / OPS;
 	memcpy(w.list, ring, sizeof(ring));
 	if (lending_call(&c, LAB_HC_RELEASE, 0, RING))
 		abort();

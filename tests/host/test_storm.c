@@ -20,6 +20,7 @@
 
 #include "labyrinth_host.h"
 #include "nb.h"
+#include "test_clock.h"
 
 #define ROOMS		(16 * 512)
 #define MONITORS	6
@@ -195,14 +196,6 @@ static void spawn(struct proc *p, uint32_t serial)
 	}
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 Test(storm, monitors_and_reapers_killed_during_traffic, .init = setup, .fini = teardown,
      .timeout = 60)
 {
@@ -217,7 +210,7 @@ Test(storm, monitors_and_reapers_killed_during_traffic, .init = setup, .fini = t
 		p[i].is_reaper = i >= MONITORS;
 		spawn(&p[i], serial++);
 	}
-	for (end = now_ms() + STORM_MS; now_ms() < end && serial < SERIALS; kills++) {
+	for (end = (uint64_t)(wall_ns() / 1e6) + STORM_MS; (uint64_t)(wall_ns() / 1e6) < end && serial < SERIALS; kills++) {
 		struct proc *v = &p[rand_r(&seed) % (MONITORS + REAPERS)];
 
 		nb_sleep_ms(5 + rand_r(&seed) % 15);

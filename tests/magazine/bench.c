@@ -12,18 +12,11 @@
 #include <time.h>
 
 #include "magazine.h"
+#include "test_clock.h"
 
 #define RUNS 7
 #define ALLOC_FREE_ITERS 20000000
 #define REFILL_ITERS 200000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* A source that hands out consecutive addresses and takes anything back. */
 static uint64_t next_room = 0x100000000ull;
@@ -52,13 +45,13 @@ static double alloc_free(void)
 
 	mag_init(&m, 64, 32);
 	mag_free(&m, &cheap, mag_alloc(&m, &cheap));
-	t0 = now_ns();
+	t0 = wall_ns();
 	for (int i = 0; i < ALLOC_FREE_ITERS; i++) {
 		uint64_t r = mag_alloc(&m, &cheap);
 		sink = r;
 		mag_free(&m, &cheap, r);
 	}
-	return (now_ns() - t0) / ALLOC_FREE_ITERS;
+	return (wall_ns() - t0) / ALLOC_FREE_ITERS;
 }
 
 /* Every alloc from an empty magazine refills a batch; every free into a
@@ -71,7 +64,7 @@ static double refill_per_room(void)
 	double t0;
 
 	mag_init(&m, 64, 32);
-	t0 = now_ns();
+	t0 = wall_ns();
 	for (int it = 0; it < REFILL_ITERS; it++) {
 		uint64_t before = m.stats.refilled + m.stats.drained;
 		for (int i = 0; i < 96; i++)
@@ -81,7 +74,7 @@ static double refill_per_room(void)
 		mag_flush(&m, &cheap);
 		rooms += m.stats.refilled + m.stats.drained - before;
 	}
-	return (now_ns() - t0) / (double)rooms;
+	return (wall_ns() - t0) / (double)rooms;
 }
 
 static double best(double (*fn)(void))

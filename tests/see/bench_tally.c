@@ -20,19 +20,12 @@
 #include <time.h>
 
 #include "lending.h"
+#include "test_clock.h"
 
 #define ROOMS	262144u
 #define RING	32u
 #define OPS	400000L
 #define ROUNDS	5
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 
 static double raw_run(struct labyrinth *m)
@@ -45,13 +38,13 @@ static double raw_run(struct labyrinth *m)
 	for (uint32_t i = 0; i < RING; i++)
 		if (!lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &ring[i]))
 			abort();
-	t0 = now_ns();
+	t0 = wall_ns();
 	for (long i = 0; i < OPS; i++) {
 		lab_release(&cur, &ring[i % RING], 1);
 		if (!lab_claim(&cur, LAB_GFP_ATOMIC, 0, 1, &ring[i % RING]))
 			abort();
 	}
-	t0 = (now_ns() - t0) / OPS;
+	t0 = (wall_ns() - t0) / OPS;
 	lab_release(&cur, ring, RING);
 	lab_cursor_park(&cur);
 	return t0;
@@ -88,10 +81,10 @@ static double dispatch_run(struct labyrinth *m, bool publish)
 			abort();
 		ring[i] = w.list[0];
 	}
-	t0 = now_ns();
+	t0 = wall_ns();
 	for (long i = 0; i < OPS; i++)
 		one(&c, &w, &ring[i % RING], publish);
-	t0 = (now_ns() - t0) / OPS;
+	t0 = (wall_ns() - t0) / OPS;
 	memcpy(w.list, ring, sizeof(ring));
 	if (lending_call(&c, LAB_HC_RELEASE, 0, RING))
 		abort();

@@ -12,13 +12,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "test_clock.h"
 
 static void drain(int fd, char *buf, size_t cap, size_t *len, bool *open)
 {
@@ -54,10 +48,10 @@ int run_cmd(char *const argv[], double limit_s, struct run_result *r)
 	}
 	close(out[1]);
 	close(err[1]);
-	double deadline = now() + limit_s;
+	double deadline = (wall_ns() / 1e9) + limit_s;
 	while (oopen || eopen) {
 		struct pollfd p[2] = {{oopen ? out[0] : -1, POLLIN, 0}, {eopen ? err[0] : -1, POLLIN, 0}};
-		int left = (int)((deadline - now()) * 1000);
+		int left = (int)((deadline - (wall_ns() / 1e9)) * 1000);
 		if (left <= 0 || poll(p, 2, left) == 0) {
 			r->timed_out = true;
 			kill(pid, SIGKILL);
