@@ -31,3 +31,15 @@ module_initramfs() {
 	fi
 	initramfs_pack "$w/initrd" "$top/tests/linux/module-init" "$w/initrd.cpio"
 }
+
+# ktap_whole FILE: the module's KTAP in FILE (CRs dropped) passes whole:
+# every test of its plan ok, none not ok, and "# violations 0". Sets
+# ktap_said to "N of M ok".
+ktap_whole() {
+	local plan oks
+	plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$1" | cut -c4-)
+	oks=$(grep -cE '^ok [0-9]+ ' "$1")
+	ktap_said="${oks:-0} of ${plan:-?} ok"
+	[ -n "$plan" ] && [ "$oks" = "$plan" ] && ! grep -q '^not ok' "$1" &&
+		grep -q '^# violations 0$' "$1"
+}
