@@ -6,9 +6,14 @@
  *                line of its own, and no escape, on stderr;
  *   dma-skip     one fw_cfg DMA access that skips 4 GiB - 1 bytes of an
  *                item nobody has: one exit whose work the guest chose, which
- *                must cost no more than a short item does.
+ *                must cost no more than a short item does;
+ *   mmio-probe   reads and writes where no device is (an HPET's place,
+ *                then MMIO_SPREAD more addresses than the monitor keeps
+ *                apart): all ones back, and nothing kept per address past
+ *                its table.
  * panic-lines ends with status 75; if it comes back it prints FAIL and
- * returns 1. dma-skip prints the access's control word and returns 0.
+ * returns 1. dma-skip prints the access's control word and returns 0;
+ * mmio-probe what it read, and 0.
  */
 #include "bootinfo.h"
 #include "hypercall.h"
@@ -22,6 +27,9 @@
 #define DMA_SKIP 0x04u
 #define DMA_SELECT 0x08u
 #define KEY_NOBODY_HAS 0x1234u
+#define HPET_BASE 0xfed00000ul
+#define MMIO_SPREAD 100u
+#define SPREAD_BASE 0xd0000000ul	/* below the IOAPIC, above any RAM we give */
 
 static struct lab_hc block __aligned(64);
 static char mode[16];
@@ -60,6 +68,18 @@ static void dma_skip(void)
 	printf("dma-skip: control 0x%x\n", __builtin_bswap32(a.control));
 }
 
+static void mmio_probe(void)
+{
+	volatile u32 *hpet = (volatile u32 *)HPET_BASE;
+	u32 id = hpet[0], ones = 0;
+
+	hpet[0x10 / 4] = 1;	/* "enable": nobody listens */
+	for (u32 i = 0; i < MMIO_SPREAD; i++)
+		ones += *(volatile u32 *)(SPREAD_BASE + i * 0x1000ul) == 0xffffffffu;
+	printf("mmio-probe: read 0x%x at 0x%lx, all ones at %u of %u more\n", id, HPET_BASE, ones,
+	       MMIO_SPREAD);
+}
+
 int main(void)
 {
 	if (!cmdline_get("mode", mode, sizeof(mode)))
@@ -68,8 +88,12 @@ int main(void)
 		dma_skip();
 		return 0;
 	}
+	if (is_mode("mmio-probe")) {
+		mmio_probe();
+		return 0;
+	}
 	if (!is_mode("panic-lines")) {
-		printf("vmm-hostile: mode=panic-lines|dma-skip\n");
+		printf("vmm-hostile: mode=panic-lines|dma-skip|mmio-probe\n");
 		return 2;
 	}
 	panic_lines();

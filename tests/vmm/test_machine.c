@@ -215,6 +215,23 @@ Test(machine, trace_ports_lists_what_the_kernel_looked_for)
 	cr_assert(strstr(r.err, "unhandled port accesses to 1 ports"), "stderr: %s", r.err);
 }
 
+/* Where no device is, reads give all ones and each address is counted, up
+ * to a table's worth; a guest spreading its probes gets one line for the
+ * rest, not a line (or memory) per address. */
+Test(machine, trace_ports_lists_unhandled_mmio)
+{
+	vmm((const char *[]){"--trace-ports", "--cmdline", "mode=mmio-probe",
+			     image_path("vmm-hostile.elf"), NULL});
+	assert_status(0);
+	assert_out("mmio-probe: read 0xffffffff at 0xfed00000, all ones at 100 of 100 more");
+	cr_assert(strstr(r.err, "vmm: unhandled mmio 0xfed00000: 1 reads, 0 writes\n") &&
+		  strstr(r.err, "vmm: unhandled mmio 0xfed00010: 0 reads, 1 writes\n"),
+		  "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "vmm: unhandled mmio elsewhere: 38 reads, 0 writes\n"),
+		  "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "vmm: 102 unhandled mmio accesses\n"), "stderr: %s", r.err);
+}
+
 /* One fw_cfg DMA access skipping 4 GiB - 1 bytes of an item nobody has:
  * the guest chose the length, the monitor must not pay for it byte by byte
  * (it held the vCPU's thread ~30 s here, so --timeout 2 could not join it:

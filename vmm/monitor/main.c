@@ -23,6 +23,7 @@
 #include "layout.h"
 #include "linux_load.h"
 #include "parse.h"
+#include "mmio.h"
 #include "pio.h"
 #include "power_off.h"
 #include "reset.h"
@@ -74,7 +75,8 @@ static const char usage_text[] =
 "  --hc-stats        print hypercall handling times as BENCH lines at exit\n"
 "  --exit-compat qemu  report a port-0xf4 write of V as (V << 1) | 1, as QEMU's\n"
 "                    isa-debug-exit does (default: vmm, V unshifted)\n"
-"  --trace-ports     list the I/O ports nobody handled (read as all ones) at exit\n"
+"  --trace-ports     list the I/O ports and MMIO addresses nobody handled (read\n"
+"                    as all ones) at exit\n"
 "  --help, --version\n"
 "\n"
 "exit status:\n"
@@ -358,8 +360,10 @@ int main(int argc, char **argv)
 	uart_flush();
 	if (cfg.hc_stats)
 		print_stats(&vm);
-	if (cfg.trace_ports)
+	if (cfg.trace_ports) {
 		pio_report_unhandled(STDERR_FILENO);
+		mmio_report_unhandled(STDERR_FILENO);
+	}
 	/* A vCPU still running could be mid-claim: then the rooms are left to
 	 * the labyrinth's reaper (our lease dies with us), never freed under it. */
 	if (vm.all_joined)

@@ -19,6 +19,7 @@
 #include "exit_status.h"
 #include "hc_stats.h"
 #include "layout.h"
+#include "mmio.h"
 #include "pio.h"
 #include "vm.h"
 
@@ -292,8 +293,9 @@ static bool vcpu_handle_exit(struct vcpu *cpu)
 			vcpu_window_fault(cpu, run->mmio.phys_addr);
 			return false;
 		}
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		mmio_unhandled(run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+			       run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len
+								  : sizeof(run->mmio.data));
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
