@@ -62,6 +62,7 @@ int64_t hc_call(struct lab_hc *hc)
 }
 
 u32 (*hc_cache_probe)(void);
+u64 hc_calls[MAX_CPUS];
 
 /* Fills this CPU's block and calls, interrupts off from fill to result. */
 static int64_t call(u32 nr, u32 flags, u32 count, u64 rooms_gpa, struct lab_hc_info *info)
@@ -75,6 +76,7 @@ static int64_t call(u32 nr, u32 flags, u32 count, u64 rooms_gpa, struct lab_hc_i
 	hc->count = count;
 	hc->cached = hc_cache_probe ? hc_cache_probe() : 0;
 	hc->rooms_gpa = rooms_gpa;
+	hc_calls[this_cpu()->cpu]++;
 	rc = hc_call(hc);
 	if (info && rc == LAB_HC_OK)
 		*info = hc->u.info;

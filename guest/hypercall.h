@@ -14,6 +14,7 @@
 #define GUEST_HYPERCALL_H
 
 #include "labyrinth_abi.h"
+#include "layout.h"
 #include "types.h"
 
 /* What a block's result holds when the monitor never wrote it back. */
@@ -33,6 +34,8 @@ extern u32 (*hc_cache_probe)(void);
 extern void (*hc_pressure_hook)(void);
 /* Pressure interrupts taken, whether or not the hook had anything to give. */
 extern u64 hc_pressure_interrupts;
+/* Calls each CPU made (exits, or mailbox round trips): what a path costs. */
+extern u64 hc_calls[MAX_CPUS];
 
 int64_t hc_null(void);
 int64_t hc_info(struct lab_hc_info *info);

@@ -65,7 +65,20 @@ int page_alloc_init(void)
 	return 0;
 }
 
-/* The reserve, for GFP_ATOMIC only, one room at a time. */
+/*
+ * Per CPU: its magazine's last refill (GFP_NORMAL) was refused, the
+ * labyrinth being down to its reserve. A GFP_ATOMIC caller that finds the
+ * magazine empty then goes to the reserve at once, one call per room,
+ * instead of a refused refill first (two per room); every
+ * NORMAL_RETRY_EVERY such rooms it tries the refill again, so batches
+ * come back once the labyrinth has rooms again.
+ */
+#define NORMAL_RETRY_EVERY 16
+static u32 below_min[MAX_CPUS];	/* 0, or reserve claims since the refusal + 1 */
+
+/* The reserve, for GFP_ATOMIC only, one room at a time: a magazine never
+ * keeps reserve rooms for later callers, nor takes the reserve from CPUs
+ * whose interrupts need it. */
 static u64 claim_reserve(void)
 {
 	u64 room;
@@ -76,6 +89,23 @@ static u64 claim_reserve(void)
 	return room;
 }
 
+/* With interrupts off, on this CPU. */
+static u64 alloc_room(u32 cpu, gfp_t gfp)
+{
+	struct magazine *m = &mags[cpu];
+	u64 room;
+
+	if (mag_count(m))
+		return mag_alloc(m, &source);	/* a hit: no call */
+	if ((gfp & GFP_ATOMIC) && below_min[cpu] && below_min[cpu]++ % NORMAL_RETRY_EVERY)
+		return claim_reserve();
+	room = mag_alloc(m, &source);		/* the refill */
+	below_min[cpu] = !room;
+	if (!room && (gfp & GFP_ATOMIC))
+		room = claim_reserve();
+	return room;
+}
+
 struct page *alloc_page(gfp_t gfp)
 {
 	u64 irq, room;
@@ -83,9 +113,7 @@ struct page *alloc_page(gfp_t gfp)
 	if (!ready)
 		return NULL;
 	irq = irq_save();
-	room = mag_alloc(&mags[this_cpu()->cpu], &source);
-	if (!room && (gfp & GFP_ATOMIC))
-		room = claim_reserve();
+	room = alloc_room(this_cpu()->cpu, gfp);
 	irq_restore(irq);
 	return (struct page *)(uintptr_t)room;
 }

@@ -226,7 +226,7 @@ static u64 exhaust_budget_us(u64 free)
 static void test_exhaustion(void)
 {
 	struct page *list = NULL;
-	u64 free0 = rooms_free(), normal, atomic, left;
+	u64 free0 = rooms_free(), normal, atomic, left, calls;
 	u64 deadline = rdtsc() + tsc_from_us(exhaust_budget_us(free0));
 	bool null_normal, null_atomic, null_again;
 
@@ -237,10 +237,16 @@ static void test_exhaustion(void)
 	report(left == lab_info.rooms_reserved || (null_normal && lab_info.rooms_reserved == 0),
 	       "labyrinth: GFP_NORMAL stops at the reserve (%lu rooms left, %lu reserved)", left,
 	       lab_info.rooms_reserved);
+	calls = hc_calls[this_cpu()->cpu];
 	atomic = exhaust(GFP_ATOMIC, &list, deadline, &null_atomic);
+	calls = hc_calls[this_cpu()->cpu] - calls;
 	report(null_atomic && atomic == left && rooms_free() == 0,
 	       "labyrinth: only GFP_ATOMIC uses the reserve (%lu pages from %lu left), then NULL",
 	       atomic, left);
+	/* One call per reserve room (a refused refill every 16th), not two. */
+	report(calls <= atomic + atomic / 16 + 3,
+	       "labyrinth: GFP_ATOMIC below the reserve's watermark costs one call per page "
+	       "(%lu calls for %lu pages)", calls, atomic);
 	exhaust(GFP_ATOMIC, &list, deadline, &null_again);
 	report(null_again, "labyrinth: GFP_ATOMIC on an empty labyrinth returns NULL at once");
 	free_list(list);
