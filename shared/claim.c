@@ -6,8 +6,10 @@
  * only while b == 1.  Only the holder of a district sets bits in it;
  * whoever zeroed a room clears its bit (release.c, scrub.c, reap.c).  A
  * claim never returns a dirty room: it takes clear bits only, and the
- * bit of a released room is cleared only after its zeroing; when no clean
- * room is left it zeroes dirty ones itself (scrub.c).
+ * bit of a released room is cleared only after its zeroing; it takes the
+ * dirty rooms of its own district (zeroing them: the rooms it released
+ * last) before clean ones, and dirty ones anywhere when no clean room is
+ * left (scrub.c).
  *
  * A claim, in the district the cursor holds:
  *   1. read the map word; a clear bit stays clear until we set it, since
@@ -186,7 +188,9 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 			       const struct lab_floor *floor)
 {
 	struct lab_hall *h = cur->lab->hall;
-	unsigned int want, got = 0;
+	/* The dirty rooms of the held district first (scrub.c: who zeroes). */
+	bool reuse = cur->lab->pool && !cur->lab->scrub_at_release;
+	unsigned int want, got = 0, again = 0;
 
 	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
 		return 0;
@@ -204,10 +208,18 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 		    !district_hold(cur, corridor, flags)) {
 			got += scrub_claim(cur, corridor, flags, want - got,
 					   rooms + got);
+			/* A room the worker freed after our search and
+			 * before our scrub was neither free nor dirty to
+			 * us: look once more before giving up. */
+			if (got < want && !again++ &&
+			    district_hold(cur, corridor, flags))
+				continue;
 			if (got < want)
 				atomic_fetch_add(&h->starving, 1);
 			break;
 		}
+		if (reuse)
+			got += scrub_held(cur, want - got, rooms + got);
 		got += claim_district(cur, want - got, rooms + got);
 		if (got < want)
 			district_leave_full(cur);

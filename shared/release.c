@@ -13,8 +13,8 @@
  * scrubber's job (scrub.c), off the guest's exit.  A release killed at
  * any instruction leaves each of its rooms owned by the dead guest (the
  * reaper zeroes and frees those) or dirty.  A killed release may leave a
- * dirty room without its dirty hint; the reaper of that dead guest walks
- * every room and hints it again.
+ * dirty room without its dirty bit or hint; the reaper of that dead guest
+ * walks every room and marks it again.
  *
  * Without a pool there is nothing to zero, and with lab->scrub_at_release
  * the caller asked for the old way: zero while still owned, then free.
@@ -94,26 +94,17 @@ void room_set_free(struct lab_hall *h, uint32_t room)
 }
 
 /*
- * The releaser's half of scrub.c's Dekker pair: every owner word first
- * (release order: a scrubber that takes the room sees the guest's last
- * writes before it zeroes), one fence, then the dirty hints.
+ * Every owner word first (release order: a scrubber that takes the room
+ * sees the guest's last writes before it zeroes), then the dirty maps and
+ * hints: the releaser's half of scrub.c's Dekker pair.
  */
 static void release_dirty(struct lab_hall *h, const uint32_t *rooms,
 			  unsigned int n)
 {
-	uint32_t last = LAB_NONE;
-
 	for (unsigned int i = 0; i < n; i++)
 		atomic_store_explicit(hall_owner(h, rooms[i]), LAB_DIRTY,
 				      memory_order_release);
-	atomic_thread_fence(memory_order_seq_cst);
-	for (unsigned int i = 0; i < n; i++) {
-		uint32_t d = rooms[i] / LAB_DISTRICT_ROOMS;
-
-		if (d != last)
-			dirty_hint_set(h, d);
-		last = d;
-	}
+	dirty_mark(h, rooms, n);
 }
 
 /* The old way: zero while still owned (a kill leaves it owned), free. */
