@@ -53,6 +53,7 @@
 #define LAB_MAX_BATCH		512u
 #define LAB_DEFAULT_ROOMS	16384u		/* private labyrinth of ./vmm */
 #define LAB_NONE		UINT32_MAX
+#define LAB_REUSE		64u		/* rooms a cursor keeps to reuse */
 
 /*
  * Claim flags, named after Linux's GFP flags.
@@ -224,6 +225,10 @@ struct lab_cursor {
 	/* Claims and releases inside an extent lent to its guest: outside
 	 * the free count, as the whole extent is (labyrinth_extent.h). */
 	bool borrowed;
+	/* The rooms it released last, newest at reuse_top - 1: its next
+	 * claims take them first, zeroing them (shared/reuse.c). */
+	uint32_t reuse_top, reuse_n;
+	uint32_t reuse[LAB_REUSE];
 };
 
 /*

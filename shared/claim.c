@@ -7,9 +7,9 @@
  * whoever zeroed a room clears its bit (release.c, scrub.c, reap.c).  A
  * claim never returns a dirty room: it takes clear bits only, and the
  * bit of a released room is cleared only after its zeroing; it takes the
- * dirty rooms of its own district (zeroing them: the rooms it released
- * last) before clean ones, and dirty ones anywhere when no clean room is
- * left (scrub.c).
+ * rooms its cursor released last (reuse.c) and the dirty rooms of its own
+ * district before clean ones, zeroing them, and dirty ones anywhere when
+ * no clean room is left (scrub.c).
  *
  * A claim, in the district the cursor holds:
  *   1. read the map word; a clear bit stays clear until we set it, since
@@ -75,6 +75,7 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 	cur->rover = 0;
 	cur->delta = 0;
 	cur->borrowed = false;
+	cur->reuse_top = cur->reuse_n = 0;
 	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
 }
@@ -99,6 +100,8 @@ void cursor_account(struct lab_cursor *cur, int32_t change)
 
 void lab_cursor_park(struct lab_cursor *cur)
 {
+	if (cur->reuse_n)
+		reuse_flush(cur);
 	district_leave(cur);
 	cursor_publish(cur);
 }
@@ -112,6 +115,7 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 	if (gen != cur->starving_seen) {
 		cur->starving_seen = gen;
 		district_leave(cur);
+		reuse_flush(cur);
 	}
 }
 
@@ -203,6 +207,8 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 	want = budget_take(cur, flags, n, floor);
 	if (want < n && (flags & LAB_ALL_OR_NOTHING))
 		return 0;	/* the budget stays the cursor's */
+	if (cur->reuse_n)
+		got = reuse_take(cur, corridor, want, rooms);
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
 		    !district_hold(cur, corridor, flags)) {

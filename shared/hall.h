@@ -256,12 +256,20 @@ void room_zero(struct labyrinth *lab, uint32_t room);
 
 /* scrub.c */
 void dirty_hint_set(struct lab_hall *h, uint32_t d);
+/* Make released @rooms dirty for every scrubber: owner words, maps, hints. */
+void dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
 /* Mark @rooms (owner words LAB_DIRTY already) dirty in the maps, hinted. */
 void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
 /* Zero up to @n dirty rooms of the held district and keep them. */
 unsigned int scrub_held(struct lab_cursor *cur, unsigned int n, uint32_t *rooms);
 unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
 			 unsigned int flags, unsigned int n, uint32_t *rooms);
+
+/* reuse.c: the rooms a cursor released last, for its next claims. */
+void reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n);
+unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
+			unsigned int n, uint32_t *rooms);
+void reuse_flush(struct lab_cursor *cur);
 
 /*
  * The seed entry points share one cursor per handle; it is held for one

@@ -56,6 +56,19 @@ void dirty_hint_set(struct lab_hall *h, uint32_t d)
 		atomic_fetch_or(w, bit);
 }
 
+/*
+ * Every owner word first (release order: a scrubber that takes the room
+ * sees the guest's last writes before it zeroes), then the dirty maps and
+ * hints: the releaser's half of the Dekker pair above.
+ */
+void dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		atomic_store_explicit(hall_owner(h, rooms[i]), LAB_DIRTY,
+				      memory_order_release);
+	dirty_mark(h, rooms, n);
+}
+
 void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
 {
 	for (unsigned int i = 0; i < n;) {
