@@ -11,7 +11,6 @@
  * usage: churn_ab BASE_NAME TREE_NAME [CELL...]
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "bench_guard.h"
 #include "churn.h"
@@ -38,16 +37,6 @@ VERSION(b_)
 static const unsigned int batches[] = { 1, 64 }, rings[] = { 1, 32 };
 static const unsigned int fills[] = { 0, 99 };
 
-static bool wanted(const char *name, int argc, char **argv)
-{
-	if (argc < 4)
-		return true;
-	for (int i = 3; i < argc; i++)
-		if (strstr(name, argv[i]))
-			return true;
-	return false;
-}
-
 struct row {
 	char name[48];
 	struct churn_figures f[2];
@@ -71,7 +60,7 @@ int main(int argc, char **argv)
 						struct row *w = &rows[n];
 
 						churn_cell_name(&c, w->name, sizeof(w->name));
-						if (!wanted(w->name, argc, argv))
+						if (!churn_wanted(w->name, argv + 3, argc > 3 ? argc - 3 : 0))
 							continue;
 						churn_measure(cores, 2, &c, ROOMS, w->f);
 						guard_note(w->name, w->f[0].clean, w->f[0].reps);

@@ -17,7 +17,6 @@
  * run (default: all), e.g. `bench_churn worker.b1.r1 .t2`.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "bench_guard.h"
 #include "churn.h"
@@ -26,16 +25,6 @@
 
 static const unsigned int batches[] = { 1, 64 }, rings[] = { 1, 32 };
 static const unsigned int fills[] = { 0, 50, 95, 99 };
-
-static bool wanted(const char *name, int argc, char **argv)
-{
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (strstr(name, argv[i]))
-			return true;
-	return false;
-}
 
 static void print(const char *name, const struct churn_cell *c,
 		  const struct churn_figures *f, const struct churn_figures *at_release)
@@ -85,7 +74,7 @@ int main(int argc, char **argv)
 						char name[64];
 
 						churn_cell_name(&c, name, sizeof(name));
-						if (!wanted(name, argc, argv))
+						if (!churn_wanted(name, argv + 1, argc - 1))
 							continue;
 						churn_measure(cores, 1, &c, ROOMS, &fig[m]);
 						guard_note(name, fig[m].clean, fig[m].reps);

@@ -37,6 +37,14 @@ void churn_cell_name(const struct churn_cell *c, char *buf, size_t len)
 		 c->batch, c->ring, c->fill, c->threads);
 }
 
+bool churn_wanted(const char *name, char *const *pick, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strstr(name, pick[i]))
+			return true;
+	return n == 0;
+}
+
 /* A labyrinth with a pool, in this process's memory. */
 struct hall {
 	struct labyrinth m;

@@ -73,6 +73,8 @@ extern const char *const churn_mode_names[CHURN_MODES];
 
 /* Name of @c, e.g. "worker.b64.r32.f99.t2". */
 void churn_cell_name(const struct churn_cell *c, char *buf, size_t len);
+/* Whether cell @name is among @n substrings @pick (all with none). */
+bool churn_wanted(const char *name, char *const *pick, int n);
 
 /*
  * Measure @c for each of the @n cores, their repetitions in turns (which
