@@ -12,10 +12,10 @@
  *     without ever being free.
  * Why a SIGKILL at any instruction leaves each room owned, dirty, or free
  * and zero: before the CAS the room is dirty; after it, the room is owned
- * by the scrubber's guest (flagged or not) until the bit is cleared after
- * the zeroing, so a dead scrubber's rooms are its guest's and its reaper
- * zeroes and frees them (reap.c); the bit is cleared only after the zeros
- * are stored (the fence in the zeroing, the seq_cst clear).
+ * by the scrubber's guest (flagged or not) until the map bit is cleared
+ * after the zeroing, so a dead scrubber's rooms are its guest's and its
+ * reaper zeroes and frees them (reap.c); the map bit is cleared only
+ * after the zeros are stored (the fence in the zeroing, the seq_cst clear).
  *
  * Finding them is O(1) a room: the release sets the room's bit in its
  * district's dirty map (hall.h) after the owner word says LAB_DIRTY, the
@@ -23,13 +23,13 @@
  * district, not 512 owner words.  The owner word decides: a set bit whose
  * room is no longer LAB_DIRTY is a take in progress (or a killed
  * scrubber's, which its reaper clears), and the CAS fails on it.  Every
- * LAB_DIRTY room has its bit set, except while its release is between
- * its steps; a release killed there is reaped (reap.c sets the bit).
+ * LAB_DIRTY room has its bit set, except while dirty_make() is between
+ * its steps; a process killed there is reaped (reap.c sets the bit).
  *
  * Dirty hints say which districts may have a set dirty bit.  Invariant:
- * a district with one has its hint set, except while a release is
+ * a district with one has its hint set, except while dirty_make() is
  * between its steps.  A Dekker pair, as district.c's for free rooms:
- *   release:  set dirty bit (seq_cst RMW); load hint; set it if clear
+ *   dirty_make: set dirty bit (seq_cst RMW); load hint; set it if clear
  *   scrubber: clear hint (seq_cst RMW); load the dirty map; set if any
  * and a scrubber clears a hint only after it saw the map empty.  So a
  * district's dirty rooms stay findable while a scrubber walks it: the
@@ -37,13 +37,13 @@
  * every other dirty room of the district from claimers meanwhile, and a
  * claim with nothing clean left failed while rooms were dirty (issue 28).
  *
- * Who zeroes.  A claimer takes the dirty rooms of the district it holds
- * before clean ones (scrub_held): they are the rooms it released last,
- * still in its caches, so zeroing costs what it cost in the release,
- * off the release; and it takes dirty rooms anywhere when nothing clean
- * is left (scrub_claim).  The worker (lab_scrub) leaves held districts to
- * their holders, so it never races a claimer for the rooms it is about to
- * reuse, and zeroes what nobody holds: rooms released and not reused.
+ * Who zeroes.  A claimer takes the rooms its cursor released last first
+ * (reuse.c), then the dirty rooms of the district it holds (scrub_held,
+ * before clean ones: released there a moment ago, still in its caches),
+ * and dirty rooms anywhere when nothing clean is left (scrub_claim).  The
+ * worker (lab_scrub) leaves held districts to their holders, so it never
+ * races a claimer for rooms it is about to reuse, and zeroes what nobody
+ * holds: rooms released and not taken back.
  */
 #include "hall.h"
 
