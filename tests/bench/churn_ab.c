@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 							printf("BENCH churn_ab.%s.%s.release %.2f ns\n", w->name, ver, f->release);
 							printf("BENCH churn_ab.%s.%s.zeroed_by_worker %.1f %%\n", w->name, ver, 100 * f->by_worker);
 							printf("BENCH churn_ab.%s.%s.dirty_claims %ld rooms\n", w->name, ver, f->dirty_claims);
+							printf("BENCH churn_ab.%s.%s.refused %ld claims\n", w->name, ver, f->refused);
 							if (t == 2)
 								printf("BENCH churn_ab.%s.%s.t2_vs_control %.3f x\n", w->name, ver,
 								       f->control_wall / f->wall);
@@ -88,8 +89,8 @@ int main(int argc, char **argv)
 	printf("#\n# ns per room claimed and released (%s | %s), medians; "
 	       "t2: wall over both threads, and the private halls' wall over it\n",
 	       a.name, b.name);
-	printf("# | cell | wall | total CPU (guest + worker) | worker CPU | release alone | zeroed by worker %% | t2 vs control |\n");
-	printf("# |---|---|---|---|---|---|---|\n");
+	printf("# | cell | wall | total CPU (guest + worker) | worker CPU | release alone | zeroed by worker %% | refused | t2 vs control |\n");
+	printf("# |---|---|---|---|---|---|---|---|\n");
 	for (int i = 0; i < n; i++) {
 		const struct churn_figures *x = &rows[i].f[0], *y = &rows[i].f[1];
 
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
 		       rows[i].name, x->wall, y->wall, x->total_cpu, y->total_cpu,
 		       x->worker_cpu, y->worker_cpu, x->release, y->release,
 		       100 * x->by_worker, 100 * y->by_worker);
+		printf(" %ld \u2192 %ld |", x->refused, y->refused);
 		if (x->control_wall > 0)
 			printf(" %.2f \u2192 %.2f |\n", x->control_wall / x->wall,
 			       y->control_wall / y->wall);

@@ -66,6 +66,7 @@ struct churn_figures {
 	double by_release, by_worker, by_claimer;	/* shares of the zeroing */
 	double control_wall;	/* two threads: the private halls' */
 	long dirty_claims;	/* rooms claimed not zero (must be 0) */
+	long refused;		/* claims that got nothing, rooms free or dirty */
 	int clean, reps;	/* repetitions the guard found clean */
 };
 
