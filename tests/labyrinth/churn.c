@@ -190,6 +190,7 @@ struct guest {
 	double release_ns;		/* the bracketed pass: inside lab_release */
 	long bracketed;			/* rooms released in it */
 	long dirty_claims;
+	long refused;			/* claims that got nothing */
 };
 
 
