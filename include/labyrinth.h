@@ -19,9 +19,11 @@
  *             its home (where its searches start), so callers do not
  *             contend.  Never share one cursor between threads.
  *   scrub     zeroing a room before it can be claimed again.  A released
- *             room is dirty (owned by nobody, claimable by nobody) until
- *             a scrubber zeroes it: a background worker (lab_scrub), or a
- *             claimer that finds no clean room left.
+ *             room is owned by nobody and claimable by nobody until it is
+ *             zeroed: by the next claim of the cursor that released it
+ *             (the last LAB_REUSE rooms it released), or, once dirty, by
+ *             a background worker (lab_scrub) or a claimer that finds no
+ *             clean room left.
  *
  * Typical host use (the VMM; attaching is labyrinth_host.h's):
  *	struct labyrinth *lab;
@@ -53,6 +55,7 @@
 #define LAB_MAX_BATCH		512u
 #define LAB_DEFAULT_ROOMS	16384u		/* private labyrinth of ./vmm */
 #define LAB_NONE		UINT32_MAX
+#define LAB_REUSE		64u		/* rooms a cursor keeps to reuse */
 
 /*
  * Claim flags, named after Linux's GFP flags.
@@ -224,6 +227,10 @@ struct lab_cursor {
 	/* Claims and releases inside an extent lent to its guest: outside
 	 * the free count, as the whole extent is (labyrinth_extent.h). */
 	bool borrowed;
+	/* The rooms it released last, newest at reuse_top - 1: its next
+	 * claims take them first, zeroing them (shared/reuse.c). */
+	uint32_t reuse_top, reuse_n;
+	uint32_t reuse[LAB_REUSE];
 };
 
 /*
@@ -314,10 +321,12 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
  * nothing changes and the first error is returned:
  *   LAB_ERANGE (index outside the pool), LAB_EALREADY (room free or dirty,
  *   or listed twice), LAB_EPERM (room owned by another (guest, vcpu)).
- * On success every room is dirty: owned by nobody, claimable by nobody
- * until a scrubber has zeroed it (lab_scrub, or a claimer that finds no
- * clean room).  Returns 0.  Without a pool, or with lab->scrub_at_release,
- * the rooms are zeroed here and free at once.
+ * On success every room is released: owned by nobody, claimable by
+ * nobody until it is zeroed.  The cursor keeps the last LAB_REUSE rooms it
+ * released and its next claims take them, zeroing them (shared/reuse.c);
+ * the rest are dirty until a scrubber zeroes them (lab_scrub, or a claimer
+ * that finds no clean room).  Returns 0.  Without a pool, or with
+ * lab->scrub_at_release, the rooms are zeroed here and free at once.
  */
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n);
@@ -344,7 +353,9 @@ uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t i);
  * The background worker's step (vmm/host/scrubber.c runs it in a thread).
  * @cur is the worker's own cursor; while it zeroes a room the room is its
  * guest's, so stop the worker before lab_detach() and a killed worker's
- * rooms go back through the reaper.
+ * rooms go back through the reaper.  It takes one room at a time, and
+ * leaves the dirty rooms of a district a cursor holds to that cursor
+ * (which takes them before clean ones): a parked cursor holds none.
  */
 unsigned int lab_scrub(struct lab_cursor *cur, unsigned int max);
 

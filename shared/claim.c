@@ -6,8 +6,10 @@
  * only while b == 1.  Only the holder of a district sets bits in it;
  * whoever zeroed a room clears its bit (release.c, scrub.c, reap.c).  A
  * claim never returns a dirty room: it takes clear bits only, and the
- * bit of a released room is cleared only after its zeroing; when no clean
- * room is left it zeroes dirty ones itself (scrub.c).
+ * bit of a released room is cleared only after its zeroing; it takes the
+ * rooms its cursor released last (reuse.c) and the dirty rooms of its own
+ * district before clean ones, zeroing them, and dirty ones anywhere when
+ * no clean room is left (scrub.c).
  *
  * A claim, in the district the cursor holds:
  *   1. read the map word; a clear bit stays clear until we set it, since
@@ -73,6 +75,7 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 	cur->rover = 0;
 	cur->delta = 0;
 	cur->borrowed = false;
+	cur->reuse_top = cur->reuse_n = 0;
 	cur->starving_seen = atomic_load_explicit(&lab->hall->starving,
 						  memory_order_relaxed);
 }
@@ -97,6 +100,8 @@ void cursor_account(struct lab_cursor *cur, int32_t change)
 
 void lab_cursor_park(struct lab_cursor *cur)
 {
+	if (cur->reuse_n)
+		reuse_flush(cur);
 	district_leave(cur);
 	cursor_publish(cur);
 }
@@ -110,6 +115,7 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 	if (gen != cur->starving_seen) {
 		cur->starving_seen = gen;
 		district_leave(cur);
+		reuse_flush(cur);
 	}
 }
 
@@ -186,7 +192,9 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 			       const struct lab_floor *floor)
 {
 	struct lab_hall *h = cur->lab->hall;
-	unsigned int want, got = 0;
+	/* The dirty rooms of the held district first (scrub.c: who zeroes). */
+	bool reuse = cur->lab->pool && !cur->lab->scrub_at_release;
+	unsigned int want, got = 0, again = 0;
 
 	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
 		return 0;
@@ -199,15 +207,25 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 	want = budget_take(cur, flags, n, floor);
 	if (want < n && (flags & LAB_ALL_OR_NOTHING))
 		return 0;	/* the budget stays the cursor's */
+	if (cur->reuse_n)
+		got = reuse_take(cur, corridor, want, rooms);
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
 		    !district_hold(cur, corridor, flags)) {
 			got += scrub_claim(cur, corridor, flags, want - got,
 					   rooms + got);
+			/* A room the worker freed after our search and
+			 * before our scrub was neither free nor dirty to
+			 * us: look once more before giving up. */
+			if (got < want && !again++ &&
+			    district_hold(cur, corridor, flags))
+				continue;
 			if (got < want)
 				atomic_fetch_add(&h->starving, 1);
 			break;
 		}
+		if (reuse)
+			got += scrub_held(cur, want - got, rooms + got);
 		got += claim_district(cur, want - got, rooms + got);
 		if (got < want)
 			district_leave_full(cur);

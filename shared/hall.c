@@ -26,7 +26,7 @@ int lab_geometry_check(const struct lab_geometry *geo)
 	return 0;
 }
 
-/* Offsets of the four arrays; returns the total size. */
+/* Offsets of the five arrays; returns the total size. */
 static uint64_t hall_layout(uint32_t districts, struct lab_hall *h)
 {
 	uint64_t off = align_up(sizeof(struct lab_hall), LAB_CACHELINE);
@@ -37,6 +37,8 @@ static uint64_t hall_layout(uint32_t districts, struct lab_hall *h)
 	h->hint_lines = (districts + 63) / 64;
 	off += (uint64_t)h->hint_lines * LAB_CACHELINE;
 	h->off_map = off;
+	off += (uint64_t)districts * LAB_WORDS * sizeof(uint64_t);
+	h->off_dirty = off;
 	off += (uint64_t)districts * LAB_WORDS * sizeof(uint64_t);
 	h->off_owner = off;
 	off += (uint64_t)districts * LAB_DISTRICT_ROOMS * sizeof(uint32_t);
@@ -134,7 +136,8 @@ int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len,
 	if (v->size != ref.size || ref.size != hall_len ||
 	    v->hint_lines != ref.hint_lines ||
 	    v->off_holder != ref.off_holder || v->off_hint != ref.off_hint ||
-	    v->off_map != ref.off_map || v->off_owner != ref.off_owner)
+	    v->off_map != ref.off_map || v->off_owner != ref.off_owner ||
+	    v->off_dirty != ref.off_dirty)
 		return LAB_EPROTO;
 	if (!walls_stand(hall, &ref, geo.rooms, districts_of(geo.rooms)))
 		return LAB_EPROTO;

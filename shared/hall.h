@@ -4,7 +4,7 @@
  * Private to the core and the host side; users see only labyrinth.h.
  *
  * The hall sits right after the pool in the same shared file.  After the
- * fixed header come four arrays, each 64-byte aligned:
+ * fixed header come five arrays, each 64-byte aligned:
  *   holder[districts]   _Atomic u16: guest + 1 of the cursor holding the
  *                       district, 0 if none.  Only the holder claims there.
  *   hint[districts/64]  one cache line per 64 districts (a hint line):
@@ -14,15 +14,23 @@
  *                       write the same line (their homes keep them apart,
  *                       district.c).  Never clear while the district has
  *                       such a room (district.c, scrub.c); scans back them.
+ *                       A dirty hint is cleared only when the district's
+ *                       dirty map was seen empty (scrub.c).
  *   map[districts][8]   _Atomic u64: bit set => room not claimable: owned,
  *                       dirty, being scrubbed, or a wall past the last
  *                       room.  One cache line per district.
+ *   dirty[districts][8] _Atomic u64: bit set => the room may be dirty: set
+ *                       by its release after the owner word said so,
+ *                       cleared by the scrubber that took it.  The owner
+ *                       word decides (scrub.c); the bits only find dirty
+ *                       rooms in O(1), instead of reading 512 owner words.
+ *                       One cache line per district.
  *   owner[districts*512] _Atomic u32: meaningful only while the room's map
  *                       bit is set: an owner code (owned), LAB_DIRTY
  *                       (released, not yet zeroed), a scrubber's code
  *                       (owner | LAB_SCRUBBING) or LAB_WALL.
- * Allocation state: 1/8 (map) + 2/512 (holder) + 1/512 (hint) = 0.131
- * bytes per room; owner records: 4 bytes per room.
+ * Allocation state: 1/8 (map) + 1/8 (dirty) + 2/512 (holder) + 1/512
+ * (hint) = 0.256 bytes per room; owner records: 4 bytes per room.
  */
 #ifndef LAB_HALL_H
 #define LAB_HALL_H
@@ -30,10 +38,11 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	8u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+#define LAB_VERSION	9u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
 				   6: dirty rooms, hint lines, u16 holders;
 				   7: free count published per lease;
-				   8: districts lent per lease */
+				   8: districts lent per lease;
+				   9: dirty maps */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
 /*
@@ -86,6 +95,7 @@ struct lab_hall {
 	uint32_t hint_lines;
 	uint64_t size;			/* bytes of the whole hall */
 	uint64_t off_holder, off_hint, off_map, off_owner;
+	uint64_t off_dirty;
 
 	/* Free rooms as published by cursors (in batches): watermarks only. */
 	_Alignas(LAB_CACHELINE) _Atomic int64_t free;
@@ -141,6 +151,12 @@ static inline _Atomic uint64_t *hall_dirty_hint(struct lab_hall *h,
 static inline _Atomic uint64_t *hall_map(struct lab_hall *h, uint32_t d)
 {
 	return (_Atomic uint64_t *)((char *)h + h->off_map) + (size_t)d * LAB_WORDS;
+}
+
+/* Dirty map of district @d: the rooms that may be dirty (see above). */
+static inline _Atomic uint64_t *hall_dirty(struct lab_hall *h, uint32_t d)
+{
+	return (_Atomic uint64_t *)((char *)h + h->off_dirty) + (size_t)d * LAB_WORDS;
 }
 
 static inline _Atomic uint32_t *hall_owner(struct lab_hall *h, uint32_t room)
@@ -240,8 +256,20 @@ void room_zero(struct labyrinth *lab, uint32_t room);
 
 /* scrub.c */
 void dirty_hint_set(struct lab_hall *h, uint32_t d);
+/* Make released @rooms dirty for every scrubber: owner words, maps, hints. */
+void dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
+/* Mark @rooms (owner words LAB_DIRTY already) dirty in the maps, hinted. */
+void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
+/* Zero up to @n dirty rooms of the held district and keep them. */
+unsigned int scrub_held(struct lab_cursor *cur, unsigned int n, uint32_t *rooms);
 unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
 			 unsigned int flags, unsigned int n, uint32_t *rooms);
+
+/* reuse.c: the rooms a cursor released last, for its next claims. */
+void reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n);
+unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
+			unsigned int n, uint32_t *rooms);
+void reuse_flush(struct lab_cursor *cur);
 
 /*
  * The seed entry points share one cursor per handle; it is held for one

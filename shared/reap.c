@@ -11,9 +11,9 @@
  * A room g's scrubber was zeroing (g | LAB_SCRUBBING) is g's as well.
  *
  * Dirty rooms belong to nobody and stay for the scrubbers, but the reaper
- * hints each one it passes: a release or a scan killed between its steps
- * (scrub.c) can have hidden one, and that process's guest is dead, so it
- * is reaped too.
+ * marks (dirty bit) and hints each one it passes: a release killed between
+ * its steps (scrub.c) can have hidden one, and that process's guest is
+ * dead, so it is reaped too.
  */
 #include "hall.h"
 
@@ -32,10 +32,16 @@ static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 						  memory_order_relaxed);
 
 		bits &= bits - 1;
-		*dirty |= o == LAB_DIRTY;
+		if (o == LAB_DIRTY) {	/* a killed release may have left it unmarked */
+			atomic_fetch_or(&hall_dirty(h, d)[w], 1ull << bit);
+			*dirty = true;
+		}
 		if (owner_word_guest(o) != guest)
 			continue;
 		room_zero(lab, room);
+		/* A scrubber killed between its take and clearing the dirty
+		 * bit left the bit: cleared before the room is free. */
+		atomic_fetch_and(&hall_dirty(h, d)[w], ~(1ull << bit));
 		atomic_fetch_and(word, ~(1ull << bit));
 		freed++;
 	}

@@ -7,14 +7,16 @@
  * and an owner is one thread, so what was validated stays true until the
  * commit.
  *
- * The commit is one store per room: owner := LAB_DIRTY, with the map bit
- * left set.  A dirty room belongs to nobody and no claimer can take it
- * (claims only take clear bits); zeroing it and clearing its bit is a
- * scrubber's job (scrub.c), off the guest's exit.  A release killed at
- * any instruction leaves each of its rooms owned by the dead guest (the
- * reaper zeroes and frees those) or dirty.  A killed release may leave a
- * dirty room without its dirty hint; the reaper of that dead guest walks
- * every room and hints it again.
+ * The commit is one store per room: owner := the releasing cursor's
+ * scrubbing code, with the map bit left set: the room is released (no
+ * owner, no release again) and waits in the cursor's magazine for its
+ * next claim, which zeroes it (reuse.c); a room the magazine gives up
+ * turns dirty for every scrubber (scrub.c).  Either way zeroing is off
+ * the guest's exit.  A release killed at any instruction leaves each of
+ * its rooms owned by the dead guest (the reaper zeroes and frees those)
+ * or dirty.  A killed spill may leave a dirty room without its dirty bit
+ * or hint; the reaper of that dead guest walks every room and marks it
+ * again.
  *
  * Without a pool there is nothing to zero, and with lab->scrub_at_release
  * the caller asked for the old way: zero while still owned, then free.
@@ -93,29 +95,6 @@ void room_set_free(struct lab_hall *h, uint32_t room)
 	district_hint_set(h, room / LAB_DISTRICT_ROOMS);
 }
 
-/*
- * The releaser's half of scrub.c's Dekker pair: every owner word first
- * (release order: a scrubber that takes the room sees the guest's last
- * writes before it zeroes), one fence, then the dirty hints.
- */
-static void release_dirty(struct lab_hall *h, const uint32_t *rooms,
-			  unsigned int n)
-{
-	uint32_t last = LAB_NONE;
-
-	for (unsigned int i = 0; i < n; i++)
-		atomic_store_explicit(hall_owner(h, rooms[i]), LAB_DIRTY,
-				      memory_order_release);
-	atomic_thread_fence(memory_order_seq_cst);
-	for (unsigned int i = 0; i < n; i++) {
-		uint32_t d = rooms[i] / LAB_DISTRICT_ROOMS;
-
-		if (d != last)
-			dirty_hint_set(h, d);
-		last = d;
-	}
-}
-
 /* The old way: zero while still owned (a kill leaves it owned), free. */
 static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
 			   unsigned int n)
@@ -148,7 +127,7 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 	if (!lab->pool || lab->scrub_at_release)
 		release_zeroed(cur, rooms, n);
 	else
-		release_dirty(lab->hall, rooms, n);
+		reuse_put(cur, rooms, n);	/* our next claim zeroes them */
 	/* Dirty rooms count as free: a claimer zeroes them if it must. */
 	cursor_account(cur, (int32_t)n);
 	return 0;

@@ -1,10 +1,14 @@
 #!/bin/sh
 # The single-vCPU claim cost of the labyrinth's core at BASE (a commit,
-# default main) against the working tree, in one process (core_ab.c).
-# usage: core_ab.sh SOURCE_ROOT [BASE]
+# default main) against the working tree, in one process (core_ab.c);
+# with `churn`, the steady-state churn of every scrubbing mode instead
+# (churn_ab.c; further arguments pick its cells).
+# usage: core_ab.sh SOURCE_ROOT [BASE [churn [CELL...]]]
 set -eu
 root=$1
 base=${2:-main}
+what=${3:-claim}
+[ $# -ge 3 ] && shift 3 || set --
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -37,8 +41,16 @@ sources a "$base"
 sources b tree
 core a
 core b
+name=$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)
+if [ "$what" = churn ]; then
+	cc -std=gnu11 -O2 -pthread -I"$root/include" -I"$root/tests/labyrinth" \
+		"$root/tests/bench/churn_ab.c" "$root/tests/labyrinth/churn.c" \
+		"$root/tests/labyrinth/bench_guard.c" "$work/a.o" "$work/b.o" -o "$work/churn_ab"
+	"$work/churn_ab" "$name" tree "$@"
+	exit
+fi
 # lending.c's own calls of the core are never made here: left out.
 cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/see" -I"$root/tests/lib" \
 	"$root/tests/bench/core_ab.c" "$root/tests/see/lending.c" "$work/a.o" "$work/b.o" \
 	-Wl,--gc-sections -o "$work/core_ab"
-"$work/core_ab" "$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)" tree
+"$work/core_ab" "$name" tree

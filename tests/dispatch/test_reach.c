@@ -99,12 +99,15 @@ static int64_t call(uint32_t nr, uint32_t flags, uint32_t count)
 	return lab_dispatch(&caller, &hc, &hc.u);
 }
 
-/* Scrub every dirty room: what is free then is what nobody lost. */
+/* Scrub every dirty room: what is free then is what nobody lost.  The
+ * caller parks first: the rooms its cursor kept for its next claims, and
+ * the dirty rooms of the district it holds, are the worker's then. */
 static uint32_t free_after_scrub(void)
 {
 	struct lab_cursor scrubber;
 	struct lab_census c;
 
+	lab_cursor_park(&caller.cursor);
 	lab_cursor_init(&scrubber, lab, 1);
 	while (lab_scrub(&scrubber, 512))
 		;

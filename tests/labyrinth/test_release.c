@@ -64,6 +64,8 @@ Test(release, leaves_the_room_dirty_for_the_scrubber)
 	cr_assert_eq(lab_release(&f.me, &f.mine[3], 1), 0);
 	cr_assert_eq(lab_room_owner(f.m, f.mine[3]), 0);
 	cr_assert_eq(room[0], 0x5a, "the guest's exit paid for the zeroing");
+	cr_assert_eq(lab_scrub(&worker, 64), 0, "a held district is its holder's to scrub");
+	lab_cursor_park(&f.me);
 	cr_assert_eq(lab_scrub(&worker, 64), 1);
 	for (unsigned int i = 0; i < LAB_ROOM_SIZE; i++)
 		cr_assert_eq(room[i], 0, "byte %u of a scrubbed room", i);

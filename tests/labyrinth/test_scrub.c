@@ -36,10 +36,11 @@ static struct lab_census census(struct labyrinth *m)
 Test(scrub, released_rooms_stay_dirty_until_a_scrubber_zeroes_them)
 {
 	struct labyrinth *m = shared_lab(2048, 1);
-	struct lab_cursor me, worker;
-	uint32_t mine[8], other[64];
+	struct lab_cursor me, other, worker;
+	uint32_t mine[8], theirs[64];
 
 	lab_cursor_init(&me, m, 0);
+	lab_cursor_init(&other, m, 5);
 	lab_cursor_init(&worker, m, 9);
 	cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 8, mine), 8);
 	for (int i = 0; i < 8; i++)
@@ -51,18 +52,52 @@ Test(scrub, released_rooms_stay_dirty_until_a_scrubber_zeroes_them)
 		cr_assert_eq(lab_room_owner(m, mine[i]), 0);
 		cr_assert(!tlab_room_zero(m, mine[i]), "zeroed in the release");
 	}
-	/* Clean rooms are left: claims take those, never the dirty ones. */
-	for (int k = 0; k < 8; k++) {
-		cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 64, other), 64);
+	/* Clean rooms are left: another cursor's claims take those, never
+	 * the dirty ones. */
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(lab_claim(&other, LAB_GFP_NORMAL, 0, 64, theirs), 64);
 		for (int i = 0; i < 64; i++)
 			for (int j = 0; j < 8; j++)
-				cr_assert_neq(other[i], mine[j], "a dirty room was claimed");
+				cr_assert_neq(theirs[i], mine[j], "a dirty room was claimed");
 	}
+	cr_assert_eq(lab_scrub(&worker, 64), 0, "the holder's district is its own");
+	lab_cursor_park(&me);
 	cr_assert_eq(lab_scrub(&worker, 64), 8);
 	cr_assert_eq(lab_scrub(&worker, 64), 0);
 	cr_assert_eq(census(m).dirty, 0);
 	for (int i = 0; i < 8; i++)
 		cr_assert(tlab_room_zero(m, mine[i]));
+	heap_lab_free(m);
+}
+
+/* The holder's next claim takes the rooms it released last, zeroed by the
+ * claim (still in its caches), before any clean room: the release paid
+ * nothing, and nothing is left for the worker. */
+Test(scrub, a_holder_reuses_its_dirty_rooms_zeroed)
+{
+	struct labyrinth *m = shared_lab(2048, 1);
+	struct lab_cursor me, worker;
+	uint32_t mine[8], again[8];
+
+	lab_cursor_init(&me, m, 0);
+	lab_cursor_init(&worker, m, 9);
+	cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 8, mine), 8);
+	for (int i = 0; i < 8; i++)
+		stamp(m, mine[i], 0x5a5a);
+	cr_assert_eq(lab_release(&me, mine, 8), 0);
+	cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 8, again), 8);
+	for (int i = 0; i < 8; i++) {
+		bool found = false;
+
+		for (int j = 0; j < 8; j++)
+			found |= again[i] == mine[j];
+		cr_assert(found, "room %u is not one of those released", again[i]);
+		cr_assert(tlab_room_zero(m, again[i]), "room %u handed out dirty", again[i]);
+		cr_assert_eq(lab_room_owner(m, again[i]), me.owner);
+	}
+	cr_assert_eq(census(m).dirty, 0);
+	cr_assert_eq(lab_scrub(&worker, 64), 0);
+	cr_assert_eq(census(m).free, 2040);
 	heap_lab_free(m);
 }
 
@@ -158,6 +193,42 @@ Test(scrub, reaping_zeroes_a_room_a_killed_scrubber_held)
 	/* The release counted it free already: the reaper adds nothing. */
 	cr_assert_eq(lab_free_watched(m), 1024, "free count %lld",
 		     (long long)lab_free_watched(m));
+	heap_lab_free(dead);
+	heap_lab_free(m);
+}
+
+/* A scrubber killed after its take and before it cleared the room's dirty
+ * bit: the room is its guest's, the bit stale.  Nobody takes it by the
+ * bit (the owner word decides), and the reaper clears it with the room. */
+Test(scrub, reaping_clears_the_dirty_bit_a_killed_scrubber_left)
+{
+	struct labyrinth *m = shared_lab(1024, 1);
+	struct labyrinth *dead = heap_lab_guest(m, 2);
+	struct lab_cursor me, scrubber, other;
+	uint32_t r, got[8];
+
+	lab_cursor_init(&me, m, 0);
+	lab_cursor_init(&scrubber, dead, 0);
+	lab_cursor_init(&other, m, 1);
+	cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 1, &r), 1);
+	stamp(m, r, 7);
+	cr_assert_eq(lab_release(&me, &r, 1), 0);
+	lab_cursor_park(&me);
+	cr_assert(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]) & (1ull << (r % 64)));
+	atomic_store(hall_owner(m->hall, r), scrubber.owner | LAB_SCRUBBING);	/* killed */
+	cr_assert_eq(lab_scrub(&other, 64), 0, "a room being zeroed was taken again");
+	cr_assert_eq(lab_reap_guest(m, 2), 1);
+	cr_assert_eq(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]), 0,
+		     "the stale dirty bit outlived the reap");
+	cr_assert(tlab_room_zero(m, r));
+	cr_assert_eq(census(m).free, 1024);
+	/* Claimed again and released: dirty again, found by its bit. */
+	cr_assert_eq(lab_claim(&other, LAB_GFP_NORMAL, 0, 8, got), 8);
+	stamp(m, got[0], 9);
+	cr_assert_eq(lab_release(&other, got, 8), 0);
+	lab_cursor_park(&other);
+	cr_assert_eq(lab_scrub(&me, 64), 8);
+	cr_assert(tlab_room_zero(m, got[0]));
 	heap_lab_free(dead);
 	heap_lab_free(m);
 }

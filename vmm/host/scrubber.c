@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * scrubber.c - the background worker that zeroes dirty rooms, so that a
- * guest's release costs it one store per room instead of 4 KiB of zeros.
+ * scrubber.c - the background worker that zeroes dirty rooms: those the
+ * vCPUs released and did not take back (each vCPU's next claims zero the
+ * last 64 rooms it released, and the dirty rooms of the district it
+ * holds: shared/reuse.c, scrub.c), so that they are clean when another
+ * claims them.  A release costs the guest one store per room either way.
  *
  * It runs lab_scrub() in a thread of its own at a lower priority (nice
  * +10: vCPU threads come first, as Xen scrubs from its idle loop), and
