@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The API: rooms handed out from per-CPU magazines. A magazine is refilled
- * through the mailbox with a GFP_NORMAL claim, so what it keeps never
+ * through its extent (mailbox or port) with a GFP_NORMAL claim, so what it keeps never
  * includes the reserve; a GFP_ATOMIC caller that finds nothing there
  * claims one room from the reserve for itself, and that room goes home
  * when freed instead of into a magazine. Interrupts are off while a

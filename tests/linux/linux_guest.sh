@@ -22,6 +22,7 @@ LAB=$1 TOP=$2 BUILD=$3 BENCH=${4:-} ELF=${5:-}
 "$TOP/tests/install-deps" linux >&2 || exit 1
 . "$TOP/vmm/rig/kernel.sh"
 . "$TOP/vmm/rig/initramfs.sh"
+. "$TOP/tests/linux/module.sh"
 mkdir -p "$BUILD/rig"
 rig_kernel "$BUILD/rig" && rig_headers "$BUILD/rig" || exit 1
 
@@ -31,15 +32,11 @@ trap '[ -n "$QEMU" ] && kill -9 "$QEMU" 2>/dev/null; [ -n "$SERVER" ] && kill "$
 . "$TOP/tests/qemu_guest.sh"
 accel=$(qemu_accel "$TOP/vmm/rig/kvm-rig" linux)
 
-# The README's steps, on a copy (the checkout stays clean).
-cp -r "$TOP/guest/linux" "$W/module"
-make -C "$headers" M="$W/module" LABYRINTH_INCLUDE="$TOP/include" modules >"$W/make.log" 2>&1
+module_build "$TOP" "$W"
 st=$?
 check $st "the modules build against Debian's headers ($kernel_version)"
 [ $st = 0 ] || { tail -20 "$W/make.log"; exit 1; }
-mkdir -p "$W/initrd/lib/modules"
-cp "$W/module/labyrinth.ko" "$W/module/labyrinth_selftest.ko" "$W/initrd/lib/modules/"
-initramfs_pack "$W/initrd" "$TOP/tests/linux/module-init" "$W/initrd.cpio" || exit 1
+module_initramfs "$TOP" "$W" || exit 1
 
 ROOMS=2048
 "$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
