@@ -109,7 +109,7 @@ static void port_reap(struct work_struct *w)
  * what it described. */
 static int port_info(struct device *dev, struct lab_port *port, const struct resource *win)
 {
-	struct lab_hc_info info;
+	struct lab_hc_info info = {};
 	long rc = lab_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
 
 	if (rc != LAB_HC_OK || info.abi_version != LAB_HC_ABI_VERSION ||
