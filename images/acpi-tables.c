@@ -1,7 +1,9 @@
 /* Walks the ACPI tables as a kernel without a loader's help would: scans
  * the BIOS area for the RSDP, checks every checksum, follows the FADT to
- * its FACS and DSDT, and counts the MADT's CPUs against fw_cfg's. */
+ * its FACS and DSDT (and the hypercall port's description there), and
+ * counts the MADT's CPUs against fw_cfg's. */
 #include "fw_cfg.h"
+#include "hypercall.h"
 #include "kernel.h"
 #include "mem.h"
 #include "printf.h"
@@ -107,6 +109,67 @@ static u32 madt_cpus(const struct sdt *madt)
 	return n;
 }
 
+/* A resource descriptor of a _CRS buffer (ACPI 6.4 6.4): small ones
+ * are tag << 3 | length, large ones a tag and a 16-bit length. */
+struct port_description {
+	u32 io, io_len, irqs;
+	u64 window, window_len;
+};
+
+static void read_resources(const u8 *p, const u8 *end, struct port_description *d)
+{
+	while (p < end && *p != 0x79) {		/* the end tag */
+		if (*p & 0x80) {
+			u32 len = p[1] | p[2] << 8;
+
+			if (*p == 0x8a && p[3] == 0) {	/* QWord, memory */
+				memcpy(&d->window, p + 14, 8);
+				memcpy(&d->window_len, p + 38, 8);
+			}
+			p += 3 + len;
+			continue;
+		}
+		if ((*p >> 3 & 0xf) == 8) {		/* I/O */
+			d->io = p[2] | p[3] << 8;
+			d->io_len = p[7];
+		} else if ((*p >> 3 & 0xf) == 4) {	/* IRQ */
+			d->irqs = p[1] | p[2] << 8;
+		}
+		p += 1 + (*p & 7);
+	}
+}
+
+/* The hypercall port's description (labyrinth_abi.h): its _HID, then the
+ * _CRS buffer after it, as INFO names the window. QEMU has none. */
+static void check_port_description(const struct sdt *dsdt)
+{
+	const u8 *p = (const u8 *)dsdt + sizeof(*dsdt), *end = (const u8 *)dsdt + dsdt->length;
+	struct port_description d = {0};
+	struct lab_hc_info info;
+
+	while (p + sizeof(LAB_HC_ACPI_HID) <= end &&
+	       memcmp(p, LAB_HC_ACPI_HID, sizeof(LAB_HC_ACPI_HID)))
+		p++;
+	if (p + sizeof(LAB_HC_ACPI_HID) > end) {
+		printf("# DSDT: no hypercall port described\n");
+		return;
+	}
+	while (p + 4 <= end && memcmp(p, "_CRS", 4))
+		p++;
+	p += 4;
+	if (p + 4 < end && p[0] == 0x11) {		/* BufferOp, PkgLength, BufferSize */
+		p += 2 + (p[1] >> 6);
+		p += p[0] == 0x0a ? 2 : 3;
+		read_resources(p, end, &d);
+	}
+	report(d.io == LAB_HC_PORT && d.io_len == LAB_HC_PORT_SIZE && d.irqs &&
+	       !(d.irqs & (d.irqs - 1)) && hc_info(&info) == LAB_HC_OK &&
+	       d.window == info.window_base && d.window_len == info.window_size,
+	       "DSDT describes the hypercall port: I/O 0x%x (%u), one IRQ, the room window "
+	       "INFO names (0x%llx, %llu bytes)", d.io, d.io_len, (unsigned long long)d.window,
+	       (unsigned long long)d.window_len);
+}
+
 /* A 64-bit link wins when the table is long enough to have it and it is set. */
 static u64 link(const struct fadt_links *f, u32 addr32, u64 addr64, u32 end64)
 {
@@ -124,6 +187,8 @@ static void check_fadt(const struct fadt_links *f)
 	       "FADT -> FACS: signature, length, 64-byte alignment");
 	report(dsdt && !memcmp(dsdt->sig, "DSDT", 4) && table_ok(dsdt),
 	       "FADT -> DSDT: signature and checksum");
+	if (dsdt && table_ok(dsdt))
+		check_port_description(dsdt);
 }
 
 static void check_xsdt(const struct rsdp *rsdp, const struct sdt *rsdt)

@@ -13,7 +13,23 @@
  * [window_base, window_base + window_size), room i at window_base + i * 4096.
  * Only rooms the guest has claimed are backed there; a guest touching any
  * other window address is stopped by the monitor (exit status 74), which
- * reports guest, vCPU and address on stderr. */
+ * reports guest, vCPU and address on stderr.
+ *
+ * How a guest finds the port: the monitor describes it in ACPI, as the
+ * device \_SB.LABY of the DSDT, _HID LAB_HC_ACPI_HID, whose _CRS names in
+ * this order:
+ *   - an I/O range: LAB_HC_PORT, LAB_HC_PORT_SIZE ports;
+ *   - a 64-bit memory range, cacheable: the room window (window_base,
+ *     window_size, as INFO tells them);
+ *   - an interrupt, edge-triggered, active high: the pressure line, raised
+ *     when the labyrinth runs low, for a guest that said in INFO it hears
+ *     pressure there (LAB_HC_INFO_PRESSURE_LINE); an OS that cannot take a
+ *     bare vector (Linux) asks for it so.
+ * A kernel that may run on other machines touches the port only once it
+ * has found this device: on another machine the port may be anything, and
+ * on QEMU there is none (there the labyrinth comes as ivshmem,
+ * labyrinth_ivshmem.h). Our minimal kernel, which runs on this monitor or
+ * QEMU alone, reads the magic instead. */
 #ifndef LABYRINTH_ABI_H
 #define LABYRINTH_ABI_H
 
@@ -22,6 +38,8 @@
 #define LAB_HC_ABI_VERSION 1
 #define LAB_HC_PORT 0x0500
 #define LAB_HC_PORT_MAGIC 0x3142414cu	/* "LAB1": a 32-bit `in` from the port */
+#define LAB_HC_PORT_SIZE 4
+#define LAB_HC_ACPI_HID "LABY0001"	/* the ACPI device that describes the port */
 #define LAB_HC_ROOM_SIZE 4096u
 #define LAB_HC_BATCH_MAX 512u		/* rooms per CLAIM or RELEASE */
 
@@ -42,6 +60,10 @@ enum lab_hc_call {
 #define LAB_HC_CORRIDOR_SHIFT 8		/* bits 8..15: preferred corridor */
 #define LAB_HC_CORRIDOR(c) ((uint32_t)(c) << LAB_HC_CORRIDOR_SHIFT)
 #define LAB_HC_FLAGS_VALID 0xff07u
+
+/* INFO flags. */
+#define LAB_HC_INFO_PRESSURE_LINE 0x1u	/* pressure on the described line, never
+					 * as a vector (pressure_vector reads 0) */
 
 /* Results: >= 0 success (CLAIM: rooms granted, possibly fewer than asked,
  * as Xen's populate_physmap), < 0 one of these, and nothing changed. */

@@ -24,8 +24,7 @@ static irqreturn_t on_pressure(int irq, void *data)
 {
 	struct lab_extent *ext = data;
 
-	lab_count(ext->maze, LAB_PRESSURE, 1);
-	schedule_work(&ext->maze->pressure);
+	lab_pressure_heard(ext->maze);
 	return IRQ_HANDLED;
 }
 
@@ -66,13 +65,14 @@ static int map_extent(struct pci_dev *pdev, struct lab_extent *ext)
 {
 	int rc;
 
-	ext->bar_base = pci_resource_start(pdev, 2);
+	ext->gpa = pci_resource_start(pdev, 2);
 	ext->size = pci_resource_len(pdev, 2);
 	if (ext->size < LAB_IVSHMEM_PAGE || ext->size > LAB_IVSHMEM_MAX_SIZE)
 		return -ENODEV;
-	ext->hdr = memremap(ext->bar_base, ext->size, MEMREMAP_WB);
+	ext->hdr = memremap(ext->gpa, ext->size, MEMREMAP_WB);
 	if (!ext->hdr)
 		return -ENOMEM;
+	ext->base = ext->hdr;
 	rc = check_header(pdev, ext->hdr, ext->size);
 	if (!rc) {
 		ext->handed = bitmap_zalloc(ext->hdr->rooms, GFP_KERNEL);
@@ -116,6 +116,7 @@ static void extent_init(struct pci_dev *pdev, struct lab_extent *ext)
 	int k;
 
 	ext->maze = &lab_the_maze;
+	ext->carrier = &lab_mailbox_carrier;
 	ext->pdev = pdev;
 	ext->rooms = ext->hdr->rooms;
 	ext->mailbox_rooms = ext->hdr->mailbox_rooms;
@@ -126,8 +127,8 @@ static void extent_init(struct pci_dev *pdev, struct lab_extent *ext)
 	INIT_WORK(&ext->reap, reap);
 	for (k = 0; k < LAB_IVSHMEM_SLOTS; k++)
 		raw_spin_lock_init(&ext->slot_lock[k]);
-	WRITE_ONCE(ext->hdr->bar_base, ext->bar_base);
-	if (lab_mailbox_info(ext, &info) == LAB_HC_OK)
+	WRITE_ONCE(ext->hdr->bar_base, ext->gpa);
+	if (lab_extent_info(ext, 0, &info) == LAB_HC_OK)
 		ext->reserve = info.rooms_reserved;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The labyrinth for Linux guests: whole 4 KiB rooms lent by the host
- * (`labyrinth serve`, through ivshmem-doorbell devices), handed out one at
- * a time to kernel code, callable from any context including hard IRQ.
+ * (`labyrinth serve`, through ivshmem-doorbell devices; or our own monitor,
+ * through its hypercall port where ACPI describes it), handed out one at a
+ * time to kernel code, callable from any context including hard IRQ.
  */
 #ifndef LABYRINTH_LINUX_H
 #define LABYRINTH_LINUX_H
@@ -14,7 +15,7 @@ struct labyrinth;
 
 /**
  * struct labyrinth_stats - what the maze has done, summed over CPUs
- * @extents: devices (extents) in use now
+ * @extents: extents in use now (ivshmem devices, and our monitor's window)
  * @rooms_held: rooms claimed from the host and not released (magazines
  *	included)
  * @rooms_handed: rooms handed to callers and not freed yet
@@ -22,11 +23,12 @@ struct labyrinth;
  *	(__GFP_HIGH) callers may take
  * @magazine_hits: allocations served from the CPU's magazine
  * @magazine_misses: allocations that found it empty
- * @claims: CLAIM calls through a mailbox
- * @releases: RELEASE calls through a mailbox
+ * @claims: CLAIM calls (mailbox or hypercall port)
+ * @releases: RELEASE calls
  * @rooms_claimed: rooms those claims granted
  * @rooms_released: rooms those releases gave back
- * @pressure_episodes: pressure interrupts (MSI-X vector 1) heard
+ * @pressure_episodes: pressure interrupts heard (MSI-X vector 1 of a
+ *	device, the port's pressure line)
  * @rooms_given_back: rooms the magazines gave back under pressure
  * @reserve_taken: rooms claimed from the reserve for GFP_ATOMIC callers
  * @bad_frees: frees of a room not handed out (twice, or never ours)
@@ -56,7 +58,7 @@ struct labyrinth *labyrinth_maze(void);
  *	anything else, GFP_KERNEL included, may not. Never sleeps.
  *
  * Context: any, hard IRQ included. Interrupts are off for the time of one
- * mailbox round trip at most (on a magazine miss).
+ * mailbox or hypercall round trip at most (on a magazine miss).
  * Return: a page-aligned, 4096-byte room, mapped write-back, owned by the
  * caller alone until dealloc_labyrinth_page_exclusive(); NULL when the
  * labyrinth has no room for @gfp.

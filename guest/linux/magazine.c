@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The API: rooms handed out from per-CPU magazines. A magazine is refilled
- * through the mailbox with a GFP_NORMAL claim, so what it keeps never
+ * through its extent (mailbox or port) with a GFP_NORMAL claim, so what it keeps never
  * includes the reserve; a GFP_ATOMIC caller that finds nothing there
  * claims one room from the reserve for itself, and that room goes home
  * when freed instead of into a magazine. Interrupts are off while a
@@ -76,7 +76,7 @@ static void *reserve_take(struct labyrinth *maze)
 static void *hand_out(struct labyrinth *maze, void *room)
 {
 	struct lab_extent *ext = lab_extent_of(maze, room);
-	unsigned long i = ((unsigned long)room - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE;
+	unsigned long i = lab_room_index(ext, room);
 
 	if (WARN_ONCE(test_and_set_bit(i, ext->handed),
 		      "labyrinth: room %lu of peer %u handed out twice\n", i, ext->peer_id))
@@ -113,7 +113,7 @@ EXPORT_SYMBOL_GPL(allocpage_gfp_atomic_exclusive);
 
 static bool take_back(struct labyrinth *maze, struct lab_extent *ext, void *room)
 {
-	unsigned long i = ((unsigned long)room - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE;
+	unsigned long i = lab_room_index(ext, room);
 
 	if (WARN_ONCE(!test_and_clear_bit(i, ext->handed),
 		      "labyrinth: room %lu of peer %u freed but not handed out\n", i,

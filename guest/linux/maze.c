@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The maze: every extent this guest was lent, one per labyrinth device.
+ * The maze: every extent this guest was lent, one per labyrinth device
+ * (ivshmem), or the room window of our own monitor (its hypercall port).
  * Claims go from this CPU's extent on to the next one that has rooms
  * (as the minimal guest kernel does); a room goes back through the extent
  * that lent it. The table is read under RCU (interrupts off count as a
@@ -32,7 +33,7 @@ long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
 
 		if (!ext || READ_ONCE(ext->gone))
 			continue;
-		rc = lab_mailbox_claim(ext, flags, rooms, n);
+		rc = lab_extent_claim(ext, flags, rooms, n);
 		if (rc > 0)
 			break;
 	}
@@ -88,7 +89,7 @@ void lab_release(struct labyrinth *maze, void **rooms, u32 n)
 		n = left;
 		if (WARN_ON_ONCE(!ext))
 			continue;	/* magazines hold only rooms of extents */
-		if (READ_ONCE(ext->broken) || lab_mailbox_release(ext, mine, m) < 0)
+		if (READ_ONCE(ext->broken) || lab_extent_release(ext, mine, m) < 0)
 			lab_extent_drop(ext, m);
 	}
 }
@@ -126,6 +127,12 @@ void lab_maze_retire(struct labyrinth *maze, struct lab_extent *ext)
 	WRITE_ONCE(ext->broken, true);
 }
 
+void lab_pressure_heard(struct labyrinth *maze)
+{
+	lab_count(maze, LAB_PRESSURE, 1);
+	schedule_work(&maze->pressure);
+}
+
 static void pressure_work(struct work_struct *w)
 {
 	struct labyrinth *maze = container_of(w, struct labyrinth, pressure);
@@ -139,7 +146,7 @@ long labyrinth_room_number(struct labyrinth *maze, const void *page)
 
 	if (!ext)
 		return -1;
-	return ext->first_room + ((unsigned long)page - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE;
+	return ext->first_room + lab_room_index(ext, page);
 }
 EXPORT_SYMBOL_GPL(labyrinth_room_number);
 
@@ -190,6 +197,11 @@ static int __init lab_init(void)
 		rc = lab_counters_init(maze);
 	if (!rc)
 		rc = lab_driver_register();
+	if (!rc) {
+		rc = lab_port_register();
+		if (rc)
+			lab_driver_unregister();
+	}
 	if (rc) {
 		lab_counters_exit();
 		free_percpu(maze->magazines);
@@ -200,6 +212,7 @@ static int __init lab_init(void)
 
 static void __exit lab_exit(void)
 {
+	lab_port_unregister();
 	lab_driver_unregister();
 	cancel_work_sync(&lab_the_maze.pressure);
 	lab_counters_exit();

@@ -26,17 +26,34 @@ struct lab_counters {
 	u64 v[LAB_COUNTERS];
 };
 
+struct lab_extent;
+
 /*
- * One device: the extent the server lent it, mapped write-back. Rooms are
- * told apart by address; @handed has a bit per room handed to a caller, so
- * a second owner or a second free is seen at once.
+ * How an extent's calls travel: the ivshmem mailbox (mailbox.c) or our
+ * monitor's hypercall port (port.c). One call of @hc (call, flags, count):
+ * the rooms, by guest-physical address, go in @gpas for RELEASE and come
+ * back there for CLAIM; INFO's answer in @hc->u.info. Any context; never
+ * sleeps. Returns the call's result.
+ */
+struct lab_carrier {
+	long (*call)(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas);
+};
+
+/*
+ * One extent: rooms the host lends this guest, mapped write-back at @base
+ * (an ivshmem device's BAR2, its first rooms the mailbox; or our monitor's
+ * whole room window). Rooms are told apart by address; @handed has a bit
+ * per room handed to a caller, so a second owner or a second free is seen
+ * at once.
  */
 struct lab_extent {
 	struct labyrinth *maze;
+	const struct lab_carrier *carrier;
+	void *base;		/* room 0 of the extent, mapped */
+	phys_addr_t gpa;	/* ... and its guest-physical address */
 	struct pci_dev *pdev;
 	void __iomem *regs;
-	struct lab_ivshmem_header *hdr;	/* room 0 of the extent */
-	phys_addr_t bar_base;
+	struct lab_ivshmem_header *hdr;	/* ivshmem: room 0 of the extent */
 	u64 size;
 	u32 rooms, mailbox_rooms, reserve, server_id, peer_id;
 	u32 first_room;		/* the labyrinth's number of room 0 */
@@ -70,11 +87,15 @@ static inline void lab_count(struct labyrinth *maze, enum lab_counter c, u64 n)
 	this_cpu_add(maze->counters->v[c], n);
 }
 
-/* mailbox.c: one call through one extent's mailbox. */
-long lab_mailbox_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n);
-long lab_mailbox_release(struct lab_extent *ext, void *const *rooms, u32 n);
-long lab_mailbox_info(struct lab_extent *ext, struct lab_hc_info *info);
+/* call.c: an extent's calls, counted, whatever carries them. */
+long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n);
+long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n);
+long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info);
 bool lab_extent_has(const struct lab_extent *ext, const void *room);
+unsigned long lab_room_index(const struct lab_extent *ext, const void *room);
+
+/* mailbox.c: the ivshmem device's carrier. */
+extern const struct lab_carrier lab_mailbox_carrier;
 
 /* maze.c: the extents of the maze. */
 long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n);
@@ -90,9 +111,16 @@ extern struct labyrinth lab_the_maze;
 /* magazine.c */
 int lab_magazines_init(struct labyrinth *maze);
 
+/* Heard on an extent's pressure interrupt: the magazines give back. */
+void lab_pressure_heard(struct labyrinth *maze);
+
 /* extent.c: the PCI driver. */
 int lab_driver_register(void);
 void lab_driver_unregister(void);
+
+/* port.c: our monitor's hypercall port, where ACPI describes it. */
+int lab_port_register(void);
+void lab_port_unregister(void);
 
 /* counters.c: sysfs. */
 int lab_counters_init(struct labyrinth *maze);

@@ -6,7 +6,8 @@
  * labyrinth's room numbers sees a room handed out twice. Then the
  * labyrinth is exhausted: GFP_NORMAL must find NULL while the reserve is
  * left, GFP_ATOMIC exactly the reserve. mode=no_exit ends in the panic
- * instead; mode=hold keeps rooms (a guest killed holding them).
+ * instead; mode=hold keeps rooms (a guest killed holding them);
+ * mode=hostile touches rooms it gave back, from every CPU at once.
  */
 #include <linux/hrtimer.h>
 #include <linux/module.h>
@@ -19,7 +20,7 @@
 
 static char *mode = "test";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "test (KTAP), no_exit (exhaust, then the panic), hold (keep rooms)");
+MODULE_PARM_DESC(mode, "test (KTAP), no_exit (exhaust, then the panic), hold (keep rooms), hostile (touch rooms given back)");
 static unsigned int hold = 256;
 module_param(hold, uint, 0444);
 MODULE_PARM_DESC(hold, "rooms mode=hold keeps");
@@ -391,6 +392,48 @@ static void hold_rooms(void)
 	pr_info("# holding %u rooms\n", n);
 }
 
+/*
+ * The hostile guest: every online CPU at once writes to a room this guest
+ * held a moment ago and gave back (its magazines emptied: it holds none).
+ * Under our monitor the first touch ends the VM (status 74), the others
+ * racing it; a line after the touches means they went through.
+ */
+static void **hostile_rooms;
+static atomic_t hostile_ready;
+
+static void hostile_touch(void *unused)
+{
+	int cpu = smp_processor_id();
+
+	atomic_inc(&hostile_ready);
+	while (atomic_read(&hostile_ready) < num_online_cpus())
+		cpu_relax();
+	WRITE_ONCE(*(u64 *)hostile_rooms[cpu], tag_of(cpu));
+}
+
+static void hostile(void)
+{
+	struct labyrinth_stats st;
+	int cpu;
+
+	hostile_rooms = kcalloc(nr_cpu_ids, sizeof(void *), GFP_KERNEL);
+	if (!hostile_rooms)
+		return;
+	for_each_online_cpu(cpu)
+		if (!(hostile_rooms[cpu] = take(GFP_KERNEL, cpu))) {
+			pr_info("# hostile: no room to start from\n");
+			return;
+		}
+	for_each_online_cpu(cpu)
+		give(hostile_rooms[cpu], cpu);
+	labyrinth_give_back(maze);
+	labyrinth_stats(maze, &st);
+	pr_info("# hostile: %u CPUs touch rooms given back (rooms held now %llu)\n",
+		num_online_cpus(), st.rooms_held);
+	on_each_cpu(hostile_touch, NULL, 1);
+	pr_info("# hostile: the touches went through\n");
+}
+
 static int __init selftest_init(void)
 {
 	maze = labyrinth_maze();
@@ -405,6 +448,8 @@ static int __init selftest_init(void)
 		no_exit();
 	else if (!strcmp(mode, "hold"))
 		hold_rooms();
+	else if (!strcmp(mode, "hostile"))
+		hostile();
 	else
 		run_tests();
 	return 0;
@@ -416,6 +461,7 @@ static void __exit selftest_exit(void)
 
 	for (k = 0; k < ARRAY_SIZE(held) && held[k]; k++)
 		give(held[k], smp_processor_id());
+	kfree(hostile_rooms);
 	free_percpu(runs);
 	vfree(taken);
 }

@@ -65,7 +65,7 @@ attack() {
 	timeout 600 qemu-system-x86_64 -accel "$(qemu_accel "$TOP/vmm/rig/kvm-rig" linux)" \
 		-cpu max -m 512 -smp "$smp" -nodefaults -display none -no-reboot -no-user-config \
 		-kernel "$kernel" -initrd "$W/initrd.cpio" \
-		-append "console=ttyS0 printk.time=0 loglevel=4 panic=-1 labyrinth_selftest.mode=hostile" \
+		-append "console=ttyS0 printk.time=0 loglevel=4 panic=-1 labyrinth_selftest.mode=hostile_mailbox" \
 		-serial file:"$c" \
 		-chardev socket,path="$W/sock",id=lab -device ivshmem-doorbell,chardev=lab,vectors=2 \
 		</dev/null 2>"$W/qemu.$smp" & QEMU=$!

@@ -47,6 +47,9 @@ Test(boot, spinning_guest_is_stopped_by_timeout)
 	boot("spin.elf", "2", "--timeout", "2");
 	cr_assert_eq(r.status, VMM_EXIT_TIMEOUT, "status %d; stderr: %s", r.status, r.err);
 	cr_assert(strstr(r.err, "timeout"), "stderr: %s", r.err);
+	/* where it spun: main's loop, in 64-bit mode, running */
+	cr_assert(strstr(r.err, "vmm: vCPU 0 was at rip 0x") && strstr(r.err, "64-bit), interrupts ") &&
+		  strstr(r.err, ", running\n"), "stderr: %s", r.err);
 }
 
 Test(boot, same_image_under_qemu)

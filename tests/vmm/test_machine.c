@@ -135,6 +135,8 @@ Test(machine, acpi_tables_walk)
 	for (unsigned i = 0; acpi_checks[i]; i++)
 		assert_out(acpi_checks[i]);
 	assert_out("PASS: XSDT checksum, and it lists the RSDT's tables\n");
+	assert_out("PASS: DSDT describes the hypercall port: I/O 0x500 (4), one IRQ, the room "
+		   "window INFO names (0x100000000, 67108864 bytes)\n");
 }
 
 Test(machine, acpi_tables_walk_under_qemu)
@@ -144,6 +146,7 @@ Test(machine, acpi_tables_walk_under_qemu)
 	assert_no_failure();
 	for (unsigned i = 0; acpi_checks[i]; i++)
 		assert_out(acpi_checks[i]);
+	assert_out("# DSDT: no hypercall port described\n");
 }
 
 static const char *const reset_paths[][2] = {

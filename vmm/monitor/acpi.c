@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "acpi.h"
@@ -210,12 +211,120 @@ static const uint8_t dsdt_aml[] = {
 	0x79, 0x00,				/*     EndTag }) } } */
 };
 
+/* Resource descriptors (ACPI 6.4 6.4.2, 6.4.3): small I/O and IRQ ones,
+ * a large QWord address space one for memory above 4 GiB. */
+static void crs_put(struct acpi_crs *c, const void *b, uint32_t n)
+{
+	if (c->len + n > sizeof(c->b) - 2)	/* 2: the end tag */
+		abort();			/* a monitor bug, not a guest's */
+	memcpy(c->b + c->len, b, n);
+	c->len += n;
+}
+
+void acpi_crs_io(struct acpi_crs *c, uint16_t port, uint8_t count)
+{
+	uint8_t d[] = {0x47, 0x01, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)port,
+		       (uint8_t)(port >> 8), 0x01, count};	/* Decode16, fixed */
+	crs_put(c, d, sizeof(d));
+}
+
+void acpi_crs_memory64(struct acpi_crs *c, uint64_t base, uint64_t size)
+{
+	/* consumer, fixed min and max; read/write, cacheable memory */
+	uint8_t d[46] = {0x8a, 43, 0, 0x00, 0x0d, 0x03};
+	uint64_t q[5] = {0, base, base + size - 1, 0, size};	/* granularity .. length */
+
+	memcpy(d + 6, q, sizeof(q));
+	crs_put(c, d, sizeof(d));
+}
+
+void acpi_crs_irq(struct acpi_crs *c, uint8_t irq)
+{
+	uint8_t d[] = {0x22, (uint8_t)(1u << irq), (uint8_t)((1u << irq) >> 8)};	/* IRQNoFlags */
+	crs_put(c, d, sizeof(d));
+}
+
+/* AML objects of the devices features add (ACPI 6.4 ch. 20). */
+#define DEVICES_MAX 4
+#define AML_MAX 256
+static struct {
+	uint8_t b[AML_MAX];
+	uint32_t len;
+} devices[DEVICES_MAX];
+static unsigned ndevices;
+
+/* PkgLength counts itself: 1 byte up to 63, then 2 (12 bits), then 3. */
+static uint32_t aml_pkg(uint8_t *out, const uint8_t *body, uint32_t n)
+{
+	uint32_t len = n + 1, k = 1;
+
+	if (len > 63) {
+		len = n + 2, k = 2;
+		if (len > 0xfff)
+			len = n + 3, k = 3;
+	}
+	out[0] = k == 1 ? (uint8_t)len : (uint8_t)(((k - 1) << 6) | (len & 0xf));
+	if (k > 1)
+		out[1] = (uint8_t)(len >> 4);
+	if (k > 2)
+		out[2] = (uint8_t)(len >> 12);
+	memcpy(out + k, body, n);
+	return k + n;
+}
+
+static uint32_t aml_name(uint8_t *out, const char seg[4])
+{
+	out[0] = 0x08;		/* NameOp */
+	memcpy(out + 1, seg, 4);
+	return 5;
+}
+
+void acpi_add_device(const char name[4], const char *hid, const struct acpi_crs *crs)
+{
+	uint8_t dev[AML_MAX], buf[AML_MAX], *p = dev;
+	uint32_t n = 0, hid_len = (uint32_t)strlen(hid) + 1;
+
+	if (ndevices == DEVICES_MAX || hid_len + crs->len > 128)
+		abort();	/* a monitor bug, not a guest's */
+	memcpy(p, name, 4);
+	p += 4;
+	p += aml_name(p, "_HID");
+	*p++ = 0x0d;		/* String */
+	memcpy(p, hid, hid_len);
+	p += hid_len;
+	p += aml_name(p, "_UID");
+	*p++ = 0x00;		/* Zero */
+	p += aml_name(p, "_CRS");
+	buf[n++] = 0x0a;	/* BufferSize: ByteConst */
+	buf[n++] = (uint8_t)(crs->len + 2);
+	memcpy(buf + n, crs->b, crs->len);
+	n += crs->len;
+	buf[n++] = 0x79;	/* EndTag, no checksum */
+	buf[n++] = 0x00;
+	*p++ = 0x11;		/* BufferOp */
+	p += aml_pkg(p, buf, n);
+
+	/* Scope (\_SB) { Device (name) { ... } } */
+	n = 0;
+	memcpy(buf, "\\_SB_", 5);
+	n = 5;
+	buf[n++] = 0x5b, buf[n++] = 0x82;	/* DeviceOp */
+	n += aml_pkg(buf + n, dev, (uint32_t)(p - dev));
+	devices[ndevices].b[0] = 0x10;		/* ScopeOp */
+	devices[ndevices].len = 1 + aml_pkg(devices[ndevices].b + 1, buf, n);
+	ndevices++;
+}
+
 static uint32_t build_dsdt(uint8_t *p)
 {
 	uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
 
 	memset(p, 0, sizeof(struct acpi_header));
 	memcpy(p + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
+	for (unsigned i = 0; i < ndevices; i++) {
+		memcpy(p + len, devices[i].b, devices[i].len);
+		len += devices[i].len;
+	}
 	header((struct acpi_header *)p, "DSDT", len, 2);
 	return len;
 }

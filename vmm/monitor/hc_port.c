@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "exit_status.h"
 #include "hc_port.h"
 #include "labyrinth_audit.h"
@@ -46,6 +47,18 @@ static const char *limits_error(int rc)
 	}
 }
 
+/* What a guest must find before it touches the port (labyrinth_abi.h):
+ * the port, the window, the pressure line, as an ACPI device. */
+static void describe(const struct window *w)
+{
+	struct acpi_crs crs = {.len = 0};
+
+	acpi_crs_io(&crs, LAB_HC_PORT, LAB_HC_PORT_SIZE);
+	acpi_crs_memory64(&crs, w->gpa, w->size);
+	acpi_crs_irq(&crs, PRESSURE_IRQ);
+	acpi_add_device("LABY", LAB_HC_ACPI_HID, &crs);
+}
+
 int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 		   const struct lab_limits *limits)
 {
@@ -83,6 +96,7 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 		return VMM_EXIT_HOST;
 	if (hc_guest_init(&vm->hc_guest, vm->ram, vm->ram_size, &vm->window, vm->lab))
 		return VMM_EXIT_HOST;
+	describe(&vm->window);
 	lab_publish_window(vm->lab, vm->window.va, vm->window.size);
 	lab_scrubber_start(vm->lab);
 	return 0;
@@ -97,7 +111,7 @@ int hc_port_init(struct vm *vm)
 	if (pressure_watch_start(vm))
 		return -1;
 	vm->hc_guest.pressure_vector = PRESSURE_VECTOR;
-	return pio_register(LAB_HC_PORT, 4, hc_port_io, NULL);
+	return pio_register(LAB_HC_PORT, LAB_HC_PORT_SIZE, hc_port_io, NULL);
 }
 
 void hc_port_fini(struct vm *vm)

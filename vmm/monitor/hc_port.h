@@ -14,9 +14,9 @@ struct vm;
 #define HC_WINDOW_SLOT 1
 
 /* Attaches to labyrinth `name`, or makes a private one of `rooms` rooms
- * when name is NULL. Before vm_create. Returns 0 or an exit status. */
-/* Attaches (or makes a private labyrinth), with this guest's limits
- * (LAB_UNLIMITED max and 0 min: none); 0 or an exit status. */
+ * when name is NULL, with this guest's limits (LAB_UNLIMITED max and 0
+ * min: none), and describes the port in ACPI. Before acpi_build and
+ * vm_create. Returns 0 or an exit status. */
 int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 		   const struct lab_limits *limits);
 /* After vm_create: the window memslot, the port, each vCPU's cursor. */

@@ -91,6 +91,8 @@ static uint32_t port_pressure_vector(void *t)
 {
 	struct hc_guest *g = t;
 
+	if (__atomic_load_n(&g->pressure_line, __ATOMIC_ACQUIRE))
+		return 0;
 	if (g->pressure_vector)
 		__atomic_store_n(&g->pressure_told, true, __ATOMIC_RELEASE);
 	return g->pressure_vector;
@@ -145,6 +147,9 @@ int64_t hc_dispatch(struct hc_cpu *cpu, uint64_t block)
 	/* The header only: the union is used in place, by INFO and PANIC. */
 	memcpy(&hc, g->ram + block, HC_HEADER);
 	cpu->last_call = hc.call;
+	/* Before the call: INFO then tells no vector (port_pressure_vector). */
+	if (hc.call == LAB_HC_INFO && (hc.flags & LAB_HC_INFO_PRESSURE_LINE))
+		__atomic_store_n(&g->pressure_line, true, __ATOMIC_RELEASE);
 	cpu->last_count = hc.count;
 	rc = lab_dispatch(&cpu->caller, &hc, g->ram + block + HC_HEADER);
 	memcpy(g->ram + block + offsetof(struct lab_hc, result), &rc, sizeof(rc));

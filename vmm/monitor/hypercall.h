@@ -20,6 +20,7 @@ struct hc_guest {
 	struct lab_guest lab_guest;
 	uint32_t pressure_vector;	/* told in INFO; 0 until the monitor sends one */
 	bool pressure_told;		/* the guest asked INFO: it may get the vector */
+	bool pressure_line;		/* it asked INFO for the line instead */
 };
 
 /* One vCPU: the dispatcher's caller, and what the statistics want. */

@@ -338,15 +338,17 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 
+	/* The port's ACPI description names the window: attached first. */
+	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
+	if (rc)
+		return rc;
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
 	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline, &vm.image)) {
 		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "
 			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
+		hc_port_fini(&vm);
 		return VMM_EXIT_USAGE;
 	}
-	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
-	if (rc)
-		return rc;
 	struct fw_cfg_facts facts = {cfg.cpus, vm.ram_size, cfg.cmdline};
 	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm, cfg.qemu_exit) ||
 	    fw_cfg_init(&vm, &facts) || rtc_init(&vm, vm.ram_size, cfg.cpus) ||

@@ -31,6 +31,17 @@ static void interrupt_all(struct vm *vm)
 	}
 }
 
+static void pulse_line(struct vm *vm)
+{
+	struct kvm_irq_level l = {.irq = PRESSURE_IRQ, .level = 1};
+
+	if (ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0)
+		fprintf(stderr, "vmm: pressure interrupt on IRQ %d: %s\n", PRESSURE_IRQ,
+			strerror(errno));
+	l.level = 0;
+	ioctl(vm->fd, KVM_IRQ_LINE, &l);
+}
+
 static void *watch_loop(void *arg)
 {
 	struct vm *vm = arg;
@@ -40,9 +51,15 @@ static void *watch_loop(void *arg)
 	while (!atomic_load(&watch.stop)) {
 		/* Until the guest knows the vector it must not get it, and an
 		 * episode it did not hear of is still news to it afterwards. */
-		if (__atomic_load_n(&vm->hc_guest.pressure_told, __ATOMIC_ACQUIRE) &&
-		    lab_pressure_poll(vm->lab, &seen))
-			interrupt_all(vm);
+		bool vector = __atomic_load_n(&vm->hc_guest.pressure_told, __ATOMIC_ACQUIRE);
+		bool line = __atomic_load_n(&vm->hc_guest.pressure_line, __ATOMIC_ACQUIRE);
+
+		if ((vector || line) && lab_pressure_poll(vm->lab, &seen)) {
+			if (vector)
+				interrupt_all(vm);
+			if (line)
+				pulse_line(vm);
+		}
 		nanosleep(&period, NULL);
 	}
 	return NULL;

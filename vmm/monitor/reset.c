@@ -1,7 +1,9 @@
 /* One file for three tiny devices because they are one concept to a guest:
  * "reset the machine"; each keeps only the state its reads must return.
- * Rebooting is not offered: a reset ends the VM, like QEMU's -no-reboot. */
+ * Rebooting is not offered: a reset ends the VM, like QEMU's -no-reboot,
+ * and so does a jump to the firmware's reset vector. */
 #include <stdio.h>
+#include <string.h>
 
 #include "exit_status.h"
 #include "pio.h"
@@ -56,9 +58,26 @@ static void reset_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
 	}
 }
 
+/*
+ * Where a PC's firmware starts again, f000:fff0: a kernel's last resort is
+ * to jump there in real mode (Linux's machine_real_restart), and it is
+ * Linux's first on this machine. Its reboot takes EFI, then the BIOS, on
+ * a hardware-reduced ACPI platform without a DMI quirk (reboot_init); its
+ * `reboot=` option, any of it, keeps the ACPI reset register first. What
+ * it finds there is this firmware, which resets through 0xcf9.
+ */
+#define RESET_VECTOR 0xffff0
+static const uint8_t firmware_reset[] = {
+	0xba, 0xf9, 0x0c,	/* mov dx, 0x0cf9 */
+	0xb0, 0x06,		/* mov al, 0x06: reset the CPU, full reset */
+	0xee,			/* out dx, al */
+	0xf4,			/* 1: hlt */
+	0xeb, 0xfd,		/* jmp 1b */
+};
+
 int reset_init(struct vm *vm)
 {
-	(void)vm;
+	memcpy(vm->ram + RESET_VECTOR, firmware_reset, sizeof(firmware_reset));
 	/* 0xcf9 alone: 0xcf8 and 0xcfc are PCI configuration, not ours. */
 	if (pio_register(PORT_A, 1, reset_io, NULL) ||
 	    pio_register(RESET_CONTROL, 1, reset_io, NULL))

@@ -331,6 +331,24 @@ static bool is_hypercall(const struct kvm_run *run)
 	       run->io.direction == KVM_EXIT_IO_OUT;
 }
 
+/* A guest that did not end in time: where each vCPU was, what a stall is
+ * looked into with (a halt with interrupts off, a loop in real mode). */
+static void vcpu_report_stall(struct vcpu *cpu)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_mp_state mp;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &regs) || ioctl(cpu->fd, KVM_GET_SREGS, &sregs) ||
+	    ioctl(cpu->fd, KVM_GET_MP_STATE, &mp))
+		return;
+	fprintf(stderr, "vmm: vCPU %u was at rip 0x%llx (cs 0x%x, %s), interrupts %s, %s\n",
+		cpu->id, (unsigned long long)regs.rip, sregs.cs.selector,
+		sregs.cs.l ? "64-bit" : !(sregs.cr0 & 1) ? "real mode" : "protected mode",
+		regs.rflags & (1u << 9) ? "on" : "off",
+		mp.mp_state == KVM_MP_STATE_HALTED ? "halted" : "running");
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *cpu = arg;
@@ -366,5 +384,7 @@ void *vcpu_thread(void *arg)
 			break;
 		timed = cpu->stats && is_hypercall(cpu->run);
 	}
+	if (cpu->vm->status == VMM_EXIT_TIMEOUT)
+		vcpu_report_stall(cpu);
 	return NULL;
 }

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An extent's calls, whatever carries them (the ivshmem mailbox or our
+ * monitor's hypercall port): rooms travel as guest-physical addresses,
+ * callers hold kernel ones. An answer is never trusted: a claim that
+ * grants more than was asked, or a room outside the extent, breaks the
+ * extent (no more calls) instead of handing out what is not ours.
+ */
+#include <linux/ktime.h>
+
+#include "maze.h"
+
+bool lab_extent_has(const struct lab_extent *ext, const void *room)
+{
+	unsigned long off = (unsigned long)room - (unsigned long)ext->base;
+
+	return (unsigned long)room >= (unsigned long)ext->base && off < ext->size &&
+	       !(off & (LAB_HC_ROOM_SIZE - 1)) &&
+	       off >= ext->mailbox_rooms * LAB_HC_ROOM_SIZE;
+}
+
+unsigned long lab_room_index(const struct lab_extent *ext, const void *room)
+{
+	return ((unsigned long)room - (unsigned long)ext->base) / LAB_HC_ROOM_SIZE;
+}
+
+static u64 gpa_of(const struct lab_extent *ext, const void *room)
+{
+	return ext->gpa + ((unsigned long)room - (unsigned long)ext->base);
+}
+
+static void *room_at(const struct lab_extent *ext, u64 gpa)
+{
+	void *room = ext->base + (gpa - ext->gpa);
+
+	return gpa >= ext->gpa && lab_extent_has(ext, room) ? room : NULL;
+}
+
+long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n)
+{
+	struct lab_hc hc = { .call = LAB_HC_CLAIM, .flags = flags, .count = n };
+	u64 gpas[LAB_MAGAZINE_ROOMS], t0 = ktime_get_mono_fast_ns();
+	long rc = -1;
+	u32 k;
+
+	if (!WARN_ON_ONCE(n > ARRAY_SIZE(gpas)))
+		rc = ext->carrier->call(ext, &hc, gpas);
+	lab_count(ext->maze, LAB_CLAIMS, 1);
+	lab_count(ext->maze, LAB_CLAIM_NS, ktime_get_mono_fast_ns() - t0);
+	if (rc > n) {
+		lab_count(ext->maze, LAB_BAD_ANSWERS, 1);
+		WRITE_ONCE(ext->broken, true);
+		return LAB_HC_EINVAL;	/* more than asked: an answer we cannot trust */
+	}
+	for (k = 0; rc > 0 && k < rc; k++) {
+		rooms[k] = room_at(ext, gpas[k]);
+		if (!rooms[k]) {
+			lab_count(ext->maze, LAB_BAD_ANSWERS, 1);
+			WRITE_ONCE(ext->broken, true);
+			return LAB_HC_EINVAL;
+		}
+	}
+	if (rc > 0) {
+		atomic_add(rc, &ext->held);
+		lab_count(ext->maze, LAB_CLAIMED, rc);
+	}
+	return rc;
+}
+
+long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n)
+{
+	struct lab_hc hc = { .call = LAB_HC_RELEASE, .count = n };
+	u64 gpas[LAB_MAGAZINE_ROOMS];
+	long rc = -1;
+	u32 k;
+
+	if (!WARN_ON_ONCE(n > ARRAY_SIZE(gpas))) {
+		for (k = 0; k < n; k++)
+			gpas[k] = gpa_of(ext, rooms[k]);
+		rc = ext->carrier->call(ext, &hc, gpas);
+	}
+	lab_count(ext->maze, LAB_RELEASES, 1);
+	if (rc >= 0) {
+		lab_count(ext->maze, LAB_RELEASED, n);
+		lab_extent_put(ext, n);
+	}
+	return rc;
+}
+
+long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info)
+{
+	struct lab_hc hc = { .call = LAB_HC_INFO, .flags = flags };
+	long rc = ext->carrier->call(ext, &hc, NULL);
+
+	if (rc == LAB_HC_OK)
+		*info = hc.u.info;
+	return rc;
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Our own monitor's hypercall port (include/labyrinth_abi.h), bound only
+ * where ACPI describes it: the device LAB_HC_ACPI_HID, whose resources
+ * are the port, the room window and the pressure line. It is never probed
+ * for: on QEMU or a PC, port 0x500 may be anything.
+ *
+ * The whole window is one extent, mapped once, write-back, by memremap().
+ * It is guest-physical memory outside the e820 RAM map (above RAM and the
+ * 4 GiB hole), so memremap() maps it as ioremap_cache() does: rooms are
+ * used as the RAM they are, cached, with atomics and string copies at RAM
+ * speed. ioremap() would map them uncached (UC-): correct, but every load
+ * and store a trip to memory, and no memory type Linux's own allocators
+ * ever hand out. Mapping the window does not touch it: a room is backed
+ * only while this guest holds it, the monitor gates every other page of
+ * the window, and a touch there ends the VM (status 74).
+ *
+ * A call is one `outl` of the guest-physical address of this CPU's block
+ * (below 4 GiB), interrupts off from filling the block to reading the
+ * answer: the monitor has answered when the `out` returns.
+ */
+#include <linux/acpi.h>
+#include <linux/gfp.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+
+#include "maze.h"
+
+struct port_block {
+	struct lab_hc hc;
+	u64 rooms[LAB_MAGAZINE_ROOMS];
+} __aligned(64);
+
+struct lab_port {
+	struct lab_extent ext;
+	u16 io;
+	int irq;
+	struct port_block *blocks;	/* one per possible CPU, below 4 GiB */
+	size_t blocks_size;
+};
+
+static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
+{
+	struct lab_port *port = container_of(ext, struct lab_port, ext);
+	u32 n = hc->count, k;
+	struct port_block *b;
+	unsigned long flags;
+	long rc;
+
+	if (READ_ONCE(ext->broken))
+		return LAB_HC_ENOSYS;
+	local_irq_save(flags);
+	b = &port->blocks[smp_processor_id()];
+	b->hc.call = hc->call;
+	b->hc.flags = hc->flags;
+	b->hc.count = n;
+	b->hc.cached = hc->cached;
+	b->hc.rooms_gpa = virt_to_phys(b->rooms);
+	b->hc.result = LAB_HC_ENOSYS;
+	if (hc->call == LAB_HC_RELEASE)
+		memcpy(b->rooms, gpas, n * sizeof(u64));
+	barrier();	/* outl() has no "memory" clobber: the monitor reads the block */
+	outl((u32)virt_to_phys(&b->hc), port->io);
+	barrier();	/* ... and writes its answer there */
+	rc = READ_ONCE(b->hc.result);
+	if (hc->call == LAB_HC_INFO && rc == LAB_HC_OK)
+		hc->u.info = b->hc.u.info;
+	for (k = 0; hc->call == LAB_HC_CLAIM && rc > 0 && k < rc && k < n; k++)
+		gpas[k] = b->rooms[k];
+	local_irq_restore(flags);
+	return rc;
+}
+
+static const struct lab_carrier port_carrier = {
+	.call = port_call,
+};
+
+static irqreturn_t on_pressure(int irq, void *data)
+{
+	struct lab_port *port = data;
+
+	lab_pressure_heard(port->ext.maze);
+	return IRQ_HANDLED;
+}
+
+static void port_free(struct lab_port *port)
+{
+	if (port->ext.base)
+		memunmap(port->ext.base);
+	kvfree(port->ext.handed);
+	if (port->blocks)
+		free_pages_exact(port->blocks, port->blocks_size);
+	kfree(port);
+}
+
+static void port_reap(struct work_struct *w)
+{
+	struct lab_port *port = container_of(w, struct lab_port, ext.reap);
+
+	lab_maze_forget(port->ext.maze, &port->ext);
+	port_free(port);
+}
+
+/* INFO, asking for pressure on the line: what the monitor says must be
+ * what it described. */
+static int port_info(struct device *dev, struct lab_port *port, const struct resource *win)
+{
+	struct lab_hc_info info = {};
+	long rc = lab_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
+
+	if (rc != LAB_HC_OK || info.abi_version != LAB_HC_ABI_VERSION ||
+	    info.room_size != LAB_HC_ROOM_SIZE || info.window_base != win->start ||
+	    info.window_size != resource_size(win) || !info.window_size) {
+		dev_err(dev, "the monitor's INFO (%ld: ABI %u, window %llu bytes at 0x%llx) is not what it described (%pR)\n",
+			rc, info.abi_version, info.window_size, info.window_base, win);
+		return -ENODEV;
+	}
+	port->ext.reserve = info.rooms_reserved;
+	port->ext.peer_id = info.guest_id;
+	return 0;
+}
+
+static int port_map(struct lab_port *port, const struct resource *win)
+{
+	struct lab_extent *ext = &port->ext;
+
+	ext->gpa = win->start;
+	ext->size = resource_size(win);
+	ext->rooms = ext->size / LAB_HC_ROOM_SIZE;
+	ext->handed = kvcalloc(BITS_TO_LONGS(ext->rooms), sizeof(long), GFP_KERNEL);
+	if (!ext->handed)
+		return -ENOMEM;
+	ext->base = memremap(ext->gpa, ext->size, MEMREMAP_WB);
+	return ext->base ? 0 : -ENOMEM;
+}
+
+static int port_probe(struct platform_device *pdev)
+{
+	struct resource *io = platform_get_resource(pdev, IORESOURCE_IO, 0);
+	struct resource *win = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+	int irq = platform_get_irq(pdev, 0), rc;
+	struct lab_port *port;
+
+	if (!io || resource_size(io) < LAB_HC_PORT_SIZE || !win || irq < 0) {
+		dev_err(&pdev->dev, "the description names no port, room window or pressure line\n");
+		return -ENODEV;
+	}
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->io = io->start;
+	port->irq = irq;
+	port->ext.maze = &lab_the_maze;
+	port->ext.carrier = &port_carrier;
+	atomic_set(&port->ext.held, 1);
+	INIT_WORK(&port->ext.reap, port_reap);
+	port->blocks_size = PAGE_ALIGN(nr_cpu_ids * sizeof(struct port_block));
+	port->blocks = alloc_pages_exact(port->blocks_size, GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO);
+	rc = port->blocks ? port_map(port, win) : -ENOMEM;
+	if (!rc)
+		rc = request_irq(irq, on_pressure, 0, "labyrinth-pressure", port);
+	if (rc) {
+		port_free(port);
+		return rc;
+	}
+	rc = port_info(&pdev->dev, port, win);
+	if (!rc) {
+		rc = lab_maze_add(port->ext.maze, &port->ext);
+		if (rc)
+			dev_err(&pdev->dev, "a maze has %u extents at most\n", LAB_EXTENTS_MAX);
+	}
+	if (rc) {
+		free_irq(irq, port);
+		port_free(port);
+		return rc;
+	}
+	platform_set_drvdata(pdev, port);
+	dev_info(&pdev->dev, "labyrinth guest %u, our monitor's port 0x%x: room window %llu MiB at 0x%llx (rooms 0..%u), reserve %u, pressure on IRQ %d\n",
+		 port->ext.peer_id, port->io, port->ext.size >> 20, (u64)port->ext.gpa,
+		 port->ext.rooms - 1, port->ext.reserve, irq);
+	return 0;
+}
+
+/* Rooms still handed out stay this guest's until the VM ends: the monitor
+ * frees what a guest holds when it stops. */
+static int port_remove(struct platform_device *pdev)
+{
+	struct lab_port *port = platform_get_drvdata(pdev);
+	struct lab_extent *ext = &port->ext;
+	u32 handed = bitmap_weight(ext->handed, ext->rooms);
+
+	lab_maze_retire(ext->maze, ext);
+	free_irq(port->irq, port);
+	if (handed)
+		dev_warn(&pdev->dev, "%u rooms are still their callers': they stay held until the VM ends\n",
+			 handed);
+	if (atomic_dec_and_test(&ext->held))
+		port_reap(&ext->reap);	/* now: the module may be going */
+	return 0;
+}
+
+static const struct acpi_device_id port_ids[] = {
+	{ LAB_HC_ACPI_HID, 0 },
+	{ }
+};
+MODULE_DEVICE_TABLE(acpi, port_ids);
+
+static struct platform_driver port_driver = {
+	.probe = port_probe,
+	.remove = port_remove,
+	.driver = {
+		.name = "labyrinth-port",
+		.acpi_match_table = port_ids,
+	},
+};
+
+static bool port_registered;
+
+int lab_port_register(void)
+{
+	int rc;
+
+	if (!acpi_dev_present(LAB_HC_ACPI_HID, NULL, -1)) {
+		pr_info("labyrinth: no hypercall port described (no ACPI device %s): not binding one\n",
+			LAB_HC_ACPI_HID);
+		return 0;
+	}
+	rc = platform_driver_register(&port_driver);
+	port_registered = !rc;
+	return rc;
+}
+
+void lab_port_unregister(void)
+{
+	if (port_registered)
+		platform_driver_unregister(&port_driver);
+	port_registered = false;
+}
