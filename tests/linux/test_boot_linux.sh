@@ -3,7 +3,8 @@
 # fetched as the rig fetches it) with a busybox initramfs: with 1, 2 and 8
 # vCPUs it prints on the serial console what init sees and powers off
 # (status 0); reboot (Linux's own way, no reboot= option) is status 77
-# with its line, and so is a panic with panic=-1 (Linux restarts); QEMU
+# with its line, and so is a panic with panic=-1 (Linux restarts), but
+# with Linux's pvpanic driver loaded a panic is status 75; QEMU
 # boots the same kernel and initramfs and prints the same lines. Where this host's
 # KVM is the PVM kind, whose emulator cannot run a stock kernel, ./vmm runs
 # in the rig (vmm/rig). Prints PASS:/FAIL: and "N passed, N failed".
@@ -23,7 +24,9 @@ check() {
 
 . "$top/vmm/rig/kernel.sh"
 rig_kernel "$top/build/rig" || { echo "FAIL: no Debian kernel to boot"; exit 1; }
-"$here/make-initramfs.sh" "$W/initrd" "$here/boot-init" || { echo "FAIL: no initramfs"; exit 1; }
+pvpanic=$kernel_dir/lib/modules/$kernel_version/kernel/drivers/misc/pvpanic
+"$here/make-initramfs.sh" "$W/initrd" "$here/boot-init" "$pvpanic/pvpanic.ko" \
+	"$pvpanic/pvpanic-mmio.ko" || { echo "FAIL: no initramfs"; exit 1; }
 rig_mode=auto qemu_accel=tcg
 [ -d /sys/module/kvm_pvm ] && rig_mode=always
 [ $rig_mode = auto ] && KVM_RIG=auto "$RIG" --here && qemu_accel=kvm
@@ -54,6 +57,11 @@ st=$?
 check $([ $st = 77 ] && grep -q 'guest reset the machine' "$W/err" &&
 	grep -aq 'Kernel panic - not syncing: sysrq triggered crash' "$W/out"; echo $?) \
 	"panic=-1: the panic, then status 77 ($st: $(tail -1 "$W/err"))"
+vmm 2 pvpanic
+st=$?
+check $([ $st = 75 ] && grep -q 'guest kernel panicked (pvpanic)' "$W/err" &&
+	grep -aq 'Kernel panic - not syncing: sysrq triggered crash' "$W/out"; echo $?) \
+	"with Linux's pvpanic driver bound to our QEMU0001 device: the panic, then status 75 ($st: $(tail -1 "$W/err"))"
 
 timeout 300 qemu-system-x86_64 -accel $qemu_accel -M pc -cpu max -smp 2 -m 512 -nodefaults \
 	-display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$W/initrd" \

@@ -25,6 +25,7 @@
 #include "parse.h"
 #include "mmio.h"
 #include "pio.h"
+#include "pvpanic.h"
 #include "power_off.h"
 #include "reset.h"
 #include "rtc.h"
@@ -90,7 +91,8 @@ static const char usage_text[] =
 "  72   --timeout expired\n"
 "  73   host error (no /dev/kvm, out of memory)\n"
 "  74   guest touched a room-window address it holds no room at\n"
-"  75   guest panicked through the hypercall port (e.g. the labyrinth has no exit)\n"
+"  75   guest panicked: through the hypercall port (e.g. the labyrinth has no\n"
+"       exit), or its kernel through the pvpanic device (Linux: pvpanic-mmio)\n"
 "  76   cannot create or attach the labyrinth, or its file was cut short\n"
 "  77   guest reset the machine (port 0x92, port 0xcf9 or 0x64 <- 0xfe)\n"
 "  128+N stopped by signal N (SIGINT, SIGTERM, SIGHUP): rooms are returned first\n";
@@ -342,6 +344,10 @@ int main(int argc, char **argv)
 	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
 	if (rc)
 		return rc;
+	if (pvpanic_init(&vm)) {
+		hc_port_fini(&vm);
+		return VMM_EXIT_HOST;
+	}
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
 	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline, &vm.image)) {
 		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "

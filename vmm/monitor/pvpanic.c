@@ -1,5 +1,6 @@
 #include <stdio.h>
 
+#include "acpi.h"
 #include "exit_status.h"
 #include "pio.h"
 #include "pvpanic.h"
@@ -24,6 +25,10 @@ static void pvpanic_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 
 int pvpanic_init(struct vm *vm)
 {
+	struct acpi_crs crs = {.len = 0};
+
 	(void)vm;
+	acpi_crs_io(&crs, PVPANIC_PORT, 1);
+	acpi_add_device("PEVT", PVPANIC_HID, &crs);
 	return pio_register(PVPANIC_PORT, 1, pvpanic_io, NULL);
 }

@@ -7,7 +7,9 @@
 #define VMM_PVPANIC_H
 
 #define PVPANIC_PORT 0x505
+#define PVPANIC_HID "QEMU0001"	/* QEMU's ACPI ID for it, which Linux matches */
 
+/* Describes the device in the DSDT (before acpi_build) and takes its port. */
 struct vm;
 int pvpanic_init(struct vm *vm);
 
