@@ -4,8 +4,11 @@
  * through its extent (mailbox or port) with a GFP_NORMAL claim, so what it keeps never
  * includes the reserve; a GFP_ATOMIC caller that finds nothing there
  * claims one room from the reserve for itself, and that room goes home
- * when freed instead of into a magazine. Interrupts are off while a
- * magazine is used: its lock is taken by another CPU only to give back.
+ * when freed instead of into a magazine. Once a CPU's refill was refused
+ * (the labyrinth is down to its reserve), its GFP_ATOMIC callers go to
+ * the reserve at once, not through another refused refill first, and try
+ * the refill again every LAB_RETRY_REFILL rooms. Interrupts are off while
+ * a magazine is used: its lock is taken by another CPU only to give back.
  */
 #include <linux/bitops.h>
 #include <linux/irqflags.h>
@@ -13,6 +16,8 @@
 #include <linux/module.h>
 
 #include "maze.h"
+
+#define LAB_RETRY_REFILL 16
 
 int lab_magazines_init(struct labyrinth *maze)
 {
@@ -33,6 +38,7 @@ static void magazine_refill(struct labyrinth *maze, struct lab_magazine *mag)
 
 	if (got > 0)
 		mag->count += got;
+	mag->below_min = got <= 0;
 }
 
 /* The newest half goes home: it makes room for frees to come. */
@@ -42,7 +48,7 @@ static void magazine_spill(struct labyrinth *maze, struct lab_magazine *mag, u32
 	lab_release(maze, mag->room + mag->count, n);
 }
 
-static void *magazine_take(struct labyrinth *maze)
+static void *magazine_take(struct labyrinth *maze, gfp_t gfp)
 {
 	struct lab_magazine *mag = this_cpu_ptr(maze->magazines);
 	void *room = NULL;
@@ -50,7 +56,9 @@ static void *magazine_take(struct labyrinth *maze)
 	raw_spin_lock(&mag->lock);
 	if (!mag->count) {
 		lab_count(maze, LAB_MISSES, 1);
-		magazine_refill(maze, mag);
+		if (!(gfp & __GFP_HIGH) || !mag->below_min ||
+		    !(mag->below_min++ % LAB_RETRY_REFILL))
+			magazine_refill(maze, mag);
 	} else {
 		lab_count(maze, LAB_HITS, 1);
 	}
@@ -91,7 +99,7 @@ void *allocpage_gfp_exclusive(struct labyrinth *maze, gfp_t gfp)
 	void *room;
 
 	local_irq_save(flags);
-	room = magazine_take(maze);
+	room = magazine_take(maze, gfp);
 	if (!room && (gfp & __GFP_HIGH))
 		room = reserve_take(maze);
 	if (room)

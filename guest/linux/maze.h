@@ -71,6 +71,7 @@ struct lab_extent {
 struct lab_magazine {
 	raw_spinlock_t lock;	/* the owner CPU, and give_back from any */
 	unsigned int count;
+	unsigned int below_min;	/* 0, or reserve rooms taken since a refill was refused + 1 */
 	void *room[LAB_MAGAZINE_ROOMS];
 };
 

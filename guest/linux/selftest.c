@@ -288,8 +288,9 @@ static void test_exhaustion(void)
 {
 	unsigned int max = MAX_ROOMS / 32, normal, atomic, k;
 	void **rooms = kvmalloc_array(max, sizeof(void *), GFP_KERNEL);
-	struct labyrinth_stats st;
+	struct labyrinth_stats st, before, after;
 	bool normal_null;
+	u64 claims;
 
 	if (!rooms) {
 		report(false, "exhaustion");
@@ -298,14 +299,21 @@ static void test_exhaustion(void)
 	labyrinth_stats(maze, &st);
 	preempt_disable();	/* one magazine: another CPU's would keep rooms */
 	normal = exhaust(GFP_KERNEL, rooms, 0, max);
+	labyrinth_stats(maze, &before);
 	atomic = exhaust(GFP_ATOMIC, rooms, normal, max);
+	labyrinth_stats(maze, &after);
 	normal_null = !take(GFP_NOWAIT, smp_processor_id());
 	preempt_enable();
-	pr_info("# GFP_KERNEL got %u rooms, then GFP_ATOMIC %u more (reserve %llu)\n", normal,
-		atomic - normal, st.rooms_reserve);
+	claims = after.claims - before.claims;
+	pr_info("# GFP_KERNEL got %u rooms, then GFP_ATOMIC %u more (reserve %llu) in %llu claims "
+		"over %llu extents\n", normal, atomic - normal, st.rooms_reserve, claims, st.extents);
 	report(normal > 0 && normal_null, "normal_finds_null_at_the_reserve");
 	report(atomic - normal == st.rooms_reserve && st.rooms_reserve > 0,
 	       "atomic_takes_the_reserve");
+	/* At most one claim per extent asked for each reserve room, and a
+	 * refused refill only every LAB_RETRY_REFILL rooms, not before each. */
+	report(claims <= (atomic - normal) * st.extents + (atomic - normal) / 8 + 4,
+	       "atomic_below_the_reserve_skips_the_refused_refill");
 	for (k = 0; k < atomic; k++)
 		give(rooms[k], smp_processor_id());
 	kvfree(rooms);
@@ -350,7 +358,7 @@ static void run_tests(void)
 
 	labyrinth_stats(maze, &st);
 	pr_info("KTAP version 1\n");
-	pr_info("1..8\n");
+	pr_info("1..9\n");
 	pr_info("# %llu extents, reserve %llu rooms\n", st.extents, st.rooms_reserve);
 	report(st.extents > 0, "extents_found");
 	test_hrtimers();
