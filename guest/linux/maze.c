@@ -189,7 +189,12 @@ static int __init lab_init(void)
 	if (!rc)
 		rc = lab_counters_init(maze);
 	if (!rc)
+		rc = lab_elastic_init(lab_counters_dir());
+	if (!rc) {
 		rc = lab_driver_register();
+		if (rc)
+			lab_elastic_exit();
+	}
 	if (rc) {
 		lab_counters_exit();
 		free_percpu(maze->magazines);
@@ -200,6 +205,7 @@ static int __init lab_init(void)
 
 static void __exit lab_exit(void)
 {
+	lab_elastic_exit();
 	lab_driver_unregister();
 	cancel_work_sync(&lab_the_maze.pressure);
 	lab_counters_exit();
