@@ -16,7 +16,9 @@
  * held for elastic RAM are exactly those of the blocks added.
  *
  * /sys/kernel/labyrinth/elastic/: target_mib (write a size to grow or
- * shrink to; a multiple of block_mib), added_mib, block_mib, rooms.
+ * shrink to; a multiple of block_mib), added_mib, block_mib, rooms, and
+ * last_us: where the last request's time went (claims through the
+ * mailbox, adding and onlining, offlining and removing, releases).
  */
 #include <linux/completion.h>
 #include <linux/kobject.h>
@@ -53,8 +55,22 @@ static struct {
 	u64 added;		/* bytes added, all extents */
 	u64 rooms;		/* rooms held for elastic RAM */
 	void **batch;		/* LAB_HC_BATCH_MAX room addresses */
+	u64 ns[4];		/* the last request's time, by step (enum step) */
 	struct kobject *dir;
 } el;
+
+/* Where a request's time goes: /sys/kernel/labyrinth/elastic/last_us. */
+enum step { CLAIM, ADD, OFFLINE, RELEASE };
+
+static u64 step_start(void)
+{
+	return ktime_get_ns();
+}
+
+static void step_end(enum step s, u64 t0)
+{
+	el.ns[s] += ktime_get_ns() - t0;
+}
 
 static u32 block_rooms(void)
 {
@@ -126,6 +142,7 @@ static void release_range(struct elastic_extent *ee, u32 first, u32 n)
 {
 	struct lab_extent *ext = ee->ext;
 	u32 idx = first, m;
+	u64 t0;
 
 	while ((idx = find_next_bit(ee->claimed, first + n, idx)) < first + n) {
 		for (m = 0; m < LAB_HC_BATCH_MAX && idx < first + n;
@@ -134,8 +151,10 @@ static void release_range(struct elastic_extent *ee, u32 first, u32 n)
 			clear_bit(idx, ee->claimed);
 		}
 		el.rooms -= m;
+		t0 = step_start();
 		if (READ_ONCE(ext->broken) || lab_mailbox_release(ext, el.batch, m) < 0)
 			lab_extent_drop(ext, m);
+		step_end(RELEASE, t0);
 	}
 }
 
@@ -153,10 +172,12 @@ static int add_block(struct elastic_extent *ee, u32 b)
 {
 	u64 start = ee->ext->bar_base + (u64)b * el.block;
 	unsigned long before = totalram_pages();
+	u64 t0 = step_start();
 	int rc;
 
 	rc = add_memory_driver_managed(memory_add_physaddr_to_nid(start), start, el.block,
 				       LAB_ELASTIC_RESOURCE, MHP_NONE);
+	step_end(ADD, t0);
 	if (rc) {
 		pr_err("labyrinth: elastic: cannot add %llu MiB at 0x%llx as System RAM: error %d\n",
 		       el.block >> 20, start, rc);
@@ -180,10 +201,12 @@ static int claim_more(struct elastic_extent *ee, u64 target)
 {
 	struct lab_extent *ext = ee->ext;
 	u32 per = block_rooms(), b, k;
+	u64 t0 = step_start();
 	long got;
 	int rc;
 
 	got = lab_mailbox_claim(ext, LAB_HC_GFP_NORMAL, el.batch, LAB_HC_BATCH_MAX);
+	step_end(CLAIM, t0);
 	if (got <= 0) {
 		ee->dry = true;
 		return 0;
@@ -293,12 +316,14 @@ static int shrink(u64 target)
 		struct elastic_extent *ee = &el.e[k];
 
 		for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && el.added > target; b--) {
-			u64 start;
+			u64 start, t0;
 
 			if (!(ee->added & BIT_ULL(b)))
 				continue;
 			start = ee->ext->bar_base + (u64)b * el.block;
+			t0 = step_start();
 			rc = offline_block(start);
+			step_end(OFFLINE, t0);
 			if (rc) {
 				pr_err("labyrinth: elastic: %llu MiB stay added (error %d at 0x%llx)\n",
 				       el.added >> 20, rc, start);
@@ -331,6 +356,7 @@ static ssize_t target_mib_store(struct kobject *kobj, struct kobj_attribute *att
 	}
 	mutex_lock(&el.lock);
 	el.target = target;
+	memset(el.ns, 0, sizeof(el.ns));
 	sync_extents();
 	rc = target > el.added ? grow(target) : shrink(target);
 	mutex_unlock(&el.lock);
@@ -362,12 +388,21 @@ static ssize_t rooms_show(struct kobject *k, struct kobj_attribute *a, char *buf
 	return show_u64(buf, READ_ONCE(el.rooms));
 }
 
+static ssize_t last_us_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "claim %llu add %llu offline %llu release %llu\n",
+			  el.ns[CLAIM] / 1000, el.ns[ADD] / 1000, el.ns[OFFLINE] / 1000,
+			  el.ns[RELEASE] / 1000);
+}
+
 static struct kobj_attribute target_attr = __ATTR_RW(target_mib);
 static struct kobj_attribute added_attr = __ATTR_RO(added_mib);
 static struct kobj_attribute block_attr = __ATTR_RO(block_mib);
 static struct kobj_attribute rooms_attr = __ATTR_RO(rooms);
+static struct kobj_attribute last_us_attr = __ATTR_RO(last_us);
 static struct attribute *elastic_attrs[] = {
-	&target_attr.attr, &added_attr.attr, &block_attr.attr, &rooms_attr.attr, NULL
+	&target_attr.attr, &added_attr.attr, &block_attr.attr, &rooms_attr.attr,
+	&last_us_attr.attr, NULL
 };
 static const struct attribute_group elastic_group = { .attrs = elastic_attrs };
 

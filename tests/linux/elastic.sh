@@ -30,5 +30,4 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 done
 cp "$W/module/labyrinth.ko" "$W/initrd/lib/modules/"
 initramfs_pack "$W/initrd" "$TOP/tests/linux/elastic-init" "$W/initrd.cpio" || exit 1
-python3 "$TOP/tests/linux/elastic.py" "$MODE" "$LAB" "$W/initrd/lib/modules" \
-	"$W/initrd.cpio" "$kernel" "$W"
+python3 "$TOP/tests/linux/elastic.py" "$MODE" "$LAB" "$W/initrd.cpio" "$kernel" "$W"
