@@ -10,13 +10,17 @@
  * offlines and removes a block (its pages migrate out first), then
  * releases its rooms through the mailbox.
  *
- * Rooms a claim brings that complete no block (the block that holds the
- * mailbox is never added; rooms the 4 KiB allocator keeps leave a block
- * incomplete) are released again when the request ends: at rest the rooms
- * held for elastic RAM are exactly those of the blocks added.
+ * The block that holds the mailbox (the extent's first rooms) is added with
+ * the mailbox's pages kept out of the page allocator through the online
+ * page callback, as virtio-mem keeps out what is not plugged (while
+ * another driver holds that callback, the block stays out). Rooms a claim
+ * brings that complete no block (rooms the 4 KiB allocator keeps leave a
+ * block incomplete) are released again when the request ends: at rest the
+ * rooms held for elastic RAM are exactly those of the blocks added.
  *
  * /sys/kernel/labyrinth/elastic/: target_mib (write a size to grow or
- * shrink to; a multiple of block_mib), added_mib, block_mib, rooms, and
+ * shrink to; a multiple of block_mib), added_mib, block_mib, rooms,
+ * ram_kib (what Linux got: the blocks less their mailbox pages), and
  * last_us: where the last request's time went (claims through the
  * mailbox, adding and onlining, offlining and removing, releases).
  */
@@ -45,6 +49,7 @@ struct elastic_extent {
 	unsigned long *claimed;	/* a bit per room claimed for elastic RAM */
 	u64 added;		/* a bit per memory block added */
 	bool dry;		/* this request: the extent lent no more */
+	bool mailbox_unref;	/* going offline: the mailbox pages' refs dropped */
 };
 
 static struct {
@@ -53,10 +58,15 @@ static struct {
 	u64 block;		/* memory_block_size_bytes() */
 	u64 target;		/* bytes asked for last */
 	u64 added;		/* bytes added, all extents */
+	u64 ram;		/* of them, what Linux got (less the mailboxes) */
 	u64 rooms;		/* rooms held for elastic RAM */
 	void **batch;		/* LAB_HC_BATCH_MAX room addresses */
 	u64 ns[4];		/* the last request's time, by step (enum step) */
 	struct kobject *dir;
+	/* The mailbox's block: onlined with the mailbox kept out of it. */
+	unsigned long mb_start, mb_end;	/* its mailbox pfns while it is onlined */
+	bool no_callback;	/* another driver has the online callback */
+	bool offlining;		/* our own offline: no veto */
 } el;
 
 /* Where a request's time goes: /sys/kernel/labyrinth/elastic/last_us. */
@@ -77,12 +87,104 @@ static u32 block_rooms(void)
 	return el.block / LAB_IVSHMEM_PAGE;
 }
 
-/* A block can be RAM: whole in the BAR, aligned, clear of the mailbox. */
+/* Its rooms the mailbox takes (the extent's first ones). */
+static u32 mailbox_in(const struct lab_extent *ext, u32 b)
+{
+	return b ? 0 : min(ext->mailbox_rooms, block_rooms());
+}
+
+/* A block can be RAM: whole in the BAR, aligned; the mailbox's block only
+ * while the online callback is ours to set, and if it holds more. */
 static bool block_usable(const struct lab_extent *ext, u32 b)
 {
 	return IS_ALIGNED(ext->bar_base, el.block) && (u64)(b + 1) * el.block <= ext->size &&
-	       (u64)b * block_rooms() >= ext->mailbox_rooms && b < LAB_ELASTIC_BLOCKS;
+	       b < LAB_ELASTIC_BLOCKS &&
+	       (!mailbox_in(ext, b) || (!el.no_callback && mailbox_in(ext, b) < block_rooms()));
 }
+
+/*
+ * The mailbox pages of the block being onlined stay out of the page
+ * allocator, PageOffline with a reference of ours, as virtio-mem keeps
+ * out what is not plugged; every other page is onlined as usual.
+ */
+static void online_page(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page), n = 1ul << order, i;
+
+	if (pfn + n <= el.mb_start || pfn >= el.mb_end) {
+		generic_online_page(page, order);
+		return;
+	}
+	page_offline_begin();
+	for (i = 0; i < n; i++) {
+		struct page *p = pfn_to_page(pfn + i);
+
+		if (pfn + i >= el.mb_start && pfn + i < el.mb_end) {
+			__SetPageOffline(p);
+			ClearPageReserved(p);
+		} else {
+			generic_online_page(p, 0);
+		}
+	}
+	page_offline_end();
+}
+
+/* The mailbox pages of @ee's first block within [start, start + n). */
+static bool mailbox_within(const struct elastic_extent *ee, unsigned long start,
+			   unsigned long n)
+{
+	unsigned long mb = ee->ext->bar_base >> PAGE_SHIFT;
+
+	return (ee->added & BIT_ULL(0)) && mailbox_in(ee->ext, 0) && mb >= start &&
+	       mb < start + n;
+}
+
+static bool ours(const struct elastic_extent *ee, unsigned long start, unsigned long n)
+{
+	unsigned long first = ee->ext->bar_base >> PAGE_SHIFT;
+
+	return ee->added && start < first + (ee->ext->size >> PAGE_SHIFT) && start + n > first;
+}
+
+/*
+ * Offlining a block of ours: only we do it (a block offlined from sysfs
+ * would be onlined again without the callback, the mailbox with it). The
+ * mailbox pages' references go, so offline_pages() skips them, and they
+ * count as managed pages for it to subtract; a cancel undoes both.
+ */
+static int memory_event(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct memory_notify *mn = data;
+	unsigned long i, mb;
+	u32 k, pages;
+
+	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
+		struct elastic_extent *ee = &el.e[k];
+
+		if (!ee->ext || !ours(ee, mn->start_pfn, mn->nr_pages))
+			continue;
+		if (action == MEM_GOING_OFFLINE && !READ_ONCE(el.offlining))
+			return notifier_from_errno(-EPERM);
+		mb = ee->ext->bar_base >> PAGE_SHIFT;
+		pages = mailbox_in(ee->ext, 0);
+		if (action == MEM_GOING_OFFLINE && mailbox_within(ee, mn->start_pfn, mn->nr_pages)) {
+			adjust_managed_page_count(pfn_to_page(mb), pages);
+			for (i = 0; i < pages; i++)
+				WARN_ON(!page_ref_dec_and_test(pfn_to_page(mb + i)));
+			ee->mailbox_unref = true;
+		} else if (action == MEM_CANCEL_OFFLINE && ee->mailbox_unref) {
+			adjust_managed_page_count(pfn_to_page(mb), -(long)pages);
+			for (i = 0; i < pages; i++)
+				page_ref_inc(pfn_to_page(mb + i));
+			ee->mailbox_unref = false;
+		} else if (action == MEM_OFFLINE) {
+			ee->mailbox_unref = false;
+		}
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block memory_nb = { .notifier_call = memory_event };
 
 static void forget(struct elastic_extent *ee)
 {
@@ -172,18 +274,29 @@ static int add_block(struct elastic_extent *ee, u32 b)
 {
 	u64 start = ee->ext->bar_base + (u64)b * el.block;
 	unsigned long before = totalram_pages();
+	u32 mailbox = mailbox_in(ee->ext, b);
 	u64 t0 = step_start();
 	int rc;
 
+	if (mailbox && set_online_page_callback(online_page)) {
+		pr_err("labyrinth: elastic: another driver (virtio_mem?) holds the online page callback: the mailbox's block stays out\n");
+		el.no_callback = true;
+		return 0;
+	}
+	el.mb_start = start >> PAGE_SHIFT;
+	el.mb_end = el.mb_start + mailbox;
 	rc = add_memory_driver_managed(memory_add_physaddr_to_nid(start), start, el.block,
 				       LAB_ELASTIC_RESOURCE, MHP_NONE);
+	if (mailbox)
+		restore_online_page_callback(online_page);
+	el.mb_start = el.mb_end = 0;
 	step_end(ADD, t0);
 	if (rc) {
 		pr_err("labyrinth: elastic: cannot add %llu MiB at 0x%llx as System RAM: error %d\n",
 		       el.block >> 20, start, rc);
 		return rc;
 	}
-	if (totalram_pages() - before < (el.block >> PAGE_SHIFT)) {
+	if (totalram_pages() - before < (el.block >> PAGE_SHIFT) - mailbox) {
 		pr_err("labyrinth: elastic: %llu MiB at 0x%llx was added but not onlined: write online_movable to /sys/devices/system/memory/auto_online_blocks\n",
 		       el.block >> 20, start);
 		offline_and_remove_memory(start, el.block);
@@ -193,6 +306,7 @@ static int add_block(struct elastic_extent *ee, u32 b)
 		__module_get(THIS_MODULE);	/* no unload while RAM is lent */
 	ee->added |= BIT_ULL(b);
 	el.added += el.block;
+	el.ram += el.block - (u64)mailbox * LAB_IVSHMEM_PAGE;
 	return 0;
 }
 
@@ -217,7 +331,8 @@ static int claim_more(struct elastic_extent *ee, u64 target)
 	el.rooms += got;
 	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
 		if ((ee->added & BIT_ULL(b)) || !block_usable(ext, b) ||
-		    find_next_zero_bit(ee->claimed, (b + 1) * per, b * per) < (b + 1) * per)
+		    find_next_zero_bit(ee->claimed, (b + 1) * per, b * per + mailbox_in(ext, b)) <
+			    (b + 1) * per)
 			continue;
 		rc = add_block(ee, b);
 		if (rc)
@@ -322,7 +437,9 @@ static int shrink(u64 target)
 				continue;
 			start = ee->ext->bar_base + (u64)b * el.block;
 			t0 = step_start();
+			WRITE_ONCE(el.offlining, true);
 			rc = offline_block(start);
+			WRITE_ONCE(el.offlining, false);
 			step_end(OFFLINE, t0);
 			if (rc) {
 				pr_err("labyrinth: elastic: %llu MiB stay added (error %d at 0x%llx)\n",
@@ -331,6 +448,7 @@ static int shrink(u64 target)
 			}
 			ee->added &= ~BIT_ULL(b);
 			el.added -= el.block;
+			el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_IVSHMEM_PAGE;
 			release_range(ee, b * per, per);
 			if (!el.added)
 				module_put(THIS_MODULE);
@@ -378,6 +496,11 @@ static ssize_t added_mib_show(struct kobject *k, struct kobj_attribute *a, char 
 	return show_u64(buf, READ_ONCE(el.added) >> 20);
 }
 
+static ssize_t ram_kib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, READ_ONCE(el.ram) >> 10);
+}
+
 static ssize_t block_mib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
 	return show_u64(buf, el.block >> 20);
@@ -399,10 +522,11 @@ static struct kobj_attribute target_attr = __ATTR_RW(target_mib);
 static struct kobj_attribute added_attr = __ATTR_RO(added_mib);
 static struct kobj_attribute block_attr = __ATTR_RO(block_mib);
 static struct kobj_attribute rooms_attr = __ATTR_RO(rooms);
+static struct kobj_attribute ram_attr = __ATTR_RO(ram_kib);
 static struct kobj_attribute last_us_attr = __ATTR_RO(last_us);
 static struct attribute *elastic_attrs[] = {
 	&target_attr.attr, &added_attr.attr, &block_attr.attr, &rooms_attr.attr,
-	&last_us_attr.attr, NULL
+	&ram_attr.attr, &last_us_attr.attr, NULL
 };
 static const struct attribute_group elastic_group = { .attrs = elastic_attrs };
 
@@ -417,6 +541,8 @@ int lab_elastic_init(struct kobject *parent)
 		return -ENOMEM;
 	el.dir = kobject_create_and_add("elastic", parent);
 	rc = el.dir ? sysfs_create_group(el.dir, &elastic_group) : -ENOMEM;
+	if (!rc)
+		rc = register_memory_notifier(&memory_nb);
 	if (rc) {
 		kobject_put(el.dir);
 		kfree(el.batch);
@@ -429,6 +555,7 @@ void lab_elastic_exit(void)
 {
 	u32 k;
 
+	unregister_memory_notifier(&memory_nb);
 	kobject_put(el.dir);
 	for (k = 0; k < LAB_EXTENTS_MAX; k++)
 		if (el.e[k].ext) {
