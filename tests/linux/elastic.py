@@ -118,6 +118,12 @@ class Guest:
         except FileNotFoundError:
             return "(no console)"
 
+    def kernel_complaints(self):
+        """The console's lines of kernel warnings, bugs and oopses."""
+        with open(self.console, errors="replace") as f:
+            return [l.strip() for l in f if any(w in l for w in (
+                "WARNING:", "BUG:", "Oops", "Call Trace", "page dumped because"))][:3]
+
     def send(self, line):
         self.cmd.sendall(line.encode() + b"\n")
 
@@ -410,6 +416,7 @@ def test(args):
             g.qemu.kill()
         finally:
             g.stop()
+        check(not g.kernel_complaints(), "the kernel said no warning: %s" % g.kernel_complaints())
         check(2 * MAILBOX < mid < 262144 + 2 * MAILBOX,
               "the guest held %s rooms when killed mid-grow" % mid)
         check(lab.all_free(), "killed mid-grow, it loses nothing: every room free again")
@@ -417,7 +424,9 @@ def test(args):
         check(st == 0, "labyrinth check after the kill (%s)" % " ".join(line))
         # virtio-mem beside it holds the kernel's online page callback: the
         # mailboxes' blocks stay out, the other blocks serve.
-        g = Guest(work, args.kernel, args.initrd, "512M,maxmem=2G", lab.devices(2) + [
+        work2 = os.path.join(work, "beside-virtio-mem")
+        os.makedirs(work2, exist_ok=True)
+        g = Guest(work2, args.kernel, args.initrd, "512M,maxmem=2G", lab.devices(2) + [
             "-object", "memory-backend-ram,id=vmem0,size=128M",
             "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"])
         try:
@@ -431,6 +440,7 @@ def test(args):
             check(st == 0 and g.memtotal() == g.ready_kib, "and given back (%s)" % " ".join(out))
         finally:
             g.stop()
+        check(not g.kernel_complaints(), "its kernel said no warning: %s" % g.kernel_complaints())
         check(lab.all_free(), "every room free again after that guest")
         st, line = lab.check()
         check(st == 0, "labyrinth check after it (%s)" % " ".join(line))
