@@ -215,11 +215,16 @@ static void sync_extents(void)
 			continue;
 		}
 		if (ee->ext) {
-			if (ee->added)
+			if (ee->added) {
 				pr_err("labyrinth: elastic: peer %u went with %u MiB of RAM added\n",
 				       ee->ext->peer_id,
 				       (u32)(hweight64(ee->added) * (el.block >> 20)));
-			el.added -= hweight64(ee->added) * el.block;
+				el.added -= hweight64(ee->added) * el.block;
+				el.ram -= hweight64(ee->added) * el.block -
+					  (ee->added & 1 ? (u64)mailbox_in(ee->ext, 0) : 0) *
+					  LAB_IVSHMEM_PAGE;
+				/* that RAM is still Linux's: the module stays pinned */
+			}
 			el.rooms -= bitmap_weight(ee->claimed, ee->ext->rooms);
 			forget(ee);
 		}
