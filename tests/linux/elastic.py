@@ -22,6 +22,7 @@ modules and labyrinth.ko in /lib/modules.
 """
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -317,6 +318,8 @@ def bench(args):
                             up, down, st = cycle(way, g, grow, shrink, order, base)
                             got[way][c][0].append(up)
                             got[way][c][1].append(down)
+                            log("# round %d %s %s: gain %.0f ms, give back %.0f ms (load %.1f)"
+                                % (r + 1, way, c, up, down, loads[-1]))
                             if st and c == "warm":
                                 lab_steps.append(st)
                     finally:
@@ -494,6 +497,9 @@ class Args:
 
 
 if __name__ == "__main__":
+    # A stopped run cleans up as a failed one does (QEMU, the server, the
+    # labyrinth): the finally clauses run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if len(sys.argv) != 6 or sys.argv[1] not in ("bench", "test"):
         sys.exit("usage: elastic.py bench|test LABYRINTH INITRD KERNEL WORKDIR")
     a = Args()
