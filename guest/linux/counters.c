@@ -54,6 +54,11 @@ int lab_counters_init(struct labyrinth *maze)
 	return rc;
 }
 
+struct kobject *lab_counters_dir(void)
+{
+	return dir;
+}
+
 void lab_counters_exit(void)
 {
 	kobject_put(dir);

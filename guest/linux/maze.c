@@ -196,11 +196,18 @@ static int __init lab_init(void)
 	if (!rc)
 		rc = lab_counters_init(maze);
 	if (!rc)
+		rc = lab_elastic_init(lab_counters_dir());
+	if (!rc) {
 		rc = lab_driver_register();
+		if (rc)
+			lab_elastic_exit();
+	}
 	if (!rc) {
 		rc = lab_port_register();
-		if (rc)
+		if (rc) {
 			lab_driver_unregister();
+			lab_elastic_exit();
+		}
 	}
 	if (rc) {
 		lab_counters_exit();
@@ -213,6 +220,7 @@ static int __init lab_init(void)
 static void __exit lab_exit(void)
 {
 	lab_port_unregister();
+	lab_elastic_exit();
 	lab_driver_unregister();
 	cancel_work_sync(&lab_the_maze.pressure);
 	lab_counters_exit();

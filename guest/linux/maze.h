@@ -126,5 +126,10 @@ void lab_port_unregister(void);
 /* counters.c: sysfs. */
 int lab_counters_init(struct labyrinth *maze);
 void lab_counters_exit(void);
+struct kobject *lab_counters_dir(void);
+
+/* elastic.c: elastic RAM, /sys/kernel/labyrinth/elastic. */
+int lab_elastic_init(struct kobject *parent);
+void lab_elastic_exit(void);
 
 #endif

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Elastic RAM: rooms the guest claims from the labyrinth, added to Linux's
+ * page allocator as virtio-mem adds device memory. A labyrinth device's
+ * BAR2 is one whole extent lent to this guest; a memory block of it (the
+ * kernel's hot-plug unit: 128 MiB on x86-64 under 64 GiB of boot memory)
+ * whose every room this guest claimed is added as driver-managed
+ * "System RAM (labyrinth)" and onlined by the kernel's auto-online policy
+ * (online_movable, so that it can be offlined again under use). Shrinking
+ * offlines and removes a block (its pages migrate out first), then
+ * releases its rooms through the mailbox.
+ *
+ * The block that holds the mailbox (the extent's first rooms) is added with
+ * the mailbox's pages kept out of the page allocator through the online
+ * page callback, as virtio-mem keeps out what is not plugged (while
+ * another driver holds that callback, the block stays out). Rooms a claim
+ * brings that complete no block (rooms the 4 KiB allocator keeps leave a
+ * block incomplete) are released again when the request ends: at rest the
+ * rooms held for elastic RAM are exactly those of the blocks added.
+ *
+ * /sys/kernel/labyrinth/elastic/: target_mib (write a size to grow or
+ * shrink to; a multiple of block_mib), added_mib, block_mib, rooms,
+ * ram_kib (what Linux got: the blocks less their mailbox pages), and
+ * last_us: where the last request's time went (claims through the
+ * mailbox, adding and onlining, offlining and removing, releases).
+ */
+#include <linux/completion.h>
+#include <linux/kobject.h>
+#include <linux/kthread.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "maze.h"
+
+#define LAB_ELASTIC_RESOURCE "System RAM (labyrinth)"
+#define LAB_ELASTIC_BLOCKS 64	/* per extent: 1 GiB of 128 MiB blocks fits */
+#define LAB_ELASTIC_SPARE (8ul << 20)	/* free memory a shrink leaves at least */
+#define LAB_OFFLINE_TIMEOUT (30 * HZ)	/* per block: the kernel would retry forever */
+
+struct elastic_extent {
+	struct lab_extent *ext;	/* pinned (held + 1) while known here */
+	unsigned long *claimed;	/* a bit per room claimed for elastic RAM */
+	u64 added;		/* a bit per memory block added */
+	bool dry;		/* this request: the extent lent no more */
+	bool mailbox_unref;	/* going offline: the mailbox pages' refs dropped */
+};
+
+static struct {
+	struct mutex lock;	/* one request at a time */
+	struct elastic_extent e[LAB_EXTENTS_MAX];
+	u64 block;		/* memory_block_size_bytes() */
+	u64 target;		/* bytes asked for last */
+	u64 added;		/* bytes added, all extents */
+	u64 ram;		/* of them, what Linux got (less the mailboxes) */
+	u64 rooms;		/* rooms held for elastic RAM */
+	void **batch;		/* LAB_HC_BATCH_MAX room addresses */
+	u64 ns[4];		/* the last request's time, by step (enum step) */
+	struct kobject *dir;
+	/* The mailbox's block: onlined with the mailbox kept out of it. */
+	unsigned long mb_start, mb_end;	/* its mailbox pfns while it is onlined */
+	bool no_callback;	/* another driver has the online callback */
+	bool offlining;		/* our own offline: no veto */
+} el;
+
+/* Where a request's time goes: /sys/kernel/labyrinth/elastic/last_us. */
+enum step { CLAIM, ADD, OFFLINE, RELEASE };
+
+static u64 step_start(void)
+{
+	return ktime_get_ns();
+}
+
+static void step_end(enum step s, u64 t0)
+{
+	el.ns[s] += ktime_get_ns() - t0;
+}
+
+static u32 block_rooms(void)
+{
+	return el.block / LAB_IVSHMEM_PAGE;
+}
+
+/* Its rooms the mailbox takes (the extent's first ones). */
+static u32 mailbox_in(const struct lab_extent *ext, u32 b)
+{
+	return b ? 0 : min(ext->mailbox_rooms, block_rooms());
+}
+
+/* A block can be RAM: whole in the BAR, aligned; the mailbox's block only
+ * while the online callback is ours to set, and if it holds more. */
+static bool block_usable(const struct lab_extent *ext, u32 b)
+{
+	return IS_ALIGNED(ext->bar_base, el.block) && (u64)(b + 1) * el.block <= ext->size &&
+	       b < LAB_ELASTIC_BLOCKS &&
+	       (!mailbox_in(ext, b) || (!el.no_callback && mailbox_in(ext, b) < block_rooms()));
+}
+
+/*
+ * The mailbox pages of the block being onlined stay out of the page
+ * allocator, PageOffline with a reference of ours, as virtio-mem keeps
+ * out what is not plugged; every other page is onlined as usual.
+ */
+static void online_page(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page), n = 1ul << order, i;
+
+	if (pfn + n <= el.mb_start || pfn >= el.mb_end) {
+		generic_online_page(page, order);
+		return;
+	}
+	page_offline_begin();
+	for (i = 0; i < n; i++) {
+		struct page *p = pfn_to_page(pfn + i);
+
+		if (pfn + i >= el.mb_start && pfn + i < el.mb_end) {
+			__SetPageOffline(p);
+			ClearPageReserved(p);
+		} else {
+			generic_online_page(p, 0);
+		}
+	}
+	page_offline_end();
+}
+
+/* The mailbox pages of @ee's first block within [start, start + n). */
+static bool mailbox_within(const struct elastic_extent *ee, unsigned long start,
+			   unsigned long n)
+{
+	unsigned long mb = ee->ext->bar_base >> PAGE_SHIFT;
+
+	return (ee->added & BIT_ULL(0)) && mailbox_in(ee->ext, 0) && mb >= start &&
+	       mb < start + n;
+}
+
+static bool ours(const struct elastic_extent *ee, unsigned long start, unsigned long n)
+{
+	unsigned long first = ee->ext->bar_base >> PAGE_SHIFT;
+
+	return ee->added && start < first + (ee->ext->size >> PAGE_SHIFT) && start + n > first;
+}
+
+/*
+ * Offlining a block of ours: only we do it (a block offlined from sysfs
+ * would be onlined again without the callback, the mailbox with it). The
+ * mailbox pages' references go, so offline_pages() skips them, and they
+ * count as managed pages for it to subtract; a cancel undoes both.
+ */
+static int memory_event(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct memory_notify *mn = data;
+	unsigned long i, mb;
+	u32 k, pages;
+
+	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
+		struct elastic_extent *ee = &el.e[k];
+
+		if (!ee->ext || !ours(ee, mn->start_pfn, mn->nr_pages))
+			continue;
+		if (action == MEM_GOING_OFFLINE && !READ_ONCE(el.offlining))
+			return notifier_from_errno(-EPERM);
+		mb = ee->ext->bar_base >> PAGE_SHIFT;
+		pages = mailbox_in(ee->ext, 0);
+		if (action == MEM_GOING_OFFLINE && mailbox_within(ee, mn->start_pfn, mn->nr_pages)) {
+			adjust_managed_page_count(pfn_to_page(mb), pages);
+			for (i = 0; i < pages; i++)
+				WARN_ON(!page_ref_dec_and_test(pfn_to_page(mb + i)));
+			ee->mailbox_unref = true;
+		} else if (action == MEM_CANCEL_OFFLINE && ee->mailbox_unref) {
+			adjust_managed_page_count(pfn_to_page(mb), -(long)pages);
+			for (i = 0; i < pages; i++)
+				page_ref_inc(pfn_to_page(mb + i));
+			ee->mailbox_unref = false;
+		} else if (action == MEM_OFFLINE) {
+			ee->mailbox_unref = false;
+		}
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block memory_nb = { .notifier_call = memory_event };
+
+static void forget(struct elastic_extent *ee)
+{
+	bitmap_free(ee->claimed);
+	lab_extent_put(ee->ext, 1);
+	memset(ee, 0, sizeof(*ee));
+}
+
+/* The maze's extents as they are now; one that went with RAM added is
+ * the operator's mistake (unplugged before a shrink): said, and dropped. */
+static void sync_extents(void)
+{
+	u32 k;
+
+	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
+		struct elastic_extent *ee = &el.e[k];
+		struct lab_extent *cur;
+
+		rcu_read_lock();
+		cur = rcu_dereference(lab_the_maze.extents[k]);
+		if (cur && (READ_ONCE(cur->gone) || READ_ONCE(cur->broken)))
+			cur = NULL;
+		if (cur && cur != ee->ext)
+			atomic_inc(&cur->held);
+		rcu_read_unlock();
+		if (cur == ee->ext) {
+			ee->dry = false;
+			continue;
+		}
+		if (ee->ext) {
+			if (ee->added) {
+				pr_err("labyrinth: elastic: peer %u went with %u MiB of RAM added\n",
+				       ee->ext->peer_id,
+				       (u32)(hweight64(ee->added) * (el.block >> 20)));
+				el.added -= hweight64(ee->added) * el.block;
+				el.ram -= hweight64(ee->added) * el.block -
+					  (ee->added & 1 ? (u64)mailbox_in(ee->ext, 0) : 0) *
+					  LAB_IVSHMEM_PAGE;
+				/* that RAM is still Linux's: the module stays pinned */
+			}
+			el.rooms -= bitmap_weight(ee->claimed, ee->ext->rooms);
+			forget(ee);
+		}
+		if (!cur)
+			continue;
+		ee->claimed = bitmap_zalloc(cur->rooms, GFP_KERNEL);
+		if (!ee->claimed) {
+			lab_extent_put(cur, 1);
+			continue;
+		}
+		ee->ext = cur;
+	}
+}
+
+static void *room_of(struct lab_extent *ext, u32 idx)
+{
+	return (void *)ext->hdr + (size_t)idx * LAB_IVSHMEM_PAGE;
+}
+
+/* Rooms [first, first + n) of @ee that are claimed go back to the host. */
+static void release_range(struct elastic_extent *ee, u32 first, u32 n)
+{
+	struct lab_extent *ext = ee->ext;
+	u32 idx = first, m;
+	u64 t0;
+
+	while ((idx = find_next_bit(ee->claimed, first + n, idx)) < first + n) {
+		for (m = 0; m < LAB_HC_BATCH_MAX && idx < first + n;
+		     idx = find_next_bit(ee->claimed, first + n, idx + 1)) {
+			el.batch[m++] = room_of(ext, idx);
+			clear_bit(idx, ee->claimed);
+		}
+		el.rooms -= m;
+		t0 = step_start();
+		if (READ_ONCE(ext->broken) || lab_mailbox_release(ext, el.batch, m) < 0)
+			lab_extent_drop(ext, m);
+		step_end(RELEASE, t0);
+	}
+}
+
+/* Every room claimed outside the blocks added. */
+static void release_loose(struct elastic_extent *ee)
+{
+	u32 b, per = block_rooms();
+
+	for (b = 0; b * per < ee->ext->rooms; b++)
+		if (!(ee->added & BIT_ULL(b)))
+			release_range(ee, b * per, min(per, ee->ext->rooms - b * per));
+}
+
+static int add_block(struct elastic_extent *ee, u32 b)
+{
+	u64 start = ee->ext->bar_base + (u64)b * el.block;
+	unsigned long before = totalram_pages();
+	u32 mailbox = mailbox_in(ee->ext, b);
+	u64 t0 = step_start();
+	int rc;
+
+	if (mailbox && set_online_page_callback(online_page)) {
+		pr_err("labyrinth: elastic: another driver (virtio_mem?) holds the online page callback: the mailbox's block stays out\n");
+		el.no_callback = true;
+		return 0;
+	}
+	el.mb_start = start >> PAGE_SHIFT;
+	el.mb_end = el.mb_start + mailbox;
+	rc = add_memory_driver_managed(memory_add_physaddr_to_nid(start), start, el.block,
+				       LAB_ELASTIC_RESOURCE, MHP_NONE);
+	if (mailbox)
+		restore_online_page_callback(online_page);
+	el.mb_start = el.mb_end = 0;
+	step_end(ADD, t0);
+	if (rc) {
+		pr_err("labyrinth: elastic: cannot add %llu MiB at 0x%llx as System RAM: error %d\n",
+		       el.block >> 20, start, rc);
+		return rc;
+	}
+	if (totalram_pages() - before < (el.block >> PAGE_SHIFT) - mailbox) {
+		pr_err("labyrinth: elastic: %llu MiB at 0x%llx was added but not onlined: write online_movable to /sys/devices/system/memory/auto_online_blocks\n",
+		       el.block >> 20, start);
+		offline_and_remove_memory(start, el.block);
+		return -EPERM;
+	}
+	if (!el.added)
+		__module_get(THIS_MODULE);	/* no unload while RAM is lent */
+	ee->added |= BIT_ULL(b);
+	el.added += el.block;
+	el.ram += el.block - (u64)mailbox * LAB_IVSHMEM_PAGE;
+	return 0;
+}
+
+/* Claim once from @ee; add every block that claim completed. */
+static int claim_more(struct elastic_extent *ee, u64 target)
+{
+	struct lab_extent *ext = ee->ext;
+	u32 per = block_rooms(), b, k;
+	u64 t0 = step_start();
+	long got;
+	int rc;
+
+	got = lab_mailbox_claim(ext, LAB_HC_GFP_NORMAL, el.batch, LAB_HC_BATCH_MAX);
+	step_end(CLAIM, t0);
+	if (got <= 0) {
+		ee->dry = true;
+		return 0;
+	}
+	for (k = 0; k < got; k++)
+		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE,
+			ee->claimed);
+	el.rooms += got;
+	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
+		if ((ee->added & BIT_ULL(b)) || !block_usable(ext, b) ||
+		    find_next_zero_bit(ee->claimed, (b + 1) * per, b * per + mailbox_in(ext, b)) <
+			    (b + 1) * per)
+			continue;
+		rc = add_block(ee, b);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static bool can_grow(const struct elastic_extent *ee)
+{
+	u32 b;
+
+	if (!ee->ext || ee->dry || READ_ONCE(ee->ext->broken))
+		return false;
+	for (b = 0; (u64)(b + 1) * el.block <= ee->ext->size; b++)
+		if (block_usable(ee->ext, b) && !(ee->added & BIT_ULL(b)))
+			return true;
+	return false;
+}
+
+static int grow(u64 target)
+{
+	int rc = 0;
+	u32 k;
+
+	while (el.added < target && !rc) {
+		for (k = 0; k < LAB_EXTENTS_MAX && !can_grow(&el.e[k]); k++)
+			;
+		if (k == LAB_EXTENTS_MAX) {
+			pr_err("labyrinth: elastic: %llu MiB of the %llu MiB asked: the labyrinth's devices lend no more whole blocks\n",
+			       el.added >> 20, target >> 20);
+			rc = -ENOSPC;
+			break;
+		}
+		rc = claim_more(&el.e[k], target);
+	}
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		if (el.e[k].ext)
+			release_loose(&el.e[k]);
+	return rc;
+}
+
+struct offliner {
+	u64 start;
+	int rc;
+	struct completion done;
+};
+
+static int offline_fn(void *data)
+{
+	struct offliner *o = data;
+
+	allow_signal(SIGKILL);	/* offline_pages() gives up on a fatal signal */
+	o->rc = offline_and_remove_memory(o->start, el.block);
+	complete(&o->done);
+	return 0;
+}
+
+/*
+ * offline_and_remove_memory() retries migration until it succeeds or its
+ * task has a fatal signal: it runs in a thread of its own, killed after
+ * LAB_OFFLINE_TIMEOUT. Refused at once when the free memory could not
+ * take the block's pages (the exact condition: free >= block).
+ */
+static int offline_block(u64 start)
+{
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT;
+	struct offliner o = { .start = start };
+	struct task_struct *t;
+
+	if (free < el.block + LAB_ELASTIC_SPARE) {
+		pr_err("labyrinth: elastic: cannot give back %llu MiB at 0x%llx: %lu MiB free, its pages would not fit elsewhere\n",
+		       el.block >> 20, start, free >> 20);
+		return -EBUSY;
+	}
+	init_completion(&o.done);
+	t = kthread_create(offline_fn, &o, "labyrinth-offline");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	get_task_struct(t);
+	wake_up_process(t);
+	if (!wait_for_completion_timeout(&o.done, LAB_OFFLINE_TIMEOUT)) {
+		send_sig(SIGKILL, t, 1);
+		wait_for_completion(&o.done);
+	}
+	put_task_struct(t);
+	return o.rc;
+}
+
+static int shrink(u64 target)
+{
+	u32 per = block_rooms();
+	int k, b, rc;
+
+	for (k = LAB_EXTENTS_MAX - 1; k >= 0; k--) {
+		struct elastic_extent *ee = &el.e[k];
+
+		for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && el.added > target; b--) {
+			u64 start, t0;
+
+			if (!(ee->added & BIT_ULL(b)))
+				continue;
+			start = ee->ext->bar_base + (u64)b * el.block;
+			t0 = step_start();
+			WRITE_ONCE(el.offlining, true);
+			rc = offline_block(start);
+			WRITE_ONCE(el.offlining, false);
+			step_end(OFFLINE, t0);
+			if (rc) {
+				pr_err("labyrinth: elastic: %llu MiB stay added (error %d at 0x%llx)\n",
+				       el.added >> 20, rc, start);
+				return rc == -EINTR ? -EBUSY : rc;
+			}
+			ee->added &= ~BIT_ULL(b);
+			el.added -= el.block;
+			el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_IVSHMEM_PAGE;
+			release_range(ee, b * per, per);
+			if (!el.added)
+				module_put(THIS_MODULE);
+		}
+	}
+	return 0;
+}
+
+static ssize_t target_mib_store(struct kobject *kobj, struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	u64 mib, target;
+	int rc;
+
+	rc = kstrtou64(buf, 10, &mib);
+	if (rc)
+		return rc;
+	target = mib << 20;
+	if ((target >> 20) != mib || target % el.block) {
+		pr_err("labyrinth: elastic: %llu MiB is not a multiple of the %llu MiB memory block\n",
+		       mib, el.block >> 20);
+		return -EINVAL;
+	}
+	mutex_lock(&el.lock);
+	el.target = target;
+	memset(el.ns, 0, sizeof(el.ns));
+	sync_extents();
+	rc = target > el.added ? grow(target) : shrink(target);
+	mutex_unlock(&el.lock);
+	return rc ? rc : count;
+}
+
+static ssize_t show_u64(char *buf, u64 v)
+{
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static ssize_t target_mib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, READ_ONCE(el.target) >> 20);
+}
+
+static ssize_t added_mib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, READ_ONCE(el.added) >> 20);
+}
+
+static ssize_t ram_kib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, READ_ONCE(el.ram) >> 10);
+}
+
+static ssize_t block_mib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, el.block >> 20);
+}
+
+static ssize_t rooms_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, READ_ONCE(el.rooms));
+}
+
+static ssize_t last_us_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "claim %llu add %llu offline %llu release %llu\n",
+			  el.ns[CLAIM] / 1000, el.ns[ADD] / 1000, el.ns[OFFLINE] / 1000,
+			  el.ns[RELEASE] / 1000);
+}
+
+static struct kobj_attribute target_attr = __ATTR_RW(target_mib);
+static struct kobj_attribute added_attr = __ATTR_RO(added_mib);
+static struct kobj_attribute block_attr = __ATTR_RO(block_mib);
+static struct kobj_attribute rooms_attr = __ATTR_RO(rooms);
+static struct kobj_attribute ram_attr = __ATTR_RO(ram_kib);
+static struct kobj_attribute last_us_attr = __ATTR_RO(last_us);
+static struct attribute *elastic_attrs[] = {
+	&target_attr.attr, &added_attr.attr, &block_attr.attr, &rooms_attr.attr,
+	&ram_attr.attr, &last_us_attr.attr, NULL
+};
+static const struct attribute_group elastic_group = { .attrs = elastic_attrs };
+
+int lab_elastic_init(struct kobject *parent)
+{
+	int rc;
+
+	mutex_init(&el.lock);
+	el.block = memory_block_size_bytes();
+	el.batch = kcalloc(LAB_HC_BATCH_MAX, sizeof(*el.batch), GFP_KERNEL);
+	if (!el.batch)
+		return -ENOMEM;
+	el.dir = kobject_create_and_add("elastic", parent);
+	rc = el.dir ? sysfs_create_group(el.dir, &elastic_group) : -ENOMEM;
+	if (!rc)
+		rc = register_memory_notifier(&memory_nb);
+	if (rc) {
+		kobject_put(el.dir);
+		kfree(el.batch);
+	}
+	return rc;
+}
+
+/* Nothing is added by now (the module is pinned while RAM is). */
+void lab_elastic_exit(void)
+{
+	u32 k;
+
+	unregister_memory_notifier(&memory_nb);
+	kobject_put(el.dir);
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		if (el.e[k].ext) {
+			release_loose(&el.e[k]);
+			forget(&el.e[k]);
+		}
+	kfree(el.batch);
+}
