@@ -302,6 +302,35 @@ Test(audit, the_pool_copy_of_a_lent_extent_reached, .init = setup, .fini = teard
 	lab_detach(lab);
 }
 
+/* An extent coming back has its pool file filled again before it is the
+ * pool's (seconds for a large one): pages there while it is returning
+ * are that refill, not a breach; while it is lent, they are one. */
+Test(audit, a_returning_extents_refill_is_no_breach, .init = setup, .fini = teardown)
+{
+	static const char zero[LAB_ROOM_SIZE];
+	size_t len = (size_t)ROOMS / 4 * LAB_ROOM_SIZE;
+	struct labyrinth *lab;
+	char path[128];
+	uint32_t k;
+	int fd, sent;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	cr_assert_eq(lab_extent_lend(lab, &k, &sent), 0);
+	lab_extent_leaving(lab, k);
+	snprintf(path, sizeof(path), LAB_SHM_DIR "/labyrinth.%s+%u", name, k);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", path);
+	for (size_t at = 0; at < len; at += 64 * LAB_ROOM_SIZE)	/* as the refill's pages */
+		cr_assert_eq(pwrite(fd, zero, sizeof(zero), (off_t)at), (ssize_t)sizeof(zero));
+	cr_expect(pool_holds_pages(lab, k));
+	ok();
+	close(sent);
+	cr_assert_eq(lab_extent_return(lab, k), 0);
+	ok();
+	close(fd);
+	lab_detach(lab);
+}
+
 /* A borrower's memory: sealed against resizing; while it maps it, the
  * lender does not take the extent back, whatever became of the fd (the
  * kernel's count of the memfd's descriptions, not the borrower's word);

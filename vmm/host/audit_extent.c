@@ -103,7 +103,9 @@ static void audit_one(const struct labyrinth *lab, uint32_t k, struct lab_audit 
 			continue;
 		}
 		held += !districts_held(lab, &e);
-		paged += pool_pages_held(lab, k);
+		/* Returning, the pool file is being filled again (lend_end):
+		 * pages there are the refill, not a reach. */
+		paged += e.state == LAB_EXTENT_LENT && pool_pages_held(lab, k);
 		room = foreign_room(lab, &e);
 		foreign += room != LAB_NONE;
 	}

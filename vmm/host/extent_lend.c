@@ -338,6 +338,9 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k)
 
 	if (lab_host(lab)->lend[k].own >= 0 && extent_mapped(lab, k))
 		return LAB_EBUSY;
+	/* Returning while its pool file fills again (seconds for a large
+	 * extent): what an audit meanwhile sees there is that refill. */
+	lab_extent_leaving(lab, k);
 	err = lend_end(lab, k);
 	if (err)
 		return err;
