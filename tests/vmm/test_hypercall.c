@@ -208,21 +208,43 @@ static unsigned sample_owners(struct labyrinth *m)
 	return bad;
 }
 
-static pid_t spawn_share(const char *secs)
+/* An hc-share guest in the background, its console into @out (an
+ * unlinked temporary file: what a failure said, for the message), or
+ * nowhere with NULL. */
+static pid_t spawn_share(const char *secs, FILE **out)
 {
 	/* Paths are looked up before the fork: the child only execs. */
 	char *argv[] = {(char *)env_path("VMM"), "--labyrinth", tlab_name, "--cpus", "2",
 			"--timeout", "60", "--cmdline", (char *)secs,
 			strdup(image_path("hc-share.elf")), NULL};
-	pid_t pid = fork();
+	FILE *to = out ? (*out = tmpfile()) : fopen("/dev/null", "w");
+	pid_t pid;
+
+	cr_assert(to);
+	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
+		dup2(fileno(to), 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (!out)
+		fclose(to);
 	return pid;
+}
+
+/* The last line @out holds (or what little there is), for a message. */
+static const char *last_line(FILE *out)
+{
+	static char line[2][256];
+	static int turn;
+	char *l = line[turn ^= 1];
+
+	l[0] = 0;
+	rewind(out);
+	while (fgets(l, sizeof(line[0]), out) && !feof(out))
+		;
+	return l;
 }
 
 Test(hc, two_guests_share_one_labyrinth_exclusively)
@@ -232,7 +254,8 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	unsigned samples = 0, bad = 0;
 
 	tlab_create(2048, 16);
-	pid_t a = spawn_share("secs=3"), b = spawn_share("secs=3");
+	FILE *out[2];
+	pid_t a = spawn_share("secs=3", &out[0]), b = spawn_share("secs=3", &out[1]);
 	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	/* The guests stop themselves (--timeout 60 at worst); so does this loop. */
 	for (int done = 0; done < 2 && samples < 4000; samples++) {
@@ -247,8 +270,12 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	}
 	lab_detach(m);
 	cr_assert_lt(samples, 4000, "the guests did not end");
-	cr_assert(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0, "guest A failed: %x", st[0]);
-	cr_assert(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0, "guest B failed: %x", st[1]);
+	cr_assert(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0, "guest A failed: %x: %s", st[0],
+		  last_line(out[0]));
+	cr_assert(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0, "guest B failed: %x: %s", st[1],
+		  last_line(out[1]));
+	fclose(out[0]);
+	fclose(out[1]);
 	cr_assert_eq(bad, 0, "%u rooms held foreign markers over %u samples", bad, samples);
 	cr_assert_gt(samples, 10);
 	cr_assert_eq(tlab_free(), 2048);
@@ -271,7 +298,7 @@ Test(hc, killed_guest_loses_nothing_after_reap)
 	struct lab_census c;
 
 	tlab_create(2048, 16);
-	pid_t a = spawn_share("secs=30");
+	pid_t a = spawn_share("secs=30", NULL);
 	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	wait_for_claims(m);
 	kill(a, SIGKILL);
@@ -312,7 +339,7 @@ Test(hc, sigterm_returns_every_room_without_a_reap)
 	int st;
 
 	tlab_create(2048, 16);
-	pid_t a = spawn_share("secs=30");
+	pid_t a = spawn_share("secs=30", NULL);
 	cr_assert_eq(lab_open(tlab_name, &m), 0);
 	wait_for_claims(m);
 	kill(a, SIGTERM);
