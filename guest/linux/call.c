@@ -36,14 +36,14 @@ static void *room_at(const struct lab_extent *ext, u64 gpa)
 	return gpa >= ext->gpa && lab_extent_has(ext, room) ? room : NULL;
 }
 
-long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n)
+long lab_extent_claim_with(struct lab_extent *ext, u32 flags, void **rooms, u32 n, u64 *gpas)
 {
 	struct lab_hc hc = { .call = LAB_HC_CLAIM, .flags = flags, .count = n };
-	u64 gpas[LAB_MAGAZINE_ROOMS], t0 = ktime_get_mono_fast_ns();
+	u64 t0 = ktime_get_mono_fast_ns();
 	long rc = -1;
 	u32 k;
 
-	if (!WARN_ON_ONCE(n > ARRAY_SIZE(gpas)))
+	if (!WARN_ON_ONCE(n > ext->carrier->max_rooms))
 		rc = ext->carrier->call(ext, &hc, gpas);
 	lab_count(ext->maze, LAB_CLAIMS, 1);
 	lab_count(ext->maze, LAB_CLAIM_NS, ktime_get_mono_fast_ns() - t0);
@@ -67,14 +67,22 @@ long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n)
 	return rc;
 }
 
-long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n)
+long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n)
+{
+	u64 gpas[LAB_MAGAZINE_ROOMS];
+
+	if (WARN_ON_ONCE(n > ARRAY_SIZE(gpas)))
+		return -1;
+	return lab_extent_claim_with(ext, flags, rooms, n, gpas);
+}
+
+long lab_extent_release_with(struct lab_extent *ext, void *const *rooms, u32 n, u64 *gpas)
 {
 	struct lab_hc hc = { .call = LAB_HC_RELEASE, .count = n };
-	u64 gpas[LAB_MAGAZINE_ROOMS];
 	long rc = -1;
 	u32 k;
 
-	if (!WARN_ON_ONCE(n > ARRAY_SIZE(gpas))) {
+	if (!WARN_ON_ONCE(n > ext->carrier->max_rooms)) {
 		for (k = 0; k < n; k++)
 			gpas[k] = gpa_of(ext, rooms[k]);
 		rc = ext->carrier->call(ext, &hc, gpas);
@@ -85,6 +93,15 @@ long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n)
 		lab_extent_put(ext, n);
 	}
 	return rc;
+}
+
+long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n)
+{
+	u64 gpas[LAB_MAGAZINE_ROOMS];
+
+	if (WARN_ON_ONCE(n > ARRAY_SIZE(gpas)))
+		return -1;
+	return lab_extent_release_with(ext, rooms, n, gpas);
 }
 
 long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info)

@@ -61,6 +61,7 @@ static struct {
 	u64 ram;		/* of them, what Linux got (less the mailboxes) */
 	u64 rooms;		/* rooms held for elastic RAM */
 	void **batch;		/* LAB_HC_BATCH_MAX room addresses */
+	u64 *gpas;		/* ... and the calls' scratch for them */
 	u64 ns[4];		/* the last request's time, by step (enum step) */
 	struct kobject *dir;
 	/* The mailbox's block: onlined with the mailbox kept out of it. */
@@ -97,7 +98,7 @@ static u32 mailbox_in(const struct lab_extent *ext, u32 b)
  * while the online callback is ours to set, and if it holds more. */
 static bool block_usable(const struct lab_extent *ext, u32 b)
 {
-	return IS_ALIGNED(ext->bar_base, el.block) && (u64)(b + 1) * el.block <= ext->size &&
+	return IS_ALIGNED(ext->gpa, el.block) && (u64)(b + 1) * el.block <= ext->size &&
 	       b < LAB_ELASTIC_BLOCKS &&
 	       (!mailbox_in(ext, b) || (!el.no_callback && mailbox_in(ext, b) < block_rooms()));
 }
@@ -133,7 +134,7 @@ static void online_page(struct page *page, unsigned int order)
 static bool mailbox_within(const struct elastic_extent *ee, unsigned long start,
 			   unsigned long n)
 {
-	unsigned long mb = ee->ext->bar_base >> PAGE_SHIFT;
+	unsigned long mb = ee->ext->gpa >> PAGE_SHIFT;
 
 	return (ee->added & BIT_ULL(0)) && mailbox_in(ee->ext, 0) && mb >= start &&
 	       mb < start + n;
@@ -141,7 +142,7 @@ static bool mailbox_within(const struct elastic_extent *ee, unsigned long start,
 
 static bool ours(const struct elastic_extent *ee, unsigned long start, unsigned long n)
 {
-	unsigned long first = ee->ext->bar_base >> PAGE_SHIFT;
+	unsigned long first = ee->ext->gpa >> PAGE_SHIFT;
 
 	return ee->added && start < first + (ee->ext->size >> PAGE_SHIFT) && start + n > first;
 }
@@ -165,7 +166,7 @@ static int memory_event(struct notifier_block *nb, unsigned long action, void *d
 			continue;
 		if (action == MEM_GOING_OFFLINE && !READ_ONCE(el.offlining))
 			return notifier_from_errno(-EPERM);
-		mb = ee->ext->bar_base >> PAGE_SHIFT;
+		mb = ee->ext->gpa >> PAGE_SHIFT;
 		pages = mailbox_in(ee->ext, 0);
 		if (action == MEM_GOING_OFFLINE && mailbox_within(ee, mn->start_pfn, mn->nr_pages)) {
 			adjust_managed_page_count(pfn_to_page(mb), pages);
@@ -205,7 +206,10 @@ static void sync_extents(void)
 
 		rcu_read_lock();
 		cur = rcu_dereference(lab_the_maze.extents[k]);
-		if (cur && (READ_ONCE(cur->gone) || READ_ONCE(cur->broken)))
+		/* Lent extents only: our monitor's room window is gated room
+		 * by room, no memory to hand Linux whole. */
+		if (cur && (READ_ONCE(cur->gone) || READ_ONCE(cur->broken) ||
+			    cur->carrier != &lab_mailbox_carrier))
 			cur = NULL;
 		if (cur && cur != ee->ext)
 			atomic_inc(&cur->held);
@@ -241,7 +245,7 @@ static void sync_extents(void)
 
 static void *room_of(struct lab_extent *ext, u32 idx)
 {
-	return (void *)ext->hdr + (size_t)idx * LAB_IVSHMEM_PAGE;
+	return ext->base + (size_t)idx * LAB_IVSHMEM_PAGE;
 }
 
 /* Rooms [first, first + n) of @ee that are claimed go back to the host. */
@@ -259,7 +263,7 @@ static void release_range(struct elastic_extent *ee, u32 first, u32 n)
 		}
 		el.rooms -= m;
 		t0 = step_start();
-		if (READ_ONCE(ext->broken) || lab_mailbox_release(ext, el.batch, m) < 0)
+		if (READ_ONCE(ext->broken) || lab_extent_release_with(ext, el.batch, m, el.gpas) < 0)
 			lab_extent_drop(ext, m);
 		step_end(RELEASE, t0);
 	}
@@ -277,7 +281,7 @@ static void release_loose(struct elastic_extent *ee)
 
 static int add_block(struct elastic_extent *ee, u32 b)
 {
-	u64 start = ee->ext->bar_base + (u64)b * el.block;
+	u64 start = ee->ext->gpa + (u64)b * el.block;
 	unsigned long before = totalram_pages();
 	u32 mailbox = mailbox_in(ee->ext, b);
 	u64 t0 = step_start();
@@ -324,14 +328,14 @@ static int claim_more(struct elastic_extent *ee, u64 target)
 	long got;
 	int rc;
 
-	got = lab_mailbox_claim(ext, LAB_HC_GFP_NORMAL, el.batch, LAB_HC_BATCH_MAX);
+	got = lab_extent_claim_with(ext, LAB_HC_GFP_NORMAL, el.batch, LAB_HC_BATCH_MAX, el.gpas);
 	step_end(CLAIM, t0);
 	if (got <= 0) {
 		ee->dry = true;
 		return 0;
 	}
 	for (k = 0; k < got; k++)
-		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->hdr) / LAB_IVSHMEM_PAGE,
+		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->base) / LAB_IVSHMEM_PAGE,
 			ee->claimed);
 	el.rooms += got;
 	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
@@ -440,7 +444,7 @@ static int shrink(u64 target)
 
 			if (!(ee->added & BIT_ULL(b)))
 				continue;
-			start = ee->ext->bar_base + (u64)b * el.block;
+			start = ee->ext->gpa + (u64)b * el.block;
 			t0 = step_start();
 			WRITE_ONCE(el.offlining, true);
 			rc = offline_block(start);
@@ -542,8 +546,12 @@ int lab_elastic_init(struct kobject *parent)
 	mutex_init(&el.lock);
 	el.block = memory_block_size_bytes();
 	el.batch = kcalloc(LAB_HC_BATCH_MAX, sizeof(*el.batch), GFP_KERNEL);
-	if (!el.batch)
+	el.gpas = kcalloc(LAB_HC_BATCH_MAX, sizeof(*el.gpas), GFP_KERNEL);
+	if (!el.batch || !el.gpas) {
+		kfree(el.batch);
+		kfree(el.gpas);
 		return -ENOMEM;
+	}
 	el.dir = kobject_create_and_add("elastic", parent);
 	rc = el.dir ? sysfs_create_group(el.dir, &elastic_group) : -ENOMEM;
 	if (!rc)
@@ -551,6 +559,7 @@ int lab_elastic_init(struct kobject *parent)
 	if (rc) {
 		kobject_put(el.dir);
 		kfree(el.batch);
+		kfree(el.gpas);
 	}
 	return rc;
 }
@@ -568,4 +577,5 @@ void lab_elastic_exit(void)
 			forget(&el.e[k]);
 		}
 	kfree(el.batch);
+	kfree(el.gpas);
 }

@@ -70,4 +70,5 @@ out:
 
 const struct lab_carrier lab_mailbox_carrier = {
 	.call = mailbox_call,
+	.max_rooms = LAB_HC_BATCH_MAX,	/* a slot's second page */
 };

@@ -37,6 +37,7 @@ struct lab_extent;
  */
 struct lab_carrier {
 	long (*call)(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas);
+	u32 max_rooms;		/* rooms one call carries */
 };
 
 /*
@@ -89,8 +90,14 @@ static inline void lab_count(struct labyrinth *maze, enum lab_counter c, u64 n)
 }
 
 /* call.c: an extent's calls, counted, whatever carries them. */
+/* At most LAB_MAGAZINE_ROOMS rooms (their addresses go on the stack: any
+ * context may call). */
 long lab_extent_claim(struct lab_extent *ext, u32 flags, void **rooms, u32 n);
 long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n);
+/* The same for up to the carrier's max_rooms, with @gpas (n entries) the
+ * caller's scratch: for process context with batches of its own. */
+long lab_extent_claim_with(struct lab_extent *ext, u32 flags, void **rooms, u32 n, u64 *gpas);
+long lab_extent_release_with(struct lab_extent *ext, void *const *rooms, u32 n, u64 *gpas);
 long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info);
 bool lab_extent_has(const struct lab_extent *ext, const void *room);
 unsigned long lab_room_index(const struct lab_extent *ext, const void *room);

@@ -77,6 +77,7 @@ static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 
 static const struct lab_carrier port_carrier = {
 	.call = port_call,
+	.max_rooms = LAB_MAGAZINE_ROOMS,	/* a CPU's block */
 };
 
 static irqreturn_t on_pressure(int irq, void *data)
