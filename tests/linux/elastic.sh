@@ -8,20 +8,11 @@
 set -u
 MODE=$1 LAB=$2 TOP=$3 BUILD=$4
 "$TOP/tests/install-deps" linux >&2 || exit 1
-. "$TOP/vmm/rig/kernel.sh"
-. "$TOP/vmm/rig/initramfs.sh"
-mkdir -p "$BUILD/rig"
-rig_kernel "$BUILD/rig" && rig_headers "$BUILD/rig" || exit 1
-
 W=$(mktemp -d /tmp/labyrinth-elastic.XXXXXX)
 trap '[ -n "${ELASTIC_KEEP:-}" ] && echo "kept $W" >&2 || rm -rf "$W"' EXIT
-cp -r "$TOP/guest/linux" "$W/module"
-if ! make -C "$headers" M="$W/module" LABYRINTH_INCLUDE="$TOP/include" modules \
-	>"$W/make.log" 2>&1; then
-	echo "FAIL: the module builds against Debian's headers ($kernel_version)"
-	tail -20 "$W/make.log"
-	exit 1
-fi
+. "$TOP/tests/qemu_guest.sh"
+. "$TOP/tests/linux/guest_module.sh" "$TOP"
+module_build "$TOP" "$BUILD" "$W" >&2 || exit 1
 mkdir -p "$W/initrd/lib/modules"
 mods=$kernel_dir/lib/modules/$kernel_version/kernel/drivers/virtio
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
