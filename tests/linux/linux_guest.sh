@@ -84,7 +84,8 @@ ktap_run() {
 	local smp=$1 c=$W/console.$1.test st
 	boot "$smp" test
 	halt; st=$?
-	ktap_whole "$c"
+	ktap_whole "$c" ||
+		{ echo "--- the last of its console"; tail -n 25 "$c"; ! :; }
 	check $? "$smp vCPUs ($accel): KTAP $ktap_said, 0 violations (QEMU status $st)"
 	grep -E '^not ok|^# violation|WARNING|BUG' "$c"
 	all_free

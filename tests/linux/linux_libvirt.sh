@@ -74,10 +74,16 @@ ktap_whole "$W/console" && grep -q '^linux-guest: extents 2' "$W/console"
 check $? "on 2 hot-plugged devices the KTAP self-test passes: $ktap_said, 0 violations"
 grep -E '^not ok|^# violation|WARNING|BUG' "$W/console"
 lab_check "with two extents lent to the Linux guest"
-$VIRSH detach-device "$DOM" "$W/device.xml" --live &&
-	$VIRSH detach-device "$DOM" "$W/device.xml" --live
-check $? "virsh detach-device --live, twice"
-until_true 120 console_has "$S" "linux-guest: done"
+# The guest powers off as soon as its last device is gone, which can be
+# before libvirt's second detach call returns: that call then fails for a
+# reason that is no failure of the detach. It is judged by its outcome (the
+# guest saw both devices go), with virsh's words kept for the log.
+$VIRSH detach-device "$DOM" "$W/device.xml" --live 2>"$W/detach.err"
+check $? "virsh detach-device --live, the first device"
+$VIRSH detach-device "$DOM" "$W/device.xml" --live 2>>"$W/detach.err" ||
+	echo "# the second detach-device said: $(tr '\n' ' ' <"$W/detach.err")"
+until_true 120 console_has "$S" "linux-guest: done" &&
+	tr -d '\r' <"$S" | grep -q '^linux-guest: extents 0'
 check $? "the guest saw both devices go and powered off on its own"
 until_true 60 sh -c "[ \$(grep -c 'eject' '$W/serve.log') -ge 2 ]"
 check $? "the server heard the guest acknowledge both ejects"
