@@ -32,8 +32,7 @@ bool hc_present(void)
 
 void hc_send_raw(u32 block_gpa)
 {
-	/* "memory": the monitor reads and writes the block behind our back. */
-	__asm__ __volatile__("outl %0, %1" : : "a"(block_gpa), "Nd"((u16)LAB_HC_PORT) : "memory");
+	lab_hc_trap(LAB_HC_PORT, block_gpa);
 }
 
 /* The mailbox cannot reach guest RAM: the rooms travel in the slot, copied

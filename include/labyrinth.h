@@ -31,7 +31,7 @@
  *	struct lab_cursor cur;
  *	lab_cursor_init(&cur, lab, vcpu_id);   one per vCPU thread
  *	n = lab_claim(&cur, LAB_GFP_NORMAL, corridor, 64, rooms);
- *	...make rooms[0..n) reachable by the guest (vmm/monitor/window.c)
+ *	...make rooms[0..n) reachable by the guest (vmm/monitor/gate.c)
  *	err = lab_release(&cur, rooms, n);      checks owner; rooms turn dirty
  *	lab_scrub(&scrub_cur, 64);             a background thread zeroes them
  *	lab_cursor_park(&cur);                  when the vCPU stops

@@ -109,4 +109,18 @@ struct lab_hc {
 	} u;
 };
 
+/*
+ * The trap itself, for a guest's kernel: one 32-bit `out` of the block's
+ * guest-physical address (below 4 GiB) to the port, LAB_HC_PORT or the one
+ * ACPI describes. "memory": the monitor reads and writes the block, and
+ * the rooms list, behind the compiler's back. Interrupts off around the
+ * block's use is the caller's (a handler on the same CPU may call too).
+ */
+#if defined(__x86_64__)
+static inline void lab_hc_trap(uint16_t port, uint32_t block_gpa)
+{
+	__asm__ __volatile__("outl %0, %1" : : "a"(block_gpa), "Nd"(port) : "memory");
+}
+#endif
+
 #endif

@@ -3,7 +3,7 @@
  * labyrinth_dispatch.h - the hypercall of labyrinth_abi.h, implemented once
  * (shared/dispatch.c) over a transport that says only what differs between
  * the ways a guest reaches the monitor:
- *   - the port transport (vmm/monitor/hypercall.c): KVM guests of ./vmm,
+ *   - the port transport (vmm/monitor/port_transport.c): KVM guests of ./vmm,
  *     rooms made reachable in the guest's room window;
  *   - the mailbox transport (vmm/ivshmem/mailbox.c): QEMU guests of
  *     `labyrinth serve`, rooms of the extent lent to the peer.

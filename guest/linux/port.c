@@ -63,9 +63,7 @@ static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 	b->hc.result = LAB_HC_ENOSYS;
 	if (hc->call == LAB_HC_RELEASE)
 		memcpy(b->rooms, gpas, n * sizeof(u64));
-	barrier();	/* outl() has no "memory" clobber: the monitor reads the block */
-	outl((u32)virt_to_phys(&b->hc), port->io);
-	barrier();	/* ... and writes its answer there */
+	lab_hc_trap(port->io, (u32)virt_to_phys(&b->hc));
 	rc = READ_ONCE(b->hc.result);
 	if (hc->call == LAB_HC_INFO && rc == LAB_HC_OK)
 		hc->u.info = b->hc.u.info;

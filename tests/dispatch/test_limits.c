@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hypercall.h"
+#include "port_transport.h"
 
 #define ROOMS 4096u
 #define RESERVE 64u
@@ -21,9 +21,9 @@
 struct guest {
 	struct labyrinth *lab;
 	uint8_t *ram;
-	struct window window;
-	struct hc_guest hg;
-	struct hc_cpu cpu;
+	struct gate window;
+	struct port_guest hg;
+	struct port_cpu cpu;
 	uint64_t held[ROOMS];
 	unsigned nheld;
 };
@@ -36,9 +36,9 @@ static void attach(struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->ram = calloc(1, RAM_SIZE);
 	cr_assert_eq(lab_attach(name, &g->lab), 0);
-	cr_assert_eq(window_init(&g->window, 4ull << 30, g->lab), 0);
-	cr_assert_eq(hc_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab), 0);
-	hc_cpu_init(&g->cpu, &g->hg, 0);
+	cr_assert_eq(gate_init(&g->window, 4ull << 30, g->lab), 0);
+	cr_assert_eq(port_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab), 0);
+	port_cpu_init(&g->cpu, &g->hg, 0);
 }
 
 static void detach(struct guest *g)
@@ -46,8 +46,8 @@ static void detach(struct guest *g)
 	if (!g->lab)
 		return;
 	lab_cursor_park(&g->cpu.caller.cursor);
-	window_fini(&g->window);
-	hc_guest_fini(&g->hg);
+	gate_fini(&g->window);
+	port_guest_fini(&g->hg);
 	lab_detach(g->lab);
 	free(g->ram);
 	g->lab = NULL;
@@ -77,7 +77,7 @@ static int64_t call(struct guest *g, uint32_t nr, uint32_t flags, uint32_t count
 	int64_t rc;
 
 	memcpy(g->ram, &hc, sizeof(hc));
-	rc = hc_dispatch(&g->cpu, 0);
+	rc = port_call(&g->cpu, 0);
 	if (nr == LAB_HC_CLAIM && rc > 0) {
 		memcpy(&g->held[g->nheld], g->ram + LIST_GPA, (size_t)rc * 8);
 		g->nheld += (unsigned)rc;

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "hypercall.h"
+#include "port_transport.h"
 #include "server.h"
 
 #define ROOMS 2048u
@@ -22,9 +22,9 @@ struct side {
 };
 
 static uint8_t *ram;
-static struct window window;
-static struct hc_guest guest;
-static struct hc_cpu cpus[2];
+static struct gate window;
+static struct port_guest guest;
+static struct port_cpu cpus[2];
 static struct serve_peer *peer;
 static unsigned turn;
 
@@ -37,13 +37,13 @@ static struct labyrinth *private_labyrinth(void)
 	return lab;
 }
 
-static int64_t port_call(struct side *s, struct lab_hc *hc, uint64_t *list)
+static int64_t through_port(struct side *s, struct lab_hc *hc, uint64_t *list)
 {
 	(void)s;
 	hc->rooms_gpa = LIST_GPA;
 	memcpy(ram + LIST_GPA, list, LAB_HC_BATCH_MAX * 8);
 	memcpy(ram + BLOCK_GPA, hc, sizeof(*hc));
-	int64_t rc = hc_dispatch(&cpus[turn++ % 2], BLOCK_GPA);	/* vCPUs take turns */
+	int64_t rc = port_call(&cpus[turn++ % 2], BLOCK_GPA);	/* vCPUs take turns */
 	memcpy(list, ram + LIST_GPA, LAB_HC_BATCH_MAX * 8);
 	memcpy(hc, ram + BLOCK_GPA, sizeof(*hc));
 	return rc;
@@ -63,16 +63,16 @@ static int64_t mail_call(struct side *s, struct lab_hc *hc, uint64_t *list)
 	return rc;
 }
 
-static struct side port = {.call = port_call}, mail = {.call = mail_call};
+static struct side port = {.call = through_port}, mail = {.call = mail_call};
 
 static void setup(void)
 {
 	ram = calloc(1, RAM_SIZE);
 	port.lab = private_labyrinth();
-	cr_assert_eq(window_init(&window, 4ull << 30, port.lab), 0);
-	cr_assert_eq(hc_guest_init(&guest, ram, RAM_SIZE, &window, port.lab), 0);
-	hc_cpu_init(&cpus[0], &guest, 0);
-	hc_cpu_init(&cpus[1], &guest, 1);
+	cr_assert_eq(gate_init(&window, 4ull << 30, port.lab), 0);
+	cr_assert_eq(port_guest_init(&guest, ram, RAM_SIZE, &window, port.lab), 0);
+	port_cpu_init(&cpus[0], &guest, 0);
+	port_cpu_init(&cpus[1], &guest, 1);
 	port.base = window.gpa;
 	port.size = window.size;
 	mail.lab = private_labyrinth();

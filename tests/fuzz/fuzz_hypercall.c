@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hypercall.h"
+#include "port_transport.h"
 #include "server.h"
 
 #define RAM_SIZE (1u << 20)
@@ -31,9 +31,9 @@ struct side {
 
 static struct {
 	uint8_t *ram;
-	struct window window;
-	struct hc_guest guest;
-	struct hc_cpu cpu[2];
+	struct gate window;
+	struct port_guest guest;
+	struct port_cpu cpu[2];
 	struct serve_peer *peer;
 	struct side port, mail;
 } f;
@@ -52,11 +52,11 @@ static void setup(void)
 {
 	f.ram = calloc(1, RAM_SIZE);
 	f.port.lab = private_labyrinth();
-	if (!f.ram || window_init(&f.window, 4ull << 30, f.port.lab) ||
-	    hc_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
+	if (!f.ram || gate_init(&f.window, 4ull << 30, f.port.lab) ||
+	    port_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
 		abort();
-	hc_cpu_init(&f.cpu[0], &f.guest, 0);
-	hc_cpu_init(&f.cpu[1], &f.guest, 1);
+	port_cpu_init(&f.cpu[0], &f.guest, 0);
+	port_cpu_init(&f.cpu[1], &f.guest, 1);
 	f.mail.lab = private_labyrinth();
 	f.peer = peer_new(1, 1);
 	if (!f.peer || peer_lend(f.peer, f.mail.lab))
@@ -109,7 +109,7 @@ static void check_invariants(void)
 	uint64_t reach[ROOMS / 64];
 
 	check_owners(&f.port);
-	if (window_reachable(&f.window, 0, ROOMS, reach))
+	if (gate_reachable(&f.window, 0, ROOMS, reach))
 		abort();
 	for (uint32_t r = 0; r < ROOMS; r++)
 		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])
@@ -127,7 +127,7 @@ static int64_t call_port(unsigned vcpu, uint32_t block, const struct lab_hc *hc)
 
 	if (block + sizeof(*hc) <= RAM_SIZE)
 		memcpy(f.ram + block, hc, sizeof(*hc));
-	rc = hc_dispatch(&f.cpu[vcpu], block);
+	rc = port_call(&f.cpu[vcpu], block);
 	if (block + sizeof(*hc) <= RAM_SIZE && !(block & 7))
 		track(&f.port, &f.cpu[vcpu].caller, hc, rc);
 	return rc;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "exit_status.h"
-#include "hc_port.h"
+#include "labyrinth_device.h"
 #include "labyrinth_host.h"
 #include "spawn.h"
 
@@ -146,7 +146,7 @@ Test(hc, releasing_another_guests_room_is_eperm)
 	lab_cursor_init(&cur, holder, 7);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
 	snprintf(gpa, sizeof(gpa), "foreign=0x%llx",
-		 (unsigned long long)(HC_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE));
+		 (unsigned long long)(LABDEV_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE));
 	const char *opts[] = {"--labyrinth", tlab_name, "--cmdline", gpa, NULL};
 	run_vmm("hc-bad.elf", opts, 60);
 	assert_suite_passed();
@@ -202,7 +202,7 @@ static unsigned sample_owners(struct labyrinth *m)
 		if (guest == 0 && gpa == 0)
 			continue;
 		if (guest != lab_owner_guest(before) ||
-		    (gpa && gpa != HC_WINDOW_GPA + (uint64_t)i * LAB_ROOM_SIZE))
+		    (gpa && gpa != LABDEV_WINDOW_GPA + (uint64_t)i * LAB_ROOM_SIZE))
 			bad++;
 	}
 	return bad;

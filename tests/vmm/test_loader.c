@@ -8,7 +8,7 @@
 
 #include "boot_protocols.h"
 #include "image_load.h"
-#include "layout.h"
+#include "boot_layout.h"
 
 #define RAM_SIZE (8u << 20)
 #define LOAD_AT 0x100000u

@@ -3,7 +3,7 @@
 
 #include "boot_info.h"
 #include "boot_protocols.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "linux_load.h"
 
 #define PTE_P 0x1ull

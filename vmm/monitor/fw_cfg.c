@@ -9,7 +9,7 @@
 
 #include "boot_info.h"
 #include "fw_cfg.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "pio.h"
 #include "vm.h"
 

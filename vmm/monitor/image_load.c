@@ -4,7 +4,7 @@
 
 #include "elf_load.h"
 #include "image_load.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "linux_load.h"
 #include "multiboot_load.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "boot_info.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "linux_load.h"
 
 #define SETUP_SECTS 0x1f1	/* u8: 512-byte sectors of real-mode setup (0: 4) */

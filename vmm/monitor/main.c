@@ -17,10 +17,9 @@
 #include "debug_exit.h"
 #include "exit_status.h"
 #include "fw_cfg.h"
-#include "hc_port.h"
-#include "hc_stats.h"
+#include "labyrinth_device.h"
 #include "labyrinth_host.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "linux_load.h"
 #include "parse.h"
 #include "mmio.h"
@@ -307,23 +306,6 @@ static int load_initrd(struct vm *vm, const char *path)
 	return 0;
 }
 
-static int alloc_stats(struct vm *vm)
-{
-	window_timing = true;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (!(vm->cpus[i].stats = calloc(1, sizeof(struct hc_stats))))
-			return -1;
-	return 0;
-}
-
-static void print_stats(struct vm *vm)
-{
-	struct hc_stats *per_cpu[VMM_MAX_CPUS];
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		per_cpu[i] = vm->cpus[i].stats;
-	hc_stats_print(per_cpu, vm->ncpus, STDERR_FILENO);
-}
-
 int main(int argc, char **argv)
 {
 	struct config cfg = {.limits = {.max = LAB_UNLIMITED}, .cpus = 1, .mem = DEFAULT_MEM, .cmdline = ""};
@@ -341,33 +323,32 @@ int main(int argc, char **argv)
 		return rc;
 
 	/* The port's ACPI description names the window: attached first. */
-	rc = hc_port_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
+	rc = labdev_attach(&vm, cfg.labyrinth, cfg.rooms, &cfg.limits);
 	if (rc)
 		return rc;
 	if (pvpanic_init(&vm)) {
-		hc_port_fini(&vm);
+		labdev_fini(&vm);
 		return VMM_EXIT_HOST;
 	}
 	uint64_t rsdp = acpi_build(vm.ram, LAYOUT_ACPI, cfg.cpus);
 	if (boot_info_build(vm.ram, vm.ram_size, rsdp, cfg.image, cfg.cmdline, &vm.image)) {
 		fprintf(stderr, "vmm: image path and --cmdline together exceed the %d bytes "
 			"of the Multiboot command line\n", LAYOUT_MB_CMDLINE_MAX - 1);
-		hc_port_fini(&vm);
+		labdev_fini(&vm);
 		return VMM_EXIT_USAGE;
 	}
 	struct fw_cfg_facts facts = {cfg.cpus, vm.ram_size, cfg.cmdline};
 	if (uart_init(STDOUT_FILENO) || debug_exit_init(&vm, cfg.qemu_exit) ||
 	    fw_cfg_init(&vm, &facts) || rtc_init(&vm, vm.ram_size, cfg.cpus) ||
 	    reset_init(&vm) || power_off_init(&vm) || vm_create(&vm, cfg.cpus) ||
-	    hc_port_init(&vm) || (cfg.hc_stats && alloc_stats(&vm))) {
-		hc_port_fini(&vm);
+	    labdev_init(&vm, cfg.hc_stats)) {
+		labdev_fini(&vm);
 		return VMM_EXIT_HOST;
 	}
 
 	rc = vm_run(&vm, cfg.timeout_s);
 	uart_flush();
-	if (cfg.hc_stats)
-		print_stats(&vm);
+	labdev_print_stats(&vm);
 	if (cfg.trace_ports) {
 		pio_report_unhandled(STDERR_FILENO);
 		mmio_report_unhandled(STDERR_FILENO);
@@ -375,7 +356,7 @@ int main(int argc, char **argv)
 	/* A vCPU still running could be mid-claim: then the rooms are left to
 	 * the labyrinth's reaper (our lease dies with us), never freed under it. */
 	if (vm.all_joined)
-		hc_port_fini(&vm);
+		labdev_fini(&vm);
 	else
 		fprintf(stderr, "vmm: leaving this guest's rooms to the labyrinth's reaper\n");
 	return rc;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "layout.h"
+#include "boot_layout.h"
 #include "pio.h"
 #include "rtc.h"
 

@@ -17,8 +17,7 @@
 
 #include "boot_protocols.h"
 #include "exit_status.h"
-#include "hc_stats.h"
-#include "layout.h"
+#include "boot_layout.h"
 #include "mmio.h"
 #include "pio.h"
 #include "vm.h"
@@ -189,8 +188,7 @@ static uint64_t vcpu_rip(struct vcpu *cpu)
 	return ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ? 0 : regs.rip;
 }
 
-/* One line with who, what and where, then the VM stops with `status`. */
-static void vcpu_fail(struct vcpu *cpu, int status, const char *what)
+void vcpu_fail(struct vcpu *cpu, int status, const char *what)
 {
 	fprintf(stderr, "vmm: vCPU %u: %s at rip 0x%llx\n", cpu->id, what,
 		(unsigned long long)vcpu_rip(cpu));
@@ -217,24 +215,6 @@ static void vcpu_io(struct vcpu *cpu)
 		pio_dispatch(cpu, run->io.port, write, data, run->io.size);
 }
 
-/* A touch of a window address this guest holds no room at: the guest is
- * stopped (it cannot have meant it; the address may be another's room). */
-static void vcpu_window_fault(struct vcpu *cpu, uint64_t gpa)
-{
-	const struct window *w = &cpu->vm->window;
-	volatile const uint8_t *room = (const uint8_t *)lab_pool(cpu->vm->lab) +
-				       ((gpa - w->gpa) & ~(uint64_t)0xfff);
-	char what[128];
-
-	/* Before blaming the guest, the host reads the room through its own
-	 * mapping of the pool: if the room's file was cut short, the read is
-	 * the SIGBUS that lab_exit_on_shrink() turns into its one line. */
-	(void)*room;
-	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
-		 cpu->vm->lab->guest, (unsigned long long)gpa);
-	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
-}
-
 /* Newer kernels (KVM_CAP_MEMORY_FAULT_INFO) say where KVM_RUN's EFAULT was;
  * 6.1 headers lack the layout, so it is spelled out here. */
 #define KVM_EXIT_MEMORY_FAULT_COMPAT 39
@@ -242,40 +222,35 @@ struct kvm_memory_fault_compat {
 	uint64_t flags, gpa, size;
 };
 
-/* An EFAULT nothing explains may be a room file cut short under us (a
- * page past its end is a SIGBUS, never a userfault): the host reads the
- * last room of every extent through its own mapping of the pool, and if
- * one is gone that read is lab_exit_on_shrink()'s one line. */
-static void vcpu_check_pool(const struct labyrinth *lab)
-{
-	uint64_t span = (uint64_t)lab_extent_rooms(lab) * LAB_ROOM_SIZE;
-	volatile const uint8_t *pool = lab_pool(lab);
-	size_t size = lab_pool_size(lab);
-
-	for (uint64_t at = 0; at < size; at += span)
-		(void)pool[(at + span < size ? at + span : size) - 1];
-}
-
+/* A device may know the memory (vm_hooks); otherwise it is the guest's. */
 static void vcpu_efault(struct vcpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
-	uint64_t gpa;
+	struct vm_fault f = {.efault = true};
 
 	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT_COMPAT) {
 		const struct kvm_memory_fault_compat *mf = (const void *)&run->mmio;
-		if (window_contains(&cpu->vm->window, mf->gpa)) {
-			vcpu_window_fault(cpu, mf->gpa);
-			return;
-		}
+		f.has_gpa = true;
+		f.gpa = mf->gpa;
 	}
-	if (window_fault_gpa(&cpu->vm->window, (uint32_t)gettid(), &gpa)) {
-		vcpu_window_fault(cpu, gpa);
+	if (cpu->vm->hooks.explain_fault && cpu->vm->hooks.explain_fault(cpu, &f))
 		return;
-	}
-	if (cpu->vm->lab)
-		vcpu_check_pool(cpu->vm->lab);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT,
 		  "guest touched guest-physical memory with no host page (EFAULT)");
+}
+
+/* An MMIO exit no device explains is the unclaimed bus (mmio.h). */
+static bool vcpu_mmio(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	struct vm_fault f = {.has_gpa = true, .gpa = run->mmio.phys_addr};
+
+	if (cpu->vm->hooks.explain_fault && cpu->vm->hooks.explain_fault(cpu, &f))
+		return false;
+	mmio_unhandled(run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+		       run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len
+							  : sizeof(run->mmio.data));
+	return true;
 }
 
 /* Returns false when the loop should end. */
@@ -289,14 +264,7 @@ static bool vcpu_handle_exit(struct vcpu *cpu)
 		vcpu_io(cpu);
 		return true;
 	case KVM_EXIT_MMIO:
-		if (window_contains(&cpu->vm->window, run->mmio.phys_addr)) {
-			vcpu_window_fault(cpu, run->mmio.phys_addr);
-			return false;
-		}
-		mmio_unhandled(run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
-			       run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len
-								  : sizeof(run->mmio.data));
-		return true;
+		return vcpu_mmio(cpu);
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
@@ -325,12 +293,6 @@ static bool vm_is_stopped(struct vm *vm)
 	return __atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE);
 }
 
-static bool is_hypercall(const struct kvm_run *run)
-{
-	return run->exit_reason == KVM_EXIT_IO && run->io.port == LAB_HC_PORT &&
-	       run->io.direction == KVM_EXIT_IO_OUT;
-}
-
 /* A guest that did not end in time: where each vCPU was, what a stall is
  * looked into with (a halt with interrupts off, a loop in real mode). */
 static void vcpu_report_stall(struct vcpu *cpu)
@@ -352,20 +314,15 @@ static void vcpu_report_stall(struct vcpu *cpu)
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *cpu = arg;
-	uint64_t t0 = 0, nulls = 0;
+	void (*exit_done)(struct vcpu *, uint64_t) = cpu->vm->hooks.exit_done;
+	uint64_t t0 = 0;
 	bool timed = false;
 
 	while (!vm_is_stopped(cpu->vm)) {
-		if (timed) {	/* from KVM_RUN's return to the next KVM_RUN */
-			hc_stats_record(cpu->stats, cpu->hc.last_call, cpu->hc.last_count,
-					clock_ns() - t0, window_ns);
-			/* Rarely, so the guest's own NULL medians stay unskewed. */
-			if (cpu->hc.last_call == LAB_HC_NULL && ++nulls % 16 == 0)
-				hc_stats_probe_syscalls(cpu->stats);
-		}
-		window_ns = 0;
+		if (timed)	/* from KVM_RUN's return to the next KVM_RUN */
+			exit_done(cpu, clock_ns() - t0);
 		int rc = ioctl(cpu->fd, KVM_RUN, 0);
-		if (cpu->stats)
+		if (exit_done)
 			t0 = clock_ns();
 		timed = false;
 		if (rc < 0) {
@@ -382,7 +339,7 @@ void *vcpu_thread(void *arg)
 		}
 		if (!vcpu_handle_exit(cpu))
 			break;
-		timed = cpu->stats && is_hypercall(cpu->run);
+		timed = exit_done != NULL;
 	}
 	if (cpu->vm->status == VMM_EXIT_TIMEOUT)
 		vcpu_report_stall(cpu);

@@ -9,8 +9,6 @@
 #include <stdint.h>
 
 #include "elf_load.h"
-#include "hypercall.h"
-#include "window.h"
 
 #define VMM_MAX_CPUS 64
 
@@ -23,8 +21,27 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	struct hc_cpu hc;		/* this vCPU's hypercall state */
-	struct hc_stats *stats;		/* --hc-stats: handling times, else NULL */
+};
+
+/* KVM_RUN's EFAULT (a touch of guest-physical memory with no host page;
+ * KVM may say where) or an MMIO exit (always at an address). */
+struct vm_fault {
+	bool efault;
+	bool has_gpa;
+	uint64_t gpa;
+};
+
+/*
+ * What a device may hook into the vCPU loop, which knows no device:
+ *  - explain_fault: the device's word on a fault; true when the memory was
+ *    its own and it has stopped the VM (vcpu_fail), false to go on as if
+ *    it were not there;
+ *  - exit_done: before the KVM_RUN that follows an exit, the time since
+ *    KVM_RUN returned with it (the monitor's share of that exit).
+ */
+struct vm_hooks {
+	bool (*explain_fault)(struct vcpu *cpu, const struct vm_fault *f);
+	void (*exit_done)(struct vcpu *cpu, uint64_t ns);
 };
 
 struct vm {
@@ -36,9 +53,7 @@ struct vm {
 	struct boot_image image;
 	size_t run_size;
 
-	struct labyrinth *lab;
-	struct window window;		/* claimed rooms appear here */
-	struct hc_guest hc_guest;
+	struct vm_hooks hooks;
 
 	pthread_mutex_t lock;
 	pthread_cond_t stopped_cond;
@@ -57,6 +72,9 @@ int vm_run(struct vm *vm, double timeout_s);
 void vm_stop(struct vm *vm, int status);
 
 int vcpu_init(struct vcpu *cpu);
+/* One line with who, what and where (the guest's rip), then the VM stops
+ * with `status`. */
+void vcpu_fail(struct vcpu *cpu, int status, const char *what);
 void *vcpu_thread(void *arg);
 void vcpu_kick(struct vcpu *cpu);
 

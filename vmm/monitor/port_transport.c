@@ -5,19 +5,19 @@
 #include <string.h>
 
 #include "clock.h"
-#include "hypercall.h"
+#include "port_transport.h"
 
 #define HC_HEADER offsetof(struct lab_hc, u)
 
 /* Is [gpa, gpa + len) inside guest RAM, 8-byte aligned, without overflow? */
-static bool in_ram(const struct hc_guest *g, uint64_t gpa, uint64_t len)
+static bool in_ram(const struct port_guest *g, uint64_t gpa, uint64_t len)
 {
 	return (gpa & 7) == 0 && gpa <= g->ram_size && len <= g->ram_size - gpa;
 }
 
 static uint64_t *port_room_list(void *t, uint64_t gpa, unsigned n)
 {
-	struct hc_guest *g = t;
+	struct port_guest *g = t;
 
 	if (!in_ram(g, gpa, (uint64_t)n * sizeof(uint64_t)))
 		return NULL;
@@ -25,8 +25,8 @@ static uint64_t *port_room_list(void *t, uint64_t gpa, unsigned n)
 }
 
 /* Calls fn on each run of consecutive room indices in rooms[0..n). */
-static int for_each_run(struct window *w, const uint32_t *rooms, unsigned n,
-			int (*fn)(struct window *, uint32_t, uint32_t))
+static int for_each_run(struct gate *w, const uint32_t *rooms, unsigned n,
+			int (*fn)(struct gate *, uint32_t, uint32_t))
 {
 	for (unsigned i = 0; i < n;) {
 		unsigned j = i + 1;
@@ -40,30 +40,30 @@ static int for_each_run(struct window *w, const uint32_t *rooms, unsigned n,
 }
 
 /* Only the window's primitive, timed when the statistics are on. */
-static int window_runs(struct window *w, const uint32_t *rooms, unsigned n,
-		       int (*fn)(struct window *, uint32_t, uint32_t))
+static int window_runs(struct gate *w, const uint32_t *rooms, unsigned n,
+		       int (*fn)(struct gate *, uint32_t, uint32_t))
 {
-	uint64_t t0 = window_timing ? clock_ns() : 0;
+	uint64_t t0 = gate_timing ? clock_ns() : 0;
 	int rc = for_each_run(w, rooms, n, fn);
 
-	if (window_timing)
-		window_ns += clock_ns() - t0;
+	if (gate_timing)
+		gate_ns += clock_ns() - t0;
 	return rc;
 }
 
 static void port_unreach(void *t, const uint32_t *rooms, unsigned n)
 {
-	struct hc_guest *g = t;
+	struct port_guest *g = t;
 
-	if (window_runs(g->window, rooms, n, window_unmap))
-		window_broken(g->window);
+	if (window_runs(g->window, rooms, n, gate_unmap))
+		gate_broken(g->window);
 }
 
 static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 {
-	struct hc_guest *g = t;
+	struct port_guest *g = t;
 
-	if (window_runs(g->window, rooms, n, window_map)) {
+	if (window_runs(g->window, rooms, n, gate_map)) {
 		port_unreach(t, rooms, n);
 		return -1;
 	}
@@ -73,7 +73,7 @@ static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 /* The window covers the whole pool: room i at its base + i * 4 KiB. */
 static void port_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first_room)
 {
-	struct hc_guest *g = t;
+	struct port_guest *g = t;
 
 	*base = g->window->gpa;
 	*size = g->window->size;
@@ -89,7 +89,7 @@ static uint32_t port_space(void *t)
 /* Asked by INFO: from then on the guest knows the vector, and may get it. */
 static uint32_t port_pressure_vector(void *t)
 {
-	struct hc_guest *g = t;
+	struct port_guest *g = t;
 
 	if (__atomic_load_n(&g->pressure_line, __ATOMIC_ACQUIRE))
 		return 0;
@@ -107,8 +107,8 @@ static const struct lab_transport port_transport = {
 	.pressure_vector = port_pressure_vector,
 };
 
-int hc_guest_init(struct hc_guest *g, uint8_t *ram, uint64_t ram_size,
-		  struct window *w, struct labyrinth *lab)
+int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
+		  struct gate *w, struct labyrinth *lab)
 {
 	_Atomic uint64_t *held = calloc(lab_held_words(lab), sizeof(*held));
 
@@ -121,13 +121,13 @@ int hc_guest_init(struct hc_guest *g, uint8_t *ram, uint64_t ram_size,
 	return 0;
 }
 
-void hc_guest_fini(struct hc_guest *g)
+void port_guest_fini(struct port_guest *g)
 {
 	free(g->lab_guest.held);
 	g->lab_guest.held = NULL;
 }
 
-void hc_cpu_init(struct hc_cpu *cpu, struct hc_guest *guest, uint32_t vcpu)
+void port_cpu_init(struct port_cpu *cpu, struct port_guest *guest, uint32_t vcpu)
 {
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->guest = guest;
@@ -135,9 +135,9 @@ void hc_cpu_init(struct hc_cpu *cpu, struct hc_guest *guest, uint32_t vcpu)
 	lab_caller_init(&cpu->caller, &guest->lab_guest, vcpu);
 }
 
-int64_t hc_dispatch(struct hc_cpu *cpu, uint64_t block)
+int64_t port_call(struct port_cpu *cpu, uint64_t block)
 {
-	struct hc_guest *g = cpu->guest;
+	struct port_guest *g = cpu->guest;
 	struct lab_hc hc;
 	int64_t rc;
 

@@ -1,7 +1,7 @@
 /* Guest-physical layout of the low megabyte, owned by the monitor.
  * Images may not load over these areas; the memory map marks them reserved. */
-#ifndef VMM_LAYOUT_H
-#define VMM_LAYOUT_H
+#ifndef VMM_BOOT_LAYOUT_H
+#define VMM_BOOT_LAYOUT_H
 
 #define GUEST_PAGE 0x1000ull
 

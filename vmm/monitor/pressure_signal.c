@@ -8,10 +8,14 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "pressure.h"
+#include "port_transport.h"
+#include "pressure_signal.h"
 #include "vm.h"
 
 static struct {
+	struct vm *vm;
+	const struct port_guest *guest;
+	struct labyrinth *lab;
 	pthread_t thread;
 	atomic_bool stop;
 	bool running;
@@ -44,17 +48,18 @@ static void pulse_line(struct vm *vm)
 
 static void *watch_loop(void *arg)
 {
-	struct vm *vm = arg;
+	struct vm *vm = watch.vm;
+	(void)arg;
 	struct timespec period = {0, PRESSURE_POLL_MS * 1000000L};
 	uint64_t seen = 0;
 
 	while (!atomic_load(&watch.stop)) {
 		/* Until the guest knows the vector it must not get it, and an
 		 * episode it did not hear of is still news to it afterwards. */
-		bool vector = __atomic_load_n(&vm->hc_guest.pressure_told, __ATOMIC_ACQUIRE);
-		bool line = __atomic_load_n(&vm->hc_guest.pressure_line, __ATOMIC_ACQUIRE);
+		bool vector = __atomic_load_n(&watch.guest->pressure_told, __ATOMIC_ACQUIRE);
+		bool line = __atomic_load_n(&watch.guest->pressure_line, __ATOMIC_ACQUIRE);
 
-		if ((vector || line) && lab_pressure_poll(vm->lab, &seen)) {
+		if ((vector || line) && lab_pressure_poll(watch.lab, &seen)) {
 			if (vector)
 				interrupt_all(vm);
 			if (line)
@@ -68,16 +73,20 @@ static void *watch_loop(void *arg)
 /* The watch is born with every signal blocked: SIGINT, SIGTERM and SIGHUP
  * are the VM's signal thread's to take (vm.c), never a default death here.
  * All but SIGBUS, as the scrubber (a hall cut short faults here). */
-int pressure_watch_start(struct vm *vm)
+int pressure_signal_start(struct vm *vm, const struct port_guest *guest,
+			  struct labyrinth *lab)
 {
 	sigset_t all, old;
 	int err;
 
+	watch.vm = vm;
+	watch.guest = guest;
+	watch.lab = lab;
 	atomic_store(&watch.stop, false);
 	sigfillset(&all);
 	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&watch.thread, NULL, watch_loop, vm);
+	err = pthread_create(&watch.thread, NULL, watch_loop, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		fprintf(stderr, "vmm: cannot start the pressure watch\n");
@@ -87,7 +96,7 @@ int pressure_watch_start(struct vm *vm)
 	return 0;
 }
 
-void pressure_watch_stop(void)
+void pressure_signal_stop(void)
 {
 	if (!watch.running)
 		return;

@@ -14,12 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "window.h"
+#include "gate.h"
 
 #define ROOM_SHIFT 12
 #define PAGEMAP_PRESENT (1ull << 63)
 
-static int window_error(const char *what)
+static int gate_error(const char *what)
 {
 	fprintf(stderr, "vmm: room window: %s: %s\n", what, strerror(errno));
 	return -1;
@@ -32,7 +32,7 @@ static int window_error(const char *what)
  * file mode lets an administrator give it to the users who run guests
  * (the kvm group, say), as /dev/kvm's does.
  */
-static int window_uffd(void)
+static int gate_uffd(void)
 {
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK), dev, err;
 
@@ -55,55 +55,55 @@ static int window_uffd(void)
  * by UFFDIO_CONTINUE. A fault waits in the kernel for the watcher, which
  * learns from it the address and the thread (KVM_RUN's EFAULT says
  * neither on most hosts), then closes the window so that it fails. */
-static int window_gate(struct window *w)
+static int gate_arm(struct gate *g)
 {
 	struct uffdio_api api = {
 		.api = UFFD_API,
 		.features = UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_THREAD_ID,
 	};
 	struct uffdio_register reg = {
-		.range = {.start = (uintptr_t)w->va, .len = w->size},
+		.range = {.start = (uintptr_t)g->va, .len = g->size},
 		.mode = UFFDIO_REGISTER_MODE_MINOR | UFFDIO_REGISTER_MODE_MISSING,
 	};
 
-	w->uffd = window_uffd();
-	if (w->uffd < 0)
-		return window_error("userfaultfd (a user other than root needs read and write "
+	g->uffd = gate_uffd();
+	if (g->uffd < 0)
+		return gate_error("userfaultfd (a user other than root needs read and write "
 				    "access to /dev/userfaultfd, or vm.unprivileged_userfaultfd=1)");
-	if (ioctl(w->uffd, UFFDIO_API, &api))
-		return window_error("UFFDIO_API (minor faults on shmem, thread ids)");
-	if (ioctl(w->uffd, UFFDIO_REGISTER, &reg))
-		return window_error("UFFDIO_REGISTER");
+	if (ioctl(g->uffd, UFFDIO_API, &api))
+		return gate_error("UFFDIO_API (minor faults on shmem, thread ids)");
+	if (ioctl(g->uffd, UFFDIO_REGISTER, &reg))
+		return gate_error("UFFDIO_REGISTER");
 	if (!(reg.ioctls & (1ull << _UFFDIO_CONTINUE))) {
 		errno = ENOTSUP;
-		return window_error("UFFDIO_CONTINUE");
+		return gate_error("UFFDIO_CONTINUE");
 	}
 	/* No entry at all to begin with: nothing is reachable. */
-	if (madvise(w->va, w->size, MADV_DONTNEED))
-		return window_error("MADV_DONTNEED");
+	if (madvise(g->va, g->size, MADV_DONTNEED))
+		return gate_error("MADV_DONTNEED");
 	return 0;
 }
 
 /* One shared mapping per extent, in order, over one reserved range: as
  * many mappings as extents (LAB_EXTENTS_MAX at most), whatever the guest
  * holds. */
-static int window_map_extents(struct window *w, const struct labyrinth *lab)
+static int gate_map_extents(struct gate *g, const struct labyrinth *lab)
 {
 	uint64_t span = (uint64_t)lab_extent_rooms(lab) << ROOM_SHIFT;
 
-	w->va = mmap(NULL, w->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	g->va = mmap(NULL, g->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		     -1, 0);
-	if (w->va == MAP_FAILED) {
-		w->va = NULL;
-		return window_error("cannot reserve the window");
+	if (g->va == MAP_FAILED) {
+		g->va = NULL;
+		return gate_error("cannot reserve the window");
 	}
 	for (uint32_t k = 0; k < lab_extents(lab); k++) {
-		uint64_t at = k * span, len = w->size - at < span ? w->size - at : span;
+		uint64_t at = k * span, len = g->size - at < span ? g->size - at : span;
 
-		if (mmap(w->va + at, len, PROT_READ | PROT_WRITE,
+		if (mmap(g->va + at, len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_NORESERVE | MAP_FIXED, lab_extent_fd(lab, k),
 			 0) == MAP_FAILED)
-			return window_error("cannot map an extent of the pool");
+			return gate_error("cannot map an extent of the pool");
 	}
 	return 0;
 }
@@ -111,29 +111,29 @@ static int window_map_extents(struct window *w, const struct labyrinth *lab)
 /* A touch of a page without an entry: noted (who, where), then the whole
  * window is replaced by an inaccessible mapping, so nothing of the pool is
  * reachable through it any more, and the faults waiting are woken to find
- * that: KVM_RUN returns EFAULT and the vCPU asks window_fault_gpa(). The
+ * that: KVM_RUN returns EFAULT and the vCPU asks gate_fault_gpa(). The
  * monitor ends there; the guest's rooms go back when its lease does. */
-static void window_close(struct window *w, const struct uffd_msg *m)
+static void gate_close(struct gate *g, const struct uffd_msg *m)
 {
-	unsigned n = __atomic_load_n(&w->nfaults, __ATOMIC_RELAXED);
+	unsigned n = __atomic_load_n(&g->nfaults, __ATOMIC_RELAXED);
 
-	if (n < WINDOW_FAULTS_KEPT) {
-		w->faults[n].tid = m->arg.pagefault.feat.ptid;
-		w->faults[n].gpa = w->gpa + (m->arg.pagefault.address - (uintptr_t)w->va);
-		__atomic_store_n(&w->nfaults, n + 1, __ATOMIC_RELEASE);
+	if (n < GATE_FAULTS_KEPT) {
+		g->faults[n].tid = m->arg.pagefault.feat.ptid;
+		g->faults[n].gpa = g->gpa + (m->arg.pagefault.address - (uintptr_t)g->va);
+		__atomic_store_n(&g->nfaults, n + 1, __ATOMIC_RELEASE);
 	}
-	if (mmap(w->va, w->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+	if (mmap(g->va, g->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
 		 -1, 0) == MAP_FAILED)
-		window_broken(w);
-	struct uffdio_range all = {.start = (uintptr_t)w->va, .len = w->size};
-	if (ioctl(w->uffd, UFFDIO_WAKE, &all))
-		window_broken(w);
+		gate_broken(g);
+	struct uffdio_range all = {.start = (uintptr_t)g->va, .len = g->size};
+	if (ioctl(g->uffd, UFFDIO_WAKE, &all))
+		gate_broken(g);
 }
 
-static void *window_watch(void *arg)
+static void *gate_watch(void *arg)
 {
-	struct window *w = arg;
-	struct pollfd p[2] = {{.fd = w->uffd, .events = POLLIN}, {.fd = w->stop[0], .events = POLLIN}};
+	struct gate *g = arg;
+	struct pollfd p[2] = {{.fd = g->uffd, .events = POLLIN}, {.fd = g->stop[0], .events = POLLIN}};
 
 	for (;;) {
 		struct uffd_msg m;
@@ -142,97 +142,97 @@ static void *window_watch(void *arg)
 			break;
 		if (p[1].revents)
 			break;
-		if (read(w->uffd, &m, sizeof(m)) == sizeof(m) && m.event == UFFD_EVENT_PAGEFAULT)
-			window_close(w, &m);
+		if (read(g->uffd, &m, sizeof(m)) == sizeof(m) && m.event == UFFD_EVENT_PAGEFAULT)
+			gate_close(g, &m);
 	}
 	return NULL;
 }
 
 /* The watcher takes no signal: the monitor's signal thread takes them all. */
-static int window_start_watch(struct window *w)
+static int gate_start_watch(struct gate *g)
 {
 	sigset_t all, old;
 	int err;
 
-	if (pipe2(w->stop, O_CLOEXEC))
-		return window_error("pipe");
+	if (pipe2(g->stop, O_CLOEXEC))
+		return gate_error("pipe");
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&w->watcher, NULL, window_watch, w);
+	err = pthread_create(&g->watcher, NULL, gate_watch, g);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		errno = err;
-		return window_error("cannot start the fault watcher");
+		return gate_error("cannot start the fault watcher");
 	}
-	w->watching = true;
+	g->watching = true;
 	return 0;
 }
 
-bool window_fault_gpa(const struct window *w, uint32_t tid, uint64_t *gpa)
+bool gate_fault_gpa(const struct gate *g, uint32_t tid, uint64_t *gpa)
 {
-	unsigned n = __atomic_load_n(&w->nfaults, __ATOMIC_ACQUIRE);
+	unsigned n = __atomic_load_n(&g->nfaults, __ATOMIC_ACQUIRE);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (w->faults[i].tid == tid) {
-			*gpa = w->faults[i].gpa;
+		if (g->faults[i].tid == tid) {
+			*gpa = g->faults[i].gpa;
 			return true;
 		}
 	}
 	/* a fault another thread (KVM's async page faults) took for this vCPU */
 	if (n)
-		*gpa = w->faults[0].gpa;
+		*gpa = g->faults[0].gpa;
 	return n > 0;
 }
 
-int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab)
+int gate_init(struct gate *g, uint64_t gpa, const struct labyrinth *lab)
 {
-	memset(w, 0, sizeof(*w));
-	w->gpa = gpa;
-	w->rooms = lab_rooms(lab);
-	w->size = (uint64_t)w->rooms << ROOM_SHIFT;
-	w->uffd = -1;
-	w->stop[0] = w->stop[1] = -1;
-	if (window_map_extents(w, lab) || window_gate(w) || window_start_watch(w)) {
-		window_fini(w);
+	memset(g, 0, sizeof(*g));
+	g->gpa = gpa;
+	g->rooms = lab_rooms(lab);
+	g->size = (uint64_t)g->rooms << ROOM_SHIFT;
+	g->uffd = -1;
+	g->stop[0] = g->stop[1] = -1;
+	if (gate_map_extents(g, lab) || gate_arm(g) || gate_start_watch(g)) {
+		gate_fini(g);
 		return -1;
 	}
 	return 0;
 }
 
-int window_register(struct window *w, int vm_fd, uint32_t slot)
+int gate_register(struct gate *g, int vm_fd, uint32_t slot)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
-		.guest_phys_addr = w->gpa,
-		.memory_size = w->size,
-		.userspace_addr = (uintptr_t)w->va,
+		.guest_phys_addr = g->gpa,
+		.memory_size = g->size,
+		.userspace_addr = (uintptr_t)g->va,
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) == 0)
 		return 0;
-	return window_error("cannot register the memslot");
+	return gate_error("cannot register the memslot");
 }
 
-static bool in_range(const struct window *w, uint32_t first, uint32_t n)
+static bool in_range(const struct gate *g, uint32_t first, uint32_t n)
 {
-	return n && first < w->rooms && n <= w->rooms - first;
+	return n && first < g->rooms && n <= g->rooms - first;
 }
 
 /* UFFDIO_CONTINUE may stop part way (a signal, or an entry that exists
  * already): go on from where it stopped, stepping over existing entries. */
-__thread uint64_t window_ns;
-bool window_timing;
+__thread uint64_t gate_ns;
+bool gate_timing;
 
-int window_map(struct window *w, uint32_t first, uint32_t n)
+int gate_map(struct gate *g, uint32_t first, uint32_t n)
 {
-	uint64_t at = (uintptr_t)w->va + ((uint64_t)first << ROOM_SHIFT);
+	uint64_t at = (uintptr_t)g->va + ((uint64_t)first << ROOM_SHIFT);
 	uint64_t end = at + ((uint64_t)n << ROOM_SHIFT);
 
-	if (!in_range(w, first, n))
+	if (!in_range(g, first, n))
 		return -1;
 	while (at < end) {
 		struct uffdio_continue c = {.range = {.start = at, .len = end - at}};
 
-		if (ioctl(w->uffd, UFFDIO_CONTINUE, &c) == 0) {
+		if (ioctl(g->uffd, UFFDIO_CONTINUE, &c) == 0) {
 			at = end;
 		} else if (c.mapped > 0) {
 			at += (uint64_t)c.mapped;
@@ -245,33 +245,33 @@ int window_map(struct window *w, uint32_t first, uint32_t n)
 	return 0;
 }
 
-int window_unmap(struct window *w, uint32_t first, uint32_t n)
+int gate_unmap(struct gate *g, uint32_t first, uint32_t n)
 {
-	if (!in_range(w, first, n))
+	if (!in_range(g, first, n))
 		return -1;
-	return madvise(w->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
+	return madvise(g->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
 		       MADV_DONTNEED);
 }
 
-void window_broken(struct window *w)
+void gate_broken(struct gate *g)
 {
 	fprintf(stderr, "vmm: cannot take rooms out of the window (%s); ending so that "
 		"the labyrinth's reaper takes them back\n", strerror(errno));
-	(void)w;
+	(void)g;
 	abort();
 }
 
-bool window_contains(const struct window *w, uint64_t gpa)
+bool gate_contains(const struct gate *g, uint64_t gpa)
 {
-	return gpa >= w->gpa && gpa - w->gpa < w->size;
+	return gpa >= g->gpa && gpa - g->gpa < g->size;
 }
 
-int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_t *out)
+int gate_reachable(const struct gate *g, uint32_t first, uint32_t n, uint64_t *out)
 {
 	uint64_t entries[512];
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || !in_range(w, first, n)) {
+	if (fd < 0 || !in_range(g, first, n)) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -279,7 +279,7 @@ int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_
 	memset(out, 0, (n + 63) / 64 * sizeof(*out));
 	for (uint32_t i = 0; i < n;) {
 		uint32_t k = n - i < 512 ? n - i : 512;
-		off_t at = (off_t)(((uintptr_t)w->va >> ROOM_SHIFT) + first + i) * 8;
+		off_t at = (off_t)(((uintptr_t)g->va >> ROOM_SHIFT) + first + i) * 8;
 
 		if (pread(fd, entries, k * 8, at) != (ssize_t)(k * 8)) {
 			close(fd);
@@ -293,21 +293,21 @@ int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_
 	return 0;
 }
 
-void window_fini(struct window *w)
+void gate_fini(struct gate *g)
 {
-	if (w->watching) {
-		if (write(w->stop[1], "", 1) == 1)
-			pthread_join(w->watcher, NULL);
-		w->watching = false;
+	if (g->watching) {
+		if (write(g->stop[1], "", 1) == 1)
+			pthread_join(g->watcher, NULL);
+		g->watching = false;
 	}
 	for (int i = 0; i < 2; i++)
-		if (w->stop[i] >= 0)
-			close(w->stop[i]);
-	w->stop[0] = w->stop[1] = -1;
-	if (w->va)
-		munmap(w->va, w->size);
-	if (w->uffd >= 0)
-		close(w->uffd);
-	w->va = NULL;
-	w->uffd = -1;
+		if (g->stop[i] >= 0)
+			close(g->stop[i]);
+	g->stop[0] = g->stop[1] = -1;
+	if (g->va)
+		munmap(g->va, g->size);
+	if (g->uffd >= 0)
+		close(g->uffd);
+	g->va = NULL;
+	g->uffd = -1;
 }

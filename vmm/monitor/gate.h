@@ -1,4 +1,4 @@
-/* The room window: a guest-physical range backed by one memslot over the
+/* The gate of the room window: a guest-physical range backed by one memslot over the
  * whole labyrinth pool, room i at window page i: one shared read/write
  * mapping per extent file (labyrinth_extent.h), side by side. Whether a room is reachable is decided in the page tables, not in
  * the mapping: the mapping is registered with a userfaultfd in minor- and
@@ -16,8 +16,8 @@
  * would follow the pattern of rooms a guest holds. Here the window stays
  * one mapping per extent whatever the guest does, and zapping cannot fail.
  * (tests/bench/map_strategies.c measures both.) */
-#ifndef VMM_WINDOW_H
-#define VMM_WINDOW_H
+#ifndef VMM_GATE_H
+#define VMM_GATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -25,7 +25,7 @@
 
 #include "labyrinth_extent.h"
 
-struct window {
+struct gate {
 	uint64_t gpa;		/* guest-physical base */
 	uint64_t size;		/* rooms * 4 KiB */
 	uint32_t rooms;
@@ -35,33 +35,33 @@ struct window {
 	bool watching;
 	int stop[2];		/* a byte here ends the watcher */
 	unsigned nfaults;	/* faults[] written by the watcher */
-#define WINDOW_FAULTS_KEPT 64
-	struct { uint32_t tid; uint64_t gpa; } faults[WINDOW_FAULTS_KEPT];
+#define GATE_FAULTS_KEPT 64
+	struct { uint32_t tid; uint64_t gpa; } faults[GATE_FAULTS_KEPT];
 };
 
 /* Maps @lab's pool (every extent) with no room reachable; 0, or -1 after
  * one line on stderr. */
-int window_init(struct window *w, uint64_t gpa, const struct labyrinth *lab);
+int gate_init(struct gate *w, uint64_t gpa, const struct labyrinth *lab);
 /* Registers the window as memslot `slot` of VM `vm_fd`. */
-int window_register(struct window *w, int vm_fd, uint32_t slot);
+int gate_register(struct gate *w, int vm_fd, uint32_t slot);
 /* Rooms [first, first + n) become reachable; 0 or -1. */
-int window_map(struct window *w, uint32_t first, uint32_t n);
+int gate_map(struct gate *w, uint32_t first, uint32_t n);
 /* Rooms [first, first + n) become unreachable; 0 or -1 (a bad range). */
-int window_unmap(struct window *w, uint32_t first, uint32_t n);
+int gate_unmap(struct gate *w, uint32_t first, uint32_t n);
 /* A room could not be made unreachable: the monitor ends at once (its
  * mappings go with it, then the reaper frees its rooms). */
-void window_broken(struct window *w) __attribute__((noreturn));
-bool window_contains(const struct window *w, uint64_t gpa);
+void gate_broken(struct gate *w) __attribute__((noreturn));
+bool gate_contains(const struct gate *w, uint64_t gpa);
 /* After KVM_RUN's EFAULT on thread `tid`: the guest-physical page whose
  * touch closed the window (the thread's own, else the first), if any. */
-bool window_fault_gpa(const struct window *w, uint32_t tid, uint64_t *gpa);
+bool gate_fault_gpa(const struct gate *w, uint32_t tid, uint64_t *gpa);
 /* Which of rooms [first, first + n) have a page-table entry now (the
  * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
-int window_reachable(const struct window *w, uint32_t first, uint32_t n, uint64_t *out);
-void window_fini(struct window *w);
-/* Time this thread spent in window_map/window_unmap since it last cleared
+int gate_reachable(const struct gate *w, uint32_t first, uint32_t n, uint64_t *out);
+void gate_fini(struct gate *w);
+/* Time this thread spent in gate_map/gate_unmap since it last cleared
  * it, for the statistics (accumulated only when timing is on). */
-extern __thread uint64_t window_ns;
-extern bool window_timing;
+extern __thread uint64_t gate_ns;
+extern bool gate_timing;
 
 #endif
