@@ -21,7 +21,7 @@
 struct guest {
 	struct labyrinth *lab;
 	uint8_t *ram;
-	struct gate window;
+	struct doors window;
 	struct port_guest hg;
 	struct port_cpu cpu;
 	uint64_t held[ROOMS];
@@ -36,7 +36,7 @@ static void attach(struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->ram = calloc(1, RAM_SIZE);
 	cr_assert_eq(lab_attach(name, &g->lab), 0);
-	cr_assert_eq(gate_init(&g->window, 4ull << 30, g->lab), 0);
+	cr_assert_eq(doors_init(&g->window, 4ull << 30, g->lab), 0);
 	cr_assert_eq(port_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab), 0);
 	port_cpu_init(&g->cpu, &g->hg, 0);
 }
@@ -46,7 +46,7 @@ static void detach(struct guest *g)
 	if (!g->lab)
 		return;
 	lab_cursor_park(&g->cpu.caller.cursor);
-	gate_fini(&g->window);
+	doors_fini(&g->window);
 	port_guest_fini(&g->hg);
 	lab_detach(g->lab);
 	free(g->ram);

@@ -22,7 +22,7 @@ struct side {
 };
 
 static uint8_t *ram;
-static struct gate window;
+static struct doors window;
 static struct port_guest guest;
 static struct port_cpu cpus[2];
 static struct serve_peer *peer;
@@ -69,7 +69,7 @@ static void setup(void)
 {
 	ram = calloc(1, RAM_SIZE);
 	port.lab = private_labyrinth();
-	cr_assert_eq(gate_init(&window, 4ull << 30, port.lab), 0);
+	cr_assert_eq(doors_init(&window, 4ull << 30, port.lab), 0);
 	cr_assert_eq(port_guest_init(&guest, ram, RAM_SIZE, &window, port.lab), 0);
 	port_cpu_init(&cpus[0], &guest, 0);
 	port_cpu_init(&cpus[1], &guest, 1);

@@ -31,7 +31,7 @@ struct side {
 
 static struct {
 	uint8_t *ram;
-	struct gate window;
+	struct doors window;
 	struct port_guest guest;
 	struct port_cpu cpu[2];
 	struct serve_peer *peer;
@@ -52,7 +52,7 @@ static void setup(void)
 {
 	f.ram = calloc(1, RAM_SIZE);
 	f.port.lab = private_labyrinth();
-	if (!f.ram || gate_init(&f.window, 4ull << 30, f.port.lab) ||
+	if (!f.ram || doors_init(&f.window, 4ull << 30, f.port.lab) ||
 	    port_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
 		abort();
 	port_cpu_init(&f.cpu[0], &f.guest, 0);
@@ -109,7 +109,7 @@ static void check_invariants(void)
 	uint64_t reach[ROOMS / 64];
 
 	check_owners(&f.port);
-	if (gate_reachable(&f.window, 0, ROOMS, reach))
+	if (doors_reachable(&f.window, 0, ROOMS, reach))
 		abort();
 	for (uint32_t r = 0; r < ROOMS; r++)
 		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])

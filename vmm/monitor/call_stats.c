@@ -29,23 +29,23 @@ static void add(struct call_stats *s, int k, uint64_t ns)
 }
 
 void call_stats_record(struct call_stats *s, uint32_t call, uint32_t count, uint64_t ns,
-		     uint64_t gate_ns)
+		     uint64_t doors_ns)
 {
 	int k = kind_of(call, count);
 
 	if (k < 0)
 		return;
 	add(s, k, ns);
-	gate_ns = gate_ns < ns ? gate_ns : ns;
+	doors_ns = doors_ns < ns ? doors_ns : ns;
 	if (k == CALL_STAT_CLAIM1) {
-		add(s, CALL_STAT_MAP1, gate_ns);
-		add(s, CALL_STAT_OWN1, ns - gate_ns);
+		add(s, CALL_STAT_MAP1, doors_ns);
+		add(s, CALL_STAT_OWN1, ns - doors_ns);
 	} else if (k == CALL_STAT_CLAIM64) {
-		add(s, CALL_STAT_MAP64, gate_ns);
-		add(s, CALL_STAT_OWN64, ns - gate_ns);
+		add(s, CALL_STAT_MAP64, doors_ns);
+		add(s, CALL_STAT_OWN64, ns - doors_ns);
 	} else if (k == CALL_STAT_RELEASE64) {
-		add(s, CALL_STAT_UNMAP64, gate_ns);
-		add(s, CALL_STAT_OWN_RELEASE64, ns - gate_ns);
+		add(s, CALL_STAT_UNMAP64, doors_ns);
+		add(s, CALL_STAT_OWN_RELEASE64, ns - doors_ns);
 	}
 }
 

@@ -22,10 +22,10 @@ struct call_stats {
 };
 
 /* Records one handled call of `call` with `count` rooms taking `ns`, of
- * which `gate_ns` in the room window's primitive (UFFDIO_CONTINUE or
+ * which `doors_ns` in the room window's primitive (UFFDIO_CONTINUE or
  * MADV_DONTNEED): what is left is the monitor's own. */
 void call_stats_record(struct call_stats *s, uint32_t call, uint32_t count, uint64_t ns,
-		     uint64_t gate_ns);
+		     uint64_t doors_ns);
 /* The price of the host, not of our code: a trivial syscall made first
  * after a KVM exit, and the one right after it. Called after some NULL calls
  * (the claim path's mprotect pays the first price too). */

@@ -7,7 +7,7 @@
 #include "acpi.h"
 #include "call_stats.h"
 #include "exit_status.h"
-#include "gate.h"
+#include "doors.h"
 #include "labyrinth_audit.h"
 #include "labyrinth_device.h"
 #include "pio.h"
@@ -26,7 +26,7 @@ struct labdev_cpu {
 /* One monitor runs one VM: the device is its one labyrinth lease. */
 static struct {
 	struct labyrinth *lab;
-	struct gate gate;		/* claimed rooms appear here */
+	struct doors doors;		/* claimed rooms appear here */
 	struct port_guest guest;
 	struct labdev_cpu cpus[VMM_MAX_CPUS];
 } dev;
@@ -58,7 +58,7 @@ static void labdev_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data
 static void labdev_room_fault(struct vcpu *cpu, uint64_t gpa)
 {
 	volatile const uint8_t *room = (const uint8_t *)lab_pool(dev.lab) +
-				       ((gpa - dev.gate.gpa) & ~(uint64_t)0xfff);
+				       ((gpa - dev.doors.gpa) & ~(uint64_t)0xfff);
 	char what[128];
 
 	/* Before blaming the guest, the host reads the room through its own
@@ -85,18 +85,18 @@ static void labdev_check_pool(void)
 }
 
 /* An MMIO exit in the window (a PVM host's kernel-mode touch), an EFAULT
- * KVM placed there, or one whose touch the gate's watcher saw. */
+ * KVM placed there, or one whose touch the doors' watcher saw. */
 static bool labdev_explain_fault(struct vcpu *cpu, const struct vm_fault *f)
 {
 	uint64_t gpa = f->gpa;
 
-	if (f->has_gpa && gate_contains(&dev.gate, gpa)) {
+	if (f->has_gpa && doors_contains(&dev.doors, gpa)) {
 		labdev_room_fault(cpu, gpa);
 		return true;
 	}
 	if (!f->efault)
 		return false;
-	if (gate_fault_gpa(&dev.gate, (uint32_t)gettid(), &gpa)) {
+	if (doors_fault_gpa(&dev.doors, (uint32_t)gettid(), &gpa)) {
 		labdev_room_fault(cpu, gpa);
 		return true;
 	}
@@ -104,8 +104,8 @@ static bool labdev_explain_fault(struct vcpu *cpu, const struct vm_fault *f)
 	return false;
 }
 
-/* Only the exits that were calls are timed: what the gate's primitive took
- * of them is the gate's, the rest the monitor's own. */
+/* Only the exits that were calls are timed: what the doors' primitive took
+ * of them is theirs, the rest the monitor's own. */
 static void labdev_exit_done(struct vcpu *cpu, uint64_t ns)
 {
 	struct labdev_cpu *c = &dev.cpus[cpu->id];
@@ -113,8 +113,8 @@ static void labdev_exit_done(struct vcpu *cpu, uint64_t ns)
 	if (!c->called)
 		return;
 	c->called = false;
-	call_stats_record(c->stats, c->port.last_call, c->port.last_count, ns, gate_ns);
-	gate_ns = 0;
+	call_stats_record(c->stats, c->port.last_call, c->port.last_count, ns, doors_ns);
+	doors_ns = 0;
 	/* Rarely, so the guest's own NULL medians stay unskewed. */
 	if (c->port.last_call == LAB_HC_NULL && ++c->nulls % 16 == 0)
 		call_stats_probe_syscalls(c->stats);
@@ -140,7 +140,7 @@ static const char *limits_error(int rc)
 
 /* What a guest must find before it touches the port (labyrinth_abi.h):
  * the port, the window, the pressure line, as an ACPI device. */
-static void describe(const struct gate *g)
+static void describe(const struct doors *g)
 {
 	struct acpi_crs crs = {.len = 0};
 
@@ -190,19 +190,19 @@ int labdev_attach(struct vm *vm, const char *name, uint32_t rooms,
 		dev.lab = NULL;
 		return VMM_EXIT_LABYRINTH;
 	}
-	if (gate_init(&dev.gate, LABDEV_WINDOW_GPA, dev.lab))
+	if (doors_init(&dev.doors, LABDEV_WINDOW_GPA, dev.lab))
 		return VMM_EXIT_HOST;
-	if (port_guest_init(&dev.guest, vm->ram, vm->ram_size, &dev.gate, dev.lab))
+	if (port_guest_init(&dev.guest, vm->ram, vm->ram_size, &dev.doors, dev.lab))
 		return VMM_EXIT_HOST;
-	describe(&dev.gate);
-	lab_publish_window(dev.lab, dev.gate.va, dev.gate.size);
+	describe(&dev.doors);
+	lab_publish_window(dev.lab, dev.doors.va, dev.doors.size);
 	lab_scrubber_start(dev.lab);
 	return 0;
 }
 
 static int labdev_stats_start(struct vm *vm)
 {
-	gate_timing = true;
+	doors_timing = true;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (!(dev.cpus[i].stats = calloc(1, sizeof(struct call_stats))))
 			return -1;
@@ -212,7 +212,7 @@ static int labdev_stats_start(struct vm *vm)
 
 int labdev_init(struct vm *vm, bool stats)
 {
-	if (gate_register(&dev.gate, vm->fd, LABDEV_WINDOW_SLOT))
+	if (doors_register(&dev.doors, vm->fd, LABDEV_WINDOW_SLOT))
 		return -1;
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		port_cpu_init(&dev.cpus[i].port, &dev.guest, i);
@@ -247,8 +247,8 @@ void labdev_fini(struct vm *vm)
 			lab_caller_flush(&dev.cpus[i].port.caller);
 		}
 	lab_scrubber_stop(dev.lab);
-	/* The gate goes first: no mapping of ours survives the rooms' release. */
-	gate_fini(&dev.gate);
+	/* The doors go first: no mapping of ours survives the rooms' release. */
+	doors_fini(&dev.doors);
 	port_guest_fini(&dev.guest);
 	lab_detach(dev.lab);
 	dev.lab = NULL;

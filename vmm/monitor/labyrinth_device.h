@@ -1,5 +1,5 @@
 /* The labyrinth as one device of the VM: the hypercall port and its
- * transport (port_transport.h), the gate of the room window (gate.h), the
+ * transport (port_transport.h), the doors of the room window (doors.h), the
  * pressure signal (pressure_signal.h) and the call statistics
  * (call_stats.h), around the lease this guest holds. The vCPU loop knows
  * none of it: the device registers its port (pio.h) and its hooks

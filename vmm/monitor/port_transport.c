@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "port_transport.h"
 
 #define HC_HEADER offsetof(struct lab_hc, u)
@@ -24,46 +23,19 @@ static uint64_t *port_room_list(void *t, uint64_t gpa, unsigned n)
 	return (uint64_t *)(g->ram + gpa);
 }
 
-/* Calls fn on each run of consecutive room indices in rooms[0..n). */
-static int for_each_run(struct gate *w, const uint32_t *rooms, unsigned n,
-			int (*fn)(struct gate *, uint32_t, uint32_t))
-{
-	for (unsigned i = 0; i < n;) {
-		unsigned j = i + 1;
-		while (j < n && rooms[j] == rooms[j - 1] + 1)
-			j++;
-		if (fn(w, rooms[i], j - i))
-			return -1;
-		i = j;
-	}
-	return 0;
-}
-
-/* Only the window's primitive, timed when the statistics are on. */
-static int window_runs(struct gate *w, const uint32_t *rooms, unsigned n,
-		       int (*fn)(struct gate *, uint32_t, uint32_t))
-{
-	uint64_t t0 = gate_timing ? clock_ns() : 0;
-	int rc = for_each_run(w, rooms, n, fn);
-
-	if (gate_timing)
-		gate_ns += clock_ns() - t0;
-	return rc;
-}
-
 static void port_unreach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (window_runs(g->window, rooms, n, gate_unmap))
-		gate_broken(g->window);
+	if (doors_close(g->doors, rooms, n))
+		doors_broken(g->doors);
 }
 
 static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (window_runs(g->window, rooms, n, gate_map)) {
+	if (doors_open(g->doors, rooms, n)) {
 		port_unreach(t, rooms, n);
 		return -1;
 	}
@@ -75,8 +47,8 @@ static void port_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first
 {
 	struct port_guest *g = t;
 
-	*base = g->window->gpa;
-	*size = g->window->size;
+	*base = g->doors->gpa;
+	*size = g->doors->size;
 	*first_room = 0;
 }
 
@@ -108,7 +80,7 @@ static const struct lab_transport port_transport = {
 };
 
 int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
-		  struct gate *w, struct labyrinth *lab)
+		  struct doors *doors, struct labyrinth *lab)
 {
 	_Atomic uint64_t *held = calloc(lab_held_words(lab), sizeof(*held));
 
@@ -116,7 +88,7 @@ int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
 		return -1;
 	g->ram = ram;
 	g->ram_size = ram_size;
-	g->window = w;
+	g->doors = doors;
 	lab_guest_init(&g->lab_guest, lab, &port_transport, g, held);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* The port transport of the hypercall (labyrinth_dispatch.h): a guest of
  * this monitor names a block in its RAM with one `out` to LAB_HC_PORT; the
  * block's header is copied out once, the dispatcher does the call, and
- * claimed rooms become reachable in the guest's room window (window.h).
+ * claimed rooms become reachable in the guest's room window (doors.h).
  * Nothing here knows KVM, so the fuzzer drives it directly. */
 #ifndef VMM_PORT_TRANSPORT_H
 #define VMM_PORT_TRANSPORT_H
@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 #include "labyrinth_dispatch.h"
-#include "gate.h"
+#include "doors.h"
 
-/* One guest: its RAM, its window, and the dispatcher's view of it. */
+/* One guest: its RAM, its doors, and the dispatcher's view of it. */
 struct port_guest {
 	uint8_t *ram;
 	uint64_t ram_size;
-	struct gate *window;
+	struct doors *doors;
 	struct lab_guest lab_guest;
 	uint32_t pressure_vector;	/* told in INFO; 0 until the monitor sends one */
 	bool pressure_told;		/* the guest asked INFO: it may get the vector */
@@ -33,7 +33,7 @@ struct port_cpu {
 
 /* 0, or -1 when the held bitmap cannot be allocated. */
 int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
-		  struct gate *w, struct labyrinth *lab);
+		  struct doors *doors, struct labyrinth *lab);
 void port_guest_fini(struct port_guest *g);
 void port_cpu_init(struct port_cpu *cpu, struct port_guest *guest, uint32_t vcpu);
 /* Runs the call whose block is at guest-physical `block`; returns its result

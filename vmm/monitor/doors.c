@@ -14,12 +14,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "gate.h"
+#include "clock.h"
+#include "doors.h"
 
 #define ROOM_SHIFT 12
 #define PAGEMAP_PRESENT (1ull << 63)
 
-static int gate_error(const char *what)
+static int doors_error(const char *what)
 {
 	fprintf(stderr, "vmm: room window: %s: %s\n", what, strerror(errno));
 	return -1;
@@ -32,7 +33,7 @@ static int gate_error(const char *what)
  * file mode lets an administrator give it to the users who run guests
  * (the kvm group, say), as /dev/kvm's does.
  */
-static int gate_uffd(void)
+static int doors_uffd(void)
 {
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK), dev, err;
 
@@ -55,7 +56,7 @@ static int gate_uffd(void)
  * by UFFDIO_CONTINUE. A fault waits in the kernel for the watcher, which
  * learns from it the address and the thread (KVM_RUN's EFAULT says
  * neither on most hosts), then closes the window so that it fails. */
-static int gate_arm(struct gate *g)
+static int doors_arm(struct doors *g)
 {
 	struct uffdio_api api = {
 		.api = UFFD_API,
@@ -66,28 +67,28 @@ static int gate_arm(struct gate *g)
 		.mode = UFFDIO_REGISTER_MODE_MINOR | UFFDIO_REGISTER_MODE_MISSING,
 	};
 
-	g->uffd = gate_uffd();
+	g->uffd = doors_uffd();
 	if (g->uffd < 0)
-		return gate_error("userfaultfd (a user other than root needs read and write "
+		return doors_error("userfaultfd (a user other than root needs read and write "
 				    "access to /dev/userfaultfd, or vm.unprivileged_userfaultfd=1)");
 	if (ioctl(g->uffd, UFFDIO_API, &api))
-		return gate_error("UFFDIO_API (minor faults on shmem, thread ids)");
+		return doors_error("UFFDIO_API (minor faults on shmem, thread ids)");
 	if (ioctl(g->uffd, UFFDIO_REGISTER, &reg))
-		return gate_error("UFFDIO_REGISTER");
+		return doors_error("UFFDIO_REGISTER");
 	if (!(reg.ioctls & (1ull << _UFFDIO_CONTINUE))) {
 		errno = ENOTSUP;
-		return gate_error("UFFDIO_CONTINUE");
+		return doors_error("UFFDIO_CONTINUE");
 	}
 	/* No entry at all to begin with: nothing is reachable. */
 	if (madvise(g->va, g->size, MADV_DONTNEED))
-		return gate_error("MADV_DONTNEED");
+		return doors_error("MADV_DONTNEED");
 	return 0;
 }
 
 /* One shared mapping per extent, in order, over one reserved range: as
  * many mappings as extents (LAB_EXTENTS_MAX at most), whatever the guest
  * holds. */
-static int gate_map_extents(struct gate *g, const struct labyrinth *lab)
+static int doors_map_extents(struct doors *g, const struct labyrinth *lab)
 {
 	uint64_t span = (uint64_t)lab_extent_rooms(lab) << ROOM_SHIFT;
 
@@ -95,7 +96,7 @@ static int gate_map_extents(struct gate *g, const struct labyrinth *lab)
 		     -1, 0);
 	if (g->va == MAP_FAILED) {
 		g->va = NULL;
-		return gate_error("cannot reserve the window");
+		return doors_error("cannot reserve the window");
 	}
 	for (uint32_t k = 0; k < lab_extents(lab); k++) {
 		uint64_t at = k * span, len = g->size - at < span ? g->size - at : span;
@@ -103,7 +104,7 @@ static int gate_map_extents(struct gate *g, const struct labyrinth *lab)
 		if (mmap(g->va + at, len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_NORESERVE | MAP_FIXED, lab_extent_fd(lab, k),
 			 0) == MAP_FAILED)
-			return gate_error("cannot map an extent of the pool");
+			return doors_error("cannot map an extent of the pool");
 	}
 	return 0;
 }
@@ -111,28 +112,28 @@ static int gate_map_extents(struct gate *g, const struct labyrinth *lab)
 /* A touch of a page without an entry: noted (who, where), then the whole
  * window is replaced by an inaccessible mapping, so nothing of the pool is
  * reachable through it any more, and the faults waiting are woken to find
- * that: KVM_RUN returns EFAULT and the vCPU asks gate_fault_gpa(). The
+ * that: KVM_RUN returns EFAULT and the vCPU asks doors_fault_gpa(). The
  * monitor ends there; the guest's rooms go back when its lease does. */
-static void gate_close(struct gate *g, const struct uffd_msg *m)
+static void doors_shut(struct doors *g, const struct uffd_msg *m)
 {
 	unsigned n = __atomic_load_n(&g->nfaults, __ATOMIC_RELAXED);
 
-	if (n < GATE_FAULTS_KEPT) {
+	if (n < DOORS_FAULTS_KEPT) {
 		g->faults[n].tid = m->arg.pagefault.feat.ptid;
 		g->faults[n].gpa = g->gpa + (m->arg.pagefault.address - (uintptr_t)g->va);
 		__atomic_store_n(&g->nfaults, n + 1, __ATOMIC_RELEASE);
 	}
 	if (mmap(g->va, g->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
 		 -1, 0) == MAP_FAILED)
-		gate_broken(g);
+		doors_broken(g);
 	struct uffdio_range all = {.start = (uintptr_t)g->va, .len = g->size};
 	if (ioctl(g->uffd, UFFDIO_WAKE, &all))
-		gate_broken(g);
+		doors_broken(g);
 }
 
-static void *gate_watch(void *arg)
+static void *doors_watch(void *arg)
 {
-	struct gate *g = arg;
+	struct doors *g = arg;
 	struct pollfd p[2] = {{.fd = g->uffd, .events = POLLIN}, {.fd = g->stop[0], .events = POLLIN}};
 
 	for (;;) {
@@ -143,32 +144,32 @@ static void *gate_watch(void *arg)
 		if (p[1].revents)
 			break;
 		if (read(g->uffd, &m, sizeof(m)) == sizeof(m) && m.event == UFFD_EVENT_PAGEFAULT)
-			gate_close(g, &m);
+			doors_shut(g, &m);
 	}
 	return NULL;
 }
 
 /* The watcher takes no signal: the monitor's signal thread takes them all. */
-static int gate_start_watch(struct gate *g)
+static int doors_start_watch(struct doors *g)
 {
 	sigset_t all, old;
 	int err;
 
 	if (pipe2(g->stop, O_CLOEXEC))
-		return gate_error("pipe");
+		return doors_error("pipe");
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&g->watcher, NULL, gate_watch, g);
+	err = pthread_create(&g->watcher, NULL, doors_watch, g);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		errno = err;
-		return gate_error("cannot start the fault watcher");
+		return doors_error("cannot start the fault watcher");
 	}
 	g->watching = true;
 	return 0;
 }
 
-bool gate_fault_gpa(const struct gate *g, uint32_t tid, uint64_t *gpa)
+bool doors_fault_gpa(const struct doors *g, uint32_t tid, uint64_t *gpa)
 {
 	unsigned n = __atomic_load_n(&g->nfaults, __ATOMIC_ACQUIRE);
 
@@ -184,7 +185,7 @@ bool gate_fault_gpa(const struct gate *g, uint32_t tid, uint64_t *gpa)
 	return n > 0;
 }
 
-int gate_init(struct gate *g, uint64_t gpa, const struct labyrinth *lab)
+int doors_init(struct doors *g, uint64_t gpa, const struct labyrinth *lab)
 {
 	memset(g, 0, sizeof(*g));
 	g->gpa = gpa;
@@ -192,14 +193,14 @@ int gate_init(struct gate *g, uint64_t gpa, const struct labyrinth *lab)
 	g->size = (uint64_t)g->rooms << ROOM_SHIFT;
 	g->uffd = -1;
 	g->stop[0] = g->stop[1] = -1;
-	if (gate_map_extents(g, lab) || gate_arm(g) || gate_start_watch(g)) {
-		gate_fini(g);
+	if (doors_map_extents(g, lab) || doors_arm(g) || doors_start_watch(g)) {
+		doors_fini(g);
 		return -1;
 	}
 	return 0;
 }
 
-int gate_register(struct gate *g, int vm_fd, uint32_t slot)
+int doors_register(struct doors *g, int vm_fd, uint32_t slot)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -209,20 +210,20 @@ int gate_register(struct gate *g, int vm_fd, uint32_t slot)
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) == 0)
 		return 0;
-	return gate_error("cannot register the memslot");
+	return doors_error("cannot register the memslot");
 }
 
-static bool in_range(const struct gate *g, uint32_t first, uint32_t n)
+static bool in_range(const struct doors *g, uint32_t first, uint32_t n)
 {
 	return n && first < g->rooms && n <= g->rooms - first;
 }
 
+__thread uint64_t doors_ns;
+bool doors_timing;
+
 /* UFFDIO_CONTINUE may stop part way (a signal, or an entry that exists
  * already): go on from where it stopped, stepping over existing entries. */
-__thread uint64_t gate_ns;
-bool gate_timing;
-
-int gate_map(struct gate *g, uint32_t first, uint32_t n)
+int doors_map(struct doors *g, uint32_t first, uint32_t n)
 {
 	uint64_t at = (uintptr_t)g->va + ((uint64_t)first << ROOM_SHIFT);
 	uint64_t end = at + ((uint64_t)n << ROOM_SHIFT);
@@ -245,7 +246,7 @@ int gate_map(struct gate *g, uint32_t first, uint32_t n)
 	return 0;
 }
 
-int gate_unmap(struct gate *g, uint32_t first, uint32_t n)
+int doors_unmap(struct doors *g, uint32_t first, uint32_t n)
 {
 	if (!in_range(g, first, n))
 		return -1;
@@ -253,7 +254,51 @@ int gate_unmap(struct gate *g, uint32_t first, uint32_t n)
 		       MADV_DONTNEED);
 }
 
-void gate_broken(struct gate *g)
+/* The end of the run of consecutive rooms that begins at rooms[i]. */
+static unsigned run_end(const uint32_t *rooms, unsigned n, unsigned i)
+{
+	while (++i < n && rooms[i] == rooms[i - 1] + 1)
+		;
+	return i;
+}
+
+static void time_from(uint64_t t0)
+{
+	if (doors_timing)
+		doors_ns += clock_ns() - t0;
+}
+
+int doors_open(struct doors *g, const uint32_t *rooms, unsigned n)
+{
+	uint64_t t0 = doors_timing ? clock_ns() : 0;
+
+	for (unsigned i = 0, j; i < n; i = j) {
+		j = run_end(rooms, n, i);
+		if (doors_map(g, rooms[i], j - i)) {
+			time_from(t0);
+			return -1;
+		}
+	}
+	time_from(t0);
+	return 0;
+}
+
+int doors_close(struct doors *g, const uint32_t *rooms, unsigned n)
+{
+	uint64_t t0 = doors_timing ? clock_ns() : 0;
+
+	for (unsigned i = 0, j; i < n; i = j) {
+		j = run_end(rooms, n, i);
+		if (doors_unmap(g, rooms[i], j - i)) {
+			time_from(t0);
+			return -1;
+		}
+	}
+	time_from(t0);
+	return 0;
+}
+
+void doors_broken(struct doors *g)
 {
 	fprintf(stderr, "vmm: cannot take rooms out of the window (%s); ending so that "
 		"the labyrinth's reaper takes them back\n", strerror(errno));
@@ -261,12 +306,12 @@ void gate_broken(struct gate *g)
 	abort();
 }
 
-bool gate_contains(const struct gate *g, uint64_t gpa)
+bool doors_contains(const struct doors *g, uint64_t gpa)
 {
 	return gpa >= g->gpa && gpa - g->gpa < g->size;
 }
 
-int gate_reachable(const struct gate *g, uint32_t first, uint32_t n, uint64_t *out)
+int doors_reachable(const struct doors *g, uint32_t first, uint32_t n, uint64_t *out)
 {
 	uint64_t entries[512];
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -293,7 +338,7 @@ int gate_reachable(const struct gate *g, uint32_t first, uint32_t n, uint64_t *o
 	return 0;
 }
 
-void gate_fini(struct gate *g)
+void doors_fini(struct doors *g)
 {
 	if (g->watching) {
 		if (write(g->stop[1], "", 1) == 1)

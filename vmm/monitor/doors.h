@@ -1,4 +1,4 @@
-/* The gate of the room window: a guest-physical range backed by one memslot over the
+/* The doors of the rooms: the room window, a guest-physical range backed by one memslot over the
  * whole labyrinth pool, room i at window page i: one shared read/write
  * mapping per extent file (labyrinth_extent.h), side by side. Whether a room is reachable is decided in the page tables, not in
  * the mapping: the mapping is registered with a userfaultfd in minor- and
@@ -16,8 +16,8 @@
  * would follow the pattern of rooms a guest holds. Here the window stays
  * one mapping per extent whatever the guest does, and zapping cannot fail.
  * (tests/bench/map_strategies.c measures both.) */
-#ifndef VMM_GATE_H
-#define VMM_GATE_H
+#ifndef VMM_DOORS_H
+#define VMM_DOORS_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -25,43 +25,47 @@
 
 #include "labyrinth_extent.h"
 
-struct gate {
+struct doors {
 	uint64_t gpa;		/* guest-physical base */
 	uint64_t size;		/* rooms * 4 KiB */
 	uint32_t rooms;
 	uint8_t *va;		/* the pool, mapped shared, backing the memslot */
-	int uffd;		/* gates the window's page-table entries */
+	int uffd;		/* guards the window's page-table entries */
 	pthread_t watcher;	/* reads uffd: a fault is a guest's touch */
 	bool watching;
 	int stop[2];		/* a byte here ends the watcher */
 	unsigned nfaults;	/* faults[] written by the watcher */
-#define GATE_FAULTS_KEPT 64
-	struct { uint32_t tid; uint64_t gpa; } faults[GATE_FAULTS_KEPT];
+#define DOORS_FAULTS_KEPT 64
+	struct { uint32_t tid; uint64_t gpa; } faults[DOORS_FAULTS_KEPT];
 };
 
 /* Maps @lab's pool (every extent) with no room reachable; 0, or -1 after
  * one line on stderr. */
-int gate_init(struct gate *w, uint64_t gpa, const struct labyrinth *lab);
+int doors_init(struct doors *w, uint64_t gpa, const struct labyrinth *lab);
 /* Registers the window as memslot `slot` of VM `vm_fd`. */
-int gate_register(struct gate *w, int vm_fd, uint32_t slot);
+int doors_register(struct doors *w, int vm_fd, uint32_t slot);
 /* Rooms [first, first + n) become reachable; 0 or -1. */
-int gate_map(struct gate *w, uint32_t first, uint32_t n);
+int doors_map(struct doors *w, uint32_t first, uint32_t n);
 /* Rooms [first, first + n) become unreachable; 0 or -1 (a bad range). */
-int gate_unmap(struct gate *w, uint32_t first, uint32_t n);
+int doors_unmap(struct doors *w, uint32_t first, uint32_t n);
+/* Rooms rooms[0..n) become reachable (unreachable), each run of
+ * consecutive rooms in one step; 0 or -1. Timed into doors_ns. */
+int doors_open(struct doors *g, const uint32_t *rooms, unsigned n);
+int doors_close(struct doors *g, const uint32_t *rooms, unsigned n);
 /* A room could not be made unreachable: the monitor ends at once (its
  * mappings go with it, then the reaper frees its rooms). */
-void gate_broken(struct gate *w) __attribute__((noreturn));
-bool gate_contains(const struct gate *w, uint64_t gpa);
+void doors_broken(struct doors *w) __attribute__((noreturn));
+bool doors_contains(const struct doors *w, uint64_t gpa);
 /* After KVM_RUN's EFAULT on thread `tid`: the guest-physical page whose
  * touch closed the window (the thread's own, else the first), if any. */
-bool gate_fault_gpa(const struct gate *w, uint32_t tid, uint64_t *gpa);
+bool doors_fault_gpa(const struct doors *w, uint32_t tid, uint64_t *gpa);
 /* Which of rooms [first, first + n) have a page-table entry now (the
  * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
-int gate_reachable(const struct gate *w, uint32_t first, uint32_t n, uint64_t *out);
-void gate_fini(struct gate *w);
-/* Time this thread spent in gate_map/gate_unmap since it last cleared
+int doors_reachable(const struct doors *w, uint32_t first, uint32_t n, uint64_t *out);
+void doors_fini(struct doors *w);
+/* Time this thread spent in doors_map/doors_unmap since it last cleared
  * it, for the statistics (accumulated only when timing is on). */
-extern __thread uint64_t gate_ns;
-extern bool gate_timing;
+extern __thread uint64_t doors_ns;
+extern bool doors_timing;
 
 #endif
