@@ -52,7 +52,7 @@ struct labyrinth_stats {
 struct labyrinth *labyrinth_maze(void);
 
 /**
- * allocpage_gfp_exclusive() - one room, exclusive to the caller
+ * labyrinth_alloc_room() - one room, exclusive to the caller
  * @maze: labyrinth_maze()
  * @gfp: GFP_ATOMIC (any flag set with __GFP_HIGH) may take the reserve;
  *	anything else, GFP_KERNEL included, may not. Never sleeps.
@@ -63,13 +63,13 @@ struct labyrinth *labyrinth_maze(void);
  * caller alone until dealloc_labyrinth_page_exclusive(); NULL when the
  * labyrinth has no room for @gfp.
  */
-void *allocpage_gfp_exclusive(struct labyrinth *maze, gfp_t gfp);
+void *labyrinth_alloc_room(struct labyrinth *maze, gfp_t gfp);
 
 /**
  * allocpage_gfp_atomic_exclusive() - one room, or a panic
  * @maze: labyrinth_maze()
  *
- * As allocpage_gfp_exclusive(@maze, GFP_ATOMIC).
+ * As labyrinth_alloc_room(@maze, GFP_ATOMIC).
  *
  * Context: any, hard IRQ included.
  * Return: the room. With none left, reserve included, the kernel panics

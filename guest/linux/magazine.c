@@ -93,7 +93,7 @@ static void *hand_out(struct labyrinth *maze, void *room)
 	return room;
 }
 
-void *allocpage_gfp_exclusive(struct labyrinth *maze, gfp_t gfp)
+void *labyrinth_alloc_room(struct labyrinth *maze, gfp_t gfp)
 {
 	unsigned long flags;
 	void *room;
@@ -107,11 +107,11 @@ void *allocpage_gfp_exclusive(struct labyrinth *maze, gfp_t gfp)
 	local_irq_restore(flags);
 	return room;
 }
-EXPORT_SYMBOL_GPL(allocpage_gfp_exclusive);
+EXPORT_SYMBOL_GPL(labyrinth_alloc_room);
 
 void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze)
 {
-	void *room = allocpage_gfp_exclusive(maze, GFP_ATOMIC);
+	void *room = labyrinth_alloc_room(maze, GFP_ATOMIC);
 
 	if (!room)
 		panic("Sorry, the labyrinth has no exit\n");

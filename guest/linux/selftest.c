@@ -73,7 +73,7 @@ static long bit_of(void *room, int cpu)
 
 static void *take(gfp_t gfp, int cpu)
 {
-	void *room = allocpage_gfp_exclusive(maze, gfp);
+	void *room = labyrinth_alloc_room(maze, gfp);
 	long n = room ? bit_of(room, cpu) : -1;
 
 	if (n >= 0 && test_and_set_bit(n, taken))
@@ -354,7 +354,7 @@ static void bench_refill(void)
 		labyrinth_give_back(maze);
 		preempt_disable();
 		t[k] = ktime_get_ns();
-		room = allocpage_gfp_exclusive(maze, GFP_KERNEL);
+		room = labyrinth_alloc_room(maze, GFP_KERNEL);
 		t[k] = ktime_get_ns() - t[k];
 		preempt_enable();
 		if (room)
