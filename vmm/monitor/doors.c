@@ -262,40 +262,18 @@ static unsigned run_end(const uint32_t *rooms, unsigned n, unsigned i)
 	return i;
 }
 
-static void time_from(uint64_t t0)
+int doors_turn(struct doors *g, const uint32_t *rooms, unsigned n, bool open)
 {
+	uint64_t t0 = doors_timing ? clock_ns() : 0;
+	int rc = 0;
+
+	for (unsigned i = 0, j; i < n && !rc; i = j) {
+		j = run_end(rooms, n, i);
+		rc = open ? doors_map(g, rooms[i], j - i) : doors_unmap(g, rooms[i], j - i);
+	}
 	if (doors_timing)
 		doors_ns += clock_ns() - t0;
-}
-
-int doors_open(struct doors *g, const uint32_t *rooms, unsigned n)
-{
-	uint64_t t0 = doors_timing ? clock_ns() : 0;
-
-	for (unsigned i = 0, j; i < n; i = j) {
-		j = run_end(rooms, n, i);
-		if (doors_map(g, rooms[i], j - i)) {
-			time_from(t0);
-			return -1;
-		}
-	}
-	time_from(t0);
-	return 0;
-}
-
-int doors_close(struct doors *g, const uint32_t *rooms, unsigned n)
-{
-	uint64_t t0 = doors_timing ? clock_ns() : 0;
-
-	for (unsigned i = 0, j; i < n; i = j) {
-		j = run_end(rooms, n, i);
-		if (doors_unmap(g, rooms[i], j - i)) {
-			time_from(t0);
-			return -1;
-		}
-	}
-	time_from(t0);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 void doors_broken(struct doors *g)

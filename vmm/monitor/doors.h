@@ -48,10 +48,9 @@ int doors_register(struct doors *w, int vm_fd, uint32_t slot);
 int doors_map(struct doors *w, uint32_t first, uint32_t n);
 /* Rooms [first, first + n) become unreachable; 0 or -1 (a bad range). */
 int doors_unmap(struct doors *w, uint32_t first, uint32_t n);
-/* Rooms rooms[0..n) become reachable (unreachable), each run of
+/* Rooms rooms[0..n) become reachable (open) or unreachable, each run of
  * consecutive rooms in one step; 0 or -1. Timed into doors_ns. */
-int doors_open(struct doors *g, const uint32_t *rooms, unsigned n);
-int doors_close(struct doors *g, const uint32_t *rooms, unsigned n);
+int doors_turn(struct doors *g, const uint32_t *rooms, unsigned n, bool open);
 /* A room could not be made unreachable: the monitor ends at once (its
  * mappings go with it, then the reaper frees its rooms). */
 void doors_broken(struct doors *w) __attribute__((noreturn));
