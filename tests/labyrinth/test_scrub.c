@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hall.h"
+#include "labyrinth_host.h"
 #include "support.h"
 
 static void stamp(struct labyrinth *m, uint32_t room, uint64_t v)
@@ -391,4 +392,28 @@ Test(scrub, kill_storm_never_hands_out_a_dirty_room, .timeout = 30)
 	check_rooms(m);
 	munmap(s, sizeof(*s));
 	heap_lab_free(m);
+}
+
+/* A monitor that ends stops its worker: what its guest released last is
+ * zeroed then, not left dirty for the next claimer (or for nobody, when no
+ * monitor runs). Released all at once and stopped at once, the worker has
+ * had no time to get through 16 384 rooms in its ordinary passes. */
+Test(scrub, a_stopped_worker_leaves_nothing_dirty)
+{
+	enum { ROOMS = 16384 };
+	struct labyrinth *m = shared_lab(ROOMS + 1024, 1);
+	static uint32_t rooms[ROOMS];
+	struct lab_cursor me;
+
+	lab_cursor_init(&me, m, 0);
+	for (uint32_t n = 0; n < ROOMS; n += 64)
+		cr_assert_eq(lab_claim(&me, LAB_GFP_NORMAL, 0, 64, rooms + n), 64);
+	cr_assert_eq(lab_scrubber_start(m), 0);
+	for (uint32_t n = 0; n < ROOMS; n += 64)
+		cr_assert_eq(lab_release(&me, rooms + n, 64), 0);
+	lab_cursor_park(&me);
+	lab_scrubber_stop(m);
+	cr_assert_eq(census(m).dirty, 0, "%u rooms left dirty", census(m).dirty);
+	for (uint32_t i = 0; i < ROOMS; i += 97)
+		cr_assert(tlab_room_zero(m, rooms[i]), "room %u not zero", rooms[i]);
 }

@@ -40,6 +40,19 @@ static struct {
 	atomic_bool stop;
 } worker;
 
+/* Asked to stop (its monitor ends), the worker first zeroes what is dirty
+ * now, so that a guest's last releases are not left for the next claimer
+ * to pay: one pass's worth of rooms at most, since other monitors may go
+ * on releasing. */
+static void drain(struct lab_cursor *cur)
+{
+	uint32_t left = lab_rooms(worker.lab);
+	unsigned int n;
+
+	while (left && (n = lab_scrub(cur, SCRUB_BATCH)))
+		left -= n < left ? n : left;
+}
+
 static void *scrub_loop(void *arg)
 {
 	struct lab_cursor cur;
@@ -51,6 +64,7 @@ static void *scrub_loop(void *arg)
 	while (!atomic_load_explicit(&worker.stop, memory_order_relaxed))
 		if (!lab_scrub(&cur, SCRUB_BATCH))
 			nanosleep(&idle, NULL);
+	drain(&cur);
 	lab_cursor_park(&cur);
 	return NULL;
 }
