@@ -40,7 +40,7 @@ static void setup(void)
 	snprintf(name, sizeof(name), "cov-audit-%d", getpid());
 	lab_destroy(name);
 	snprintf(args, sizeof(args), "create %s --rooms %u --extent 2M", name, ROOMS);
-	cr_assert_eq(nb_sh(out, sizeof(out), "%s %s", nb_bin("LABYRINTH_BIN"), args), 0, "%s",
+	cr_assert_eq(sh_out(out, sizeof(out), "%s %s", env_path("LABYRINTH_BIN"), args), 0, "%s",
 		     out);
 }
 
@@ -51,7 +51,7 @@ static void teardown(void)
 
 static int check(const char *opts)
 {
-	return nb_sh(out, sizeof(out), "%s check %s %s", nb_bin("LABYRINTH_BIN"), name, opts);
+	return sh_out(out, sizeof(out), "%s check %s %s", env_path("LABYRINTH_BIN"), name, opts);
 }
 
 static int count(const char *s, const char *what)

@@ -82,7 +82,7 @@ static int make_sparse(const char *n, uint32_t rooms)
 
 static void cli(int status, const char *what, const char *args)
 {
-	int got = nb_sh(out, sizeof(out), "%s %s", nb_bin("LABYRINTH_BIN"), args);
+	int got = sh_out(out, sizeof(out), "%s %s", env_path("LABYRINTH_BIN"), args);
 
 	CHECK(got == status, "%s: status %d, not %d: %s", args, got, status, out);
 	CHECK(!what || strstr(out, what), "%s: %s", args, out);
@@ -196,7 +196,7 @@ Test(capacity, a_labyrinth_bigger_than_its_tmpfs, .timeout = 60)
 		output_on_a_full_tmpfs();
 		_exit(failures ? 1 : 0);
 	}
-	status = nb_status(nb_reap_child(pid, 40000));
+	status = reap_status(pid, 40000);
 	if (status == SKIP)
 		cr_skip_test("the kernel refused a mount namespace or a tmpfs");
 	cr_expect_neq(status, 128 + SIGBUS, "died of SIGBUS");

@@ -160,16 +160,16 @@ Test(corrupt, the_size_of_the_file)
 {
 	uint64_t sizes[] = { 0, 100, LAB_ROOM_SIZE, size - LAB_ROOM_SIZE, size + LAB_ROOM_SIZE,
 			     size + 1 };
-	const char *bin = nb_bin("LABYRINTH_BIN");
+	const char *bin = env_path("LABYRINTH_BIN");
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		cr_assert_eq(ftruncate(fd, (off_t)sizes[i]), 0);
 		cr_expect_eq(try_open(), LAB_EPROTO, "size %lu", (unsigned long)sizes[i]);
 	}
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 5, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s info %s", bin, name), 5, "%s", out);
 	cr_expect(strstr(out, "not a valid labyrinth") && !strchr(strchr(out, '\n') + 1, '\n'),
 		  "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s reap %s", bin, name), 5, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s reap %s", bin, name), 5, "%s", out);
 }
 
 /* Random bytes in the header and the plaque: refused, or still working. */
@@ -210,7 +210,7 @@ Test(corrupt, the_monitor_refuses_it)
 		cr_skip_test("no monitor or images here");
 	}
 	cr_assert_eq(pwrite(fd, &far, 8, HALL(off_map)), 8);
-	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
+	status = sh_out(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
 	cr_expect_eq(status, 76, "status %d: %s", status, out);
 	cr_expect(strstr(out, name), "%s", out);
 }

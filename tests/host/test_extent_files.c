@@ -61,7 +61,7 @@ static int cli(const char *verb_fmt)
 	char args[160];
 
 	snprintf(args, sizeof(args), verb_fmt, name);
-	return nb_sh(out, sizeof(out), "%s %s", nb_bin("LABYRINTH_BIN"), args);
+	return sh_out(out, sizeof(out), "%s %s", env_path("LABYRINTH_BIN"), args);
 }
 
 Test(extent_files, a_create_whose_extent_name_is_taken_leaves_nothing)

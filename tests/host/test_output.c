@@ -56,7 +56,7 @@ static int write_at(const char *verb)
 	char args[256];
 
 	snprintf(args, sizeof(args), verb, name, at);
-	return nb_sh(out, sizeof(out), "%s %s", nb_bin("LABYRINTH_BIN"), args);
+	return sh_out(out, sizeof(out), "%s %s", env_path("LABYRINTH_BIN"), args);
 }
 
 static mode_t kind_at(void)
@@ -115,7 +115,7 @@ static size_t read_fifo_while(const char *verb, char *buf, size_t len, int *stat
 		char cmd[512];
 
 		snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1",
-			 nb_bin("LABYRINTH_BIN"), args);
+			 env_path("LABYRINTH_BIN"), args);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -129,10 +129,10 @@ static size_t read_fifo_while(const char *verb, char *buf, size_t len, int *stat
 		if (!done && waitpid(pid, status, WNOHANG) == pid)
 			done = 1;
 		if (n <= 0)
-			nb_sleep_ms(10);
+			sleep_ms(10);
 	}
 	if (!done)
-		*status = nb_reap_child(pid, 100);
+		reap_within(pid, 100, status);
 	close(fd);
 	buf[got] = '\0';
 	return got;
@@ -148,7 +148,7 @@ Test(output, a_fifo_is_written_to_not_replaced)
 		int status = -1;
 
 		read_fifo_while(verbs[i], text, sizeof(text), &status);
-		cr_expect_eq(nb_status(status), 0, "%s", verbs[i]);
+		cr_expect_eq(exit_status(status), 0, "%s", verbs[i]);
 		cr_expect(strstr(text, expect[i]), "%s: the reader got '%.80s'",
 			  verbs[i], text);
 		cr_expect_eq(kind_at(), S_IFIFO, "%s replaced the fifo", verbs[i]);
@@ -217,8 +217,8 @@ Test(output, a_dash_is_stdout)
 		size_t n;
 
 		snprintf(args, sizeof(args), verbs_out[i], name);
-		cr_expect_eq(nb_sh(out, sizeof(out), "cd %s && %s %s >%s", dir,
-				   nb_bin("LABYRINTH_BIN"), args, at), 0, "%s", out);
+		cr_expect_eq(sh_out(out, sizeof(out), "cd %s && %s %s >%s", dir,
+				   env_path("LABYRINTH_BIN"), args, at), 0, "%s", out);
 		f = fopen(at, "r");
 		cr_assert(f);
 		n = fread(got, 1, sizeof(got) - 1, f);

@@ -31,7 +31,7 @@ static void setup(void)
 	struct lab_geometry geo = { ROOMS, 1, 0 };
 
 	if (access("/usr/bin/unshare", X_OK) ||
-	    nb_sh(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc true"))
+	    sh_out(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc true"))
 		cr_skip_test("no PID namespaces here (unshare: %s)", out);
 	nb_name(name, sizeof(name), "pidns");
 	lab_destroy(name);
@@ -76,15 +76,15 @@ static bool proc_is(int pid, const char *what)
 
 Test(pidns, a_holder_in_a_pid_namespace_lives_then_is_reaped)
 {
-	char *argv[] = { UNSHARE, (char *)nb_bin("NB_HOLDER"), name, "100", NULL };
+	char *argv[] = { UNSHARE, (char *)env_path("NB_HOLDER"), name, "100", NULL };
 	char line[64];
 	struct labyrinth *lab;
 	struct lab_lease_info l;
 	int fd, holder, nspid;
 	uint32_t g;
-	pid_t un = nb_spawn(argv, &fd);
+	pid_t un = spawn_piped(argv, &fd);
 
-	cr_assert(nb_line(fd, line, sizeof(line), 5000), "holder not ready");
+	cr_assert(read_line_within(fd, line, sizeof(line), 5000), "holder not ready");
 	cr_assert_eq(sscanf(line, "ready %u %d", &g, &nspid), 2, "%s", line);
 	cr_expect_eq(nspid, 1, "the holder is not its namespace's init");
 	cr_assert_eq(lab_open(name, &lab), 0);
@@ -97,7 +97,7 @@ Test(pidns, a_holder_in_a_pid_namespace_lives_then_is_reaped)
 	cr_expect(proc_is(holder, "nb_holder"), "pid %d is not the holder", holder);
 	cr_expect_eq(l.pid, holder);
 	kill(holder, SIGKILL);
-	nb_reap_child(un, 5000);
+	reap_status(un, 5000);
 	cr_expect_not(lease_of(lab, g).alive, "a killed holder looks alive");
 	cr_expect_eq(lab_lease_holder(lab, g), -1);
 	cr_expect_eq(lab_reap(lab), 100);
@@ -107,25 +107,25 @@ Test(pidns, a_holder_in_a_pid_namespace_lives_then_is_reaped)
 
 Test(pidns, a_reaper_in_a_pid_namespace_leaves_a_live_lease_alone)
 {
-	char *argv[] = { (char *)nb_bin("NB_HOLDER"), name, "100", NULL };
-	const char *bin = nb_bin("LABYRINTH_BIN");
+	char *argv[] = { (char *)env_path("NB_HOLDER"), name, "100", NULL };
+	const char *bin = env_path("LABYRINTH_BIN");
 	char line[64];
 	int fd, status;
-	pid_t h = nb_spawn(argv, &fd);
+	pid_t h = spawn_piped(argv, &fd);
 
-	cr_assert(nb_line(fd, line, sizeof(line), 5000), "holder not ready");
-	status = nb_sh(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s reap %s",
+	cr_assert(read_line_within(fd, line, sizeof(line), 5000), "holder not ready");
+	status = sh_out(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s reap %s",
 		       bin, name);
 	cr_expect_eq(status, 0, "%s", out);
 	cr_expect_str_eq(out, "reaped 0 rooms\n");
-	status = nb_sh(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s info %s --json",
+	status = sh_out(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s info %s --json",
 		       bin, name);
 	cr_expect_eq(status, 0, "%s", out);
 	cr_expect(strstr(out, "\"pid\":null,\"alive\":true,\"rooms\":100"), "%s", out);
-	cr_expect_not(nb_line(fd, line, sizeof(line), 200), "holder: %s", line);
+	cr_expect_not(read_line_within(fd, line, sizeof(line), 200), "holder: %s", line);
 	kill(h, SIGKILL);
-	nb_reap_child(h, 5000);
-	status = nb_sh(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s reap %s",
+	reap_status(h, 5000);
+	status = sh_out(out, sizeof(out), "/usr/bin/unshare -p -f --mount-proc %s reap %s",
 		       bin, name);
 	cr_expect_str_eq(out, "reaped 100 rooms\n");
 	close(fd);
@@ -151,25 +151,25 @@ Test(pidns, a_monitor_in_a_pid_namespace)
 	}
 	snprintf(image, sizeof(image), "%s/hc-share.elf", images);
 	cr_assert_eq(lab_open(name, &lab), 0);
-	un = nb_spawn(argv, &fd);
+	un = spawn_piped(argv, &fd);
 	for (int i = 0; i < 200; i++) {		/* ~4 s of reaping under it */
 		lab_reap(lab);
 		if (waitpid(un, &status, WNOHANG) == un)
 			break;
-		nb_sleep_ms(20);
+		sleep_ms(20);
 	}
 	if (waitpid(un, &status, WNOHANG) == 0)
-		status = nb_reap_child(un, 30000);
-	cr_expect_eq(nb_status(status), 0, "the monitor failed: %d", nb_status(status));
+		reap_within(un, 30000, &status);
+	cr_expect_eq(exit_status(status), 0, "the monitor failed: %d", exit_status(status));
 	close(fd);
 
 	for (char **a = argv; *a; a++)
 		if (!strcmp(*a, "secs=3"))
 			*a = "secs=30";
-	un = nb_spawn(argv, &fd);
+	un = spawn_piped(argv, &fd);
 	lab_census(lab, &c);
 	for (int i = 0; i < 250 && !c.claimed; i++) {
-		nb_sleep_ms(20);
+		sleep_ms(20);
 		lab_census(lab, &c);
 	}
 	cr_assert_gt(c.claimed, 0, "the guest claimed nothing");
@@ -180,7 +180,7 @@ Test(pidns, a_monitor_in_a_pid_namespace)
 	cr_assert_gt(pid, 1);
 	cr_expect(proc_is(pid, "vmm"), "pid %d is not the monitor", pid);
 	kill(pid, SIGKILL);
-	nb_reap_child(un, 10000);
+	reap_status(un, 10000);
 	lab_reap(lab);
 	lab_census(lab, &c);
 	cr_expect_eq(c.free, ROOMS, "%u rooms not reaped", ROOMS - c.free);

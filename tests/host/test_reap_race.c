@@ -107,7 +107,7 @@ static int reaper_result(pid_t pid)
 	read_bounded(&r, 1);
 	cr_assert_eq(r, 'R');
 	read_bounded(&n, sizeof(n));
-	cr_assert_eq(nb_status(nb_reap_child(pid, 5000)), 0);
+	cr_assert_eq(reap_status(pid, 5000), 0);
 	return n;
 }
 
@@ -121,13 +121,13 @@ struct holder {
 static struct holder hold(uint32_t rooms)
 {
 	char n[16], line[64];
-	char *argv[] = { (char *)nb_bin("NB_HOLDER"), name, n, NULL };
+	char *argv[] = { (char *)env_path("NB_HOLDER"), name, n, NULL };
 	struct holder h;
 	int pid;
 
 	snprintf(n, sizeof(n), "%u", rooms);
-	h.pid = nb_spawn(argv, &h.out);
-	cr_assert(nb_line(h.out, line, sizeof(line), 5000), "holder not ready");
+	h.pid = spawn_piped(argv, &h.out);
+	cr_assert(read_line_within(h.out, line, sizeof(line), 5000), "holder not ready");
 	cr_assert_eq(sscanf(line, "ready %u %d", &h.guest, &pid), 2, "%s", line);
 	return h;
 }
@@ -135,7 +135,7 @@ static struct holder hold(uint32_t rooms)
 static void kill_holder(struct holder *h)
 {
 	kill(h->pid, SIGKILL);
-	cr_assert_eq(nb_status(nb_reap_child(h->pid, 5000)), 128 + SIGKILL);
+	cr_assert_eq(reap_status(h->pid, 5000), 128 + SIGKILL);
 	close(h->out);
 }
 
@@ -196,9 +196,9 @@ Test(race, a_stale_reaper_never_reaps_a_new_lease)
 	cr_assert_eq(write(to_reaper[1], "go", 1), 1);
 	cr_expect_eq(reaper_result(a), 0, "the stale reaper reaped a live lease");
 	cr_expect_eq(census().guest_rooms[d.guest], 50);
-	cr_expect_not(nb_line(d.out, line, sizeof(line), 200), "holder: %s", line);
+	cr_expect_not(read_line_within(d.out, line, sizeof(line), 200), "holder: %s", line);
 	kill(d.pid, SIGTERM);
-	cr_expect_eq(nb_status(nb_reap_child(d.pid, 5000)), 0,
+	cr_expect_eq(reap_status(d.pid, 5000), 0,
 		     "the new monitor lost rooms");
 	cr_expect_eq(census().free, ROOMS);
 }
@@ -216,7 +216,7 @@ Test(race, a_reaper_killed_mid_reap_is_replaced)
 	a = spawn_reaper(true);
 	expect_pause('L', v.guest);
 	kill(a, SIGKILL);
-	cr_assert_eq(nb_status(nb_reap_child(a, 5000)), 128 + SIGKILL);
+	cr_assert_eq(reap_status(a, 5000), 128 + SIGKILL);
 	cr_assert_eq(lab_open(name, &b), 0);
 	cr_expect_eq(lab_reap(b), 100);
 	cr_expect_eq(lab_leases(b, l, LAB_MAX_GUESTS), 0);
@@ -249,18 +249,18 @@ static int gate_closed(void)
  * Played here by closing the gate by hand for 300 ms. */
 Test(race, an_attach_waits_for_a_recount)
 {
-	char *argv[] = { (char *)nb_bin("NB_HOLDER"), name, "1", NULL };
+	char *argv[] = { (char *)env_path("NB_HOLDER"), name, "1", NULL };
 	char line[64];
 	struct holder h;
 	int gate = gate_closed();
 
-	h.pid = nb_spawn(argv, &h.out);
-	cr_expect_not(nb_line(h.out, line, sizeof(line), 300), "attached through a closed gate");
+	h.pid = spawn_piped(argv, &h.out);
+	cr_expect_not(read_line_within(h.out, line, sizeof(line), 300), "attached through a closed gate");
 	close(gate);
-	cr_expect(nb_line(h.out, line, sizeof(line), 3000), "no attach after the gate opened");
+	cr_expect(read_line_within(h.out, line, sizeof(line), 3000), "no attach after the gate opened");
 	cr_expect(!strncmp(line, "ready", 5), "%s", line);
 	kill(h.pid, SIGTERM);
-	cr_expect_eq(nb_status(nb_reap_child(h.pid, 5000)), 0);
+	cr_expect_eq(reap_status(h.pid, 5000), 0);
 	close(h.out);
 }
 

@@ -173,7 +173,7 @@ static void reaper(uint32_t serial)
 		}
 		if (round % 4 == 0 && !lab_attach(name, &lab))
 			lab_detach(lab);
-		nb_sleep_ms(2);
+		sleep_ms(2);
 	}
 	_exit(0);
 }
@@ -221,17 +221,17 @@ Test(storm, monitors_and_reapers_killed_during_traffic, .init = setup, .fini = t
 	while (!storm_done(kills) && serial < SERIALS) {
 		struct proc *v = &p[rand_r(&seed) % (MONITORS + REAPERS)];
 
-		nb_sleep_ms(5 + rand_r(&seed) % 15);
+		sleep_ms(5 + rand_r(&seed) % 15);
 		atomic_store(&ctl->doomed[v->serial], 1);
 		kill(v->pid, SIGKILL);
-		cr_assert_eq(nb_status(nb_reap_child(v->pid, 5000)), 128 + SIGKILL,
+		cr_assert_eq(reap_status(v->pid, 5000), 128 + SIGKILL,
 			     "serial %u did not die of the kill", v->serial);
 		spawn(v, serial++);
 		kills++;
 	}
 	atomic_store(&ctl->stop, 1);
 	for (unsigned int i = 0; i < MONITORS + REAPERS; i++)
-		cr_expect_eq(nb_status(nb_reap_child(p[i].pid, 10000)), 0,
+		cr_expect_eq(reap_status(p[i].pid, 10000), 0,
 			     "serial %u did not end cleanly", p[i].serial);
 	cr_assert_eq(lab_open(name, &lab), 0);
 	lab_reap(lab);

@@ -54,7 +54,7 @@ static void expect_refused(int err, int status)
 
 	cr_expect_eq(lab_open(name, &lab), err);
 	cr_expect_eq(lab_attach(name, &lab), err);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", nb_bin("LABYRINTH_BIN"), name),
+	cr_expect_eq(sh_out(out, sizeof(out), "%s info %s", env_path("LABYRINTH_BIN"), name),
 		     status, "%s", out);
 	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
@@ -85,11 +85,11 @@ static void squat(mode_t mode)
 		    setresuid(NOBODY, NOBODY, NOBODY))
 			_exit(100);
 		execl("/bin/sh", "sh", "-c", "\"$0\" create \"$1\" --rooms 512 && chmod \"$2\" \"$3\"",
-		      nb_bin("LABYRINTH_BIN"), name, mode == 0666 ? "0666" : "0600", path,
+		      env_path("LABYRINTH_BIN"), name, mode == 0666 ? "0666" : "0600", path,
 		      (char *)NULL);
 		_exit(101);
 	}
-	cr_assert_eq(nb_status(nb_reap_child(pid, 10000)), 0, "the squatter failed");
+	cr_assert_eq(reap_status(pid, 10000), 0, "the squatter failed");
 }
 
 Test(trust, a_file_squatted_by_another_user)
@@ -123,7 +123,7 @@ Test(trust, a_private_file_of_root_to_another_user)
 			_exit(100);
 		_exit(lab_open(name, &lab) == LAB_EACCES ? 0 : 1);
 	}
-	cr_expect_eq(nb_status(nb_reap_child(pid, 5000)), 0);
+	cr_expect_eq(reap_status(pid, 5000), 0);
 }
 
 Test(trust, modes_that_let_others_write)
@@ -150,28 +150,28 @@ Test(trust, modes_that_let_others_write)
 
 Test(trust, create_group_and_labyrinth_group)
 {
-	const char *bin = nb_bin("LABYRINTH_BIN");
+	const char *bin = env_path("LABYRINTH_BIN");
 	struct group *g = getgrnam("daemon");	/* static: read it at once */
 	gid_t daemon = g ? g->gr_gid : 0;
 	struct stat st;
 
 	need_root();
 	cr_assert(g && getgrnam("bin"), "no groups daemon and bin");
-	cr_assert_eq(nb_sh(out, sizeof(out), "%s create %s --rooms 512 --group daemon", bin,
+	cr_assert_eq(sh_out(out, sizeof(out), "%s create %s --rooms 512 --group daemon", bin,
 			   name), 0, "%s", out);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_expect_eq(st.st_mode & 0777, 0660, "mode %o", st.st_mode & 0777);
 	cr_expect_eq(st.st_gid, daemon);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 5, "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=daemon %s info %s", bin, name), 0,
+	cr_expect_eq(sh_out(out, sizeof(out), "%s info %s", bin, name), 5, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "LABYRINTH_GROUP=daemon %s info %s", bin, name), 0,
 		     "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=%u %s info %s",
+	cr_expect_eq(sh_out(out, sizeof(out), "LABYRINTH_GROUP=%u %s info %s",
 			   (unsigned)daemon, bin, name), 0, "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=bin %s info %s", bin, name), 5,
+	cr_expect_eq(sh_out(out, sizeof(out), "LABYRINTH_GROUP=bin %s info %s", bin, name), 5,
 		     "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "LABYRINTH_GROUP=nb-no-such-group %s info %s", bin,
+	cr_expect_eq(sh_out(out, sizeof(out), "LABYRINTH_GROUP=nb-no-such-group %s info %s", bin,
 			   name), 5, "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s-2 --rooms 512 --group nb-no-such-group",
+	cr_expect_eq(sh_out(out, sizeof(out), "%s create %s-2 --rooms 512 --group nb-no-such-group",
 			   bin, name), 2, "%s", out);
 	cr_expect_eq(nb_lines(out), 1, "%s", out);
 }
@@ -223,7 +223,7 @@ Test(trust, the_monitor_refuses_a_squatted_file)
 	if (!vmm || !images)
 		cr_skip_test("no monitor or images here");
 	squat(0666);
-	status = nb_sh(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
+	status = sh_out(out, sizeof(out), "%s --labyrinth %s %s/hello.elf", vmm, name, images);
 	cr_expect_eq(status, 76, "status %d: %s", status, out);
 	cr_expect(strstr(out, name), "%s", out);
 }
@@ -234,7 +234,7 @@ Test(trust, the_monitor_refuses_a_squatted_file)
  * caller may (root), and says the same when it may not (another user). */
 Test(trust, a_squatted_extent_name)
 {
-	const char *bin = nb_bin("LABYRINTH_BIN");
+	const char *bin = env_path("LABYRINTH_BIN");
 	char extent[160], create[256];
 	struct stat st;
 	int fd;
@@ -246,19 +246,19 @@ Test(trust, a_squatted_extent_name)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(fchown(fd, NOBODY, NOBODY), 0);
 	close(fd);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s", create), 5, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s", create), 5, "%s", out);
 	cr_expect_eq(nb_lines(out), 1, "%s", out);
 	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s info %s", bin, name), 3, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s info %s", bin, name), 3, "%s", out);
 	/* daemon (uid 1) may not remove nobody's file from the sticky /dev/shm */
-	cr_expect_eq(nb_sh(out, sizeof(out), "setpriv --reuid=1 --regid=1 --clear-groups "
+	cr_expect_eq(sh_out(out, sizeof(out), "setpriv --reuid=1 --regid=1 --clear-groups "
 			   "%s destroy %s", bin, name), 5, "%s", out);
 	cr_expect_eq(nb_lines(out), 1, "%s", out);
 	cr_expect(strstr(out, extent) && strstr(out, "uid 65534"), "%s", out);
 	cr_expect_eq(lstat(extent, &st), 0, "another user removed nobody's file");
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
 	cr_expect_neq(lstat(extent, &st), 0, "destroy left %s", extent);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s", create), 0, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s", create), 0, "%s", out);
 	unlink(extent);
 }
 
@@ -266,7 +266,7 @@ Test(trust, a_squatted_extent_name)
  * not a creator of ours, so still a file in the way, and removable. */
 Test(trust, a_squatted_extent_zero_with_the_making_lock)
 {
-	const char *bin = nb_bin("LABYRINTH_BIN");
+	const char *bin = env_path("LABYRINTH_BIN");
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
 	char extent[160];
 	struct stat st;
@@ -279,10 +279,10 @@ Test(trust, a_squatted_extent_zero_with_the_making_lock)
 	cr_assert_eq(fchown(fd, NOBODY, NOBODY), 0);
 	cr_assert_eq(fchmod(fd, 0666), 0);
 	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s create %s --rooms 512", bin, name), 5,
+	cr_expect_eq(sh_out(out, sizeof(out), "%s create %s --rooms 512", bin, name), 5,
 		     "%s", out);
 	cr_expect(strstr(out, extent), "%s", out);
-	cr_expect_eq(nb_sh(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
+	cr_expect_eq(sh_out(out, sizeof(out), "%s destroy %s", bin, name), 3, "%s", out);
 	cr_expect_neq(lstat(extent, &st), 0, "destroy left %s", extent);
 	close(fd);
 }

@@ -27,24 +27,6 @@ static int figures, busy_figures;
 static int spoiled_by_others, spoiled_by_host;
 static bool host_figures;
 
-static double clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-double guard_now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-double guard_thread_cpu_ns(void)
-{
-	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
 static uint64_t busy_ticks(void)
 {
 	unsigned long long v[8] = { 0 };
@@ -78,7 +60,7 @@ void guard_snap(struct guard_snap *s)
 {
 	s->busy = busy_ticks();
 	s->own = own_ticks();
-	s->ns = guard_now_ns();
+	s->ns = wall_ns();
 }
 
 double guard_others(const struct guard_snap *a, const struct guard_snap *b)
@@ -93,7 +75,7 @@ double guard_others(const struct guard_snap *a, const struct guard_snap *b)
 
 bool guard_wait_quiet(void)
 {
-	double end = guard_now_ns() + WAIT_NS;
+	double end = wall_ns() + WAIT_NS;
 	struct timespec nap = { 0, (long)WINDOW_NS };
 
 	do {
@@ -104,7 +86,7 @@ bool guard_wait_quiet(void)
 		guard_snap(&b);
 		if (guard_others(&a, &b) < QUIET_CPUS)
 			return true;
-	} while (guard_now_ns() < end);
+	} while (wall_ns() < end);
 	return false;
 }
 

@@ -14,11 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "test_clock.h"
+
 #define GUARD_REPS	5	/* clean repetitions wanted per figure */
 #define GUARD_TRIES	9	/* repetitions at most */
-
-double guard_now_ns(void);
-double guard_thread_cpu_ns(void);
 
 /* CPU used by every process but this one, in CPUs, over an interval. */
 struct guard_snap {

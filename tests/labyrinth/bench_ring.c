@@ -119,16 +119,16 @@ static void *ring_thread(void *arg)
 	for (uint32_t s = 0; s < slots; s++)
 		claim_batch(&cur, r->batch, ring + s * r->batch);
 	pthread_barrier_wait(&start);
-	t0 = guard_now_ns();
-	c0 = guard_thread_cpu_ns();
+	t0 = wall_ns();
+	c0 = thread_cpu_ns();
 	for (long i = 0; i < r->ops; i++) {
 		uint32_t *slot = ring + (uint32_t)(i % slots) * r->batch;
 
 		lab_release(&cur, slot, r->batch);
 		claim_batch(&cur, r->batch, slot);
 	}
-	r->cpu_ns = guard_thread_cpu_ns() - c0;
-	r->wall_ns = guard_now_ns() - t0;
+	r->cpu_ns = thread_cpu_ns() - c0;
+	r->wall_ns = wall_ns() - t0;
 	ring_spread(r, ring, slots);
 	for (uint32_t s = 0; s < slots; s++)
 		lab_release(&cur, ring + s * r->batch, r->batch);
@@ -153,9 +153,9 @@ double ring_rmw_ns(void)
 {
 	static _Alignas(64) _Atomic uint64_t line[64][8];
 	long n = 1l << 22;
-	double t0 = guard_now_ns();
+	double t0 = wall_ns();
 
 	for (long i = 0; i < n; i++)
 		atomic_fetch_or(&line[i % 64][0], 1ull << (i % 64));
-	return (guard_now_ns() - t0) / (double)n;
+	return (wall_ns() - t0) / (double)n;
 }

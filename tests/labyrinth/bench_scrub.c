@@ -70,12 +70,12 @@ static const struct {
 static double zero_run(void (*zero)(void *), char *base, size_t rooms,
 		       size_t count, double *cpu)
 {
-	double t0 = guard_now_ns(), c0 = guard_thread_cpu_ns();
+	double t0 = wall_ns(), c0 = thread_cpu_ns();
 
 	for (size_t i = 0; i < count; i++)
 		zero(base + (i % rooms) * LAB_ROOM_SIZE);
-	*cpu = (guard_thread_cpu_ns() - c0) / (double)count;
-	return (guard_now_ns() - t0) / (double)count;
+	*cpu = (thread_cpu_ns() - c0) / (double)count;
+	return (wall_ns() - t0) / (double)count;
 }
 
 /* Median over clean repetitions of one primitive on one region. */
@@ -150,10 +150,10 @@ static void *worker(void *arg)
 
 	lab_cursor_init(&cur, arg, LAB_MAX_VCPUS - 1);
 	while (!atomic_load(&worker_stop)) {
-		double t0 = guard_thread_cpu_ns();
+		double t0 = thread_cpu_ns();
 		unsigned int n = lab_scrub(&cur, BATCH);
 
-		busy += guard_thread_cpu_ns() - t0;
+		busy += thread_cpu_ns() - t0;
 		atomic_fetch_add(&worker_rooms, n);
 		if (!n)
 			usleep(200);
@@ -178,11 +178,11 @@ static double release_run(struct labyrinth *lab, double *cpu)
 			abort();
 		for (int k = 0; k < BATCH; k++)
 			memset(lab->pool + (size_t)rooms[k] * LAB_ROOM_SIZE, 7, 64);
-		t0 = guard_now_ns();
-		c0 = guard_thread_cpu_ns();
+		t0 = wall_ns();
+		c0 = thread_cpu_ns();
 		lab_release(&cur, rooms, BATCH);
-		c += guard_thread_cpu_ns() - c0;
-		wall += guard_now_ns() - t0;
+		c += thread_cpu_ns() - c0;
+		wall += wall_ns() - t0;
 	}
 	lab_cursor_park(&cur);
 	*cpu = c / (RELEASE_OPS * BATCH);

@@ -169,14 +169,6 @@ static void worker_stop(struct worker *w)
 	pthread_join(w->thread, NULL);
 }
 
-static double clock_of(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* ---- the guest threads ---- */
 
 static pthread_barrier_t begin, end;
@@ -237,20 +229,20 @@ static void *guest_loop(void *arg)
 	for (uint32_t s = 0; s < slots; s++)
 		claim_batch(g, &cur, ring + s * b);
 	pthread_barrier_wait(&begin);
-	w0 = guard_now_ns();
-	c0 = guard_thread_cpu_ns();
+	w0 = wall_ns();
+	c0 = thread_cpu_ns();
 	for (long i = 0; i < ops; i++) {
 		uint32_t *slot = ring + (uint32_t)(i % slots) * b;
 
 		g->k->release(&cur, slot, b);
 		claim_batch(g, &cur, slot);
 	}
-	g->cpu = guard_thread_cpu_ns() - c0;
-	g->wall = guard_now_ns() - w0;
+	g->cpu = thread_cpu_ns() - c0;
+	g->wall = wall_ns() - w0;
 	pthread_barrier_wait(&end);
 	/* The release alone, bracketed (after the timed pass: the brackets
 	 * cost more than a dirty release). */
-	w0 = guard_now_ns();
+	w0 = wall_ns();
 	t0 = __rdtsc();
 	for (long i = 0; i < ops / BRACKETED_SHARE; i++) {
 		uint32_t *slot = ring + (uint32_t)(i % slots) * b;
@@ -260,7 +252,7 @@ static void *guest_loop(void *arg)
 		ticks += __rdtsc() - a;
 		claim_batch(g, &cur, slot);
 	}
-	g->release_ns = (double)ticks * (guard_now_ns() - w0) / (double)(__rdtsc() - t0);
+	g->release_ns = (double)ticks * (wall_ns() - w0) / (double)(__rdtsc() - t0);
 	g->bracketed = ops / BRACKETED_SHARE * b;
 	for (uint32_t s = 0; s < slots; s++)
 		g->k->release(&cur, ring + s * b, b);
@@ -277,14 +269,14 @@ double churn_bracket_ns(void)
 
 	for (int r = 0; r < GUARD_TRIES; r++) {
 		uint64_t sum = 0, t0 = __rdtsc();
-		double w0 = guard_now_ns();
+		double w0 = wall_ns();
 
 		for (int i = 0; i < 100000; i++) {
 			uint64_t a = __rdtsc();
 
 			sum += __rdtsc() - a;
 		}
-		v[r] = (double)sum / 100000 * (guard_now_ns() - w0) / (double)(__rdtsc() - t0);
+		v[r] = (double)sum / 100000 * (wall_ns() - w0) / (double)(__rdtsc() - t0);
 	}
 	return guard_median(v, GUARD_TRIES);
 }
@@ -324,12 +316,12 @@ static void run_rep(const struct churn_core *k, struct hall **halls, int nhalls,
 		dirty0 += hall_dirty(k, halls[i]);
 	pthread_barrier_wait(&begin);
 	for (int i = 0; i < nw; i++) {
-		wc0[i] = clock_of(w[i].clock);
+		wc0[i] = clock_ns(w[i].clock);
 		z0 += atomic_load(&w[i].zeroed);
 	}
 	pthread_barrier_wait(&end);
 	for (int i = 0; i < nw; i++) {
-		wc1[i] = clock_of(w[i].clock);
+		wc1[i] = clock_ns(w[i].clock);
 		z1 += atomic_load(&w[i].zeroed);
 	}
 	for (int i = 0; i < nhalls; i++)

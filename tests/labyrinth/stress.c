@@ -12,14 +12,7 @@
 
 #include "stress.h"
 #include "support.h"
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
+#include "test_clock.h"
 
 static void take(struct worker *w, uint32_t owner, uint32_t room)
 {
@@ -62,11 +55,11 @@ void *stress_worker(void *arg)
 	struct worker *w = arg;
 	struct lab_cursor cur;
 	unsigned int seed = w->vcpu * 7919 + 1;
-	long long end = now_ns() + RUN_NS;
+	double end = wall_ns() + RUN_NS;
 	long ops = 0;
 
 	lab_cursor_init(&cur, w->s->m, w->vcpu);
-	while (now_ns() < end) {
+	while (wall_ns() < end) {
 		unsigned int k = rand_r(&seed) % 48 + 1;
 
 		if (w->n + k <= HELD_MAX && rand_r(&seed) % 2) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "labyrinth_host.h"
+#include "test_wait.h"
 
 #define ROOMS		(16 * 512)
 #define HOLD_MAX	700
@@ -52,13 +53,6 @@ static void setup(void)
 static void teardown(void)
 {
 	lab_destroy(name);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000l };
-
-	nanosleep(&ts, NULL);
 }
 
 /* A room taken from a dead victim's shadow is fine: it was reaped. */
@@ -142,8 +136,29 @@ static pid_t spawn(bool victim, uint32_t hold_min)
 
 static void wait_running(int n)
 {
-	while (atomic_load(&ctl->running) < n)
-		sleep_ms(1);
+	cr_assert(WAIT_UNTIL(atomic_load(&ctl->running) >= n, 10000),
+		  "%d of %d churners running", atomic_load(&ctl->running), n);
+}
+
+/* Rooms the victim holds, as the labyrinth counts them (its guest is
+ * known once it runs). */
+static uint32_t victim_rooms(void)
+{
+	struct labyrinth *m;
+	struct lab_census c;
+
+	cr_assert_eq(lab_open(name, &m), 0);
+	lab_census(m, &c);
+	lab_detach(m);
+	return c.guest_rooms[atomic_load(&ctl->victim_guest)];
+}
+
+/* Killed only once it holds @n rooms: what the reap must find is there.
+ * It never gives back below its floor less one batch (churn()). */
+static void wait_victim_holds(uint32_t n)
+{
+	cr_assert(WAIT_UNTIL(victim_rooms() >= n, 10000),
+		  "the victim holds %u rooms, never %u", victim_rooms(), n);
 }
 
 static void kill_victim(pid_t victim)
@@ -192,12 +207,12 @@ Test(process, survivors_reap_a_killed_holder_on_attach, .init = setup,
 	pid[1] = spawn(false, 0);
 	victim = spawn(true, 400);
 	wait_running(3);
-	sleep_ms(300);
+	wait_victim_holds(400);
 	kill_victim(victim);
 	/* A newcomer reaps on attach while the others keep churning. */
 	pid[2] = spawn(false, 0);
 	wait_running(4);
-	sleep_ms(300);
+	sleep_ms(300);	/* pacing: the newcomer churns beside the others a while */
 	reap_survivors(pid, 3);
 	expect_everything_free();
 }
@@ -213,7 +228,7 @@ Test(process, explicit_reap_recovers_a_killed_holder, .init = setup,
 	pid[0] = spawn(false, 0);
 	victim = spawn(true, 600);
 	wait_running(2);
-	sleep_ms(200);
+	wait_victim_holds(600);
 	kill_victim(victim);
 	struct lab_census c;
 

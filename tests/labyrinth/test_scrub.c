@@ -18,6 +18,7 @@
 #include "hall.h"
 #include "labyrinth_host.h"
 #include "support.h"
+#include "test_clock.h"
 
 static void stamp(struct labyrinth *m, uint32_t room, uint64_t v)
 {
@@ -263,14 +264,6 @@ struct storm {
 	_Atomic int release_errors;
 };
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /* Claim, check each room is zero, stamp it, release at random; forever. */
 static void claimer(struct labyrinth *m, struct storm *s, uint32_t guest)
 {
@@ -362,12 +355,12 @@ Test(scrub, kill_storm_never_hands_out_a_dirty_room, .timeout = 30)
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pid_t pid[STORM_WORKER + 1];
 	unsigned int seed = 1;
-	long long end = now_ns() + STORM_NS;
+	double end = wall_ns() + STORM_NS;
 	struct lab_cursor last;
 
 	for (uint32_t g = 1; g <= STORM_WORKER; g++)
 		pid[g] = spawn(m, s, g);
-	while (now_ns() < end) {
+	while (wall_ns() < end) {
 		uint32_t g = (uint32_t)rand_r(&seed) % STORM_WORKER + 1;
 
 		usleep((useconds_t)(rand_r(&seed) % 20000));

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "exit_status.h"
-#include "spawn.h"
+#include "test_spawn.h"
 
 #define HELLO_LINE "hello from labyrinth guest\n"
 

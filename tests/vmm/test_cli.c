@@ -14,7 +14,7 @@
 
 #include "exit_status.h"
 #include "labyrinth_host.h"
-#include "spawn.h"
+#include "test_spawn.h"
 
 static struct run_result r;
 

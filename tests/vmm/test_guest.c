@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "test_spawn.h"
 
 static struct run_result r;
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "labyrinth_host.h"
-#include "spawn.h"
+#include "test_spawn.h"
 
 #define SECS "3"
 

@@ -13,7 +13,7 @@
 #include "exit_status.h"
 #include "labyrinth_device.h"
 #include "labyrinth_host.h"
-#include "spawn.h"
+#include "test_spawn.h"
 
 static struct run_result r;
 static char tlab_name[64];

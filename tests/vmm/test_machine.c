@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "exit_status.h"
-#include "spawn.h"
+#include "test_spawn.h"
 
 #define MAX_ARGS 32
 

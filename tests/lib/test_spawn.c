@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "test_spawn.h"
 #include "test_clock.h"
+#include "test_proc.h"
 
 static void drain(int fd, char *buf, size_t cap, size_t *len, bool *open)
 {
@@ -37,15 +39,9 @@ int run_cmd(char *const argv[], double limit_s, struct run_result *r)
 	memset(r, 0, sizeof(*r));
 	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
 		return -1;
-	pid_t pid = fork();
+	pid_t pid = spawn_to(argv, out[1], err[1]);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	close(out[1]);
 	close(err[1]);
 	double deadline = (wall_ns() / 1e9) + limit_s;
@@ -66,8 +62,32 @@ int run_cmd(char *const argv[], double limit_s, struct run_result *r)
 	close(err[0]);
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	r->status = exit_status(wstatus);
 	return 0;
+}
+
+int sh_out(char *out, size_t len, const char *fmt, ...)
+{
+	struct run_result *r = malloc(sizeof(*r));
+	char cmd[2048];
+	va_list ap;
+	int status = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	/* The shell's own stderr joins its stdout before CMD's redirections,
+	 * so a CMD that sends stdout elsewhere still shows its stderr. */
+	char wrapped[sizeof(cmd) + 16];
+	snprintf(wrapped, sizeof(wrapped), "exec 2>&1\n%s", cmd);
+	char *argv[] = {"/bin/sh", "-c", wrapped, NULL};
+	out[0] = 0;
+	if (r && run_cmd(argv, 20, r) == 0) {
+		snprintf(out, len, "%s", r->out);
+		status = r->status;
+	}
+	free(r);
+	return status;
 }
 
 unsigned count_lines(const char *s)

@@ -6,8 +6,8 @@
  * the dispatcher's real path (claim, held bitmap, release, tally) without a
  * VM: see_guest and the counting benchmark use it.
  */
-#ifndef TESTS_SEE_LENDING_H
-#define TESTS_SEE_LENDING_H
+#ifndef TESTS_LIB_LENDING_H
+#define TESTS_LIB_LENDING_H
 
 #include "labyrinth_dispatch.h"
 
@@ -26,4 +26,4 @@ struct labyrinth *lending_labyrinth(uint32_t rooms);
 int64_t lending_call(struct lab_caller *c, uint32_t call, uint32_t flags,
 		     uint32_t n);
 
-#endif /* TESTS_SEE_LENDING_H */
+#endif /* TESTS_LIB_LENDING_H */

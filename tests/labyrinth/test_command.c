@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_cli.c - the `labyrinth` command: create, info --json, reap, destroy
+ * test_command.c - the `labyrinth` command: create, info --json, reap, destroy
  * and its errors (one line on stderr, documented exit status).
  */
 #define _GNU_SOURCE
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "labyrinth_host.h"
+#include "test_spawn.h"
 
 static char name[64];
 static char out[8192];
@@ -22,19 +23,7 @@ static char out[8192];
  * status back. */
 static int run_redirected(const char *args, const char *redirect)
 {
-	const char *bin = getenv("LABYRINTH_BIN");
-	char cmd[512];
-	FILE *p;
-	size_t n;
-	int status;
-
-	cr_assert_not_null(bin, "LABYRINTH_BIN is not set");
-	snprintf(cmd, sizeof(cmd), "%s %s %s", bin, args, redirect);
-	p = popen(cmd, "r");
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return sh_out(out, sizeof(out), "%s %s %s", env_path("LABYRINTH_BIN"), args, redirect);
 }
 
 /* Run `labyrinth ARGS`; stdout (and stderr) into out; exit status back. */
