@@ -39,4 +39,9 @@ bool wait_step(const struct wait_deadline *d);
 /* The same for a condition a function says, for callers outside GNU C. */
 bool wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
+/* States worth waiting for. */
+/* A Unix socket at @path listens (/proc/net/unix): its file alone only
+ * says it is bound, and a connect then is refused. */
+bool unix_listening(const char *path);
+
 #endif

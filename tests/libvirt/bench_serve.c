@@ -15,6 +15,7 @@
  *   bench_serve LABYRINTH
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@
 #include "fake_peer.h"
 #include "labyrinth_host.h"
 #include "test_clock.h"
+#include "test_proc.h"
+#include "test_wait.h"
 
 #define ROUNDS 20000
 
@@ -38,21 +41,38 @@ static int cmp(const void *a, const void *b)
 
 #define JOINS 5
 
+/* `labyrinth serve`, once it listens (or 30 s have passed: the peer's
+ * connect then says what went wrong). */
 static pid_t serve(const char *exe, const char *name, const char *path, bool quiet)
 {
-	pid_t pid = fork();
+	char *argv[] = {(char *)exe, "serve", (char *)name, "--socket", (char *)path, "--stats",
+			NULL};
+	int null = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+	pid_t pid;
 
-	if (pid == 0) {
-		if (quiet && !freopen("/dev/null", "w", stderr))
-			_exit(127);
-		/* The real-QEMU run (bench_guest.sh) owns the untagged names. */
-		setenv("LABYRINTH_BENCH_TAG", "fake_peer.", 1);
-		execl(exe, exe, "serve", name, "--socket", path, "--stats", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && access(path, F_OK); i++)
-		usleep(10000);
+	if (quiet && null < 0)
+		return -1;
+	pid = spawn_to(argv, -1, null);
+	if (null >= 0)
+		close(null);
+	(void)WAIT_UNTIL(unix_listening(path), 30000);
 	return pid;
+}
+
+/* The extent a peer left is back: every room free, no lease. */
+static bool all_back(const char *name, uint32_t rooms)
+{
+	struct labyrinth *lab;
+	struct lab_census c;
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	unsigned int leases;
+
+	if (lab_open(name, &lab))
+		return false;
+	lab_census(lab, &c);
+	leases = lab_leases(lab, l, LAB_MAX_GUESTS);
+	lab_detach(lab);
+	return c.free == rooms && !leases;
 }
 
 /* Median ns of a peer's join on a fresh labyrinth of @rooms; 0 if one
@@ -79,7 +99,8 @@ static uint64_t join_ns(const char *exe, uint32_t rooms)
 			break;
 		t[n] = (uint64_t)wall_ns() - t0;
 		fp_close(&fp);
-		usleep(100000);		/* the extent comes back */
+		if (!WAIT_UNTIL(all_back(name, rooms), 10000))
+			break;
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
@@ -113,6 +134,8 @@ int main(int argc, char **argv)
 
 	if (argc != 2)
 		return fprintf(stderr, "usage: bench_serve LABYRINTH\n"), 2;
+	/* The real-QEMU run (bench_guest.sh) owns the untagged names. */
+	setenv("LABYRINTH_BENCH_TAG", "fake_peer.", 1);
 	snprintf(name, sizeof(name), "lvbench.%d", getpid());
 	snprintf(path, sizeof(path), "/tmp/lvbench.%d.sock", getpid());
 	lab_destroy(name);

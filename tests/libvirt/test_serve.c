@@ -7,14 +7,16 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -26,21 +28,15 @@
 #include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 #include "test_clock.h"
+#include "test_proc.h"
+#include "test_wait.h"
 
 #define EXT 512u			/* rooms per extent in these tests */
 #define MAILBOX LAB_IVSHMEM_MAILBOX_ROOMS
 #define GUEST_ROOMS (EXT - MAILBOX)	/* what a peer's guest may claim */
 
-extern char **environ;
-
 static char name[64], sock_path[108], log_path[128];
 static pid_t server;
-
-static void ms_sleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
 
 static bool log_has(const char *what);
 
@@ -49,20 +45,19 @@ static pid_t spawn_server_with(const char *const extra[])
 {
 	const char *exe = getenv("LABYRINTH");
 	char *argv[16] = { (char *)exe, "serve", name, "--socket", sock_path };
-	posix_spawn_file_actions_t fa;
 	unsigned int n = 5;
 	pid_t pid;
+	int log;
 
 	cr_assert(exe, "LABYRINTH is not set");
 	for (; extra && *extra && n < 15; extra++)
 		argv[n++] = (char *)*extra;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	cr_assert_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	for (int i = 0; i < 500 && !log_has("serving labyrinth"); i++)
-		ms_sleep(10);
-	cr_assert(log_has("serving labyrinth"), "the server did not listen");
+	log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	cr_assert_geq(log, 0, "%s", log_path);
+	pid = spawn_to(argv, -1, log);
+	close(log);
+	cr_assert_gt(pid, 0);
+	cr_assert(WAIT_UNTIL(log_has("serving labyrinth"), 5000), "the server did not listen");
 	return pid;
 }
 
@@ -96,12 +91,7 @@ static int stop(void)
 
 	if (server > 0) {
 		kill(server, SIGTERM);
-		for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
-			ms_sleep(10);
-		if (!WIFEXITED(status)) {
-			kill(server, SIGKILL);
-			waitpid(server, &status, 0);
-		}
+		reap_within(server, 5000, &status);
 		server = 0;
 	}
 	lab_destroy(name);
@@ -164,15 +154,13 @@ static int check_status(void)
 	return WEXITSTATUS(system(cmd));
 }
 
-/* Waits until the server has seen @n peers leave (its log says so). */
+/* The census once all @rooms are free and no lease is left, or when 3 s
+ * have not brought that (the caller judges it). */
 static struct census census_when_free(uint32_t rooms)
 {
-	struct census c = census();
+	struct census c;
 
-	for (int i = 0; i < 300 && (c.free != rooms || c.leases); i++) {
-		ms_sleep(10);
-		c = census();
-	}
+	(void)WAIT_UNTIL((c = census()).free == rooms && !c.leases, 3000);
 	return c;
 }
 
@@ -339,9 +327,7 @@ Test(serve, garbage_on_the_socket_is_reported_and_ignored)
 	cr_assert_eq(write(p.sock, "\xff\xff\xff\xff\xff\xff\xff\xff", 8), 8);
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the peer still served");
 	cr_expect_eq(census().claimed, 4 + MAILBOX);
-	for (int i = 0; i < 100 && !log_has("unexpected"); i++)
-		ms_sleep(10);
-	cr_expect(log_has("unexpected"), "no error line for garbage");
+	cr_expect(WAIT_UNTIL(log_has("unexpected"), 1000), "no error line for garbage");
 	/* A client that only sends garbage and goes. */
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -371,6 +357,15 @@ static unsigned int log_count(const char *what)
 	return n;
 }
 
+/* Bytes sent on @sock that the server has not read yet. */
+static int unread(int sock)
+{
+	int n = -1;
+
+	cr_assert_eq(ioctl(sock, SIOCOUTQ, &n), 0);
+	return n;
+}
+
 /* A peer decides how much garbage it sends, not how much the log takes. */
 Test(serve, a_peer_cannot_flood_the_log)
 {
@@ -384,14 +379,15 @@ Test(serve, a_peer_cannot_flood_the_log)
 	for (int i = 0; i < 200; i++)
 		cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the peer still served");
-	ms_sleep(200);
+	/* Counted once the server has read every byte and said something. */
+	cr_expect(WAIT_UNTIL(!unread(p.sock) && log_count("unexpected bytes"), 5000),
+		  "%d bytes unread, %u lines", unread(p.sock), log_count("unexpected bytes"));
 	lines = log_count("unexpected bytes");
 	cr_expect(lines >= 1 && lines <= 30, "%u lines for 200 sends of garbage", lines);
-	ms_sleep(1100);
+	sleep_ms(1100);	/* the log's rate starts its next second */
 	cr_assert_eq(write(p.sock, junk, sizeof(junk)), (ssize_t)sizeof(junk));
-	for (int i = 0; i < 100 && !log_count("left out"); i++)
-		ms_sleep(10);
-	cr_expect(log_count("more lines left out"), "no word of what was left out");
+	cr_expect(WAIT_UNTIL(log_count("more lines left out"), 1000),
+		  "no word of what was left out");
 	fp_close(&p);
 	cr_expect_eq(census_when_free(1024).free, 1024);
 	cr_expect_eq(check_status(), 0);
@@ -420,8 +416,7 @@ Test(serve, a_peers_domain_name_stays_one_printable_line)
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert_eq(WEXITSTATUS(status), 0, "the python peer failed");
-	for (int i = 0; i < 200 && !log_count("left"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_count("left"), 2000);
 	cr_expect(log_has("domain ev?[2Jil?labyrinth: forged"), "no domain shown");
 	cr_expect(!log_has("\x1b"), "an escape reached the log");
 	cr_expect_eq(log_count("labyrinth: forged"), log_count("domain ev?[2Jil?"),
@@ -475,10 +470,10 @@ Test(serve, a_destroyed_labyrinth_stops_the_server)
 		cr_assert_eq(lab_destroy(name), 0);
 		if (again)
 			cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
-		for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
-			ms_sleep(10);
-		cr_assert(WIFEXITED(status), "the server still runs");
+		bool ended = reap_within(server, 5000, &status);
+
 		server = 0;
+		cr_assert(ended && WIFEXITED(status), "the server still ran (status 0x%x)", status);
 		cr_expect_eq(WEXITSTATUS(status), 3);
 		cr_expect(log_has("destroyed (or made again): stopping"), "no line saying why");
 		if (again) {
@@ -505,8 +500,7 @@ Test(serve, sigterm_stops_the_server_and_keeps_a_mapped_extent)
 	cr_assert_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 5), 5);
 	memset(fp_room(&p, fp_window(&p) + 300 * 4096ull), 0x5a, 4096);	/* unclaimed */
 	kill(server, SIGTERM);
-	for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
-		ms_sleep(10);
+	reap_within(server, 5000, &status);
 	server = 0;
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 	cr_expect_neq(access(sock_path, F_OK), 0, "socket file left behind");
@@ -559,8 +553,7 @@ static int serve_refused(const char *extra)
 
 static void census_leases(unsigned int want)
 {
-	for (int i = 0; i < 300 && census().leases != want; i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(census().leases == want, 3000);
 	cr_expect_eq(census().leases, want);
 }
 
@@ -596,15 +589,14 @@ static void expect_limited(unsigned int seconds, const char *what)
 	struct fake_peer p;
 	unsigned int lines;
 
-	ms_sleep(1100);		/* the churn's last second is over */
+	sleep_ms(1100);		/* the churn's last second is over */
 	connect_peer(&p);
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 1), 1, "the server stopped serving");
 	fp_close(&p);
-	for (int i = 0; i < 100 && !log_count("more lines left out"); i++)
-		ms_sleep(10);
+	cr_expect(WAIT_UNTIL(log_count("more lines left out"), 1000),
+		  "no word of what was left out");
 	lines = peer_lines();
 	cr_expect_leq(lines, 11 * seconds + 4, "%u lines of %s in %u s", lines, what, seconds);
-	cr_expect(log_count("more lines left out"), "no word of what was left out");
 }
 
 /* A client looping connect/close: a join and a leave (and a failed
@@ -822,8 +814,7 @@ Test(serve, no_free_extent_is_refused_with_a_page_saying_why)
 	cr_expect_eq(c.hdr->magic, LAB_IVSHMEM_MAGIC);
 	cr_expect_eq(c.hdr->refused, LAB_IVSHMEM_NO_EXTENT);
 	cr_expect_eq(c.hdr->rooms, 0);
-	for (int i = 0; i < 100 && !log_has("no free extent"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_has("no free extent"), 1000);
 	cr_expect(log_has("refused: no free extent"), "no clear line for the refusal");
 	cr_expect_eq(fp_simple(&c, LAB_HC_NULL, 0, 0), HC_TIMEOUT, "a refused peer was served");
 	struct census s = census();
@@ -856,8 +847,7 @@ Test(serve, a_peer_with_every_lease_taken_is_refused_and_changes_nothing)
 	connect_peer(&p);
 	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
 	cr_expect_eq(p.hdr->refused, LAB_IVSHMEM_NO_LEASE);
-	for (int i = 0; i < 100 && !log_has("refused: every lease slot"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_has("refused: every lease slot"), 1000);
 	cr_expect(log_has("refused: every lease slot of the labyrinth is taken"),
 		  "no clear line for the refusal");
 	cr_expect_eq(fp_simple(&p, LAB_HC_NULL, 0, 0), HC_TIMEOUT, "a refused peer was served");
@@ -899,8 +889,7 @@ Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
 	connect_peer(&p);
 	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
 	cr_expect_eq(p.hdr->refused, LAB_IVSHMEM_NO_LEASE, "refused %u", p.hdr->refused);
-	for (int i = 0; i < 100 && !log_has("refused: its --min-rooms"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_has("refused: its --min-rooms"), 1000);
 	cr_expect(log_has("refused: its --min-rooms would pass the labyrinth's rooms"),
 		  "no clear line for the refusal");
 	struct census c = census();
@@ -971,8 +960,7 @@ Test(serve, guest_writes_stay_in_its_lend_and_the_extent_returns_zero)
 	cr_expect_eq(check_status(), 0, "labyrinth check with an extent lent");
 	memset(fp_room(&p, fp_window(&p) + 400 * 4096ull), 0x77, 4096);	/* never claimed */
 	fp_close(&p);
-	for (int i = 0; i < 300 && !log_has("scrubbed and returned"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_has("scrubbed and returned"), 3000);
 	cr_expect(extent_zero(lent), "the extent came back dirty");
 	lab_cursor_park(&cur);
 	lab_detach(mon);
@@ -986,8 +974,7 @@ static int stop_server(void)
 	int status = -1;
 
 	kill(server, SIGTERM);
-	for (int i = 0; i < 500 && waitpid(server, &status, WNOHANG) == 0; i++)
-		ms_sleep(10);
+	reap_within(server, 5000, &status);
 	server = 0;
 	return status;
 }
@@ -1094,8 +1081,7 @@ Test(serve, lent_rooms_are_not_free_for_monitors)
 	cr_expect_eq(atomic, 48, "GFP_ATOMIC found %u of the reserve's 48 rooms", atomic);
 	release_all(&cur, rooms, normal + atomic);
 	fp_close(&p);
-	for (int i = 0; i < 300 && !log_has("scrubbed and returned"); i++)
-		ms_sleep(10);
+	(void)WAIT_UNTIL(log_has("scrubbed and returned"), 3000);
 	cr_expect_eq(census().leases, 1, "only the monitor's lease is left");
 	normal = claim_all(&cur, LAB_GFP_NORMAL, rooms);
 	cr_expect_eq(normal, 1536 - 48, "after the return GFP_NORMAL took %u rooms", normal);
@@ -1156,6 +1142,41 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	cr_expect_eq(check_status(), 0);
 }
 
+/* Descriptors the server's epoll watches (its fdinfo lists each as
+ * "tfd:"): a peer's socket and doorbell leave it once the server has seen
+ * the peer's socket close. */
+static unsigned int server_watches(void)
+{
+	char dir[64], path[320], link[64], line[256];
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)server);
+	d = opendir(dir);
+	cr_assert(d, "no server");
+	while ((e = readdir(d))) {
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = 0;
+		if (strcmp(link, "anon_inode:[eventpoll]"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)server, e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			n += !strncmp(line, "tfd:", 4);
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 /* Seconds of CPU the server has used (a spinning loop shows at once). */
 static double server_cpu_s(void)
 {
@@ -1179,7 +1200,7 @@ static void expect_idle_server(const char *while_what)
 {
 	double c0 = server_cpu_s();
 
-	ms_sleep(1000);
+	sleep_ms(1000);
 	cr_expect_lt(server_cpu_s() - c0, 0.5, "the server spins %s: %.2f s of CPU in 1 s",
 		     while_what, server_cpu_s() - c0);
 }
@@ -1189,13 +1210,16 @@ static void expect_idle_server(const char *while_what)
 Test(serve, a_leaving_peer_is_waited_for_idle)
 {
 	struct fake_peer p;
+	unsigned int watches;
 
 	start(2 * EXT, 0);
+	watches = server_watches();
 	connect_peer(&p);
 	cr_expect_eq(fp_simple(&p, LAB_HC_CLAIM, 0, 8), 8);
 	close(p.sock);
 	p.sock = -1;
-	ms_sleep(100);	/* the server sees the socket close */
+	cr_assert(WAIT_UNTIL(server_watches() == watches, 5000),
+		  "the server never saw the socket close");
 	expect_idle_server("while a peer is leaving");
 	cr_expect_eq(census().leases, 1, "the extent is still mapped");
 	fp_close(&p);
@@ -1216,9 +1240,7 @@ Test(serve, a_freed_peers_doorbell_reaches_nothing)
 	bell = p.bell;
 	p.bell = -1;
 	fp_close(&p);
-	for (int i = 0; i < 300 && !log_has("left"); i++)
-		ms_sleep(10);
-	cr_assert(log_has("left"), "the peer was not freed");
+	cr_assert(WAIT_UNTIL(log_has("left"), 3000), "the peer was not freed");
 	cr_assert_eq(write(bell, &one, sizeof(one)), (ssize_t)sizeof(one));
 	expect_idle_server("on a freed peer's doorbell");
 	connect_peer(&q);
@@ -1235,15 +1257,19 @@ Test(serve, leaving_peers_count_against_max_peers)
 {
 	static const char *const cap[] = { "--max-peers", "2", NULL };
 	struct fake_peer p[3];
+	unsigned int watches;
 
 	start_nb(cap);
+	watches = server_watches();
 	for (int i = 0; i < 2; i++) {
 		connect_peer(&p[i]);
 		close(p[i].sock);	/* QEMU keeps the mapping */
 		p[i].sock = -1;
 	}
-	ms_sleep(300);	/* the server sees both sockets close (no log line:
-			   it speaks of a leaving peer after 5 s) */
+	/* No log line says the server saw both sockets close (it speaks of a
+	 * leaving peer after 5 s): its epoll stops watching them. */
+	cr_assert(WAIT_UNTIL(server_watches() == watches, 5000),
+		  "the server never saw the sockets close");
 	cr_expect_neq(fp_connect(&p[2], sock_path, 2000), 0, "a third peer got in");
 	fp_close(&p[2]);
 	cr_expect(log_has("more gone with their extent still mapped"));
@@ -1298,9 +1324,8 @@ Test(serve, an_extent_comes_back_only_when_qemu_lets_go)
 	still = mmap(NULL, p.size, PROT_READ | PROT_WRITE, MAP_SHARED, p.mem, 0);
 	cr_assert_neq(still, MAP_FAILED);
 	fp_close(&p);
-	for (int i = 0; i < 700 && !log_has("still maps extent"); i++)
-		ms_sleep(10);
-	cr_expect(log_has("still maps extent"), "no line for a peer whose QEMU holds on");
+	cr_expect(WAIT_UNTIL(log_has("still maps extent"), 7000),
+		  "no line for a peer whose QEMU holds on");
 	struct census c = census();
 	cr_expect_eq(c.leases, 1, "the lease went while QEMU maps its extent");
 	cr_expect_eq(c.claimed, 10 + MAILBOX);
@@ -1379,7 +1404,7 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	cr_expect_not(rang(&a, 100), "rang twice in one episode");
 	memcpy(fp_slot(&a, 0)->rooms, gpa, 64 * sizeof(*gpa));
 	cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, 64), LAB_HC_OK);
-	ms_sleep(50);
+	sleep_ms(50);
 	peer_claim(&a, 64, gpa);
 	cr_expect(rang(&a, 2000), "a second episode did not ring");
 	for (uint32_t i = 0; i < n; i += 512)
@@ -1413,18 +1438,18 @@ Test(serve, pressure_swings_stay_within_the_rate)
 	t0 = (wall_ns() / 1e9);
 	for (int swing = 0; swing < 150; swing++) {
 		peer_claim(&a, n, gpa);
-		ms_sleep(6);	/* a tick of the server's: it sees the episode */
+		sleep_ms(6);	/* a tick of the server's: it sees the episode */
 		for (uint32_t i = 0; i < n; i += 64) {
 			uint32_t k = n - i < 64 ? n - i : 64;
 
 			memcpy(fp_slot(&a, 0)->rooms, gpa + i, k * sizeof(*gpa));
 			cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, k), LAB_HC_OK);
 		}
-		ms_sleep(6);
+		sleep_ms(6);
 	}
 	seconds = (unsigned int)((wall_ns() / 1e9) - t0) + 2;
 	fp_close(&a);
-	ms_sleep(1100);
+	sleep_ms(1100);
 	lines = log_count("runs low");
 	cr_expect_geq(lines, 1, "no episode logged");
 	cr_expect_leq(lines, 10 * seconds, "%u 'runs low' lines in %u s", lines, seconds);

@@ -9,12 +9,14 @@ import pty
 import re
 import select
 import signal
+import struct
 import subprocess
 import termios
 import time
 import unittest
 
 from seeing import BIN, Guest, info, run
+from waiting import in_call, wait_until
 
 
 def frame(text):
@@ -100,7 +102,9 @@ class Top(unittest.TestCase):
         top = subprocess.Popen([BIN, "top", self.name, "--once",
                                 "--interval", "2"],
                                stdout=subprocess.PIPE, text=True)
-        time.sleep(0.5)
+        # Its first look taken, it waits out the interval in poll().
+        self.assertTrue(wait_until(lambda: in_call(top.pid)),
+                        "top never waited for its interval")
         self.guests = [Guest(self.name, 0, 700, release=100, refuse=3)]
         out, _ = top.communicate(timeout=10)
         self.assertEqual(top.returncode, 0)
@@ -111,6 +115,12 @@ class Top(unittest.TestCase):
             # Rates are printed to 0.05, the time to 0.0005 s.
             self.assertAlmostEqual(got, n / dt, delta=0.05 + n * 6e-4 / dt**2)
         self.assertEqual(f["all"]["rates"], g["rates"])
+
+
+def unread(tty):
+    """Bytes typed on terminal @tty that its reader has not read."""
+    return struct.unpack("i", fcntl.ioctl(tty, termios.FIONREAD,
+                                          b"\0\0\0\0"))[0]
 
 
 def controlling_terminal():
@@ -150,6 +160,7 @@ class Live(unittest.TestCase):
 
     def leave(self, how):
         p, master, slave, before = self.start()
+        self.slave = slave
         try:
             out = self.read_until(master, b"rates over")
             self.assertIn(b"\033[?1049h", out, "no alternate screen")
@@ -171,7 +182,11 @@ class Live(unittest.TestCase):
     def test_other_keys_do_not(self):
         def keys_then_q(p, master):
             os.write(master, b"x ")
-            time.sleep(0.5)
+            # Both keys read (none left in the terminal's input) and top
+            # back waiting in poll(): it took them and stayed.
+            self.assertTrue(wait_until(lambda: unread(self.slave) == 0 and
+                                       in_call(p.pid)),
+                            "top did not take the keys")
             self.assertIsNone(p.poll())
             os.write(master, b"q")
         self.leave(keys_then_q)
@@ -185,22 +200,32 @@ class Live(unittest.TestCase):
     def test_frames_without_a_terminal(self):
         p = subprocess.Popen([BIN, "top", self.name, "--interval", "0.2"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-        time.sleep(1.1)
+        seen = b""
+
+        def frames():
+            nonlocal seen
+            if select.select([p.stdout], [], [], 0)[0]:
+                seen += os.read(p.stdout.fileno(), 65536)
+            return seen.count(b"rates over") >= 3
+        self.assertTrue(wait_until(frames), "no 3 frames: %r" % seen)
         p.send_signal(signal.SIGINT)
         out, _ = p.communicate(timeout=5)
+        out = seen + out
         self.assertEqual(p.returncode, 0)
         self.assertNotIn(b"\033[", out)
         self.assertGreaterEqual(out.count(b"rates over"), 3)
 
     def view_then(self, what, *args):
         """top without a terminal (args after the name; the live view every
-        0.2 s by default), @what done to its labyrinth half a second in:
-        (status, stdout, stderr) once it ended (killed after 5 s)."""
+        0.2 s by default), @what done to its labyrinth once top has looked
+        at it and waits for its next look: (status, stdout, stderr) once it
+        ended (killed after 5 s)."""
         p = subprocess.Popen([BIN, "top", self.name] +
                              (list(args) or ["--interval", "0.2"]),
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
+        self.assertTrue(wait_until(lambda: in_call(p.pid)),
+                        "top never waited for its interval")
         what()
         try:
             out, err = p.communicate(timeout=5)

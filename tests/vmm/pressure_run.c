@@ -4,9 +4,10 @@
  * this process then claims until the free count is below the low
  * watermark. The monitors see the episode and interrupt their guests, which
  * give back what their magazines keep: the free count must rise.
- *   pressure_run test   exits 0 when an episode was seen and free rose
- *                       back above low within 3 s, and `labyrinth check`
- *                       passes afterwards (no timing is judged)
+ *   pressure_run test   exits 0 when an episode was seen, free rose back
+ *                       above low (waited for up to 10 s), both guests
+ *                       ran until stopped, and `labyrinth check` passes
+ *                       afterwards (no timing is judged)
  *   pressure_run bench  BENCH pressure.rooms_returned_ms: from crossing low
  *                       to free back above it, median of 5 episodes
  * Environment: VMM, IMAGES, LABYRINTH (as the vmm suite sets them). */
@@ -20,8 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "labyrinth_host.h"
+#include "test_clock.h"
+#include "test_proc.h"
+#include "test_wait.h"
 
 #define ROOMS 8192u
 #define EPISODES 5
@@ -31,17 +34,15 @@ static char name[64];
 static pid_t start_demo(void)
 {
 	char image[4096];
+	char *argv[] = {getenv("VMM"), "--labyrinth", name, "--cpus", "2", "--timeout", "60",
+			"--cmdline", "hoard=1 secs=12", image, NULL};
+	int out = open(getenv("DEMO_OUT") ? getenv("DEMO_OUT") : "/dev/null",
+		       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	pid_t pid;
 
 	snprintf(image, sizeof(image), "%s/labyrinth-demo.elf", getenv("IMAGES"));
-	pid = fork();
-	if (pid == 0) {
-		int null = open(getenv("DEMO_OUT") ? getenv("DEMO_OUT") : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(null, 1);
-		execl(getenv("VMM"), "vmm", "--labyrinth", name, "--cpus", "2", "--timeout", "60",
-		      "--cmdline", "hoard=1 secs=12", image, (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_to(argv, out, -1);
+	close(out);
 	return pid;
 }
 
@@ -69,26 +70,18 @@ static unsigned squeeze(struct lab_cursor *cur, uint32_t *held, uint32_t low)
 	return n;
 }
 
-/* ms from now until free > low (or -1 after 3 s). */
+/* ms from now until free > low (or -1 after 10 s): the benchmark's
+ * figure, never the test's verdict. */
 static double wait_above(struct labyrinth *lab, uint32_t low)
 {
-	uint64_t t0 = clock_ns();
+	double t0 = wall_ns();
 
-	while (clock_ns() - t0 < 3000000000ull) {
+	while (wall_ns() - t0 < 10e9) {
 		if (free_rooms(lab) > low)
-			return (clock_ns() - t0) / 1e6;
+			return (wall_ns() - t0) / 1e6;
 		usleep(1000);
 	}
 	return -1;
-}
-
-/* Rooms come back because the guests gave them, not because one ended. */
-static bool alive(const pid_t *pids, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (waitpid(pids[i], NULL, WNOHANG) != 0)
-			return false;
-	return true;
 }
 
 static unsigned leases(struct labyrinth *lab)
@@ -96,6 +89,48 @@ static unsigned leases(struct labyrinth *lab)
 	struct lab_lease_info l[LAB_MAX_GUESTS];
 
 	return lab_leases(lab, l, LAB_MAX_GUESTS);
+}
+
+/* Rooms the lease of process @pid holds; 0 while it has none. */
+static uint32_t rooms_of(struct labyrinth *lab, pid_t pid)
+{
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	unsigned n = lab_leases(lab, l, LAB_MAX_GUESTS);
+
+	for (unsigned i = 0; i < n; i++)
+		if (l[i].alive && l[i].pid == pid)
+			return l[i].rooms;
+	return 0;
+}
+
+/* Each of a hoarding guest's two vCPUs keeps 64 rooms in its magazine
+ * (labyrinth-demo.c): a guest holding that many has filled them. */
+#define HOARDED (2 * 64u)
+
+static bool hoarded(struct labyrinth *lab, const pid_t *demo)
+{
+	return rooms_of(lab, demo[0]) >= HOARDED && rooms_of(lab, demo[1]) >= HOARDED;
+}
+
+/* Rooms came back because the guests gave them, not because one ended:
+ * each monitor is still there to be stopped, and says so with the status
+ * of a SIGTERM it handled (any other is the end it met before). */
+static bool both_ran_until_stopped(const pid_t *demo)
+{
+	bool ran = true;
+
+	for (int i = 0; i < 2; i++) {
+		int st;
+
+		kill(demo[i], SIGTERM);
+		st = reap_status(demo[i], 10000);
+		if (st != 128 + SIGTERM) {
+			fprintf(stderr, "pressure: guest %d ended with status %d, not by SIGTERM\n",
+				i, st);
+			ran = false;
+		}
+	}
+	return ran;
 }
 
 static int cmp(const void *a, const void *b)
@@ -111,20 +146,24 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 	struct lab_cursor cur;
 	pid_t demo[2] = {start_demo(), start_demo()};
 	double ms = -1;
-	unsigned n;
 
-	usleep(2500000);	/* both guests up, magazines filled */
+	unsigned n = 0;
+
 	lab_cursor_init(&cur, lab, 0);
-	n = squeeze(&cur, held, w->low);
-	if (free_rooms(lab) >= w->low)
-		fprintf(stderr, "pressure: could not squeeze below low (%u free, low %u)\n",
-			free_rooms(lab), w->low);
-	else if ((ms = wait_above(lab, w->low)) < 0)
-		fprintf(stderr, "pressure: free stayed at %u (low %u) for 3 s\n", free_rooms(lab),
-			w->low);
-	usleep(300000);		/* a guest that died would be gone by now */
-	if (ms >= 0 && (!alive(demo, 2) || leases(lab) != 3)) {
-		fprintf(stderr, "pressure: a guest died instead of giving rooms back\n");
+	if (!WAIT_UNTIL(hoarded(lab, demo), 30000)) {
+		fprintf(stderr, "pressure: the guests hold %u and %u rooms, not %u each\n",
+			rooms_of(lab, demo[0]), rooms_of(lab, demo[1]), HOARDED);
+	} else {
+		n = squeeze(&cur, held, w->low);
+		if (free_rooms(lab) >= w->low)
+			fprintf(stderr, "pressure: could not squeeze below low (%u free, low %u)\n",
+				free_rooms(lab), w->low);
+		else if ((ms = wait_above(lab, w->low)) < 0)
+			fprintf(stderr, "pressure: free stayed at %u (low %u) for 10 s\n",
+				free_rooms(lab), w->low);
+	}
+	if (ms >= 0 && leases(lab) != 3) {
+		fprintf(stderr, "pressure: a guest left instead of giving rooms back\n");
 		ms = -1;
 	}
 	for (unsigned i = 0; i < n; i += LAB_MAX_BATCH)
@@ -133,10 +172,8 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 			ms = -1;
 		}
 	lab_cursor_park(&cur);
-	for (int i = 0; i < 2; i++) {
-		kill(demo[i], SIGTERM);
-		waitpid(demo[i], NULL, 0);
-	}
+	if (!both_ran_until_stopped(demo))
+		ms = -1;
 	return ms;
 }
 

@@ -18,6 +18,7 @@
 
 #include "labyrinth_host.h"
 #include "test_spawn.h"
+#include "test_wait.h"
 
 #define SECS "3"
 
@@ -80,19 +81,17 @@ static struct proc start_vmm(const char *image, const char *cmdline, const char 
 {
 	struct proc p;
 	char img[PATH_MAX];
+	char *argv[] = {(char *)env_path("VMM"), "--labyrinth", name, "--cpus", (char *)cpus,
+			"--timeout", "60", "--cmdline", (char *)cmdline, img, NULL};
+	int fd;
 
 	snprintf(p.out, sizeof(p.out), "/tmp/test-hostile-%d-%s.out", getpid(), image);
 	snprintf(img, sizeof(img), "%s", image_path(image));
-	p.pid = fork();
+	fd = open(p.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "%s", p.out);
+	p.pid = spawn_to(argv, fd, fd);
+	close(fd);
 	cr_assert(p.pid >= 0);
-	if (p.pid == 0) {
-		int fd = open(p.out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(env_path("VMM"), "vmm", "--labyrinth", name, "--cpus", cpus, "--timeout", "60",
-		      "--cmdline", cmdline, img, (char *)NULL);
-		_exit(127);
-	}
 	return p;
 }
 
@@ -103,12 +102,7 @@ static int finish(struct proc *p, char *text, size_t cap)
 	FILE *f;
 	size_t n = 0;
 
-	for (int i = 0; i < 900 && waitpid(p->pid, &st, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (waitpid(p->pid, &st, WNOHANG) == 0) {
-		kill(p->pid, SIGKILL);
-		waitpid(p->pid, &st, 0);
-	}
+	reap_within(p->pid, 90000, &st);
 	f = fopen(p->out, "r");
 	if (f) {
 		n = fread(text, 1, cap - 1, f);
@@ -116,7 +110,7 @@ static int finish(struct proc *p, char *text, size_t cap)
 	}
 	text[n] = 0;
 	unlink(p->out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return exit_status(st);
 }
 
 /* Mappings of process @pid: the window must stay one, whatever it holds. */
@@ -182,6 +176,24 @@ Test(hostile, released_under_a_writer_stops_the_writer)
 	attack("write", "2", 74, 0);
 }
 
+/* Rooms the lease of process @pid holds; -1 while it has none. */
+static int lease_rooms(pid_t pid)
+{
+	struct lab_lease_info l[LAB_MAX_GUESTS];
+	struct labyrinth *lab;
+	unsigned n;
+	int rooms = -1;
+
+	if (lab_open(name, &lab))
+		return -1;
+	n = lab_leases(lab, l, LAB_MAX_GUESTS);
+	for (unsigned i = 0; i < n; i++)
+		if (l[i].alive && l[i].pid == pid)
+			rooms = (int)l[i].rooms;
+	lab_detach(lab);
+	return rooms;
+}
+
 /* Whoever may write the labyrinth's files cuts one short under a running
  * monitor: one line and status 76, not a death by SIGBUS, nor the guest
  * blamed for touching a room it holds.  The hall (@file ""): the scrubber
@@ -195,7 +207,8 @@ static void cut_short(const char *image, const char *cmdline, const char *file)
 
 	lab_setup(16384);
 	p = start_vmm(image, cmdline, "1");
-	usleep(1500000);
+	cr_assert(WAIT_UNTIL(lease_rooms(p.pid) >= (*file ? 1 : 0), 30000),
+		  "the monitor never attached%s", *file ? " and claimed" : "");
 	snprintf(path, sizeof(path), "/dev/shm/labyrinth.%s%s", name, file);
 	cr_assert_eq(truncate(path, 4096), 0);
 	st = finish(&p, text, sizeof(text));

@@ -14,6 +14,7 @@
 #include "labyrinth_device.h"
 #include "labyrinth_host.h"
 #include "test_spawn.h"
+#include "test_wait.h"
 
 static struct run_result r;
 static char tlab_name[64];
@@ -221,13 +222,8 @@ static pid_t spawn_share(const char *secs, FILE **out)
 	pid_t pid;
 
 	cr_assert(to);
-	pid = fork();
+	pid = spawn_to(argv, fileno(to), -1);
 	cr_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(fileno(to), 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	if (!out)
 		fclose(to);
 	return pid;
@@ -281,15 +277,18 @@ Test(hc, two_guests_share_one_labyrinth_exclusively)
 	cr_assert_eq(tlab_free(), 2048);
 }
 
+static uint32_t claimed(struct labyrinth *m)
+{
+	struct lab_census c;
+
+	lab_census(m, &c);
+	return c.claimed;
+}
+
 /* Waits (bounded) until some guest holds rooms in `m`. */
 static void wait_for_claims(struct labyrinth *m)
 {
-	struct lab_census c = {0};
-	for (int i = 0; i < 200 && c.claimed == 0; i++) {
-		usleep(20000);
-		lab_census(m, &c);
-	}
-	cr_assert_gt(c.claimed, 0, "the guest never claimed a room");
+	cr_assert(WAIT_UNTIL(claimed(m) > 0, 4000), "the guest never claimed a room");
 }
 
 Test(hc, killed_guest_loses_nothing_after_reap)
