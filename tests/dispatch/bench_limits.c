@@ -17,6 +17,7 @@
 
 #include "lending.h"
 #include "test_clock.h"
+#include "test_median.h"
 
 #define ROOMS	262144u
 #define RING	32u
@@ -95,18 +96,6 @@ static void run(struct labyrinth *m, double *wall, double *cpu)
 	free(held);
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPS, sizeof(*v), cmp);
-	return v[REPS / 2];
-}
-
 int main(void)
 {
 	struct labyrinth *m = lab_new();
@@ -123,11 +112,11 @@ int main(void)
 		lab_limits_set(m, 1, LAB_UNLIMITED, 1000);
 		run(m, &wall[1][r], &cpu[1][r]);
 	}
-	double u = median(wall[0]), l = median(wall[1]);
+	double u = median_of(wall[0], REPS), l = median_of(wall[1], REPS);
 	printf("BENCH labyrinth.claim_release.t1.fill0.unlimited %.2f ns\n", u);
-	printf("BENCH labyrinth.claim_release.t1.fill0.unlimited.cpu %.2f ns\n", median(cpu[0]));
+	printf("BENCH labyrinth.claim_release.t1.fill0.unlimited.cpu %.2f ns\n", median_of(cpu[0], REPS));
 	printf("BENCH labyrinth.claim_release.t1.fill0.limited %.2f ns\n", l);
-	printf("BENCH labyrinth.claim_release.t1.fill0.limited.cpu %.2f ns\n", median(cpu[1]));
+	printf("BENCH labyrinth.claim_release.t1.fill0.limited.cpu %.2f ns\n", median_of(cpu[1], REPS));
 	printf("BENCH labyrinth.claim_release.t1.fill0.limited_over_unlimited %.3f x\n", l / u);
 	if (busy)
 		printf("bench_limits: the machine was busy during some repetitions: "

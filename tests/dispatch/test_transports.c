@@ -5,11 +5,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "port_transport.h"
-#include "server.h"
+#include "two_transports.h"
 
-#define ROOMS 2048u
-#define RAM_SIZE (1u << 20)
+#define ROOMS TWO_ROOMS
 #define LIST_GPA 0x2000u
 #define BLOCK_GPA 0x100u
 
@@ -21,45 +19,27 @@ struct side {
 	int64_t (*call)(struct side *s, struct lab_hc *hc, uint64_t *list);
 };
 
-static uint8_t *ram;
-static struct doors window;
-static struct port_guest guest;
-static struct port_cpu cpus[2];
-static struct serve_peer *peer;
+static struct two_transports two;
 static unsigned turn;
-
-static struct labyrinth *private_labyrinth(void)
-{
-	struct lab_geometry geo = {.rooms = ROOMS, .corridors = 2, .reserve = 64};
-	struct labyrinth *lab;
-
-	cr_assert_eq(lab_create_private(&geo, &lab), 0);
-	return lab;
-}
 
 static int64_t through_port(struct side *s, struct lab_hc *hc, uint64_t *list)
 {
 	(void)s;
 	hc->rooms_gpa = LIST_GPA;
-	memcpy(ram + LIST_GPA, list, LAB_HC_BATCH_MAX * 8);
-	memcpy(ram + BLOCK_GPA, hc, sizeof(*hc));
-	int64_t rc = port_call(&cpus[turn++ % 2], BLOCK_GPA);	/* vCPUs take turns */
-	memcpy(list, ram + LIST_GPA, LAB_HC_BATCH_MAX * 8);
-	memcpy(hc, ram + BLOCK_GPA, sizeof(*hc));
+	memcpy(two.ram + LIST_GPA, list, LAB_HC_BATCH_MAX * 8);
+	memcpy(two.ram + BLOCK_GPA, hc, sizeof(*hc));
+	int64_t rc = port_call(&two.cpu[turn++ % 2], BLOCK_GPA);	/* vCPUs take turns */
+	memcpy(list, two.ram + LIST_GPA, LAB_HC_BATCH_MAX * 8);
+	memcpy(hc, two.ram + BLOCK_GPA, sizeof(*hc));
 	return rc;
-}
-
-static uint64_t *slot_rooms(void)
-{
-	return ((struct lab_ivshmem_slot *)((char *)peer->hdr + LAB_IVSHMEM_SLOT_OFFSET))->rooms;
 }
 
 static int64_t mail_call(struct side *s, struct lab_hc *hc, uint64_t *list)
 {
 	(void)s;
-	memcpy(slot_rooms(), list, LAB_HC_BATCH_MAX * 8);
-	int64_t rc = mailbox_call(peer, 0, hc);
-	memcpy(list, slot_rooms(), LAB_HC_BATCH_MAX * 8);
+	memcpy(two_transports_mail_rooms(&two), list, LAB_HC_BATCH_MAX * 8);
+	int64_t rc = mailbox_call(two.peer, 0, hc);
+	memcpy(list, two_transports_mail_rooms(&two), LAB_HC_BATCH_MAX * 8);
 	return rc;
 }
 
@@ -67,21 +47,13 @@ static struct side port = {.call = through_port}, mail = {.call = mail_call};
 
 static void setup(void)
 {
-	ram = calloc(1, RAM_SIZE);
-	port.lab = private_labyrinth();
-	cr_assert_eq(doors_init(&window, 4ull << 30, port.lab), 0);
-	cr_assert_eq(port_guest_init(&guest, ram, RAM_SIZE, &window, port.lab), 0);
-	port_cpu_init(&cpus[0], &guest, 0);
-	port_cpu_init(&cpus[1], &guest, 1);
-	port.base = window.gpa;
-	port.size = window.size;
-	mail.lab = private_labyrinth();
-	peer = peer_new(1, 1);
-	cr_assert_not_null(peer);
-	cr_assert_eq(peer_lend(peer, mail.lab), 0);
-	peer->hdr->bar_base = 1ull << 32;
-	mail.base = peer->hdr->bar_base;
-	mail.size = (uint64_t)peer->rooms * LAB_IVSHMEM_PAGE;
+	cr_assert_eq(two_transports_init(&two), 0);
+	port.lab = two.port_lab;
+	port.base = two.doors.gpa;
+	port.size = two.doors.size;
+	mail.lab = two.mail_lab;
+	mail.base = two.peer->hdr->bar_base;
+	mail.size = (uint64_t)two.peer->rooms * LAB_IVSHMEM_PAGE;
 }
 
 /* What a RELEASE entry names, spelled for one side. */
@@ -188,8 +160,8 @@ Test(transports, panic_message_is_one_printable_line, .init = setup)
 
 	memcpy(hc.u.panic, msg, sizeof(msg));
 	cr_assert_eq(port.call(&port, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
-	cr_assert_str_eq(cpus[(turn - 1) % 2].caller.panic_message, want);
+	cr_assert_str_eq(two.cpu[(turn - 1) % 2].caller.panic_message, want);
 	memcpy(hc.u.panic, msg, sizeof(msg));
 	cr_assert_eq(mail.call(&mail, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
-	cr_assert_str_eq(peer->caller.panic_message, want);
+	cr_assert_str_eq(two.peer->caller.panic_message, want);
 }

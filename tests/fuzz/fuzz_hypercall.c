@@ -16,11 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "port_transport.h"
-#include "server.h"
+#include "two_transports.h"
 
-#define RAM_SIZE (1u << 20)
-#define ROOMS 2048u
+#define RAM_SIZE TWO_RAM_SIZE
+#define ROOMS TWO_ROOMS
 
 struct side {
 	struct labyrinth *lab;
@@ -30,39 +29,17 @@ struct side {
 };
 
 static struct {
-	uint8_t *ram;
-	struct doors window;
-	struct port_guest guest;
-	struct port_cpu cpu[2];
-	struct serve_peer *peer;
+	struct two_transports t;
 	struct side port, mail;
 } f;
 
-static struct labyrinth *private_labyrinth(void)
-{
-	struct lab_geometry geo = {.rooms = ROOMS, .corridors = 2, .reserve = 64};
-	struct labyrinth *lab;
-
-	if (lab_create_private(&geo, &lab) < 0)
-		abort();
-	return lab;
-}
-
 static void setup(void)
 {
-	f.ram = calloc(1, RAM_SIZE);
-	f.port.lab = private_labyrinth();
-	if (!f.ram || doors_init(&f.window, 4ull << 30, f.port.lab) ||
-	    port_guest_init(&f.guest, f.ram, RAM_SIZE, &f.window, f.port.lab))
+	if (two_transports_init(&f.t))
 		abort();
-	port_cpu_init(&f.cpu[0], &f.guest, 0);
-	port_cpu_init(&f.cpu[1], &f.guest, 1);
-	f.mail.lab = private_labyrinth();
-	f.peer = peer_new(1, 1);
-	if (!f.peer || peer_lend(f.peer, f.mail.lab))
-		abort();
-	f.peer->hdr->bar_base = 1ull << 32;
-	f.mail.kept_first = f.peer->first_room;
+	f.port.lab = f.t.port_lab;
+	f.mail.lab = f.t.mail_lab;
+	f.mail.kept_first = f.t.peer->first_room;
 	f.mail.kept = LAB_IVSHMEM_MAILBOX_ROOMS;
 }
 
@@ -109,15 +86,15 @@ static void check_invariants(void)
 	uint64_t reach[ROOMS / 64];
 
 	check_owners(&f.port);
-	if (doors_reachable(&f.window, 0, ROOMS, reach))
+	if (doors_reachable(&f.t.doors, 0, ROOMS, reach))
 		abort();
 	for (uint32_t r = 0; r < ROOMS; r++)
 		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])
 			abort();	/* reachable, but not the guest's */
 	check_owners(&f.mail);
 	for (uint32_t r = 0; r < ROOMS; r++)
-		if (f.mail.held[r] && (r < f.peer->first_room + LAB_IVSHMEM_MAILBOX_ROOMS ||
-				       r >= f.peer->first_room + f.peer->rooms))
+		if (f.mail.held[r] && (r < f.t.peer->first_room + LAB_IVSHMEM_MAILBOX_ROOMS ||
+				       r >= f.t.peer->first_room + f.t.peer->rooms))
 			abort();	/* the guest's, but not of its extent (or the mailbox) */
 }
 
@@ -126,41 +103,41 @@ static int64_t call_port(unsigned vcpu, uint32_t block, const struct lab_hc *hc)
 	int64_t rc;
 
 	if (block + sizeof(*hc) <= RAM_SIZE)
-		memcpy(f.ram + block, hc, sizeof(*hc));
-	rc = port_call(&f.cpu[vcpu], block);
+		memcpy(f.t.ram + block, hc, sizeof(*hc));
+	rc = port_call(&f.t.cpu[vcpu], block);
 	if (block + sizeof(*hc) <= RAM_SIZE && !(block & 7))
-		track(&f.port, &f.cpu[vcpu].caller, hc, rc);
+		track(&f.port, &f.t.cpu[vcpu].caller, hc, rc);
 	return rc;
 }
 
 static int64_t call_mail(struct lab_hc hc)
 {
-	int64_t rc = mailbox_call(f.peer, 0, &hc);
+	int64_t rc = mailbox_call(f.t.peer, 0, &hc);
 
-	track(&f.mail, &f.peer->caller, &hc, rc);
+	track(&f.mail, &f.t.peer->caller, &hc, rc);
 	return rc;
 }
 
 static uint64_t *mail_rooms(void)
 {
-	return ((struct lab_ivshmem_slot *)((char *)f.peer->hdr + LAB_IVSHMEM_SLOT_OFFSET))->rooms;
+	return two_transports_mail_rooms(&f.t);
 }
 
 static uint64_t mail_gpa(uint32_t room)
 {
-	return f.peer->hdr->bar_base + (uint64_t)(room - f.peer->first_room) * LAB_IVSHMEM_PAGE;
+	return f.t.peer->hdr->bar_base + (uint64_t)(room - f.t.peer->first_room) * LAB_IVSHMEM_PAGE;
 }
 
 /* Gives everything back through RELEASE itself, so each input starts alike. */
 static void release_all(void)
 {
 	struct lab_hc hc = {.call = LAB_HC_RELEASE, .rooms_gpa = 0x1000};
-	uint64_t *port = (uint64_t *)(f.ram + hc.rooms_gpa), *mail = mail_rooms();
+	uint64_t *port = (uint64_t *)(f.t.ram + hc.rooms_gpa), *mail = mail_rooms();
 
 	for (uint32_t r = 0; r < ROOMS; r++) {
 		hc.count = 1;
 		if (f.port.held[r]) {
-			port[0] = f.window.gpa + ((uint64_t)r << 12);
+			port[0] = f.t.doors.gpa + ((uint64_t)r << 12);
 			if (call_port(0, 0, &hc) != 0)
 				abort();
 		}
@@ -188,7 +165,7 @@ static void aim(uint64_t *list, unsigned n, bool port)
 		for (uint32_t k = 0; k < ROOMS; k++) {
 			uint32_t r = (pick + k) % ROOMS;
 			if (port && f.port.held[r]) {
-				list[i] = f.window.gpa + ((uint64_t)r << 12);
+				list[i] = f.t.doors.gpa + ((uint64_t)r << 12);
 				break;
 			}
 			if (!port && f.mail.held[r]) {
@@ -201,7 +178,7 @@ static void aim(uint64_t *list, unsigned n, bool port)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!f.ram)
+	if (!f.t.ram)
 		setup();
 	while (size >= 5 + sizeof(struct lab_hc)) {
 		uint8_t how = data[0];
@@ -215,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += 5 + sizeof(hc);
 		size -= 5 + sizeof(hc);
 		/* The room list: count entries of the input, aimed at held rooms. */
-		uint64_t *list = port && hc.rooms_gpa < RAM_SIZE ? (uint64_t *)(f.ram + (hc.rooms_gpa & ~7ull))
+		uint64_t *list = port && hc.rooms_gpa < RAM_SIZE ? (uint64_t *)(f.t.ram + (hc.rooms_gpa & ~7ull))
 				 : port ? NULL : mail_rooms();
 		if (list) {
 			size_t room = port ? RAM_SIZE - (hc.rooms_gpa & ~7ull) : 512 * 8;

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 
 #include "bench_guard.h"
+#include "test_median.h"
 #include "bench_ring.h"
 
 #define MATRIX_SHIFT	18u
@@ -171,7 +172,7 @@ static double rmw_ns(void)
 		guard_wait_quiet();
 		v[i] = ring_rmw_ns();
 	}
-	return guard_median(v, GUARD_REPS);
+	return median_of(v, GUARD_REPS);
 }
 
 /*
@@ -313,7 +314,7 @@ static void matrix(void)
 	printf("BENCH labyrinth.fill99_over_fill0.batch64.rmw_floor %.2f x\n",
 	       rmw_floor(out[0][1], out[3][1], rmw));
 	printf("BENCH control.private_halls.t2_speedup %.2f x\n",
-	       guard_median(control, nc));
+	       median_of(control, nc));
 }
 
 /* Allocation state against owner records, per room (hall.h's layout). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench_guard.h"
+#include "test_median.h"
 
 #define QUIET_CPUS	0.15	/* others below this count as quiet */
 #define NOISY_CPUS	0.30	/* others above this during a run spoil it */
@@ -103,21 +104,6 @@ bool guard_clean(const struct guard_rep *r)
 	return true;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-double guard_median(double *v, int n)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 double guard_pick(const double *v, const bool *clean, int reps)
 {
 	double tmp[GUARD_TRIES];
@@ -128,7 +114,7 @@ double guard_pick(const double *v, const bool *clean, int reps)
 	for (int i = 0; i < reps; i++)
 		if (clean[i] || k < GUARD_REPS)
 			tmp[n++] = v[i];
-	return guard_median(tmp, n);
+	return median_of(tmp, (unsigned)n);
 }
 
 bool guard_more(int clean, int reps)

@@ -38,7 +38,6 @@ struct guard_rep {
 };
 bool guard_clean(const struct guard_rep *r);
 
-double guard_median(double *v, int n);
 /* Median of the clean repetitions' values if there are GUARD_REPS of
  * them, else of every repetition's. */
 double guard_pick(const double *v, const bool *clean, int reps);

@@ -18,6 +18,7 @@
 #include <x86intrin.h>
 
 #include "bench_guard.h"
+#include "test_median.h"
 #include "churn.h"
 
 #define ROOMS_PER_REP	(1l << 18)	/* rooms each thread claims per repetition */
@@ -278,7 +279,7 @@ double churn_bracket_ns(void)
 		}
 		v[r] = (double)sum / 100000 * (wall_ns() - w0) / (double)(__rdtsc() - t0);
 	}
-	return guard_median(v, GUARD_TRIES);
+	return median_of(v, GUARD_TRIES);
 }
 
 /* One repetition of a cell: @halls are 1 (t1), or 1 shared by two

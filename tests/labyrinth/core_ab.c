@@ -17,6 +17,7 @@
 
 #include "lending.h"
 #include "test_clock.h"
+#include "test_median.h"
 
 #define ROOMS	262144u
 #define RING	32u
@@ -97,19 +98,6 @@ static double P##run(struct side *s)						\
 VERSION(a_)
 VERSION(b_)
 
-static int cmp(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPS, sizeof(*v), cmp);
-	return v[REPS / 2];
-}
-
 int main(int argc, char **argv)
 {
 	static struct side a[2], b[2];
@@ -134,11 +122,11 @@ int main(int argc, char **argv)
 		}
 	for (int l = 0; l < 2; l++) {
 		printf("BENCH labyrinth.claim_release.t1.%s.%s.cpu %.2f ns\n", names[l], as,
-		       median(ta[l]));
+		       median_of(ta[l], REPS));
 		printf("BENCH labyrinth.claim_release.t1.%s.%s.cpu %.2f ns\n", names[l], bs,
-		       median(tb[l]));
+		       median_of(tb[l], REPS));
 		printf("BENCH labyrinth.claim_release.t1.%s.%s_over_%s %.3f x\n", names[l], bs,
-		       as, median(ratio[l]));
+		       as, median_of(ratio[l], REPS));
 	}
 	return 0;
 }

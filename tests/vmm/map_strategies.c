@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "test_clock.h"
+#include "test_median.h"
 
 #define ROOM 4096ul
 #define ROOMS 1024ul
@@ -99,18 +100,6 @@ static void bench_protect(int vm, int fd, unsigned run, const char *name)
 	munmap(win, ROOMS * ROOM);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 static void bench_uffd(int vm, int fd, unsigned run, const char *name)
 {
 	static double map[ROUNDS], unmap[ROUNDS];
@@ -141,8 +130,8 @@ static void bench_uffd(int vm, int fd, unsigned run, const char *name)
 		map[i] = (t1 - t0) / run;
 		unmap[i] = (wall_ns() - t2) / run;
 	}
-	printf("BENCH map.%s.map %.0f ns\n", name, median(map, ROUNDS));
-	printf("BENCH map.%s.unmap %.0f ns\n", name, median(unmap, ROUNDS));
+	printf("BENCH map.%s.map %.0f ns\n", name, median_of(map, ROUNDS));
+	printf("BENCH map.%s.unmap %.0f ns\n", name, median_of(unmap, ROUNDS));
 	set_slot(vm, 22, 24ull << 30, 0, win);
 	munmap(win, ROOMS * ROOM);
 	close(uffd);

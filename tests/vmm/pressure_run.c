@@ -23,6 +23,7 @@
 
 #include "labyrinth_host.h"
 #include "test_clock.h"
+#include "test_median.h"
 #include "test_proc.h"
 #include "test_wait.h"
 
@@ -133,12 +134,6 @@ static bool both_ran_until_stopped(const pid_t *demo)
 	return ran;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* One episode with two fresh hoarding guests; its time in ms, or -1. */
 static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 {
@@ -200,8 +195,7 @@ int main(int argc, char **argv)
 		ok = 0;
 	}
 	if (bench && ok) {
-		qsort(ms, EPISODES, sizeof(ms[0]), cmp);
-		printf("BENCH pressure.rooms_returned_ms %.1f ms\n", ms[EPISODES / 2]);
+		printf("BENCH pressure.rooms_returned_ms %.1f ms\n", median_of(ms, EPISODES));
 		printf("BENCH pressure.poll_period_ms %d ms\n", 5);
 	}
 	lab_detach(lab);

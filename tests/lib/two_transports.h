@@ -1,0 +1,38 @@
+/*
+ * two_transports.h - the one hypercall dispatcher behind both of its
+ * transports, without KVM (dependency `two_transports`; the fuzzer
+ * compiles two_transports.c in):
+ *   - the monitor's port: guest RAM a buffer, the room window the real
+ *     userfaultfd-gated mapping of a private labyrinth, two vCPUs of one
+ *     guest;
+ *   - the ivshmem mailbox: a peer lent an extent of a second private
+ *     labyrinth, its BAR at 4 GiB.
+ * tests/dispatch/test_transports.c asks both the same; tests/fuzz asks
+ * both anything.
+ */
+#ifndef TWO_TRANSPORTS_H
+#define TWO_TRANSPORTS_H
+
+#include "port_transport.h"
+#include "server.h"
+
+#define TWO_ROOMS	2048u		/* in each labyrinth */
+#define TWO_RAM_SIZE	(1u << 20)	/* the port's guest RAM */
+
+struct two_transports {
+	uint8_t *ram;
+	struct labyrinth *port_lab;
+	struct doors doors;
+	struct port_guest guest;
+	struct port_cpu cpu[2];
+	struct labyrinth *mail_lab;
+	struct serve_peer *peer;
+};
+
+/* Both sides made; 0, or -1 if a part of them could not be. */
+int two_transports_init(struct two_transports *t);
+
+/* The room list of the peer's slot 0 (the mailbox's list). */
+uint64_t *two_transports_mail_rooms(const struct two_transports *t);
+
+#endif
