@@ -1,4 +1,6 @@
-# What the end-to-end scripts that boot QEMU guests share. Sourced (sh).
+# What the end-to-end scripts share (those that boot guests, the rig's):
+# PASS:/FAIL: lines and their counts, bounded waits on a state. Sourced
+# (sh); tests/lib holds what the C and Python tests share.
 
 # check STATUS WHAT: a PASS: or FAIL: line, counted in passed and failed.
 passed=0 failed=0
@@ -29,6 +31,21 @@ until_true() {
 		[ $n -le 0 ] && return 1
 		sleep 0.1; n=$((n - 1))
 	done
+}
+
+# listening SOCKET: a Unix socket at SOCKET listens (in /proc/net/unix,
+# flags __SO_ACCEPTCON): its file alone only says it is bound, and a
+# connect then (QEMU's) is refused.
+listening() {
+	awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix
+}
+
+# until_listening SOCKET LOG: until `labyrinth serve` (its log LOG) listens
+# on SOCKET, 10 s at most; else a FAIL: line and exit 1.
+until_listening() {
+	until_true 10 listening "$1" && return 0
+	echo "FAIL: the server does not listen on $1 ($(tail -n 1 "$2" 2>/dev/null))"
+	exit 1
 }
 
 # lab_check WHEN: `labyrinth check` of $NAME (with $LAB, output in

@@ -12,9 +12,10 @@ accel=tcg
 KVM_RIG=auto "$(dirname "$0")/../../vmm/rig/kvm-rig" --here && accel=kvm
 W=$(mktemp -d /tmp/labyrinth-bench.XXXXXX) NAME=lvb$$ PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; "$LAB" destroy "$NAME" 2>/dev/null; rm -rf "$W"' EXIT
+. "$(dirname "$0")/../qemu_guest.sh"
 "$LAB" create "$NAME" --rooms 1024 --reserve 16 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --stats >"$W/out" 2>"$W/log" & PID=$!
-i=0; while [ ! -S "$W/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+until_listening "$W/sock" "$W/log"
 timeout 200 qemu-system-x86_64 -accel $accel -nodefaults -m 256 -smp 2 -display none \
 	-serial file:"$W/serial" -device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-chardev socket,path="$W/sock",id=lab -device ivshmem-doorbell,chardev=lab,vectors=1 \

@@ -17,7 +17,8 @@ NAME=ext-gib$$ DOM=labyrinth-gib-$$ SOCK=$W/labyrinth.sock SERIAL=$W/serial.log
 SERVER_PID=""
 cleanup() {
 	$V destroy "$DOM" >/dev/null 2>&1
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && sleep 1
+	# the server gone (not hoped gone) before its labyrinth is destroyed
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID"
 	"$LAB" destroy "$NAME" 2>/dev/null
 	rm -rf "$W"
 }

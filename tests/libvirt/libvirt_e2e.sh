@@ -24,6 +24,7 @@ fi
 
 W=$(mktemp -d /tmp/labyrinth-libvirt.XXXXXX)
 NAME=ext-lv$$ DOM=labyrinth-e2e-$$ SOCK=$W/labyrinth.sock SERIAL=$W/serial.log
+. "$(dirname "$0")/../qemu_guest.sh"
 . "$(dirname "$0")/libvirtd.sh"
 V=$VIRSH
 SERVER_PID="" DOM_UP="" FAILS=0
@@ -42,15 +43,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# qemu_guest.sh's check, returning the status too (a step that failed ends
+# the run early).
 check() {	# check COND-EXIT-STATUS MESSAGE; returns the status
 	if [ "$1" = 0 ]; then echo "PASS: $2"; else echo "FAIL: $2"; FAILS=$((FAILS+1)); fi
 	return "$1"
-}
-# wait_for SECONDS COMMAND...: polls every 0.2 s
-wait_for() {
-	n=$(($1 * 5)); shift
-	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; n=$((n-1)); done
-	return 1
 }
 
 libvirtd_up "$W" || { echo "FAIL: libvirtd"; exit 1; }
@@ -61,7 +58,7 @@ echo "domain type: $TYPE"
 "$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$SOCK" --stats --vectors 2 >"$W/serve.out" 2>"$W/serve.log" &
 SERVER_PID=$!
-wait_for 10 test -S "$SOCK" || { echo "FAIL: the server did not listen"; cat "$W/serve.log"; exit 1; }
+until_listening "$SOCK" "$W/serve.log"
 
 # The shipped XML, pointed at this run's files.
 sed -e "s|/srv/labyrinth/images/guest-tests.elf|$ELF|" \
@@ -79,7 +76,7 @@ DOM_UP=1
 # Attach to a running guest, once its kernel waits: QEMU 7.2 exited when a
 # device came while the firmware still set up PCI (a 64-bit BAR mapped at
 # 0xffffffff00000000 mid-sizing), seen with five devices.
-wait_for 60 grep -q "^ivshmem: waiting" "$SERIAL"
+until_true 60 grep -q "^ivshmem: waiting" "$SERIAL"
 check $? "the guest said what it waits for"
 lab_check() {	# lab_check WHEN
 	"$LAB" check "$NAME" >"$W/check.out" 2>&1
@@ -91,10 +88,10 @@ check $? "virsh attach-device --live of the shipped device XML"
 $V attach-device "$DOM" "$W/labyrinth.xml" --live
 check $? "the same XML attached again: a second device"
 [ $FAILS = 0 ] || exit 1
-wait_for 20 grep -q "labyrinth on slot .*extent" "$SERIAL"
+until_true 20 grep -q "labyrinth on slot .*extent" "$SERIAL"
 T1=$(date +%s%N)
 echo "BENCH ivshmem.attach.per_extent $(( (T1 - T0) / 2000000 )) ms"
-wait_for 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 2 ]"
+until_true 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 2 ]"
 check $? "the server saw QEMU join twice"
 grep -q "attaches another labyrinth device" "$W/serve.log"
 check $? "the server logged the second device as more memory for the same guest"
@@ -103,7 +100,7 @@ QEMU_PID=$(pgrep -f "guest=$DOM" | head -1)
 grep -q "\"qemu_pid\":$QEMU_PID,\"domain\":\"$DOM\"" "$W/info-attached.json"
 check $? "info --json shows each peer with QEMU's pid and the domain"
 
-wait_for 300 grep -q "^ivshmem: holding" "$SERIAL"
+until_true 300 grep -q "^ivshmem: holding" "$SERIAL"
 check $? "the guest suite ran and the guest holds its rooms"
 echo "---- guest serial ----"; cat "$SERIAL"; echo "----"
 grep -q "ivshmem: labyrinth on slot" "$SERIAL"
@@ -150,9 +147,9 @@ $V detach-device "$DOM" "$W/labyrinth.xml" --live
 check $? "virsh detach-device --live (one)"
 $V detach-device "$DOM" "$W/labyrinth.xml" --live
 check $? "virsh detach-device --live (two)"
-wait_for 30 sh -c "[ \$(grep -c 'eject of slot' '$SERIAL') -ge 2 ]"
+until_true 30 sh -c "[ \$(grep -c 'eject of slot' '$SERIAL') -ge 2 ]"
 check $? "the guest acknowledged both ACPI ejects"
-wait_for 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 2 ]"
+until_true 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 2 ]"
 check $? "the server took both extents back, scrubbed"
 ! $V dumpxml "$DOM" | grep -q "<shmem"
 check $? "the devices are gone from the domain"
@@ -164,9 +161,9 @@ lab_check "after the detach"
 # QEMU's death returns the extent too.
 $V attach-device "$DOM" "$W/labyrinth.xml" --live
 check $? "attached once more"
-wait_for 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 3 ]"
+until_true 20 sh -c "[ \$(grep -c joined '$W/serve.log') -ge 3 ]"
 $V destroy "$DOM" >/dev/null && DOM_UP=""
-wait_for 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 3 ]"
+until_true 30 sh -c "[ \$(grep -c 'scrubbed and returned' '$W/serve.log') -ge 3 ]"
 check $? "QEMU's death: the extent came back scrubbed"
 "$LAB" info "$NAME" --json >"$W/info-dead.json"
 grep -q '"rooms":1536,"free":1536,' "$W/info-dead.json" && grep -q '"owners":\[\]' "$W/info-dead.json"

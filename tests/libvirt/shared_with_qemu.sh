@@ -17,13 +17,13 @@ accel=$(qemu_accel "$(dirname "$0")/../../vmm/rig/kvm-rig")
 
 "$LAB" create "$NAME" --rooms 1536 --reserve 24 --extent 2M || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
-i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+until_listening "$W/sock" "$W/serve.log"
 timeout 300 qemu-system-x86_64 -accel $accel -nodefaults -m 256 -smp 2 -display none \
 	-serial file:"$W/serial" -device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-chardev socket,path="$W/sock",id=lab -device ivshmem-doorbell,chardev=lab,vectors=1 \
 	-kernel "$ELF" -append "ivshmem.hold=300 ivshmem.eject=30" 2>"$W/qemu.err" &
 QEMU=$!
-i=0; until grep -q '^ivshmem: holding' "$W/serial" 2>/dev/null || [ $i -ge 1200 ]; do sleep 0.1; i=$((i+1)); done
+until_true 120 grep -q '^ivshmem: holding' "$W/serial"
 check $(grep -q '^ivshmem: holding 300 rooms' "$W/serial"; echo $?) "the QEMU guest ($accel) ran its suite and holds 300 rooms of its extent"
 "$VMM" --cpus 2 --labyrinth "$NAME" "$DEMO" >"$W/vmm.out" 2>&1
 st=$?

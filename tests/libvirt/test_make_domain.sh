@@ -5,12 +5,9 @@
 #   test_make_domain.sh MAKE_DOMAIN IMAGE
 set -u
 MK=$(realpath "$1") IMAGE=$(realpath "$2")
-FAILS=0
 W=$(mktemp -d /tmp/labyrinth-mkdom.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-check() {	# check COND-EXIT-STATUS MESSAGE
-	if [ "$1" = 0 ]; then echo "PASS: $2"; else echo "FAIL: $2"; FAILS=$((FAILS+1)); fi
-}
+. "$(dirname "$0")/../qemu_guest.sh"	# check, passed, failed
 # refused STATUS WORDS ARGS...: exits STATUS with one line naming WORDS
 refused() {
 	want=$1 words=$2; shift 2
@@ -69,4 +66,4 @@ grep -q "<name>labyrinth-guest</name>" "$W/default.xml" &&
 	grep -q "<source path='/var/log/labyrinth-guest.serial'/>" "$W/default.xml" &&
 	grep -q "ivshmem.devices=1</cmdline>" "$W/default.xml"
 check $? "defaults: name from the image, serial under /var/log, one device, no hold"
-[ $FAILS = 0 ]
+[ $failed = 0 ]

@@ -31,7 +31,7 @@ module_initramfs "$TOP" "$BUILD" "$W" || exit 1
 ROOMS=2048
 "$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
-i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+until_listening "$W/sock" "$W/serve.log"
 
 # boot VCPUS MODE: the guest in the background, its console in
 # $W/console.VCPUS.MODE. halt: its end (killed after 240 s) and status.
@@ -59,14 +59,21 @@ halt() {
 	return $st
 }
 
-# monitor COMMAND: to the running QEMU's human monitor (what it echoes is
-# of no use: the guest's console and the server's log say what happened).
+# monitor COMMAND: to the running QEMU's human monitor, left once QEMU
+# prompts again after it (it has taken the command; what it echoes is of
+# no use: the guest's console and the server's log say what happened).
 monitor() {
-	python3 -c 'import socket, sys, time
+	python3 -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
 s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode() + b"\n")
-time.sleep(1)' "$W/monitor" "$1"
+seen = b""
+while seen.count(b"(qemu) ") < 2:
+    more = s.recv(4096)
+    if not more:
+        break
+    seen += more' "$W/monitor" "$1"
 }
 
 # wait_for FILE LINE: until the guest's console has LINE (120 s at most).

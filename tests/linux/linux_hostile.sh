@@ -27,7 +27,7 @@ module_initramfs "$TOP" "$BUILD" "$W" hostile || exit 1
 ROOMS=2048 HOLD=300
 "$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
-i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+until_listening "$W/sock" "$W/serve.log"
 
 # victim_rooms: the words of every room in the victim's lent memory that
 # names its room, one line each (read through /proc/PID/mem).

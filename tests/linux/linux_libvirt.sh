@@ -42,7 +42,7 @@ TYPE=$(libvirt_type "$TOP/vmm/rig/kvm-rig" linux)
 ROOMS=2048
 "$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
-i=0; while [ ! -S "$W/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+until_listening "$W/sock" "$W/serve.log"
 # The shipped device XML, on this run's socket, with the pressure vector.
 sed -e "s|/run/labyrinth/labyrinth.sock|$W/sock|" -e "s|vectors='1'|vectors='2'|" \
 	"$TOP/images/libvirt/labyrinth.xml" >"$W/device.xml"

@@ -16,11 +16,7 @@ top=$(cd "$here/../.." && pwd)
 # in the build folder: the rig shares it, not /tmp
 W=$(mktemp -d "$BUILD/linux-boot.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-check() {
-	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
-	else echo "FAIL: $2"; failed=$((failed + 1)); fi
-}
+. "$top/tests/qemu_guest.sh"	# check, passed, failed
 
 . "$top/vmm/rig/kernel.sh"
 rig_kernel "$top/build/rig" || { echo "FAIL: no Debian kernel to boot"; exit 1; }

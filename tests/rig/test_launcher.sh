@@ -15,11 +15,7 @@ VMM=$2
 top=$(cd "$(dirname "$VMM")" && pwd)
 W=$(mktemp -d /tmp/kvm-launcher-test.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-check() {
-	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
-	else echo "FAIL: $2"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/../qemu_guest.sh"	# check, passed, failed
 line="vmm: no /dev/kvm here that can make a VM: running the monitor in a QEMU (TCG) VM with nested KVM"
 unset KVM_RIG
 

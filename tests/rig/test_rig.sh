@@ -13,11 +13,7 @@ top=$(cd "$(dirname "$RIG")/../.." && pwd)
 export KVM_RIG=always
 W=$(mktemp -d /tmp/kvm-rig-test.XXXXXX)
 trap 'rm -rf "$W" "$top/build/rig-test-$$"' EXIT
-passed=0 failed=0
-check() {	# check STATUS WHAT
-	if [ "$1" = 0 ]; then echo "PASS: $2"; passed=$((passed + 1))
-	else echo "FAIL: $2"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/../qemu_guest.sh"	# check, passed, failed
 one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -q "^kvm-rig: $2" "$1"; }
 
 # 1. Everything of the command passes through, and the VM has what it needs.
