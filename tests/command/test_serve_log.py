@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from seeing import BIN, run
+from seeing import BIN, a_labyrinth, run
 
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z "
                    r"labyrinth serve: ")
@@ -22,13 +22,8 @@ def utc_now():
 
 class ServeLog(unittest.TestCase):
     def setUp(self):
-        self.name = "wt-servelog-%d" % os.getpid()
+        self.name = a_labyrinth(self, "wt-servelog", "--rooms", "1024")
         self.sock = "/tmp/%s.sock" % self.name
-        status, _, err = run("create", self.name, "--rooms", "1024")
-        self.assertEqual(status, 0, err)
-
-    def tearDown(self):
-        run("destroy", self.name)
 
     def serve(self, env=None):
         """serve's log from start to SIGTERM, with stderr a file (named to

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""seeing.py - what the tests of map, top and metrics share: running the
-`labyrinth` command, a labyrinth per test, guests of known shape
-(see_guest) and the truth they say about themselves."""
+"""seeing.py - what the Python tests of the command share (tests/see,
+tests/command): running the `labyrinth` command, a labyrinth per test,
+guests of known shape (see_guest) and the truth they say about
+themselves, a server and peers that join it as QEMU does."""
 import json
 import os
 import subprocess
@@ -17,6 +18,16 @@ def run(*args, env=None, timeout=30, cwd=None):
     p = subprocess.run([BIN, *args], capture_output=True, text=True,
                        env=e, timeout=timeout, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
+
+
+def a_labyrinth(test, prefix, *args):
+    """A labyrinth of @test's own, "PREFIX-PID" made by `create` ARGS and
+    destroyed when the test is over (after its tearDown): its name."""
+    name = "%s-%d" % (prefix, os.getpid())
+    status, _, err = run("create", name, *args)
+    test.assertEqual(status, 0, err)
+    test.addCleanup(run, "destroy", name)
+    return name
 
 
 def info(name):

@@ -12,7 +12,7 @@ import subprocess
 import unittest
 import xml.etree.ElementTree as ET
 
-from seeing import GLYPHS, Guest, QemuPeer, Server, info, run
+from seeing import GLYPHS, Guest, QemuPeer, Server, a_labyrinth, info, run
 from prometheus_client.parser import text_string_to_metric_families
 
 MAILBOX = 17
@@ -113,10 +113,8 @@ def series(found, metric, **labels):
 
 class Guests(unittest.TestCase):
     def setUp(self):
-        self.name = "wt-see-guests-%d" % os.getpid()
-        status, _, err = run("create", self.name, "--rooms", "4096",
-                             "--extent", "2M")
-        self.assertEqual(status, 0, err)
+        self.name = a_labyrinth(self, "wt-see-guests", "--rooms", "4096",
+                                "--extent", "2M")
         self.server = Server(self.name)
         self.peers, self.guests = [], []
 
@@ -126,7 +124,6 @@ class Guests(unittest.TestCase):
         for g in self.guests:
             g.stop()
         self.server.stop()
-        run("destroy", self.name)
 
     def two_qemus_and_a_monitor(self):
         self.guests = [Guest(self.name, 0, 300)]

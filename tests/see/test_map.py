@@ -8,8 +8,8 @@ import subprocess
 import unittest
 import xml.etree.ElementTree as ET
 
-from seeing import (BIN, DISTRICT, GLYPHS, Guest, cell, corridor_starts,
-                    info, owners, run)
+from seeing import (BIN, DISTRICT, GLYPHS, Guest, a_labyrinth, cell,
+                    corridor_starts, info, owners, run)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,10 +29,8 @@ class Map(unittest.TestCase):
     rooms, corridors = 5000, 3
 
     def setUp(self):
-        self.name = "test-see-map-%d" % os.getpid()
-        status, _, err = run("create", self.name, "--rooms", str(self.rooms),
-                             "--corridors", str(self.corridors))
-        self.assertEqual(status, 0, err)
+        self.name = a_labyrinth(self, "test-see-map", "--rooms", str(self.rooms),
+                                "--corridors", str(self.corridors))
         self.guests = [Guest(self.name, 1, 700, release=100),
                        Guest(self.name, 2, 300),
                        Guest(self.name, 1, 200)]
@@ -41,7 +39,6 @@ class Map(unittest.TestCase):
     def tearDown(self):
         for g in self.guests:
             g.stop()
-        run("destroy", self.name)
 
     def expected(self, per_cell):
         starts = corridor_starts(self.rooms, self.corridors)

@@ -13,7 +13,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from seeing import BIN, Guest, info, run
+from seeing import BIN, Guest, a_labyrinth, info, run
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -35,17 +35,14 @@ def samples(text):
                  "python3-prometheus-client is not installed")
 class Metrics(unittest.TestCase):
     def setUp(self):
-        self.name = "test-see-metrics-%d" % os.getpid()
-        status, _, err = run("create", self.name, "--rooms", "5000",
-                             "--corridors", "3", "--reserve", "32")
-        self.assertEqual(status, 0, err)
+        self.name = a_labyrinth(self, "test-see-metrics", "--rooms", "5000",
+                                "--corridors", "3", "--reserve", "32")
         self.guests = [Guest(self.name, 1, 700, release=100, refuse=3),
                        Guest(self.name, 2, 300)]
 
     def tearDown(self):
         for g in self.guests:
             g.stop()
-        run("destroy", self.name)
 
     def label(self, **kv):
         return frozenset(dict(labyrinth=self.name, **kv).items())
@@ -233,11 +230,7 @@ class Metrics(unittest.TestCase):
 
 class MetricsErrors(unittest.TestCase):
     def setUp(self):
-        self.name = "test-see-merr-%d" % os.getpid()
-        self.assertEqual(run("create", self.name, "--rooms", "512")[0], 0)
-
-    def tearDown(self):
-        run("destroy", self.name)
+        self.name = a_labyrinth(self, "test-see-merr", "--rooms", "512")
 
     def one_line(self, want_status, *args):
         status, out, err = run("metrics", *args)

@@ -15,7 +15,7 @@ import termios
 import time
 import unittest
 
-from seeing import BIN, Guest, info, run
+from seeing import BIN, Guest, a_labyrinth, info, run
 from waiting import in_call, wait_until
 
 
@@ -48,16 +48,13 @@ def frame(text):
 
 class Top(unittest.TestCase):
     def setUp(self):
-        self.name = "test-see-top-%d" % os.getpid()
-        status, _, err = run("create", self.name, "--rooms", "5000",
-                             "--corridors", "3", "--reserve", "16")
-        self.assertEqual(status, 0, err)
+        self.name = a_labyrinth(self, "test-see-top", "--rooms", "5000",
+                                "--corridors", "3", "--reserve", "16")
         self.guests = []
 
     def tearDown(self):
         for g in self.guests:
             g.stop()
-        run("destroy", self.name)
 
     def test_once_agrees_with_info_json(self):
         self.guests = [Guest(self.name, 1, 700, release=100),
@@ -132,11 +129,7 @@ def controlling_terminal():
 
 class Live(unittest.TestCase):
     def setUp(self):
-        self.name = "test-see-live-%d" % os.getpid()
-        self.assertEqual(run("create", self.name, "--rooms", "1024")[0], 0)
-
-    def tearDown(self):
-        run("destroy", self.name)
+        self.name = a_labyrinth(self, "test-see-live", "--rooms", "1024")
 
     def start(self):
         """top in a terminal: (process, master end, slave end, the terminal's
