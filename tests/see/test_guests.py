@@ -6,7 +6,6 @@ the mailbox rooms count the same everywhere; every count of `info --json`
 is a metric and every metric a count of it; `promtool check metrics` finds
 nothing to say."""
 import json
-import os
 import re
 import subprocess
 import unittest
