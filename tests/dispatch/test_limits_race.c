@@ -6,7 +6,7 @@
  * less guest B's unmet min (B holds nothing), so B can always claim its
  * whole min; and without a guarantee, GFP_NORMAL never takes the reserve.
  * A metadata-only labyrinth (no pool) and the transport that lends
- * nothing (tests/see/lending.c): what is timed by nobody, checked by
+ * nothing (tests/lib/lending.c): what is timed by nobody, checked by
  * counts.
  */
 #include <criterion/criterion.h>

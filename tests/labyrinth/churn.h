@@ -17,7 +17,7 @@
  * what two threads buy on this machine at all).
  *
  * The core is reached through a table of its entry points, so one run
- * can hold two versions of it (tests/bench/churn_ab.c: main's and the
+ * can hold two versions of it (tests/labyrinth/churn_ab.c: main's and the
  * working tree's, side by side); bench_churn.c runs the one it links.
  */
 #ifndef LAB_CHURN_H

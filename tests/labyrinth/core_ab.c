@@ -3,7 +3,7 @@
  * labyrinth's core of two versions in one process (core_ab.sh builds them
  * with their symbols prefixed a_ and b_): claim + release of one room, a
  * ring of 32, a metadata-only labyrinth of 262144 rooms, the transport
- * that lends nothing (tests/see/lending.c); .unlimited with no limit
+ * that lends nothing (tests/lib/lending.c); .unlimited with no limit
  * anywhere, .limited with a max this guest never reaches and another
  * guest's min.  The two versions run
  * in turns (which one first alternates), so the machine's drift falls on
