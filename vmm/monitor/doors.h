@@ -15,7 +15,7 @@
  * number of mappings (and the cost, and whether vm.max_map_count is hit)
  * would follow the pattern of rooms a guest holds. Here the window stays
  * one mapping per extent whatever the guest does, and zapping cannot fail.
- * (tests/bench/map_strategies.c measures both.) */
+ * (tests/vmm/map_strategies.c measures both.) */
 #ifndef VMM_DOORS_H
 #define VMM_DOORS_H
 
