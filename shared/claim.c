@@ -37,16 +37,13 @@
  * lease is reaped.  Rooms are always found by the maps, never by the
  * count.
  */
-#include "hall.h"
+#include "budget.h"
+#include "claim.h"
+#include "count.h"
+#include "district.h"
+#include "reuse.h"
+#include "scrub.h"
 
-/*
- * What a cursor released goes back to the free count once it passes
- * PUBLISH_BATCH rooms: a ring of claims and releases reuses its own and
- * never writes the shared line, and the count shows less than is free by
- * at most that much (plus what budget.c takes ahead) per busy cursor.
- * Small, so that what guests give back under pressure shows at once.
- */
-#define PUBLISH_BATCH	64
 
 static uint32_t reverse16(uint32_t x)
 {
@@ -80,30 +77,12 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 						  memory_order_relaxed);
 }
 
-void cursor_publish(struct lab_cursor *cur)
-{
-	if (cur->delta) {
-		count_publish(cur->lab->hall, lab_owner_guest(cur->owner),
-			      cur->delta);
-		cur->delta = 0;
-	}
-}
-
-void cursor_account(struct lab_cursor *cur, int32_t change)
-{
-	if (cur->borrowed)
-		return;
-	cur->delta += change;
-	if (cur->delta > PUBLISH_BATCH)
-		cursor_publish(cur);
-}
-
 void lab_cursor_park(struct lab_cursor *cur)
 {
 	if (cur->reuse_n)
-		reuse_flush(cur);
-	district_leave(cur);
-	cursor_publish(cur);
+		lab_reuse_flush(cur);
+	lab_district_leave(cur);
+	lab_count_flush(cur);
 }
 
 /* Someone starved: give our district back so they can have it. */
@@ -114,8 +93,8 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 
 	if (gen != cur->starving_seen) {
 		cur->starving_seen = gen;
-		district_leave(cur);
-		reuse_flush(cur);
+		lab_district_leave(cur);
+		lab_reuse_flush(cur);
 	}
 }
 
@@ -147,7 +126,7 @@ static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
 }
 
 /* Claim up to @need rooms from the held district. */
-unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
+unsigned int lab_claim_district(struct lab_cursor *cur, unsigned int need,
 				   uint32_t *rooms)
 {
 	unsigned int got = 0;
@@ -174,8 +153,8 @@ static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = rooms[i];
 
-		atomic_fetch_and(room_map_word(h, r), ~(1ull << (r % 64)));
-		district_hint_set(h, r / LAB_DISTRICT_ROOMS);
+		atomic_fetch_and(hall_room_map_word(h, r), ~(1ull << (r % 64)));
+		lab_district_hint_set(h, r / LAB_DISTRICT_ROOMS);
 	}
 }
 
@@ -202,33 +181,33 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 		corridor %= h->corridors;
 	cursor_heed_starving(cur);
 	if (cur->district != LAB_NONE &&
-	    district_corridor(h, cur->district) != corridor)
-		district_leave(cur);
-	want = budget_take(cur, flags, n, floor);
+	    hall_corridor_of(h, cur->district) != corridor)
+		lab_district_leave(cur);
+	want = lab_budget_take(cur, flags, n, floor);
 	if (want < n && (flags & LAB_ALL_OR_NOTHING))
 		return 0;	/* the budget stays the cursor's */
 	if (cur->reuse_n)
-		got = reuse_take(cur, corridor, want, rooms);
+		got = lab_reuse_take(cur, corridor, want, rooms);
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
-		    !district_hold(cur, corridor, flags)) {
-			got += scrub_claim(cur, corridor, flags, want - got,
+		    !lab_district_hold(cur, corridor, flags)) {
+			got += lab_scrub_claim(cur, corridor, flags, want - got,
 					   rooms + got);
 			/* A room the worker freed after our search and
 			 * before our scrub was neither free nor dirty to
 			 * us: look once more before giving up. */
 			if (got < want && !again++ &&
-			    district_hold(cur, corridor, flags))
+			    lab_district_hold(cur, corridor, flags))
 				continue;
 			if (got < want)
 				atomic_fetch_add(&h->starving, 1);
 			break;
 		}
 		if (reuse)
-			got += scrub_held(cur, want - got, rooms + got);
-		got += claim_district(cur, want - got, rooms + got);
+			got += lab_scrub_held(cur, want - got, rooms + got);
+		got += lab_claim_district(cur, want - got, rooms + got);
 		if (got < want)
-			district_leave_full(cur);
+			lab_district_leave_full(cur);
 	}
 	if (got < n && (flags & LAB_ALL_OR_NOTHING)) {
 		claim_undo(cur, rooms, got);
@@ -237,6 +216,26 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 	if (!cur->borrowed)	/* taken out of the count already */
 		cur->delta -= (int32_t)got;
 	return got;
+}
+
+int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
+{
+	struct lab_hall *h = hall;
+
+	if (h->magic != LAB_MAGIC || h->version != LAB_VERSION)
+		return LAB_EPROTO;
+	atomic_thread_fence(memory_order_acquire);
+	lab->hall = h;
+	lab->pool = pool;
+	lab->guest = guest;
+	atomic_flag_clear(&lab->seed_busy);
+	lab_cursor_init(&lab->seed_cursor, lab, 0);
+	return 0;
+}
+
+uint32_t lab_rooms(const struct labyrinth *lab)
+{
+	return lab->hall->rooms;
 }
 
 /*
@@ -249,9 +248,9 @@ void *lab_alloc_page_exclusive(struct labyrinth *lab)
 	uint32_t room;
 	unsigned int got;
 
-	seed_lock(lab);
+	lab_seed_lock(lab);
 	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room);
-	seed_unlock(lab);
+	lab_seed_unlock(lab);
 	if (!got) {
 		if (lab->panic)
 			lab->panic(LAB_PANIC_OOM);

@@ -5,7 +5,7 @@
  * guest-controlled; a failed call changes nothing.
  */
 #include "labyrinth_dispatch.h"
-#include "hall.h"
+#include "district.h"
 
 /* The ABI's numbers are the core's, so results and flags pass through. */
 _Static_assert(LAB_HC_EPERM == LAB_EPERM, "EPERM");
@@ -330,9 +330,9 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		/* A held district is invisible to other claimers and a caller
 		 * may not come back for long: none is kept across calls.  Its
 		 * budget is (budget.c): the rooms it released, at most
-		 * PUBLISH_BATCH, reused by its next claim without a step on
+		 * LAB_COUNT_BATCH, reused by its next claim without a step on
 		 * the shared count; lab_cursor_park() when it stops. */
-		district_leave(&c->cursor);
+		lab_district_leave(&c->cursor);
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;

@@ -26,7 +26,7 @@
  * setters racing, the later sum sees both writes, so they cannot both
  * succeed past the pool (they may both back off, and may try again).
  */
-#include "hall.h"
+#include "limits.h"
 
 static struct lab_lease *lease(const struct labyrinth *lab, uint32_t guest)
 {
@@ -162,7 +162,7 @@ static void guarantee_floor(struct lab_hall *h, struct lab_lease *l, uint32_t gu
  * rooms from them as a claim would, and no claim of another guest, not
  * even GFP_ATOMIC, may take what a guarantee keeps (extent.c).
  */
-bool limits_lend_fits(struct lab_hall *h, uint32_t guest)
+bool lab_limits_lend_fits(struct lab_hall *h, uint32_t guest)
 {
 	uint64_t mask = atomic_load(&h->guaranteed) & ~(1ull << guest);
 

@@ -21,7 +21,11 @@
  * Without a pool there is nothing to zero, and with lab->scrub_at_release
  * the caller asked for the old way: zero while still owned, then free.
  */
-#include "hall.h"
+#include "claim.h"
+#include "count.h"
+#include "district.h"
+#include "reuse.h"
+#include "zero.h"
 
 #define DUP_SLOTS	1024	/* 2 * LAB_MAX_BATCH, a power of two */
 _Static_assert(DUP_SLOTS >= 2 * LAB_MAX_BATCH, "batch_unique's table");
@@ -33,10 +37,10 @@ uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 
 	if (room >= h->rooms)
 		return LAB_NONE;
-	if (!map_is_set(h, room))
+	if (!hall_map_is_set(h, room))
 		return 0;
 	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
-	return owner_word_released(o) ? 0 : o;
+	return hall_owner_released(o) ? 0 : o;
 }
 
 /* @mask picks what must match: the whole owner, or its guest part. */
@@ -47,10 +51,10 @@ static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
 
 	if (room >= h->rooms)
 		return LAB_ERANGE;
-	if (!map_is_set(h, room))
+	if (!hall_map_is_set(h, room))
 		return LAB_EALREADY;
 	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
-	if (owner_word_released(o))
+	if (hall_owner_released(o))
 		return LAB_EALREADY;	/* released, not zeroed yet */
 	if ((o ^ cur->owner) & mask)
 		return LAB_EPERM;
@@ -84,24 +88,13 @@ static int batch_unique(const uint32_t *rooms, unsigned int n)
 	return 0;
 }
 
-/*
- * Make a zeroed room claimable: clear the map bit.  Then the release half
- * of the Dekker pair of district.c, so a searcher that just gave up on
- * this district sees it.  Called by whoever zeroed the room.
- */
-void room_set_free(struct lab_hall *h, uint32_t room)
-{
-	atomic_fetch_and(room_map_word(h, room), ~(1ull << (room % 64)));
-	district_hint_set(h, room / LAB_DISTRICT_ROOMS);
-}
-
 /* The old way: zero while still owned (a kill leaves it owned), free. */
 static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
 			   unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		room_zero(cur->lab, rooms[i]);
-		room_set_free(cur->lab->hall, rooms[i]);
+		lab_zero_room(cur->lab, rooms[i]);
+		lab_district_room_open(cur->lab->hall, rooms[i]);
 		/* Our next claim looks where we just made space. */
 		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
 			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
@@ -127,9 +120,9 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 	if (!lab->pool || lab->scrub_at_release)
 		release_zeroed(cur, rooms, n);
 	else
-		reuse_put(cur, rooms, n);	/* our next claim zeroes them */
+		lab_reuse_put(cur, rooms, n);	/* our next claim zeroes them */
 	/* Dirty rooms count as free: a claimer zeroes them if it must. */
-	cursor_account(cur, (int32_t)n);
+	lab_count_account(cur, (int32_t)n);
 	return 0;
 }
 
@@ -164,9 +157,9 @@ void lab_free_page_exclusive(struct labyrinth *lab, void *page)
 {
 	int err;
 
-	seed_lock(lab);
+	lab_seed_lock(lab);
 	err = lab_release_page(&lab->seed_cursor, page);
-	seed_unlock(lab);
+	lab_seed_unlock(lab);
 	if (err && lab->panic)
 		lab->panic(LAB_PANIC_FREE);
 }

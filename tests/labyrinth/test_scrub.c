@@ -347,7 +347,7 @@ static void check_rooms(struct labyrinth *m)
 	for (uint32_t r = 0; r < STORM_ROOMS; r++) {
 		uint32_t o = atomic_load(hall_owner(h, r));
 
-		if (map_is_set(h, r))
+		if (hall_map_is_set(h, r))
 			cr_assert_eq(o, LAB_DIRTY, "room %u: owner 0x%x after the reap", r, o);
 		else
 			cr_assert(tlab_room_zero(m, r), "room %u free but not zero", r);
