@@ -36,7 +36,7 @@ static int64_t budget_allowed(int64_t before, int64_t n, const struct lab_floor 
 	return k < 0 ? 0 : k > n ? n : k;
 }
 
-unsigned int lab_budget_take(struct lab_cursor *cur, unsigned int flags, unsigned int n,
+unsigned int lab_budget_take(struct lab_cur *cur, unsigned int flags, unsigned int n,
 			 const struct lab_floor *f)
 {
 	struct lab_hall *h = cur->lab->hall;

@@ -10,7 +10,7 @@
 
 /* Up to @n rooms the cursor may claim now under @f and the reserve
  * (unless GFP_ATOMIC), taken out of the free count first. */
-unsigned int lab_budget_take(struct lab_cursor *cur, unsigned int flags,
+unsigned int lab_budget_take(struct lab_cur *cur, unsigned int flags,
 			     unsigned int n, const struct lab_floor *f);
 
 #endif /* LAB_BUDGET_H */

@@ -5,7 +5,7 @@
  * (and rooms being zeroed) count as free: a claim gets them, zeroing them
  * itself if no clean room is left.
  */
-#include "hall.h"
+#include "handle.h"
 
 /* Walls (rooms past the end) are set bits: subtract them from capacity. */
 static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)

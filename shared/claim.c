@@ -59,8 +59,7 @@ static uint32_t cursor_home(uint32_t guest, uint32_t vcpu)
 	return (reverse16(vcpu & 0xffff) + guest * 0x9e37u) & 0xffff;
 }
 
-void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
-		     uint32_t vcpu)
+static void cursor_init(struct lab_cur *cur, struct labyrinth *lab, uint32_t vcpu)
 {
 	bool leased = lab->guest < LAB_MAX_GUESTS && vcpu < LAB_MAX_VCPUS;
 
@@ -77,8 +76,26 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 						  memory_order_relaxed);
 }
 
-void lab_cursor_park(struct lab_cursor *cur)
+void lab_cursor_init(struct lab_cursor *pub, struct labyrinth *lab, uint32_t vcpu)
 {
+	cursor_init(lab_cur(pub), lab, vcpu);
+}
+
+uint32_t lab_cursor_owner(const struct lab_cursor *pub)
+{
+	return lab_cur_const(pub)->owner;
+}
+
+/* lab_claim_within() looks at the run's districts from first + home. */
+void lab_cursor_restart(struct lab_cursor *pub)
+{
+	lab_cur(pub)->home = 0;
+}
+
+void lab_cursor_park(struct lab_cursor *pub)
+{
+	struct lab_cur *cur = lab_cur(pub);
+
 	if (cur->reuse_n)
 		lab_reuse_flush(cur);
 	lab_district_leave(cur);
@@ -86,7 +103,7 @@ void lab_cursor_park(struct lab_cursor *cur)
 }
 
 /* Someone starved: give our district back so they can have it. */
-static void cursor_heed_starving(struct lab_cursor *cur)
+static void cursor_heed_starving(struct lab_cur *cur)
 {
 	uint32_t gen = atomic_load_explicit(&cur->lab->hall->starving,
 					    memory_order_relaxed);
@@ -100,7 +117,7 @@ static void cursor_heed_starving(struct lab_cursor *cur)
 
 
 /* Claim from one map word: steps 1-3 above.  Returns rooms taken. */
-static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
+static unsigned int claim_word(struct lab_cur *cur, uint32_t w,
 			       unsigned int need, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -126,7 +143,7 @@ static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
 }
 
 /* Claim up to @need rooms from the held district. */
-unsigned int lab_claim_district(struct lab_cursor *cur, unsigned int need,
+unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
 				   uint32_t *rooms)
 {
 	unsigned int got = 0;
@@ -145,7 +162,7 @@ unsigned int lab_claim_district(struct lab_cursor *cur, unsigned int need,
  * these rooms (they were never handed out), so they are as clean as when
  * we claimed them: no scrub.
  */
-static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
+static void claim_undo(struct lab_cur *cur, const uint32_t *rooms,
 		       unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -158,17 +175,10 @@ static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 	}
 }
 
-unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
-		       uint32_t corridor, unsigned int n, uint32_t *rooms)
-{
-	static const struct lab_floor none;
+static const struct lab_floor no_floor;
 
-	return lab_claim_floored(cur, flags, corridor, n, rooms, &none);
-}
-
-unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
-			       uint32_t corridor, unsigned int n, uint32_t *rooms,
-			       const struct lab_floor *floor)
+static unsigned int claim(struct lab_cur *cur, unsigned int flags, uint32_t corridor,
+			  unsigned int n, uint32_t *rooms, const struct lab_floor *floor)
 {
 	struct lab_hall *h = cur->lab->hall;
 	/* The dirty rooms of the held district first (scrub.c: who zeroes). */
@@ -218,6 +228,19 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 	return got;
 }
 
+unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
+		       uint32_t corridor, unsigned int n, uint32_t *rooms)
+{
+	return claim(lab_cur(cur), flags, corridor, n, rooms, &no_floor);
+}
+
+unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
+			       uint32_t corridor, unsigned int n, uint32_t *rooms,
+			       const struct lab_floor *floor)
+{
+	return claim(lab_cur(cur), flags, corridor, n, rooms, floor);
+}
+
 int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 {
 	struct lab_hall *h = hall;
@@ -229,13 +252,23 @@ int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 	lab->pool = pool;
 	lab->guest = guest;
 	atomic_flag_clear(&lab->seed_busy);
-	lab_cursor_init(&lab->seed_cursor, lab, 0);
+	cursor_init(&lab->seed_cursor, lab, 0);
 	return 0;
 }
 
 uint32_t lab_rooms(const struct labyrinth *lab)
 {
 	return lab->hall->rooms;
+}
+
+uint32_t lab_guest_id(const struct labyrinth *lab)
+{
+	return lab->guest;
+}
+
+void lab_scrub_at_release(struct labyrinth *lab, bool on)
+{
+	lab->scrub_at_release = on;
 }
 
 /*
@@ -249,7 +282,7 @@ void *lab_alloc_page_exclusive(struct labyrinth *lab)
 	unsigned int got;
 
 	lab_seed_lock(lab);
-	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room);
+	got = claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room, &no_floor);
 	lab_seed_unlock(lab);
 	if (!got) {
 		if (lab->panic)

@@ -6,10 +6,10 @@
 #ifndef LAB_CLAIM_H
 #define LAB_CLAIM_H
 
-#include "hall.h"
+#include "handle.h"
 
 /* Claim up to @need rooms from the district the cursor holds. */
-unsigned int lab_claim_district(struct lab_cursor *cur, unsigned int need,
+unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
 				uint32_t *rooms);
 
 /*

@@ -91,7 +91,7 @@ void lab_count_exact(struct labyrinth *lab)
 }
 
 /* A cursor's budget (budget.c): what it released and has not published. */
-void lab_count_flush(struct lab_cursor *cur)
+void lab_count_flush(struct lab_cur *cur)
 {
 	if (cur->delta) {
 		lab_count_publish(cur->lab->hall, lab_owner_guest(cur->owner),
@@ -100,7 +100,7 @@ void lab_count_flush(struct lab_cursor *cur)
 	}
 }
 
-void lab_count_account(struct lab_cursor *cur, int32_t change)
+void lab_count_account(struct lab_cur *cur, int32_t change)
 {
 	if (cur->borrowed)
 		return;

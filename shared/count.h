@@ -6,7 +6,7 @@
 #ifndef LAB_COUNT_H
 #define LAB_COUNT_H
 
-#include "hall.h"
+#include "handle.h"
 
 /*
  * What a cursor released goes back to the free count once it passes
@@ -23,8 +23,8 @@ int64_t lab_count_take(struct lab_hall *h, uint32_t guest, int64_t n);
 void lab_count_reap(struct lab_hall *h, uint32_t guest);
 void lab_count_exact(struct labyrinth *lab);
 /* Publish the cursor's budget (cur->delta) now. */
-void lab_count_flush(struct lab_cursor *cur);
+void lab_count_flush(struct lab_cur *cur);
 /* Add @change to the cursor's budget, published past LAB_COUNT_BATCH. */
-void lab_count_account(struct lab_cursor *cur, int32_t change);
+void lab_count_account(struct lab_cur *cur, int32_t change);
 
 #endif /* LAB_COUNT_H */

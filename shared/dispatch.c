@@ -332,7 +332,7 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		 * budget is (budget.c): the rooms it released, at most
 		 * LAB_COUNT_BATCH, reused by its next claim without a step on
 		 * the shared count; lab_cursor_park() when it stops. */
-		lab_district_leave(&c->cursor);
+		lab_district_leave(lab_cur(&c->cursor));
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;

@@ -93,7 +93,7 @@ void lab_district_room_open(struct lab_hall *h, uint32_t room)
 	lab_district_hint_set(h, room / LAB_DISTRICT_ROOMS);
 }
 
-void lab_district_leave(struct lab_cursor *cur)
+void lab_district_leave(struct lab_cur *cur)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t d = cur->district;
@@ -105,7 +105,7 @@ void lab_district_leave(struct lab_cursor *cur)
 	cur->district = LAB_NONE;
 }
 
-void lab_district_leave_full(struct lab_cursor *cur)
+void lab_district_leave_full(struct lab_cur *cur)
 {
 	uint32_t d = cur->district;
 
@@ -115,7 +115,7 @@ void lab_district_leave_full(struct lab_cursor *cur)
 }
 
 /* Take district @d if nobody holds it and it has a free room. */
-static bool district_try(struct lab_cursor *cur, uint32_t d)
+static bool district_try(struct lab_cur *cur, uint32_t d)
 {
 	struct lab_hall *h = cur->lab->hall;
 	_Atomic uint16_t *holder = hall_holder(h, d);
@@ -162,7 +162,7 @@ static uint32_t next_hinted(struct lab_hall *h, uint32_t d, uint32_t end)
 	return end;
 }
 
-static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
+static bool hold_hinted(struct lab_cur *cur, uint32_t from, uint32_t end)
 {
 	struct lab_hall *h = cur->lab->hall;
 
@@ -174,7 +174,7 @@ static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
 }
 
 /* The slow path: trust no hint, look at every unheld district. */
-static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
+static bool hold_scanned(struct lab_cur *cur, uint32_t from, uint32_t end)
 {
 	struct lab_hall *h = cur->lab->hall;
 
@@ -185,7 +185,7 @@ static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 }
 
 /* The cursor's home in corridor @c: its fraction of the corridor. */
-uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cur *cur,
 		       uint32_t c)
 {
 	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
@@ -200,7 +200,7 @@ uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cursor *cu
  * instead of emptying the first one and switching at every claim; then
  * the rest of the corridor from the neighbourhood's end, wrapping.
  */
-static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
+static bool hold_in_corridor(struct lab_cur *cur, uint32_t c, bool scan)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
@@ -208,7 +208,7 @@ static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
 	uint32_t ns = base > s ? base : s;
 	uint32_t ne = base + NEIGHBOURHOOD < e ? base + NEIGHBOURHOOD : e;
 	uint32_t next = base + (cur->rover + 1) % NEIGHBOURHOOD;
-	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
+	bool (*hold)(struct lab_cur *, uint32_t, uint32_t) =
 		scan ? hold_scanned : hold_hinted;
 
 	if (next < ns || next >= ne)
@@ -225,7 +225,7 @@ static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
  * the next ones cyclically (the zonelist), first by hints, then, only
  * when the hints found nothing anywhere, by a full scan.
  */
-bool lab_district_hold(struct lab_cursor *cur, uint32_t corridor,
+bool lab_district_hold(struct lab_cur *cur, uint32_t corridor,
 		   unsigned int flags)
 {
 	struct lab_hall *h = cur->lab->hall;

@@ -6,18 +6,18 @@
 #ifndef LAB_DISTRICT_H
 #define LAB_DISTRICT_H
 
-#include "hall.h"
+#include "handle.h"
 
 /* Hold a district with a free room (the preferred corridor first). */
-bool lab_district_hold(struct lab_cursor *cur, uint32_t corridor,
+bool lab_district_hold(struct lab_cur *cur, uint32_t corridor,
 		       unsigned int flags);
-void lab_district_leave(struct lab_cursor *cur);
+void lab_district_leave(struct lab_cur *cur);
 /* Leave a district we emptied, and clear its free hint. */
-void lab_district_leave_full(struct lab_cursor *cur);
+void lab_district_leave_full(struct lab_cur *cur);
 void lab_district_hint_set(struct lab_hall *h, uint32_t d);
 /* Free rooms of district @d, from its map. */
 uint32_t lab_district_free(struct lab_hall *h, uint32_t d);
-uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cur *cur,
 			   uint32_t corridor);
 /* Make a zeroed room claimable again: clear its map bit, then set the
  * free hint (the release half of the Dekker pair, district.c).  Called

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * extent.c - the core's part of lending an extent (labyrinth_extent.h):
+ * extent.c - the core's part of lending an extent (labyrinth.h; the host's
+ * part is labyrinth_extent.h):
  * holding a run of districts for one owner, and claiming only there.
  *
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
@@ -23,8 +24,7 @@
 #include "claim.h"
 #include "count.h"
 #include "district.h"
-#include "limits.h"
-#include "labyrinth_extent.h"
+#include "lab_limits.h"
 
 /* Districts lent to lease @guest, for limits.c (no lease: nothing). */
 static void lent_change(struct lab_hall *h, uint32_t guest, int64_t n)
@@ -132,9 +132,10 @@ uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
 	return code & LAB_HOLDER_LENT ? (uint32_t)(code & ~LAB_HOLDER_LENT) - 1u : LAB_NONE;
 }
 
-unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+unsigned int lab_claim_within(struct lab_cursor *pub, uint32_t first, uint32_t n,
 			      unsigned int want, uint32_t *rooms)
 {
+	struct lab_cur *cur = lab_cur(pub);
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int got = 0;
 

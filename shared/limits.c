@@ -26,7 +26,7 @@
  * setters racing, the later sum sees both writes, so they cannot both
  * succeed past the pool (they may both back off, and may try again).
  */
-#include "limits.h"
+#include "lab_limits.h"
 
 static struct lab_lease *lease(const struct labyrinth *lab, uint32_t guest)
 {

@@ -2,7 +2,7 @@
 /*
  * reap.c - taking back what a dead guest held: its rooms (scrubbed) and
  * its districts.  Knowing the guest is dead, and being the only reaper of
- * it, is the host's business (vmm/lab/lease.c).
+ * it, is the host's business (vmm/host/lease.c).
  *
  * Why "map bit set, then owner names g" proves the room is g's: owners are
  * written before the release-ordered commit and the reaper loads the map

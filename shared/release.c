@@ -44,7 +44,7 @@ uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 }
 
 /* @mask picks what must match: the whole owner, or its guest part. */
-static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
+static int room_check(struct lab_cur *cur, uint32_t room, uint32_t mask)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t o;
@@ -89,7 +89,7 @@ static int batch_unique(const uint32_t *rooms, unsigned int n)
 }
 
 /* The old way: zero while still owned (a kill leaves it owned), free. */
-static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
+static void release_zeroed(struct lab_cur *cur, const uint32_t *rooms,
 			   unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
 	}
 }
 
-static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
+static int release_rooms(struct lab_cur *cur, const uint32_t *rooms,
 			 unsigned int n, uint32_t mask)
 {
 	struct labyrinth *lab = cur->lab;
@@ -129,16 +129,16 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n)
 {
-	return release_rooms(cur, rooms, n, UINT32_MAX);
+	return release_rooms(lab_cur(cur), rooms, n, UINT32_MAX);
 }
 
 int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 		      unsigned int n)
 {
-	return release_rooms(cur, rooms, n, LAB_OWNER_GUEST_MASK);
+	return release_rooms(lab_cur(cur), rooms, n, LAB_OWNER_GUEST_MASK);
 }
 
-int lab_release_page(struct lab_cursor *cur, void *page)
+static int release_page(struct lab_cur *cur, void *page)
 {
 	struct labyrinth *lab = cur->lab;
 	uintptr_t base = (uintptr_t)lab->pool, p = (uintptr_t)page;
@@ -149,7 +149,12 @@ int lab_release_page(struct lab_cursor *cur, void *page)
 	if ((p - base) % LAB_ROOM_SIZE)
 		return LAB_EINVAL;
 	room = (uint32_t)((p - base) / LAB_ROOM_SIZE);
-	return lab_release(cur, &room, 1);
+	return release_rooms(cur, &room, 1, UINT32_MAX);
+}
+
+int lab_release_page(struct lab_cursor *cur, void *page)
+{
+	return release_page(lab_cur(cur), page);
 }
 
 /* The seed's companion: a bad page is fatal, as a double free would be. */
@@ -158,7 +163,7 @@ void lab_free_page_exclusive(struct labyrinth *lab, void *page)
 	int err;
 
 	lab_seed_lock(lab);
-	err = lab_release_page(&lab->seed_cursor, page);
+	err = release_page(&lab->seed_cursor, page);
 	lab_seed_unlock(lab);
 	if (err && lab->panic)
 		lab->panic(LAB_PANIC_FREE);

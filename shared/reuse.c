@@ -26,7 +26,7 @@
 #include "scrub.h"
 #include "zero.h"
 
-void lab_reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n)
+void lab_reuse_put(struct lab_cur *cur, const uint32_t *rooms, unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t code = hall_scrubbing_code(cur->owner);
@@ -54,7 +54,7 @@ void lab_reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n
 }
 
 /* Up to @n rooms of corridor @corridor, newest first, zeroed, ours. */
-unsigned int lab_reuse_take(struct lab_cursor *cur, uint32_t corridor,
+unsigned int lab_reuse_take(struct lab_cur *cur, uint32_t corridor,
 			unsigned int n, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -79,7 +79,7 @@ unsigned int lab_reuse_take(struct lab_cursor *cur, uint32_t corridor,
 	return got;
 }
 
-void lab_reuse_flush(struct lab_cursor *cur)
+void lab_reuse_flush(struct lab_cur *cur)
 {
 	uint32_t spill[LAB_REUSE];
 	unsigned int n = 0;

@@ -109,7 +109,7 @@ static void dirty_hint_clear(struct lab_hall *h, uint32_t d)
  * before our zeros), clear their bits, zero them.  With @rooms they are
  * listed there (the claimer keeps them), else freed.  Returns how many.
  */
-static unsigned int dirty_take_word(struct lab_cursor *cur, uint32_t d,
+static unsigned int dirty_take_word(struct lab_cur *cur, uint32_t d,
 				    uint32_t w, unsigned int max,
 				    uint32_t code, uint32_t *rooms)
 {
@@ -155,7 +155,7 @@ static unsigned int dirty_take_word(struct lab_cursor *cur, uint32_t d,
  * free to anyone else, and a worker preempted (nice +10) holding a batch
  * would hide the batch from claimers for its whole time off the CPU.
  */
-static unsigned int district_scrub(struct lab_cursor *cur, uint32_t d,
+static unsigned int district_scrub(struct lab_cur *cur, uint32_t d,
 				   unsigned int max, uint32_t *rooms)
 {
 	uint32_t code = rooms ? cur->owner : hall_scrubbing_code(cur->owner);
@@ -172,14 +172,14 @@ static unsigned int district_scrub(struct lab_cursor *cur, uint32_t d,
 	return got;
 }
 
-unsigned int lab_scrub_held(struct lab_cursor *cur, unsigned int n, uint32_t *rooms)
+unsigned int lab_scrub_held(struct lab_cur *cur, unsigned int n, uint32_t *rooms)
 {
 	return district_scrub(cur, cur->district, n, rooms);
 }
 
 /* A hinted district: scrub it, and clear its hint if it is left clean.
  * The worker leaves a district a cursor holds to its holder. */
-static unsigned int hinted_scrub(struct lab_cursor *cur, uint32_t d,
+static unsigned int hinted_scrub(struct lab_cur *cur, uint32_t d,
 				 unsigned int max, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -194,7 +194,7 @@ static unsigned int hinted_scrub(struct lab_cursor *cur, uint32_t d,
 }
 
 /* Zero up to @max rooms of the hinted districts in [from, end). */
-static unsigned int scrub_range(struct lab_cursor *cur, uint32_t from,
+static unsigned int scrub_range(struct lab_cur *cur, uint32_t from,
 				uint32_t end, unsigned int max,
 				uint32_t *rooms)
 {
@@ -220,7 +220,7 @@ static unsigned int scrub_range(struct lab_cursor *cur, uint32_t from,
 }
 
 /* Corridor @c from the cursor's home, wrapping around once. */
-static unsigned int scrub_corridor(struct lab_cursor *cur, uint32_t c,
+static unsigned int scrub_corridor(struct lab_cur *cur, uint32_t c,
 				   unsigned int max, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -236,7 +236,7 @@ static unsigned int scrub_corridor(struct lab_cursor *cur, uint32_t c,
  * The claimer's last resort, when no district has a clean room: zero
  * dirty rooms itself, in the zonelist's order, and keep them.
  */
-unsigned int lab_scrub_claim(struct lab_cursor *cur, uint32_t corridor,
+unsigned int lab_scrub_claim(struct lab_cur *cur, uint32_t corridor,
 			 unsigned int flags, unsigned int n, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -249,8 +249,9 @@ unsigned int lab_scrub_claim(struct lab_cursor *cur, uint32_t corridor,
 	return got;
 }
 
-unsigned int lab_scrub(struct lab_cursor *cur, unsigned int max)
+unsigned int lab_scrub(struct lab_cursor *pub, unsigned int max)
 {
+	struct lab_cur *cur = lab_cur(pub);
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int got = 0;
 

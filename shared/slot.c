@@ -5,7 +5,8 @@
  * but never touches the hall's layout itself.
  */
 #include "count.h"
-#include "limits.h"
+#include "lab_limits.h"
+#include "slot.h"
 
 uint64_t lab_slot_word(const struct labyrinth *lab, uint32_t g)
 {

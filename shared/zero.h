@@ -8,7 +8,7 @@
 #ifndef LAB_ZERO_H
 #define LAB_ZERO_H
 
-#include "hall.h"
+#include "handle.h"
 
 /* Room @room of @lab's pool, the way zero.c chose (nothing without a pool). */
 void lab_zero_room(struct labyrinth *lab, uint32_t room);

@@ -43,14 +43,14 @@ core a
 core b
 name=$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)
 if [ "$what" = churn ]; then
-	cc -std=gnu11 -O2 -pthread -I"$root/include" -I"$root/tests/labyrinth" \
+	cc -std=gnu11 -O2 -pthread -I"$root/include" -I"$root/shared" -I"$root/tests/labyrinth" \
 		"$root/tests/bench/churn_ab.c" "$root/tests/labyrinth/churn.c" \
 		"$root/tests/labyrinth/bench_guard.c" "$work/a.o" "$work/b.o" -o "$work/churn_ab"
 	"$work/churn_ab" "$name" tree "$@"
 	exit
 fi
 # lending.c's own calls of the core are never made here: left out.
-cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/see" -I"$root/tests/lib" \
+cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/shared" -I"$root/tests/see" -I"$root/tests/lib" \
 	"$root/tests/bench/core_ab.c" "$root/tests/see/lending.c" "$work/a.o" "$work/b.o" \
 	-Wl,--gc-sections -o "$work/core_ab"
 "$work/core_ab" "$name" tree

@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "slot.h"
+#include "handle.h"
 #include "host.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "bench_guard.h"
 #include "bench_ring.h"
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "slot.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
 #include "support.h"

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "labyrinth_host.h"
 
 #define ROOMS		(16 * 512)
@@ -104,19 +105,19 @@ static void churn(struct labyrinth *m, uint32_t hold_min)
 		if (n < hold_min || (n + k <= HOLD_MAX && rand_r(&seed) % 2)) {
 			k = lab_claim(&cur, LAB_GFP_ATOMIC, 0, k, held + n);
 			for (unsigned int i = 0; i < k; i++)
-				take(m, cur.owner, held[n + i]);
+				take(m, lab_cursor_owner(&cur), held[n + i]);
 			n += k;
 			continue;
 		}
 		k = k < n ? k : n;
 		for (unsigned int i = 0; i < k; i++)
-			give(m, cur.owner, held[n - k + i]);
+			give(m, lab_cursor_owner(&cur), held[n - k + i]);
 		if (lab_release(&cur, held + n - k, k))
 			atomic_fetch_or(&ctl->failures, FAIL_RELEASE);
 		n -= k;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		give(m, cur.owner, held[i]);
+		give(m, lab_cursor_owner(&cur), held[i]);
 	for (unsigned int i = 0; i < n; i += LAB_MAX_BATCH)
 		if (lab_release(&cur, held + i, n - i < LAB_MAX_BATCH ?
 				n - i : LAB_MAX_BATCH))

@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "hall.h"
+#include "handle.h"
 #include "support.h"
 
 static void stamp(struct labyrinth *m, uint32_t room)
@@ -45,7 +45,7 @@ Test(reuse, the_newest_comes_back_first_and_zeroed)
 	cr_assert_eq(again[1], r[1]);
 	for (int i = 0; i < 2; i++) {
 		cr_assert(tlab_room_zero(m, again[i]));
-		cr_assert_eq(lab_room_owner(m, again[i]), me.owner);
+		cr_assert_eq(lab_room_owner(m, again[i]), lab_cursor_owner(&me));
 	}
 	cr_assert_eq(dirty(m), 1);
 	heap_lab_free(m);

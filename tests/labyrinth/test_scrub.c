@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "handle.h"
 #include "support.h"
 
 static void stamp(struct labyrinth *m, uint32_t room, uint64_t v)
@@ -93,7 +93,7 @@ Test(scrub, a_holder_reuses_its_dirty_rooms_zeroed)
 			found |= again[i] == mine[j];
 		cr_assert(found, "room %u is not one of those released", again[i]);
 		cr_assert(tlab_room_zero(m, again[i]), "room %u handed out dirty", again[i]);
-		cr_assert_eq(lab_room_owner(m, again[i]), me.owner);
+		cr_assert_eq(lab_room_owner(m, again[i]), lab_cursor_owner(&me));
 	}
 	cr_assert_eq(census(m).dirty, 0);
 	cr_assert_eq(lab_scrub(&worker, 64), 0);
@@ -183,7 +183,7 @@ Test(scrub, reaping_zeroes_a_room_a_killed_scrubber_held)
 	stamp(m, r, 7);
 	cr_assert_eq(lab_release(&me, &r, 1), 0);
 	lab_cursor_park(&me);
-	atomic_store(hall_owner(m->hall, r), scrubber.owner | LAB_SCRUBBING);
+	atomic_store(hall_owner(m->hall, r), lab_cursor_owner(&scrubber) | LAB_SCRUBBING);
 	cr_assert_eq(lab_room_owner(m, r), 0);
 	cr_assert_eq(census(m).dirty, 1, "being zeroed counts as dirty");
 	cr_assert_eq(lab_reap_guest(m, 2), 1);
@@ -215,7 +215,7 @@ Test(scrub, reaping_clears_the_dirty_bit_a_killed_scrubber_left)
 	cr_assert_eq(lab_release(&me, &r, 1), 0);
 	lab_cursor_park(&me);
 	cr_assert(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]) & (1ull << (r % 64)));
-	atomic_store(hall_owner(m->hall, r), scrubber.owner | LAB_SCRUBBING);	/* killed */
+	atomic_store(hall_owner(m->hall, r), lab_cursor_owner(&scrubber) | LAB_SCRUBBING);	/* killed */
 	cr_assert_eq(lab_scrub(&other, 64), 0, "a room being zeroed was taken again");
 	cr_assert_eq(lab_reap_guest(m, 2), 1);
 	cr_assert_eq(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]), 0,

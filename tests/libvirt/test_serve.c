@@ -894,7 +894,7 @@ Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
 	name_paths("cov-serve");
 	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
 	cr_assert_eq(lab_attach(name, &monitor), 0);
-	cr_assert_eq(lab_limits_set(monitor, monitor->guest, LAB_UNLIMITED, 2048 - 100), 0);
+	cr_assert_eq(lab_limits_set(monitor, lab_guest_id(monitor), LAB_UNLIMITED, 2048 - 100), 0);
 	server = spawn_server_with(extra);
 	connect_peer(&p);
 	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
@@ -1136,12 +1136,12 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	/* what the dispatcher lets a monitor claim: every room outside the
 	 * extents (the peers' unmet mins hold nothing back) */
 	lab_cursor_init(&cur, mon, 0);
-	cr_expect_eq(lab_limits_take(mon, mon->guest, EXT, &limited, &floor), EXT);
+	cr_expect_eq(lab_limits_take(mon, lab_guest_id(mon), EXT, &limited, &floor), EXT);
 	got = lab_claim_floored(&cur, LAB_GFP_NORMAL, 0, EXT, rooms, &floor);
 	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
 		     "extents", got, EXT);
 	release_all(&cur, rooms, got);
-	lab_limits_return(mon, mon->guest, EXT);
+	lab_limits_return(mon, lab_guest_id(mon), EXT);
 	/* the monitors' rooms all taken: a peer still has its extent */
 	got = claim_all(&cur, LAB_GFP_ATOMIC, rooms);
 	lab_cursor_park(&cur);

@@ -54,12 +54,13 @@ static uint32_t free_rooms(struct labyrinth *lab)
 }
 
 /* Claims until free is just under low; returns how many were taken. */
-static unsigned squeeze(struct lab_cursor *cur, uint32_t *held, uint32_t low)
+static unsigned squeeze(struct labyrinth *lab, struct lab_cursor *cur, uint32_t *held,
+		       uint32_t low)
 {
 	unsigned n = 0;
 
-	while (free_rooms(cur->lab) >= low) {
-		unsigned want = free_rooms(cur->lab) - low + 1;
+	while (free_rooms(lab) >= low) {
+		unsigned want = free_rooms(lab) - low + 1;
 		unsigned got = lab_claim(cur, LAB_GFP_ATOMIC, 0, want > 512 ? 512 : want, held + n);
 		n += got;
 		if (!got)
@@ -115,7 +116,7 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 
 	usleep(2500000);	/* both guests up, magazines filled */
 	lab_cursor_init(&cur, lab, 0);
-	n = squeeze(&cur, held, w->low);
+	n = squeeze(lab, &cur, held, w->low);
 	if (free_rooms(lab) >= w->low)
 		fprintf(stderr, "pressure: could not squeeze below low (%u free, low %u)\n",
 			free_rooms(lab), w->low);

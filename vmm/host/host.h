@@ -18,8 +18,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "handle.h"	/* the core's handle: this library fills it in */
 #include "labyrinth_host.h"
 #include "labyrinth_extent.h"
+#include "slot.h"
+#include "test_hooks.h"
 
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64

@@ -193,3 +193,8 @@ unsigned int lab_leases(const struct labyrinth *lab,
 	}
 	return n;
 }
+
+uint64_t lab_lease_word(const struct labyrinth *lab, uint32_t guest)
+{
+	return lab_slot_word(lab, guest);
+}

@@ -23,7 +23,7 @@ static void hc_port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 	memcpy(&block, data, size < 4 ? size : 4);
 	hc_dispatch(&cpu->hc, block);
 	if (cpu->hc.caller.panicked) {
-		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", cpu->vm->lab->guest,
+		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", lab_guest_id(cpu->vm->lab),
 			cpu->id, cpu->hc.caller.panic_message);
 		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
 	}
@@ -78,7 +78,7 @@ int hc_port_attach(struct vm *vm, const char *name, uint32_t rooms,
 		return VMM_EXIT_LABYRINTH;
 	}
 	if (limits->max != LAB_UNLIMITED || limits->min) {
-		rc = lab_limits_set(vm->lab, vm->lab->guest, limits->max, limits->min);
+		rc = lab_limits_set(vm->lab, lab_guest_id(vm->lab), limits->max, limits->min);
 		if (rc) {
 			char max[16] = "none";	/* not 4294967295 when not given */
 

@@ -231,7 +231,7 @@ static void vcpu_window_fault(struct vcpu *cpu, uint64_t gpa)
 	 * the SIGBUS that lab_exit_on_shrink() turns into its one line. */
 	(void)*room;
 	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
-		 cpu->vm->lab->guest, (unsigned long long)gpa);
+		 lab_guest_id(cpu->vm->lab), (unsigned long long)gpa);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
 }
 
