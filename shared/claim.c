@@ -92,14 +92,17 @@ void lab_cursor_restart(struct lab_cursor *pub)
 	lab_cur(pub)->home = 0;
 }
 
-void lab_cursor_park(struct lab_cursor *pub)
+static void cursor_park(struct lab_cur *cur)
 {
-	struct lab_cur *cur = lab_cur(pub);
-
 	if (cur->reuse_n)
 		lab_reuse_flush(cur);
 	lab_district_leave(cur);
 	lab_count_flush(cur);
+}
+
+void lab_cursor_park(struct lab_cursor *cur)
+{
+	cursor_park(lab_cur(cur));
 }
 
 /* Someone starved: give our district back so they can have it. */
@@ -259,6 +262,17 @@ int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 uint32_t lab_rooms(const struct labyrinth *lab)
 {
 	return lab->hall->rooms;
+}
+
+void lab_claim_seed_lease(struct labyrinth *lab, uint32_t guest)
+{
+	lab->guest = guest;
+	cursor_init(&lab->seed_cursor, lab, 0);
+}
+
+void lab_claim_seed_park(struct labyrinth *lab)
+{
+	cursor_park(&lab->seed_cursor);
 }
 
 uint32_t lab_guest_id(const struct labyrinth *lab)

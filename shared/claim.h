@@ -12,6 +12,12 @@
 unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
 				uint32_t *rooms);
 
+/* For the host library, which takes and drops leases: the handle now holds
+ * lease @guest (LAB_NONE: none), and its seed cursor claims for it. */
+void lab_claim_seed_lease(struct labyrinth *lab, uint32_t guest);
+/* The seed cursor gives back its district and rooms kept for reuse. */
+void lab_claim_seed_park(struct labyrinth *lab);
+
 /*
  * The seed entry points share one cursor per handle; it is held for one
  * claim or release, never across a sleep, so spinning is fine.

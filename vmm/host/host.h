@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "handle.h"	/* the core's handle: this library fills it in */
+#include "claim.h"	/* the core's handle and seed cursor: this library fills them in */
 #include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 #include "slot.h"
