@@ -45,14 +45,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LAB_ROOM_SHIFT		12
-#define LAB_ROOM_SIZE		(1u << LAB_ROOM_SHIFT)
+/* The room (LAB_ROOM_SIZE) and the batch (LAB_HC_BATCH_MAX) are the
+ * contract's: one definition for both sides. */
+#include "labyrinth_abi.h"
+
 #define LAB_DISTRICT_ROOMS	512u
 #define LAB_MAX_GUESTS		64u		/* leases in one hall */
 #define LAB_MAX_VCPUS		65536u		/* vcpu ids 0..65535 */
 #define LAB_MAX_CORRIDORS	64u
 #define LAB_MAX_ROOMS		(1u << 26)	/* 256 GiB */
-#define LAB_MAX_BATCH		512u
 #define LAB_DEFAULT_ROOMS	16384u		/* private labyrinth of ./vmm */
 #define LAB_NONE		UINT32_MAX
 #define LAB_REUSE		64u		/* rooms a cursor keeps to reuse */
@@ -263,7 +264,7 @@ uint32_t lab_cursor_owner(const struct lab_cursor *cur);
 void lab_cursor_restart(struct lab_cursor *cur);
 
 /*
- * Claim up to @n (1..LAB_MAX_BATCH) rooms for the cursor's owner, writing
+ * Claim up to @n (1..LAB_HC_BATCH_MAX) rooms for the cursor's owner, writing
  * their indices to @rooms.  Returns how many were granted (0..n), like
  * Xen's populate_physmap: partial success is not an error.  @corridor is
  * the preferred corridor.  The rooms are taken out of the free count
@@ -296,7 +297,7 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
  * released and its next claims take them, zeroing them (shared/reuse.c);
  * the rest are dirty until a scrubber zeroes them (lab_scrub, or a claimer
  * that finds no clean room).  Returns 0.  Without a pool, or with
- * lab->scrub_at_release, the rooms are zeroed here and free at once.
+ * lab_scrub_at_release(), the rooms are zeroed here and free at once.
  */
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n);

@@ -10,8 +10,9 @@
  * handler may allocate while the code it interrupted was in the middle of
  * nothing it could be waiting on.
  *
- * Freestanding (stdint only): the same file is compiled into the guest
- * kernel and into the host tests and benchmark (tests/magazine/).
+ * Freestanding (stdint only), part of the labyrinth's core (shared/): the
+ * host and its tests (tests/magazine/) link it from the core library, the
+ * guest kernel builds the same source with its own flags (guest/).
  */
 #ifndef MAGAZINE_H
 #define MAGAZINE_H

@@ -188,7 +188,7 @@ static unsigned int claim(struct lab_cur *cur, unsigned int flags, uint32_t corr
 	bool reuse = cur->lab->pool && !cur->lab->scrub_at_release;
 	unsigned int want, got = 0, again = 0;
 
-	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
+	if (!cur->owner || n == 0 || n > LAB_HC_BATCH_MAX)
 		return 0;
 	if (corridor >= h->corridors)	/* no division on the way */
 		corridor %= h->corridors;

@@ -18,8 +18,6 @@ _Static_assert(LAB_HC_GFP_NORMAL == LAB_GFP_NORMAL, "GFP_NORMAL");
 _Static_assert(LAB_HC_GFP_ATOMIC == LAB_GFP_ATOMIC, "GFP_ATOMIC");
 _Static_assert(LAB_HC_ALL_OR_NOTHING == LAB_ALL_OR_NOTHING, "ALL_OR_NOTHING");
 _Static_assert(LAB_HC_THISCORRIDOR == LAB_THISCORRIDOR, "THISCORRIDOR");
-_Static_assert(LAB_HC_BATCH_MAX == LAB_MAX_BATCH, "batch");
-_Static_assert(LAB_HC_ROOM_SIZE == LAB_ROOM_SIZE, "room size");
 
 #define CLAIM_FLAGS (LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING | LAB_HC_THISCORRIDOR)
 
@@ -132,7 +130,7 @@ static int64_t call_info(struct lab_caller *c, void *u)
 	g->ops->window(g->t, &base, &size, &first);
 	struct lab_hc_info info = {
 		.abi_version = LAB_HC_ABI_VERSION,
-		.room_size = LAB_HC_ROOM_SIZE,
+		.room_size = LAB_ROOM_SIZE,
 		.window_base = base,
 		.window_size = size,
 		.rooms_total = h->rooms,
@@ -219,7 +217,7 @@ static int64_t room_at(uint64_t base, uint64_t size, uint32_t first, uint64_t gp
 
 	if (gpa < base || off >= size)
 		return LAB_HC_ERANGE;
-	if (off & (LAB_HC_ROOM_SIZE - 1))
+	if (off & (LAB_ROOM_SIZE - 1))
 		return LAB_HC_EINVAL;
 	*room = first + (uint32_t)(off >> LAB_ROOM_SHIFT);
 	return LAB_HC_OK;

@@ -139,7 +139,7 @@ unsigned int lab_claim_within(struct lab_cursor *pub, uint32_t first, uint32_t n
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int got = 0;
 
-	if (!cur->owner || !n || want > LAB_MAX_BATCH)
+	if (!cur->owner || !n || want > LAB_HC_BATCH_MAX)
 		return 0;
 	cur->borrowed = true;
 	/* The districts are held by the lender, not by this cursor: it must

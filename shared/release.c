@@ -27,8 +27,8 @@
 #include "reuse.h"
 #include "zero.h"
 
-#define DUP_SLOTS	1024	/* 2 * LAB_MAX_BATCH, a power of two */
-_Static_assert(DUP_SLOTS >= 2 * LAB_MAX_BATCH, "batch_unique's table");
+#define DUP_SLOTS	1024	/* 2 * LAB_HC_BATCH_MAX, a power of two */
+_Static_assert(DUP_SLOTS >= 2 * LAB_HC_BATCH_MAX, "batch_unique's table");
 
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 {
@@ -107,7 +107,7 @@ static int release_rooms(struct lab_cur *cur, const uint32_t *rooms,
 	struct labyrinth *lab = cur->lab;
 	int err;
 
-	if (n > LAB_MAX_BATCH)
+	if (n > LAB_HC_BATCH_MAX)
 		return LAB_EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
 		err = room_check(cur, rooms[i], mask);

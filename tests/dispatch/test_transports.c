@@ -81,7 +81,7 @@ static void setup(void)
 	cr_assert_eq(peer_lend(peer, mail.lab), 0);
 	peer->hdr->bar_base = 1ull << 32;
 	mail.base = peer->hdr->bar_base;
-	mail.size = (uint64_t)peer->rooms * LAB_IVSHMEM_PAGE;
+	mail.size = (uint64_t)peer->rooms * LAB_ROOM_SIZE;
 }
 
 /* What a RELEASE entry names, spelled for one side. */
@@ -92,7 +92,7 @@ static uint64_t spell(const struct side *s, enum what w, unsigned k)
 	switch (w) {
 	case HELD: return s->held[k % s->nheld];
 	case HELD_AGAIN: return s->held[k % s->nheld];
-	case BELOW: return s->base - LAB_HC_ROOM_SIZE;
+	case BELOW: return s->base - LAB_ROOM_SIZE;
 	case PAST: return s->base + s->size;
 	default: return s->held[k % s->nheld] + 8;
 	}

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	lab_cursor_init(&cur, lab, 1);
 	while (n < want) {
-		uint32_t k = want - n > LAB_MAX_BATCH ? LAB_MAX_BATCH : (uint32_t)(want - n);
+		uint32_t k = want - n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : (uint32_t)(want - n);
 
 		k = lab_claim(&cur, LAB_GFP_ATOMIC, 0, k, rooms + n);
 		if (!k)

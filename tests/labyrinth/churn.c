@@ -85,7 +85,7 @@ static void churn_fill(const struct churn_core *k, struct hall *h,
 		      enum churn_mode mode, unsigned int fill, uint32_t held)
 {
 	struct lab_geometry geo = { h->rooms, 1, 0 };
-	uint32_t *all = malloc((h->rooms + LAB_MAX_BATCH) * sizeof(*all));
+	uint32_t *all = malloc((h->rooms + LAB_HC_BATCH_MAX) * sizeof(*all));
 	uint32_t keep = (uint32_t)((uint64_t)h->rooms * fill / 100), got = 0;
 	unsigned int seed = 28;
 	struct lab_cursor cur;
@@ -96,7 +96,7 @@ static void churn_fill(const struct churn_core *k, struct hall *h,
 	h->m.scrub_at_release = mode == CHURN_RELEASE;
 	k->cursor_init(&cur, &h->m, FILL_VCPU);
 	while (got < h->rooms)
-		got += k->claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, all + got);
+		got += k->claim(&cur, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, all + got);
 	for (uint32_t i = h->rooms - 1; i > 0; i--) {
 		uint32_t j = (uint32_t)rand_r(&seed) % (i + 1), t = all[i];
 
@@ -109,7 +109,7 @@ static void churn_fill(const struct churn_core *k, struct hall *h,
 			abort();
 	k->park(&cur);
 	k->cursor_init(&cur, &h->m, SCRUB_VCPU);
-	while (k->scrub(&cur, LAB_MAX_BATCH))
+	while (k->scrub(&cur, LAB_HC_BATCH_MAX))
 		;
 	k->park(&cur);
 	free(all);

@@ -80,8 +80,8 @@ void *stress_worker(void *arg)
 		}
 		ops++;
 	}
-	while (w->n)	/* a batch is at most LAB_MAX_BATCH rooms */
-		release_some(w, &cur, w->n < LAB_MAX_BATCH ? w->n : LAB_MAX_BATCH);
+	while (w->n)	/* a batch is at most LAB_HC_BATCH_MAX rooms */
+		release_some(w, &cur, w->n < LAB_HC_BATCH_MAX ? w->n : LAB_HC_BATCH_MAX);
 	lab_cursor_park(&cur);
 	atomic_fetch_add(&w->s->ops, ops);
 	return NULL;

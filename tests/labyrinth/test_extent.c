@@ -33,7 +33,7 @@ Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
 {
 	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, false);
 	struct lab_cursor vcpu, borrower;
-	uint32_t rooms[LAB_MAX_BATCH], got = 0, k;
+	uint32_t rooms[LAB_HC_BATCH_MAX], got = 0, k;
 
 	lab_cursor_init(&vcpu, m, 0);
 	lab_cursor_init(&borrower, m, 1);
@@ -41,14 +41,14 @@ Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
 	cr_assert_not(lab_districts_lend(m, 2, 1, lab_owner(1, 0)),
 		      "lent twice");
 	cr_assert_eq(lab_district_holder(m, 2), 0, "shown as the lender's");
-	while ((k = lab_claim_within(&borrower, 2, 2, LAB_MAX_BATCH, rooms)) > 0) {
+	while ((k = lab_claim_within(&borrower, 2, 2, LAB_HC_BATCH_MAX, rooms)) > 0) {
 		for (uint32_t i = 0; i < k; i++)
 			cr_assert_geq(rooms[i], 2 * LAB_DISTRICT_ROOMS);
 		got += k;
 	}
 	cr_assert_eq(got, 2 * LAB_DISTRICT_ROOMS);
 	/* the guest's cursors never claim in the lent run */
-	while ((k = lab_claim(&vcpu, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms)) > 0)
+	while ((k = lab_claim(&vcpu, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, rooms)) > 0)
 		for (uint32_t i = 0; i < k; i++)
 			cr_assert_lt(rooms[i], 2 * LAB_DISTRICT_ROOMS);
 	lab_cursor_park(&vcpu);

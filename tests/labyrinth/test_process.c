@@ -118,9 +118,9 @@ static void churn(struct labyrinth *m, uint32_t hold_min)
 	}
 	for (unsigned int i = 0; i < n; i++)
 		give(m, lab_cursor_owner(&cur), held[i]);
-	for (unsigned int i = 0; i < n; i += LAB_MAX_BATCH)
-		if (lab_release(&cur, held + i, n - i < LAB_MAX_BATCH ?
-				n - i : LAB_MAX_BATCH))
+	for (unsigned int i = 0; i < n; i += LAB_HC_BATCH_MAX)
+		if (lab_release(&cur, held + i, n - i < LAB_HC_BATCH_MAX ?
+				n - i : LAB_HC_BATCH_MAX))
 			atomic_fetch_or(&ctl->failures, FAIL_RELEASE);
 	lab_cursor_park(&cur);
 }

@@ -155,7 +155,7 @@ Test(reuse, all_or_nothing_leaves_kept_rooms_kept)
 {
 	struct labyrinth *m = shared_lab(512, 1);
 	struct lab_cursor me;
-	uint32_t *all = calloc(512 + LAB_MAX_BATCH, sizeof(*all)), r[4];
+	uint32_t *all = calloc(512 + LAB_HC_BATCH_MAX, sizeof(*all)), r[4];
 
 	lab_cursor_init(&me, m, 0);
 	cr_assert_eq(lab_claim(&me, LAB_GFP_ATOMIC, 0, 512, all), 512);

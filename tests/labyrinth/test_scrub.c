@@ -120,7 +120,7 @@ Test(scrub, a_dirty_room_cannot_be_released_again)
 Test(scrub, claims_zero_dirty_rooms_when_no_clean_room_is_left)
 {
 	struct labyrinth *m = shared_lab(1000, 2);
-	uint32_t *rooms = calloc(1000 + LAB_MAX_BATCH, sizeof(*rooms));
+	uint32_t *rooms = calloc(1000 + LAB_HC_BATCH_MAX, sizeof(*rooms));
 	struct lab_cursor me;
 	uint32_t got = 0;
 

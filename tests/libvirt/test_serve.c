@@ -1053,16 +1053,16 @@ static uint32_t claim_all(struct lab_cursor *cur, unsigned int flags, uint32_t *
 {
 	uint32_t got = 0, n;
 
-	while ((n = lab_claim(cur, flags, 0, LAB_MAX_BATCH, rooms + got)) > 0)
+	while ((n = lab_claim(cur, flags, 0, LAB_HC_BATCH_MAX, rooms + got)) > 0)
 		got += n;
 	return got;
 }
 
 static void release_all(struct lab_cursor *cur, const uint32_t *rooms, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += LAB_MAX_BATCH)
+	for (uint32_t i = 0; i < n; i += LAB_HC_BATCH_MAX)
 		cr_assert_eq(lab_release(cur, rooms + i,
-					 n - i < LAB_MAX_BATCH ? n - i : LAB_MAX_BATCH), 0);
+					 n - i < LAB_HC_BATCH_MAX ? n - i : LAB_HC_BATCH_MAX), 0);
 }
 
 /* A lent extent's free rooms are its guest's alone, so they are not free

@@ -128,8 +128,8 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 		fprintf(stderr, "pressure: a guest died instead of giving rooms back\n");
 		ms = -1;
 	}
-	for (unsigned i = 0; i < n; i += LAB_MAX_BATCH)
-		if (lab_release(&cur, held + i, n - i < LAB_MAX_BATCH ? n - i : LAB_MAX_BATCH)) {
+	for (unsigned i = 0; i < n; i += LAB_HC_BATCH_MAX)
+		if (lab_release(&cur, held + i, n - i < LAB_HC_BATCH_MAX ? n - i : LAB_HC_BATCH_MAX)) {
 			fprintf(stderr, "pressure: cannot give back the squeeze\n");
 			ms = -1;
 		}

@@ -56,7 +56,7 @@ static int peer_refusal(struct serve_peer *p, uint32_t why)
 		.server_id = SERVE_SERVER_ID,
 		.peer_id = p->id,
 		.slots = LAB_IVSHMEM_SLOTS,
-		.size = LAB_IVSHMEM_PAGE,
+		.size = LAB_ROOM_SIZE,
 		.extent = LAB_NONE,
 		.refused = why,
 	};
@@ -65,7 +65,7 @@ static int peer_refusal(struct serve_peer *p, uint32_t why)
 	p->memfd = memfd_create("labyrinth-refused", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (p->memfd < 0)
 		return -errno;
-	if (ftruncate(p->memfd, LAB_IVSHMEM_PAGE) ||
+	if (ftruncate(p->memfd, LAB_ROOM_SIZE) ||
 	    pwrite(p->memfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    fcntl(p->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		return -errno;
