@@ -147,14 +147,19 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest,
 /* Clears lease @guest's limits and counters (its slot is being freed). */
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest);
 /*
- * For the dispatcher: reserves up to @want rooms under @guest's max;
- * returns how many (0..want), *@limited if the max cut it, and *@floor:
- * what the claim (lab_claim_floored) must leave for everyone's
- * guarantees.  lab_limits_return() gives back what the claim did not use.
+ * For the dispatcher: reserves up to @want rooms under @guest's max, and
+ * says in *@floor what the claim (lab_claim_floored) must leave for
+ * everyone's guarantees.  lab_limits_return() gives back what the claim
+ * did not use.  A count alone could not say whether fewer than @want
+ * means the max (LAB_EDQUOT: the guest's own doing) or nothing.
  */
+struct lab_grant {
+	unsigned int rooms;	/* reserved: 0..want */
+	int cut;		/* 0, or LAB_EDQUOT: the max cut the grant */
+};
 struct lab_floor;
-unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
-			     unsigned int want, bool *limited, struct lab_floor *floor);
+struct lab_grant lab_limits_take(struct labyrinth *lab, uint32_t guest,
+				 unsigned int want, struct lab_floor *floor);
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
 

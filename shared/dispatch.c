@@ -154,14 +154,13 @@ static int64_t limits_take(struct lab_caller *c, const struct lab_hc *hc, unsign
 			   struct lab_floor *floor)
 {
 	struct labyrinth *lab = c->guest->lab;
-	bool limited;
-	unsigned int n = lab_limits_take(lab, lab->guest, want, &limited, floor);
+	struct lab_grant g = lab_limits_take(lab, lab->guest, want, floor);
 
-	c->limited += limited;
-	if (n && !(hc->flags & LAB_HC_ALL_OR_NOTHING && n < hc->count))
-		return n;
-	lab_limits_return(lab, lab->guest, n);
-	return limited ? LAB_HC_EDQUOT : LAB_HC_ENOMEM;
+	c->limited += g.cut != 0;
+	if (g.rooms && !(hc->flags & LAB_HC_ALL_OR_NOTHING && g.rooms < hc->count))
+		return g.rooms;
+	lab_limits_return(lab, lab->guest, g.rooms);
+	return g.cut ? g.cut : LAB_HC_ENOMEM;
 }
 
 static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
