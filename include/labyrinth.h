@@ -354,11 +354,13 @@ uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest);
  * extent lent to a QEMU guest (labyrinth_extent.h is the host's part).
  */
 
-/* Holds districts [first, first + n) for @owner, all or none, and only
- * if every room there is free and the monitors keep their unmet
- * guarantees without them; true if it did.  Their rooms leave the
- * free count (shared/extent.c says why). */
-bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+/* Holds districts [first, first + n) for @owner, all or none: 0, or why
+ * not, nothing changed: LAB_EINVAL (no owner, or not a run of the hall),
+ * LAB_EBUSY (a district is held, or has a room claimed or not yet
+ * scrubbed), LAB_ENOSPC (the monitors would be left less than their
+ * unmet guarantees).  Their rooms leave the free count (shared/extent.c
+ * says why). */
+int lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 			uint32_t owner);
 /* Undoes a lend nobody claimed in yet: those of them @owner holds go back,
  * and every room to the free count. */

@@ -96,17 +96,17 @@ static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 /* All held by @owner, or none: a district some cursor holds, or with a
  * room claimed or dirty (not yet scrubbed), makes the run unlendable now;
  * so does taking rooms the monitors' unmet guarantees keep. */
-bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
-			uint32_t owner)
+int lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+		       uint32_t owner)
 {
 	struct lab_hall *h = lab->hall;
 
 	if (!owner || first > h->districts || n > h->districts - first)
-		return false;
+		return LAB_EINVAL;
 	for (uint32_t d = first; d < first + n; d++) {
 		if (!district_lend(h, d, owner)) {
 			districts_unlend(lab, first, d - first, owner);
-			return false;
+			return LAB_EBUSY;
 		}
 	}
 	lent_change(h, lab_owner_guest(owner), (int64_t)n);
@@ -117,9 +117,9 @@ bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 	 * later sees both (as two setters of guarantees do, limits.c). */
 	if (!lab_limits_lend_fits(h, lab_owner_guest(owner))) {
 		lab_districts_unlend(lab, first, n, owner);
-		return false;
+		return LAB_ENOSPC;
 	}
-	return true;
+	return 0;
 }
 
 uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)

@@ -47,7 +47,7 @@ static void child_lends(struct labyrinth *me, unsigned int n)
 	struct lab_cursor cur;
 	uint32_t rooms[64];
 
-	if (!lab_districts_lend(me, 0, 2, lab_owner(me->guest, 0)))
+	if (lab_districts_lend(me, 0, 2, lab_owner(me->guest, 0)))
 		_exit(3);
 	lab_cursor_init(&cur, me, 0);
 	while (n) {
