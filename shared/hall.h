@@ -3,8 +3,9 @@
  * hall.h - layout of the shared metadata ("the hall") of a labyrinth: the
  * bottom layer of the core, layout only (no function of another layer).
  * Private to the core and the host side; users see only labyrinth.h.
- * Prefix hall_; every layer above has its own header (district.h,
- * count.h, budget.h, zero.h, scrub.h, reuse.h, claim.h, limits.h).
+ * Prefix hall_; the handle and the cursor are handle.h's, and every
+ * layer above has its own header (zero.h, district.h, count.h, budget.h,
+ * scrub.h, reuse.h, claim.h, lab_limits.h, slot.h; README, "The parts").
  *
  * The hall sits right after the pool in the same shared file.  After the
  * fixed header come five arrays, each 64-byte aligned:
