@@ -157,10 +157,10 @@ int lab_connect(void)
 	rc = hc_info(&lab_info);
 	if (rc)
 		return (int)rc;
-	if (lab_info.abi_version != LAB_HC_ABI_VERSION || lab_info.room_size != LAB_HC_ROOM_SIZE) {
+	if (lab_info.abi_version != LAB_HC_ABI_VERSION || lab_info.room_size != LAB_ROOM_SIZE) {
 		printf("labyrinth: ABI version %u room size %u, want %u and %u\n",
 		       lab_info.abi_version, lab_info.room_size, LAB_HC_ABI_VERSION,
-		       LAB_HC_ROOM_SIZE);
+		       LAB_ROOM_SIZE);
 		return LAB_HC_EINVAL;
 	}
 	/* ivshmem_connect mapped the whole shared region already. */

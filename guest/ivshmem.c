@@ -84,7 +84,7 @@ static void map_uncached(u64 base)
 
 static bool bar2_size_ok(u64 size)
 {
-	return size >= LAB_IVSHMEM_PAGE && size <= LAB_IVSHMEM_MAX_SIZE && !(size & (size - 1));
+	return size >= LAB_ROOM_SIZE && size <= LAB_IVSHMEM_MAX_SIZE && !(size & (size - 1));
 }
 
 /* Registers below 4 GiB; BAR2 above, each aligned to its size, one after

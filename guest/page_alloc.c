@@ -7,7 +7,7 @@
 #include "window.h"
 #include "x86.h"
 
-static struct magazine mags[MAX_CPUS] __aligned(64);
+static struct lab_magazine mags[MAX_CPUS] __aligned(64);
 static bool ready;
 u64 page_alloc_reserve_claims, page_alloc_lost_frees, page_alloc_pressure_drains;
 
@@ -27,7 +27,7 @@ static int64_t source_release(void *ctx, u32 n, const u64 *rooms)
 	return rc;
 }
 
-static const struct mag_source source = {source_claim, source_release, NULL};
+static const struct lab_mag_source source = {source_claim, source_release, NULL};
 
 /* Read without the magazines' owners' leave: a figure for operators. */
 static u32 cached_rooms(void)
@@ -47,7 +47,7 @@ static u32 cached_rooms(void)
  */
 static void pressure_drain(void)
 {
-	if (mag_count(&mags[this_cpu()->cpu]) && mag_flush(&mags[this_cpu()->cpu], &source) >= 0)
+	if (lab_mag_count(&mags[this_cpu()->cpu]) && lab_mag_flush(&mags[this_cpu()->cpu], &source) >= 0)
 		__atomic_fetch_add(&page_alloc_pressure_drains, 1, __ATOMIC_RELAXED);
 }
 
@@ -58,7 +58,7 @@ int page_alloc_init(void)
 	if (rc)
 		return rc;
 	for (u32 cpu = 0; cpu < MAX_CPUS; cpu++)
-		mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
+		lab_mag_init(&mags[cpu], MAG_HIGH, MAG_BATCH);
 	hc_cache_probe = cached_rooms;
 	WRITE_ONCE(hc_pressure_hook, pressure_drain);
 	ready = true;
@@ -92,14 +92,14 @@ static u64 claim_reserve(void)
 /* With interrupts off, on this CPU. */
 static u64 alloc_room(u32 cpu, gfp_t gfp)
 {
-	struct magazine *m = &mags[cpu];
+	struct lab_magazine *m = &mags[cpu];
 	u64 room;
 
-	if (mag_count(m))
-		return mag_alloc(m, &source);	/* a hit: no call */
+	if (lab_mag_count(m))
+		return lab_mag_alloc(m, &source);	/* a hit: no call */
 	if ((gfp & GFP_ATOMIC) && below_min[cpu] && below_min[cpu]++ % NORMAL_RETRY_EVERY)
 		return claim_reserve();
-	room = mag_alloc(m, &source);		/* the refill */
+	room = lab_mag_alloc(m, &source);		/* the refill */
 	below_min[cpu] = !room;
 	if (!room && (gfp & GFP_ATOMIC))
 		room = claim_reserve();
@@ -138,7 +138,7 @@ void __free_page(struct page *page)
 	if (!window_spans_room(room))
 		panic("__free_page: 0x%lx is not a room of the window", room);
 	irq = irq_save();
-	rc = mag_free(&mags[this_cpu()->cpu], &source, room);
+	rc = lab_mag_free(&mags[this_cpu()->cpu], &source, room);
 	irq_restore(irq);
 	if (rc < 0) {
 		__atomic_fetch_add(&page_alloc_lost_frees, 1, __ATOMIC_RELAXED);
@@ -165,14 +165,14 @@ void dealloc_labyrinth_page_exclusive(void *page)
 int64_t page_alloc_flush(u32 cpu)
 {
 	u64 irq = irq_save();
-	int64_t rc = mag_flush(&mags[cpu], &source);
+	int64_t rc = lab_mag_flush(&mags[cpu], &source);
 
 	irq_restore(irq);
 	return rc;
 }
 
-void page_alloc_stats(u32 cpu, struct mag_stats *st, u32 *cached)
+void page_alloc_stats(u32 cpu, struct lab_mag_stats *st, u32 *cached)
 {
 	*st = mags[cpu].stats;
-	*cached = mag_count(&mags[cpu]);
+	*cached = lab_mag_count(&mags[cpu]);
 }

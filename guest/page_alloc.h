@@ -52,7 +52,7 @@ void dealloc_labyrinth_page_exclusive(void *page);
  * it allocates no more (its timer stopped): the magazine has no lock. */
 int64_t page_alloc_flush(u32 cpu);
 /* A copy of @cpu's magazine counters, and how many rooms it holds. */
-void page_alloc_stats(u32 cpu, struct mag_stats *st, u32 *cached);
+void page_alloc_stats(u32 cpu, struct lab_mag_stats *st, u32 *cached);
 /* Direct reserve claims (GFP_ATOMIC past an empty magazine) and frees
  * that could not be stored or released, over all CPUs. */
 extern u64 page_alloc_reserve_claims, page_alloc_lost_frees;

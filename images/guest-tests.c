@@ -323,7 +323,7 @@ static u32 labyrinth_room(u64 gpa)
 
 	for (u32 j = 0; ivshmem_device_info(j, &base, &size, &first, &mailbox); j++)
 		if (gpa >= base && gpa - base < size)
-			return first + (u32)((gpa - base) / LAB_IVSHMEM_PAGE);
+			return first + (u32)((gpa - base) / LAB_ROOM_SIZE);
 	return ~0u;
 }
 

@@ -115,7 +115,7 @@ static void bad_releases(void)
 	       LAB_HC_EALREADY);
 	report(still_held(held[0]), "the room named twice is still held (0x%lx)", held[0]);
 	gpas[0] = held[1];
-	gpas[1] = lab_info.window_base + lab_info.window_size - LAB_HC_ROOM_SIZE;
+	gpas[1] = lab_info.window_base + lab_info.window_size - LAB_ROOM_SIZE;
 	if (gpas[1] != held[0] && gpas[1] != held[1])
 		expect("RELEASE of a batch with one unclaimed room", LAB_HC_RELEASE, 0, 2,
 		       (uintptr_t)gpas, LAB_HC_EALREADY);

@@ -19,7 +19,7 @@
 #include "usermode.h"
 #include "window.h"
 
-#define ROOM_WORDS (LAB_HC_ROOM_SIZE / 8)
+#define ROOM_WORDS (LAB_ROOM_SIZE / 8)
 #define BATCH 64
 
 static u64 rooms[BATCH];
@@ -47,7 +47,7 @@ static bool write_read(u64 gpa)
 static bool distinct_in_window(const u64 *g, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
-		if (!window_spans(g[i]) || g[i] & (LAB_HC_ROOM_SIZE - 1)) {
+		if (!window_spans(g[i]) || g[i] & (LAB_ROOM_SIZE - 1)) {
 			printf("  room %u at 0x%lx is not a window room\n", i, g[i]);
 			return false;
 		}
@@ -76,9 +76,9 @@ static void check_info(void)
 	       i->window_size, i->rooms_total, i->rooms_free, i->rooms_reserved, i->guest_id,
 	       i->corridors);
 	report(i->abi_version == LAB_HC_ABI_VERSION, "INFO abi_version %u", i->abi_version);
-	report(i->room_size == LAB_HC_ROOM_SIZE, "INFO room_size %u", i->room_size);
+	report(i->room_size == LAB_ROOM_SIZE, "INFO room_size %u", i->room_size);
 	report(i->window_base >= (4ull << 30) && !(i->window_base & 0x1fffff) &&
-	       i->window_size == i->rooms_total * LAB_HC_ROOM_SIZE,
+	       i->window_size == i->rooms_total * LAB_ROOM_SIZE,
 	       "INFO window 0x%lx size 0x%lx = rooms_total * 4096", i->window_base,
 	       i->window_size);
 	report(i->rooms_total > 0 && i->rooms_free <= i->rooms_total &&
@@ -191,7 +191,7 @@ int main(void)
 	if (cmdline_has("touch-released"))
 		return touch_released();
 	if (cmdline_has("touch-unclaimed"))
-		return touch(lab_info.window_base + lab_info.window_size - LAB_HC_ROOM_SIZE,
+		return touch(lab_info.window_base + lab_info.window_size - LAB_ROOM_SIZE,
 			     "unclaimed");
 	return 0;
 }

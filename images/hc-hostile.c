@@ -57,8 +57,8 @@ static bool is_mode(const char *m)
 
 static u64 room_gpa(u64 i)
 {
-	return lab_info.window_base + (i % (lab_info.window_size / LAB_HC_ROOM_SIZE)) *
-				      LAB_HC_ROOM_SIZE;
+	return lab_info.window_base + (i % (lab_info.window_size / LAB_ROOM_SIZE)) *
+				      LAB_ROOM_SIZE;
 }
 
 /* CPU 0 of race: claim, then give back at once what was granted. */

@@ -19,7 +19,7 @@
 #include "x86.h"
 
 #define SECRET 0x5345435245545321ull	/* "SECRET S!" read as a little-endian word */
-#define ROOM_WORDS (LAB_HC_ROOM_SIZE / 8)
+#define ROOM_WORDS (LAB_ROOM_SIZE / 8)
 #define MAX_ROOMS (1u << 16)
 #define TIME_LIMIT_US 20000000ull
 

@@ -64,7 +64,7 @@ static u64 next_random(struct worker *w)
 
 static u64 room_index(u64 gpa)
 {
-	return (gpa - lab_info.window_base) / LAB_HC_ROOM_SIZE;
+	return (gpa - lab_info.window_base) / LAB_ROOM_SIZE;
 }
 
 /* Marks the room ours; false if a CPU of ours already held it. */

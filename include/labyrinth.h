@@ -45,14 +45,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LAB_ROOM_SHIFT		12
-#define LAB_ROOM_SIZE		(1u << LAB_ROOM_SHIFT)
+/* The room (LAB_ROOM_SIZE) and the batch (LAB_HC_BATCH_MAX) are the
+ * contract's: one definition for both sides. */
+#include "labyrinth_abi.h"
+
 #define LAB_DISTRICT_ROOMS	512u
 #define LAB_MAX_GUESTS		64u		/* leases in one hall */
 #define LAB_MAX_VCPUS		65536u		/* vcpu ids 0..65535 */
 #define LAB_MAX_CORRIDORS	64u
 #define LAB_MAX_ROOMS		(1u << 26)	/* 256 GiB */
-#define LAB_MAX_BATCH		512u
 #define LAB_DEFAULT_ROOMS	16384u		/* private labyrinth of ./vmm */
 #define LAB_NONE		UINT32_MAX
 #define LAB_REUSE		64u		/* rooms a cursor keeps to reuse */
@@ -102,6 +103,7 @@ struct lab_geometry {
 };
 
 struct lab_hall;		/* the shared metadata, see shared/hall.h */
+/* A handle on one labyrinth in this address space (shared/handle.h). */
 struct labyrinth;
 
 /*
@@ -145,14 +147,19 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest,
 /* Clears lease @guest's limits and counters (its slot is being freed). */
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest);
 /*
- * For the dispatcher: reserves up to @want rooms under @guest's max;
- * returns how many (0..want), *@limited if the max cut it, and *@floor:
- * what the claim (lab_claim_floored) must leave for everyone's
- * guarantees.  lab_limits_return() gives back what the claim did not use.
+ * For the dispatcher: reserves up to @want rooms under @guest's max, and
+ * says in *@floor what the claim (lab_claim_floored) must leave for
+ * everyone's guarantees.  lab_limits_return() gives back what the claim
+ * did not use.  A count alone could not say whether fewer than @want
+ * means the max (LAB_EDQUOT: the guest's own doing) or nothing.
  */
+struct lab_grant {
+	unsigned int rooms;	/* reserved: 0..want */
+	int cut;		/* 0, or LAB_EDQUOT: the max cut the grant */
+};
 struct lab_floor;
-unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest,
-			     unsigned int want, bool *limited, struct lab_floor *floor);
+struct lab_grant lab_limits_take(struct labyrinth *lab, uint32_t guest,
+				 unsigned int want, struct lab_floor *floor);
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
 
@@ -180,20 +187,8 @@ bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);
 /* Episodes so far, and whether one is on now. */
 uint64_t lab_pressure_events(const struct labyrinth *lab, bool *now);
 
-/*
- * Lease slots, for the host side (vmm/host/lease.c decides who may change
- * slot g; these only read and write it).  A slot's word is 0 when free,
- * else the holder's pid as it saw itself (display only).
- */
-uint64_t lab_slot_word(const struct labyrinth *lab, uint32_t g);
-/* A fresh lease in slot g: its tally, limits and window cleared, then the
- * word.  lab_slot_clear() frees the slot the same way. */
-void lab_slot_fill(struct labyrinth *lab, uint32_t g, uint64_t word);
-void lab_slot_clear(struct labyrinth *lab, uint32_t g);
-/* The room window a monitor published for slot g (0, 0 if none), and
- * publishing one's own: host virtual range, room i at va + i * 4096. */
-void lab_slot_window(const struct labyrinth *lab, uint32_t g, uint64_t *va,
-		     uint64_t *len);
+/* Publish this handle's room window (a monitor's) for auditors: host
+ * virtual range, room i at va + i * 4096. */
 void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
 /* Makes the free-count estimate exact again, from the maps (dirty rooms
  * count free, as a release counted them); only when no cursor can
@@ -211,44 +206,14 @@ int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len, uint64_t room
 void lab_tally_read(const struct labyrinth *lab, uint32_t guest,
 		    uint64_t *claimed, uint64_t *released, uint64_t *refused);
 uint64_t lab_tally_limited(const struct labyrinth *lab, uint32_t guest);
-struct labyrinth;
-
-/* Per-caller state; lives in the caller's private memory. */
-struct lab_cursor {
-	struct labyrinth *lab;
-	uint32_t owner;		/* encoded (guest, vcpu) */
-	uint32_t district;	/* held district or LAB_NONE */
-	uint32_t word;		/* next word to look at in the district */
-	uint32_t home;		/* searches start here: 1/65536ths of a corridor */
-	uint32_t rover;		/* last district held in the home's hint line */
-	int32_t delta;		/* its budget: rooms out of the free count it may
-				   claim without it (released, or taken ahead) */
-	uint32_t starving_seen;	/* last hall->starving generation seen */
-	/* Claims and releases inside an extent lent to its guest: outside
-	 * the free count, as the whole extent is (labyrinth_extent.h). */
-	bool borrowed;
-	/* The rooms it released last, newest at reuse_top - 1: its next
-	 * claims take them first, zeroing them (shared/reuse.c). */
-	uint32_t reuse_top, reuse_n;
-	uint32_t reuse[LAB_REUSE];
-};
-
 /*
- * A handle on one labyrinth in this address space.  The core uses the
- * first fields; host-only state hangs off @host.
+ * Per-caller state; lives in the caller's private memory (a vCPU's, a
+ * mailbox's), never shared between threads.  Its fields are the core's
+ * (shared/handle.h): here only its size, so callers can hold one.
  */
-struct labyrinth {
-	struct lab_hall *hall;
-	uint8_t *pool;			/* room 0 */
-	void (*panic)(const char *msg);	/* fail-hard hook, may be NULL */
-	uint32_t guest;			/* our lease index, LAB_NONE if none */
-	atomic_flag seed_busy;		/* guards seed_cursor */
-	/* Zero inside lab_release (the guest waits) instead of leaving the
-	 * rooms dirty for a scrubber: for comparison, and for users that
-	 * run no scrubber and want no dirty rooms. */
-	bool scrub_at_release;
-	struct lab_cursor seed_cursor;	/* used by the two seed entry points */
-	void *host;
+#define LAB_CURSOR_WORDS	48u
+struct lab_cursor {
+	uint64_t opaque[LAB_CURSOR_WORDS];
 };
 
 /* Census for INFO. */
@@ -270,6 +235,13 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo);
 /* Bind a handle to a formatted hall and its pool. */
 int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest);
 uint32_t lab_rooms(const struct labyrinth *lab);
+/* The lease this handle holds (the guest of its rooms' owner codes),
+ * LAB_NONE without one. */
+uint32_t lab_guest_id(const struct labyrinth *lab);
+/* Zero inside lab_release (the caller waits) instead of leaving the rooms
+ * dirty for a scrubber: for users that run no scrubber, or must never
+ * leave a dirty room (an extent QEMU maps), and for comparison. */
+void lab_scrub_at_release(struct labyrinth *lab, bool on);
 
 /* Owner code: (guest + 1) << 16 | vcpu; 0 means no owner. */
 #define LAB_OWNER_GUEST_MASK	0xffff0000u
@@ -291,9 +263,13 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 		     uint32_t vcpu);
 /* Give back the held district and publish the count; call when idle. */
 void lab_cursor_park(struct lab_cursor *cur);
+/* The owner code its claims write: lab_owner(guest, vcpu), 0 without a lease. */
+uint32_t lab_cursor_owner(const struct lab_cursor *cur);
+/* Its next lab_claim_within() starts at the run's first district. */
+void lab_cursor_restart(struct lab_cursor *cur);
 
 /*
- * Claim up to @n (1..LAB_MAX_BATCH) rooms for the cursor's owner, writing
+ * Claim up to @n (1..LAB_HC_BATCH_MAX) rooms for the cursor's owner, writing
  * their indices to @rooms.  Returns how many were granted (0..n), like
  * Xen's populate_physmap: partial success is not an error.  @corridor is
  * the preferred corridor.  The rooms are taken out of the free count
@@ -326,7 +302,7 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
  * released and its next claims take them, zeroing them (shared/reuse.c);
  * the rest are dirty until a scrubber zeroes them (lab_scrub, or a claimer
  * that finds no clean room).  Returns 0.  Without a pool, or with
- * lab->scrub_at_release, the rooms are zeroed here and free at once.
+ * lab_scrub_at_release(), the rooms are zeroed here and free at once.
  */
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n);
@@ -372,5 +348,37 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c);
  * (lab_reap on the host arranges both).  Returns rooms recovered.
  */
 uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest);
+
+/*
+ * Lending a run of districts (shared/extent.c), the core's part of an
+ * extent lent to a QEMU guest (labyrinth_extent.h is the host's part).
+ */
+
+/* Holds districts [first, first + n) for @owner, all or none: 0, or why
+ * not, nothing changed: LAB_EINVAL (no owner, or not a run of the hall),
+ * LAB_EBUSY (a district is held, or has a room claimed or not yet
+ * scrubbed), LAB_ENOSPC (the monitors would be left less than their
+ * unmet guarantees).  Their rooms leave the free count (shared/extent.c
+ * says why). */
+int lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			uint32_t owner);
+/* Undoes a lend nobody claimed in yet: those of them @owner holds go back,
+ * and every room to the free count. */
+void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
+			  uint32_t owner);
+/* A returned run's free rooms back to the free count, for the lease of
+ * @guest that lent it, and its districts back to the monitors (the rooms
+ * its borrower still owns come back when that lease is reaped). */
+void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
+			      uint32_t guest);
+/* The guest district @d is held for as part of a lent extent, LAB_NONE if
+ * it is not (an auditor's question: a pool extent has none). */
+uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d);
+/* lab_claim() confined to districts [first, first + n) held for the
+ * cursor's owner; up to @want rooms, no watermark (the rooms are the
+ * borrower's alone).  The cursor is the borrower's from then on: none of
+ * its claims or releases count in the free count. */
+unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+			      unsigned int want, uint32_t *rooms);
 
 #endif /* LABYRINTH_H */

@@ -40,8 +40,11 @@
 #define LAB_HC_PORT_MAGIC 0x3142414cu	/* "LAB1": a 32-bit `in` from the port */
 #define LAB_HC_PORT_SIZE 4
 #define LAB_HC_ACPI_HID "LABY0001"	/* the ACPI device that describes the port */
-#define LAB_HC_ROOM_SIZE 4096u
-#define LAB_HC_BATCH_MAX 512u		/* rooms per CLAIM or RELEASE */
+/* A room: one 4 KiB page, the unit both sides count in (the window, the
+ * ivshmem mailbox and the labyrinth's pool alike). */
+#define LAB_ROOM_SHIFT 12
+#define LAB_ROOM_SIZE (1u << LAB_ROOM_SHIFT)
+#define LAB_HC_BATCH_MAX 512u		/* rooms per CLAIM or RELEASE (and per lab_claim()) */
 
 enum lab_hc_call {
 	LAB_HC_NULL = 0,	/* does nothing; measures the bare exit */
@@ -52,7 +55,8 @@ enum lab_hc_call {
 	LAB_HC_NR
 };
 
-/* CLAIM flags, GFP-like (the ABI's own bits; the monitor translates). */
+/* CLAIM flags, GFP-like: the core's own (labyrinth.h) have the same bits,
+ * so the monitor passes them through, as it does the results below. */
 #define LAB_HC_GFP_NORMAL 0x0u		/* may not dip into the reserve */
 #define LAB_HC_GFP_ATOMIC 0x1u		/* may use the reserve below the min watermark */
 #define LAB_HC_ALL_OR_NOTHING 0x2u	/* every room asked for, or none */

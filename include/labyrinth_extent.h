@@ -116,31 +116,7 @@ int lab_extent_return(struct labyrinth *lab, uint32_t k);
  * false (the lease stays unreaped for now) if one could not be. */
 bool lab_extents_settle(struct labyrinth *lab, uint32_t guest);
 
-/* ---- the core's part (shared/extent.c) ---- */
-
-/* Holds districts [first, first + n) for @owner, all or none, and only
- * if every room there is free and the monitors keep their unmet
- * guarantees without them; true if it did.  Their rooms leave the
- * free count (shared/extent.c says why). */
-bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
-			uint32_t owner);
-/* Undoes a lend nobody claimed in yet: those of them @owner holds go back,
- * and every room to the free count. */
-void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
-			  uint32_t owner);
-/* A returned run's free rooms back to the free count, for the lease of
- * @guest that lent it, and its districts back to the monitors (the rooms
- * its borrower still owns come back when that lease is reaped). */
-void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
-			      uint32_t guest);
-/* lab_claim() confined to districts [first, first + n) held for the
- * cursor's owner; up to @want rooms, no watermark (the rooms are the
- * borrower's alone).  The cursor is the borrower's from then on: none of
- * its claims or releases count in the free count. */
-/* The guest district @d is held for as part of a lent extent, LAB_NONE if
- * it is not (an auditor's question: a pool extent has none). */
-uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d);
-unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
-			      unsigned int want, uint32_t *rooms);
+/* The core's part of lending (shared/extent.c: holding a run of districts
+ * for one owner, claiming only there) is the allocator's API, labyrinth.h. */
 
 #endif /* LABYRINTH_EXTENT_H */

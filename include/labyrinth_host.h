@@ -111,6 +111,10 @@ int lab_reap(struct labyrinth *lab);
  */
 int lab_lease_holder(const struct labyrinth *lab, uint32_t guest);
 
+/* Slot @guest's word: 0 when free, else its holder's pid as the holder saw
+ * itself (display only); a new lease in the slot has a new word. */
+uint64_t lab_lease_word(const struct labyrinth *lab, uint32_t guest);
+
 struct lab_lease_info {
 	uint32_t guest;
 	int32_t pid;		/* lab_lease_holder(): -1 if unknown or dead */
@@ -130,23 +134,5 @@ unsigned int lab_leases(const struct labyrinth *lab,
  */
 int lab_scrubber_start(struct labyrinth *lab);
 void lab_scrubber_stop(struct labyrinth *lab);
-
-/* For tests only: called by a reaper that saw slot @guest taken and is
- * about to lock it (@locked false), and again holding its lock just
- * before it frees the rooms (@locked true).  NULL otherwise. */
-extern void (*lab_test_reap_pause)(struct labyrinth *lab, uint32_t guest,
-				   bool locked);
-/* For tests only: called by lab_open() and lab_attach() between opening
- * the metadata file of @name and opening its extents.  NULL otherwise. */
-extern void (*lab_test_open_pause)(const char *name);
-/* For tests only: called by lab_open() and lab_attach() between opening
- * the metadata file of @name and looking at whose it is.  NULL otherwise. */
-extern void (*lab_test_found_pause)(const char *name);
-/* For tests only: called by a create of @name between linking its
- * extents and linking its metadata file; and by lab_destroy() of @name,
- * its metadata file unlinked, before it unlinks extent @k and once more
- * after the last.  NULL otherwise. */
-extern void (*lab_test_publish_pause)(const char *name);
-extern void (*lab_test_destroy_pause)(const char *name, uint32_t k);
 
 #endif /* LABYRINTH_HOST_H */

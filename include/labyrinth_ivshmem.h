@@ -66,12 +66,11 @@
 #define LAB_IVSHMEM_VERSION 2
 #define LAB_IVSHMEM_MIN_SIZE (2u << 20)		/* one district */
 #define LAB_IVSHMEM_MAX_SIZE (1ull << 30)	/* what a guest places */
-#define LAB_IVSHMEM_PAGE 4096u
 #define LAB_IVSHMEM_SLOTS 8u
-#define LAB_IVSHMEM_SLOT_OFFSET LAB_IVSHMEM_PAGE
-#define LAB_IVSHMEM_SLOT_SIZE (2 * LAB_IVSHMEM_PAGE)
+#define LAB_IVSHMEM_SLOT_OFFSET LAB_ROOM_SIZE
+#define LAB_IVSHMEM_SLOT_SIZE (2 * LAB_ROOM_SIZE)
 #define LAB_IVSHMEM_MAILBOX_ROOMS \
-	(1 + LAB_IVSHMEM_SLOTS * LAB_IVSHMEM_SLOT_SIZE / LAB_IVSHMEM_PAGE)
+	(1 + LAB_IVSHMEM_SLOTS * LAB_IVSHMEM_SLOT_SIZE / LAB_ROOM_SIZE)
 #define LAB_IVSHMEM_PRESSURE_VECTOR 0x41	/* the guest's vector for MSI-X 1 */
 
 /* header.refused */
@@ -102,11 +101,11 @@ struct lab_ivshmem_slot {
 	uint32_t done;		/* server: seq answered, stored last */
 	uint32_t pad[14];
 	struct lab_hc hc;
-	uint8_t fill[LAB_IVSHMEM_PAGE - 64 - sizeof(struct lab_hc)];
+	uint8_t fill[LAB_ROOM_SIZE - 64 - sizeof(struct lab_hc)];
 	uint64_t rooms[LAB_HC_BATCH_MAX];
 };
 
 _Static_assert(sizeof(struct lab_ivshmem_slot) == LAB_IVSHMEM_SLOT_SIZE, "slot is two pages");
-_Static_assert(sizeof(struct lab_ivshmem_header) <= LAB_IVSHMEM_PAGE, "header fits page 0");
+_Static_assert(sizeof(struct lab_ivshmem_header) <= LAB_ROOM_SIZE, "header fits page 0");
 
 #endif

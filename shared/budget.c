@@ -15,12 +15,12 @@
  * above the claim's floor: then the rooms left free (the count plus every
  * cursor's budget, at least the count) are still above it.  Otherwise the
  * cursor hands its budget back to the count and takes from it, exactly.
- * A budget is at most PUBLISH_BATCH rooms (claim.c), kept across a
+ * A budget is at most LAB_COUNT_BATCH rooms (count.h), kept across a
  * dispatcher's calls until its caller stops, so the count understates
  * what is free by that much per vCPU: a claim near a floor may be refused
  * a little early, never let past it.
  */
-#include "hall.h"
+#include "budget.h"
 
 /* Of @n rooms, how many a count of @before allows: the first @own (the
  * claimer's unmet min) down to the others' unmet mins, the rest down to
@@ -36,7 +36,7 @@ static int64_t budget_allowed(int64_t before, int64_t n, const struct lab_floor 
 	return k < 0 ? 0 : k > n ? n : k;
 }
 
-unsigned int budget_take(struct lab_cursor *cur, unsigned int flags, unsigned int n,
+unsigned int lab_budget_take(struct lab_cur *cur, unsigned int flags, unsigned int n,
 			 const struct lab_floor *f)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -51,10 +51,10 @@ unsigned int budget_take(struct lab_cursor *cur, unsigned int flags, unsigned in
 		    (int64_t)f->others + reserve)
 		return n;	/* its own released rooms, above the floor */
 	if (cur->delta)
-		cursor_publish(cur);
-	take = budget_allowed(count_take(h, guest, n), n, f, reserve);
+		lab_count_flush(cur);
+	take = budget_allowed(lab_count_take(h, guest, n), n, f, reserve);
 	if (take < n)
-		count_publish(h, guest, n - take);
+		lab_count_publish(h, guest, n - take);
 	cur->delta = (int32_t)take;
 	return (unsigned int)take;
 }

@@ -5,12 +5,12 @@
  * (and rooms being zeroed) count as free: a claim gets them, zeroing them
  * itself if no clean room is left.
  */
-#include "hall.h"
+#include "handle.h"
 
 /* Walls (rooms past the end) are set bits: subtract them from capacity. */
 static uint32_t corridor_rooms(struct lab_hall *h, uint32_t c)
 {
-	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
 	uint32_t rooms = (e - s) * LAB_DISTRICT_ROOMS;
 
 	if (e == h->districts)
@@ -34,9 +34,9 @@ static void census_word(struct lab_hall *h, uint32_t d, uint32_t w, uint32_t k,
 	for (; bits; bits &= bits - 1) {
 		uint32_t r = d * LAB_DISTRICT_ROOMS + w * 64 + (uint32_t)__builtin_ctzll(bits);
 		uint32_t o = atomic_load_explicit(hall_owner(h, r), memory_order_relaxed);
-		uint32_t g = owner_word_guest(o);
+		uint32_t g = hall_owner_guest(o);
 
-		if (owner_word_released(o)) {
+		if (hall_owner_released(o)) {
 			c->corridor_free[k]++;
 			c->dirty++;
 		} else if (g < LAB_MAX_GUESTS) {
@@ -47,14 +47,14 @@ static void census_word(struct lab_hall *h, uint32_t d, uint32_t w, uint32_t k,
 
 bool lab_room_free(const struct labyrinth *lab, uint32_t room)
 {
-	return room < lab->hall->rooms && !map_is_set(lab->hall, room);
+	return room < lab->hall->rooms && !hall_map_is_set(lab->hall, room);
 }
 
 /* A claim writes the owner word before it commits the bit (claim.c), and
  * nothing writes 0 there afterwards: a set bit over 0 is a claim lost. */
 bool lab_room_orphaned(const struct labyrinth *lab, uint32_t room)
 {
-	return room < lab->hall->rooms && map_is_set(lab->hall, room) &&
+	return room < lab->hall->rooms && hall_map_is_set(lab->hall, room) &&
 	       !atomic_load_explicit(hall_owner(lab->hall, room), memory_order_relaxed);
 }
 
@@ -89,7 +89,7 @@ void lab_census(const struct labyrinth *lab, struct lab_census *c)
 	c->reserved = h->reserve;
 	c->corridors = h->corridors;
 	for (uint32_t k = 0; k < h->corridors; k++) {
-		uint32_t s = corridor_start(h, k), e = corridor_start(h, k + 1);
+		uint32_t s = hall_corridor_start(h, k), e = hall_corridor_start(h, k + 1);
 
 		c->corridor_rooms[k] = corridor_rooms(h, k);
 		for (uint32_t d = s; d < e; d++)

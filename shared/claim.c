@@ -37,16 +37,13 @@
  * lease is reaped.  Rooms are always found by the maps, never by the
  * count.
  */
-#include "hall.h"
+#include "budget.h"
+#include "claim.h"
+#include "count.h"
+#include "district.h"
+#include "reuse.h"
+#include "scrub.h"
 
-/*
- * What a cursor released goes back to the free count once it passes
- * PUBLISH_BATCH rooms: a ring of claims and releases reuses its own and
- * never writes the shared line, and the count shows less than is free by
- * at most that much (plus what budget.c takes ahead) per busy cursor.
- * Small, so that what guests give back under pressure shows at once.
- */
-#define PUBLISH_BATCH	64
 
 static uint32_t reverse16(uint32_t x)
 {
@@ -62,8 +59,7 @@ static uint32_t cursor_home(uint32_t guest, uint32_t vcpu)
 	return (reverse16(vcpu & 0xffff) + guest * 0x9e37u) & 0xffff;
 }
 
-void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
-		     uint32_t vcpu)
+static void cursor_init(struct lab_cur *cur, struct labyrinth *lab, uint32_t vcpu)
 {
 	bool leased = lab->guest < LAB_MAX_GUESTS && vcpu < LAB_MAX_VCPUS;
 
@@ -80,48 +76,51 @@ void lab_cursor_init(struct lab_cursor *cur, struct labyrinth *lab,
 						  memory_order_relaxed);
 }
 
-void cursor_publish(struct lab_cursor *cur)
+void lab_cursor_init(struct lab_cursor *pub, struct labyrinth *lab, uint32_t vcpu)
 {
-	if (cur->delta) {
-		count_publish(cur->lab->hall, lab_owner_guest(cur->owner),
-			      cur->delta);
-		cur->delta = 0;
-	}
+	cursor_init(lab_cur(pub), lab, vcpu);
 }
 
-void cursor_account(struct lab_cursor *cur, int32_t change)
+uint32_t lab_cursor_owner(const struct lab_cursor *pub)
 {
-	if (cur->borrowed)
-		return;
-	cur->delta += change;
-	if (cur->delta > PUBLISH_BATCH)
-		cursor_publish(cur);
+	return lab_cur_const(pub)->owner;
+}
+
+/* lab_claim_within() looks at the run's districts from first + home. */
+void lab_cursor_restart(struct lab_cursor *pub)
+{
+	lab_cur(pub)->home = 0;
+}
+
+static void cursor_park(struct lab_cur *cur)
+{
+	if (cur->reuse_n)
+		lab_reuse_flush(cur);
+	lab_district_leave(cur);
+	lab_count_flush(cur);
 }
 
 void lab_cursor_park(struct lab_cursor *cur)
 {
-	if (cur->reuse_n)
-		reuse_flush(cur);
-	district_leave(cur);
-	cursor_publish(cur);
+	cursor_park(lab_cur(cur));
 }
 
 /* Someone starved: give our district back so they can have it. */
-static void cursor_heed_starving(struct lab_cursor *cur)
+static void cursor_heed_starving(struct lab_cur *cur)
 {
 	uint32_t gen = atomic_load_explicit(&cur->lab->hall->starving,
 					    memory_order_relaxed);
 
 	if (gen != cur->starving_seen) {
 		cur->starving_seen = gen;
-		district_leave(cur);
-		reuse_flush(cur);
+		lab_district_leave(cur);
+		lab_reuse_flush(cur);
 	}
 }
 
 
 /* Claim from one map word: steps 1-3 above.  Returns rooms taken. */
-static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
+static unsigned int claim_word(struct lab_cur *cur, uint32_t w,
 			       unsigned int need, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -147,7 +146,7 @@ static unsigned int claim_word(struct lab_cursor *cur, uint32_t w,
 }
 
 /* Claim up to @need rooms from the held district. */
-unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
+unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
 				   uint32_t *rooms)
 {
 	unsigned int got = 0;
@@ -166,7 +165,7 @@ unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
  * these rooms (they were never handed out), so they are as clean as when
  * we claimed them: no scrub.
  */
-static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
+static void claim_undo(struct lab_cur *cur, const uint32_t *rooms,
 		       unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -174,61 +173,54 @@ static void claim_undo(struct lab_cursor *cur, const uint32_t *rooms,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = rooms[i];
 
-		atomic_fetch_and(room_map_word(h, r), ~(1ull << (r % 64)));
-		district_hint_set(h, r / LAB_DISTRICT_ROOMS);
+		atomic_fetch_and(hall_room_map_word(h, r), ~(1ull << (r % 64)));
+		lab_district_hint_set(h, r / LAB_DISTRICT_ROOMS);
 	}
 }
 
-unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
-		       uint32_t corridor, unsigned int n, uint32_t *rooms)
-{
-	static const struct lab_floor none;
+static const struct lab_floor no_floor;
 
-	return lab_claim_floored(cur, flags, corridor, n, rooms, &none);
-}
-
-unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
-			       uint32_t corridor, unsigned int n, uint32_t *rooms,
-			       const struct lab_floor *floor)
+static unsigned int claim(struct lab_cur *cur, unsigned int flags, uint32_t corridor,
+			  unsigned int n, uint32_t *rooms, const struct lab_floor *floor)
 {
 	struct lab_hall *h = cur->lab->hall;
 	/* The dirty rooms of the held district first (scrub.c: who zeroes). */
 	bool reuse = cur->lab->pool && !cur->lab->scrub_at_release;
 	unsigned int want, got = 0, again = 0;
 
-	if (!cur->owner || n == 0 || n > LAB_MAX_BATCH)
+	if (!cur->owner || n == 0 || n > LAB_HC_BATCH_MAX)
 		return 0;
 	if (corridor >= h->corridors)	/* no division on the way */
 		corridor %= h->corridors;
 	cursor_heed_starving(cur);
 	if (cur->district != LAB_NONE &&
-	    district_corridor(h, cur->district) != corridor)
-		district_leave(cur);
-	want = budget_take(cur, flags, n, floor);
+	    hall_corridor_of(h, cur->district) != corridor)
+		lab_district_leave(cur);
+	want = lab_budget_take(cur, flags, n, floor);
 	if (want < n && (flags & LAB_ALL_OR_NOTHING))
 		return 0;	/* the budget stays the cursor's */
 	if (cur->reuse_n)
-		got = reuse_take(cur, corridor, want, rooms);
+		got = lab_reuse_take(cur, corridor, want, rooms);
 	while (got < want) {
 		if (cur->district == LAB_NONE &&
-		    !district_hold(cur, corridor, flags)) {
-			got += scrub_claim(cur, corridor, flags, want - got,
+		    !lab_district_hold(cur, corridor, flags)) {
+			got += lab_scrub_claim(cur, corridor, flags, want - got,
 					   rooms + got);
 			/* A room the worker freed after our search and
 			 * before our scrub was neither free nor dirty to
 			 * us: look once more before giving up. */
 			if (got < want && !again++ &&
-			    district_hold(cur, corridor, flags))
+			    lab_district_hold(cur, corridor, flags))
 				continue;
 			if (got < want)
 				atomic_fetch_add(&h->starving, 1);
 			break;
 		}
 		if (reuse)
-			got += scrub_held(cur, want - got, rooms + got);
-		got += claim_district(cur, want - got, rooms + got);
+			got += lab_scrub_held(cur, want - got, rooms + got);
+		got += lab_claim_district(cur, want - got, rooms + got);
 		if (got < want)
-			district_leave_full(cur);
+			lab_district_leave_full(cur);
 	}
 	if (got < n && (flags & LAB_ALL_OR_NOTHING)) {
 		claim_undo(cur, rooms, got);
@@ -237,6 +229,60 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
 	if (!cur->borrowed)	/* taken out of the count already */
 		cur->delta -= (int32_t)got;
 	return got;
+}
+
+unsigned int lab_claim(struct lab_cursor *cur, unsigned int flags,
+		       uint32_t corridor, unsigned int n, uint32_t *rooms)
+{
+	return claim(lab_cur(cur), flags, corridor, n, rooms, &no_floor);
+}
+
+unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
+			       uint32_t corridor, unsigned int n, uint32_t *rooms,
+			       const struct lab_floor *floor)
+{
+	return claim(lab_cur(cur), flags, corridor, n, rooms, floor);
+}
+
+int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
+{
+	struct lab_hall *h = hall;
+
+	if (h->magic != LAB_MAGIC || h->version != LAB_VERSION)
+		return LAB_EPROTO;
+	atomic_thread_fence(memory_order_acquire);
+	lab->hall = h;
+	lab->pool = pool;
+	lab->guest = guest;
+	atomic_flag_clear(&lab->seed_busy);
+	cursor_init(&lab->seed_cursor, lab, 0);
+	return 0;
+}
+
+uint32_t lab_rooms(const struct labyrinth *lab)
+{
+	return lab->hall->rooms;
+}
+
+void lab_claim_seed_lease(struct labyrinth *lab, uint32_t guest)
+{
+	lab->guest = guest;
+	cursor_init(&lab->seed_cursor, lab, 0);
+}
+
+void lab_claim_seed_park(struct labyrinth *lab)
+{
+	cursor_park(&lab->seed_cursor);
+}
+
+uint32_t lab_guest_id(const struct labyrinth *lab)
+{
+	return lab->guest;
+}
+
+void lab_scrub_at_release(struct labyrinth *lab, bool on)
+{
+	lab->scrub_at_release = on;
 }
 
 /*
@@ -249,9 +295,9 @@ void *lab_alloc_page_exclusive(struct labyrinth *lab)
 	uint32_t room;
 	unsigned int got;
 
-	seed_lock(lab);
-	got = lab_claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room);
-	seed_unlock(lab);
+	lab_seed_lock(lab);
+	got = claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room, &no_floor);
+	lab_seed_unlock(lab);
 	if (!got) {
 		if (lab->panic)
 			lab->panic(LAB_PANIC_OOM);

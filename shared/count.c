@@ -27,9 +27,9 @@
  * back for it), a release's to the lease's sum before the free count (the
  * reaper takes back what the count never got).  The reaper likewise.
  */
-#include "hall.h"
+#include "count.h"
 
-void count_publish(struct lab_hall *h, uint32_t guest, int64_t change)
+void lab_count_publish(struct lab_hall *h, uint32_t guest, int64_t change)
 {
 	_Atomic int64_t *sum = guest < LAB_MAX_GUESTS ? &h->lease[guest].published : 0;
 
@@ -43,7 +43,7 @@ void count_publish(struct lab_hall *h, uint32_t guest, int64_t change)
 
 /* The same order as a lowering publish, with the count's old value: a
  * claim decides on it (budget.c). */
-int64_t count_take(struct lab_hall *h, uint32_t guest, int64_t n)
+int64_t lab_count_take(struct lab_hall *h, uint32_t guest, int64_t n)
 {
 	int64_t before = atomic_fetch_sub_explicit(&h->free, n, memory_order_relaxed);
 
@@ -60,7 +60,7 @@ int64_t count_take(struct lab_hall *h, uint32_t guest, int64_t n)
  * count short); a sum that raises it is cleared first (the raise lost,
  * the count short).  Never counted back twice.
  */
-void count_reap(struct lab_hall *h, uint32_t guest)
+void lab_count_reap(struct lab_hall *h, uint32_t guest)
 {
 	_Atomic int64_t *sum;
 	int64_t published;
@@ -82,10 +82,29 @@ void count_reap(struct lab_hall *h, uint32_t guest)
  * Only with no lease alive and every slot cleared, so every lease's sum
  * is 0 (lab_slot_clear) and stays so.
  */
-void count_exact(struct labyrinth *lab)
+void lab_count_exact(struct labyrinth *lab)
 {
 	struct lab_census c;
 
 	lab_census(lab, &c);
 	atomic_store(&lab->hall->free, (int64_t)c.free);
+}
+
+/* A cursor's budget (budget.c): what it released and has not published. */
+void lab_count_flush(struct lab_cur *cur)
+{
+	if (cur->delta) {
+		lab_count_publish(cur->lab->hall, lab_owner_guest(cur->owner),
+			      cur->delta);
+		cur->delta = 0;
+	}
+}
+
+void lab_count_account(struct lab_cur *cur, int32_t change)
+{
+	if (cur->borrowed)
+		return;
+	cur->delta += change;
+	if (cur->delta > LAB_COUNT_BATCH)
+		lab_count_flush(cur);
 }

@@ -5,7 +5,7 @@
  * guest-controlled; a failed call changes nothing.
  */
 #include "labyrinth_dispatch.h"
-#include "hall.h"
+#include "district.h"
 
 /* The ABI's numbers are the core's, so results and flags pass through. */
 _Static_assert(LAB_HC_EPERM == LAB_EPERM, "EPERM");
@@ -18,8 +18,6 @@ _Static_assert(LAB_HC_GFP_NORMAL == LAB_GFP_NORMAL, "GFP_NORMAL");
 _Static_assert(LAB_HC_GFP_ATOMIC == LAB_GFP_ATOMIC, "GFP_ATOMIC");
 _Static_assert(LAB_HC_ALL_OR_NOTHING == LAB_ALL_OR_NOTHING, "ALL_OR_NOTHING");
 _Static_assert(LAB_HC_THISCORRIDOR == LAB_THISCORRIDOR, "THISCORRIDOR");
-_Static_assert(LAB_HC_BATCH_MAX == LAB_MAX_BATCH, "batch");
-_Static_assert(LAB_HC_ROOM_SIZE == LAB_ROOM_SIZE, "room size");
 
 #define CLAIM_FLAGS (LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING | LAB_HC_THISCORRIDOR)
 
@@ -132,7 +130,7 @@ static int64_t call_info(struct lab_caller *c, void *u)
 	g->ops->window(g->t, &base, &size, &first);
 	struct lab_hc_info info = {
 		.abi_version = LAB_HC_ABI_VERSION,
-		.room_size = LAB_HC_ROOM_SIZE,
+		.room_size = LAB_ROOM_SIZE,
 		.window_base = base,
 		.window_size = size,
 		.rooms_total = h->rooms,
@@ -156,14 +154,13 @@ static int64_t limits_take(struct lab_caller *c, const struct lab_hc *hc, unsign
 			   struct lab_floor *floor)
 {
 	struct labyrinth *lab = c->guest->lab;
-	bool limited;
-	unsigned int n = lab_limits_take(lab, lab->guest, want, &limited, floor);
+	struct lab_grant g = lab_limits_take(lab, lab->guest, want, floor);
 
-	c->limited += limited;
-	if (n && !(hc->flags & LAB_HC_ALL_OR_NOTHING && n < hc->count))
-		return n;
-	lab_limits_return(lab, lab->guest, n);
-	return limited ? LAB_HC_EDQUOT : LAB_HC_ENOMEM;
+	c->limited += g.cut != 0;
+	if (g.rooms && !(hc->flags & LAB_HC_ALL_OR_NOTHING && g.rooms < hc->count))
+		return g.rooms;
+	lab_limits_return(lab, lab->guest, g.rooms);
+	return g.cut ? g.cut : LAB_HC_ENOMEM;
 }
 
 static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
@@ -219,7 +216,7 @@ static int64_t room_at(uint64_t base, uint64_t size, uint32_t first, uint64_t gp
 
 	if (gpa < base || off >= size)
 		return LAB_HC_ERANGE;
-	if (off & (LAB_HC_ROOM_SIZE - 1))
+	if (off & (LAB_ROOM_SIZE - 1))
 		return LAB_HC_EINVAL;
 	*room = first + (uint32_t)(off >> LAB_ROOM_SHIFT);
 	return LAB_HC_OK;
@@ -330,9 +327,9 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		/* A held district is invisible to other claimers and a caller
 		 * may not come back for long: none is kept across calls.  Its
 		 * budget is (budget.c): the rooms it released, at most
-		 * PUBLISH_BATCH, reused by its next claim without a step on
+		 * LAB_COUNT_BATCH, reused by its next claim without a step on
 		 * the shared count; lab_cursor_park() when it stops. */
-		district_leave(&c->cursor);
+		lab_district_leave(lab_cur(&c->cursor));
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;

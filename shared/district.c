@@ -15,7 +15,7 @@
  *   search:   clear hint bit (seq_cst RMW); load map; set hint if free
  * In the seq_cst order one of the two sees the other's write, so a free
  * room is never hidden.  A process killed between the two release steps
- * can hide one; the full scan in district_hold() finds it again.  A set
+ * can hide one; the full scan in lab_district_hold() finds it again.  A set
  * hint on a full district costs a look and one clear: a searcher looks
  * at the map before it takes the holder (no write on a full district) and
  * clears the hint by the pair above.  A holder that emptied its district
@@ -38,12 +38,12 @@
  * possible (the bit-reversed vCPU id: 0, 1/2, 1/4, 3/4, ... of the
  * corridor) and guests are shifted against each other.
  */
-#include "hall.h"
+#include "district.h"
 
 /* Districts a cursor goes round before it looks further (see homes). */
 #define NEIGHBOURHOOD	8u
 
-void district_hint_set(struct lab_hall *h, uint32_t d)
+void lab_district_hint_set(struct lab_hall *h, uint32_t d)
 {
 	_Atomic uint64_t *w = hall_hint(h, d / 64);
 	uint64_t bit = 1ull << (d % 64);
@@ -52,7 +52,7 @@ void district_hint_set(struct lab_hall *h, uint32_t d)
 		atomic_fetch_or(w, bit);
 }
 
-uint32_t district_free(struct lab_hall *h, uint32_t d)
+uint32_t lab_district_free(struct lab_hall *h, uint32_t d)
 {
 	_Atomic uint64_t *map = hall_map(h, d);
 	uint32_t used = 0;
@@ -79,10 +79,21 @@ static void district_hint_clear(struct lab_hall *h, uint32_t d)
 {
 	atomic_fetch_and(hall_hint(h, d / 64), ~(1ull << (d % 64)));
 	if (district_has_free(h, d))
-		district_hint_set(h, d);
+		lab_district_hint_set(h, d);
 }
 
-void district_leave(struct lab_cursor *cur)
+/*
+ * Make a zeroed room claimable: clear the map bit.  Then the release half
+ * of the Dekker pair of district.c, so a searcher that just gave up on
+ * this district sees it.  Called by whoever zeroed the room.
+ */
+void lab_district_room_open(struct lab_hall *h, uint32_t room)
+{
+	atomic_fetch_and(hall_room_map_word(h, room), ~(1ull << (room % 64)));
+	lab_district_hint_set(h, room / LAB_DISTRICT_ROOMS);
+}
+
+void lab_district_leave(struct lab_cur *cur)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t d = cur->district;
@@ -94,17 +105,17 @@ void district_leave(struct lab_cursor *cur)
 	cur->district = LAB_NONE;
 }
 
-void district_leave_full(struct lab_cursor *cur)
+void lab_district_leave_full(struct lab_cur *cur)
 {
 	uint32_t d = cur->district;
 
-	district_leave(cur);
+	lab_district_leave(cur);
 	if (d != LAB_NONE)
 		district_hint_clear(cur->lab->hall, d);
 }
 
 /* Take district @d if nobody holds it and it has a free room. */
-static bool district_try(struct lab_cursor *cur, uint32_t d)
+static bool district_try(struct lab_cur *cur, uint32_t d)
 {
 	struct lab_hall *h = cur->lab->hall;
 	_Atomic uint16_t *holder = hall_holder(h, d);
@@ -128,7 +139,7 @@ static bool district_try(struct lab_cursor *cur, uint32_t d)
 			return false;
 		}
 	}
-	district_hint_set(h, d);
+	lab_district_hint_set(h, d);
 	cur->district = d;
 	cur->word = 0;
 	return true;
@@ -151,7 +162,7 @@ static uint32_t next_hinted(struct lab_hall *h, uint32_t d, uint32_t end)
 	return end;
 }
 
-static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
+static bool hold_hinted(struct lab_cur *cur, uint32_t from, uint32_t end)
 {
 	struct lab_hall *h = cur->lab->hall;
 
@@ -163,7 +174,7 @@ static bool hold_hinted(struct lab_cursor *cur, uint32_t from, uint32_t end)
 }
 
 /* The slow path: trust no hint, look at every unheld district. */
-static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
+static bool hold_scanned(struct lab_cur *cur, uint32_t from, uint32_t end)
 {
 	struct lab_hall *h = cur->lab->hall;
 
@@ -174,10 +185,10 @@ static bool hold_scanned(struct lab_cursor *cur, uint32_t from, uint32_t end)
 }
 
 /* The cursor's home in corridor @c: its fraction of the corridor. */
-uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
+uint32_t lab_district_home(const struct lab_hall *h, const struct lab_cur *cur,
 		       uint32_t c)
 {
-	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
+	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
 
 	return s + (uint32_t)(((uint64_t)cur->home * (e - s)) >> 16);
 }
@@ -189,15 +200,15 @@ uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
  * instead of emptying the first one and switching at every claim; then
  * the rest of the corridor from the neighbourhood's end, wrapping.
  */
-static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
+static bool hold_in_corridor(struct lab_cur *cur, uint32_t c, bool scan)
 {
 	struct lab_hall *h = cur->lab->hall;
-	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
-	uint32_t base = district_home(h, cur, c) & ~(NEIGHBOURHOOD - 1);
+	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
+	uint32_t base = lab_district_home(h, cur, c) & ~(NEIGHBOURHOOD - 1);
 	uint32_t ns = base > s ? base : s;
 	uint32_t ne = base + NEIGHBOURHOOD < e ? base + NEIGHBOURHOOD : e;
 	uint32_t next = base + (cur->rover + 1) % NEIGHBOURHOOD;
-	bool (*hold)(struct lab_cursor *, uint32_t, uint32_t) =
+	bool (*hold)(struct lab_cur *, uint32_t, uint32_t) =
 		scan ? hold_scanned : hold_hinted;
 
 	if (next < ns || next >= ne)
@@ -214,13 +225,13 @@ static bool hold_in_corridor(struct lab_cursor *cur, uint32_t c, bool scan)
  * the next ones cyclically (the zonelist), first by hints, then, only
  * when the hints found nothing anywhere, by a full scan.
  */
-bool district_hold(struct lab_cursor *cur, uint32_t corridor,
+bool lab_district_hold(struct lab_cur *cur, uint32_t corridor,
 		   unsigned int flags)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t tries = (flags & LAB_THISCORRIDOR) ? 1 : h->corridors;
 
-	district_leave(cur);
+	lab_district_leave(cur);
 	for (int scan = 0; scan < 2; scan++)
 		for (uint32_t i = 0; i < tries; i++)
 			if (hold_in_corridor(cur, (corridor + i) % h->corridors,

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * extent.c - the core's part of lending an extent (labyrinth_extent.h):
+ * extent.c - the core's part of lending an extent (labyrinth.h; the host's
+ * part is labyrinth_extent.h):
  * holding a run of districts for one owner, and claiming only there.
  *
  * A lent extent's districts are held (holder[d] = the borrower's guest + 1,
  * marked LAB_HOLDER_LENT) for as long as it is lent, so no cursor's
- * district_hold() can take them, the borrower's claims never leave them,
+ * lab_district_hold() can take them, the borrower's claims never leave them,
  * and never reach a district a cursor holds.  A release there is an
  * ordinary release, and the reaper of a dead borrower gives the districts
  * back as it gives back any cursor's (reap.c), once the host has made sure
@@ -20,8 +21,10 @@
  * back when the lease is reaped, as does the whole extent if the lender
  * was killed between lending and recording the lend.
  */
-#include "hall.h"
-#include "labyrinth_extent.h"
+#include "claim.h"
+#include "count.h"
+#include "district.h"
+#include "lab_limits.h"
 
 /* Districts lent to lease @guest, for limits.c (no lease: nothing). */
 static void lent_change(struct lab_hall *h, uint32_t guest, int64_t n)
@@ -41,7 +44,7 @@ static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)
 	uint16_t o = holder_code(owner);
 
 	if (atomic_compare_exchange_strong(hall_holder(h, d), &o, 0))
-		district_hint_set(h, d);
+		lab_district_hint_set(h, d);
 }
 
 static void districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
@@ -57,7 +60,7 @@ void lab_districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,
 {
 	districts_unlend(lab, first, n, owner);
 	lent_change(lab->hall, lab_owner_guest(owner), -(int64_t)n);
-	count_publish(lab->hall, lab_owner_guest(owner),
+	lab_count_publish(lab->hall, lab_owner_guest(owner),
 		      (int64_t)n * LAB_DISTRICT_ROOMS);
 }
 
@@ -67,9 +70,9 @@ void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
 	int64_t free = 0;
 
 	for (uint32_t d = first; d < first + n; d++)
-		free += district_free(lab->hall, d);
+		free += lab_district_free(lab->hall, d);
 	lent_change(lab->hall, guest, -(int64_t)n);
-	count_publish(lab->hall, guest, free);
+	lab_count_publish(lab->hall, guest, free);
 	/* The monitors' again at once, not when the lender's lease goes: a
 	 * live lease would keep a pool extent out of every claim meanwhile.
 	 * Rooms it still owns there are its own, as in any district, until
@@ -84,7 +87,7 @@ static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 
 	if (!atomic_compare_exchange_strong(hall_holder(h, d), &none, holder_code(owner)))
 		return false;
-	if (district_free(h, d) == LAB_DISTRICT_ROOMS)
+	if (lab_district_free(h, d) == LAB_DISTRICT_ROOMS)
 		return true;
 	district_unlend(h, d, owner);
 	return false;
@@ -93,30 +96,30 @@ static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 /* All held by @owner, or none: a district some cursor holds, or with a
  * room claimed or dirty (not yet scrubbed), makes the run unlendable now;
  * so does taking rooms the monitors' unmet guarantees keep. */
-bool lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
-			uint32_t owner)
+int lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
+		       uint32_t owner)
 {
 	struct lab_hall *h = lab->hall;
 
 	if (!owner || first > h->districts || n > h->districts - first)
-		return false;
+		return LAB_EINVAL;
 	for (uint32_t d = first; d < first + n; d++) {
 		if (!district_lend(h, d, owner)) {
 			districts_unlend(lab, first, d - first, owner);
-			return false;
+			return LAB_EBUSY;
 		}
 	}
 	lent_change(h, lab_owner_guest(owner), (int64_t)n);
-	count_publish(h, lab_owner_guest(owner), -(int64_t)n * LAB_DISTRICT_ROOMS);
+	lab_count_publish(h, lab_owner_guest(owner), -(int64_t)n * LAB_DISTRICT_ROOMS);
 	/* The rooms are gone from what monitors can claim: a lend that left
 	 * them less than their unmet guarantees is undone.
 	 * Checked after the count went down, so of two lenders at once the
 	 * later sees both (as two setters of guarantees do, limits.c). */
-	if (!limits_lend_fits(h, lab_owner_guest(owner))) {
+	if (!lab_limits_lend_fits(h, lab_owner_guest(owner))) {
 		lab_districts_unlend(lab, first, n, owner);
-		return false;
+		return LAB_ENOSPC;
 	}
-	return true;
+	return 0;
 }
 
 uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
@@ -129,13 +132,14 @@ uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
 	return code & LAB_HOLDER_LENT ? (uint32_t)(code & ~LAB_HOLDER_LENT) - 1u : LAB_NONE;
 }
 
-unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+unsigned int lab_claim_within(struct lab_cursor *pub, uint32_t first, uint32_t n,
 			      unsigned int want, uint32_t *rooms)
 {
+	struct lab_cur *cur = lab_cur(pub);
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int got = 0;
 
-	if (!cur->owner || !n || want > LAB_MAX_BATCH)
+	if (!cur->owner || !n || want > LAB_HC_BATCH_MAX)
 		return 0;
 	cur->borrowed = true;
 	/* The districts are held by the lender, not by this cursor: it must
@@ -148,12 +152,12 @@ unsigned int lab_claim_within(struct lab_cursor *cur, uint32_t first, uint32_t n
 			continue;
 		cur->district = d;
 		cur->word = 0;
-		got += claim_district(cur, want - got, rooms + got);
+		got += lab_claim_district(cur, want - got, rooms + got);
 		cur->district = LAB_NONE;
 		if (got < want)
 			continue;
 		cur->home = d - first;
 	}
-	cursor_account(cur, -(int32_t)got);
+	lab_count_account(cur, -(int32_t)got);
 	return got;
 }

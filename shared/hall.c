@@ -62,7 +62,7 @@ static void hall_build_walls(struct lab_hall *h)
 	for (uint32_t r = h->rooms; r < end; r++) {
 		atomic_store_explicit(hall_owner(h, r), LAB_WALL,
 				      memory_order_relaxed);
-		atomic_fetch_or_explicit(room_map_word(h, r), 1ull << (r % 64),
+		atomic_fetch_or_explicit(hall_room_map_word(h, r), 1ull << (r % 64),
 					 memory_order_relaxed);
 	}
 }
@@ -83,8 +83,10 @@ int lab_hall_format(void *mem, const struct lab_geometry *geo)
 	h->districts = districts_of(geo->rooms);
 	h->size = hall_layout(h->districts, h);
 	hall_build_walls(h);
+	/* Every district has a free room: every hint set (district.c). */
 	for (uint32_t d = 0; d < h->districts; d++)
-		district_hint_set(h, d);
+		atomic_fetch_or_explicit(hall_hint(h, d / 64), 1ull << (d % 64),
+					 memory_order_relaxed);
 	atomic_store(&h->free, (int64_t)geo->rooms);
 	/* Attachers check the magic last: a half-formatted hall is rejected. */
 	atomic_thread_fence(memory_order_release);
@@ -142,24 +144,4 @@ int lab_hall_check(const struct lab_hall *hall, uint64_t hall_len,
 	if (!walls_stand(hall, &ref, geo.rooms, districts_of(geo.rooms)))
 		return LAB_EPROTO;
 	return 0;
-}
-
-int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
-{
-	struct lab_hall *h = hall;
-
-	if (h->magic != LAB_MAGIC || h->version != LAB_VERSION)
-		return LAB_EPROTO;
-	atomic_thread_fence(memory_order_acquire);
-	lab->hall = h;
-	lab->pool = pool;
-	lab->guest = guest;
-	atomic_flag_clear(&lab->seed_busy);
-	lab_cursor_init(&lab->seed_cursor, lab, 0);
-	return 0;
-}
-
-uint32_t lab_rooms(const struct labyrinth *lab)
-{
-	return lab->hall->rooms;
 }

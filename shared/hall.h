@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hall.h - layout of the shared metadata ("the hall") of a labyrinth.
+ * hall.h - layout of the shared metadata ("the hall") of a labyrinth: the
+ * bottom layer of the core, layout only (no function of another layer).
  * Private to the core and the host side; users see only labyrinth.h.
+ * Prefix hall_; the handle and the cursor are handle.h's, and every
+ * layer above has its own header (zero.h, district.h, count.h, budget.h,
+ * scrub.h, reuse.h, claim.h, lab_limits.h, slot.h; README, "The parts").
  *
  * The hall sits right after the pool in the same shared file.  After the
  * fixed header come five arrays, each 64-byte aligned:
@@ -165,7 +169,7 @@ static inline _Atomic uint32_t *hall_owner(struct lab_hall *h, uint32_t room)
 }
 
 /* First district of corridor @c (c == corridors gives the end). */
-static inline uint32_t corridor_start(const struct lab_hall *h, uint32_t c)
+static inline uint32_t hall_corridor_start(const struct lab_hall *h, uint32_t c)
 {
 	/* Most halls have one corridor: then no division on the claim path
 	 * (they were 4-5 % of a single room's claim and release). */
@@ -174,7 +178,7 @@ static inline uint32_t corridor_start(const struct lab_hall *h, uint32_t c)
 	return (uint32_t)((uint64_t)c * h->districts / h->corridors);
 }
 
-static inline uint32_t district_corridor(const struct lab_hall *h, uint32_t d)
+static inline uint32_t hall_corridor_of(const struct lab_hall *h, uint32_t d)
 {
 	if (h->corridors == 1)
 		return 0;
@@ -182,34 +186,34 @@ static inline uint32_t district_corridor(const struct lab_hall *h, uint32_t d)
 			  h->districts);
 }
 
-static inline _Atomic uint64_t *room_map_word(struct lab_hall *h, uint32_t room)
+static inline _Atomic uint64_t *hall_room_map_word(struct lab_hall *h, uint32_t room)
 {
 	return &hall_map(h, room / LAB_DISTRICT_ROOMS)
 		[(room % LAB_DISTRICT_ROOMS) / 64];
 }
 
 /* The owner code a room of @owner's guest has while @owner zeroes it. */
-static inline uint32_t scrubbing_code(uint32_t owner)
+static inline uint32_t hall_scrubbing_code(uint32_t owner)
 {
 	return owner | LAB_SCRUBBING;
 }
 
 /* Released and not yet zeroed (dirty, or a scrubber is at it). */
-static inline bool owner_word_released(uint32_t o)
+static inline bool hall_owner_released(uint32_t o)
 {
 	return o == LAB_DIRTY || (o != LAB_WALL && (o & LAB_SCRUBBING));
 }
 
 /* Guest an owner word belongs to (owned or being scrubbed), or LAB_NONE
  * for walls and dirty rooms, which belong to nobody. */
-static inline uint32_t owner_word_guest(uint32_t o)
+static inline uint32_t hall_owner_guest(uint32_t o)
 {
 	if (o == LAB_WALL || o == LAB_DIRTY || !o)
 		return LAB_NONE;
 	return lab_owner_guest(o & ~LAB_SCRUBBING);
 }
 
-static inline bool map_is_set(struct lab_hall *h, uint32_t room)
+static inline bool hall_map_is_set(struct lab_hall *h, uint32_t room)
 {
 	uint64_t w = atomic_load_explicit(&hall_map(h, room / LAB_DISTRICT_ROOMS)
 					  [(room % LAB_DISTRICT_ROOMS) / 64],
@@ -218,76 +222,5 @@ static inline bool map_is_set(struct lab_hall *h, uint32_t room)
 }
 
 
-/* district.c */
-bool district_hold(struct lab_cursor *cur, uint32_t corridor,
-		   unsigned int flags);
-void district_leave(struct lab_cursor *cur);
-/* Leave a district we emptied, and clear its free hint (district.c). */
-void district_leave_full(struct lab_cursor *cur);
-void district_hint_set(struct lab_hall *h, uint32_t d);
-uint32_t district_free(struct lab_hall *h, uint32_t d);
-uint32_t district_home(const struct lab_hall *h, const struct lab_cursor *cur,
-		       uint32_t corridor);
-void room_set_free(struct lab_hall *h, uint32_t room);
-
-/* claim.c */
-unsigned int claim_district(struct lab_cursor *cur, unsigned int need,
-			    uint32_t *rooms);
-void cursor_publish(struct lab_cursor *cur);
-void cursor_account(struct lab_cursor *cur, int32_t change);
-
-/* budget.c: up to @n rooms the cursor may claim now under @f and the
- * reserve (unless GFP_ATOMIC), taken out of the free count first. */
-unsigned int budget_take(struct lab_cursor *cur, unsigned int flags, unsigned int n,
-			 const struct lab_floor *f);
-
-/* limits.c */
-bool limits_lend_fits(struct lab_hall *h, uint32_t guest);
-
-/* count.c */
-void count_publish(struct lab_hall *h, uint32_t guest, int64_t change);
-/* Lowers the count by @n for @guest; what it was before. */
-int64_t count_take(struct lab_hall *h, uint32_t guest, int64_t n);
-void count_reap(struct lab_hall *h, uint32_t guest);
-void count_exact(struct labyrinth *lab);
-
-/* zero.c */
-void room_zero(struct labyrinth *lab, uint32_t room);
-
-/* scrub.c */
-void dirty_hint_set(struct lab_hall *h, uint32_t d);
-/* Make released @rooms dirty for every scrubber: owner words, maps, hints. */
-void dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
-/* Mark @rooms (owner words LAB_DIRTY already) dirty in the maps, hinted. */
-void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n);
-/* Zero up to @n dirty rooms of the held district and keep them. */
-unsigned int scrub_held(struct lab_cursor *cur, unsigned int n, uint32_t *rooms);
-unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
-			 unsigned int flags, unsigned int n, uint32_t *rooms);
-
-/* reuse.c: the rooms a cursor released last, for its next claims. */
-void reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n);
-unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
-			unsigned int n, uint32_t *rooms);
-void reuse_flush(struct lab_cursor *cur);
-
-/*
- * The seed entry points share one cursor per handle; it is held for one
- * claim or release, never across a sleep, so spinning is fine.
- */
-static inline void seed_lock(struct labyrinth *lab)
-{
-	while (atomic_flag_test_and_set_explicit(&lab->seed_busy,
-						 memory_order_acquire)) {
-#if defined(__x86_64__) || defined(__i386__)
-		__asm__ volatile("pause");
-#endif
-	}
-}
-
-static inline void seed_unlock(struct labyrinth *lab)
-{
-	atomic_flag_clear_explicit(&lab->seed_busy, memory_order_release);
-}
 
 #endif /* LAB_HALL_H */

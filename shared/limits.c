@@ -26,7 +26,7 @@
  * setters racing, the later sum sees both writes, so they cannot both
  * succeed past the pool (they may both back off, and may try again).
  */
-#include "hall.h"
+#include "lab_limits.h"
 
 static struct lab_lease *lease(const struct labyrinth *lab, uint32_t guest)
 {
@@ -162,35 +162,35 @@ static void guarantee_floor(struct lab_hall *h, struct lab_lease *l, uint32_t gu
  * rooms from them as a claim would, and no claim of another guest, not
  * even GFP_ATOMIC, may take what a guarantee keeps (extent.c).
  */
-bool limits_lend_fits(struct lab_hall *h, uint32_t guest)
+bool lab_limits_lend_fits(struct lab_hall *h, uint32_t guest)
 {
 	uint64_t mask = atomic_load(&h->guaranteed) & ~(1ull << guest);
 
 	return !mask || atomic_load(&h->free) - others_unmet(h, mask) >= 0;
 }
 
-unsigned int lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int want,
-			     bool *limited, struct lab_floor *floor)
+struct lab_grant lab_limits_take(struct labyrinth *lab, uint32_t guest, unsigned int want,
+				 struct lab_floor *floor)
 {
 	struct lab_lease *l = lease(lab, guest);
+	struct lab_grant g = { want, 0 };
 	int64_t before, max, over;
 
-	*limited = false;
 	*floor = (struct lab_floor){ 0, 0 };
 	if (!l)
-		return want;
+		return g;
 	before = atomic_fetch_add(&l->held, want);
 	max = atomic_load_explicit(&l->max, memory_order_relaxed);
 	over = max ? before + want - max : 0;
 	if (over > 0) {
-		*limited = true;
+		g.cut = LAB_EDQUOT;
 		over = over < want ? over : want;
-		want -= (unsigned int)over;
+		g.rooms -= (unsigned int)over;
 		atomic_fetch_sub(&l->held, over);
 	}
-	if (want && !borrows(l))	/* a borrower: the max alone, its extent is its own */
+	if (g.rooms && !borrows(l))	/* a borrower: the max alone, its extent is its own */
 		guarantee_floor(lab->hall, l, guest, before, floor);
-	return want;
+	return g;
 }
 
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n)

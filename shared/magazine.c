@@ -5,26 +5,26 @@
  */
 #include "magazine.h"
 
-void mag_init(struct magazine *m, uint32_t high, uint32_t batch)
+void lab_mag_init(struct lab_magazine *m, uint32_t high, uint32_t batch)
 {
-	if (high < 1 || high > MAG_CAPACITY)
-		high = MAG_CAPACITY;
+	if (high < 1 || high > LAB_MAG_CAPACITY)
+		high = LAB_MAG_CAPACITY;
 	if (batch < 1 || batch > high)
 		batch = high;
 	m->count = 0;
 	m->high = high;
 	m->batch = batch;
 	m->pad = 0;
-	m->stats = (struct mag_stats){0};
+	m->stats = (struct lab_mag_stats){0};
 }
 
-int64_t mag_refill(struct magazine *m, const struct mag_source *src)
+int64_t lab_mag_refill(struct lab_magazine *m, const struct lab_mag_source *src)
 {
 	uint32_t want = m->batch;
 	int64_t got;
 
-	if (want > MAG_CAPACITY - m->count)
-		want = MAG_CAPACITY - m->count;
+	if (want > LAB_MAG_CAPACITY - m->count)
+		want = LAB_MAG_CAPACITY - m->count;
 	if (!want)
 		return 0;
 	got = src->claim(src->ctx, want, m->rooms + m->count);
@@ -38,19 +38,19 @@ int64_t mag_refill(struct magazine *m, const struct mag_source *src)
 	return got;
 }
 
-uint64_t mag_alloc(struct magazine *m, const struct mag_source *src)
+uint64_t lab_mag_alloc(struct lab_magazine *m, const struct lab_mag_source *src)
 {
 	m->stats.allocs++;
 	if (m->count) {
 		m->stats.alloc_hits++;
 		return m->rooms[--m->count];
 	}
-	if (mag_refill(m, src) <= 0)
+	if (lab_mag_refill(m, src) <= 0)
 		return 0;
 	return m->rooms[--m->count];
 }
 
-int64_t mag_drain(struct magazine *m, const struct mag_source *src, uint32_t n)
+int64_t lab_mag_drain(struct lab_magazine *m, const struct lab_mag_source *src, uint32_t n)
 {
 	int64_t rc;
 
@@ -72,7 +72,7 @@ int64_t mag_drain(struct magazine *m, const struct mag_source *src, uint32_t n)
 	return n;
 }
 
-int64_t mag_free(struct magazine *m, const struct mag_source *src, uint64_t room)
+int64_t lab_mag_free(struct lab_magazine *m, const struct lab_mag_source *src, uint64_t room)
 {
 	m->stats.frees++;
 	if (m->count < m->high) {
@@ -80,14 +80,14 @@ int64_t mag_free(struct magazine *m, const struct mag_source *src, uint64_t room
 		m->rooms[m->count++] = room;
 		return 0;
 	}
-	int64_t rc = mag_drain(m, src, m->batch);
+	int64_t rc = lab_mag_drain(m, src, m->batch);
 	if (rc < 0)
 		return rc;
 	m->rooms[m->count++] = room;
 	return 0;
 }
 
-uint32_t mag_alloc_bulk(struct magazine *m, const struct mag_source *src, uint32_t n,
+uint32_t lab_mag_alloc_bulk(struct lab_magazine *m, const struct lab_mag_source *src, uint32_t n,
 			uint64_t *out)
 {
 	uint32_t done = 0;
@@ -110,10 +110,10 @@ uint32_t mag_alloc_bulk(struct magazine *m, const struct mag_source *src, uint32
 	return done;
 }
 
-int64_t mag_flush(struct magazine *m, const struct mag_source *src)
+int64_t lab_mag_flush(struct lab_magazine *m, const struct lab_mag_source *src)
 {
 	while (m->count) {
-		int64_t rc = mag_drain(m, src, m->count);
+		int64_t rc = lab_mag_drain(m, src, m->count);
 		if (rc < 0)
 			return rc;
 	}

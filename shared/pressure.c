@@ -8,7 +8,7 @@
  * monitors poll it, and the free count it reads is the claimers' published
  * estimate (off by what cursors have not published yet).
  */
-#include "hall.h"
+#include "handle.h"
 
 void lab_watermarks_of(uint32_t rooms, uint32_t reserve, struct lab_watermarks *w)
 {

@@ -2,7 +2,7 @@
 /*
  * reap.c - taking back what a dead guest held: its rooms (scrubbed) and
  * its districts.  Knowing the guest is dead, and being the only reaper of
- * it, is the host's business (vmm/lab/lease.c).
+ * it, is the host's business (vmm/host/lease.c).
  *
  * Why "map bit set, then owner names g" proves the room is g's: owners are
  * written before the release-ordered commit and the reaper loads the map
@@ -15,7 +15,10 @@
  * its steps (scrub.c) can have hidden one, and that process's guest is
  * dead, so it is reaped too.
  */
-#include "hall.h"
+#include "count.h"
+#include "district.h"
+#include "scrub.h"
+#include "zero.h"
 
 static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 			  uint32_t guest, bool *dirty)
@@ -36,9 +39,9 @@ static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 			atomic_fetch_or(&hall_dirty(h, d)[w], 1ull << bit);
 			*dirty = true;
 		}
-		if (owner_word_guest(o) != guest)
+		if (hall_owner_guest(o) != guest)
 			continue;
-		room_zero(lab, room);
+		lab_zero_room(lab, room);
 		/* A scrubber killed between its take and clearing the dirty
 		 * bit left the bit: cleared before the room is free. */
 		atomic_fetch_and(&hall_dirty(h, d)[w], ~(1ull << bit));
@@ -71,11 +74,11 @@ uint32_t lab_reap_guest(struct labyrinth *lab, uint32_t guest)
 			here += reap_word(lab, d, w, guest, &dirty);
 		reap_holder(h, d, guest);
 		if (here)
-			district_hint_set(h, d);
+			lab_district_hint_set(h, d);
 		if (dirty)
-			dirty_hint_set(h, d);
+			lab_scrub_dirty_hint_set(h, d);
 		freed += here;
 	}
-	count_reap(h, guest);	/* not @freed: count.c says why */
+	lab_count_reap(h, guest);	/* not @freed: count.c says why */
 	return freed;
 }

@@ -21,10 +21,14 @@
  * Without a pool there is nothing to zero, and with lab->scrub_at_release
  * the caller asked for the old way: zero while still owned, then free.
  */
-#include "hall.h"
+#include "claim.h"
+#include "count.h"
+#include "district.h"
+#include "reuse.h"
+#include "zero.h"
 
-#define DUP_SLOTS	1024	/* 2 * LAB_MAX_BATCH, a power of two */
-_Static_assert(DUP_SLOTS >= 2 * LAB_MAX_BATCH, "batch_unique's table");
+#define DUP_SLOTS	1024	/* 2 * LAB_HC_BATCH_MAX, a power of two */
+_Static_assert(DUP_SLOTS >= 2 * LAB_HC_BATCH_MAX, "batch_unique's table");
 
 uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 {
@@ -33,24 +37,24 @@ uint32_t lab_room_owner(const struct labyrinth *lab, uint32_t room)
 
 	if (room >= h->rooms)
 		return LAB_NONE;
-	if (!map_is_set(h, room))
+	if (!hall_map_is_set(h, room))
 		return 0;
 	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
-	return owner_word_released(o) ? 0 : o;
+	return hall_owner_released(o) ? 0 : o;
 }
 
 /* @mask picks what must match: the whole owner, or its guest part. */
-static int room_check(struct lab_cursor *cur, uint32_t room, uint32_t mask)
+static int room_check(struct lab_cur *cur, uint32_t room, uint32_t mask)
 {
 	struct lab_hall *h = cur->lab->hall;
 	uint32_t o;
 
 	if (room >= h->rooms)
 		return LAB_ERANGE;
-	if (!map_is_set(h, room))
+	if (!hall_map_is_set(h, room))
 		return LAB_EALREADY;
 	o = atomic_load_explicit(hall_owner(h, room), memory_order_relaxed);
-	if (owner_word_released(o))
+	if (hall_owner_released(o))
 		return LAB_EALREADY;	/* released, not zeroed yet */
 	if ((o ^ cur->owner) & mask)
 		return LAB_EPERM;
@@ -84,37 +88,26 @@ static int batch_unique(const uint32_t *rooms, unsigned int n)
 	return 0;
 }
 
-/*
- * Make a zeroed room claimable: clear the map bit.  Then the release half
- * of the Dekker pair of district.c, so a searcher that just gave up on
- * this district sees it.  Called by whoever zeroed the room.
- */
-void room_set_free(struct lab_hall *h, uint32_t room)
-{
-	atomic_fetch_and(room_map_word(h, room), ~(1ull << (room % 64)));
-	district_hint_set(h, room / LAB_DISTRICT_ROOMS);
-}
-
 /* The old way: zero while still owned (a kill leaves it owned), free. */
-static void release_zeroed(struct lab_cursor *cur, const uint32_t *rooms,
+static void release_zeroed(struct lab_cur *cur, const uint32_t *rooms,
 			   unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		room_zero(cur->lab, rooms[i]);
-		room_set_free(cur->lab->hall, rooms[i]);
+		lab_zero_room(cur->lab, rooms[i]);
+		lab_district_room_open(cur->lab->hall, rooms[i]);
 		/* Our next claim looks where we just made space. */
 		if (rooms[i] / LAB_DISTRICT_ROOMS == cur->district)
 			cur->word = rooms[i] % LAB_DISTRICT_ROOMS / 64;
 	}
 }
 
-static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
+static int release_rooms(struct lab_cur *cur, const uint32_t *rooms,
 			 unsigned int n, uint32_t mask)
 {
 	struct labyrinth *lab = cur->lab;
 	int err;
 
-	if (n > LAB_MAX_BATCH)
+	if (n > LAB_HC_BATCH_MAX)
 		return LAB_EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
 		err = room_check(cur, rooms[i], mask);
@@ -127,25 +120,25 @@ static int release_rooms(struct lab_cursor *cur, const uint32_t *rooms,
 	if (!lab->pool || lab->scrub_at_release)
 		release_zeroed(cur, rooms, n);
 	else
-		reuse_put(cur, rooms, n);	/* our next claim zeroes them */
+		lab_reuse_put(cur, rooms, n);	/* our next claim zeroes them */
 	/* Dirty rooms count as free: a claimer zeroes them if it must. */
-	cursor_account(cur, (int32_t)n);
+	lab_count_account(cur, (int32_t)n);
 	return 0;
 }
 
 int lab_release(struct lab_cursor *cur, const uint32_t *rooms,
 		unsigned int n)
 {
-	return release_rooms(cur, rooms, n, UINT32_MAX);
+	return release_rooms(lab_cur(cur), rooms, n, UINT32_MAX);
 }
 
 int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 		      unsigned int n)
 {
-	return release_rooms(cur, rooms, n, LAB_OWNER_GUEST_MASK);
+	return release_rooms(lab_cur(cur), rooms, n, LAB_OWNER_GUEST_MASK);
 }
 
-int lab_release_page(struct lab_cursor *cur, void *page)
+static int release_page(struct lab_cur *cur, void *page)
 {
 	struct labyrinth *lab = cur->lab;
 	uintptr_t base = (uintptr_t)lab->pool, p = (uintptr_t)page;
@@ -156,7 +149,12 @@ int lab_release_page(struct lab_cursor *cur, void *page)
 	if ((p - base) % LAB_ROOM_SIZE)
 		return LAB_EINVAL;
 	room = (uint32_t)((p - base) / LAB_ROOM_SIZE);
-	return lab_release(cur, &room, 1);
+	return release_rooms(cur, &room, 1, UINT32_MAX);
+}
+
+int lab_release_page(struct lab_cursor *cur, void *page)
+{
+	return release_page(lab_cur(cur), page);
 }
 
 /* The seed's companion: a bad page is fatal, as a double free would be. */
@@ -164,9 +162,9 @@ void lab_free_page_exclusive(struct labyrinth *lab, void *page)
 {
 	int err;
 
-	seed_lock(lab);
-	err = lab_release_page(&lab->seed_cursor, page);
-	seed_unlock(lab);
+	lab_seed_lock(lab);
+	err = release_page(&lab->seed_cursor, page);
+	lab_seed_unlock(lab);
 	if (err && lab->panic)
 		lab->panic(LAB_PANIC_FREE);
 }

@@ -13,7 +13,7 @@
  * of it one store and the zeros; zeroing at release makes two RMWs).
  *
  * A room in the magazine is still its guest's: map bit set, owner word
- * scrubbing_code(cursor) (released, as owner_word_released() says: no
+ * hall_scrubbing_code(cursor) (released, as hall_owner_released() says: no
  * release again, no owner, counted dirty by census.c), so a process
  * killed at any instruction leaves it to its guest's reaper, which
  * zeroes and frees it (reap.c).  Nobody else can take it: what the
@@ -22,12 +22,14 @@
  * release.c's way) when the magazine overflows, when its cursor parks,
  * and when a claim somewhere starved (claim.c), as a held district is.
  */
-#include "hall.h"
+#include "reuse.h"
+#include "scrub.h"
+#include "zero.h"
 
-void reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n)
+void lab_reuse_put(struct lab_cur *cur, const uint32_t *rooms, unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
-	uint32_t code = scrubbing_code(cur->owner);
+	uint32_t code = hall_scrubbing_code(cur->owner);
 	uint32_t spill[LAB_REUSE];
 	unsigned int spilled = 0;
 
@@ -39,20 +41,20 @@ void reuse_put(struct lab_cursor *cur, const uint32_t *rooms, unsigned int n)
 		if (cur->reuse_n + i >= LAB_REUSE) {	/* the oldest goes */
 			spill[spilled++] = cur->reuse[slot];
 			if (spilled == LAB_REUSE) {
-				dirty_make(h, spill, spilled);
+				lab_scrub_dirty_make(h, spill, spilled);
 				spilled = 0;
 			}
 		}
 		cur->reuse[slot] = rooms[i];
 	}
 	if (spilled)
-		dirty_make(h, spill, spilled);
+		lab_scrub_dirty_make(h, spill, spilled);
 	cur->reuse_top = (cur->reuse_top + n) % LAB_REUSE;
 	cur->reuse_n = cur->reuse_n + n < LAB_REUSE ? cur->reuse_n + n : LAB_REUSE;
 }
 
 /* Up to @n rooms of corridor @corridor, newest first, zeroed, ours. */
-unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
+unsigned int lab_reuse_take(struct lab_cur *cur, uint32_t corridor,
 			unsigned int n, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -64,11 +66,11 @@ unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
 
 		/* another corridor's room waits for a claim there */
 		if (h->corridors > 1 &&
-		    district_corridor(h, room / LAB_DISTRICT_ROOMS) != corridor)
+		    hall_corridor_of(h, room / LAB_DISTRICT_ROOMS) != corridor)
 			break;
 		cur->reuse_top = top;
 		cur->reuse_n--;
-		room_zero(cur->lab, room);
+		lab_zero_room(cur->lab, room);
 		/* the zeros before the owner word, as a scrubber frees */
 		atomic_store_explicit(hall_owner(h, room), cur->owner,
 				      memory_order_release);
@@ -77,7 +79,7 @@ unsigned int reuse_take(struct lab_cursor *cur, uint32_t corridor,
 	return got;
 }
 
-void reuse_flush(struct lab_cursor *cur)
+void lab_reuse_flush(struct lab_cur *cur)
 {
 	uint32_t spill[LAB_REUSE];
 	unsigned int n = 0;
@@ -87,5 +89,5 @@ void reuse_flush(struct lab_cursor *cur)
 		spill[n++] = cur->reuse[cur->reuse_top];
 	}
 	if (n)
-		dirty_make(cur->lab->hall, spill, n);
+		lab_scrub_dirty_make(cur->lab->hall, spill, n);
 }

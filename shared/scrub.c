@@ -6,8 +6,8 @@
  * scrubber takes it with one CAS of its owner word, LAB_DIRTY -> its own
  * code, so each dirty room is zeroed by one scrubber, and zeroes it:
  *   - the background worker (lab_scrub) takes it as owner|LAB_SCRUBBING,
- *     zeroes it, then frees it (room_set_free: clear the bit, free hint);
- *   - a claimer that found no clean room (scrub_claim) takes it as its own
+ *     zeroes it, then frees it (lab_district_room_open: clear the bit, free hint);
+ *   - a claimer that found no clean room (lab_scrub_claim) takes it as its own
  *     owner, zeroes it and returns it: the room goes from dirty to owned
  *     without ever being free.
  * Why a SIGKILL at any instruction leaves each room owned, dirty, or free
@@ -23,11 +23,11 @@
  * district, not 512 owner words.  The owner word decides: a set bit whose
  * room is no longer LAB_DIRTY is a take in progress (or a killed
  * scrubber's, which its reaper clears), and the CAS fails on it.  Every
- * LAB_DIRTY room has its bit set, except while dirty_make() is between
+ * LAB_DIRTY room has its bit set, except while lab_scrub_dirty_make() is between
  * its steps; a process killed there is reaped (reap.c sets the bit).
  *
  * Dirty hints say which districts may have a set dirty bit.  Invariant:
- * a district with one has its hint set, except while dirty_make() is
+ * a district with one has its hint set, except while lab_scrub_dirty_make() is
  * between its steps.  A Dekker pair, as district.c's for free rooms:
  *   dirty_make: set dirty bit (seq_cst RMW); load hint; set it if clear
  *   scrubber: clear hint (seq_cst RMW); load the dirty map; set if any
@@ -38,16 +38,18 @@
  * claim with nothing clean left failed while rooms were dirty (issue 28).
  *
  * Who zeroes.  A claimer takes the rooms its cursor released last first
- * (reuse.c), then the dirty rooms of the district it holds (scrub_held,
+ * (reuse.c), then the dirty rooms of the district it holds (lab_scrub_held,
  * before clean ones: released there a moment ago, still in its caches),
- * and dirty rooms anywhere when nothing clean is left (scrub_claim).  The
+ * and dirty rooms anywhere when nothing clean is left (lab_scrub_claim).  The
  * worker (lab_scrub) leaves held districts to their holders, so it never
  * races a claimer for rooms it is about to reuse, and zeroes what nobody
  * holds: rooms released and not taken back.
  */
-#include "hall.h"
+#include "district.h"
+#include "scrub.h"
+#include "zero.h"
 
-void dirty_hint_set(struct lab_hall *h, uint32_t d)
+void lab_scrub_dirty_hint_set(struct lab_hall *h, uint32_t d)
 {
 	_Atomic uint64_t *w = hall_dirty_hint(h, d / 64);
 	uint64_t bit = 1ull << (d % 64);
@@ -61,15 +63,15 @@ void dirty_hint_set(struct lab_hall *h, uint32_t d)
  * sees the guest's last writes before it zeroes), then the dirty maps and
  * hints: the releaser's half of the Dekker pair above.
  */
-void dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
+void lab_scrub_dirty_make(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		atomic_store_explicit(hall_owner(h, rooms[i]), LAB_DIRTY,
 				      memory_order_release);
-	dirty_mark(h, rooms, n);
+	lab_scrub_dirty_mark(h, rooms, n);
 }
 
-void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
+void lab_scrub_dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
 {
 	for (unsigned int i = 0; i < n;) {
 		uint32_t d = rooms[i] / LAB_DISTRICT_ROOMS;
@@ -81,7 +83,7 @@ void dirty_mark(struct lab_hall *h, const uint32_t *rooms, unsigned int n)
 			mask |= 1ull << (rooms[i] % 64);
 		atomic_fetch_or(&hall_dirty(h, d)[w], mask);
 		if (i == n || rooms[i] / LAB_DISTRICT_ROOMS != d)
-			dirty_hint_set(h, d);
+			lab_scrub_dirty_hint_set(h, d);
 	}
 }
 
@@ -98,7 +100,7 @@ static void dirty_hint_clear(struct lab_hall *h, uint32_t d)
 {
 	atomic_fetch_and(hall_dirty_hint(h, d / 64), ~(1ull << (d % 64)));
 	if (district_dirty(h, d))
-		dirty_hint_set(h, d);
+		lab_scrub_dirty_hint_set(h, d);
 }
 
 /*
@@ -107,7 +109,7 @@ static void dirty_hint_clear(struct lab_hall *h, uint32_t d)
  * before our zeros), clear their bits, zero them.  With @rooms they are
  * listed there (the claimer keeps them), else freed.  Returns how many.
  */
-static unsigned int dirty_take_word(struct lab_cursor *cur, uint32_t d,
+static unsigned int dirty_take_word(struct lab_cur *cur, uint32_t d,
 				    uint32_t w, unsigned int max,
 				    uint32_t code, uint32_t *rooms)
 {
@@ -138,11 +140,11 @@ static unsigned int dirty_take_word(struct lab_cursor *cur, uint32_t d,
 		return 0;
 	atomic_fetch_and(word, ~mask);
 	for (unsigned int i = 0; i < got; i++) {
-		room_zero(cur->lab, took[i]);
+		lab_zero_room(cur->lab, took[i]);
 		if (rooms)
 			rooms[i] = took[i];
 		else
-			room_set_free(h, took[i]);
+			lab_district_room_open(h, took[i]);
 	}
 	return got;
 }
@@ -153,10 +155,10 @@ static unsigned int dirty_take_word(struct lab_cursor *cur, uint32_t d,
  * free to anyone else, and a worker preempted (nice +10) holding a batch
  * would hide the batch from claimers for its whole time off the CPU.
  */
-static unsigned int district_scrub(struct lab_cursor *cur, uint32_t d,
+static unsigned int district_scrub(struct lab_cur *cur, uint32_t d,
 				   unsigned int max, uint32_t *rooms)
 {
-	uint32_t code = rooms ? cur->owner : scrubbing_code(cur->owner);
+	uint32_t code = rooms ? cur->owner : hall_scrubbing_code(cur->owner);
 	unsigned int got = 0;
 
 	for (uint32_t w = 0; w < LAB_WORDS && got < max;) {
@@ -170,14 +172,14 @@ static unsigned int district_scrub(struct lab_cursor *cur, uint32_t d,
 	return got;
 }
 
-unsigned int scrub_held(struct lab_cursor *cur, unsigned int n, uint32_t *rooms)
+unsigned int lab_scrub_held(struct lab_cur *cur, unsigned int n, uint32_t *rooms)
 {
 	return district_scrub(cur, cur->district, n, rooms);
 }
 
 /* A hinted district: scrub it, and clear its hint if it is left clean.
  * The worker leaves a district a cursor holds to its holder. */
-static unsigned int hinted_scrub(struct lab_cursor *cur, uint32_t d,
+static unsigned int hinted_scrub(struct lab_cur *cur, uint32_t d,
 				 unsigned int max, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -192,7 +194,7 @@ static unsigned int hinted_scrub(struct lab_cursor *cur, uint32_t d,
 }
 
 /* Zero up to @max rooms of the hinted districts in [from, end). */
-static unsigned int scrub_range(struct lab_cursor *cur, uint32_t from,
+static unsigned int scrub_range(struct lab_cur *cur, uint32_t from,
 				uint32_t end, unsigned int max,
 				uint32_t *rooms)
 {
@@ -218,12 +220,12 @@ static unsigned int scrub_range(struct lab_cursor *cur, uint32_t from,
 }
 
 /* Corridor @c from the cursor's home, wrapping around once. */
-static unsigned int scrub_corridor(struct lab_cursor *cur, uint32_t c,
+static unsigned int scrub_corridor(struct lab_cur *cur, uint32_t c,
 				   unsigned int max, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
-	uint32_t s = corridor_start(h, c), e = corridor_start(h, c + 1);
-	uint32_t mid = district_home(h, cur, c);
+	uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
+	uint32_t mid = lab_district_home(h, cur, c);
 	unsigned int got = scrub_range(cur, mid, e, max, rooms);
 
 	return got + scrub_range(cur, s, mid, max - got,
@@ -234,7 +236,7 @@ static unsigned int scrub_corridor(struct lab_cursor *cur, uint32_t c,
  * The claimer's last resort, when no district has a clean room: zero
  * dirty rooms itself, in the zonelist's order, and keep them.
  */
-unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
+unsigned int lab_scrub_claim(struct lab_cur *cur, uint32_t corridor,
 			 unsigned int flags, unsigned int n, uint32_t *rooms)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -247,8 +249,9 @@ unsigned int scrub_claim(struct lab_cursor *cur, uint32_t corridor,
 	return got;
 }
 
-unsigned int lab_scrub(struct lab_cursor *cur, unsigned int max)
+unsigned int lab_scrub(struct lab_cursor *pub, unsigned int max)
 {
+	struct lab_cur *cur = lab_cur(pub);
 	struct lab_hall *h = cur->lab->hall;
 	unsigned int got = 0;
 

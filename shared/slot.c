@@ -4,7 +4,9 @@
  * decides who may change slot g (vmm/host/lease.c: the holder of g's lock)
  * but never touches the hall's layout itself.
  */
-#include "hall.h"
+#include "count.h"
+#include "lab_limits.h"
+#include "slot.h"
 
 uint64_t lab_slot_word(const struct labyrinth *lab, uint32_t g)
 {
@@ -60,7 +62,7 @@ void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len)
 
 void lab_recount_free(struct labyrinth *lab)
 {
-	count_exact(lab);
+	lab_count_exact(lab);
 }
 
 uint32_t lab_districts(const struct labyrinth *lab)

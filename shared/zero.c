@@ -25,12 +25,11 @@
  * only from memory do the plain stores win (1.2x): not worth a second
  * primitive.  Non-temporal stores lose everywhere here, cold included.
  */
-#include "hall.h"
 #include "zero.h"
 
 /* No libc, and no memset the compiler would substitute for the loop. */
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
-void zero_stores(void *room)
+void lab_zero_stores(void *room)
 {
 	uint64_t *p = room;
 
@@ -39,7 +38,7 @@ void zero_stores(void *room)
 }
 
 #if defined(__x86_64__)
-void zero_stosb(void *room)
+void lab_zero_stosb(void *room)
 {
 	uint64_t n = LAB_ROOM_SIZE;
 
@@ -47,7 +46,7 @@ void zero_stosb(void *room)
 }
 
 /* The fence orders the weakly ordered stores before the room is freed. */
-void zero_nontemporal(void *room)
+void lab_zero_nontemporal(void *room)
 {
 	uint64_t *p = room;
 
@@ -60,20 +59,20 @@ void zero_nontemporal(void *room)
 	__asm__ volatile("sfence" : : : "memory");
 }
 #else
-void zero_stosb(void *room)
+void lab_zero_stosb(void *room)
 {
-	zero_stores(room);
+	lab_zero_stores(room);
 }
 
-void zero_nontemporal(void *room)
+void lab_zero_nontemporal(void *room)
 {
-	zero_stores(room);
+	lab_zero_stores(room);
 }
 #endif
 
-void room_zero(struct labyrinth *lab, uint32_t room)
+void lab_zero_room(struct labyrinth *lab, uint32_t room)
 {
 	if (!lab->pool)	/* a metadata-only labyrinth (benchmarks) */
 		return;
-	zero_stosb(lab->pool + (size_t)room * LAB_ROOM_SIZE);
+	lab_zero_stosb(lab->pool + (size_t)room * LAB_ROOM_SIZE);
 }

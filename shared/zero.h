@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zero.h - ways to zero one room (4 KiB, 4 KiB aligned).  The scrub uses
- * one of them (zero.c says which and why); the others stay so the
+ * zero.h - zeroing one room (4 KiB, 4 KiB aligned), the scrub's one
+ * primitive (zero.c says which way and why).  The other ways stay so the
  * benchmark can keep judging the choice on the machine it runs on.
+ * Prefix lab_zero_.
  */
 #ifndef LAB_ZERO_H
 #define LAB_ZERO_H
 
-void zero_stores(void *room);	/* 8-byte stores, what a compiler writes */
-void zero_stosb(void *room);	/* rep stosb: the string engine */
-void zero_nontemporal(void *room);	/* movnti: past the caches */
+#include "handle.h"
 
-#endif
+/* Room @room of @lab's pool, the way zero.c chose (nothing without a pool). */
+void lab_zero_room(struct labyrinth *lab, uint32_t room);
+
+void lab_zero_stores(void *room);	/* 8-byte stores, what a compiler writes */
+void lab_zero_stosb(void *room);	/* rep stosb: the string engine */
+void lab_zero_nontemporal(void *room);	/* movnti: past the caches */
+
+#endif /* LAB_ZERO_H */

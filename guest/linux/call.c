@@ -15,13 +15,13 @@ bool lab_extent_has(const struct lab_extent *ext, const void *room)
 	unsigned long off = (unsigned long)room - (unsigned long)ext->base;
 
 	return (unsigned long)room >= (unsigned long)ext->base && off < ext->size &&
-	       !(off & (LAB_HC_ROOM_SIZE - 1)) &&
-	       off >= ext->mailbox_rooms * LAB_HC_ROOM_SIZE;
+	       !(off & (LAB_ROOM_SIZE - 1)) &&
+	       off >= ext->mailbox_rooms * LAB_ROOM_SIZE;
 }
 
 unsigned long lab_room_index(const struct lab_extent *ext, const void *room)
 {
-	return ((unsigned long)room - (unsigned long)ext->base) / LAB_HC_ROOM_SIZE;
+	return ((unsigned long)room - (unsigned long)ext->base) / LAB_ROOM_SIZE;
 }
 
 static u64 gpa_of(const struct lab_extent *ext, const void *room)

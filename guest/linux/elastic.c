@@ -85,7 +85,7 @@ static void step_end(enum step s, u64 t0)
 
 static u32 block_rooms(void)
 {
-	return el.block / LAB_IVSHMEM_PAGE;
+	return el.block / LAB_ROOM_SIZE;
 }
 
 /* Its rooms the mailbox takes (the extent's first ones). */
@@ -226,7 +226,7 @@ static void sync_extents(void)
 				el.added -= hweight64(ee->added) * el.block;
 				el.ram -= hweight64(ee->added) * el.block -
 					  (ee->added & 1 ? (u64)mailbox_in(ee->ext, 0) : 0) *
-					  LAB_IVSHMEM_PAGE;
+					  LAB_ROOM_SIZE;
 				/* that RAM is still Linux's: the module stays pinned */
 			}
 			el.rooms -= bitmap_weight(ee->claimed, ee->ext->rooms);
@@ -245,7 +245,7 @@ static void sync_extents(void)
 
 static void *room_of(struct lab_extent *ext, u32 idx)
 {
-	return ext->base + (size_t)idx * LAB_IVSHMEM_PAGE;
+	return ext->base + (size_t)idx * LAB_ROOM_SIZE;
 }
 
 /* Rooms [first, first + n) of @ee that are claimed go back to the host. */
@@ -315,7 +315,7 @@ static int add_block(struct elastic_extent *ee, u32 b)
 		__module_get(THIS_MODULE);	/* no unload while RAM is lent */
 	ee->added |= BIT_ULL(b);
 	el.added += el.block;
-	el.ram += el.block - (u64)mailbox * LAB_IVSHMEM_PAGE;
+	el.ram += el.block - (u64)mailbox * LAB_ROOM_SIZE;
 	return 0;
 }
 
@@ -335,7 +335,7 @@ static int claim_more(struct elastic_extent *ee, u64 target)
 		return 0;
 	}
 	for (k = 0; k < got; k++)
-		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->base) / LAB_IVSHMEM_PAGE,
+		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->base) / LAB_ROOM_SIZE,
 			ee->claimed);
 	el.rooms += got;
 	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
@@ -457,7 +457,7 @@ static int shrink(u64 target)
 			}
 			ee->added &= ~BIT_ULL(b);
 			el.added -= el.block;
-			el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_IVSHMEM_PAGE;
+			el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_ROOM_SIZE;
 			release_range(ee, b * per, per);
 			if (!el.added)
 				module_put(THIS_MODULE);

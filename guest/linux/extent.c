@@ -44,7 +44,7 @@ static int check_header(struct pci_dev *pdev, struct lab_ivshmem_header *h, u64 
 		return -ENODEV;
 	}
 	if (h->refused || h->size != size || h->mailbox_rooms != LAB_IVSHMEM_MAILBOX_ROOMS ||
-	    (u64)h->rooms * LAB_IVSHMEM_PAGE != size) {
+	    (u64)h->rooms * LAB_ROOM_SIZE != size) {
 		dev_err(&pdev->dev, "the server lent nothing: %s\n", refusal(h->refused));
 		return -ENOSPC;
 	}
@@ -67,7 +67,7 @@ static int map_extent(struct pci_dev *pdev, struct lab_extent *ext)
 
 	ext->gpa = pci_resource_start(pdev, 2);
 	ext->size = pci_resource_len(pdev, 2);
-	if (ext->size < LAB_IVSHMEM_PAGE || ext->size > LAB_IVSHMEM_MAX_SIZE)
+	if (ext->size < LAB_ROOM_SIZE || ext->size > LAB_IVSHMEM_MAX_SIZE)
 		return -ENODEV;
 	ext->hdr = memremap(ext->gpa, ext->size, MEMREMAP_WB);
 	if (!ext->hdr)

@@ -112,7 +112,7 @@ static int port_info(struct device *dev, struct lab_port *port, const struct res
 	long rc = lab_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
 
 	if (rc != LAB_HC_OK || info.abi_version != LAB_HC_ABI_VERSION ||
-	    info.room_size != LAB_HC_ROOM_SIZE || info.window_base != win->start ||
+	    info.room_size != LAB_ROOM_SIZE || info.window_base != win->start ||
 	    info.window_size != resource_size(win) || !info.window_size) {
 		dev_err(dev, "the monitor's INFO (%ld: ABI %u, window %llu bytes at 0x%llx) is not what it described (%pR)\n",
 			rc, info.abi_version, info.window_size, info.window_base, win);
@@ -129,7 +129,7 @@ static int port_map(struct lab_port *port, const struct resource *win)
 
 	ext->gpa = win->start;
 	ext->size = resource_size(win);
-	ext->rooms = ext->size / LAB_HC_ROOM_SIZE;
+	ext->rooms = ext->size / LAB_ROOM_SIZE;
 	ext->handed = kvcalloc(BITS_TO_LONGS(ext->rooms), sizeof(long), GFP_KERNEL);
 	if (!ext->handed)
 		return -ENOMEM;

@@ -169,7 +169,7 @@ void irqalloc_run(u32 n, u64 us, struct irqalloc_result *r)
 	timer_set_hook(NULL);
 	for (u32 cpu = 0; cpu < n; cpu++) {
 		struct irq_cpu *c = &cpus[cpu];
-		struct mag_stats st;
+		struct lab_mag_stats st;
 		u32 cached;
 		page_alloc_stats(cpu, &st, &cached);
 		r->allocs += c->allocs;

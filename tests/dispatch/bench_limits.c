@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slot.h"
 #include "lending.h"
 #include "test_clock.h"
 #include "test_median.h"

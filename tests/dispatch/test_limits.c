@@ -113,7 +113,7 @@ static uint32_t owned(struct guest *g)
 	struct lab_census c;
 
 	lab_census(g->lab, &c);
-	return c.guest_rooms[g->lab->guest];
+	return c.guest_rooms[lab_guest_id(g->lab)];
 }
 
 TestSuite(limits, .init = setup, .fini = teardown);
@@ -122,7 +122,7 @@ Test(limits, greedy_guest_stops_at_its_max)
 {
 	struct lab_limits l;
 
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 1000, 0), 0);
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 1000, 0), 0);
 	cr_assert_eq(claim(&a, 0, 512), 512);
 	cr_assert_eq(claim(&a, 0, 512), 488, "a partial grant up to the max");
 	cr_assert_eq(claim(&a, 0, 1), LAB_HC_EDQUOT);
@@ -135,8 +135,8 @@ Test(limits, greedy_guest_stops_at_its_max)
 	cr_assert_eq(claim(&a, 0, 512), 10, "room under the max again");
 	lab_cursor_park(&a.cpu.caller.cursor);
 	lab_caller_flush(&a.cpu.caller);
-	cr_assert_geq(lab_tally_limited(a.lab, a.lab->guest), 3);
-	lab_limits_get(a.lab, a.lab->guest, &l);
+	cr_assert_geq(lab_tally_limited(a.lab, lab_guest_id(a.lab)), 3);
+	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
 	cr_assert_eq(l.held, 1000);
 	cr_assert_eq(l.max, 1000);
 }
@@ -145,10 +145,10 @@ Test(limits, all_or_nothing_past_the_max_changes_nothing)
 {
 	struct lab_limits l;
 
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 100, 0), 0);
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 100, 0), 0);
 	cr_assert_eq(claim(&a, 0, 90), 90);
 	cr_assert_eq(claim(&a, LAB_HC_ALL_OR_NOTHING, 20), LAB_HC_EDQUOT);
-	lab_limits_get(a.lab, a.lab->guest, &l);
+	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
 	cr_assert_eq(l.held, 90);
 	cr_assert_eq(owned(&a), 90);
 	cr_assert_eq(claim(&a, LAB_HC_ALL_OR_NOTHING, 10), 10);
@@ -156,7 +156,7 @@ Test(limits, all_or_nothing_past_the_max_changes_nothing)
 
 Test(limits, min_stays_claimable_while_another_takes_everything)
 {
-	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, 300), 0);
 	cr_assert_eq(claim_all(&a, LAB_HC_GFP_ATOMIC), LAB_HC_ENOMEM);
 	cr_assert_eq(owned(&a), ROOMS - 300, "a may use the reserve, not b's guarantee");
 	cr_assert_eq(claim(&b, 0, 200), 200);
@@ -168,11 +168,11 @@ Test(limits, min_stays_claimable_while_another_takes_everything)
 Test(limits, limits_change_at_run_time)
 {
 	cr_assert_eq(claim(&a, 0, 300), 300);
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 200, 0), 0);
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 200, 0), 0);
 	cr_assert_eq(claim(&a, 0, 1), LAB_HC_EDQUOT, "held above a lowered max");
 	cr_assert_eq(release(&a, 150), 0);
 	cr_assert_eq(claim(&a, 0, 100), 50);
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, LAB_UNLIMITED, 0), 0);
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), LAB_UNLIMITED, 0), 0);
 	cr_assert_eq(claim(&a, 0, 100), 100);
 }
 
@@ -180,18 +180,18 @@ Test(limits, bad_limits_are_refused_and_change_nothing)
 {
 	struct lab_limits l;
 
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 500, 0), 0);
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 10, 20), LAB_EINVAL, "min > max");
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, 0, 0), LAB_EINVAL, "max 0");
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 500, 0), 0);
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 10, 20), LAB_EINVAL, "min > max");
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 0, 0), LAB_EINVAL, "max 0");
 	cr_assert_eq(lab_limits_set(a.lab, 63, LAB_UNLIMITED, 1), LAB_ESRCH, "no such lease");
 	cr_assert_eq(lab_limits_set(a.lab, LAB_MAX_GUESTS, 1, 0), LAB_EINVAL, "no such slot");
-	cr_assert_eq(lab_limits_set(a.lab, a.lab->guest, LAB_UNLIMITED, 3000), 0);
-	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, ROOMS - RESERVE - 2999),
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), LAB_UNLIMITED, 3000), 0);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, ROOMS - RESERVE - 2999),
 		     LAB_ENOSPC, "the guarantees would pass rooms - reserve");
-	lab_limits_get(b.lab, b.lab->guest, &l);
+	lab_limits_get(b.lab, lab_guest_id(b.lab), &l);
 	cr_assert_eq(l.min, 0);
-	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, ROOMS - RESERVE - 3000), 0);
-	lab_limits_get(a.lab, a.lab->guest, &l);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, ROOMS - RESERVE - 3000), 0);
+	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
 	cr_assert_eq(l.max, LAB_UNLIMITED, "the refused call left a's limits alone");
 	cr_assert_eq(l.min, 3000);
 }
@@ -206,7 +206,7 @@ Test(limits, a_killed_guests_guarantee_goes_with_its_lease)
 	if (pid == 0) {
 		struct guest c;
 		attach(&c);
-		if (lab_limits_set(c.lab, c.lab->guest, LAB_UNLIMITED, 1000) || claim(&c, 0, 100) != 100)
+		if (lab_limits_set(c.lab, lab_guest_id(c.lab), LAB_UNLIMITED, 1000) || claim(&c, 0, 100) != 100)
 			_exit(1);
 		if (write(fds[1], "x", 1) != 1)
 			_exit(1);
@@ -232,8 +232,8 @@ Test(limits, a_guarantee_never_takes_anothers)
 	struct guest c;
 
 	attach(&c);
-	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, 300), 0);
-	cr_assert_eq(lab_limits_set(c.lab, c.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(lab_limits_set(c.lab, lab_guest_id(c.lab), LAB_UNLIMITED, 300), 0);
 	cr_assert_eq(claim_all(&a, LAB_HC_GFP_ATOMIC), LAB_HC_ENOMEM);
 	cr_assert_eq(owned(&a), ROOMS - 600, "a leaves both guarantees");
 	cr_assert_eq(claim(&b, 0, 512), 300, "b's own min, not c's");
@@ -245,7 +245,7 @@ Test(limits, a_guarantee_never_takes_anothers)
  * GFP_NORMAL claim does. */
 Test(limits, past_its_min_a_normal_claim_leaves_the_reserve)
 {
-	cr_assert_eq(lab_limits_set(b.lab, b.lab->guest, LAB_UNLIMITED, 300), 0);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, 300), 0);
 	cr_assert_eq(claim_all(&a, 0), LAB_HC_ENOMEM);
 	cr_assert_eq(owned(&a), ROOMS - RESERVE - 300);
 	cr_assert_eq(claim(&b, 0, 512), 300, "its min, not the reserve");

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hall.h"
+#include "slot.h"
+#include "handle.h"
 #include "lending.h"
 
 #define ROOMS	16384u

@@ -124,8 +124,8 @@ static void assert_nothing_held(void)
 
 	lab_census(lab, &c);
 	cr_assert_eq(c.claimed, 0, "%u rooms still claimed", c.claimed);
-	cr_assert_eq(c.guest_rooms[lab->guest], 0);
-	lab_limits_get(lab, lab->guest, &lim);
+	cr_assert_eq(c.guest_rooms[lab_guest_id(lab)], 0);
+	lab_limits_get(lab, lab_guest_id(lab), &lim);
 	cr_assert_eq(lim.held, 0, "the lease still counts %lld rooms", (long long)lim.held);
 	for (uint32_t r = 0; r < ROOMS; r++)
 		cr_assert(!lab_guest_holds(&guest, r), "room %u is held", r);
@@ -164,7 +164,7 @@ Test(reach, a_claim_that_cannot_be_mapped_changes_nothing, .init = setup, .fini 
  * still claim up to its max afterwards. */
 Test(reach, a_failed_claim_gives_back_its_share_of_the_max, .init = setup, .fini = teardown)
 {
-	cr_assert_eq(lab_limits_set(lab, lab->guest, 50, 0), 0);
+	cr_assert_eq(lab_limits_set(lab, lab_guest_id(lab), 50, 0), 0);
 	reach_fails = true;
 	cr_assert_eq(call(LAB_HC_CLAIM, 0, 50), LAB_HC_ENOMEM);
 	cr_assert_eq(call(LAB_HC_CLAIM, 0, 50), LAB_HC_ENOMEM);

@@ -53,7 +53,7 @@ static void setup(void)
 	port.size = two.doors.size;
 	mail.lab = two.mail_lab;
 	mail.base = two.peer->hdr->bar_base;
-	mail.size = (uint64_t)two.peer->rooms * LAB_IVSHMEM_PAGE;
+	mail.size = (uint64_t)two.peer->rooms * LAB_ROOM_SIZE;
 }
 
 /* What a RELEASE entry names, spelled for one side. */
@@ -64,7 +64,7 @@ static uint64_t spell(const struct side *s, enum what w, unsigned k)
 	switch (w) {
 	case HELD: return s->held[k % s->nheld];
 	case HELD_AGAIN: return s->held[k % s->nheld];
-	case BELOW: return s->base - LAB_HC_ROOM_SIZE;
+	case BELOW: return s->base - LAB_ROOM_SIZE;
 	case PAST: return s->base + s->size;
 	default: return s->held[k % s->nheld] + 8;
 	}

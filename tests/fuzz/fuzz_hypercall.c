@@ -125,7 +125,7 @@ static uint64_t *mail_rooms(void)
 
 static uint64_t mail_gpa(uint32_t room)
 {
-	return f.t.peer->hdr->bar_base + (uint64_t)(room - f.t.peer->first_room) * LAB_IVSHMEM_PAGE;
+	return f.t.peer->hdr->bar_base + (uint64_t)(room - f.t.peer->first_room) * LAB_ROOM_SIZE;
 }
 
 /* Gives everything back through RELEASE itself, so each input starts alike. */

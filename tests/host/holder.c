@@ -34,8 +34,8 @@ static bool intact(struct labyrinth *lab, struct lab_cursor *cur,
 		   const uint32_t *rooms, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		if (*stamp(lab, rooms[i]) != cur->owner ||
-		    lab_room_owner(lab, rooms[i]) != cur->owner)
+		if (*stamp(lab, rooms[i]) != lab_cursor_owner(cur) ||
+		    lab_room_owner(lab, rooms[i]) != lab_cursor_owner(cur))
 			return false;
 	return true;
 }
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	lab_cursor_init(&cur, lab, 1);
 	while (n < want) {
-		uint32_t k = want - n > LAB_MAX_BATCH ? LAB_MAX_BATCH : (uint32_t)(want - n);
+		uint32_t k = want - n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : (uint32_t)(want - n);
 
 		k = lab_claim(&cur, LAB_GFP_ATOMIC, 0, k, rooms + n);
 		if (!k)
@@ -68,8 +68,8 @@ int main(int argc, char **argv)
 		n += k;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		*stamp(lab, rooms[i]) = cur.owner;
-	printf("ready %u %d\n", lab->guest, getpid());
+		*stamp(lab, rooms[i]) = lab_cursor_owner(&cur);
+	printf("ready %u %d\n", lab_guest_id(lab), getpid());
 	fflush(stdout);
 	for (int t = 0; t < 1200 && !stop; t++) {
 		if (!intact(lab, &cur, rooms, n)) {

@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "slot.h"
+#include "handle.h"
 #include "host.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
@@ -247,12 +248,12 @@ static uint32_t claimable(struct labyrinth *lab)
 
 	lab_cursor_init(&cur, lab, 7);
 	while (got < ROOMS &&
-	       (n = lab_claim(&cur, LAB_GFP_ATOMIC, 0, ROOMS - got < LAB_MAX_BATCH ?
-			      ROOMS - got : LAB_MAX_BATCH, rooms + got)) > 0)
+	       (n = lab_claim(&cur, LAB_GFP_ATOMIC, 0, ROOMS - got < LAB_HC_BATCH_MAX ?
+			      ROOMS - got : LAB_HC_BATCH_MAX, rooms + got)) > 0)
 		got += n;
-	for (uint32_t i = 0; i < got; i += LAB_MAX_BATCH)
-		cr_assert_eq(lab_release(&cur, rooms + i, got - i < LAB_MAX_BATCH ? got - i :
-					 LAB_MAX_BATCH), 0);
+	for (uint32_t i = 0; i < got; i += LAB_HC_BATCH_MAX)
+		cr_assert_eq(lab_release(&cur, rooms + i, got - i < LAB_HC_BATCH_MAX ? got - i :
+					 LAB_HC_BATCH_MAX), 0);
 	while (lab_scrub(&cur, 512))
 		;
 	lab_cursor_park(&cur);

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "handle.h"
 #include "host.h"
 #include "labyrinth_host.h"
 #include "nb.h"

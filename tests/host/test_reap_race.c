@@ -18,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "test_hooks.h"
+#include "handle.h"
 #include "host.h"
 #include "labyrinth_host.h"
 #include "nb.h"

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_hooks.h"
 #include "labyrinth_host.h"
 #include "nb.h"
 
@@ -85,11 +86,11 @@ static void expect_one_labyrinth(struct labyrinth *lab)
 					   (size_t)rooms[i] * LAB_ROOM_SIZE);
 
 		*p = 0x5a5a5a5a00000000ull | rooms[i];
-		cr_expect_eq(lab_room_owner(now, rooms[i]), cur.owner,
+		cr_expect_eq(lab_room_owner(now, rooms[i]), lab_cursor_owner(&cur),
 			     "room %u: owner %#x in the labyrinth named %s, "
 			     "claimed by %#x through the handle: two halls, "
 			     "one pool", rooms[i], lab_room_owner(now, rooms[i]),
-			     name, cur.owner);
+			     name, lab_cursor_owner(&cur));
 		cr_expect_eq(*q, *p);
 	}
 	cr_expect_eq(lab_release(&cur, rooms, got), 0);

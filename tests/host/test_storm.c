@@ -95,7 +95,7 @@ static bool still_mine(struct labyrinth *lab, struct lab_cursor *cur, uint32_t s
 		       uint32_t room)
 {
 	return *stamp(lab, room) == ((uint64_t)serial << 32 | room) &&
-	       lab_room_owner(lab, room) == cur->owner;
+	       lab_room_owner(lab, room) == lab_cursor_owner(cur);
 }
 
 static void give(struct labyrinth *lab, struct lab_cursor *cur, uint32_t serial,

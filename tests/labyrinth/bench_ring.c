@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "bench_guard.h"
 #include "bench_ring.h"
 
@@ -49,14 +50,14 @@ uint32_t ring_rooms(unsigned int batch)
 void ring_fill(struct labyrinth *m, unsigned int pct, uint32_t held)
 {
 	uint32_t rooms = lab_rooms(m), got = 0, keep, n;
-	uint32_t *all = malloc((rooms + LAB_MAX_BATCH) * sizeof(*all));
+	uint32_t *all = malloc((rooms + LAB_HC_BATCH_MAX) * sizeof(*all));
 	unsigned int seed = 42;
 	struct lab_cursor cur;
 
 	ring_lab_format(m, m->hall, rooms);
 	lab_cursor_init(&cur, m, FILL_VCPU);
 	while (got < rooms)
-		got += lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH,
+		got += lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX,
 				 all + got);
 	for (uint32_t i = rooms - 1; i > 0; i--) {
 		uint32_t j = (uint32_t)rand_r(&seed) % (i + 1), t = all[i];
@@ -67,7 +68,7 @@ void ring_fill(struct labyrinth *m, unsigned int pct, uint32_t held)
 	keep = (uint32_t)((uint64_t)rooms * pct / 100);
 	keep = keep > held ? keep - held : 0;
 	for (uint32_t i = keep; i < rooms; i += n) {
-		n = rooms - i < LAB_MAX_BATCH ? rooms - i : LAB_MAX_BATCH;
+		n = rooms - i < LAB_HC_BATCH_MAX ? rooms - i : LAB_HC_BATCH_MAX;
 		lab_release(&cur, all + i, n);
 	}
 	lab_cursor_park(&cur);

@@ -58,9 +58,9 @@ static const struct {
 	const char *name;
 	void (*zero)(void *room);
 } primitives[] = {
-	{ "stores", zero_stores },
-	{ "rep_stosb", zero_stosb },
-	{ "nontemporal", zero_nontemporal },
+	{ "stores", lab_zero_stores },
+	{ "rep_stosb", lab_zero_stosb },
+	{ "nontemporal", lab_zero_nontemporal },
 	{ "libc_memset", zero_memset },
 	{ "fallocate_punch", zero_punch },
 };

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "bench_guard.h"
 #include "test_median.h"
 #include "churn.h"
@@ -66,7 +67,7 @@ static void *map(size_t len)
 	return p;
 }
 
-static void hall_map(const struct churn_core *k, struct hall *h, uint32_t rooms)
+static void churn_map(const struct churn_core *k, struct hall *h, uint32_t rooms)
 {
 	struct lab_geometry geo = { rooms, 1, 0 };
 
@@ -81,11 +82,11 @@ static void hall_map(const struct churn_core *k, struct hall *h, uint32_t rooms)
  * are zeroed before the cell starts, whatever the mode: the pool holds
  * the last cell's stamps.
  */
-static void hall_fill(const struct churn_core *k, struct hall *h,
+static void churn_fill(const struct churn_core *k, struct hall *h,
 		      enum churn_mode mode, unsigned int fill, uint32_t held)
 {
 	struct lab_geometry geo = { h->rooms, 1, 0 };
-	uint32_t *all = malloc((h->rooms + LAB_MAX_BATCH) * sizeof(*all));
+	uint32_t *all = malloc((h->rooms + LAB_HC_BATCH_MAX) * sizeof(*all));
 	uint32_t keep = (uint32_t)((uint64_t)h->rooms * fill / 100), got = 0;
 	unsigned int seed = 28;
 	struct lab_cursor cur;
@@ -96,7 +97,7 @@ static void hall_fill(const struct churn_core *k, struct hall *h,
 	h->m.scrub_at_release = mode == CHURN_RELEASE;
 	k->cursor_init(&cur, &h->m, FILL_VCPU);
 	while (got < h->rooms)
-		got += k->claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, all + got);
+		got += k->claim(&cur, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, all + got);
 	for (uint32_t i = h->rooms - 1; i > 0; i--) {
 		uint32_t j = (uint32_t)rand_r(&seed) % (i + 1), t = all[i];
 
@@ -109,13 +110,13 @@ static void hall_fill(const struct churn_core *k, struct hall *h,
 			abort();
 	k->park(&cur);
 	k->cursor_init(&cur, &h->m, SCRUB_VCPU);
-	while (k->scrub(&cur, LAB_MAX_BATCH))
+	while (k->scrub(&cur, LAB_HC_BATCH_MAX))
 		;
 	k->park(&cur);
 	free(all);
 }
 
-static uint32_t hall_dirty(const struct churn_core *k, struct hall *h)
+static uint32_t churn_dirty(const struct churn_core *k, struct hall *h)
 {
 	struct lab_census c;
 
@@ -314,7 +315,7 @@ static void run_rep(const struct churn_core *k, struct hall **halls, int nhalls,
 			abort();
 	}
 	for (int i = 0; i < nhalls; i++)
-		dirty0 += hall_dirty(k, halls[i]);
+		dirty0 += churn_dirty(k, halls[i]);
 	pthread_barrier_wait(&begin);
 	for (int i = 0; i < nw; i++) {
 		wc0[i] = clock_ns(w[i].clock);
@@ -326,7 +327,7 @@ static void run_rep(const struct churn_core *k, struct hall **halls, int nhalls,
 		z1 += atomic_load(&w[i].zeroed);
 	}
 	for (int i = 0; i < nhalls; i++)
-		dirty1 += hall_dirty(k, halls[i]);	/* the threads release on */
+		dirty1 += churn_dirty(k, halls[i]);	/* the threads release on */
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < nw; i++)
@@ -380,12 +381,12 @@ void churn_measure(const struct churn_core *const *cores, int n,
 
 		for (int j = 0; j < need; j++)
 			if (!halls[i][j].pool || halls[i][j].rooms != rooms)
-				hall_map(cores[i], &halls[i][j], rooms);
+				churn_map(cores[i], &halls[i][j], rooms);
 		/* the shared hall holds both rings; each private one, one */
-		hall_fill(cores[i], &halls[i][0], c->mode, c->fill, held * (uint32_t)c->threads);
+		churn_fill(cores[i], &halls[i][0], c->mode, c->fill, held * (uint32_t)c->threads);
 		if (c->threads == 2) {
-			hall_fill(cores[i], &halls[i][1], c->mode, c->fill, held * 2);
-			hall_fill(cores[i], &halls[i][2], c->mode, c->fill, held * 2);
+			churn_fill(cores[i], &halls[i][1], c->mode, c->fill, held * 2);
+			churn_fill(cores[i], &halls[i][2], c->mode, c->fill, held * 2);
 		}
 	}
 	while (guard_more(nclean, reps)) {

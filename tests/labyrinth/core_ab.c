@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "handle.h"	/* its handles are made here, by hand */
 #include "lending.h"
 #include "test_clock.h"
 #include "test_median.h"

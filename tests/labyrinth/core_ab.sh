@@ -43,7 +43,7 @@ core a
 core b
 name=$(echo "$base" | tr -c 'A-Za-z0-9_\n' _)
 if [ "$what" = churn ]; then
-	cc -std=gnu11 -O2 -pthread -I"$root/include" -I"$root/tests/labyrinth" -I"$root/tests/lib" \
+	cc -std=gnu11 -O2 -pthread -I"$root/include" -I"$root/shared" -I"$root/tests/labyrinth" -I"$root/tests/lib" \
 		"$root/tests/labyrinth/churn_ab.c" "$root/tests/labyrinth/churn.c" \
 		"$root/tests/labyrinth/bench_guard.c" "$root/tests/lib/test_median.c" \
 		"$work/a.o" "$work/b.o" -o "$work/churn_ab"
@@ -51,7 +51,7 @@ if [ "$what" = churn ]; then
 	exit
 fi
 # lending.c's own calls of the core are never made here: left out.
-cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/tests/lib" \
+cc -std=gnu11 -O2 -ffunction-sections -I"$root/include" -I"$root/shared" -I"$root/tests/lib" \
 	"$root/tests/labyrinth/core_ab.c" "$root/tests/lib/lending.c" "$root/tests/lib/test_median.c" \
 	"$work/a.o" "$work/b.o" \
 	-Wl,--gc-sections -o "$work/core_ab"

@@ -44,7 +44,7 @@ static void release_some(struct worker *w, struct lab_cursor *cur,
 	uint32_t *batch = w->held + w->n - k;
 
 	for (unsigned int i = 0; i < k; i++)
-		give(w, cur->owner, batch[i]);
+		give(w, lab_cursor_owner(cur), batch[i]);
 	if (lab_release(cur, batch, k))
 		atomic_fetch_add(&w->s->failures, 1);
 	w->n -= k;
@@ -66,15 +66,15 @@ void *stress_worker(void *arg)
 			k = lab_claim(&cur, LAB_GFP_ATOMIC, rand_r(&seed) % 2, k,
 				      w->held + w->n);
 			for (unsigned int i = 0; i < k; i++)
-				take(w, cur.owner, w->held[w->n + i]);
+				take(w, lab_cursor_owner(&cur), w->held[w->n + i]);
 			w->n += k;
 		} else {
 			release_some(w, &cur, k < w->n ? k : w->n);
 		}
 		ops++;
 	}
-	while (w->n)	/* a batch is at most LAB_MAX_BATCH rooms */
-		release_some(w, &cur, w->n < LAB_MAX_BATCH ? w->n : LAB_MAX_BATCH);
+	while (w->n)	/* a batch is at most LAB_HC_BATCH_MAX rooms */
+		release_some(w, &cur, w->n < LAB_HC_BATCH_MAX ? w->n : LAB_HC_BATCH_MAX);
 	lab_cursor_park(&cur);
 	atomic_fetch_add(&w->s->ops, ops);
 	return NULL;

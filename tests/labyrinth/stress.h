@@ -29,7 +29,7 @@ struct stress {
 struct worker {
 	struct stress *s;
 	uint32_t vcpu;
-	uint32_t held[HELD_MAX + LAB_MAX_BATCH];
+	uint32_t held[HELD_MAX + LAB_HC_BATCH_MAX];
 	uint32_t n;
 };
 

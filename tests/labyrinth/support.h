@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "handle.h"	/* the core's tests look inside the handle */
 #include "labyrinth.h"
 
 /* A labyrinth in heap memory with lease 0; pool NULL if !with_pool. */

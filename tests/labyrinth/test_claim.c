@@ -18,14 +18,14 @@ static void claim_all(struct lab_cursor *cur, uint32_t rooms, uint32_t *out)
 
 		cr_assert(k > 0, "claim stopped at %u of %u rooms", got, rooms);
 		got += k;
-		n = (n + 37) % LAB_MAX_BATCH + 1;	/* batches of many sizes */
+		n = (n + 37) % LAB_HC_BATCH_MAX + 1;	/* batches of many sizes */
 	}
 }
 
 Test(claim, rooms_are_distinct_and_owned)
 {
 	struct labyrinth *m = heap_lab(4096, 2, 0, false);
-	uint32_t *rooms = calloc(4096 + LAB_MAX_BATCH, sizeof(*rooms));
+	uint32_t *rooms = calloc(4096 + LAB_HC_BATCH_MAX, sizeof(*rooms));
 	char *seen = calloc(4096, 1);
 	struct lab_cursor cur;
 
@@ -69,7 +69,7 @@ Test(claim, batch_partial_success)
 {
 	/* 1000 rooms: the second district ends in walls at room 1000. */
 	struct labyrinth *m = heap_lab(1000, 1, 0, false);
-	uint32_t rooms[LAB_MAX_BATCH];
+	uint32_t rooms[LAB_HC_BATCH_MAX];
 	struct lab_cursor cur;
 
 	lab_cursor_init(&cur, m, 0);
@@ -84,23 +84,23 @@ Test(claim, batch_partial_success)
 Test(claim, batch_size_limits)
 {
 	struct labyrinth *m = heap_lab(2048, 1, 0, false);
-	uint32_t rooms[LAB_MAX_BATCH + 1];
+	uint32_t rooms[LAB_HC_BATCH_MAX + 1];
 	struct lab_cursor cur;
 
 	lab_cursor_init(&cur, m, 0);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, 0, rooms), 0);
-	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH + 1,
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX + 1,
 			       rooms), 0);
 	cr_assert_eq(tlab_free(m), 2048);
-	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms),
-		     LAB_MAX_BATCH);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, rooms),
+		     LAB_HC_BATCH_MAX);
 	heap_lab_free(m);
 }
 
 Test(claim, corridor_preference_and_fallback)
 {
 	struct labyrinth *m = heap_lab(4096, 4, 0, false);	/* 1024 each */
-	uint32_t rooms[LAB_MAX_BATCH];
+	uint32_t rooms[LAB_HC_BATCH_MAX];
 	struct lab_cursor cur;
 
 	lab_cursor_init(&cur, m, 0);

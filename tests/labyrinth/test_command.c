@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "labyrinth_host.h"
 #include "test_spawn.h"
 

@@ -47,7 +47,7 @@ static void child_lends(struct labyrinth *me, unsigned int n)
 	struct lab_cursor cur;
 	uint32_t rooms[64];
 
-	if (!lab_districts_lend(me, 0, 2, lab_owner(me->guest, 0)))
+	if (lab_districts_lend(me, 0, 2, lab_owner(me->guest, 0)))
 		_exit(3);
 	lab_cursor_init(&cur, me, 0);
 	while (n) {
@@ -164,7 +164,7 @@ Test(count, a_recount_counts_dirty_rooms_free)
 {
 	struct labyrinth *m = shared_lab_reserve(ROOMS, 1, RESERVE);
 	struct lab_cursor me, scrubber;
-	uint32_t rooms[LAB_MAX_BATCH];
+	uint32_t rooms[LAB_HC_BATCH_MAX];
 
 	lab_cursor_init(&me, m, 0);
 	lab_cursor_init(&scrubber, m, 1);
@@ -173,7 +173,7 @@ Test(count, a_recount_counts_dirty_rooms_free)
 	lab_cursor_park(&me);
 	lab_recount_free(m);	/* the last lease gone, rooms still dirty */
 	expect_whole(m, "a recount");
-	while (lab_scrub(&scrubber, LAB_MAX_BATCH))
+	while (lab_scrub(&scrubber, LAB_HC_BATCH_MAX))
 		;
 	expect_whole(m, "the scrub");
 	expect_reserve_kept(m);

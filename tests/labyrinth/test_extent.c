@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "slot.h"
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
 #include "support.h"
@@ -32,22 +33,22 @@ Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
 {
 	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, false);
 	struct lab_cursor vcpu, borrower;
-	uint32_t rooms[LAB_MAX_BATCH], got = 0, k;
+	uint32_t rooms[LAB_HC_BATCH_MAX], got = 0, k;
 
 	lab_cursor_init(&vcpu, m, 0);
 	lab_cursor_init(&borrower, m, 1);
-	cr_assert(lab_districts_lend(m, 2, 2, lab_owner(0, 0)));
-	cr_assert_not(lab_districts_lend(m, 2, 1, lab_owner(1, 0)),
-		      "lent twice");
+	cr_assert_eq(lab_districts_lend(m, 2, 2, lab_owner(0, 0)), 0);
+	cr_assert_eq(lab_districts_lend(m, 2, 1, lab_owner(1, 0)), LAB_EBUSY,
+		     "lent twice");
 	cr_assert_eq(lab_district_holder(m, 2), 0, "shown as the lender's");
-	while ((k = lab_claim_within(&borrower, 2, 2, LAB_MAX_BATCH, rooms)) > 0) {
+	while ((k = lab_claim_within(&borrower, 2, 2, LAB_HC_BATCH_MAX, rooms)) > 0) {
 		for (uint32_t i = 0; i < k; i++)
 			cr_assert_geq(rooms[i], 2 * LAB_DISTRICT_ROOMS);
 		got += k;
 	}
 	cr_assert_eq(got, 2 * LAB_DISTRICT_ROOMS);
 	/* the guest's cursors never claim in the lent run */
-	while ((k = lab_claim(&vcpu, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms)) > 0)
+	while ((k = lab_claim(&vcpu, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, rooms)) > 0)
 		for (uint32_t i = 0; i < k; i++)
 			cr_assert_lt(rooms[i], 2 * LAB_DISTRICT_ROOMS);
 	lab_cursor_park(&vcpu);
@@ -74,16 +75,17 @@ Test(extent, a_lend_leaves_the_monitors_their_guarantees)
 	mon = heap_lab_guest(m, 1);
 	lender = heap_lab_guest(m, 2);
 	cr_assert_eq(lab_limits_set(mon, 1, LAB_UNLIMITED, 1100), 0);
-	cr_assert_not(lab_districts_lend(lender, 0, 2, owner),
-		      "lent 1024 rooms: monitors left 1024, under a min of 1100");
+	cr_assert_eq(lab_districts_lend(lender, 0, 2, owner), LAB_ENOSPC,
+		     "lent 1024 rooms: monitors left 1024, under a min of 1100");
 	cr_assert_eq(lab_free_watched(m), 4 * LAB_DISTRICT_ROOMS, "a refused lend changed the count");
 	for (uint32_t d = 0; d < 4; d++)
 		cr_assert_eq(lab_district_holder(m, d), LAB_NONE, "district %u kept", d);
-	cr_assert(lab_districts_lend(lender, 0, 1, owner), "1536 left: the min fits");
-	cr_assert_not(lab_districts_lend(lender, 1, 1, owner), "1024 left, under the min");
+	cr_assert_eq(lab_districts_lend(lender, 0, 1, owner), 0, "1536 left: the min fits");
+	cr_assert_eq(lab_districts_lend(lender, 1, 1, owner), LAB_ENOSPC,
+		     "1024 left, under the min");
 	cr_assert_eq(lab_free_watched(m), 3 * LAB_DISTRICT_ROOMS);
 	cr_assert_eq(lab_limits_set(mon, 1, LAB_UNLIMITED, 0), 0);
-	cr_assert(lab_districts_lend(lender, 1, 1, owner), "no min left to keep");
+	cr_assert_eq(lab_districts_lend(lender, 1, 1, owner), 0, "no min left to keep");
 	heap_lab_free(lender);
 	heap_lab_free(mon);
 	heap_lab_free(m);

@@ -124,14 +124,14 @@ static struct labyrinth *filled(uint32_t threads)
 {
 	struct labyrinth *m = shared_lab(ROOMS, 1);
 	uint32_t keep = ROOMS / 100 * FILL_PCT - threads * RING;
-	uint32_t *all = malloc((ROOMS + LAB_MAX_BATCH) * sizeof(*all));
+	uint32_t *all = malloc((ROOMS + LAB_HC_BATCH_MAX) * sizeof(*all));
 	unsigned int seed = 28;
 	struct lab_cursor fill, scrubber;
 
 	lab_cursor_init(&fill, m, 100);
 	lab_cursor_init(&scrubber, m, 101);
 	for (uint32_t got = 0; got < ROOMS;) {
-		unsigned int k = lab_claim(&fill, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH,
+		unsigned int k = lab_claim(&fill, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX,
 					   all + got);
 
 		cr_assert_gt(k, 0);
@@ -146,7 +146,7 @@ static struct labyrinth *filled(uint32_t threads)
 	for (uint32_t i = keep; i < ROOMS; i++)
 		cr_assert_eq(lab_release(&fill, &all[i], 1), 0);
 	lab_cursor_park(&fill);
-	while (lab_scrub(&scrubber, LAB_MAX_BATCH))
+	while (lab_scrub(&scrubber, LAB_HC_BATCH_MAX))
 		;
 	free(all);
 	return m;

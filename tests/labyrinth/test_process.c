@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "labyrinth_host.h"
 #include "test_wait.h"
 
@@ -98,22 +99,22 @@ static void churn(struct labyrinth *m, uint32_t hold_min)
 		if (n < hold_min || (n + k <= HOLD_MAX && rand_r(&seed) % 2)) {
 			k = lab_claim(&cur, LAB_GFP_ATOMIC, 0, k, held + n);
 			for (unsigned int i = 0; i < k; i++)
-				take(m, cur.owner, held[n + i]);
+				take(m, lab_cursor_owner(&cur), held[n + i]);
 			n += k;
 			continue;
 		}
 		k = k < n ? k : n;
 		for (unsigned int i = 0; i < k; i++)
-			give(m, cur.owner, held[n - k + i]);
+			give(m, lab_cursor_owner(&cur), held[n - k + i]);
 		if (lab_release(&cur, held + n - k, k))
 			atomic_fetch_or(&ctl->failures, FAIL_RELEASE);
 		n -= k;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		give(m, cur.owner, held[i]);
-	for (unsigned int i = 0; i < n; i += LAB_MAX_BATCH)
-		if (lab_release(&cur, held + i, n - i < LAB_MAX_BATCH ?
-				n - i : LAB_MAX_BATCH))
+		give(m, lab_cursor_owner(&cur), held[i]);
+	for (unsigned int i = 0; i < n; i += LAB_HC_BATCH_MAX)
+		if (lab_release(&cur, held + i, n - i < LAB_HC_BATCH_MAX ?
+				n - i : LAB_HC_BATCH_MAX))
 			atomic_fetch_or(&ctl->failures, FAIL_RELEASE);
 	lab_cursor_park(&cur);
 }

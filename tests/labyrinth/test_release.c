@@ -117,7 +117,7 @@ Test(release, batch_is_all_or_nothing)
 	expect_refused(&f, batch, 9, LAB_ERANGE);
 	batch[8] = f.mine[2];	/* listed twice */
 	expect_refused(&f, batch, 9, LAB_EALREADY);
-	expect_refused(&f, batch, LAB_MAX_BATCH + 1, LAB_EINVAL);
+	expect_refused(&f, batch, LAB_HC_BATCH_MAX + 1, LAB_EINVAL);
 	cr_assert_eq(lab_release(&f.me, batch, 8), 0);
 	cr_assert_eq(tlab_free(f.m), 2000 - 2);
 	fixture_fini(&f);
@@ -131,14 +131,14 @@ Test(release, batch_is_all_or_nothing)
 Test(release, a_room_listed_twice_is_found_at_every_batch_size)
 {
 	static const unsigned int sizes[] = { 2, 3, 8, 9, 63, 64, 65, 257,
-					      LAB_MAX_BATCH };
+					      LAB_HC_BATCH_MAX };
 	struct fixture f;
-	uint32_t *rooms = malloc(LAB_MAX_BATCH * sizeof(*rooms));
-	uint32_t *batch = malloc(LAB_MAX_BATCH * sizeof(*batch));
+	uint32_t *rooms = malloc(LAB_HC_BATCH_MAX * sizeof(*rooms));
+	uint32_t *batch = malloc(LAB_HC_BATCH_MAX * sizeof(*batch));
 
 	fixture_init(&f);
-	cr_assert_eq(lab_claim(&f.me, LAB_GFP_ATOMIC, 0, LAB_MAX_BATCH, rooms),
-		     LAB_MAX_BATCH);
+	cr_assert_eq(lab_claim(&f.me, LAB_GFP_ATOMIC, 0, LAB_HC_BATCH_MAX, rooms),
+		     LAB_HC_BATCH_MAX);
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		unsigned int n = sizes[i];
 
@@ -152,7 +152,7 @@ Test(release, a_room_listed_twice_is_found_at_every_batch_size)
 		expect_refused(&f, batch, n, LAB_EALREADY);
 	}
 	/* 512 rooms in a row: every slot of the largest table is probed */
-	cr_assert_eq(lab_release(&f.me, rooms, LAB_MAX_BATCH), 0);
+	cr_assert_eq(lab_release(&f.me, rooms, LAB_HC_BATCH_MAX), 0);
 	cr_assert_eq(tlab_free(f.m), 2000 - 10);
 	free(rooms);
 	free(batch);

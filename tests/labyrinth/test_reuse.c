@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "hall.h"
+#include "handle.h"
 #include "support.h"
 
 static void stamp(struct labyrinth *m, uint32_t room)
@@ -45,7 +45,7 @@ Test(reuse, the_newest_comes_back_first_and_zeroed)
 	cr_assert_eq(again[1], r[1]);
 	for (int i = 0; i < 2; i++) {
 		cr_assert(tlab_room_zero(m, again[i]));
-		cr_assert_eq(lab_room_owner(m, again[i]), me.owner);
+		cr_assert_eq(lab_room_owner(m, again[i]), lab_cursor_owner(&me));
 	}
 	cr_assert_eq(dirty(m), 1);
 	heap_lab_free(m);
@@ -155,7 +155,7 @@ Test(reuse, all_or_nothing_leaves_kept_rooms_kept)
 {
 	struct labyrinth *m = shared_lab(512, 1);
 	struct lab_cursor me;
-	uint32_t *all = calloc(512 + LAB_MAX_BATCH, sizeof(*all)), r[4];
+	uint32_t *all = calloc(512 + LAB_HC_BATCH_MAX, sizeof(*all)), r[4];
 
 	lab_cursor_init(&me, m, 0);
 	cr_assert_eq(lab_claim(&me, LAB_GFP_ATOMIC, 0, 512, all), 512);

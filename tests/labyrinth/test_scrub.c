@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hall.h"
+#include "handle.h"
 #include "labyrinth_host.h"
 #include "support.h"
 #include "test_clock.h"
@@ -95,7 +95,7 @@ Test(scrub, a_holder_reuses_its_dirty_rooms_zeroed)
 			found |= again[i] == mine[j];
 		cr_assert(found, "room %u is not one of those released", again[i]);
 		cr_assert(tlab_room_zero(m, again[i]), "room %u handed out dirty", again[i]);
-		cr_assert_eq(lab_room_owner(m, again[i]), me.owner);
+		cr_assert_eq(lab_room_owner(m, again[i]), lab_cursor_owner(&me));
 	}
 	cr_assert_eq(census(m).dirty, 0);
 	cr_assert_eq(lab_scrub(&worker, 64), 0);
@@ -122,7 +122,7 @@ Test(scrub, a_dirty_room_cannot_be_released_again)
 Test(scrub, claims_zero_dirty_rooms_when_no_clean_room_is_left)
 {
 	struct labyrinth *m = shared_lab(1000, 2);
-	uint32_t *rooms = calloc(1000 + LAB_MAX_BATCH, sizeof(*rooms));
+	uint32_t *rooms = calloc(1000 + LAB_HC_BATCH_MAX, sizeof(*rooms));
 	struct lab_cursor me;
 	uint32_t got = 0;
 
@@ -185,7 +185,7 @@ Test(scrub, reaping_zeroes_a_room_a_killed_scrubber_held)
 	stamp(m, r, 7);
 	cr_assert_eq(lab_release(&me, &r, 1), 0);
 	lab_cursor_park(&me);
-	atomic_store(hall_owner(m->hall, r), scrubber.owner | LAB_SCRUBBING);
+	atomic_store(hall_owner(m->hall, r), lab_cursor_owner(&scrubber) | LAB_SCRUBBING);
 	cr_assert_eq(lab_room_owner(m, r), 0);
 	cr_assert_eq(census(m).dirty, 1, "being zeroed counts as dirty");
 	cr_assert_eq(lab_reap_guest(m, 2), 1);
@@ -217,7 +217,7 @@ Test(scrub, reaping_clears_the_dirty_bit_a_killed_scrubber_left)
 	cr_assert_eq(lab_release(&me, &r, 1), 0);
 	lab_cursor_park(&me);
 	cr_assert(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]) & (1ull << (r % 64)));
-	atomic_store(hall_owner(m->hall, r), scrubber.owner | LAB_SCRUBBING);	/* killed */
+	atomic_store(hall_owner(m->hall, r), lab_cursor_owner(&scrubber) | LAB_SCRUBBING);	/* killed */
 	cr_assert_eq(lab_scrub(&other, 64), 0, "a room being zeroed was taken again");
 	cr_assert_eq(lab_reap_guest(m, 2), 1);
 	cr_assert_eq(atomic_load(&hall_dirty(m->hall, r / 512)[r % 512 / 64]), 0,
@@ -341,7 +341,7 @@ static void check_rooms(struct labyrinth *m)
 	for (uint32_t r = 0; r < STORM_ROOMS; r++) {
 		uint32_t o = atomic_load(hall_owner(h, r));
 
-		if (map_is_set(h, r))
+		if (hall_map_is_set(h, r))
 			cr_assert_eq(o, LAB_DIRTY, "room %u: owner 0x%x after the reap", r, o);
 		else
 			cr_assert(tlab_room_zero(m, r), "room %u free but not zero", r);

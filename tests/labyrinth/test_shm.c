@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "labyrinth_host.h"
 #include "labyrinth_extent.h"
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "slot.h"
 #include "labyrinth_host.h"
 #include "support.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handle.h"	/* builds its handles by hand */
 #include "lending.h"
 
 static uint64_t *room_list(void *t, uint64_t gpa, unsigned int n)

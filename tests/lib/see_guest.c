@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	for (uint64_t i = 0; i < refuse; i++)
 		lending_call(&c, LAB_HC_CLAIM, 0, 1);
 	lab_caller_flush(&c);
-	printf("ready %u %d\nrooms", lab->guest, getpid());
+	printf("ready %u %d\nrooms", lab_guest_id(lab), getpid());
 	for (uint32_t i = (uint32_t)drop; i < got; i++)
 		printf(" %llu", (unsigned long long)(held[i] / LAB_ROOM_SIZE));
 	printf("\n");

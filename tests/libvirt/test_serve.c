@@ -884,7 +884,7 @@ Test(serve, a_peer_whose_min_cannot_be_kept_is_refused_and_changes_nothing)
 	name_paths("cov-serve");
 	cr_assert_eq(lab_create_extents(name, &geo, EXT, LAB_NOGROUP), 0);
 	cr_assert_eq(lab_attach(name, &monitor), 0);
-	cr_assert_eq(lab_limits_set(monitor, monitor->guest, LAB_UNLIMITED, 2048 - 100), 0);
+	cr_assert_eq(lab_limits_set(monitor, lab_guest_id(monitor), LAB_UNLIMITED, 2048 - 100), 0);
 	server = spawn_server_with(extra);
 	connect_peer(&p);
 	cr_expect_eq(p.size, 4096, "a refused peer gets one page");
@@ -1040,16 +1040,16 @@ static uint32_t claim_all(struct lab_cursor *cur, unsigned int flags, uint32_t *
 {
 	uint32_t got = 0, n;
 
-	while ((n = lab_claim(cur, flags, 0, LAB_MAX_BATCH, rooms + got)) > 0)
+	while ((n = lab_claim(cur, flags, 0, LAB_HC_BATCH_MAX, rooms + got)) > 0)
 		got += n;
 	return got;
 }
 
 static void release_all(struct lab_cursor *cur, const uint32_t *rooms, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += LAB_MAX_BATCH)
+	for (uint32_t i = 0; i < n; i += LAB_HC_BATCH_MAX)
 		cr_assert_eq(lab_release(cur, rooms + i,
-					 n - i < LAB_MAX_BATCH ? n - i : LAB_MAX_BATCH), 0);
+					 n - i < LAB_HC_BATCH_MAX ? n - i : LAB_HC_BATCH_MAX), 0);
 }
 
 /* A lent extent's free rooms are its guest's alone, so they are not free
@@ -1108,7 +1108,6 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	struct labyrinth *mon;
 	struct lab_cursor cur;
 	struct lab_floor floor;
-	bool limited;
 	uint32_t got;
 
 	name_paths("ext-lvtest");
@@ -1122,12 +1121,12 @@ Test(serve, a_peers_min_is_kept_by_its_extent)
 	/* what the dispatcher lets a monitor claim: every room outside the
 	 * extents (the peers' unmet mins hold nothing back) */
 	lab_cursor_init(&cur, mon, 0);
-	cr_expect_eq(lab_limits_take(mon, mon->guest, EXT, &limited, &floor), EXT);
+	cr_expect_eq(lab_limits_take(mon, lab_guest_id(mon), EXT, &floor).rooms, EXT);
 	got = lab_claim_floored(&cur, LAB_GFP_NORMAL, 0, EXT, rooms, &floor);
 	cr_expect_eq(got, EXT, "a monitor may claim %u of the %u rooms outside the "
 		     "extents", got, EXT);
 	release_all(&cur, rooms, got);
-	lab_limits_return(mon, mon->guest, EXT);
+	lab_limits_return(mon, lab_guest_id(mon), EXT);
 	/* the monitors' rooms all taken: a peer still has its extent */
 	got = claim_all(&cur, LAB_GFP_ATOMIC, rooms);
 	lab_cursor_park(&cur);

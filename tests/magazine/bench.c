@@ -35,21 +35,21 @@ static int64_t cheap_release(void *ctx, uint32_t n, const uint64_t *rooms)
 	return 0;
 }
 
-static const struct mag_source cheap = {cheap_claim, cheap_release, NULL};
+static const struct lab_mag_source cheap = {cheap_claim, cheap_release, NULL};
 static volatile uint64_t sink;
 
 static double alloc_free(void)
 {
-	static struct magazine m;
+	static struct lab_magazine m;
 	double t0;
 
-	mag_init(&m, 64, 32);
-	mag_free(&m, &cheap, mag_alloc(&m, &cheap));
+	lab_mag_init(&m, 64, 32);
+	lab_mag_free(&m, &cheap, lab_mag_alloc(&m, &cheap));
 	t0 = wall_ns();
 	for (int i = 0; i < ALLOC_FREE_ITERS; i++) {
-		uint64_t r = mag_alloc(&m, &cheap);
+		uint64_t r = lab_mag_alloc(&m, &cheap);
 		sink = r;
-		mag_free(&m, &cheap, r);
+		lab_mag_free(&m, &cheap, r);
 	}
 	return (wall_ns() - t0) / ALLOC_FREE_ITERS;
 }
@@ -58,20 +58,20 @@ static double alloc_free(void)
  * full one drains a batch: alloc 64 (2 refills), free 64 + 32 (1 drain). */
 static double refill_per_room(void)
 {
-	static struct magazine m;
+	static struct lab_magazine m;
 	static uint64_t held[96];
 	uint64_t rooms = 0;
 	double t0;
 
-	mag_init(&m, 64, 32);
+	lab_mag_init(&m, 64, 32);
 	t0 = wall_ns();
 	for (int it = 0; it < REFILL_ITERS; it++) {
 		uint64_t before = m.stats.refilled + m.stats.drained;
 		for (int i = 0; i < 96; i++)
-			held[i] = mag_alloc(&m, &cheap);
+			held[i] = lab_mag_alloc(&m, &cheap);
 		for (int i = 0; i < 96; i++)
-			mag_free(&m, &cheap, held[i]);
-		mag_flush(&m, &cheap);
+			lab_mag_free(&m, &cheap, held[i]);
+		lab_mag_flush(&m, &cheap);
 		rooms += m.stats.refilled + m.stats.drained - before;
 	}
 	return (wall_ns() - t0) / (double)rooms;

@@ -64,10 +64,10 @@ static inline int64_t fake_release(void *ctx, uint32_t n, const uint64_t *rooms)
 	return 0;
 }
 
-static inline void fake_init(struct fake_pool *p, struct mag_source *src)
+static inline void fake_init(struct fake_pool *p, struct lab_mag_source *src)
 {
 	*p = (struct fake_pool){.free = FAKE_ROOMS};
-	*src = (struct mag_source){fake_claim, fake_release, p};
+	*src = (struct lab_mag_source){fake_claim, fake_release, p};
 }
 
 #endif

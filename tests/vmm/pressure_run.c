@@ -56,12 +56,13 @@ static uint32_t free_rooms(struct labyrinth *lab)
 }
 
 /* Claims until free is just under low; returns how many were taken. */
-static unsigned squeeze(struct lab_cursor *cur, uint32_t *held, uint32_t low)
+static unsigned squeeze(struct labyrinth *lab, struct lab_cursor *cur, uint32_t *held,
+		       uint32_t low)
 {
 	unsigned n = 0;
 
-	while (free_rooms(cur->lab) >= low) {
-		unsigned want = free_rooms(cur->lab) - low + 1;
+	while (free_rooms(lab) >= low) {
+		unsigned want = free_rooms(lab) - low + 1;
 		unsigned got = lab_claim(cur, LAB_GFP_ATOMIC, 0, want > 512 ? 512 : want, held + n);
 		n += got;
 		if (!got)
@@ -149,7 +150,7 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 		fprintf(stderr, "pressure: the guests hold %u and %u rooms, not %u each\n",
 			rooms_of(lab, demo[0]), rooms_of(lab, demo[1]), HOARDED);
 	} else {
-		n = squeeze(&cur, held, w->low);
+		n = squeeze(lab, &cur, held, w->low);
 		if (free_rooms(lab) >= w->low)
 			fprintf(stderr, "pressure: could not squeeze below low (%u free, low %u)\n",
 				free_rooms(lab), w->low);
@@ -161,8 +162,8 @@ static double episode(struct labyrinth *lab, const struct lab_watermarks *w)
 		fprintf(stderr, "pressure: a guest left instead of giving rooms back\n");
 		ms = -1;
 	}
-	for (unsigned i = 0; i < n; i += LAB_MAX_BATCH)
-		if (lab_release(&cur, held + i, n - i < LAB_MAX_BATCH ? n - i : LAB_MAX_BATCH)) {
+	for (unsigned i = 0; i < n; i += LAB_HC_BATCH_MAX)
+		if (lab_release(&cur, held + i, n - i < LAB_HC_BATCH_MAX ? n - i : LAB_HC_BATCH_MAX)) {
 			fprintf(stderr, "pressure: cannot give back the squeeze\n");
 			ms = -1;
 		}

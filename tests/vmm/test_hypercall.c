@@ -152,7 +152,7 @@ Test(hc, releasing_another_guests_room_is_eperm)
 	run_vmm("hc-bad.elf", opts, 60);
 	assert_suite_passed();
 	cr_assert(strstr(r.out, "PASS: RELEASE of another owner's room (foreign)"), "no EPERM case ran: %s", r.out);
-	cr_assert_eq(lab_room_owner(holder, room), lab_owner(holder->guest, 7),
+	cr_assert_eq(lab_room_owner(holder, room), lab_owner(lab_guest_id(holder), 7),
 		     "the foreign release changed the owner");
 	lab_detach(holder);
 	cr_assert_eq(tlab_free(), 1024);

@@ -17,7 +17,7 @@ bool borrower_extent_lent(const struct lab_extent_info *e)
 void borrowers_init(const struct labyrinth *lab, struct borrower b[LAB_MAX_GUESTS])
 {
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS; g++)
-		b[g] = (struct borrower){ .life = lab_slot_word(lab, g) };
+		b[g] = (struct borrower){ .life = lab_lease_word(lab, g) };
 }
 
 void borrowers_add(struct borrower b[LAB_MAX_GUESTS], const struct lab_extent_info *e)

@@ -24,7 +24,7 @@ uint32_t survey_owner_merge(uint32_t a, uint32_t b)
 	return SURVEY_MIXED;
 }
 
-/* The same split as the core's corridor_start() (shared/hall.h), which
+/* The same split as the core's hall_corridor_start() (shared/hall.h), which
  * labyrinth.h does not export: corridors share the districts evenly. */
 uint32_t survey_corridor_start(const struct survey *s, uint32_t c)
 {

@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "audit_extent.h"
+#include "handle.h"
 #include "labyrinth_audit.h"
+#include "slot.h"
 
 #define LOOKS 3			/* reads of a suspect before it is reported */
 #define PAGEMAP_PRESENT (1ull << 63)

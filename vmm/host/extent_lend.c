@@ -286,7 +286,9 @@ static int extent_try_lend(struct labyrinth *lab, uint32_t k, int *fd)
 
 	if (!extent_whole(lab, k) || rec_state(rec_of(lab, k)) != LAB_EXTENT_POOL)
 		return LAB_EBUSY;
-	if (!lab_districts_lend(lab, first, n, owner))
+	/* Busy, or the guarantees (LAB_ENOSPC): the caller tries the next
+	 * extent either way, as a lend racing another may pass there. */
+	if (lab_districts_lend(lab, first, n, owner))
 		return LAB_EBUSY;
 	err = lend_memory(lab, k, fd);
 	if (err) {

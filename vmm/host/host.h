@@ -18,8 +18,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "claim.h"	/* the core's handle and seed cursor: this library fills them in */
 #include "labyrinth_host.h"
 #include "labyrinth_extent.h"
+#include "slot.h"
+#include "test_hooks.h"
 
 #define LAB_SHM_DIR	"/dev/shm"
 #define LAB_NAME_MAX	64

@@ -72,8 +72,7 @@ static int lease_take_slot(struct labyrinth *lab)
 		}
 		slot_reap_locked(lab, g);
 		lab_slot_fill(lab, g, (uint64_t)getpid());
-		lab->guest = g;
-		lab_cursor_init(&lab->seed_cursor, lab, 0);
+		lab_claim_seed_lease(lab, g);
 		return 0;
 	}
 	return LAB_EBUSY;
@@ -192,4 +191,9 @@ unsigned int lab_leases(const struct labyrinth *lab,
 		};
 	}
 	return n;
+}
+
+uint64_t lab_lease_word(const struct labyrinth *lab, uint32_t guest)
+{
+	return lab_slot_word(lab, guest);
 }

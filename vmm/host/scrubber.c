@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handle.h"
 #include "labyrinth_host.h"
 
 #define SCRUB_BATCH	64

@@ -143,7 +143,7 @@ static void on_accept(struct serve *s)
 	if (p->lab)
 		peer_log(p, "peer %u joined: QEMU pid %d%s%s, lease %u, extent %u (rooms %u..%u, "
 			 "%u MiB, %u for the guest), %u peers", id, (int)p->pid,
-			  p->domain[0] ? ", domain " : "", p->domain, p->lab->guest, p->extent,
+			  p->domain[0] ? ", domain " : "", p->domain, lab_guest_id(p->lab), p->extent,
 			  p->first_room, p->first_room + p->rooms - 1, p->rooms / 256,
 			  p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, s->npeers);
 }

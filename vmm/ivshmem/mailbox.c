@@ -37,7 +37,7 @@ void mailbox_format(struct serve_peer *p)
 		.slots = LAB_IVSHMEM_SLOTS,
 		.mailbox_rooms = LAB_IVSHMEM_MAILBOX_ROOMS,
 		.rooms = p->rooms,
-		.size = (uint64_t)p->rooms * LAB_IVSHMEM_PAGE,
+		.size = (uint64_t)p->rooms * LAB_ROOM_SIZE,
 		.first_room = p->first_room,
 		.extent = p->extent,
 		.refused = LAB_IVSHMEM_LENT,
@@ -84,7 +84,7 @@ static void mail_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first
 
 	*first_room = p->first_room;
 	*base = window_base(p);
-	*size = (uint64_t)p->rooms * LAB_IVSHMEM_PAGE;
+	*size = (uint64_t)p->rooms * LAB_ROOM_SIZE;
 }
 
 static uint32_t mail_space(void *t)

@@ -31,7 +31,7 @@ static int peer_mailbox(struct serve_peer *p)
 	uint32_t rooms[LAB_IVSHMEM_MAILBOX_ROOMS];
 	unsigned int got;
 
-	p->caller.cursor.home = 0;
+	lab_cursor_restart(&p->caller.cursor);
 	got = lab_claim_within(&p->caller.cursor, p->first_room / LAB_DISTRICT_ROOMS,
 			       p->rooms / LAB_DISTRICT_ROOMS, LAB_IVSHMEM_MAILBOX_ROOMS, rooms);
 	lab_cursor_park(&p->caller.cursor);
@@ -56,7 +56,7 @@ static int peer_refusal(struct serve_peer *p, uint32_t why)
 		.server_id = SERVE_SERVER_ID,
 		.peer_id = p->id,
 		.slots = LAB_IVSHMEM_SLOTS,
-		.size = LAB_IVSHMEM_PAGE,
+		.size = LAB_ROOM_SIZE,
 		.extent = LAB_NONE,
 		.refused = why,
 	};
@@ -65,7 +65,7 @@ static int peer_refusal(struct serve_peer *p, uint32_t why)
 	p->memfd = memfd_create("labyrinth-refused", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (p->memfd < 0)
 		return -errno;
-	if (ftruncate(p->memfd, LAB_IVSHMEM_PAGE) ||
+	if (ftruncate(p->memfd, LAB_ROOM_SIZE) ||
 	    pwrite(p->memfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    fcntl(p->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		return -errno;
@@ -180,7 +180,7 @@ int peer_lend(struct serve_peer *p, struct labyrinth *lab)
 	/* Released rooms are zeroed at once, never left dirty: a claimer
 	 * elsewhere that scrubs dirty rooms for itself must never find one
 	 * in an extent QEMU maps. */
-	lab->scrub_at_release = true;
+	lab_scrub_at_release(lab, true);
 	err = peer_guest(p);
 	if (!err)
 		err = extent_lend(p);
@@ -224,7 +224,7 @@ static int peer_take(struct serve *s, struct serve_peer *p, const char **what,
 		return err;
 	}
 	if ((s->limits.max != LAB_UNLIMITED || s->limits.min) &&
-	    (err = lab_limits_set(lab, lab->guest, s->limits.max, s->limits.min))) {
+	    (err = lab_limits_set(lab, lab_guest_id(lab), s->limits.max, s->limits.min))) {
 		lab_detach(lab);
 		/* Its limits, not the extents: LAB_ENOSPC here is the mins
 		 * passing the rooms, and refusal() would have told the guest

@@ -47,7 +47,7 @@ static void labdev_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data
 	port_call(&c->port, block);
 	c->called = true;
 	if (c->port.caller.panicked) {
-		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", dev.lab->guest,
+		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", lab_guest_id(dev.lab),
 			cpu->id, c->port.caller.panic_message);
 		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
 	}
@@ -66,7 +66,7 @@ static void labdev_room_fault(struct vcpu *cpu, uint64_t gpa)
 	 * the SIGBUS that lab_exit_on_shrink() turns into its one line. */
 	(void)*room;
 	snprintf(what, sizeof(what), "guest %u touched unclaimed room-window address 0x%llx",
-		 dev.lab->guest, (unsigned long long)gpa);
+		 lab_guest_id(dev.lab), (unsigned long long)gpa);
 	vcpu_fail(cpu, VMM_EXIT_WINDOW_FAULT, what);
 }
 
@@ -157,7 +157,7 @@ static int labdev_limit(const char *name, const struct lab_limits *limits)
 
 	if (limits->max == LAB_UNLIMITED && !limits->min)
 		return 0;
-	rc = lab_limits_set(dev.lab, dev.lab->guest, limits->max, limits->min);
+	rc = lab_limits_set(dev.lab, lab_guest_id(dev.lab), limits->max, limits->min);
 	if (!rc)
 		return 0;
 	if (limits->max != LAB_UNLIMITED)

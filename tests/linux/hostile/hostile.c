@@ -83,8 +83,8 @@ static s64 call(unsigned int i, u32 callno, u32 flags, u32 count)
 
 static bool in_own_memory(u64 gpa)
 {
-	return gpa >= bar_base + (u64)saved.mailbox_rooms * LAB_IVSHMEM_PAGE &&
-	       gpa < bar_base + bar_size && !(gpa & (LAB_IVSHMEM_PAGE - 1));
+	return gpa >= bar_base + (u64)saved.mailbox_rooms * LAB_ROOM_SIZE &&
+	       gpa < bar_base + bar_size && !(gpa & (LAB_ROOM_SIZE - 1));
 }
 
 static s64 info_free(void)
@@ -202,8 +202,8 @@ static void concurrent_claims(void)
 
 static void bad_releases(void)
 {
-	u64 bad[] = { 0, ~0ull, bar_base - LAB_IVSHMEM_PAGE, bar_base, bar_base + bar_size,
-		      bar_base + bar_size - LAB_IVSHMEM_PAGE + 1, bar_base + 17 * LAB_IVSHMEM_PAGE + 8,
+	u64 bad[] = { 0, ~0ull, bar_base - LAB_ROOM_SIZE, bar_base, bar_base + bar_size,
+		      bar_base + bar_size - LAB_ROOM_SIZE + 1, bar_base + 17 * LAB_ROOM_SIZE + 8,
 		      1ull << 52, bar_base + LAB_IVSHMEM_SLOT_OFFSET };
 	u64 mixed[2];
 	unsigned int k;
@@ -212,8 +212,8 @@ static void bad_releases(void)
 	for (k = 0; k < ARRAY_SIZE(bad); k++)
 		release_these(&bad[k], 1);
 	/* A room of its own memory it never claimed. */
-	for (u64 g = bar_base + (u64)saved.mailbox_rooms * LAB_IVSHMEM_PAGE; g < bar_base + bar_size;
-	     g += LAB_IVSHMEM_PAGE) {
+	for (u64 g = bar_base + (u64)saved.mailbox_rooms * LAB_ROOM_SIZE; g < bar_base + bar_size;
+	     g += LAB_ROOM_SIZE) {
 		bool mine = false;
 
 		for (k = 0; k < nheld && !mine; k++)
@@ -271,8 +271,8 @@ static void bad_header(void)
 	WRITE_ONCE(h->slots, 0xffff);
 	WRITE_ONCE(h->bar_base, 0);
 	claim_keep(0, LAB_HC_GFP_NORMAL, 64, 0);
-	WRITE_ONCE(h->bar_base, bar_base - 64 * LAB_IVSHMEM_PAGE);
-	claim_keep(0, LAB_HC_GFP_NORMAL, 64, bar_base - 64 * LAB_IVSHMEM_PAGE);
+	WRITE_ONCE(h->bar_base, bar_base - 64 * LAB_ROOM_SIZE);
+	claim_keep(0, LAB_HC_GFP_NORMAL, 64, bar_base - 64 * LAB_ROOM_SIZE);
 	WRITE_ONCE(h->bar_base, bar_base);
 	memcpy(h, &saved, sizeof(saved));
 }
@@ -294,8 +294,8 @@ static unsigned int release_each_room(void)
 {
 	unsigned int gone = 0;
 
-	for (u64 g = bar_base + (u64)saved.mailbox_rooms * LAB_IVSHMEM_PAGE;
-	     g < bar_base + bar_size; g += LAB_IVSHMEM_PAGE)
+	for (u64 g = bar_base + (u64)saved.mailbox_rooms * LAB_ROOM_SIZE;
+	     g < bar_base + bar_size; g += LAB_ROOM_SIZE)
 		gone += release_these(&g, 1) == 0;
 	nheld = 0;
 	return gone;
