@@ -146,7 +146,7 @@ static void setup_msix(u32 slot, u64 mmio)
 	idt_set_handler(VEC_IVSHMEM, on_reply);
 	msix_entry(entry, VEC_IVSHMEM);
 	if ((pci_read16(slot, cap + 2) & 0x7ff) >= 1)
-		msix_entry(entry + MSIX_ENTRY / 4, LAB_IVSHMEM_PRESSURE_VECTOR);
+		msix_entry(entry + MSIX_ENTRY / 4, LAB_HC_PRESSURE_VECTOR);
 	pci_write16(slot, cap + 2, (pci_read16(slot, cap + 2) & ~0x4000) | 0x8000);
 }
 

@@ -99,6 +99,11 @@ struct lab_hc_info {
 
 _Static_assert(sizeof(struct lab_hc_info) <= 96, "INFO fits the block's union");
 
+/* The vector INFO names on both transports: the monitor's MSI to every
+ * vCPU, and MSI-X entry 1 of the ivshmem device, which the guest points
+ * at it. */
+#define LAB_HC_PRESSURE_VECTOR 0x41
+
 struct lab_hc {
 	uint32_t call;		/* enum lab_hc_call */
 	uint32_t flags;		/* CLAIM: LAB_HC_GFP_* | LAB_HC_CORRIDOR(c) */

@@ -47,7 +47,7 @@
  * vectors='2'/>`) the server raises vector 1 when the peer's extent enters
  * a pressure episode (its free rooms below the extent's low watermark:
  * lab_watermarks_of), once per episode, and INFO names
- * LAB_IVSHMEM_PRESSURE_VECTOR: the guest points MSI-X entry 1 at it.  The
+ * LAB_HC_PRESSURE_VECTOR: the guest points MSI-X entry 1 at it.  The
  * labyrinth's own episodes are about monitors' rooms and never ring a
  * peer: a lent extent is outside them. */
 #ifndef LABYRINTH_IVSHMEM_H
@@ -71,7 +71,6 @@
 #define LAB_IVSHMEM_SLOT_SIZE (2 * LAB_ROOM_SIZE)
 #define LAB_IVSHMEM_MAILBOX_ROOMS \
 	(1 + LAB_IVSHMEM_SLOTS * LAB_IVSHMEM_SLOT_SIZE / LAB_ROOM_SIZE)
-#define LAB_IVSHMEM_PRESSURE_VECTOR 0x41	/* the guest's vector for MSI-X 1 */
 
 /* header.refused */
 #define LAB_IVSHMEM_LENT 0u

@@ -2,7 +2,7 @@
 /*
  * reuse.c - the rooms a cursor released last, zeroed by its next claim.
  *
- * A guest that frees and allocates (issue 28's churn) gets back, as
+ * A guest that frees and allocates (steady churn) gets back, as
  * Linux's per-CPU lists give back, the pages it freed last: each cursor
  * keeps up to LAB_REUSE of the rooms it released, newest first, and its
  * claims take them before anything else, zeroing each as they take it.

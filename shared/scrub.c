@@ -35,7 +35,7 @@
  * district's dirty rooms stay findable while a scrubber walks it: the
  * worker clearing the hint first, then zeroing the rooms one by one, hid
  * every other dirty room of the district from claimers meanwhile, and a
- * claim with nothing clean left failed while rooms were dirty (issue 28).
+ * claim with nothing clean left failed while rooms were dirty.
  *
  * Who zeroes.  A claimer takes the rooms its cursor released last first
  * (reuse.c), then the dirty rooms of the district it holds (lab_scrub_held,

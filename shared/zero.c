@@ -13,7 +13,7 @@
  * claimer, so it is mostly still in the last-level cache, where rep stosb
  * is 1.6x the plain stores; from memory it is 1.3x slower than them, and
  * non-temporal stores lose everywhere on this machine.
- * Measured again for issue 28 (same benchmark, this 2-vCPU EPYC, a busy
+ * Measured again under churn (same benchmark, this 2-vCPU EPYC, a busy
  * machine: thread CPU ns per room, cold / warm / hot):
  *   rep stosb     167 /  53 /  29
  *   8-byte stores 135 /  92 /  83

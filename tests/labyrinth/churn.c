@@ -196,7 +196,7 @@ static void claim_batch(struct guest *g, struct lab_cursor *cur, uint32_t *out)
 		long tries = 0;
 
 		/* A claim that got nothing while rooms are free or dirty (the
-		 * false "no exit" of issue 28) is counted, and made again. */
+		 * false "no exit") is counted, and made again. */
 		while (!(k = g->k->claim(cur, LAB_GFP_ATOMIC, 0, g->c->batch - got,
 					 out + got))) {
 			g->refused++;

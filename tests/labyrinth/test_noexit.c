@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_noexit.c - no false "no exit" (issue 28): a GFP_ATOMIC claim of one
+ * test_noexit.c - no false "no exit": a GFP_ATOMIC claim of one
  * room never gets nothing while rooms are free or dirty, with the
  * background worker zeroing beside it, a CPU hog taking turns with both,
  * one or two claiming threads.  Every claim is counted, none may fail.

@@ -1383,7 +1383,7 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	cr_assert_eq(fp_connect_vectors(&a, sock_path, 2000, 2), 0);
 	cr_assert_eq(fp_connect_vectors(&b, sock_path, 2000, 2), 0);
 	cr_assert_eq(fp_simple(&a, LAB_HC_INFO, 0, 0), LAB_HC_OK);
-	cr_expect_eq(fp_slot(&a, 0)->hc.u.info.pressure_vector, LAB_IVSHMEM_PRESSURE_VECTOR);
+	cr_expect_eq(fp_slot(&a, 0)->hc.u.info.pressure_vector, LAB_HC_PRESSURE_VECTOR);
 	lab_watermarks_of(GUEST_ROOMS, 0, &w);
 	/* The labyrinth runs low for monitors: not the peers' business. */
 	cr_assert_eq(lab_attach(name, &lab), 0);

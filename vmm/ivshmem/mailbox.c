@@ -117,7 +117,7 @@ static uint32_t mail_pressure_vector(void *t)
 {
 	struct serve_peer *p = t;
 
-	return p->vectors >= 2 ? LAB_IVSHMEM_PRESSURE_VECTOR : 0;
+	return p->vectors >= 2 ? LAB_HC_PRESSURE_VECTOR : 0;
 }
 
 const struct lab_transport mailbox_transport = {

@@ -221,7 +221,7 @@ int labdev_init(struct vm *vm, bool stats)
 		return -1;
 	if (pressure_signal_start(vm, &dev.guest, dev.lab))
 		return -1;
-	dev.guest.pressure_vector = PRESSURE_VECTOR;
+	dev.guest.pressure_vector = LAB_HC_PRESSURE_VECTOR;
 	return pio_register(LAB_HC_PORT, LAB_HC_PORT_SIZE, labdev_io, NULL);
 }
 

@@ -27,7 +27,7 @@ static void interrupt_all(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct kvm_msi msi = {
 			.address_lo = 0xfee00000u | (i << 12),
-			.data = PRESSURE_VECTOR,
+			.data = LAB_HC_PRESSURE_VECTOR,
 		};
 		if (ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
 			fprintf(stderr, "vmm: pressure interrupt to vCPU %u: %s\n", i,
