@@ -195,6 +195,9 @@ void lab_publish_window(struct labyrinth *lab, const void *va, uint64_t len);
  * publish on top of it (no lease alive). */
 void lab_recount_free(struct labyrinth *lab);
 uint32_t lab_districts(const struct labyrinth *lab);
+/* First district of corridor @c; lab_corridor_start(lab, corridors) is the
+ * end (corridors share the districts evenly). */
+uint32_t lab_corridor_start(const struct labyrinth *lab, uint32_t c);
 /* Guest of the cursor holding district @d, LAB_NONE if none. */
 uint32_t lab_district_holder(const struct labyrinth *lab, uint32_t d);
 /* Is @hall (@hall_len bytes, for @rooms rooms) a well-formed hall?  Every

@@ -70,6 +70,11 @@ uint32_t lab_districts(const struct labyrinth *lab)
 	return lab->hall->districts;
 }
 
+uint32_t lab_corridor_start(const struct labyrinth *lab, uint32_t c)
+{
+	return hall_corridor_start(lab->hall, c);
+}
+
 uint32_t lab_district_holder(const struct labyrinth *lab, uint32_t d)
 {
 	return d < lab->hall->districts ? hall_holder_guest(lab->hall, d) : LAB_NONE;

@@ -24,11 +24,9 @@ uint32_t survey_owner_merge(uint32_t a, uint32_t b)
 	return SURVEY_MIXED;
 }
 
-/* The same split as the core's hall_corridor_start() (shared/hall.h), which
- * labyrinth.h does not export: corridors share the districts evenly. */
 uint32_t survey_corridor_start(const struct survey *s, uint32_t c)
 {
-	return (uint32_t)((uint64_t)c * s->districts / s->census.corridors);
+	return s->corridor_start[c];
 }
 
 uint32_t survey_span_whose(const struct survey_span *sp)
@@ -109,8 +107,9 @@ int survey_take(struct labyrinth *lab, const char *name, bool districts,
 	lab_watermarks(lab, &s->watermarks);
 	s->watched = lab_free_watched(lab);
 	s->pressure_events = lab_pressure_events(lab, &s->under_pressure);
-	s->districts = (s->census.rooms + LAB_DISTRICT_ROOMS - 1) /
-		       LAB_DISTRICT_ROOMS;
+	s->districts = lab_districts(lab);
+	for (uint32_t c = 0; c <= s->census.corridors && c <= LAB_MAX_CORRIDORS; c++)
+		s->corridor_start[c] = lab_corridor_start(lab, c);
 	return districts ? districts_look(lab, s) : 0;
 }
 

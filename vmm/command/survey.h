@@ -59,6 +59,7 @@ struct survey {
 	uint32_t extents, extent_rooms;
 	struct survey_extent extent[LAB_EXTENTS_MAX];
 	uint32_t districts;
+	uint32_t corridor_start[LAB_MAX_CORRIDORS + 1];
 	struct survey_span *district;	/* [districts], NULL unless asked */
 };
 
