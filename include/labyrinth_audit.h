@@ -39,4 +39,9 @@ struct lab_audit {
  * returns 0 when all hold, 1 when some did not (each reported once). */
 int lab_audit(struct labyrinth *lab, struct lab_audit *a);
 
+/* Which of @pages pages from @va have a page-table entry in the process
+ * whose /proc/PID/pagemap is open at @fd: bit i of bits[i / 64]. 0, or -1
+ * when the file cannot be read there. */
+int lab_pagemap_present(int fd, uint64_t va, uint32_t pages, uint64_t *bits);
+
 #endif

@@ -70,13 +70,13 @@ static void check_owners(const struct side *s)
 	struct lab_census c;
 
 	lab_census(s->lab, &c);
-	if (c.free + c.claimed != c.rooms || c.guest_rooms[s->lab->guest] != s->nheld + s->kept)
+	if (c.free + c.claimed != c.rooms || c.guest_rooms[lab_guest_id(s->lab)] != s->nheld + s->kept)
 		abort();
 	for (uint32_t r = 0; r < ROOMS; r++) {
 		uint32_t owner = lab_room_owner(s->lab, r);
 		bool kept = r - s->kept_first < s->kept;
 
-		if (s->held[r] != (!kept && owner && lab_owner_guest(owner) == s->lab->guest))
+		if (s->held[r] != (!kept && owner && lab_owner_guest(owner) == lab_guest_id(s->lab)))
 			abort();
 	}
 }

@@ -27,7 +27,6 @@
 #include "slot.h"
 
 #define LOOKS 3			/* reads of a suspect before it is reported */
-#define PAGEMAP_PRESENT (1ull << 63)
 
 static void report(struct lab_audit *a, enum lab_violation_kind kind, uint32_t room,
 		   uint32_t guest, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -138,12 +137,11 @@ static void audit_owners(struct labyrinth *lab, struct lab_audit *a)
 /* Is window page @room of process @fd's pagemap mapped? -1 on error. */
 static int page_mapped(int fd, uint64_t va, uint32_t room)
 {
-	uint64_t e;
-	off_t at = (off_t)((va >> LAB_ROOM_SHIFT) + room) * 8;
+	uint64_t bit;
 
-	if (pread(fd, &e, sizeof(e), at) != sizeof(e))
+	if (lab_pagemap_present(fd, va + ((uint64_t)room << LAB_ROOM_SHIFT), 1, &bit))
 		return -1;
-	return !!(e & PAGEMAP_PRESENT);
+	return (int)(bit & 1);
 }
 
 static bool owned_by(const struct labyrinth *lab, uint32_t room, uint32_t g)
@@ -157,7 +155,7 @@ static void audit_window(struct labyrinth *lab, struct lab_audit *a, uint32_t g,
 			 uint64_t va, uint64_t len)
 {
 	uint32_t rooms = (uint32_t)(len >> LAB_ROOM_SHIFT);
-	uint64_t batch[512];
+	uint64_t present[512 / 64];
 	char path[64];
 	int fd;
 
@@ -170,15 +168,14 @@ static void audit_window(struct labyrinth *lab, struct lab_audit *a, uint32_t g,
 	a->windows++;
 	for (uint32_t first = 0; first < rooms && first < lab_rooms(lab); first += 512) {
 		uint32_t n = rooms - first < 512 ? rooms - first : 512;
-		off_t at = (off_t)((va >> LAB_ROOM_SHIFT) + first) * 8;
 
-		if (pread(fd, batch, n * 8, at) != (ssize_t)(n * 8))
+		if (lab_pagemap_present(fd, va + ((uint64_t)first << LAB_ROOM_SHIFT), n, present))
 			break;
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t r = first + i;
 			int look = 0;
 
-			if (!(batch[i] & PAGEMAP_PRESENT))
+			if (!(present[i / 64] >> (i % 64) & 1))
 				continue;
 			a->reachable_rooms++;
 			while (look < LOOKS && !owned_by(lab, r, g) && page_mapped(fd, va, r) == 1)

@@ -16,9 +16,9 @@
 
 #include "clock.h"
 #include "doors.h"
+#include "labyrinth_audit.h"
 
 #define ROOM_SHIFT 12
-#define PAGEMAP_PRESENT (1ull << 63)
 
 static int doors_error(const char *what)
 {
@@ -291,29 +291,16 @@ bool doors_contains(const struct doors *g, uint64_t gpa)
 
 int doors_reachable(const struct doors *g, uint32_t first, uint32_t n, uint64_t *out)
 {
-	uint64_t entries[512];
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), rc;
 
-	if (fd < 0 || !in_range(g, first, n)) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return -1;
-	}
-	memset(out, 0, (n + 63) / 64 * sizeof(*out));
-	for (uint32_t i = 0; i < n;) {
-		uint32_t k = n - i < 512 ? n - i : 512;
-		off_t at = (off_t)(((uintptr_t)g->va >> ROOM_SHIFT) + first + i) * 8;
-
-		if (pread(fd, entries, k * 8, at) != (ssize_t)(k * 8)) {
-			close(fd);
-			return -1;
-		}
-		for (uint32_t j = 0; j < k; j++, i++)
-			if (entries[j] & PAGEMAP_PRESENT)
-				out[i / 64] |= 1ull << (i % 64);
-	}
+	rc = in_range(g, first, n)
+		     ? lab_pagemap_present(fd, (uintptr_t)g->va + ((uint64_t)first << ROOM_SHIFT),
+					   n, out)
+		     : -1;
 	close(fd);
-	return 0;
+	return rc;
 }
 
 void doors_fini(struct doors *g)
