@@ -84,6 +84,9 @@ GETTER(guest_limited, s->lease[i].limited)
 GETTER(guest_max, s->lease[i].limits.max == LAB_UNLIMITED ? 0 : s->lease[i].limits.max)
 GETTER(guest_min, s->lease[i].limits.min)
 GETTER(guest_cached, s->lease[i].limits.cached)
+GETTER(guest_asking, s->lease[i].limits.asked != LAB_NO_ASK)
+GETTER(guest_asked, s->lease[i].limits.asked == LAB_NO_ASK ? 0 : s->lease[i].limits.asked)
+GETTER(guest_held, s->lease[i].limits.held > 0 ? s->lease[i].limits.held : 0)
 GETTER(rooms_dirty, s->census.dirty)
 GETTER(rooms_watched, s->watched > 0 ? s->watched : 0)
 GETTER(watermark_low, s->watermarks.low)
@@ -147,6 +150,12 @@ static const struct metric metrics[] = {
 	  "Rooms kept claimable for the guest (0: no guarantee)." },
 	{ "labyrinth_guest_cached_rooms", "gauge", PER_GUEST, guest_cached,
 	  "Rooms the guest says its own caches keep (its word, not checked)." },
+	{ "labyrinth_guest_asking", "gauge", PER_GUEST, guest_asking,
+	  "1 while the host asks the guest for a size (limit --ask), else 0." },
+	{ "labyrinth_guest_asked_rooms", "gauge", PER_GUEST, guest_asked,
+	  "Rooms the host asks the guest to hold, its mailbox aside (0 with no ask)." },
+	{ "labyrinth_guest_held_rooms", "gauge", PER_GUEST, guest_held,
+	  "Rooms the guest holds, its mailbox aside, as its max and ask count them." },
 	{ "labyrinth_watermark_low_rooms", "gauge", PER_LABYRINTH, watermark_low,
 	  "Free rooms below which a pressure episode begins." },
 	{ "labyrinth_watermark_high_rooms", "gauge", PER_LABYRINTH, watermark_high,
