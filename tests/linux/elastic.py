@@ -186,12 +186,12 @@ def timed(g, request, direction, kib, secs=600):
 class Labyrinth:
     """A labyrinth of two 1 GiB extents, served to QEMU."""
 
-    def __init__(self, lab, work, name, rooms, extent):
+    def __init__(self, lab, work, name, rooms, extent, reserve=0):
         self.lab, self.work, self.name = lab, work, name
         self.sock = os.path.join(work, "lab.sock")
         subprocess.run([lab, "destroy", name], capture_output=True)
         r = subprocess.run([lab, "create", name, "--rooms", str(rooms), "--extent", extent,
-                            "--reserve", "0"], capture_output=True, text=True)
+                            "--reserve", str(reserve)], capture_output=True, text=True)
         if r.returncode:
             raise RuntimeError("labyrinth create: " + r.stderr.strip())
         self.server = subprocess.Popen([lab, "serve", name, "--socket", self.sock,
@@ -405,8 +405,9 @@ def test(args):
 
     work = os.path.join(args.work, "test")
     os.makedirs(work, exist_ok=True)
-    if os.environ.get("ELASTIC_PART") == "two":
-        two_guests(args, work, check)
+    if os.environ.get("ELASTIC_PART") in ("two", "pressure"):
+        globals()[{"two": "two_guests", "pressure": "pressure"}[os.environ["ELASTIC_PART"]]](
+            args, work, check)
         log("%d passed, %d failed" % (passed, failed))
         return 0 if failed == 0 else 1
     lab = Labyrinth(args.lab, work, "w27-test%d" % os.getpid(), 2 << 18, "1G")
@@ -505,6 +506,9 @@ def test(args):
     work3 = os.path.join(args.work, "two")
     os.makedirs(work3, exist_ok=True)
     two_guests(args, work3, check)
+    work4 = os.path.join(args.work, "pressure")
+    os.makedirs(work4, exist_ok=True)
+    pressure(args, work4, check)
     log("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
@@ -646,6 +650,60 @@ def two_guests(args, work, check):
             check(lab.all_free(), "both gone: every room free again, scrubbed")
             st, line = lab.check()
             check(st == 0, "labyrinth check after the two guests (%s)" % " ".join(line))
+        finally:
+            lab.close()
+
+
+def pressure(args, work, check):
+    """The extent's pressure (vector 1) takes elastic RAM back: a guest of
+    one 256 MiB extent with a large share of the reserve grows by the one
+    block that leaves the extent at its high watermark; 4096 rooms its
+    4 KiB allocator then takes (the self-test module holding them) bring
+    the extent below its low one, and the block goes back, data intact."""
+    # Two extents of 65536 rooms, a reserve of 56000: 28000 each. The
+    # extent's watermarks (65519 rooms, the mailbox aside): low 30047,
+    # high 32094. One block (32751 rooms) leaves 32768 free; 4096 held
+    # leave 28672 < low.
+    lab = Labyrinth(args.lab, work, "t32-pressure%d" % os.getpid(), 2 << 16, "256M", 56000)
+    g = None
+    try:
+        g = Guest(work, args.kernel, args.initrd, "512M", lab.devices(1))
+        st, out = g.run("lab 256")
+        rooms = elastic_rooms(g)
+        check(st != 0 and "No space left" in " ".join(out) and rooms == 32751,
+              "growth stops at the extent's high watermark: one block (%d rooms) of the "
+              "two asked (%s)" % (rooms, " ".join(out)))
+        st, out = g.run("fill 100 && verify")
+        episodes = lab.log().count("pressure interrupt")
+        st, out = g.run("insmod /lib/modules/labyrinth_selftest.ko mode=hold hold=4096")
+        check(st == 0, "the self-test module holds 4096 rooms (%s)" % " ".join(out))
+        end = time.monotonic() + 300
+        while elastic_rooms(g) and time.monotonic() < end:
+            time.sleep(0.5)
+        rooms = elastic_rooms(g)
+        st, said = g.run("dmesg | grep -c 'its extent runs low'")
+        check(rooms == 0 and lab.log().count("pressure interrupt") > episodes and
+              said[-1] != "0",
+              "under its extent's pressure the guest gave its block back (%d rooms left, "
+              "said %s times)" % (rooms, said[-1]))
+        st, out = g.run("verify")
+        check(st == 0, "the 100 MiB are intact after the pressure took the block")
+        o = lab.owner_of(g.qemu.pid)
+        held = int(g.run("cat /sys/kernel/labyrinth/rooms_held")[1][-1])
+        check(o["held"] == held >= 4096,
+              "the host sees the guest hold what it holds: %s (its count %d)" % (o["held"], held))
+        st, out = g.run("rmmod labyrinth_selftest")
+        check(st == 0, "the held rooms freed (%s)" % " ".join(out))
+    except RuntimeError as e:
+        check(False, str(e))
+    finally:
+        if g:
+            g.stop()
+            check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
+        try:
+            check(lab.all_free(), "every room free again after the pressure guest")
+            st, line = lab.check()
+            check(st == 0, "labyrinth check after it (%s)" % " ".join(line))
         finally:
             lab.close()
 
