@@ -637,6 +637,20 @@ def two_guests(args, work, check):
         a.qemu.kill()
         a.stop()
         check(BLOCK < mid < 6 * BLOCK, "killed growing to an ask, holding %d rooms" % mid)
+        # Its extent comes back scrubbed while the other guest runs on.
+        ext_a = [p["extents"][0] for p in lab.info()["peers"] if p["guest"] == la]
+        end = time.monotonic() + 180
+        back = None
+        while time.monotonic() < end:
+            i = lab.info()
+            back = [e for e in i["extents"] if e["extent"] == ext_a[0]] if ext_a else []
+            if back and back[0]["state"] == "pool" and \
+                    all(p["guest"] != la for p in i["peers"]):
+                break
+            time.sleep(0.2)
+        st, line = lab.check()
+        check(back and back[0]["state"] == "pool" and st == 0,
+              "its extent back in the pool, the lease gone, check %s" % " ".join(line))
         st, out = b.run("memtotal")
         check(st == 0, "the other guest runs on")
     except RuntimeError as e:
