@@ -39,7 +39,11 @@ class Limit(unittest.TestCase):
 
     def test_an_ask_is_shown_and_withdrawn(self):
         status, out, err = self.limit("--ask", "300")
-        self.assertEqual((status, err), (0, ""))
+        self.assertEqual(status, 0, err)
+        # a monitor's guest: nobody passes the ask on, and it is said
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("no QEMU guest of `serve`: the ask is kept, but nothing passes it on",
+                      err)
         self.assertIn("asked to hold 300", out)
         owner = info(self.name)["owners"][0]
         self.assertEqual((owner["asked"], owner["held"]), (300, 700))

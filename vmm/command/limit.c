@@ -57,14 +57,29 @@ static bool lease_alive(const struct labyrinth *lab, uint32_t guest)
 	return false;
 }
 
-/* Its mailbox rooms, by the one rule (borrower.h): counted in what it
- * holds, outside what its max bounds. */
-static uint32_t mailbox_of(const struct labyrinth *lab, uint32_t guest)
+static const struct borrower *borrower_of(const struct labyrinth *lab, uint32_t guest)
 {
 	static struct borrower b[LAB_MAX_GUESTS];
 
 	borrowers_get(lab, b);
-	return b[guest].mailbox;
+	return &b[guest];
+}
+
+/* Its mailbox rooms, by the one rule (borrower.h): counted in what it
+ * holds, outside what its max bounds. */
+static uint32_t mailbox_of(const struct labyrinth *lab, uint32_t guest)
+{
+	return borrower_of(lab, guest)->mailbox;
+}
+
+/* Only `serve` passes an ask on (to a QEMU guest's device): one set for
+ * a monitor's guest is kept and shown, and heard by nobody; said. */
+static void ask_unheard_warn(const struct labyrinth *lab, const char *name, uint32_t guest)
+{
+	if (borrower_of(lab, guest)->extents)
+		return;
+	fprintf(stderr, "labyrinth: limit: '%s' guest %u is no QEMU guest of `serve`: the ask "
+		"is kept, but nothing passes it on\n", name, guest);
 }
 
 static void mailbox_print(FILE *f, uint32_t mailbox)
@@ -156,6 +171,8 @@ int cmd_limit(int argc, char **argv)
 	mailbox = mailbox_of(lab, guest);
 	if (set_max)
 		over_max_warn(lab, argv[optind], guest, mailbox);
+	if (set_ask && ask != LAB_NO_ASK)
+		ask_unheard_warn(lab, argv[optind], guest);
 	limit_show(lab, argv[optind], guest, mailbox);
 	lab_detach(lab);
 	return CLI_OK;
