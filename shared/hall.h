@@ -86,6 +86,9 @@ struct lab_lease {
 	 * there, so the guarantees (limits.c) neither hold its claims back
 	 * nor hold monitors back for it. */
 	_Atomic uint32_t lent;
+	/* Of what the guest holds, the rooms above @asked it said it cannot
+	 * give back (its server's copy of the guest's word; padding in v9). */
+	_Atomic uint32_t unmet;
 };
 
 struct lab_hall {

@@ -106,6 +106,7 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest, struct lab_limi
 	out->held = atomic_load(&l->held);
 	out->cached = atomic_load(&l->cached);
 	out->asked = atomic_load(&l->asked) ? atomic_load(&l->asked) - 1 : LAB_NO_ASK;
+	out->unmet = atomic_load(&l->unmet);
 }
 
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest)
@@ -120,6 +121,7 @@ void lab_limits_clear(struct labyrinth *lab, uint32_t guest)
 	atomic_store(&l->held, 0);
 	atomic_store(&l->cached, 0);
 	atomic_store(&l->asked, 0);
+	atomic_store(&l->unmet, 0);
 }
 
 /* Rooms the other guarantees still wait for. */
@@ -229,4 +231,12 @@ int lab_ask_set(struct labyrinth *lab, uint32_t guest, uint32_t rooms)
 		return LAB_ESRCH;
 	}
 	return 0;
+}
+
+void lab_ask_report_unmet(struct labyrinth *lab, uint32_t guest, uint32_t unmet)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	if (l)
+		atomic_store_explicit(&l->unmet, unmet, memory_order_relaxed);
 }

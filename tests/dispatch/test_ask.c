@@ -64,6 +64,14 @@ static uint64_t rung(void)
 	return read(peer->vec[1], &n, sizeof(n)) == sizeof(n) ? n : 0;
 }
 
+static uint32_t unmet(void)
+{
+	struct lab_limits l;
+
+	lab_limits_get(peer->lab, peer->lab->guest, &l);
+	return l.unmet;
+}
+
 static void ask(uint32_t rooms)
 {
 	cr_assert_eq(lab_ask_set(peer->lab, peer->lab->guest, rooms), 0);
@@ -99,15 +107,22 @@ Test(ask, the_guests_answer_is_logged_and_a_lie_clamped, .init = setup)
 	ask_watch(peer);
 	cr_assert(strstr(logged(), "cannot come down to the 0 rooms asked: 40 rooms"), "%s",
 		  logged());
+	cr_assert_eq(unmet(), 40, "kept in the lease, for info and metrics");
 	peer->hdr->unmet = 0xfffffff0u;
 	ask_watch(peer);
 	char want[128];
 	snprintf(want, sizeof(want), "cannot come down to the 0 rooms asked: %u rooms",
 		 peer->rooms);
 	cr_assert(strstr(logged(), want), "%s", logged());
+	cr_assert_eq(unmet(), peer->rooms);
 	peer->hdr->unmet = 0;
 	ask_watch(peer);
 	cr_assert(strstr(logged(), "the guest answered the ask of 0 rooms"), "%s", logged());
+	cr_assert_eq(unmet(), 0);
+	peer->hdr->unmet = 7;
+	ask_watch(peer);
+	ask(5);
+	cr_assert_eq(unmet(), 0, "a new ask: the last answer was to the last one");
 }
 
 Test(ask, one_vector_is_said_once, .init = setup_one_vector)

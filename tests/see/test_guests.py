@@ -50,6 +50,7 @@ METRIC_OF = {
     "owners[].cached": "labyrinth_guest_cached_rooms",
     "owners[].asked": "labyrinth_guest_asked_rooms",
     "owners[].held": "labyrinth_guest_held_rooms",
+    "owners[].unmet": "labyrinth_guest_unmet_rooms",
     "owners[].qemu_pid": "labyrinth_guest_qemu_pid",
     "owners[].extents": "labyrinth_guest_extents",
     "owners[].mailbox": "labyrinth_guest_mailbox_rooms",
@@ -277,7 +278,7 @@ class Guests(unittest.TestCase):
                 o[k] = o[k] or 0
             for field in ("pid", "alive", "rooms", "claimed", "released",
                           "refused", "limited", "max", "min", "cached",
-                          "qemu_pid", "extents", "mailbox", "held"):
+                          "qemu_pid", "extents", "mailbox", "held", "unmet"):
                 self.assertEqual(series(found, METRIC_OF["owners[]." + field],
                                         guest=o["guest"]),
                                  [float(o[field])], field)

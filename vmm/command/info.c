@@ -63,7 +63,7 @@ static void lease_json(const struct labyrinth *lab, const struct lab_lease_info 
 		printf("null");
 	else
 		printf("%u", lim.asked);
-	printf(",\"held\":%lld", (long long)lim.held);
+	printf(",\"held\":%lld,\"unmet\":%u", (long long)lim.held, lim.unmet);
 	borrower_json(b);
 	putchar('}');
 }
@@ -132,6 +132,9 @@ static void limits_text(const struct labyrinth *lab, uint32_t guest)
 	if (lim.asked != LAB_NO_ASK)
 		printf("    asked to hold %u rooms (%u MiB), holds %lld, its mailbox aside\n",
 		       lim.asked, lim.asked / 256, (long long)lim.held);
+	if (lim.unmet)
+		printf("    says %u rooms above the ask are in use: it cannot give them back\n",
+		       lim.unmet);
 }
 
 /* A QEMU guest is named by its QEMU pid and domain; the lease's holder

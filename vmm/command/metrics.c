@@ -87,6 +87,7 @@ GETTER(guest_min, s->lease[i].limits.min)
 GETTER(guest_cached, s->lease[i].limits.cached)
 GETTER(guest_asked, s->lease[i].limits.asked)
 GETTER(guest_held, s->lease[i].limits.held > 0 ? s->lease[i].limits.held : 0)
+GETTER(guest_unmet, s->lease[i].limits.unmet)
 GETTER(rooms_dirty, s->census.dirty)
 GETTER(rooms_watched, s->watched > 0 ? s->watched : 0)
 GETTER(watermark_low, s->watermarks.low)
@@ -153,6 +154,9 @@ static const struct metric metrics[] = {
 	{ "labyrinth_guest_asked_rooms", "gauge", PER_ASKED, guest_asked,
 	  "Rooms the host asks the guest to hold (limit --ask), its mailbox aside; "
 	  "no sample while it asks none." },
+	{ "labyrinth_guest_unmet_rooms", "gauge", PER_GUEST, guest_unmet,
+	  "Rooms above the host's ask the guest says are in use (it cannot give "
+	  "them back); 0 when it met the ask." },
 	{ "labyrinth_guest_held_rooms", "gauge", PER_GUEST, guest_held,
 	  "Rooms the guest holds, its mailbox aside, as its max and ask count them." },
 	{ "labyrinth_watermark_low_rooms", "gauge", PER_LABYRINTH, watermark_low,

@@ -3,8 +3,8 @@
  * ask.c - the size the host asks a QEMU guest to hold (lab_ask_set, by
  * `labyrinth limit NAME GUEST --ask N`), passed on through the peer's
  * mailbox header and its vector 1 (labyrinth_ivshmem.h), and the guest's
- * answer logged: whether it came down to the ask, or what it could not
- * give back.
+ * answer logged and kept in the lease (info and metrics show it):
+ * whether it came down to the ask, or what it could not give back.
  *
  * The ask lives in the lease (the hall), so any process may change it;
  * the server, which alone writes the header, looks every tick.  The
@@ -36,6 +36,8 @@ static void ask_publish(struct serve_peer *p, uint32_t asked)
 	uint64_t one = 1;
 
 	lab_limits_get(p->lab, p->lab->guest, &l);
+	/* the guest's last answer was to the last ask */
+	lab_ask_report_unmet(p->lab, p->lab->guest, 0);
 	store(&p->hdr->asked, asked, memory_order_relaxed);
 	store(&p->hdr->asked_seq, load(&p->hdr->asked_seq, memory_order_relaxed) + 1,
 	      memory_order_release);
@@ -68,6 +70,7 @@ static void answer_log(struct serve_peer *p, uint32_t seq)
 		return;
 	p->ask_answered = seq;
 	p->ask_unmet = unmet;
+	lab_ask_report_unmet(p->lab, p->lab->guest, unmet);
 	lab_limits_get(p->lab, p->lab->guest, &l);
 	if (unmet)
 		peer_log(p, "peer %u: the guest cannot come down to the %u rooms asked: %u rooms "
