@@ -136,6 +136,8 @@ struct lab_limits {
 	uint32_t max, min;
 	int64_t held;		/* rooms held (claims in flight included) */
 	uint32_t cached;	/* what the guest says its caches keep */
+	uint32_t asked;		/* what the host asks it to hold, LAB_NO_ASK */
+	uint32_t unmet;		/* of what it holds, above asked and in use */
 };
 /* 0, LAB_EINVAL (min > max, max 0, or a bad guest), LAB_ESRCH (no such lease),
  * LAB_ENOSPC (the guarantees would pass rooms - reserve, or a QEMU
@@ -162,6 +164,17 @@ struct lab_grant lab_limits_take(struct labyrinth *lab, uint32_t guest,
 				 unsigned int want, struct lab_floor *floor);
 void lab_limits_return(struct labyrinth *lab, uint32_t guest, unsigned int n);
 void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t cached);
+/*
+ * The size the host asks a guest to hold (rooms, its mailbox aside), for
+ * guests that grow and shrink toward it (elastic RAM): not a limit, a
+ * wish the guest's server passes on.  LAB_NO_ASK: none.  0, LAB_EINVAL
+ * (a bad guest) or LAB_ESRCH (no such lease).
+ */
+#define LAB_NO_ASK	UINT32_MAX
+int lab_ask_set(struct labyrinth *lab, uint32_t guest, uint32_t rooms);
+/* What the guest answered (its server passes it on): the rooms above the
+ * ask it cannot give back, 0 when it met it. */
+void lab_ask_report_unmet(struct labyrinth *lab, uint32_t guest, uint32_t unmet);
 
 /*
  * Pressure, with Linux's three watermarks on the free count: min (the

@@ -49,7 +49,19 @@
  * lab_watermarks_of), once per episode, and INFO names
  * LAB_HC_PRESSURE_VECTOR: the guest points MSI-X entry 1 at it.  The
  * labyrinth's own episodes are about monitors' rooms and never ring a
- * peer: a lent extent is outside them. */
+ * peer: a lent extent is outside them.
+ *
+ * Elastic RAM (version 3): the host may ask the guest to hold a size in
+ * this extent (`labyrinth limit NAME GUEST --ask N`). The server writes
+ * asked (rooms, the mailbox aside; LAB_IVSHMEM_NO_ASK: none), then
+ * asked_seq + 1 (release order), and raises vector 1 as for pressure:
+ * the guest reads asked_seq (acquire), then asked. Once it has grown or
+ * shrunk as far as it can, it writes unmet (rooms it holds above the ask
+ * and cannot give back: in use) and then answered_seq = asked_seq, which
+ * the server logs. On vector 1 a guest also gives back elastic RAM while
+ * its extent's free rooms are below low, up to high (the server's
+ * watermarks for the extent, written here), and grows only as far as
+ * leaves high free, so its own growth starts no episode. */
 #ifndef LABYRINTH_IVSHMEM_H
 #define LABYRINTH_IVSHMEM_H
 
@@ -63,7 +75,7 @@
 #define LAB_IVSHMEM_REG_DOORBELL 12	/* BAR0: (peer << 16) | vector */
 
 #define LAB_IVSHMEM_MAGIC 0x3248564942414cull	/* "LABIVH2" */
-#define LAB_IVSHMEM_VERSION 2
+#define LAB_IVSHMEM_VERSION 3	/* 3: the host's ask, the watermarks */
 #define LAB_IVSHMEM_MIN_SIZE (2u << 20)		/* one district */
 #define LAB_IVSHMEM_MAX_SIZE (1ull << 30)	/* what a guest places */
 #define LAB_IVSHMEM_SLOTS 8u
@@ -76,6 +88,9 @@
 #define LAB_IVSHMEM_LENT 0u
 #define LAB_IVSHMEM_NO_EXTENT 1u	/* every whole extent is lent or in use */
 #define LAB_IVSHMEM_NO_LEASE 2u		/* no lease (slots, limits, memory) */
+
+/* header.asked */
+#define LAB_IVSHMEM_NO_ASK 0xffffffffu
 
 /* Page 0. The server writes it before the peer sees the memory; the guest
  * writes only bar_base and ejecting. */
@@ -93,6 +108,12 @@ struct lab_ivshmem_header {
 	uint32_t extent;	/* which extent of the labyrinth this is */
 	uint32_t refused;	/* LAB_IVSHMEM_LENT, or why not */
 	uint32_t ejecting;	/* guest: it saw QEMU's eject request */
+	/* version 3 */
+	uint32_t low, high;	/* the extent's watermarks, in free rooms */
+	uint32_t asked;		/* server: rooms the host asks it to hold here */
+	uint32_t asked_seq;	/* server: + 1 on each change of asked, last */
+	uint32_t unmet;		/* guest: rooms held above asked it cannot free */
+	uint32_t answered_seq;	/* guest: the asked_seq it acted on, last */
 };
 
 struct lab_ivshmem_slot {

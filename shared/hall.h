@@ -76,10 +76,13 @@ struct lab_lease {
 	/* Fair sharing (shared/limits.c): @max rooms at most (LAB_UNLIMITED:
 	 * none), @min kept claimable for this guest whatever others do;
 	 * @held as the dispatcher counts it (claims in flight included);
-	 * @cached what the guest last said its own caches keep (display). */
+	 * @cached what the guest last said its own caches keep (display);
+	 * @asked the rooms the host asks the guest to hold (elastic RAM),
+	 * + 1, 0 for none (it fills what was padding: the layout is v9's). */
 	_Atomic uint32_t max, min;
 	_Atomic int64_t held;
 	_Atomic uint32_t cached;
+	_Atomic uint32_t asked;
 	/* Every change this lease made to the free count (count.c): what a
 	 * reaper of the dead lease gives back to it. */
 	_Atomic int64_t published;
@@ -87,6 +90,9 @@ struct lab_lease {
 	 * there, so the guarantees (limits.c) neither hold its claims back
 	 * nor hold monitors back for it. */
 	_Atomic uint32_t lent;
+	/* Of what the guest holds, the rooms above @asked it said it cannot
+	 * give back (its server's copy of the guest's word; padding in v9). */
+	_Atomic uint32_t unmet;
 };
 
 struct lab_hall {

@@ -105,6 +105,8 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest, struct lab_limi
 	out->min = atomic_load(&l->min);
 	out->held = atomic_load(&l->held);
 	out->cached = atomic_load(&l->cached);
+	out->asked = atomic_load(&l->asked) ? atomic_load(&l->asked) - 1 : LAB_NO_ASK;
+	out->unmet = atomic_load(&l->unmet);
 }
 
 void lab_limits_clear(struct labyrinth *lab, uint32_t guest)
@@ -118,6 +120,8 @@ void lab_limits_clear(struct labyrinth *lab, uint32_t guest)
 	atomic_store(&l->max, 0);
 	atomic_store(&l->held, 0);
 	atomic_store(&l->cached, 0);
+	atomic_store(&l->asked, 0);
+	atomic_store(&l->unmet, 0);
 }
 
 /* Rooms the other guarantees still wait for. */
@@ -207,4 +211,32 @@ void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t ca
 
 	if (l)
 		atomic_store_explicit(&l->cached, cached, memory_order_relaxed);
+}
+
+/* Stored + 1, so a zeroed slot has none.  A lease that ended meanwhile
+ * has its ask cleared again, as its limits are. */
+int lab_ask_set(struct labyrinth *lab, uint32_t guest, uint32_t rooms)
+{
+	struct lab_lease *l = lease(lab, guest);
+	uint64_t word;
+
+	if (!l)
+		return LAB_EINVAL;
+	word = atomic_load(&l->word);
+	if (!word)
+		return LAB_ESRCH;
+	atomic_store(&l->asked, rooms == LAB_NO_ASK ? 0 : rooms + 1);
+	if (atomic_load(&l->word) != word) {
+		lab_limits_clear(lab, guest);
+		return LAB_ESRCH;
+	}
+	return 0;
+}
+
+void lab_ask_report_unmet(struct labyrinth *lab, uint32_t guest, uint32_t unmet)
+{
+	struct lab_lease *l = lease(lab, guest);
+
+	if (l)
+		atomic_store_explicit(&l->unmet, unmet, memory_order_relaxed);
 }

@@ -18,9 +18,22 @@
  * block incomplete) are released again when the request ends: at rest the
  * rooms held for elastic RAM are exactly those of the blocks added.
  *
+ * The host asks too (`labyrinth limit NAME GUEST --ask N`: N rooms of
+ * the device's extent, its mailbox aside): the server writes the ask into
+ * the mailbox header and raises vector 1; we grow or shrink that extent's
+ * blocks toward it, and answer in the header with what we could not give
+ * back (labyrinth_ivshmem.h). An ask also bounds what target_mib may take
+ * from that extent. Vector 1 is also the extent's pressure: then blocks
+ * of it go back until its free rooms are at the server's high watermark
+ * again; and growth never takes an extent below that mark, so that our
+ * own growth starts no episode (it would undo itself).
+ *
  * /sys/kernel/labyrinth/elastic/: target_mib (write a size to grow or
  * shrink to; a multiple of block_mib), added_mib, block_mib, rooms,
- * ram_kib (what Linux got: the blocks less their mailbox pages), and
+ * ram_kib (what Linux got: the blocks less their mailbox pages), unmet_mib
+ * (what the last request, the host's or ours, asked to give back and
+ * could not: in use), asked_rooms (the host's asks, one line per extent
+ * with one: "peer PEER asked ROOMS holds ROOMS unmet ROOMS"), and
  * last_us: where the last request's time went (claims through the
  * mailbox, adding and onlining, offlining and removing, releases).
  */
@@ -48,6 +61,10 @@ struct elastic_extent {
 	struct lab_extent *ext;	/* pinned (held + 1) while known here */
 	unsigned long *claimed;	/* a bit per room claimed for elastic RAM */
 	u64 added;		/* a bit per memory block added */
+	u32 cap;		/* this request: rooms its blocks may hold */
+	u32 seen_seq;		/* the host's last ask acted on (asked_seq) */
+	u32 asked;		/* ... and what it asked, LAB_IVSHMEM_NO_ASK */
+	u32 unmet;		/* rooms above it we could not give back */
 	bool dry;		/* this request: the extent lent no more */
 	bool mailbox_unref;	/* going offline: the mailbox pages' refs dropped */
 };
@@ -68,7 +85,12 @@ static struct {
 	unsigned long mb_start, mb_end;	/* its mailbox pfns while it is onlined */
 	bool no_callback;	/* another driver has the online callback */
 	bool offlining;		/* our own offline: no veto */
+	bool live;		/* between init and exit: vector 1 reaches us */
+	u64 unmet;		/* bytes the last request could not give back */
 } el;
+
+static void heard_fn(struct work_struct *w);
+static DECLARE_WORK(heard_work, heard_fn);
 
 /* Where a request's time goes: /sys/kernel/labyrinth/elastic/last_us. */
 enum step { CLAIM, ADD, OFFLINE, RELEASE };
@@ -92,6 +114,19 @@ static u32 block_rooms(void)
 static u32 mailbox_in(const struct lab_extent *ext, u32 b)
 {
 	return b ? 0 : min(ext->mailbox_rooms, block_rooms());
+}
+
+/* Rooms block @b holds as RAM. */
+static u32 rooms_of(const struct lab_extent *ext, u32 b)
+{
+	return block_rooms() - mailbox_in(ext, b);
+}
+
+/* Rooms the blocks added in @ee hold: what the host's ask counts. */
+static u32 ext_rooms(const struct elastic_extent *ee)
+{
+	return hweight64(ee->added) * block_rooms() -
+	       (ee->added & 1 ? mailbox_in(ee->ext, 0) : 0);
 }
 
 /* A block can be RAM: whole in the BAR, aligned; the mailbox's block only
@@ -194,6 +229,33 @@ static void forget(struct elastic_extent *ee)
 	memset(ee, 0, sizeof(*ee));
 }
 
+/* The extent's free rooms, as its server counts them; -1 unknown. */
+static long extent_free(struct lab_extent *ext)
+{
+	struct lab_hc_info info;
+
+	if (lab_extent_info(ext, 0, &info) != LAB_HC_OK)
+		return -1;
+	return min_t(u64, info.rooms_free, ext->rooms);
+}
+
+/*
+ * Rooms the blocks of @ee may hold in this request: the host's ask, and
+ * what leaves the extent's free rooms at its high watermark at least (at
+ * rest the rooms we claimed are those of our blocks, so the free rooms
+ * now plus ours are what we could have).
+ */
+static u32 growth_cap(struct elastic_extent *ee)
+{
+	u32 high = READ_ONCE(ee->ext->hdr->high), cap;
+	long free = extent_free(ee->ext);
+
+	if (free < 0)
+		return ext_rooms(ee);
+	cap = free + ext_rooms(ee) > high ? free + ext_rooms(ee) - high : 0;
+	return ee->asked == LAB_IVSHMEM_NO_ASK ? cap : min(cap, ee->asked);
+}
+
 /* The maze's extents as they are now; one that went with RAM added is
  * the operator's mistake (unplugged before a shrink): said, and dropped. */
 static void sync_extents(void)
@@ -240,7 +302,11 @@ static void sync_extents(void)
 			continue;
 		}
 		ee->ext = cur;
+		ee->asked = LAB_IVSHMEM_NO_ASK;
 	}
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		if (el.e[k].ext)
+			el.e[k].cap = growth_cap(&el.e[k]);
 }
 
 static void *room_of(struct lab_extent *ext, u32 idx)
@@ -340,6 +406,7 @@ static int claim_more(struct elastic_extent *ee, u64 target)
 	el.rooms += got;
 	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
 		if ((ee->added & BIT_ULL(b)) || !block_usable(ext, b) ||
+		    ext_rooms(ee) + rooms_of(ext, b) > ee->cap ||
 		    find_next_zero_bit(ee->claimed, (b + 1) * per, b * per + mailbox_in(ext, b)) <
 			    (b + 1) * per)
 			continue;
@@ -357,7 +424,8 @@ static bool can_grow(const struct elastic_extent *ee)
 	if (!ee->ext || ee->dry || READ_ONCE(ee->ext->broken))
 		return false;
 	for (b = 0; (u64)(b + 1) * el.block <= ee->ext->size; b++)
-		if (block_usable(ee->ext, b) && !(ee->added & BIT_ULL(b)))
+		if (block_usable(ee->ext, b) && !(ee->added & BIT_ULL(b)) &&
+		    ext_rooms(ee) + rooms_of(ee->ext, b) <= ee->cap)
 			return true;
 	return false;
 }
@@ -431,36 +499,63 @@ static int offline_block(u64 start)
 	return o.rc;
 }
 
+/* Block @b of @ee offlined, removed and its rooms released; or an error
+ * (-EBUSY: its pages would not move), and it stays as it was. */
+static int give_back_block(struct elastic_extent *ee, u32 b)
+{
+	u64 start = ee->ext->gpa + (u64)b * el.block, t0 = step_start();
+	int rc;
+
+	WRITE_ONCE(el.offlining, true);
+	rc = offline_block(start);
+	WRITE_ONCE(el.offlining, false);
+	step_end(OFFLINE, t0);
+	if (rc) {
+		pr_err("labyrinth: elastic: %llu MiB stay added (error %d at 0x%llx)\n",
+		       el.added >> 20, rc, start);
+		return rc == -EINTR ? -EBUSY : rc;
+	}
+	ee->added &= ~BIT_ULL(b);
+	el.added -= el.block;
+	el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_ROOM_SIZE;
+	release_range(ee, b * block_rooms(), block_rooms());
+	if (!el.added)
+		module_put(THIS_MODULE);
+	return 0;
+}
+
+/* The blocks of @ee, last first, until they hold @goal rooms at most. */
+static int shrink_extent(struct elastic_extent *ee, u32 goal)
+{
+	int b, rc;
+
+	for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && ext_rooms(ee) > goal; b--) {
+		if (!(ee->added & BIT_ULL(b)))
+			continue;
+		rc = give_back_block(ee, b);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* What is left above a goal that could not be given back is said in
+ * unmet_mib; the caller says it to whoever asked. */
 static int shrink(u64 target)
 {
-	u32 per = block_rooms();
 	int k, b, rc;
 
 	for (k = LAB_EXTENTS_MAX - 1; k >= 0; k--) {
 		struct elastic_extent *ee = &el.e[k];
 
 		for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && el.added > target; b--) {
-			u64 start, t0;
-
 			if (!(ee->added & BIT_ULL(b)))
 				continue;
-			start = ee->ext->gpa + (u64)b * el.block;
-			t0 = step_start();
-			WRITE_ONCE(el.offlining, true);
-			rc = offline_block(start);
-			WRITE_ONCE(el.offlining, false);
-			step_end(OFFLINE, t0);
+			rc = give_back_block(ee, b);
 			if (rc) {
-				pr_err("labyrinth: elastic: %llu MiB stay added (error %d at 0x%llx)\n",
-				       el.added >> 20, rc, start);
-				return rc == -EINTR ? -EBUSY : rc;
+				el.unmet = el.added - target;
+				return rc;
 			}
-			ee->added &= ~BIT_ULL(b);
-			el.added -= el.block;
-			el.ram -= el.block - (u64)mailbox_in(ee->ext, b) * LAB_ROOM_SIZE;
-			release_range(ee, b * per, per);
-			if (!el.added)
-				module_put(THIS_MODULE);
 		}
 	}
 	return 0;
@@ -483,11 +578,104 @@ static ssize_t target_mib_store(struct kobject *kobj, struct kobj_attribute *att
 	}
 	mutex_lock(&el.lock);
 	el.target = target;
+	el.unmet = 0;
 	memset(el.ns, 0, sizeof(el.ns));
 	sync_extents();
 	rc = target > el.added ? grow(target) : shrink(target);
 	mutex_unlock(&el.lock);
 	return rc ? rc : count;
+}
+
+/* Grow @ee's blocks as far as its cap (the host's ask) lets them. */
+static int grow_extent(struct elastic_extent *ee)
+{
+	int rc = 0;
+
+	while (can_grow(ee) && !rc)
+		rc = claim_more(ee, U64_MAX);
+	release_loose(ee);
+	return rc == -ENOSPC ? 0 : rc;
+}
+
+/*
+ * The host's new ask on @ee: grow or shrink toward it, then answer in the
+ * header: what stays above it (rooms in use), and the ask answered. Asked
+ * for more than the extent can lend, it holds what it can (said here; the
+ * host sees held below asked).
+ */
+static void follow_ask(struct elastic_extent *ee)
+{
+	struct lab_ivshmem_header *h = ee->ext->hdr;
+	u32 seq = smp_load_acquire(&h->asked_seq), asked;
+	int rc = 0;
+
+	if (seq == ee->seen_seq)
+		return;
+	asked = READ_ONCE(h->asked);
+	ee->asked = asked;
+	ee->cap = growth_cap(ee);
+	if (asked != LAB_IVSHMEM_NO_ASK && ext_rooms(ee) > asked)
+		rc = shrink_extent(ee, asked);
+	else if (asked != LAB_IVSHMEM_NO_ASK)
+		rc = grow_extent(ee);
+	ee->unmet = asked != LAB_IVSHMEM_NO_ASK && ext_rooms(ee) > asked ?
+			    ext_rooms(ee) - asked : 0;
+	if (ee->unmet)
+		pr_err("labyrinth: elastic: peer %u: the host asks for %u rooms; %u rooms above that are in use and stay (error %d)\n",
+		       ee->ext->peer_id, asked, ee->unmet, rc);
+	else if (asked != LAB_IVSHMEM_NO_ASK)
+		pr_info("labyrinth: elastic: peer %u: the host asks for %u rooms: %u held in %llu MiB blocks\n",
+			ee->ext->peer_id, asked, ext_rooms(ee), el.block >> 20);
+	WRITE_ONCE(h->unmet, ee->unmet);
+	smp_store_release(&h->answered_seq, seq);
+	ee->seen_seq = seq;
+}
+
+/* The extent's pressure: blocks go back until its free rooms are at the
+ * high watermark again (those in use stay, said). */
+static void under_pressure(struct elastic_extent *ee)
+{
+	u32 low = READ_ONCE(ee->ext->hdr->low), high = READ_ONCE(ee->ext->hdr->high);
+	long free = extent_free(ee->ext);
+	u32 need;
+	int rc;
+
+	if (free < 0 || free >= low || !ee->added)
+		return;
+	need = high - free;
+	rc = shrink_extent(ee, ext_rooms(ee) > need ? ext_rooms(ee) - need : 0);
+	pr_info("labyrinth: elastic: peer %u: its extent runs low (%ld rooms free, low %u): %u rooms of RAM stay%s\n",
+		ee->ext->peer_id, free, low, ext_rooms(ee), rc ? ", the rest in use" : "");
+}
+
+/* Vector 1 rang: an ask, pressure, or both. */
+static void heard_fn(struct work_struct *w)
+{
+	u32 k;
+
+	mutex_lock(&el.lock);
+	if (!READ_ONCE(el.live))
+		goto out;
+	memset(el.ns, 0, sizeof(el.ns));
+	sync_extents();
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		if (el.e[k].ext)
+			follow_ask(&el.e[k]);
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		if (el.e[k].ext)
+			under_pressure(&el.e[k]);
+	el.target = el.added;
+	el.unmet = 0;
+	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+		el.unmet += (u64)el.e[k].unmet * LAB_ROOM_SIZE;
+out:
+	mutex_unlock(&el.lock);
+}
+
+void lab_elastic_heard(void)
+{
+	if (READ_ONCE(el.live))
+		schedule_work(&heard_work);
 }
 
 static ssize_t show_u64(char *buf, u64 v)
@@ -520,6 +708,28 @@ static ssize_t rooms_show(struct kobject *k, struct kobj_attribute *a, char *buf
 	return show_u64(buf, READ_ONCE(el.rooms));
 }
 
+static ssize_t unmet_mib_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return show_u64(buf, DIV_ROUND_UP(READ_ONCE(el.unmet), 1 << 20));
+}
+
+static ssize_t asked_rooms_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	int n = 0;
+	u32 i;
+
+	mutex_lock(&el.lock);
+	for (i = 0; i < LAB_EXTENTS_MAX; i++) {
+		struct elastic_extent *ee = &el.e[i];
+
+		if (ee->ext && ee->asked != LAB_IVSHMEM_NO_ASK)
+			n += sysfs_emit_at(buf, n, "peer %u asked %u holds %u unmet %u\n",
+					   ee->ext->peer_id, ee->asked, ext_rooms(ee), ee->unmet);
+	}
+	mutex_unlock(&el.lock);
+	return n;
+}
+
 static ssize_t last_us_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
 	return sysfs_emit(buf, "claim %llu add %llu offline %llu release %llu\n",
@@ -533,9 +743,11 @@ static struct kobj_attribute block_attr = __ATTR_RO(block_mib);
 static struct kobj_attribute rooms_attr = __ATTR_RO(rooms);
 static struct kobj_attribute ram_attr = __ATTR_RO(ram_kib);
 static struct kobj_attribute last_us_attr = __ATTR_RO(last_us);
+static struct kobj_attribute unmet_attr = __ATTR_RO(unmet_mib);
+static struct kobj_attribute asked_attr = __ATTR_RO(asked_rooms);
 static struct attribute *elastic_attrs[] = {
 	&target_attr.attr, &added_attr.attr, &block_attr.attr, &rooms_attr.attr,
-	&ram_attr.attr, &last_us_attr.attr, NULL
+	&ram_attr.attr, &last_us_attr.attr, &unmet_attr.attr, &asked_attr.attr, NULL
 };
 static const struct attribute_group elastic_group = { .attrs = elastic_attrs };
 
@@ -561,6 +773,7 @@ int lab_elastic_init(struct kobject *parent)
 		kfree(el.batch);
 		kfree(el.gpas);
 	}
+	WRITE_ONCE(el.live, !rc);
 	return rc;
 }
 
@@ -569,6 +782,11 @@ void lab_elastic_exit(void)
 {
 	u32 k;
 
+	/* Vector 1's work (maze.c) schedules ours only while live: once it
+	 * has run its last, ours is cancelled for good. */
+	WRITE_ONCE(el.live, false);
+	cancel_work_sync(&lab_the_maze.pressure);
+	cancel_work_sync(&heard_work);
 	unregister_memory_notifier(&memory_nb);
 	kobject_put(el.dir);
 	for (k = 0; k < LAB_EXTENTS_MAX; k++)

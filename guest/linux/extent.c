@@ -166,6 +166,9 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return rc;
 	}
 	pci_set_drvdata(pdev, ext);
+	/* An ask the server published before our vector 1 was set up would
+	 * ring for nobody: elastic RAM looks at the new header once. */
+	lab_elastic_heard();
 	dev_info(&pdev->dev, "labyrinth peer %u, extent %u: %llu MiB (rooms %u..%u), reserve %u\n",
 		 ext->peer_id, ext->hdr->extent, ext->size >> 20, ext->first_room,
 		 ext->first_room + ext->rooms - 1, ext->reserve);

@@ -28,7 +28,8 @@ struct labyrinth;
  * @rooms_claimed: rooms those claims granted
  * @rooms_released: rooms those releases gave back
  * @pressure_episodes: pressure interrupts heard (MSI-X vector 1 of a
- *	device, the port's pressure line)
+ *	device, which also rings for the host's ask of a size: elastic.c;
+ *	the port's pressure line)
  * @rooms_given_back: rooms the magazines gave back under pressure
  * @reserve_taken: rooms claimed from the reserve for GFP_ATOMIC callers
  * @bad_frees: frees of a room not handed out (twice, or never ours)

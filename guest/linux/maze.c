@@ -138,6 +138,7 @@ static void pressure_work(struct work_struct *w)
 	struct labyrinth *maze = container_of(w, struct labyrinth, pressure);
 
 	lab_count(maze, LAB_GIVEN_BACK, labyrinth_give_back(maze));
+	lab_elastic_heard();
 }
 
 long labyrinth_room_number(struct labyrinth *maze, const void *page)

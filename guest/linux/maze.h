@@ -138,5 +138,7 @@ struct kobject *lab_counters_dir(void);
 /* elastic.c: elastic RAM, /sys/kernel/labyrinth/elastic. */
 int lab_elastic_init(struct kobject *parent);
 void lab_elastic_exit(void);
+/* Vector 1 of a device rang (pressure, or the host's ask): process context. */
+void lab_elastic_heard(void);
 
 #endif

@@ -37,6 +37,30 @@ class Limit(unittest.TestCase):
             status, _, err = self.limit(*args)
             self.assertEqual((status, err), (0, ""), args)
 
+    def test_an_ask_is_shown_and_withdrawn(self):
+        status, out, err = self.limit("--ask", "300")
+        self.assertEqual(status, 0, err)
+        # a monitor's guest: nobody passes the ask on, and it is said
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("no QEMU guest of `serve`: the ask is kept, but nothing passes it on",
+                      err)
+        self.assertIn("asked to hold 300", out)
+        owner = info(self.name)["owners"][0]
+        self.assertEqual((owner["asked"], owner["held"]), (300, 700))
+        status, out, _ = run("info", self.name)
+        self.assertIn("asked to hold 300 rooms (1 MiB), holds 700", out)
+        status, out, err = self.limit("--ask", "none")
+        self.assertEqual((status, err), (0, ""))
+        self.assertNotIn("asked", out)
+        self.assertIsNone(info(self.name)["owners"][0]["asked"])
+
+    def test_an_ask_of_no_number_or_for_no_guest_is_refused(self):
+        status, _, err = self.limit("--ask", "lots")
+        self.assertEqual(status, 2, err)
+        status, _, err = run("limit", self.name, "5", "--ask", "10")
+        self.assertEqual(status, 1, err)
+        self.assertIn("no guest holds that lease", err)
+
 
 if __name__ == "__main__":
     unittest.main()

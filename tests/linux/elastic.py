@@ -12,7 +12,10 @@ by `labyrinth serve`).
   elastic.py test LABYRINTH INITRD KERNEL WORKDIR
       PASS:/FAIL: lines: the labyrinth's elastic RAM grows and shrinks with
       data in it, nothing lost, `labyrinth check` ok; a guest killed while
-      it grows loses no room.
+      it grows loses no room. Then two guests grow and shrink at once, one
+      asked by the host (`labyrinth limit --ask`), the other through sysfs,
+      no room in both; one asked below what it can free says so and runs
+      on; one killed while it grows to an ask loses nothing.
 
 A way's time runs from the host's request (QMP for virtio-mem and the
 balloon, a line to the guest for the labyrinth) to the guest seeing its
@@ -183,12 +186,12 @@ def timed(g, request, direction, kib, secs=600):
 class Labyrinth:
     """A labyrinth of two 1 GiB extents, served to QEMU."""
 
-    def __init__(self, lab, work, name, rooms, extent):
+    def __init__(self, lab, work, name, rooms, extent, reserve=0):
         self.lab, self.work, self.name = lab, work, name
         self.sock = os.path.join(work, "lab.sock")
         subprocess.run([lab, "destroy", name], capture_output=True)
         r = subprocess.run([lab, "create", name, "--rooms", str(rooms), "--extent", extent,
-                            "--reserve", "0"], capture_output=True, text=True)
+                            "--reserve", str(reserve)], capture_output=True, text=True)
         if r.returncode:
             raise RuntimeError("labyrinth create: " + r.stderr.strip())
         self.server = subprocess.Popen([lab, "serve", name, "--socket", self.sock,
@@ -227,6 +230,22 @@ class Labyrinth:
                 return True
             time.sleep(0.1)
         return False
+
+    def limit(self, guest, *args):
+        r = subprocess.run([self.lab, "limit", self.name, str(guest)] + list(args),
+                           capture_output=True, text=True)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def owner_of(self, qemu_pid):
+        """The lease of the QEMU guest with that pid (one device each)."""
+        for o in self.info().get("owners", []):
+            if o.get("qemu_pid") == qemu_pid:
+                return o
+        raise RuntimeError("no lease names QEMU pid %d" % qemu_pid)
+
+    def log(self):
+        with open(os.path.join(self.work, "serve.log"), errors="replace") as f:
+            return f.read()
 
     def close(self):
         if self.server.poll() is None:
@@ -386,6 +405,11 @@ def test(args):
 
     work = os.path.join(args.work, "test")
     os.makedirs(work, exist_ok=True)
+    if os.environ.get("ELASTIC_PART") in ("two", "pressure"):
+        globals()[{"two": "two_guests", "pressure": "pressure"}[os.environ["ELASTIC_PART"]]](
+            args, work, check)
+        log("%d passed, %d failed" % (passed, failed))
+        return 0 if failed == 0 else 1
     lab = Labyrinth(args.lab, work, "w27-test%d" % os.getpid(), 2 << 18, "1G")
     try:
         g = Guest(work, args.kernel, args.initrd, "512M", lab.devices(2))
@@ -479,8 +503,229 @@ def test(args):
         check(False, str(e))
     finally:
         lab.close()
+    work3 = os.path.join(args.work, "two")
+    os.makedirs(work3, exist_ok=True)
+    two_guests(args, work3, check)
+    work4 = os.path.join(args.work, "pressure")
+    os.makedirs(work4, exist_ok=True)
+    pressure(args, work4, check)
     log("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
+
+
+def asked_line(g):
+    """The guest's view of the host's ask: {asked, holds, unmet} or None."""
+    st, out = g.run("cat /sys/kernel/labyrinth/elastic/asked_rooms")
+    for line in out:
+        w = line.split()
+        if len(w) == 8 and w[0] == "peer":
+            return {w[i]: int(w[i + 1]) for i in (2, 4, 6)}
+    return None
+
+
+def answered(g, asked, secs=600):
+    """A bounded wait for the guest to have acted on the ask of ASKED rooms
+    (its sysfs shows it once the work is done: the file waits for it)."""
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        a = asked_line(g)
+        if a and a["asked"] == asked:
+            return a
+        time.sleep(0.2)
+    raise RuntimeError("the guest never acted on the ask of %d rooms (%s)" % (asked, a))
+
+
+def elastic_rooms(g):
+    return int(g.run("cat /sys/kernel/labyrinth/elastic/rooms")[1][-1])
+
+
+def two_guests(args, work, check):
+    """Two guests of one device each, growing and shrinking at once: one
+    asked by the host, one through its own sysfs; no room in both, each
+    one's rooms those the server counts for its lease."""
+    BLOCK = 32768
+    lab = Labyrinth(args.lab, work, "t32-two%d" % os.getpid(), 2 << 18, "1G")
+    gs = []
+    try:
+        for k in range(2):
+            w = os.path.join(work, "g%d" % k)
+            os.makedirs(w, exist_ok=True)
+            gs.append(Guest(w, args.kernel, args.initrd, "512M", lab.devices(1)))
+        a, b = gs
+        la, lb = (lab.owner_of(g.qemu.pid)["guest"] for g in gs)
+        # its own count (the console's "ready" line can be cut by the kernel's)
+        base_b = b.memtotal()
+
+        def disjoint(what):
+            """Each lease's rooms all in its own extent, the extents two,
+            each guest's rooms those its lease holds, and check ok."""
+            i = lab.info()
+            owners = {o["guest"]: o for o in i["owners"]}
+            lent = {e["guest"]: e for e in i.get("peers", [])}
+            ok = (la != lb and lent[la]["extents"] != lent[lb]["extents"] and
+                  all(lent[l]["rooms"] == owners[l]["rooms"] for l in (la, lb)))
+            mine = [elastic_rooms(g) for g in gs]
+            held = [owners[l]["held"] for l in (la, lb)]
+            st, line = lab.check()
+            check(ok and mine == held and st == 0,
+                  "%s: no room in both (extents %s, %s), each guest's rooms its lease's"
+                  " (%s vs %s), check %s" % (what, lent[la]["extents"], lent[lb]["extents"],
+                                             mine, held, " ".join(line)))
+            return held
+
+        # Both grow at once: a to the host's ask of 3 blocks, b by sysfs.
+        st, out = lab.limit(la, "--ask", str(3 * BLOCK))
+        b.send("lab 384")
+        st_b, out_b = b.answer()
+        got = answered(a, 3 * BLOCK)
+        check(st_b == 0 and 2 * BLOCK < got["holds"] <= 3 * BLOCK and got["unmet"] == 0,
+              "grown at once: asked by the host, %d rooms held of %d asked; by sysfs, %s"
+              % (got["holds"], 3 * BLOCK, " ".join(out_b) or "ok"))
+        held = disjoint("grown at once")
+        o = lab.owner_of(a.qemu.pid)
+        check(o["asked"] == 3 * BLOCK and o["held"] == got["holds"],
+              "info shows asked %s and held %s" % (o["asked"], o["held"]))
+        r = subprocess.run([lab.lab, "metrics", lab.name], capture_output=True, text=True)
+        said = [l for l in r.stdout.splitlines()
+                if l.startswith("labyrinth_guest_asked_rooms") and 'guest="%d"' % la in l]
+        check(said and said[0].split()[-1] == str(3 * BLOCK),
+              "metrics show the ask: %s" % said)
+        # Both shrink at once.
+        lab.limit(la, "--ask", str(BLOCK))
+        b.send("lab 128")
+        st_b, out_b = b.answer()
+        got = answered(a, BLOCK)
+        check(st_b == 0 and got["holds"] <= BLOCK and got["unmet"] == 0,
+              "shrunk at once: to %d rooms asked, %d held; by sysfs, %s"
+              % (BLOCK, got["holds"], " ".join(out_b) or "ok"))
+        disjoint("shrunk at once")
+        # Asked below what it can free: b holds 512 MiB with 600 MiB in use.
+        lab.limit(lb, "--ask", str(4 * BLOCK))
+        answered(b, 4 * BLOCK)
+        st, out = b.run("fill 600 && verify")
+        check(st == 0, "600 MiB written into the guest grown to the host's ask")
+        lab.limit(lb, "--ask", "0")
+        got = answered(b, 0)
+        unmet = int(b.run("cat /sys/kernel/labyrinth/elastic/unmet_mib")[1][-1])
+        end = time.monotonic() + 30     # the server looks every 5 ms
+        while "cannot come down to the 0 rooms asked" not in lab.log() and \
+                time.monotonic() < end:
+            time.sleep(0.1)
+        line = [l for l in lab.log().splitlines() if "cannot come down" in l]
+        check(got["unmet"] > 0 and unmet > 0 and line,
+              "asked to shrink below what it can free, it says so: %d rooms unmet, "
+              "unmet_mib %d; the server logs: %s" % (got["unmet"], unmet, line[-1:]))
+        st, out = b.run("verify")
+        o = lab.owner_of(b.qemu.pid)
+        check(st == 0 and o["asked"] == 0 and o["held"] == elastic_rooms(b) > 0 and
+              o["unmet"] == got["unmet"],
+              "it runs on, data intact; info: asked %s, held %s, unmet %s"
+              % (o["asked"], o["held"], o["unmet"]))
+        disjoint("after the refused shrink")
+        b.run("rm /tmp/fill")
+        lab.limit(lb, "--ask", "none")
+        end = time.monotonic() + 120    # the server must see "none" before "0"
+        while asked_line(b) and time.monotonic() < end:
+            time.sleep(0.2)
+        lab.limit(lb, "--ask", "0")
+        got = answered(b, 0)
+        now = b.memtotal()
+        check(got["holds"] == 0 and got["unmet"] == 0 and now == base_b and
+              lab.owner_of(b.qemu.pid)["unmet"] == 0,
+              "once the data is gone, the same ask is met: MemTotal back to %d KiB (%d)"
+              % (base_b, now))
+        # Killed while it grows to the host's ask.
+        lab.limit(la, "--ask", str(6 * BLOCK))
+        end = time.monotonic() + 120
+        mid = lab.owner_of(a.qemu.pid)["held"]
+        while mid <= BLOCK + 512 and time.monotonic() < end:
+            mid = lab.owner_of(a.qemu.pid)["held"]
+        a.qemu.kill()
+        a.stop()
+        check(BLOCK < mid < 6 * BLOCK, "killed growing to an ask, holding %d rooms" % mid)
+        # Its extent comes back scrubbed while the other guest runs on.
+        ext_a = [p["extents"][0] for p in lab.info()["peers"] if p["guest"] == la]
+        end = time.monotonic() + 180
+        back = None
+        while time.monotonic() < end:
+            i = lab.info()
+            back = [e for e in i["extents"] if e["extent"] == ext_a[0]] if ext_a else []
+            if back and back[0]["state"] == "pool" and \
+                    all(p["guest"] != la for p in i["peers"]):
+                break
+            time.sleep(0.2)
+        st, line = lab.check()
+        check(back and back[0]["state"] == "pool" and st == 0,
+              "its extent back in the pool, the lease gone, check %s" % " ".join(line))
+        st, out = b.run("memtotal")
+        check(st == 0, "the other guest runs on")
+    except RuntimeError as e:
+        check(False, str(e))
+    finally:
+        for g in gs:
+            g.stop()
+        for g in gs:
+            check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
+        try:
+            check(lab.all_free(), "both gone: every room free again, scrubbed")
+            st, line = lab.check()
+            check(st == 0, "labyrinth check after the two guests (%s)" % " ".join(line))
+        finally:
+            lab.close()
+
+
+def pressure(args, work, check):
+    """The extent's pressure (vector 1) takes elastic RAM back: a guest of
+    one 256 MiB extent with a large share of the reserve grows by the one
+    block that leaves the extent at its high watermark; 4096 rooms its
+    4 KiB allocator then takes (the self-test module holding them) bring
+    the extent below its low one, and the block goes back, data intact."""
+    # Two extents of 65536 rooms, a reserve of 56000: 28000 each. The
+    # extent's watermarks (65519 rooms, the mailbox aside): low 30047,
+    # high 32094. One block (32751 rooms) leaves 32768 free; 4096 held
+    # leave 28672 < low.
+    lab = Labyrinth(args.lab, work, "t32-pressure%d" % os.getpid(), 2 << 16, "256M", 56000)
+    g = None
+    try:
+        g = Guest(work, args.kernel, args.initrd, "512M", lab.devices(1))
+        st, out = g.run("lab 256")
+        rooms = elastic_rooms(g)
+        check(st != 0 and "No space left" in " ".join(out) and rooms == 32751,
+              "growth stops at the extent's high watermark: one block (%d rooms) of the "
+              "two asked (%s)" % (rooms, " ".join(out)))
+        st, out = g.run("fill 100 && verify")
+        episodes = lab.log().count("pressure interrupt")
+        st, out = g.run("insmod /lib/modules/labyrinth_selftest.ko mode=hold hold=4096")
+        check(st == 0, "the self-test module holds 4096 rooms (%s)" % " ".join(out))
+        end = time.monotonic() + 300
+        while elastic_rooms(g) and time.monotonic() < end:
+            time.sleep(0.5)
+        rooms = elastic_rooms(g)
+        st, said = g.run("dmesg | grep -c 'its extent runs low'")
+        check(rooms == 0 and lab.log().count("pressure interrupt") > episodes and
+              said[-1] != "0",
+              "under its extent's pressure the guest gave its block back (%d rooms left, "
+              "said %s times)" % (rooms, said[-1]))
+        st, out = g.run("verify")
+        check(st == 0, "the 100 MiB are intact after the pressure took the block")
+        o = lab.owner_of(g.qemu.pid)
+        held = int(g.run("cat /sys/kernel/labyrinth/rooms_held")[1][-1])
+        check(o["held"] == held >= 4096,
+              "the host sees the guest hold what it holds: %s (its count %d)" % (o["held"], held))
+        st, out = g.run("rmmod labyrinth_selftest")
+        check(st == 0, "the held rooms freed (%s)" % " ".join(out))
+    except RuntimeError as e:
+        check(False, str(e))
+    finally:
+        if g:
+            g.stop()
+            check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
+        try:
+            check(lab.all_free(), "every room free again after the pressure guest")
+            st, line = lab.check()
+            check(st == 0, "labyrinth check after it (%s)" % " ".join(line))
+        finally:
+            lab.close()
 
 
 def migrated(g):

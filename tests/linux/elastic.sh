@@ -19,6 +19,6 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 	virtio_mem virtio_balloon; do
 	cp "$mods/$m.ko" "$W/initrd/lib/modules/" || exit 1
 done
-cp "$W/module/labyrinth.ko" "$W/initrd/lib/modules/"
+cp "$W/module/labyrinth.ko" "$W/module/labyrinth_selftest.ko" "$W/initrd/lib/modules/"
 initramfs_pack "$W/initrd" "$TOP/tests/linux/elastic-init" "$W/initrd.cpio" || exit 1
 python3 "$TOP/tests/linux/elastic.py" "$MODE" "$LAB" "$W/initrd.cpio" "$kernel" "$W"

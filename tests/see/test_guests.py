@@ -47,6 +47,9 @@ METRIC_OF = {
     "owners[].max": "labyrinth_guest_max_rooms",
     "owners[].min": "labyrinth_guest_min_rooms",
     "owners[].cached": "labyrinth_guest_cached_rooms",
+    "owners[].asked": "labyrinth_guest_asked_rooms",
+    "owners[].held": "labyrinth_guest_held_rooms",
+    "owners[].unmet": "labyrinth_guest_unmet_rooms",
     "owners[].qemu_pid": "labyrinth_guest_qemu_pid",
     "owners[].extents": "labyrinth_guest_extents",
     "owners[].mailbox": "labyrinth_guest_mailbox_rooms",
@@ -243,7 +246,11 @@ class Guests(unittest.TestCase):
                       % (MAILBOX, MAILBOX), line)
 
     def test_every_info_count_is_a_metric_and_back(self):
-        j = self.two_qemus_and_a_monitor()
+        self.two_qemus_and_a_monitor()
+        # One guest asked for a size, the others not: both kinds seen.
+        status, _, err = run("limit", self.name, str(self.peers[0].guest), "--ask", "0")
+        self.assertEqual((status, err), (0, ""))
+        j = info(self.name)
         _, found = metrics(self.name)
         paths = {p for p, _ in leaves(j)}
         for path in paths:
@@ -267,10 +274,13 @@ class Guests(unittest.TestCase):
                 o[k] = o[k] or 0
             for field in ("pid", "alive", "rooms", "claimed", "released",
                           "refused", "limited", "max", "min", "cached",
-                          "qemu_pid", "extents", "mailbox"):
+                          "qemu_pid", "extents", "mailbox", "held", "unmet"):
                 self.assertEqual(series(found, METRIC_OF["owners[]." + field],
                                         guest=o["guest"]),
                                  [float(o[field])], field)
+            # no ask is no sample (0 is an ask)
+            self.assertEqual(series(found, METRIC_OF["owners[].asked"], guest=o["guest"]),
+                             [] if o["asked"] is None else [float(o["asked"])], "asked")
         for c in j["corridors"]:
             for field in ("rooms", "free"):
                 self.assertEqual(series(found,

@@ -57,6 +57,13 @@ static void lease_json(const struct labyrinth *lab, const struct lab_lease_info 
 		printf("%u", lim.max);
 	printf(",\"min\":%u,\"limited\":%llu,\"cached\":%u", lim.min,
 	       (unsigned long long)lab_tally_limited(lab, l->guest), lim.cached);
+	/* asked and held count alike: rooms, its mailbox aside */
+	printf(",\"asked\":");
+	if (lim.asked == LAB_NO_ASK)
+		printf("null");
+	else
+		printf("%u", lim.asked);
+	printf(",\"held\":%lld,\"unmet\":%u", (long long)lim.held, lim.unmet);
 	borrower_json(b);
 	putchar('}');
 }
@@ -122,6 +129,12 @@ static void limits_text(const struct labyrinth *lab, uint32_t guest)
 		printf("    min %u rooms kept claimable\n", lim.min);
 	if (lim.cached)
 		printf("    %u rooms in its own caches, as it last said\n", lim.cached);
+	if (lim.asked != LAB_NO_ASK)
+		printf("    asked to hold %u rooms (%u MiB), holds %lld, its mailbox aside\n",
+		       lim.asked, lim.asked / 256, (long long)lim.held);
+	if (lim.unmet)
+		printf("    says %u rooms above the ask are in use: it cannot give them back\n",
+		       lim.unmet);
 }
 
 /* A QEMU guest is named by its QEMU pid and domain; the lease's holder

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * limit.c - `labyrinth limit NAME GUEST [--max N|none] [--min M]`: changes
- * a running guest's limits (labyrinth.h, "Fair sharing"); the next claim
- * sees them.  What is not given stays as it is.  Without options it only
- * shows them.
+ * limit.c - `labyrinth limit NAME GUEST [--max N|none] [--min M]
+ * [--ask N|none]`: changes a running guest's limits (labyrinth.h, "Fair
+ * sharing"); the next claim sees them.  --ask is no limit but the size the
+ * host asks the guest to hold (lab_ask_set): a QEMU guest's server passes
+ * it on, and the guest's elastic RAM grows or shrinks toward it.  What is
+ * not given stays as it is.  Without options it only shows them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,16 @@ static int limit_value(const char *opt, const char *s, bool none_ok, uint32_t *o
 		return 0;
 	}
 	return cli_number(opt, s, none_ok ? 1 : 0, LAB_MAX_ROOMS, out);
+}
+
+/* 0 rooms is an ask (give all of it back); "none" withdraws it. */
+static int ask_value(const char *s, uint32_t *out)
+{
+	if (!strcmp(s, "none")) {
+		*out = LAB_NO_ASK;
+		return 0;
+	}
+	return cli_number("--ask", s, 0, LAB_MAX_ROOMS, out);
 }
 
 static const char *limit_error(int err)
@@ -45,14 +57,29 @@ static bool lease_alive(const struct labyrinth *lab, uint32_t guest)
 	return false;
 }
 
-/* Its mailbox rooms, by the one rule (borrower.h): counted in what it
- * holds, outside what its max bounds. */
-static uint32_t mailbox_of(const struct labyrinth *lab, uint32_t guest)
+static const struct borrower *borrower_of(const struct labyrinth *lab, uint32_t guest)
 {
 	static struct borrower b[LAB_MAX_GUESTS];
 
 	borrowers_get(lab, b);
-	return b[guest].mailbox;
+	return &b[guest];
+}
+
+/* Its mailbox rooms, by the one rule (borrower.h): counted in what it
+ * holds, outside what its max bounds. */
+static uint32_t mailbox_of(const struct labyrinth *lab, uint32_t guest)
+{
+	return borrower_of(lab, guest)->mailbox;
+}
+
+/* Only `serve` passes an ask on (to a QEMU guest's device): one set for
+ * a monitor's guest is kept and shown, and heard by nobody; said. */
+static void ask_unheard_warn(const struct labyrinth *lab, const char *name, uint32_t guest)
+{
+	if (borrower_of(lab, guest)->extents)
+		return;
+	fprintf(stderr, "labyrinth: limit: '%s' guest %u is no QEMU guest of `serve`: the ask "
+		"is kept, but nothing passes it on\n", name, guest);
 }
 
 static void mailbox_print(FILE *f, uint32_t mailbox)
@@ -74,7 +101,10 @@ static void limit_show(const struct labyrinth *lab, const char *name, uint32_t g
 		printf("%u", l.max);
 	printf(", min %u, holds %lld", l.min, (long long)l.held + mailbox);
 	mailbox_print(stdout, mailbox);
-	printf(", refused by its max %llu\n", (unsigned long long)lab_tally_limited(lab, guest));
+	printf(", refused by its max %llu", (unsigned long long)lab_tally_limited(lab, guest));
+	if (l.asked != LAB_NO_ASK)
+		printf(", asked to hold %u", l.asked);
+	printf("\n");
 }
 
 /* A max below what the guest holds takes nothing away (its rooms are in
@@ -96,14 +126,15 @@ static void over_max_warn(const struct labyrinth *lab, const char *name, uint32_
 
 int cmd_limit(int argc, char **argv)
 {
-	enum { OPT_MAX = 256, OPT_MIN };
+	enum { OPT_MAX = 256, OPT_MIN, OPT_ASK };
 	static const struct option opts[] = {
 		{ "max", required_argument, NULL, OPT_MAX },
 		{ "min", required_argument, NULL, OPT_MIN },
+		{ "ask", required_argument, NULL, OPT_ASK },
 		{ 0 },
 	};
-	uint32_t max = 0, min = 0, guest, mailbox;
-	bool set_max = false, set_min = false;
+	uint32_t max = 0, min = 0, ask = LAB_NO_ASK, guest, mailbox;
+	bool set_max = false, set_min = false, set_ask = false;
 	struct labyrinth *lab;
 	struct lab_limits now;
 	int opt, err;
@@ -113,6 +144,8 @@ int cmd_limit(int argc, char **argv)
 			set_max = true;
 		else if (opt == OPT_MIN && !limit_value("--min", optarg, false, &min))
 			set_min = true;
+		else if (opt == OPT_ASK && !ask_value(optarg, &ask))
+			set_ask = true;
 		else
 			return CLI_EUSAGE;
 	}
@@ -127,6 +160,8 @@ int cmd_limit(int argc, char **argv)
 	err = lease_alive(lab, guest) ? 0 : LAB_ESRCH;
 	if (!err && (set_max || set_min))
 		err = lab_limits_set(lab, guest, set_max ? max : now.max, set_min ? min : now.min);
+	if (!err && set_ask)
+		err = lab_ask_set(lab, guest, ask);
 	if (err) {
 		fprintf(stderr, "labyrinth: limit: '%s' guest %u: %s\n", argv[optind], guest,
 			limit_error(err));
@@ -136,6 +171,8 @@ int cmd_limit(int argc, char **argv)
 	mailbox = mailbox_of(lab, guest);
 	if (set_max)
 		over_max_warn(lab, argv[optind], guest, mailbox);
+	if (set_ask && ask != LAB_NO_ASK)
+		ask_unheard_warn(lab, argv[optind], guest);
 	limit_show(lab, argv[optind], guest, mailbox);
 	lab_detach(lab);
 	return CLI_OK;

@@ -40,6 +40,7 @@ enum metric_per {
 	PER_EXTENT,		/* every extent */
 	PER_EXTENT_STATE,	/* every extent, each of the three states */
 	PER_LENT,		/* every extent lent or returning */
+	PER_ASKED,		/* every guest the host asks for a size */
 };
 
 #define EXTENT_STATES	3	/* pool, lent, returning */
@@ -84,6 +85,9 @@ GETTER(guest_limited, s->lease[i].limited)
 GETTER(guest_max, s->lease[i].limits.max == LAB_UNLIMITED ? 0 : s->lease[i].limits.max)
 GETTER(guest_min, s->lease[i].limits.min)
 GETTER(guest_cached, s->lease[i].limits.cached)
+GETTER(guest_asked, s->lease[i].limits.asked)
+GETTER(guest_held, s->lease[i].limits.held > 0 ? s->lease[i].limits.held : 0)
+GETTER(guest_unmet, s->lease[i].limits.unmet)
 GETTER(rooms_dirty, s->census.dirty)
 GETTER(rooms_watched, s->watched > 0 ? s->watched : 0)
 GETTER(watermark_low, s->watermarks.low)
@@ -147,6 +151,14 @@ static const struct metric metrics[] = {
 	  "Rooms kept claimable for the guest (0: no guarantee)." },
 	{ "labyrinth_guest_cached_rooms", "gauge", PER_GUEST, guest_cached,
 	  "Rooms the guest says its own caches keep (its word, not checked)." },
+	{ "labyrinth_guest_asked_rooms", "gauge", PER_ASKED, guest_asked,
+	  "Rooms the host asks the guest to hold (limit --ask), its mailbox aside; "
+	  "no sample while it asks none." },
+	{ "labyrinth_guest_unmet_rooms", "gauge", PER_GUEST, guest_unmet,
+	  "Rooms above the host's ask the guest says are in use (it cannot give "
+	  "them back); 0 when it met the ask." },
+	{ "labyrinth_guest_held_rooms", "gauge", PER_GUEST, guest_held,
+	  "Rooms the guest holds, its mailbox aside, as its max and ask count them." },
 	{ "labyrinth_watermark_low_rooms", "gauge", PER_LABYRINTH, watermark_low,
 	  "Free rooms below which a pressure episode begins." },
 	{ "labyrinth_watermark_high_rooms", "gauge", PER_LABYRINTH, watermark_high,
@@ -222,7 +234,7 @@ static unsigned int samples_count(const struct metric *m, const struct survey *s
 {
 	switch (m->per) {
 	case PER_CORRIDOR: return s->census.corridors;
-	case PER_GUEST: return s->leases;
+	case PER_GUEST: case PER_ASKED: return s->leases;
 	case PER_EXTENT: return s->extents;
 	case PER_EXTENT_STATE: return s->extents * EXTENT_STATES;
 	case PER_LENT: return s->extents;
@@ -234,7 +246,7 @@ static void labels(FILE *f, const struct metric *m, const struct survey *s, unsi
 {
 	if (m->per == PER_CORRIDOR)
 		fprintf(f, ",corridor=\"%u\"", i);
-	else if (m->per == PER_GUEST)
+	else if (m->per == PER_GUEST || m->per == PER_ASKED)
 		guest_labels(f, s->lease[i].info.guest, &s->lease[i].borrower);
 	else if (m->per == PER_EXTENT)
 		fprintf(f, ",extent=\"%u\"", i);
@@ -251,6 +263,9 @@ static void sample(FILE *f, const struct metric *m, const struct survey *s,
 		   unsigned int i)
 {
 	if (m->per == PER_LENT && s->extent[i].state == LAB_EXTENT_POOL)
+		return;
+	/* 0 is an ask (give it all back): none is no sample */
+	if (m->per == PER_ASKED && s->lease[i].limits.asked == LAB_NO_ASK)
 		return;
 	fprintf(f, "%s{labyrinth=\"%s\"", m->name, s->name);
 	labels(f, m, s, i);

@@ -63,11 +63,15 @@ const struct verb verbs[] = {
 	  "Free the rooms of dead leases (scrubbed first).",
 	  NULL },
 	{ "limit", cmd_limit,
-	  "NAME GUEST [--max N|none] [--min M]",
+	  "NAME GUEST [--max N|none] [--min M] [--ask N|none]",
 	  "Change a running guest's limits (the next claim sees them): at most N\n"
 	  "rooms, M kept claimable for it.  A max below what it holds takes no\n"
 	  "room away: it says so in one line, and the guest claims nothing more\n"
-	  "until its own releases bring it under.  Without options: show them.",
+	  "until its own releases bring it under.  --ask N asks a QEMU guest to\n"
+	  "hold N rooms, its mailbox aside: its server passes the ask on, and the\n"
+	  "guest's elastic RAM grows or shrinks toward it (whole memory blocks);\n"
+	  "what it cannot give back it says in the server's log.  --ask none\n"
+	  "withdraws it.  Without options: show them.",
 	  "1 when no guest holds that lease, 2 when --min is above --max, 6 when\n"
 	  "the mins together would pass the rooms less the reserve" },
 	{ "check", cmd_check,

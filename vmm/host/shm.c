@@ -367,6 +367,22 @@ int shm_still_named(const char *name, const struct lab_host *mh)
 }
 
 /*
+ * A lend that began while we populated extent @k: its record says POOL
+ * until the lender has punched the pool's pages of it (extent_lend.c),
+ * so pages we faulted in after that punch are a second copy of a lent
+ * extent (its memory twice, and `check` a breach).  Once LENT, its pool
+ * pages must be a hole: ours go.  What is left is the lender's few
+ * instructions between its punch and its record.
+ */
+static void lend_overtaken(struct lab_host *mh, uint32_t k, uint64_t at, size_t len)
+{
+	if (lab_extent_state(&mh->lab, k) != LAB_EXTENT_LENT)
+		return;
+	munlock((char *)mh->pool + at, len);
+	fallocate(mh->ext[k], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)len);
+}
+
+/*
  * Every extent the monitors have is backed, populated and pinned here; a
  * lent one is left alone: its pages are a hole while it is lent (its
  * borrower's memory is its own, extent_lend.c), and touching it would pay
@@ -388,6 +404,8 @@ static int pool_back(struct lab_host *mh)
 		if (!err)
 			err = backing_populate((char *)mh->pool + at, len);
 		pinned = !err && pinned && mlock((char *)mh->pool + at, len) == 0;
+		if (!err)
+			lend_overtaken(mh, k, at, len);
 	}
 	mh->pinned = pinned;
 	return err;

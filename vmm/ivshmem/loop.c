@@ -6,7 +6,8 @@
  * batch of events that saw it, so a later event of the batch never touches
  * freed memory.  Every TICK_MS while it has something to watch (peers
  * gone whose QEMU still maps their extent, pressure in the extents of
- * peers with a second vector, guests' eject notes) the loop looks again,
+ * peers with a second vector, guests' eject notes, the host's asks and
+ * the guests' answers) the loop looks again,
  * and every NAME_CHECK_MS whether the labyrinth is still the one its
  * name names: once destroyed (or made again), lending its extents would
  * give QEMU guests rooms of a labyrinth nobody else sees, so the server
@@ -312,6 +313,12 @@ static void watch_pressure(struct serve *s)
 	}
 }
 
+static void watch_asks(struct serve *s)
+{
+	for (struct serve_peer *p = s->peers; p; p = p->link)
+		ask_watch(p);
+}
+
 static int tick_ms(struct serve *s)
 {
 	return s->leaving || s->peers ? TICK_MS : NAME_CHECK_MS;
@@ -393,6 +400,7 @@ int serve_run(struct serve *s)
 		watch_leaving(s);
 		watch_ejects(s);
 		watch_pressure(s);
+		watch_asks(s);
 		watch_name(s, t0, &stop);
 		log_limit_flush(false);
 	}

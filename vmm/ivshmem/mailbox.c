@@ -29,6 +29,11 @@ static uint64_t window_base(struct serve_peer *p)
 
 void mailbox_format(struct serve_peer *p)
 {
+	struct lab_watermarks w;
+
+	/* The rule peer_pressure_poll() rings by, so the guest's elastic RAM
+	 * can keep clear of it. */
+	lab_watermarks_of(p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, p->reserve, &w);
 	*p->hdr = (struct lab_ivshmem_header){
 		.magic = LAB_IVSHMEM_MAGIC,
 		.version = LAB_IVSHMEM_VERSION,
@@ -41,7 +46,11 @@ void mailbox_format(struct serve_peer *p)
 		.first_room = p->first_room,
 		.extent = p->extent,
 		.refused = LAB_IVSHMEM_LENT,
+		.low = w.low,
+		.high = w.high,
+		.asked = LAB_IVSHMEM_NO_ASK,
 	};
+	p->asked = LAB_IVSHMEM_NO_ASK;
 }
 
 /* The slot being served holds the room list; the guest's rooms_gpa is

@@ -9,6 +9,7 @@
  *   credentials.c    who the peer is: QEMU's pid and libvirt domain
  *   log_limit.c      the rate limit on what peers and connections log
  *   mailbox.c        the peer's slots as a transport of the dispatcher
+ *   ask.c            the host's ask (elastic RAM) passed on, the answer logged
  *   listen.c         the listening socket: its mode, a stale one replaced
  *   loop.c           the epoll loop: accept, doorbells, leaves, signals
  *   command/serve.c  the command line
@@ -71,6 +72,9 @@ struct serve_peer {
 	bool dead, ejecting;
 	bool pressure;				/* its extent is in an episode */
 	uint32_t episodes;
+	uint32_t asked;				/* what its header says (ask.c) */
+	uint32_t ask_answered, ask_unmet;	/* the guest's last answer, logged */
+	bool ask_unheard_logged;		/* an ask with no vector 1 to ring */
 	uint64_t left_ns;			/* when its socket closed */
 	uint32_t waits_logged;
 	struct serve_source sock_src, bell_src;
@@ -155,6 +159,10 @@ bool mailbox_pending(struct serve_peer *p);
 /* One call from slot @slot, its header already copied to @hc. */
 int64_t mailbox_call(struct serve_peer *p, uint32_t slot, struct lab_hc *hc);
 extern const struct lab_transport mailbox_transport;
+
+/* ask.c: the lease's ask into the header (vector 1 rung), and the
+ * guest's answers logged. */
+void ask_watch(struct serve_peer *p);
 
 /* loop.c */
 int serve_run(struct serve *s);
