@@ -11,7 +11,7 @@
  * and hands the copy in; the dispatcher copies the room list once more (in
  * for RELEASE, out for CLAIM) and uses only its copies.
  *
- * Who may release a room: a per-guest bitmap, `held`, with one bit per room
+ * Who may release a room: a per-guest bitmap, `reach`, with one bit per room
  * the guest has claimed AND can reach.  CLAIM sets the bits only after the
  * transport made the rooms reachable; RELEASE takes them (atomically, all or
  * nothing) before it makes them unreachable and frees them.  So a sibling
@@ -52,12 +52,12 @@ struct lab_transport {
 	uint32_t (*reserved)(void *t);
 };
 
-/* One guest: its labyrinth handle (its lease), transport and held rooms. */
+/* One guest: its labyrinth handle (its lease), transport and reached rooms. */
 struct lab_guest {
 	struct labyrinth *lab;
 	const struct lab_transport *ops;
 	void *t;
-	_Atomic uint64_t *held;		/* lab_held_words() words, zeroed */
+	_Atomic uint64_t *reach;	/* lab_reach_words() words, zeroed */
 	uint32_t corridors;
 };
 
@@ -73,18 +73,18 @@ struct lab_caller {
 	char panic_message[sizeof(((struct lab_hc *)0)->u.panic)];
 };
 
-/* Words of the held bitmap for @lab's rooms. */
-size_t lab_held_words(const struct labyrinth *lab);
+/* Words of the reach bitmap for @lab's rooms. */
+size_t lab_reach_words(const struct labyrinth *lab);
 void lab_guest_init(struct lab_guest *g, struct labyrinth *lab,
 		    const struct lab_transport *ops, void *t,
-		    _Atomic uint64_t *held);
+		    _Atomic uint64_t *reach);
 void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu);
 /* Does the call whose header is @hc (a copy); @u is the block's union (INFO
  * writes it, PANIC reads it).  Returns the call's result. */
 int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u);
 /* Adds what the caller counted to its lease's tally; when it stops. */
 void lab_caller_flush(struct lab_caller *c);
-/* Does the guest hold (claimed and reachable) room @room? */
-bool lab_guest_holds(const struct lab_guest *g, uint32_t room);
+/* Has the guest claimed room @room and can it reach it (its reach bit)? */
+bool lab_guest_reaches(const struct lab_guest *g, uint32_t room);
 
 #endif /* LABYRINTH_DISPATCH_H */

@@ -21,19 +21,19 @@ _Static_assert(LAB_HC_THISCORRIDOR == LAB_THISCORRIDOR, "THISCORRIDOR");
 
 #define CLAIM_FLAGS (LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING | LAB_HC_THISCORRIDOR)
 
-size_t lab_held_words(const struct labyrinth *lab)
+size_t lab_reach_words(const struct labyrinth *lab)
 {
 	return (lab_rooms(lab) + 63) / 64;
 }
 
 void lab_guest_init(struct lab_guest *g, struct labyrinth *lab,
 		    const struct lab_transport *ops, void *t,
-		    _Atomic uint64_t *held)
+		    _Atomic uint64_t *reach)
 {
 	g->lab = lab;
 	g->ops = ops;
 	g->t = t;
-	g->held = held;
+	g->reach = reach;
 	g->corridors = lab->hall->corridors;
 }
 
@@ -47,31 +47,31 @@ void lab_caller_init(struct lab_caller *c, struct lab_guest *g, uint32_t vcpu)
 	lab_cursor_init(&c->cursor, g->lab, vcpu);
 }
 
-bool lab_guest_holds(const struct lab_guest *g, uint32_t room)
+bool lab_guest_reaches(const struct lab_guest *g, uint32_t room)
 {
 	return room < lab_rooms(g->lab) &&
-	       (atomic_load_explicit(&g->held[room / 64], memory_order_acquire) >>
+	       (atomic_load_explicit(&g->reach[room / 64], memory_order_acquire) >>
 		(room % 64) & 1);
 }
 
-static void held_set(struct lab_guest *g, uint32_t room)
+static void reach_set(struct lab_guest *g, uint32_t room)
 {
-	atomic_fetch_or_explicit(&g->held[room / 64], 1ull << (room % 64),
+	atomic_fetch_or_explicit(&g->reach[room / 64], 1ull << (room % 64),
 				 memory_order_release);
 }
 
 /* Take the right to release @room; false if we do not hold it (any more). */
-static bool held_take(struct lab_guest *g, uint32_t room)
+static bool reach_take(struct lab_guest *g, uint32_t room)
 {
 	uint64_t bit = 1ull << (room % 64);
 
 	return room < lab_rooms(g->lab) &&
-	       (atomic_fetch_and_explicit(&g->held[room / 64], ~bit,
+	       (atomic_fetch_and_explicit(&g->reach[room / 64], ~bit,
 					  memory_order_acq_rel) & bit);
 }
 
 /* Why @room cannot be released by this guest. */
-static int64_t not_held(struct lab_guest *g, uint32_t room)
+static int64_t not_reached(struct lab_guest *g, uint32_t room)
 {
 	uint32_t owner = room < lab_rooms(g->lab) ? lab_room_owner(g->lab, room) : 0;
 
@@ -81,17 +81,17 @@ static int64_t not_held(struct lab_guest *g, uint32_t room)
 }
 
 /* All or nothing: either every room's bit is now ours, or none is. */
-static int64_t held_take_all(struct lab_guest *g, const uint32_t *rooms,
+static int64_t reach_take_all(struct lab_guest *g, const uint32_t *rooms,
 			     unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t refused = rooms[i];
 
-		if (held_take(g, refused))
+		if (reach_take(g, refused))
 			continue;
 		while (i--)
-			held_set(g, rooms[i]);
-		return not_held(g, refused);
+			reach_set(g, rooms[i]);
+		return not_reached(g, refused);
 	}
 	return LAB_HC_OK;
 }
@@ -200,7 +200,7 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	}
 	g->ops->window(g->t, &base, &size, &first);
 	for (unsigned int i = 0; i < n; i++) {
-		held_set(g, c->rooms[i]);
+		reach_set(g, c->rooms[i]);
 		c->gpas[i] = base + ((uint64_t)(c->rooms[i] - first) << LAB_ROOM_SHIFT);
 	}
 	__builtin_memcpy(out, c->gpas, n * sizeof(uint64_t));
@@ -239,7 +239,7 @@ static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
 		if (rc)
 			return rc;
 	}
-	rc = held_take_all(g, c->rooms, n);
+	rc = reach_take_all(g, c->rooms, n);
 	if (rc)
 		return rc;
 	/* Unreachable first: only then may the room be scrubbed and handed on. */

@@ -68,7 +68,7 @@ static struct labyrinth *lab_new(void)
 static void run(struct labyrinth *m, double *wall, double *cpu)
 {
 	static struct lending w = { .space = UINT32_MAX };
-	_Atomic uint64_t *held = calloc(lab_held_words(m), sizeof(*held));
+	_Atomic uint64_t *held = calloc(lab_reach_words(m), sizeof(*held));
 	struct lab_guest g;
 	struct lab_caller c;
 	uint64_t ring[RING];

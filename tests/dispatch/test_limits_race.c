@@ -66,8 +66,8 @@ static void setup(void)
 	b = beside(a, 1);
 	lab_slot_fill(a, 0, 1);
 	lab_slot_fill(a, 1, 2);
-	held_a = calloc(lab_held_words(a), sizeof(*held_a));
-	held_b = calloc(lab_held_words(b), sizeof(*held_b));
+	held_a = calloc(lab_reach_words(a), sizeof(*held_a));
+	held_b = calloc(lab_reach_words(b), sizeof(*held_b));
 }
 
 TestSuite(limits_race, .init = setup, .timeout = 120);

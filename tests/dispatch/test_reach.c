@@ -77,7 +77,7 @@ static void setup(void)
 	struct lab_geometry geo = {.rooms = ROOMS, .corridors = 2, .reserve = 64};
 
 	cr_assert_eq(lab_create_private(&geo, &lab), 0);
-	held = calloc(lab_held_words(lab), sizeof(*held));
+	held = calloc(lab_reach_words(lab), sizeof(*held));
 	cr_assert_not_null(held);
 	lab_guest_init(&guest, lab, &fake, NULL, held);
 	lab_caller_init(&caller, &guest, 0);
@@ -128,7 +128,7 @@ static void assert_nothing_held(void)
 	lab_limits_get(lab, lab_guest_id(lab), &lim);
 	cr_assert_eq(lim.held, 0, "the lease still counts %lld rooms", (long long)lim.held);
 	for (uint32_t r = 0; r < ROOMS; r++)
-		cr_assert(!lab_guest_holds(&guest, r), "room %u is held", r);
+		cr_assert(!lab_guest_reaches(&guest, r), "room %u is held", r);
 	cr_assert_eq(reachable, 0);
 }
 
@@ -153,7 +153,7 @@ Test(reach, a_claim_that_cannot_be_mapped_changes_nothing, .init = setup, .fini 
 	cr_assert_eq(call(LAB_HC_CLAIM, 0, 100), 100);
 	cr_assert_eq(reachable, 100);
 	for (unsigned k = 0; k < 100; k++)
-		cr_assert(lab_guest_holds(&guest, (uint32_t)((list[k] - WINDOW_BASE) >>
+		cr_assert(lab_guest_reaches(&guest, (uint32_t)((list[k] - WINDOW_BASE) >>
 							     LAB_ROOM_SHIFT)));
 	cr_assert_eq(call(LAB_HC_RELEASE, 0, 100), LAB_HC_OK);
 	assert_nothing_held();

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (lab_attach(argv[1], &lab))
 		return 1;
-	bits = calloc(lab_held_words(lab), sizeof(*bits));
+	bits = calloc(lab_reach_words(lab), sizeof(*bits));
 	held = calloc(want + 1, sizeof(*held));
 	w.space = (uint32_t)want;
 	lab_guest_init(&g, lab, &lending_nothing, &w, bits);

@@ -68,7 +68,7 @@ static void one(struct lab_caller *c, struct lending *w, uint64_t *slot,
 static double dispatch_run(struct labyrinth *m, bool publish)
 {
 	static struct lending w = { .space = RING };
-	_Atomic uint64_t *held = calloc(lab_held_words(m), sizeof(*held));
+	_Atomic uint64_t *held = calloc(lab_reach_words(m), sizeof(*held));
 	struct lab_guest g;
 	struct lab_caller c;
 	uint64_t ring[RING];

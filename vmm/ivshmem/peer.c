@@ -119,7 +119,7 @@ void peer_free(struct serve_peer *p)
 		/* Frees the lease's rooms (the mailbox's too) and districts. */
 		lab_detach(p->lab);
 	}
-	free(p->guest.held);
+	free(p->guest.reach);
 	free(p);
 }
 
@@ -127,7 +127,7 @@ void peer_free(struct serve_peer *p)
  * since peer_free parks its cursor. */
 static int peer_guest(struct serve_peer *p)
 {
-	_Atomic uint64_t *held = calloc(lab_held_words(p->lab), sizeof(*held));
+	_Atomic uint64_t *held = calloc(lab_reach_words(p->lab), sizeof(*held));
 
 	if (!held)
 		return -ENOMEM;

@@ -82,7 +82,7 @@ static const struct lab_transport port_transport = {
 int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
 		  struct doors *doors, struct labyrinth *lab)
 {
-	_Atomic uint64_t *held = calloc(lab_held_words(lab), sizeof(*held));
+	_Atomic uint64_t *held = calloc(lab_reach_words(lab), sizeof(*held));
 
 	if (!held)
 		return -1;
@@ -95,8 +95,8 @@ int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
 
 void port_guest_fini(struct port_guest *g)
 {
-	free(g->lab_guest.held);
-	g->lab_guest.held = NULL;
+	free(g->lab_guest.reach);
+	g->lab_guest.reach = NULL;
 }
 
 void port_cpu_init(struct port_cpu *cpu, struct port_guest *guest, uint32_t vcpu)
