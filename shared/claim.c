@@ -254,8 +254,8 @@ int lab_bind(struct labyrinth *lab, void *hall, void *pool, uint32_t guest)
 	lab->hall = h;
 	lab->pool = pool;
 	lab->guest = guest;
-	atomic_flag_clear(&lab->seed_busy);
-	cursor_init(&lab->seed_cursor, lab, 0);
+	atomic_flag_clear(&lab->page_busy);
+	cursor_init(&lab->page_cursor, lab, 0);
 	return 0;
 }
 
@@ -264,15 +264,15 @@ uint32_t lab_rooms(const struct labyrinth *lab)
 	return lab->hall->rooms;
 }
 
-void lab_claim_seed_lease(struct labyrinth *lab, uint32_t guest)
+void lab_claim_page_lease(struct labyrinth *lab, uint32_t guest)
 {
 	lab->guest = guest;
-	cursor_init(&lab->seed_cursor, lab, 0);
+	cursor_init(&lab->page_cursor, lab, 0);
 }
 
-void lab_claim_seed_park(struct labyrinth *lab)
+void lab_claim_page_park(struct labyrinth *lab)
 {
-	cursor_park(&lab->seed_cursor);
+	cursor_park(&lab->page_cursor);
 }
 
 uint32_t lab_guest_id(const struct labyrinth *lab)
@@ -287,7 +287,7 @@ void lab_scrub_at_release(struct labyrinth *lab, bool on)
 
 /*
  * The seed's entry point, kept: one room for (guest, vcpu 0), may use the
- * reserve, fails hard (the only claim that calls the panic hook).  The seed cursor is shared by the threads of this
+ * reserve, fails hard (the only claim that calls the panic hook).  The page cursor is shared by the threads of this
  * handle, so it is guarded by a flag held for one claim (it never sleeps).
  */
 void *lab_alloc_page_exclusive(struct labyrinth *lab)
@@ -295,9 +295,9 @@ void *lab_alloc_page_exclusive(struct labyrinth *lab)
 	uint32_t room;
 	unsigned int got;
 
-	lab_seed_lock(lab);
-	got = claim(&lab->seed_cursor, LAB_GFP_ATOMIC, 0, 1, &room, &no_floor);
-	lab_seed_unlock(lab);
+	lab_page_lock(lab);
+	got = claim(&lab->page_cursor, LAB_GFP_ATOMIC, 0, 1, &room, &no_floor);
+	lab_page_unlock(lab);
 	if (!got) {
 		if (lab->panic)
 			lab->panic(LAB_PANIC_OOM);

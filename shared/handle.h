@@ -57,11 +57,11 @@ struct labyrinth {
 	uint8_t *pool;			/* room 0 */
 	void (*panic)(const char *msg);	/* fail-hard hook, may be NULL */
 	uint32_t guest;			/* our lease index, LAB_NONE if none */
-	atomic_flag seed_busy;		/* guards seed_cursor */
+	atomic_flag page_busy;		/* guards page_cursor */
 	/* Zero inside lab_release (the guest waits) instead of leaving the
 	 * rooms dirty for a scrubber (lab_scrub_at_release). */
 	bool scrub_at_release;
-	struct lab_cur seed_cursor;	/* used by the two seed entry points */
+	struct lab_cur page_cursor;	/* of the page entry points (the seed's pair) */
 	void *host;
 };
 

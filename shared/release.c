@@ -162,9 +162,9 @@ void lab_free_page_exclusive(struct labyrinth *lab, void *page)
 {
 	int err;
 
-	lab_seed_lock(lab);
-	err = release_page(&lab->seed_cursor, page);
-	lab_seed_unlock(lab);
+	lab_page_lock(lab);
+	err = release_page(&lab->page_cursor, page);
+	lab_page_unlock(lab);
 	if (err && lab->panic)
 		lab->panic(LAB_PANIC_FREE);
 }

@@ -39,13 +39,13 @@ TestSuite(devices, .init = setup);
 static uint32_t in(uint16_t port, unsigned size)
 {
 	uint32_t v = 0;
-	pio_dispatch(&cpu, port, false, (uint8_t *)&v, size);
+	pio_route(&cpu, port, false, (uint8_t *)&v, size);
 	return v;
 }
 
 static void out(uint16_t port, uint32_t v, unsigned size)
 {
-	pio_dispatch(&cpu, port, true, (uint8_t *)&v, size);
+	pio_route(&cpu, port, true, (uint8_t *)&v, size);
 }
 
 static void cfg_read(uint16_t key, void *buf, unsigned len)

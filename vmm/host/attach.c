@@ -121,7 +121,7 @@ void lab_detach(struct labyrinth *lab)
 {
 	if (!lab)
 		return;
-	lab_claim_seed_park(lab);
+	lab_claim_page_park(lab);
 	if (lab->guest != LAB_NONE) {
 		lab_reap_guest(lab, lab->guest);
 		lease_drop(lab);

@@ -72,7 +72,7 @@ static int lease_take_slot(struct labyrinth *lab)
 		}
 		slot_reap_locked(lab, g);
 		lab_slot_fill(lab, g, (uint64_t)getpid());
-		lab_claim_seed_lease(lab, g);
+		lab_claim_page_lease(lab, g);
 		return 0;
 	}
 	return LAB_EBUSY;

@@ -28,7 +28,7 @@ int pio_register(uint16_t base, uint16_t count, pio_fn fn, void *opaque)
 	return 0;
 }
 
-void pio_dispatch(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+void pio_route(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
 		  unsigned size)
 {
 	for (unsigned i = 0; i < nranges; i++) {

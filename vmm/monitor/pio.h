@@ -14,7 +14,7 @@ typedef void (*pio_fn)(struct vcpu *cpu, uint16_t port, bool write, uint8_t *dat
 		       unsigned size, void *opaque);
 
 int pio_register(uint16_t base, uint16_t count, pio_fn fn, void *opaque);
-void pio_dispatch(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+void pio_route(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
 		  unsigned size);
 
 /* One line per unhandled port on `fd` (reads, writes), then a total; returns the total. */

@@ -212,7 +212,7 @@ static void vcpu_io(struct vcpu *cpu)
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		pio_dispatch(cpu, run->io.port, write, data, run->io.size);
+		pio_route(cpu, run->io.port, write, data, run->io.size);
 }
 
 /* Newer kernels (KVM_CAP_MEMORY_FAULT_INFO) say where KVM_RUN's EFAULT was;
