@@ -539,6 +539,22 @@ def elastic_rooms(g):
     return int(g.run("cat /sys/kernel/labyrinth/elastic/rooms")[1][-1])
 
 
+def end_guests(lab, guests, check, who):
+    """What a case of several guests ends on: they are stopped, no kernel
+    said a warning, every room is free (scrubbed) again and `labyrinth
+    check` is ok; then the labyrinth goes."""
+    for g in guests:
+        g.stop()
+    for g in guests:
+        check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
+    try:
+        check(lab.all_free(), "every room free again after %s" % who)
+        st, line = lab.check()
+        check(st == 0, "labyrinth check after %s (%s)" % (who, " ".join(line)))
+    finally:
+        lab.close()
+
+
 def two_guests(args, work, check):
     """Two guests of one device each, growing and shrinking at once: one
     asked by the host, one through its own sysfs; no room in both, each
@@ -662,16 +678,7 @@ def two_guests(args, work, check):
     except RuntimeError as e:
         check(False, str(e))
     finally:
-        for g in gs:
-            g.stop()
-        for g in gs:
-            check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
-        try:
-            check(lab.all_free(), "both gone: every room free again, scrubbed")
-            st, line = lab.check()
-            check(st == 0, "labyrinth check after the two guests (%s)" % " ".join(line))
-        finally:
-            lab.close()
+        end_guests(lab, gs, check, "the two guests")
 
 
 def pressure(args, work, check):
@@ -717,15 +724,7 @@ def pressure(args, work, check):
     except RuntimeError as e:
         check(False, str(e))
     finally:
-        if g:
-            g.stop()
-            check(not g.kernel_complaints(), "no kernel warning: %s" % g.kernel_complaints())
-        try:
-            check(lab.all_free(), "every room free again after the pressure guest")
-            st, line = lab.check()
-            check(st == 0, "labyrinth check after it (%s)" % " ".join(line))
-        finally:
-            lab.close()
+        end_guests(lab, [g] if g else [], check, "the pressure guest")
 
 
 def migrated(g):
