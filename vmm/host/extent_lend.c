@@ -296,6 +296,10 @@ static int extent_try_lend(struct labyrinth *lab, uint32_t k, int *fd)
 		return err;
 	}
 	rec_write(rec_of(lab, k), LAB_EXTENT_LENT, lab->guest);
+	/* A reader that filled the pool's copy after lend_memory emptied it,
+	 * and looked again before the mark above, left pages there: gone now
+	 * (one that looks after the mark empties them itself). */
+	pool_pages(lab, k, false);
 	return 0;
 }
 
