@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "slot.h"
@@ -29,6 +31,8 @@
 #include "labyrinth_extent.h"
 #include "labyrinth_host.h"
 #include "nb.h"
+#include "test_hooks.h"
+#include "test_wait.h"
 
 #define ROOMS 2048u		/* four extents of one district */
 
@@ -396,4 +400,87 @@ Test(audit, a_borrower_keeps_nothing_of_the_pool, .init = setup, .fini = teardow
 	munmap((void *)mine, len);
 	lab_detach(reaper);
 	lab_detach(lab);
+}
+
+/* The child's pause holding extent 0's fill lock: says so on @fill_held,
+ * goes on when @fill_go says so. */
+static int fill_held[2], fill_go[2];
+static int filled[4];
+
+static void hold_fill(uint32_t k)
+{
+	char c = 0;
+
+	if (k != 0)
+		return;
+	cr_assert_eq(write(fill_held[1], &c, 1), 1);
+	cr_assert_eq(read(fill_go[0], &c, 1), 1);
+}
+
+static void count_fill(uint32_t k)
+{
+	filled[k]++;
+}
+
+struct lend_call {
+	struct labyrinth *lab;
+	uint32_t k;
+	int fd, err;
+};
+
+static void *lend_thread(void *arg)
+{
+	struct lend_call *c = arg;
+
+	c->err = lab_extent_lend(c->lab, &c->k, &c->fd);
+	return NULL;
+}
+
+/* An attach filling the pool's copy of extent 0 (populating it: pages of
+ * the pool file) while a lend of extent 0 begins.  The lend waits for it,
+ * so the pages it faulted in go when the lend empties the copy; an attach
+ * that comes while the lend waits neither waits nor touches extent 0. */
+Test(audit, a_lend_waits_for_an_attach_filling_its_extent, .init = setup, .fini = teardown)
+{
+	struct lend_call call = { .fd = -1 };
+	struct labyrinth *late;
+	pthread_t t;
+	pid_t child;
+	int status;
+	char c = 0;
+
+	cr_assert_eq(pipe(fill_held), 0);
+	cr_assert_eq(pipe(fill_go), 0);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		struct labyrinth *lab;
+
+		lab_test_fill_pause = hold_fill;
+		_exit(lab_open(name, &lab) ? 1 : 0);
+	}
+	cr_assert_eq(read(fill_held[0], &c, 1), 1, "the child never filled extent 0");
+	cr_assert_eq(lab_attach(name, &call.lab), 0);
+	cr_assert_eq(pthread_create(&t, NULL, lend_thread, &call), 0);
+	cr_assert(WAIT_UNTIL(lab_district_lent_to(call.lab, 0) != LAB_NONE, 5000),
+		  "the lend never took extent 0's district");
+	lab_test_fill_pause = count_fill;
+	cr_assert_eq(lab_open(name, &late), 0);
+	lab_test_fill_pause = NULL;
+	cr_expect_eq(filled[0], 0, "an attach filled extent 0 while its lend was under way");
+	cr_expect_eq(filled[1], 1, "an attach did not fill extent 1");
+	cr_assert_eq(write(fill_go[1], &c, 1), 1);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the filling attach failed");
+	pthread_join(t, NULL);
+	cr_assert_eq(call.err, 0);
+	cr_expect_eq(call.k, 0, "the lend went past the extent being filled");
+	cr_expect_not(pool_holds_pages(call.lab, call.k),
+		      "pages the attach faulted in outlived the lend");
+	ok();
+	close(call.fd);
+	cr_assert_eq(lab_extent_return(call.lab, call.k), 0);
+	ok();
+	lab_detach(late);
+	lab_detach(call.lab);
 }

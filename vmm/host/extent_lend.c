@@ -290,17 +290,18 @@ static int extent_try_lend(struct labyrinth *lab, uint32_t k, int *fd)
 	 * extent either way, as a lend racing another may pass there. */
 	if (lab_districts_lend(lab, first, n, owner))
 		return LAB_EBUSY;
-	err = lend_memory(lab, k, fd);
-	if (err) {
-		lab_districts_unlend(lab, first, n, owner);
-		return err;
+	/* Attaches filling the pool's copy finish first; later ones see the
+	 * districts lent and leave it alone (lock.c). */
+	err = fill_close(lab_host(lab), k);
+	if (!err) {
+		err = lend_memory(lab, k, fd);
+		if (!err)
+			rec_write(rec_of(lab, k), LAB_EXTENT_LENT, lab->guest);
+		fill_leave(lab_host(lab), k);
 	}
-	rec_write(rec_of(lab, k), LAB_EXTENT_LENT, lab->guest);
-	/* A reader that filled the pool's copy after lend_memory emptied it,
-	 * and looked again before the mark above, left pages there: gone now
-	 * (one that looks after the mark empties them itself). */
-	pool_pages(lab, k, false);
-	return 0;
+	if (err)
+		lab_districts_unlend(lab, first, n, owner);
+	return err;
 }
 
 int lab_extent_lend(struct labyrinth *lab, uint32_t *k, int *fd)

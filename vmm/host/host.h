@@ -29,7 +29,8 @@
 #define SHM_PATH_MAX	(sizeof(LAB_SHM_DIR) + LAB_NAME_MAX + 16)
 #define LAB_PLAQUE_MAGIC	0x3251504c5f42414cull	/* "LAB_PLQ2": extents */
 #define LAB_LOCK_OFFSET	2048u	/* in the plaque page: slot g locks byte +g,
-				   the gate byte +LAB_MAX_GUESTS */
+				   the gate byte +LAB_MAX_GUESTS, extent k's
+				   fill byte +LAB_MAX_GUESTS+1+k */
 
 struct lab_plaque {
 	uint64_t magic;
@@ -149,6 +150,13 @@ bool slot_held(const struct lab_host *mh, uint32_t g);
 int gate_enter(const struct lab_host *mh);
 int gate_close(const struct lab_host *mh);
 void gate_leave(const struct lab_host *mh);
+/* Extent @k's fill lock: shared while an attach fills the pool's copy
+ * (never waits: LAB_EBUSY while a lend empties it), exclusive while a lend
+ * empties it (waits for fills under way, at most some seconds); either
+ * left with fill_leave(). */
+int fill_enter(const struct lab_host *mh, uint32_t k);
+int fill_close(const struct lab_host *mh, uint32_t k);
+void fill_leave(const struct lab_host *mh, uint32_t k);
 
 /* lease.c */
 bool lease_alive(const struct labyrinth *lab, uint32_t g);

@@ -74,19 +74,25 @@ bool slot_held(const struct lab_host *mh, uint32_t g)
 #define GATE		LAB_MAX_GUESTS
 #define GATE_WAIT_MS	2000
 
-int gate_enter(const struct lab_host *mh)
+/* Byte @at locked @type, waiting for other holders at most @wait_ms. */
+static int lock_wait(const struct lab_host *mh, short type, uint32_t at, int wait_ms)
 {
 	struct timespec ms = { 0, 1000000 };
 	struct flock fl;
 	int err = 0;
 
-	for (int t = 0; t < GATE_WAIT_MS; t++) {
-		err = lock_range(mh, F_OFD_SETLK, F_RDLCK, GATE, 1, &fl);
+	for (int t = 0; t < wait_ms; t++) {
+		err = lock_range(mh, F_OFD_SETLK, type, at, 1, &fl);
 		if (err != -EAGAIN && err != -EACCES)
 			return err;
 		nanosleep(&ms, NULL);
 	}
 	return LAB_EBUSY;
+}
+
+int gate_enter(const struct lab_host *mh)
+{
+	return lock_wait(mh, F_RDLCK, GATE, GATE_WAIT_MS);
 }
 
 int gate_close(const struct lab_host *mh)
@@ -99,4 +105,40 @@ void gate_leave(const struct lab_host *mh)
 	struct flock fl;
 
 	lock_range(mh, F_OFD_SETLK, F_UNLCK, GATE, 1, &fl);
+}
+
+/*
+ * The fill locks: byte GATE + 1 + k for extent k.  An attach fills the
+ * pool's copy of an extent that is the monitors' (backs, populates and
+ * pins it, shm.c) holding it shared; a lend empties that copy holding it
+ * exclusive, from after it holds the extent's districts until its record
+ * says LENT (extent_lend.c).  So a page an attach faults in is there
+ * before the lend empties the copy, and then goes with it; an attach that
+ * comes later sees the lend begun and leaves the extent alone.  Whatever
+ * happens to the attach meanwhile (an error mid-way, a kill) changes
+ * nothing of that.  The attach never waits: a lend under way is an
+ * answer.  The lend waits for attaches already filling, at most
+ * FILL_WAIT_MS; later ones do not hold it up, so a stream of them cannot.
+ */
+#define FILL(k)		(GATE + 1u + (k))
+#define FILL_WAIT_MS	10000
+
+int fill_enter(const struct lab_host *mh, uint32_t k)
+{
+	struct flock fl;
+	int err = lock_range(mh, F_OFD_SETLK, F_RDLCK, FILL(k), 1, &fl);
+
+	return err == -EAGAIN || err == -EACCES ? LAB_EBUSY : err;
+}
+
+int fill_close(const struct lab_host *mh, uint32_t k)
+{
+	return lock_wait(mh, F_WRLCK, FILL(k), FILL_WAIT_MS);
+}
+
+void fill_leave(const struct lab_host *mh, uint32_t k)
+{
+	struct flock fl;
+
+	lock_range(mh, F_OFD_SETLK, F_UNLCK, FILL(k), 1, &fl);
 }

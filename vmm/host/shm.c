@@ -366,20 +366,39 @@ int shm_still_named(const char *name, const struct lab_host *mh)
 	return 0;
 }
 
-/*
- * A lend that began while we populated extent @k: its record says POOL
- * until the lender has punched the pool's pages of it (extent_lend.c),
- * so pages we faulted in after that punch are a second copy of a lent
- * extent (its memory twice, and `check` a breach).  Once LENT, its pool
- * pages must be a hole: ours go.  What is left is the lender's few
- * instructions between its punch and its record.
- */
-static void lend_overtaken(struct lab_host *mh, uint32_t k, uint64_t at, size_t len)
+/* Extent @k is the monitors' and no lend of it has begun: a lend holds
+ * the extent's districts, its first first, before it takes the fill lock. */
+static bool extent_fillable(struct lab_host *mh, uint32_t k)
 {
-	if (lab_extent_state(&mh->lab, k) != LAB_EXTENT_LENT)
-		return;
-	munlock((char *)mh->pool + at, len);
-	fallocate(mh->ext[k], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)len);
+	uint32_t first = k * mh->extent_rooms / LAB_DISTRICT_ROOMS;
+
+	return lab_extent_state(&mh->lab, k) == LAB_EXTENT_POOL &&
+	       lab_district_lent_to(&mh->lab, first) == LAB_NONE;
+}
+
+void (*lab_test_fill_pause)(uint32_t k);
+
+/* Backed, populated and pinned, if it is the monitors' (lock.c: a lend
+ * under way leaves it to the lend, *@pinned as it was). */
+static int extent_fill(struct lab_host *mh, uint32_t k, bool *pinned)
+{
+	uint64_t at = (uint64_t)k * mh->extent_rooms * LAB_ROOM_SIZE;
+	size_t len = mh->pool_len - at < (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE
+			     ? mh->pool_len - at : (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
+	int err = fill_enter(mh, k);
+
+	if (err)
+		return err == LAB_EBUSY ? 0 : err;
+	if (extent_fillable(mh, k)) {
+		if (lab_test_fill_pause)
+			lab_test_fill_pause(k);
+		err = backing_ensure(mh->ext[k]);
+		if (!err)
+			err = backing_populate((char *)mh->pool + at, len);
+		*pinned = !err && *pinned && mlock((char *)mh->pool + at, len) == 0;
+	}
+	fill_leave(mh, k);
+	return err;
 }
 
 /*
@@ -390,23 +409,11 @@ static void lend_overtaken(struct lab_host *mh, uint32_t k, uint64_t at, size_t 
  */
 static int pool_back(struct lab_host *mh)
 {
-	uint64_t span = (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
 	bool pinned = mlock(mh->map, mh->map_len) == 0;
 	int err = 0;
 
-	for (uint32_t k = 0; !err && k < mh->extents; k++) {
-		uint64_t at = k * span;
-		size_t len = mh->pool_len - at < span ? mh->pool_len - at : span;
-
-		if (lab_extent_state(&mh->lab, k) != LAB_EXTENT_POOL)
-			continue;
-		err = backing_ensure(mh->ext[k]);
-		if (!err)
-			err = backing_populate((char *)mh->pool + at, len);
-		pinned = !err && pinned && mlock((char *)mh->pool + at, len) == 0;
-		if (!err)
-			lend_overtaken(mh, k, at, len);
-	}
+	for (uint32_t k = 0; !err && k < mh->extents; k++)
+		err = extent_fill(mh, k, &pinned);
 	mh->pinned = pinned;
 	return err;
 }
@@ -445,11 +452,12 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 		return err;
 	madvise(mh->pool, mh->pool_len, MADV_HUGEPAGE);
 	err = backing_populate(mh->map, mh->map_len);
+	/* Bound first: filling looks at the extents' districts. */
+	if (!err)
+		err = lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
 	if (!err)
 		err = pool_back(mh);
-	if (err)
-		return err;
-	return lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
+	return err;
 }
 
 /* What the file says, what backs it; then map, check, populate, pin and

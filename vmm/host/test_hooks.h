@@ -29,5 +29,9 @@ extern void (*lab_test_found_pause)(const char *name);
  * after the last.  NULL otherwise. */
 extern void (*lab_test_publish_pause)(const char *name);
 extern void (*lab_test_destroy_pause)(const char *name, uint32_t k);
+/* For tests only: called by lab_open() and lab_attach() holding extent
+ * @k's fill lock, having found it the monitors', before it fills the
+ * pool's copy of it.  NULL otherwise. */
+extern void (*lab_test_fill_pause)(uint32_t k);
 
 #endif /* LAB_TEST_HOOKS_H */
