@@ -19,7 +19,6 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 
 #include "handle.h"
 #include "labyrinth_host.h"
+#include "quiet_thread.h"
 
 #define SCRUB_BATCH	64
 #define IDLE_NS		1000000l
@@ -73,7 +73,6 @@ static void *scrub_loop(void *arg)
 int lab_scrubber_start(struct labyrinth *lab)
 {
 	const char *how = getenv("LABYRINTH_SCRUB");
-	sigset_t all, old;
 	int err;
 
 	if (how && !strcmp(how, "release")) {
@@ -86,15 +85,8 @@ int lab_scrubber_start(struct labyrinth *lab)
 		return LAB_EBUSY;
 	worker.lab = lab;
 	atomic_store(&worker.stop, false);
-	/* Born with every signal blocked: signals are the process's other
-	 * threads' business (a SIGTERM must reach the monitor's handler).
-	 * All but SIGBUS: a file cut short faults here first, and a blocked
-	 * fault is a silent death, never lab_exit_on_shrink()'s line. */
-	sigfillset(&all);
-	sigdelset(&all, SIGBUS);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&worker.thread, NULL, scrub_loop, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Quiet: a SIGTERM must reach the monitor's handler. */
+	err = quiet_thread_start(&worker.thread, scrub_loop, NULL);
 	if (err) {
 		worker.lab = NULL;
 		return LAB_ENOMEM;

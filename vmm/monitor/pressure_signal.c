@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: MIT
+/* pressure_signal.c - the pressure watch (pressure_signal.h). */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "port_transport.h"
 #include "pressure_signal.h"
+#include "quiet_thread.h"
 #include "vm.h"
 
 static struct {
@@ -70,24 +72,17 @@ static void *watch_loop(void *arg)
 	return NULL;
 }
 
-/* The watch is born with every signal blocked: SIGINT, SIGTERM and SIGHUP
- * are the VM's signal thread's to take (vm.c), never a default death here.
- * All but SIGBUS, as the scrubber (a hall cut short faults here). */
+/* A quiet thread: the VM's signal thread takes the signals (vm.c). */
 int pressure_signal_start(struct vm *vm, const struct port_guest *guest,
 			  struct labyrinth *lab)
 {
-	sigset_t all, old;
 	int err;
 
 	watch.vm = vm;
 	watch.guest = guest;
 	watch.lab = lab;
 	atomic_store(&watch.stop, false);
-	sigfillset(&all);
-	sigdelset(&all, SIGBUS);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&watch.thread, NULL, watch_loop, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = quiet_thread_start(&watch.thread, watch_loop, NULL);
 	if (err) {
 		fprintf(stderr, "vmm: cannot start the pressure watch\n");
 		return -1;
