@@ -137,6 +137,8 @@ struct lab_limits {
 	int64_t held;		/* rooms held (claims in flight included) */
 	uint32_t cached;	/* what the guest says its caches keep */
 	uint32_t asked;		/* what the host asks it to hold, LAB_NO_ASK */
+	uint32_t ask_number;	/* changes with every lab_ask_set(), the same
+				   size asked again too (mod 32) */
 	uint32_t unmet;		/* of what it holds, above asked and in use */
 };
 /* 0, LAB_EINVAL (min > max, max 0, or a bad guest), LAB_ESRCH (no such lease),
@@ -167,8 +169,10 @@ void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t ca
 /*
  * The size the host asks a guest to hold (rooms, its mailbox aside), for
  * guests that grow and shrink toward it (elastic RAM): not a limit, a
- * wish the guest's server passes on.  LAB_NO_ASK: none.  0, LAB_EINVAL
- * (a bad guest) or LAB_ESRCH (no such lease).
+ * wish the guest's server passes on.  LAB_NO_ASK: none.  Each call is a
+ * new ask, also of the size asked before (a guest that gave rooms back
+ * under pressure since is asked again).  0, LAB_EINVAL (a bad guest) or
+ * LAB_ESRCH (no such lease).
  */
 #define LAB_NO_ASK	UINT32_MAX
 int lab_ask_set(struct labyrinth *lab, uint32_t guest, uint32_t rooms);

@@ -78,7 +78,8 @@ struct lab_lease {
 	 * @held as the dispatcher counts it (claims in flight included);
 	 * @cached what the guest last said its own caches keep (display);
 	 * @asked the rooms the host asks the guest to hold (elastic RAM),
-	 * + 1, 0 for none (it fills what was padding: the layout is v9's). */
+	 * + 1, 0 for none, in its low LAB_ASK_BITS; above them, the number
+	 * of the ask (it fills what was padding: the layout is v9's). */
 	_Atomic uint32_t max, min;
 	_Atomic int64_t held;
 	_Atomic uint32_t cached;

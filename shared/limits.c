@@ -94,6 +94,19 @@ int lab_limits_set(struct labyrinth *lab, uint32_t guest, uint32_t max, uint32_t
 	return 0;
 }
 
+/* The ask word: the rooms + 1 (0: none) below LAB_ASK_BITS, room enough
+ * for LAB_MAX_ROOMS + 1; the ask's number above, so that a server sees
+ * the same size asked again as a new ask. */
+#define LAB_ASK_BITS	27
+#define LAB_ASK_ROOMS	((1u << LAB_ASK_BITS) - 1)
+_Static_assert(LAB_MAX_ROOMS + 1 <= LAB_ASK_ROOMS, "an ask's rooms fit below its number");
+
+static void ask_get(uint32_t word, struct lab_limits *out)
+{
+	out->asked = word & LAB_ASK_ROOMS ? (word & LAB_ASK_ROOMS) - 1 : LAB_NO_ASK;
+	out->ask_number = word >> LAB_ASK_BITS;
+}
+
 void lab_limits_get(const struct labyrinth *lab, uint32_t guest, struct lab_limits *out)
 {
 	struct lab_lease *l = lease(lab, guest);
@@ -105,7 +118,7 @@ void lab_limits_get(const struct labyrinth *lab, uint32_t guest, struct lab_limi
 	out->min = atomic_load(&l->min);
 	out->held = atomic_load(&l->held);
 	out->cached = atomic_load(&l->cached);
-	out->asked = atomic_load(&l->asked) ? atomic_load(&l->asked) - 1 : LAB_NO_ASK;
+	ask_get(atomic_load(&l->asked), out);
 	out->unmet = atomic_load(&l->unmet);
 }
 
@@ -213,19 +226,25 @@ void lab_limits_report_cached(struct labyrinth *lab, uint32_t guest, uint32_t ca
 		atomic_store_explicit(&l->cached, cached, memory_order_relaxed);
 }
 
-/* Stored + 1, so a zeroed slot has none.  A lease that ended meanwhile
- * has its ask cleared again, as its limits are. */
+/* Stored + 1, so a zeroed slot has none, under the next ask number.  A
+ * lease that ended meanwhile has its ask cleared again, as its limits
+ * are. */
 int lab_ask_set(struct labyrinth *lab, uint32_t guest, uint32_t rooms)
 {
 	struct lab_lease *l = lease(lab, guest);
+	uint32_t was, ask;
 	uint64_t word;
 
-	if (!l)
+	if (!l || (rooms != LAB_NO_ASK && rooms > LAB_MAX_ROOMS))
 		return LAB_EINVAL;
 	word = atomic_load(&l->word);
 	if (!word)
 		return LAB_ESRCH;
-	atomic_store(&l->asked, rooms == LAB_NO_ASK ? 0 : rooms + 1);
+	was = atomic_load(&l->asked);
+	do
+		ask = ((was >> LAB_ASK_BITS) + 1) << LAB_ASK_BITS |
+		      (rooms == LAB_NO_ASK ? 0 : rooms + 1);
+	while (!atomic_compare_exchange_weak(&l->asked, &was, ask));
 	if (atomic_load(&l->word) != word) {
 		lab_limits_clear(lab, guest);
 		return LAB_ESRCH;

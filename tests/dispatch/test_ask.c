@@ -99,6 +99,26 @@ Test(ask, published_once_rung_and_withdrawn, .init = setup)
 	cr_assert(strstr(logged(), "the host asks no size any more"), "%s", logged());
 }
 
+/* A guest that came down under pressure since the last ask is asked the
+ * same size again: each `limit --ask` is an ask, even of the size standing. */
+Test(ask, the_same_size_asked_again_is_a_new_ask, .init = setup)
+{
+	ask(100);
+	cr_assert_eq(peer->hdr->asked_seq, 1);
+	cr_assert_eq(rung(), 1);
+	ask(100);
+	cr_assert_eq(peer->hdr->asked, 100);
+	cr_assert_eq(peer->hdr->asked_seq, 2, "the same size asked again was not passed on");
+	cr_assert_eq(rung(), 1, "vector 1 not rung for the ask again");
+	ask_watch(peer);
+	cr_assert_eq(peer->hdr->asked_seq, 2, "an ask standing is published again");
+	cr_assert_eq(lab_ask_set(peer->lab, lab_guest_id(peer->lab), LAB_MAX_ROOMS + 1),
+		     LAB_EINVAL, "an ask past any labyrinth's rooms");
+	ask_watch(peer);
+	cr_assert_eq(peer->hdr->asked, 100, "a refused ask changed the one standing");
+	cr_assert_eq(peer->hdr->asked_seq, 2);
+}
+
 Test(ask, the_guests_answer_is_logged_and_a_lie_clamped, .init = setup)
 {
 	ask(0);

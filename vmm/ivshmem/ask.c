@@ -30,24 +30,26 @@ static void store(uint32_t *w, uint32_t v, memory_order o)
 	atomic_store_explicit((_Atomic uint32_t *)w, v, o);
 }
 
-static void ask_publish(struct serve_peer *p, uint32_t asked)
+/* A new ask, or the same size asked again (its number changed): a guest
+ * that gave rooms back since is to grow to it again. */
+static void ask_publish(struct serve_peer *p, const struct lab_limits *l)
 {
-	struct lab_limits l;
+	uint32_t asked = l->asked;
 	uint64_t one = 1;
 
-	lab_limits_get(p->lab, lab_guest_id(p->lab), &l);
 	/* the guest's last answer was to the last ask */
 	lab_ask_report_unmet(p->lab, lab_guest_id(p->lab), 0);
 	store(&p->hdr->asked, asked, memory_order_relaxed);
 	store(&p->hdr->asked_seq, load(&p->hdr->asked_seq, memory_order_relaxed) + 1,
 	      memory_order_release);
 	p->asked = asked;
+	p->ask_number = l->ask_number;
 	if (asked == LAB_IVSHMEM_NO_ASK)
 		peer_log(p, "peer %u: the host asks no size any more (the guest holds %lld rooms)",
-			 p->id, (long long)l.held);
+			 p->id, (long long)l->held);
 	else
 		peer_log(p, "peer %u: the host asks the guest to hold %u rooms (%u MiB); it holds "
-			 "%lld", p->id, asked, asked / 256, (long long)l.held);
+			 "%lld", p->id, asked, asked / 256, (long long)l->held);
 	if (p->vectors < 2) {
 		if (!p->ask_unheard_logged)
 			peer_log(p, "peer %u: its device has one vector: the guest hears of the ask "
@@ -89,8 +91,8 @@ void ask_watch(struct serve_peer *p)
 	if (!p->hdr || !p->lab || p->dead || p->extent == LAB_NONE)
 		return;
 	lab_limits_get(p->lab, lab_guest_id(p->lab), &l);
-	if (l.asked != p->asked)
-		ask_publish(p, l.asked);
+	if (l.asked != p->asked || l.ask_number != p->ask_number)
+		ask_publish(p, &l);
 	seq = load(&p->hdr->answered_seq, memory_order_acquire);
 	if (seq != p->ask_answered || load(&p->hdr->unmet, memory_order_relaxed) != p->ask_unmet)
 		answer_log(p, seq);

@@ -73,6 +73,7 @@ struct serve_peer {
 	bool pressure;				/* its extent is in an episode */
 	uint32_t episodes;
 	uint32_t asked;				/* what its header says (ask.c) */
+	uint32_t ask_number;			/* of the ask it says */
 	uint32_t ask_answered, ask_unmet;	/* the guest's last answer, logged */
 	bool ask_unheard_logged;		/* an ask with no vector 1 to ring */
 	uint64_t left_ns;			/* when its socket closed */
