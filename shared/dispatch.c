@@ -60,6 +60,12 @@ static void reach_set(struct lab_guest *g, uint32_t room)
 				 memory_order_release);
 }
 
+/* The lease @g calls through (its handle's: the owner words say it). */
+static inline uint32_t lease_of(const struct lab_guest *g)
+{
+	return g->lab->guest;
+}
+
 /* Take the right to release @room; false if we do not hold it (any more). */
 static bool reach_take(struct lab_guest *g, uint32_t room)
 {
@@ -75,7 +81,7 @@ static int64_t not_reached(struct lab_guest *g, uint32_t room)
 {
 	uint32_t owner = room < lab_rooms(g->lab) ? lab_room_owner(g->lab, room) : 0;
 
-	if (owner && lab_owner_guest(owner) != g->lab->guest)
+	if (owner && lab_owner_guest(owner) != lease_of(g))
 		return LAB_HC_EPERM;
 	return LAB_HC_EALREADY;
 }
@@ -136,7 +142,7 @@ static int64_t call_info(struct lab_caller *c, void *u)
 		.rooms_total = h->rooms,
 		.rooms_free = info_free(g, g->ops->space(g->t)),
 		.rooms_reserved = g->ops->reserved ? g->ops->reserved(g->t) : h->reserve,
-		.guest_id = g->lab->guest,
+		.guest_id = lease_of(g),
 		.corridors = h->corridors,
 		.pressure_vector = g->ops->pressure_vector ? g->ops->pressure_vector(g->t) : 0,
 	};
@@ -189,13 +195,13 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 						c->rooms)
 				: lab_claim_floored(&c->cursor, flags, corridor, (unsigned int)allowed,
 						    c->rooms, &floor);
-	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed - n);
+	lab_limits_return(g->lab, lease_of(g), (unsigned int)allowed - n);
 	if (!n)
 		return LAB_HC_ENOMEM;
 	if (g->ops->reach(g->t, c->rooms, n)) {
 		/* The guest may have touched what was briefly reachable. */
 		lab_release(&c->cursor, c->rooms, n);
-		lab_limits_return(g->lab, g->lab->guest, n);
+		lab_limits_return(g->lab, lease_of(g), n);
 		return LAB_HC_ENOMEM;
 	}
 	g->ops->window(g->t, &base, &size, &first);
@@ -246,7 +252,7 @@ static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
 	g->ops->unreach(g->t, c->rooms, n);
 	rc = lab_release_guest(&c->cursor, c->rooms, n);
 	if (!rc)
-		lab_limits_return(g->lab, g->lab->guest, n);
+		lab_limits_return(g->lab, lease_of(g), n);
 	return rc;
 }
 
@@ -276,7 +282,7 @@ static void tally(struct lab_caller *c, const struct lab_hc *hc, int64_t rc)
 		c->released += hc->count;
 	if (hc->cached != c->cached) {	/* the guest's word, shown as it is */
 		c->cached = hc->cached;
-		lab_limits_report_cached(c->guest->lab, c->guest->lab->guest, hc->cached);
+		lab_limits_report_cached(c->guest->lab, lease_of(c->guest), hc->cached);
 	}
 	if (c->claimed + c->released + c->refused >= LAB_TALLY_BATCH)
 		lab_caller_flush(c);
