@@ -1403,7 +1403,8 @@ Test(serve, pressure_in_its_extent_rings_vector_one)
 	cr_expect_not(rang(&a, 100), "rang twice in one episode");
 	memcpy(fp_slot(&a, 0)->rooms, gpa, 64 * sizeof(*gpa));
 	cr_assert_eq(fp_simple(&a, LAB_HC_RELEASE, 0, 64), LAB_HC_OK);
-	sleep_ms(50);
+	cr_expect(WAIT_UNTIL(log_has("has room again"), 2000),
+		  "the server never saw the extent back above its high watermark");
 	peer_claim(&a, 64, gpa);
 	cr_expect(rang(&a, 2000), "a second episode did not ring");
 	for (uint32_t i = 0; i < n; i += 512)

@@ -304,7 +304,13 @@ static void watch_pressure(struct serve *s)
 	if (s->watch)
 		lab_pressure_poll(s->watch, &s->pressure_seen);
 	for (struct serve_peer *p = s->peers; p; p = p->link) {
-		if (p->vectors < 2 || !peer_pressure_poll(p))
+		enum peer_pressure now = p->vectors < 2 ? PRESSURE_SAME : peer_pressure_poll(p);
+
+		if (now == PRESSURE_ENDS)
+			peer_log(p, "peer %u: extent %u has room again (%u of its rooms free): "
+				 "the next time it runs low rings again", p->id, p->extent,
+				 peer_space(p));
+		if (now != PRESSURE_BEGINS)
 			continue;
 		peer_log(p, "peer %u: extent %u runs low (%u of its rooms free): pressure "
 			 "interrupt", p->id, p->extent, peer_space(p));

@@ -323,23 +323,25 @@ uint32_t peer_space(const struct serve_peer *p)
  * so rooms a QEMU guest gives back help only itself: its vCPUs that find
  * the extent empty while another's cache keeps rooms.
  */
-bool peer_pressure_poll(struct serve_peer *p)
+enum peer_pressure peer_pressure_poll(struct serve_peer *p)
 {
 	struct lab_watermarks w;
 	uint32_t space;
 
 	if (!p->hdr || p->dead || p->extent == LAB_NONE)
-		return false;
+		return PRESSURE_SAME;
 	lab_watermarks_of(p->rooms - LAB_IVSHMEM_MAILBOX_ROOMS, p->reserve, &w);
 	space = peer_space(p);
-	if (p->pressure && space > w.high)
+	if (p->pressure && space > w.high) {
 		p->pressure = false;
-	else if (!p->pressure && space < w.low) {
+		return PRESSURE_ENDS;
+	}
+	if (!p->pressure && space < w.low) {
 		p->pressure = true;
 		p->episodes++;
-		return true;
+		return PRESSURE_BEGINS;
 	}
-	return false;
+	return PRESSURE_SAME;
 }
 
 void peer_abandon(struct serve_peer *p)

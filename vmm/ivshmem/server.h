@@ -127,8 +127,9 @@ bool peer_return(struct serve_peer *p, uint32_t *held);
 /* Rooms of the extent its guest may still claim. */
 uint32_t peer_space(const struct serve_peer *p);
 /* The extent's own pressure: its free rooms against watermarks of its own
- * (lab_watermarks_of).  True when an episode begins. */
-bool peer_pressure_poll(struct serve_peer *p);
+ * (lab_watermarks_of).  What changed since the last look. */
+enum peer_pressure { PRESSURE_SAME, PRESSURE_BEGINS, PRESSURE_ENDS };
+enum peer_pressure peer_pressure_poll(struct serve_peer *p);
 
 /* Stopping with QEMU still mapping the extent: closes the peer's fds
  * but keeps its lease (and the extent held) for as long as we live. */
