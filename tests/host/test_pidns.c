@@ -167,12 +167,8 @@ Test(pidns, a_monitor_in_a_pid_namespace)
 		if (!strcmp(*a, "secs=3"))
 			*a = "secs=30";
 	un = spawn_piped(argv, &fd);
-	lab_census(lab, &c);
-	for (int i = 0; i < 250 && !c.claimed; i++) {
-		sleep_ms(20);
-		lab_census(lab, &c);
-	}
-	cr_assert_gt(c.claimed, 0, "the guest claimed nothing");
+	cr_assert(WAIT_UNTIL((lab_census(lab, &c), c.claimed > 0), 5000),
+		  "the guest claimed nothing");
 	int pid = -1;
 	for (uint32_t g = 0; g < LAB_MAX_GUESTS && pid < 0; g++)
 		if (c.guest_rooms[g])
