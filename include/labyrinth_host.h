@@ -14,8 +14,9 @@
  * holds the hall, the extent table and a last page (the plaque) saying
  * where they are; the rooms live in extents (labyrinth_extent.h), mapped
  * side by side as one pool (room i at i * 4096).  Every file is fully
- * allocated when made, the mappings MAP_SHARED, populated and mlock()ed
- * (shmem THP when the system allows).
+ * allocated when made, the mappings MAP_SHARED; a lease's (lab_attach)
+ * populated and mlock()ed (shmem THP when the system allows), a reader's
+ * (lab_open) only mapped.
  *
  * Trust: a named labyrinth is used only if its file is a regular file
  * owned by the caller or root, not writable by others, and writable by
@@ -47,7 +48,9 @@ int lab_attach(const char *name, struct labyrinth **out);
  * its mapping, one line on stderr ("WHO: 'NAME': its file shrank ...")
  * and exit @status, instead of dying of SIGBUS. */
 void lab_exit_on_shrink(const char *who, const char *name, int status);
-/* Attach without a lease: for inspection and reaping (the CLI). */
+/* Attach without a lease: for inspection and reaping (the CLI).  The pool
+ * is mapped and backed but neither populated nor pinned: what the caller
+ * touches faults in. */
 int lab_open(const char *name, struct labyrinth **out);
 /* Attach with a fresh lease on what @mapped (lab_open, lab_attach) maps
  * already: no mapping, populating or pinning of its own, so it costs the
@@ -90,7 +93,9 @@ const char *lab_strerror(int err);
 int lab_fd(const struct labyrinth *lab);
 void *lab_pool(const struct labyrinth *lab);
 size_t lab_pool_size(const struct labyrinth *lab);
-bool lab_pinned(const struct labyrinth *lab);	/* mlock succeeded */
+/* lab_attach: mlock succeeded; lab_open: this process may lock the
+ * labyrinth (CAP_IPC_LOCK, or RLIMIT_MEMLOCK as large). */
+bool lab_pinned(const struct labyrinth *lab);
 
 /*
  * Leases.  A lease is alive while its holder's open file description of

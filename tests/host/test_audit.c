@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -413,8 +414,10 @@ static void hold_fill(uint32_t k)
 
 	if (k != 0)
 		return;
-	cr_assert_eq(write(fill_held[1], &c, 1), 1);
-	cr_assert_eq(read(fill_go[0], &c, 1), 1);
+	/* A parent gone (a failed assertion) is end of file: no orphan left
+	 * holding the lock and the test's output open. */
+	if (write(fill_held[1], &c, 1) != 1 || read(fill_go[0], &c, 1) != 1)
+		_exit(2);
 }
 
 static void count_fill(uint32_t k)
@@ -426,6 +429,7 @@ struct lend_call {
 	struct labyrinth *lab;
 	uint32_t k;
 	int fd, err;
+	atomic_bool done;
 };
 
 static void *lend_thread(void *arg)
@@ -433,11 +437,12 @@ static void *lend_thread(void *arg)
 	struct lend_call *c = arg;
 
 	c->err = lab_extent_lend(c->lab, &c->k, &c->fd);
+	atomic_store(&c->done, true);
 	return NULL;
 }
 
-/* An attach filling the pool's copy of extent 0 (populating it: pages of
- * the pool file) while a lend of extent 0 begins.  The lend waits for it,
+/* An attach filling the pool's copy of extent 0 (backing and populating
+ * it: pages of the pool file) while a lend of extent 0 begins.  The lend waits for it,
  * so the pages it faulted in go when the lend empties the copy; an attach
  * that comes while the lend waits neither waits nor touches extent 0. */
 Test(audit, a_lend_waits_for_an_attach_filling_its_extent, .init = setup, .fini = teardown)
@@ -456,9 +461,13 @@ Test(audit, a_lend_waits_for_an_attach_filling_its_extent, .init = setup, .fini 
 	if (child == 0) {
 		struct labyrinth *lab;
 
+		close(fill_held[0]);
+		close(fill_go[1]);
 		lab_test_fill_pause = hold_fill;
 		_exit(lab_open(name, &lab) ? 1 : 0);
 	}
+	close(fill_held[1]);
+	close(fill_go[0]);
 	cr_assert_eq(read(fill_held[0], &c, 1), 1, "the child never filled extent 0");
 	cr_assert_eq(lab_attach(name, &call.lab), 0);
 	cr_assert_eq(pthread_create(&t, NULL, lend_thread, &call), 0);
@@ -469,6 +478,10 @@ Test(audit, a_lend_waits_for_an_attach_filling_its_extent, .init = setup, .fini 
 	lab_test_fill_pause = NULL;
 	cr_expect_eq(filled[0], 0, "an attach filled extent 0 while its lend was under way");
 	cr_expect_eq(filled[1], 1, "an attach did not fill extent 1");
+	/* Half a second is ample for a lend of 2 MiB that does not wait; one
+	 * that waits, as it must, is still waiting. */
+	cr_expect_not(WAIT_UNTIL(atomic_load(&call.done), 500),
+		      "the lend went on while an attach was filling its extent");
 	cr_assert_eq(write(fill_go[1], &c, 1), 1);
 	cr_assert_eq(waitpid(child, &status, 0), child);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the filling attach failed");

@@ -123,7 +123,7 @@ static const struct metric metrics[] = {
 	{ "labyrinth_rooms_watched", "gauge", PER_LABYRINTH, rooms_watched,
 	  "Free rooms the watermarks watch: those monitors can claim (estimate)." },
 	{ "labyrinth_pinned", "gauge", PER_LABYRINTH, pinned,
-	  "1 if this reader could mlock the labyrinth, else 0." },
+	  "1 if this reader may mlock the labyrinth (CAP_IPC_LOCK or RLIMIT_MEMLOCK), else 0." },
 	{ "labyrinth_leases", "gauge", PER_LABYRINTH, leases,
 	  "Lease slots taken (alive, or dead and not reaped)." },
 	{ "labyrinth_corridor_rooms", "gauge", PER_CORRIDOR, corridor_rooms,

@@ -5,7 +5,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -42,7 +45,7 @@ int lab_create(const char *name, const struct lab_geometry *geo)
  * whatever fails here is final: no waiting for a creator.  Only a name
  * that stopped naming the file we opened (shm.c: -ESTALE) is looked up
  * again, for whatever it names now. */
-static int open_named(const char *name, struct lab_host **mh)
+static int open_named(const char *name, bool fill, struct lab_host **mh)
 {
 	int err = -ESTALE;
 
@@ -51,15 +54,18 @@ static int open_named(const char *name, struct lab_host **mh)
 
 		err = shm_find(name, &fd);
 		if (!err)
-			err = shm_map(name, fd, NULL, 0, mh);
+			err = shm_map(name, fd, NULL, 0, fill, mh);
 	}
 	return err == -ESTALE ? LAB_ENOENT : err;
 }
 
+/* A reader's: the pool mapped and backed, not populated nor pinned (a
+ * reader of a 2 GiB labyrinth spent a second on that, and `info` runs
+ * every few seconds). */
 int lab_open(const char *name, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int err = open_named(name, &mh);
+	int err = open_named(name, false, &mh);
 
 	if (err)
 		return err;
@@ -85,7 +91,7 @@ static int attach_lease(struct lab_host *mh, struct labyrinth **out)
 int lab_attach(const char *name, struct labyrinth **out)
 {
 	struct lab_host *mh;
-	int err = open_named(name, &mh);
+	int err = open_named(name, true, &mh);
 
 	if (err)
 		return err;
@@ -110,7 +116,7 @@ int lab_create_private(const struct lab_geometry *geo, struct labyrinth **out)
 	if (err)
 		return err;
 	err = shm_map(NULL, fd, ext, extent_count(geo->rooms, lab_extent_default(geo->rooms)),
-		      &mh);
+		      true, &mh);
 	if (err)
 		return err;
 	return attach_lease(mh, out);
@@ -159,9 +165,26 @@ size_t lab_pool_size(const struct labyrinth *lab)
 	return lab_host(lab)->pool_len;
 }
 
+/* Whether this process may lock @bytes: CAP_IPC_LOCK, or RLIMIT_MEMLOCK. */
+static bool may_lock(size_t bytes)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	struct rlimit rl;
+
+	if (!syscall(SYS_capget, &h, d) &&
+	    (d[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK)))
+		return true;
+	return !getrlimit(RLIMIT_MEMLOCK, &rl) &&
+	       (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes);
+}
+
+/* A reader's handle pins nothing: it says whether it could. */
 bool lab_pinned(const struct labyrinth *lab)
 {
-	return lab_host(lab)->pinned;
+	const struct lab_host *mh = lab_host(lab);
+
+	return mh->filled ? mh->pinned : may_lock(mh->map_len + mh->pool_len);
 }
 
 const char *lab_strerror(int err)

@@ -33,11 +33,6 @@
  * looks this far apart. */
 #define LOOK_PAUSE_NS	20000000L
 
-bool audit_extent_lent(const struct labyrinth *lab, uint32_t room)
-{
-	return lab_extent_state(lab, lab_extent_of(lab, room)) != LAB_EXTENT_POOL;
-}
-
 static bool districts_held(const struct labyrinth *lab, const struct lab_extent_info *e)
 {
 	for (uint32_t d = e->first_room / LAB_DISTRICT_ROOMS;

@@ -9,8 +9,6 @@
 typedef void (*audit_report_fn)(struct lab_audit *a, enum lab_violation_kind kind,
 				uint32_t room, uint32_t guest, const char *fmt, ...);
 
-/* Is @room in an extent lent to a QEMU peer (its free rooms unchecked)? */
-bool audit_extent_lent(const struct labyrinth *lab, uint32_t room);
 void audit_extents(const struct labyrinth *lab, struct lab_audit *a, audit_report_fn report);
 
 #endif

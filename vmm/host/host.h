@@ -78,7 +78,9 @@ struct lab_host {
 	off_t locks;		/* file offset of slot 0's lock byte */
 	dev_t dev;		/* the file, to find lock holders in /proc */
 	ino_t ino;
-	bool pinned;
+	bool pinned;		/* the pool is populated and mlock()ed here */
+	bool filled;		/* the pool was filled here (lab_attach); a
+				   reader's (lab_open) is only mapped */
 	/* Non-NULL: map, pool and extent fds are this handle's, borrowed
 	 * (lab_attach_beside); only fd (a description of its own) is ours. */
 	struct lab_host *beside;
@@ -95,8 +97,15 @@ static inline struct lab_host *lab_host(const struct labyrinth *lab)
 int shm_make(const char *name, const struct lab_geometry *geo,
 	     uint32_t extent_rooms, uint32_t gid, int *fd, int **ext);
 int shm_find(const char *name, int *fd);
-/* Takes @fd and @ext (NULL: open the extents of @name). */
-int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host **out);
+/* Takes @fd and @ext (NULL: open the extents of @name); the pool is
+ * backed, and with @fill populated and pinned (a monitor's), else only
+ * mapped (a reader's: it faults in what it touches). */
+int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, bool fill,
+	    struct lab_host **out);
+/* Extent @k's pool copy may be touched (read, populated, pinned): true
+ * holding its fill lock shared, until fill_leave(); false, holding
+ * nothing, while a lend of it is under way or it is not the monitors'. */
+bool fill_begin(struct lab_host *mh, uint32_t k);
 void shm_unmap(struct lab_host *mh);
 /* A handle on @b's mappings with an open file description of its own. */
 int shm_beside(struct lab_host *b, struct lab_host **out);

@@ -378,47 +378,57 @@ static bool extent_fillable(struct lab_host *mh, uint32_t k)
 
 void (*lab_test_fill_pause)(uint32_t k);
 
-/* Backed, populated and pinned, if it is the monitors' (lock.c: a lend
- * under way leaves it to the lend, *@pinned as it was). */
-static int extent_fill(struct lab_host *mh, uint32_t k, bool *pinned)
+bool fill_begin(struct lab_host *mh, uint32_t k)
+{
+	if (fill_enter(mh, k))
+		return false;
+	if (extent_fillable(mh, k))
+		return true;
+	fill_leave(mh, k);
+	return false;
+}
+
+/* Backed, if it is the monitors' (lock.c: a lend under way leaves it to
+ * the lend, *@pinned as it was); with @fill populated and pinned too. */
+static int extent_fill(struct lab_host *mh, uint32_t k, bool fill, bool *pinned)
 {
 	uint64_t at = (uint64_t)k * mh->extent_rooms * LAB_ROOM_SIZE;
 	size_t len = mh->pool_len - at < (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE
 			     ? mh->pool_len - at : (uint64_t)mh->extent_rooms * LAB_ROOM_SIZE;
-	int err = fill_enter(mh, k);
+	int err;
 
-	if (err)
-		return err == LAB_EBUSY ? 0 : err;
-	if (extent_fillable(mh, k)) {
-		if (lab_test_fill_pause)
-			lab_test_fill_pause(k);
-		err = backing_ensure(mh->ext[k]);
-		if (!err)
-			err = backing_populate((char *)mh->pool + at, len);
-		*pinned = !err && *pinned && mlock((char *)mh->pool + at, len) == 0;
-	}
+	if (!fill_begin(mh, k))
+		return 0;
+	if (lab_test_fill_pause)
+		lab_test_fill_pause(k);
+	err = backing_ensure(mh->ext[k]);
+	if (!err && fill)
+		err = backing_populate((char *)mh->pool + at, len);
+	*pinned = !err && fill && *pinned && mlock((char *)mh->pool + at, len) == 0;
 	fill_leave(mh, k);
 	return err;
 }
 
 /*
- * Every extent the monitors have is backed, populated and pinned here; a
- * lent one is left alone: its pages are a hole while it is lent (its
+ * Every extent the monitors have is backed here (a file that cannot be is
+ * refused now, not a SIGBUS later), and with @fill populated and pinned;
+ * a lent one is left alone: its pages are a hole while it is lent (its
  * borrower's memory is its own, extent_lend.c), and touching it would pay
  * its memory twice.  Its lender gives it fresh pages when it comes back.
  */
-static int pool_back(struct lab_host *mh)
+static int pool_back(struct lab_host *mh, bool fill)
 {
-	bool pinned = mlock(mh->map, mh->map_len) == 0;
+	bool pinned = fill && mlock(mh->map, mh->map_len) == 0;
 	int err = 0;
 
 	for (uint32_t k = 0; !err && k < mh->extents; k++)
-		err = extent_fill(mh, k, &pinned);
+		err = extent_fill(mh, k, fill, &pinned);
 	mh->pinned = pinned;
 	return err;
 }
 
-static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p)
+static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_plaque *p,
+		       bool fill)
 {
 	int err;
 
@@ -455,15 +465,17 @@ static int shm_mapping(const char *name, struct lab_host *mh, const struct lab_p
 	/* Bound first: filling looks at the extents' districts. */
 	if (!err)
 		err = lab_bind(&mh->lab, mh->map, mh->pool, LAB_NONE);
+	mh->filled = fill;
 	if (!err)
-		err = pool_back(mh);
+		err = pool_back(mh, fill);
 	return err;
 }
 
 /* What the file says, what backs it; then map, check, populate, pin and
  * bind a handle (no lease yet).  Takes @fd and @ext: they are closed on
  * failure and by shm_unmap(). */
-int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host **out)
+int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, bool fill,
+	    struct lab_host **out)
 {
 	struct lab_host *mh = calloc(1, sizeof(*mh));
 	struct lab_plaque p;
@@ -487,7 +499,7 @@ int shm_map(const char *name, int fd, int *ext, uint32_t n_ext, struct lab_host 
 	mh->dev = st.st_dev;
 	mh->ino = st.st_ino;
 	mh->lab.host = mh;
-	err = shm_mapping(name, mh, &p);
+	err = shm_mapping(name, mh, &p, fill);
 	if (err) {
 		shm_unmap(mh);
 		return err;
