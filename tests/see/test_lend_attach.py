@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: MIT
-"""Readers attaching while extents are lent (`info`, as the metrics timer,
-`list` or an operator run it at any time): each attach populates the
-extents it finds in the pool, and one it found a moment before its lend
-must not keep pages in the pool file once lent (its borrower's memory is
-its own: `check` calls such pages a breach). Two lends of 512 MiB extents
-with `info` attaching over and over meanwhile; `check` ok after."""
+"""Attaches while extents are lent: a monitor's (see_guest: it backs,
+populates and pins every extent it finds the monitors'), a reader's
+(`info`, as the metrics timer, `list` or an operator run it at any time:
+it backs them) and `check`'s (it reads their free rooms). One that found
+an extent the monitors' a moment before its lend must not leave pages in
+the pool file once it is lent (its borrower's memory is its own: `check`
+calls such pages a breach). Two lends of 512 MiB extents with the three
+attaching over and over meanwhile; `check` ok after."""
 import os
 import subprocess
 import threading
 import unittest
 
-from seeing import BIN, QemuPeer, Server, run
+from seeing import BIN, GUEST, QemuPeer, Server, run
 
 
 class LendAttach(unittest.TestCase):
@@ -32,9 +34,13 @@ class LendAttach(unittest.TestCase):
         stop = threading.Event()
         attaches = []
 
+        attachers = ([GUEST, self.name, "0", "0", "0", "0"], [BIN, "info", self.name],
+                     [BIN, "check", self.name])
+
         def reader():
             while not stop.is_set():
-                subprocess.run([BIN, "info", self.name], capture_output=True)
+                subprocess.run(attachers[len(attaches) % 3], capture_output=True,
+                               stdin=subprocess.DEVNULL, timeout=60)
                 attaches.append(1)
 
         t = threading.Thread(target=reader)
