@@ -212,6 +212,19 @@ static void expect_whole(const struct side *s, uint64_t gpa, bool whole)
 		     "district %u whole: %d", d, !whole);
 }
 
+/* Every room of the port's district at @gpa has a page-table entry in
+ * the window (the kernel's, from pagemap), or none has. */
+static void expect_reachable(uint64_t gpa, bool reachable)
+{
+	uint64_t bits[LAB_DISTRICT_ROOMS / 64];
+	uint32_t first = (uint32_t)((gpa - port.base) >> LAB_ROOM_SHIFT);
+
+	cr_assert_eq(doors_reachable(&two.doors, first, LAB_DISTRICT_ROOMS, bits), 0);
+	for (uint32_t w = 0; w < LAB_DISTRICT_ROOMS / 64; w++)
+		cr_assert_eq(bits[w], reachable ? ~0ull : 0, "rooms %u.. reachable: %lx", w * 64,
+			     (unsigned long)bits[w]);
+}
+
 /*
  * The district calls through both transports: hostile requests get the
  * same documented error on each and change nothing (the district stays
@@ -243,6 +256,8 @@ Test(transports, district_calls_same_results, .init = setup_districts)
 		d = s->districts[0];
 		cr_assert_eq((d - s->base) % LAB_HC_DISTRICT_SIZE, 0);
 		expect_whole(s, d, true);
+		if (s == &port)
+			expect_reachable(d, true);
 		room = d + 5 * LAB_ROOM_SIZE;
 		cr_expect_eq(release_list(s, LAB_HC_RELEASE, 0, &room, 1), LAB_HC_EBUSY);
 		bad[0] = d + LAB_ROOM_SIZE;
@@ -261,6 +276,8 @@ Test(transports, district_calls_same_results, .init = setup_districts)
 		/* The refusals gave every right back: the district is released. */
 		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, &d, 1), LAB_HC_OK);
 		expect_whole(s, d, false);
+		if (s == &port)
+			expect_reachable(d, false);
 		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, &d, 1), LAB_HC_EALREADY);
 		cr_expect_eq(release_list(s, LAB_HC_RELEASE, 0, &room, 1), LAB_HC_EALREADY);
 	}
