@@ -153,6 +153,19 @@ struct lab_hc {
 	} u;
 };
 
+/* The calls whose rooms_gpa[] is a list of count addresses, and of those
+ * the ones the monitor writes (the claims); the others it only reads. */
+static inline int lab_hc_has_list(uint32_t call)
+{
+	return call == LAB_HC_CLAIM || call == LAB_HC_RELEASE ||
+	       call == LAB_HC_CLAIM_DISTRICT || call == LAB_HC_RELEASE_DISTRICT;
+}
+
+static inline int lab_hc_lists_out(uint32_t call)
+{
+	return call == LAB_HC_CLAIM || call == LAB_HC_CLAIM_DISTRICT;
+}
+
 /*
  * The trap itself, for a guest's kernel: one 32-bit `out` of the block's
  * guest-physical address (below 4 GiB) to the port, LAB_HC_PORT or the one

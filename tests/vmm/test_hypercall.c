@@ -316,6 +316,17 @@ Test(hc, exclusive_variant_panics_with_the_seed_message)
 	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
 }
 
+/* GFP_ATOMIC: all four districts, the reserve's included, then the panic. */
+Test(hc, exclusive_district_panics_with_the_seed_message)
+{
+	const char *opts[] = {"--rooms", "2048", "--cmdline", "what=district", NULL};
+	run_vmm("panic.elf", opts, 60);
+	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "panic: 4 districts allocated"), "stdout: %s", r.out);
+	cr_assert_null(strstr(r.out, "panic: 5 districts"), "stdout: %s", r.out);
+}
+
 /* A guest's panic message with a newline, a carriage return and a terminal
  * escape: still one line on stderr, and no escape (the guest printed a
  * "vmm: ..." line of its own, and cleared the operator's screen). */
