@@ -93,6 +93,15 @@ void lab_district_room_open(struct lab_hall *h, uint32_t room)
 	lab_district_hint_set(h, room / LAB_DISTRICT_ROOMS);
 }
 
+/* Every room of district @d zeroed and ours to open (a district claimed
+ * whole): its map words cleared at once, then the hint, as above. */
+void lab_district_open_all(struct lab_hall *h, uint32_t d)
+{
+	for (uint32_t w = 0; w < LAB_WORDS; w++)
+		atomic_store(&hall_map(h, d)[w], 0);
+	lab_district_hint_set(h, d);
+}
+
 void lab_district_leave(struct lab_cur *cur)
 {
 	struct lab_hall *h = cur->lab->hall;

@@ -204,10 +204,9 @@ static void whole_release(struct lab_cur *cur, uint32_t d, uint32_t *rooms)
 	district_rooms(d, rooms);
 	whole_unhold(lab->hall, d, atomic_load(hall_holder(lab->hall, d)));
 	if (!lab->pool || lab->scrub_at_release) {
-		for (uint32_t i = 0; i < LAB_DISTRICT_ROOMS; i++) {
+		for (uint32_t i = 0; lab->pool && i < LAB_DISTRICT_ROOMS; i++)
 			lab_zero_room(lab, rooms[i]);
-			lab_district_room_open(lab->hall, rooms[i]);
-		}
+		lab_district_open_all(lab->hall, d);
 	} else {
 		lab_scrub_dirty_make(lab->hall, rooms, LAB_DISTRICT_ROOMS);
 	}
