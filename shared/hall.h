@@ -42,11 +42,12 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	9u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+#define LAB_VERSION	10u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
 				   6: dirty rooms, hint lines, u16 holders;
 				   7: free count published per lease;
 				   8: districts lent per lease;
-				   9: dirty maps */
+				   9: dirty maps;
+				   10: districts claimed whole (holder bit) */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
 /*
