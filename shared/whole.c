@@ -71,13 +71,15 @@ static void whole_unhold(struct lab_hall *h, uint32_t d, uint16_t code)
  */
 static bool whole_fill(struct lab_cur *cur, uint32_t d, uint16_t code, uint32_t *rooms)
 {
+	uint32_t held = cur->district, word = cur->word;	/* its own, kept */
 	unsigned int got;
 
 	cur->district = d;
 	cur->word = 0;
 	got = lab_scrub_held(cur, LAB_DISTRICT_ROOMS, rooms);
 	got += lab_claim_district(cur, LAB_DISTRICT_ROOMS - got, rooms + got);
-	cur->district = LAB_NONE;
+	cur->district = held;
+	cur->word = word;
 	if (got == LAB_DISTRICT_ROOMS)
 		return true;
 	lab_claim_undo(cur, rooms, got);

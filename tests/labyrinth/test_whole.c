@@ -136,6 +136,29 @@ Test(whole, a_district_a_cursor_holds_is_not_taken)
 	heap_lab_free(m);
 }
 
+/* A cursor that holds a district for its single claims claims whole
+ * districts too, and still gives its own district back when it parks. */
+Test(whole, a_cursor_keeps_and_gives_back_the_district_it_holds)
+{
+	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, true);
+	struct lab_cursor cur;
+	uint32_t room, d, held;
+
+	lab_cursor_init(&cur, m, 0);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
+	held = room / LAB_DISTRICT_ROOMS;
+	cr_assert_eq(lab_district_holder(m, held), 0);
+	cr_assert_eq(lab_claim_districts(&cur, LAB_GFP_NORMAL, 0, 1, &d, NULL), 1);
+	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
+	cr_assert_eq(room / LAB_DISTRICT_ROOMS, held,
+		     "the next single claim is in the district it held");
+	lab_cursor_park(&cur);
+	cr_assert_eq(lab_district_holder(m, held), LAB_NONE,
+		     "the district it held stayed held after its park");
+	cr_assert_eq(lab_release_districts(&cur, &d, 1), 0);
+	heap_lab_free(m);
+}
+
 /* The reserve and the floor: a whole district or nothing, and a refusal
  * leaves the hall and the pool as they were. */
 Test(whole, limits_refuse_without_changing_anything)
