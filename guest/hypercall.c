@@ -42,8 +42,7 @@ static int64_t doorbell_call(struct lab_hc *hc)
 	u64 *rooms = NULL;
 	u32 n = hc->count;
 
-	if ((hc->call == LAB_HC_CLAIM || hc->call == LAB_HC_RELEASE) && n &&
-	    n <= LAB_HC_BATCH_MAX) {
+	if (lab_hc_has_list(hc->call) && n && n <= LAB_HC_BATCH_MAX) {
 		if (hc->rooms_gpa & 7 || !bootinfo_is_ram(hc->rooms_gpa, (u64)n * sizeof(u64)))
 			return WRITE_ONCE(hc->result, LAB_HC_EFAULT);
 		rooms = (u64 *)(uintptr_t)hc->rooms_gpa;
@@ -123,6 +122,16 @@ int64_t hc_claim(u32 flags, u32 count, u64 *gpas)
 int64_t hc_release(u32 count, const u64 *gpas)
 {
 	return call(LAB_HC_RELEASE, 0, count, (u64)(uintptr_t)gpas, NULL);
+}
+
+int64_t hc_claim_district(u32 flags, u32 count, u64 *gpas)
+{
+	return call(LAB_HC_CLAIM_DISTRICT, flags, count, (u64)(uintptr_t)gpas, NULL);
+}
+
+int64_t hc_release_district(u32 count, const u64 *gpas)
+{
+	return call(LAB_HC_RELEASE_DISTRICT, 0, count, (u64)(uintptr_t)gpas, NULL);
 }
 
 void __noreturn hc_panic(const char *message)

@@ -42,6 +42,10 @@ int64_t hc_info(struct lab_hc_info *info);
 /* Up to count rooms (1..512); their addresses go to gpas[]. Returns rooms granted. */
 int64_t hc_claim(u32 flags, u32 count, u64 *gpas);
 int64_t hc_release(u32 count, const u64 *gpas);
+/* Up to count whole districts (1..LAB_HC_DISTRICT_BATCH_MAX); their
+ * addresses go to gpas[]. Returns districts granted. */
+int64_t hc_claim_district(u32 flags, u32 count, u64 *gpas);
+int64_t hc_release_district(u32 count, const u64 *gpas);
 /* Ends the VM through the monitor (status 75); falls back to panic(). */
 void __noreturn hc_panic(const char *message);
 

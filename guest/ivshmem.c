@@ -311,7 +311,7 @@ static int64_t dev_call(struct ivdev *d, struct lab_hc *hc, u64 *rooms, u32 n)
 	sl->hc.cached = hc->cached;
 	if (hc->call == LAB_HC_PANIC)
 		memcpy(sl->hc.u.panic, hc->u.panic, sizeof(hc->u.panic));
-	if (hc->call == LAB_HC_RELEASE && rooms)
+	if (lab_hc_has_list(hc->call) && !lab_hc_lists_out(hc->call) && rooms)
 		copy_rooms(sl->rooms, rooms, n);
 	seq = ++d->seq[i];
 	__atomic_store_n(&sl->seq, seq, __ATOMIC_RELEASE);
@@ -323,7 +323,7 @@ static int64_t dev_call(struct ivdev *d, struct lab_hc *hc, u64 *rooms, u32 n)
 	rc = sl->hc.result;
 	if (hc->call == LAB_HC_INFO && rc == LAB_HC_OK)
 		hc->u.info = sl->hc.u.info;
-	if (hc->call == LAB_HC_CLAIM && rc > 0 && rooms)
+	if (lab_hc_lists_out(hc->call) && rc > 0 && rooms)
 		copy_rooms(rooms, sl->rooms, (u32)rc);
 	unlock(d, i);
 	return rc;
@@ -405,9 +405,9 @@ int64_t ivshmem_call(struct lab_hc *hc, u64 *rooms)
 		return LAB_HC_ENOSYS;
 	if (n > LAB_HC_BATCH_MAX)
 		n = LAB_HC_BATCH_MAX;	/* the server says E2BIG */
-	if (hc->call == LAB_HC_CLAIM)
+	if (lab_hc_has_list(hc->call) && lab_hc_lists_out(hc->call))
 		rc = claim_any(hc, rooms, n);
-	else if (hc->call == LAB_HC_RELEASE && rooms)
+	else if (lab_hc_has_list(hc->call) && rooms)
 		rc = release_each(hc, rooms, n);
 	else if (hc->call == LAB_HC_INFO)
 		rc = info_all(hc);

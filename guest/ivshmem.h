@@ -16,9 +16,10 @@
  *
  * A call takes slot (cpu % slots) of a device under a spinlock, rings the
  * doorbell and spins on the slot's completion word for at most a second:
- * interrupt handlers call too, and must not sleep. CLAIM asks this CPU's
- * device first, then the others; RELEASE sends each room back through the
- * device it came from; INFO adds up the devices' free rooms.
+ * interrupt handlers call too, and must not sleep. CLAIM (and
+ * CLAIM_DISTRICT) asks this CPU's device first, then the others; RELEASE
+ * (and RELEASE_DISTRICT) sends each address back through the device it
+ * came from; INFO adds up the devices' free rooms.
  */
 #ifndef GUEST_IVSHMEM_H
 #define GUEST_IVSHMEM_H

@@ -7,6 +7,7 @@
  */
 #include "bootinfo.h"
 #include "clock.h"
+#include "district.h"
 #include "hypercall.h"
 #include "ipi.h"
 #include "irqalloc.h"
@@ -255,6 +256,93 @@ static void test_exhaustion(void)
 	       rooms_free(), free0);
 }
 
+/* Every word of @d zero? */
+static bool district_zero(const void *d)
+{
+	return memscan64_ne(d, 0, DISTRICT_SIZE / 8) == DISTRICT_SIZE / 8;
+}
+
+/* Writes every page of @d (a page not held would stop the VM: status 74). */
+static void district_fill(void *d, u64 v)
+{
+	for (u64 off = 0; off < DISTRICT_SIZE; off += PAGE_SIZE)
+		*(volatile u64 *)((char *)d + off) = v + off;
+}
+
+/* Districts claimed until none is left (at most @max), then all freed. */
+static u32 districts_exhaust(gfp_t gfp, u32 max)
+{
+	static void *held[256];
+	u32 n = 0;
+
+	while (n < max && n < 256 && (held[n] = alloc_district(gfp)))
+		n++;
+	for (u32 i = 0; i < n; i++)
+		free_district(held[i]);
+	return n;
+}
+
+/* Can a district be lent whole here?  Under our monitor, yes; over
+ * ivshmem, only by a device of two districts or more (its first one holds
+ * the mailbox's rooms). */
+static bool districts_possible(void)
+{
+	u64 base, size;
+	u32 first, mailbox;
+
+	if (!lab_over_ivshmem())
+		return true;
+	for (u32 j = 0; ivshmem_device_info(j, &base, &size, &first, &mailbox); j++)
+		if (size >= 2 * DISTRICT_SIZE)
+			return true;
+	return false;
+}
+
+static void test_districts(void)
+{
+	u64 free0 = rooms_free(), gpa, after;
+	void *d = alloc_district(GFP_NORMAL);
+
+	if (!districts_possible()) {
+		report(!d && rooms_free() == free0,
+		       "labyrinth: no district from extents of one district (their mailbox's)");
+		return;
+	}
+	report(d && (uintptr_t)d % DISTRICT_SIZE == 0 &&
+	       (u64)(uintptr_t)d - lab_info.window_base < lab_info.window_size,
+	       "labyrinth: alloc_district gives a 2 MiB-aligned district of the window (%p)", d);
+	if (!d)
+		return;
+	report(district_zero(d), "labyrinth: every byte of a new district is zero");
+	after = rooms_free();
+	report(after + LAB_HC_DISTRICT_ROOMS <= free0,
+	       "labyrinth: a district takes 512 rooms (%lu free, was %lu)", after, free0);
+	district_fill(d, 0x5eed);
+	gpa = (u64)(uintptr_t)d + 17 * PAGE_SIZE;
+	report(hc_release(1, &gpa) == LAB_HC_EBUSY && rooms_free() == after,
+	       "labyrinth: one page of a district is not released alone (EBUSY)");
+	report(hc_release_district(1, &gpa) == LAB_HC_EINVAL && rooms_free() == after,
+	       "labyrinth: RELEASE_DISTRICT of an address inside a district is EINVAL");
+	district_fill(d, 0xfeed);	/* all of it still ours */
+	free_district(d);
+	report(rooms_free() >= after + LAB_HC_DISTRICT_ROOMS,
+	       "labyrinth: free_district gives its 512 rooms back");
+	gpa = (u64)(uintptr_t)d;
+	report(hc_release_district(1, &gpa) == LAB_HC_EALREADY,
+	       "labyrinth: a district freed twice is EALREADY");
+	d = alloc_district(GFP_NORMAL);
+	report(d && district_zero(d), "labyrinth: a district claimed again is zero (%p)", d);
+	if (d)
+		free_district(d);
+	u32 normal = districts_exhaust(GFP_NORMAL, ~0u);
+	report(normal >= 1 && (u64)normal * LAB_HC_DISTRICT_ROOMS <= free0 - lab_info.rooms_reserved,
+	       "labyrinth: GFP_NORMAL districts stop at the reserve (%u districts, %lu rooms free, "
+	       "%lu reserved)", normal, free0, lab_info.rooms_reserved);
+	page_alloc_flush(this_cpu()->cpu);
+	report(rooms_free() == free0, "labyrinth: every district given back (%lu free, was %lu)",
+	       rooms_free(), free0);
+}
+
 #define BENCH_ROUNDS 64
 
 /* For information: a CLAIM of one room over the ivshmem mailbox, seen from
@@ -298,6 +386,7 @@ static void test_labyrinth(u32 n, int rc)
 		report_skip("labyrinth: allocation from timer interrupts on every cpu");
 		report_skip("labyrinth: allocation by IPI on a remote cpu");
 		report_skip("labyrinth: exhaustion returns NULL; only GFP_ATOMIC uses the reserve");
+		report_skip("labyrinth: districts");
 		return;
 	}
 	report(rc == 0, "labyrinth: INFO and window mapping (rc %d)", rc);
@@ -309,6 +398,7 @@ static void test_labyrinth(u32 n, int rc)
 	 * lends a district to one vCPU at a time, so rooms in a district
 	 * another vCPU's cursor holds are not claimable from here. */
 	test_exhaustion();
+	test_districts();
 	test_irq_alloc(n);
 	test_remote_alloc(n);
 	if (lab_over_ivshmem())

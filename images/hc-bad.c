@@ -2,7 +2,8 @@
  * Every bad request gets its error code and changes nothing:
  * after each one, INFO's rooms_free is what it was before.
  * Command line: foreign=0x<gpa> adds a RELEASE of that room, which the host
- * test claimed as another owner: EPERM.
+ * test claimed as another owner: EPERM; foreign_district=0x<gpa> the same
+ * with RELEASE_DISTRICT of a district the host test claimed whole.
  */
 #include "bootinfo.h"
 #include "hypercall.h"
@@ -127,6 +128,48 @@ static void bad_releases(void)
 	       LAB_HC_EALREADY);
 }
 
+/* The district calls: every bad request refused and nothing changed; a
+ * room of a district is not released alone; the district still releases. */
+static void bad_districts(void)
+{
+	u64 d, bad = lab_info.window_base + LAB_ROOM_SIZE;
+	int64_t rc;
+
+	expect("CLAIM_DISTRICT count 0", LAB_HC_CLAIM_DISTRICT, 0, 0, (uintptr_t)gpas,
+	       LAB_HC_EINVAL);
+	expect("CLAIM_DISTRICT count 9", LAB_HC_CLAIM_DISTRICT, 0, LAB_HC_DISTRICT_BATCH_MAX + 1,
+	       (uintptr_t)gpas, LAB_HC_E2BIG);
+	expect("CLAIM_DISTRICT flags 0x8 (undefined bit)", LAB_HC_CLAIM_DISTRICT, 0x8, 1,
+	       (uintptr_t)gpas, LAB_HC_EINVAL);
+	expect("CLAIM_DISTRICT rooms_gpa outside guest RAM", LAB_HC_CLAIM_DISTRICT, 0, 1, ram_top,
+	       LAB_HC_EFAULT);
+	expect("RELEASE_DISTRICT count 9", LAB_HC_RELEASE_DISTRICT, 0,
+	       LAB_HC_DISTRICT_BATCH_MAX + 1, (uintptr_t)gpas, LAB_HC_E2BIG);
+	gpas[0] = bad;
+	expect("RELEASE_DISTRICT of an address inside a district", LAB_HC_RELEASE_DISTRICT, 0, 1,
+	       (uintptr_t)gpas, LAB_HC_EINVAL);
+	gpas[0] = lab_info.window_base + lab_info.window_size;
+	expect("RELEASE_DISTRICT past the window", LAB_HC_RELEASE_DISTRICT, 0, 1,
+	       (uintptr_t)gpas, LAB_HC_ERANGE);
+	rc = hc_claim_district(LAB_HC_GFP_ATOMIC, 1, &d);
+	report(rc == 1, "CLAIM_DISTRICT of one district for the release cases (rc %ld)", rc);
+	if (rc != 1)
+		return;
+	gpas[0] = d + 3 * LAB_ROOM_SIZE;
+	expect("RELEASE of one room of a district", LAB_HC_RELEASE, 0, 1, (uintptr_t)gpas,
+	       LAB_HC_EBUSY);
+	gpas[0] = gpas[1] = d;
+	expect("RELEASE_DISTRICT naming one district twice", LAB_HC_RELEASE_DISTRICT, 0, 2,
+	       (uintptr_t)gpas, LAB_HC_EALREADY);
+	expect("RELEASE_DISTRICT with flags", LAB_HC_RELEASE_DISTRICT, 1, 1, (uintptr_t)gpas,
+	       LAB_HC_EINVAL);
+	report(still_held(d) && still_held(d + LAB_HC_DISTRICT_SIZE - 8),
+	       "the district is still held, first room to last (0x%lx)", d);
+	report(hc_release_district(1, &d) == LAB_HC_OK, "RELEASE_DISTRICT of it");
+	expect("RELEASE_DISTRICT of a district released already", LAB_HC_RELEASE_DISTRICT, 0, 1,
+	       (uintptr_t)gpas, LAB_HC_EALREADY);
+}
+
 static void bad_block(void)
 {
 	u64 before = rooms_free();
@@ -149,6 +192,10 @@ static void foreign(void)
 	gpas[0] = gpa;
 	expect("RELEASE of another owner's room (foreign)", LAB_HC_RELEASE, 0, 1,
 	       (uintptr_t)gpas, LAB_HC_EPERM);
+	gpas[0] = cmdline_get_u64("foreign_district", 0);
+	if (gpas[0])
+		expect("RELEASE_DISTRICT of another guest's district (foreign_district)",
+		       LAB_HC_RELEASE_DISTRICT, 0, 1, (uintptr_t)gpas, LAB_HC_EPERM);
 }
 
 int main(void)
@@ -169,6 +216,7 @@ int main(void)
 	start = rooms_free();
 	bad_claims();
 	bad_releases();
+	bad_districts();
 	bad_block();
 	foreign();
 	report(rooms_free() == start, "rooms_free back to %lu (now %lu)", start, rooms_free());

@@ -6,6 +6,13 @@
  *   BENCH hc.claim1 <ns> ns           median CLAIM 1 (release unmeasured), up to 500
  *   BENCH hc.touch.per_room <ns> ns   first write to each of 64 fresh rooms / 64,
  *                                     median of up to 20 rounds
+ *   BENCH hc.district.claim_release <ns> ns
+ *                                     CLAIM_DISTRICT 1 + RELEASE_DISTRICT 1,
+ *   BENCH hc.district.rooms512.claim_release <ns> ns
+ *                                     and its control, the same 512 rooms
+ *                                     as 8 CLAIM 64 + 8 RELEASE 64, taking
+ *                                     turns, medians of up to 200 rounds;
+ *                                     then their ratio (rooms512_over_district)
  * then runs up to 100 rounds of CLAIM 64 + RELEASE 64 for the monitor's
  * --hc-stats. Every phase also stops at its own time limit (~5 s in all).
  */
@@ -101,6 +108,59 @@ static void bench_touch(void)
 	print_bench("hc.touch.per_room", samples, n);
 }
 
+#define DISTRICT_ROUNDS 200
+#define DISTRICT_ROOMS LAB_HC_DISTRICT_ROOMS
+
+static u64 control[DISTRICT_ROUNDS];
+static u64 rooms512[DISTRICT_ROOMS];
+
+/* One district claimed and released whole: TSC ticks, 0 on a failure. */
+static u64 district_round(void)
+{
+	u64 t0 = rdtsc(), gpa;
+
+	if (!check(hc_claim_district(LAB_HC_GFP_NORMAL, 1, &gpa), 1, "CLAIM_DISTRICT 1") ||
+	    !check(hc_release_district(1, &gpa), LAB_HC_OK, "RELEASE_DISTRICT 1"))
+		return 0;
+	return rdtsc() - t0;
+}
+
+/* The control: 512 rooms in batches of 64 each way. */
+static u64 rooms512_round(void)
+{
+	u64 t0 = rdtsc();
+
+	for (u32 i = 0; i < DISTRICT_ROOMS; i += BATCH)
+		if (!check(hc_claim(LAB_HC_GFP_NORMAL, BATCH, rooms512 + i), BATCH, "CLAIM 64"))
+			return 0;
+	for (u32 i = 0; i < DISTRICT_ROOMS; i += BATCH)
+		if (!check(hc_release(BATCH, rooms512 + i), LAB_HC_OK, "RELEASE 64"))
+			return 0;
+	return rdtsc() - t0;
+}
+
+static void bench_district(void)
+{
+	u64 end = rdtsc() + tsc_from_us(PHASE_US), whole, single;
+	size_t n = 0;
+
+	while (n < DISTRICT_ROUNDS && rdtsc() < end) {
+		samples[n] = district_round();
+		control[n] = rooms512_round();
+		if (!samples[n] || !control[n])
+			break;
+		n++;
+	}
+	print_bench("hc.district.claim_release", samples, n);
+	print_bench("hc.district.rooms512.claim_release", control, n);
+	if (!n)
+		return;
+	whole = percentile_u64(samples, n, 50);
+	single = percentile_u64(control, n, 50);
+	printf("BENCH hc.district.rooms512_over_district %lu.%02lu x\n", single / whole,
+	       single * 100 / whole % 100);
+}
+
 static void batch_rounds(void)
 {
 	u64 t0 = rdtsc(), end = t0 + tsc_from_us(PHASE_US);
@@ -128,6 +188,7 @@ int main(void)
 	bench_null();
 	bench_claim1();
 	bench_touch();
+	bench_district();
 	batch_rounds();
 	return failures ? 1 : 0;
 }

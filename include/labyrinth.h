@@ -86,7 +86,8 @@
 #define LAB_ENOENT	(-2)	/* no labyrinth of that name */
 #define LAB_ESRCH	(-3)	/* lease not alive / unknown guest */
 #define LAB_ENOMEM	(-12)	/* no room left for the request */
-#define LAB_EBUSY	(-16)	/* every lease slot is taken */
+#define LAB_EBUSY	(-16)	/* every lease slot is taken; a room of a
+				   district claimed whole released alone */
 #define LAB_EEXIST	(-17)	/* a labyrinth of that name exists */
 #define LAB_EINVAL	(-22)	/* bad geometry, bad argument, unaligned page */
 #define LAB_ERANGE	(-34)	/* room index or address outside the pool */
@@ -316,7 +317,8 @@ unsigned int lab_claim_floored(struct lab_cursor *cur, unsigned int flags,
  * Release @n rooms.  The whole batch is validated first; on any error
  * nothing changes and the first error is returned:
  *   LAB_ERANGE (index outside the pool), LAB_EALREADY (room free or dirty,
- *   or listed twice), LAB_EPERM (room owned by another (guest, vcpu)).
+ *   or listed twice), LAB_EPERM (room owned by another (guest, vcpu)),
+ *   LAB_EBUSY (room of a district claimed whole: lab_release_districts()).
  * On success every room is released: owned by nobody, claimable by
  * nobody until it is zeroed.  The cursor keeps the last LAB_REUSE rooms it
  * released and its next claims take them, zeroing them (shared/reuse.c);
@@ -336,6 +338,36 @@ int lab_release_guest(struct lab_cursor *cur, const uint32_t *rooms,
 		      unsigned int n);
 /* Address form; also LAB_EINVAL for an address not on a room boundary. */
 int lab_release_page(struct lab_cursor *cur, void *page);
+/*
+ * Districts claimed whole (shared/whole.c): all LAB_DISTRICT_ROOMS rooms
+ * of a district for the cursor's guest, in one claim, all zero; a district
+ * is never half one guest's.  Up to @n (1..LAB_DISTRICTS_MAX) districts
+ * (their indices to @districts), fewer when fewer are wholly free, none
+ * short with LAB_ALL_OR_NOTHING.  The limits are lab_claim_floored()'s:
+ * the rooms leave the free count in one atomic step that keeps the reserve
+ * (unless GFP_ATOMIC) and @floor (NULL: none).  Only a district nobody
+ * holds and whose rooms are free or dirty is taken (clean ones first;
+ * the claimer zeroes dirty ones).
+ */
+#define LAB_DISTRICTS_MAX	8u
+unsigned int lab_claim_districts(struct lab_cursor *cur, unsigned int flags, uint32_t corridor,
+				 unsigned int n, uint32_t *districts, const struct lab_floor *floor);
+/* The same inside districts [first, first + n) lent to the cursor's guest
+ * (an extent), no watermark (lab_claim_within()'s rules). */
+unsigned int lab_claim_districts_within(struct lab_cursor *cur, uint32_t first, uint32_t n,
+					unsigned int want, uint32_t *districts);
+/*
+ * Release @n districts claimed whole by the cursor's guest (any of its
+ * vCPUs: as lab_release_guest(), the caller keeps a district out of two
+ * releases at once).  All checked first; on an error nothing changed:
+ * LAB_EINVAL (not claimed whole, n out of 1..LAB_DISTRICTS_MAX),
+ * LAB_ERANGE (no such district), LAB_EPERM (another guest's),
+ * LAB_EALREADY (listed twice).  Their rooms turn dirty as released rooms
+ * do.  A room of such a district released alone gets LAB_EBUSY.
+ */
+int lab_release_districts(struct lab_cursor *cur, const uint32_t *districts, unsigned int n);
+/* The guest that claimed district @d whole, LAB_NONE if none did. */
+uint32_t lab_district_whole_of(const struct labyrinth *lab, uint32_t d);
 /* Is room @i free and claimable (so zeroed): neither owned nor dirty? */
 bool lab_room_free(const struct labyrinth *lab, uint32_t room);
 /* Is room @i marked claimed (its map bit set) with no owner at all?  No

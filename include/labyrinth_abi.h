@@ -52,8 +52,40 @@ enum lab_hc_call {
 	LAB_HC_CLAIM = 2,	/* count rooms; their addresses to rooms_gpa[] */
 	LAB_HC_RELEASE = 3,	/* count room addresses from rooms_gpa[] */
 	LAB_HC_PANIC = 4,	/* guest gives up: u.panic.message; VM ends, status 75 */
+	LAB_HC_CLAIM_DISTRICT = 5,	/* count whole districts; their addresses to rooms_gpa[] */
+	LAB_HC_RELEASE_DISTRICT = 6,	/* count district addresses from rooms_gpa[] */
 	LAB_HC_NR
 };
+
+/*
+ * Districts: 512 rooms side by side (2 MiB), claimed whole and released
+ * whole; the guest can map one as a single large page.  A district's
+ * address is the address of its first room, whose offset in the room
+ * window is a multiple of LAB_HC_DISTRICT_SIZE (the port's window base is
+ * 2 MiB aligned; an ivshmem BAR is aligned to its size).
+ * Every room of a claimed district is the guest's and zero; none of them
+ * may be released alone (RELEASE gets LAB_HC_EBUSY), so a district is
+ * never half the guest's.
+ *
+ * Calls of their own rather than a flag on CLAIM: with a flag, `count`
+ * and each entry of rooms_gpa[] would mean rooms or districts by one bit,
+ * and a RELEASE of an address could free one room or 512; each call's
+ * fields mean one thing, and a monitor that does not know them answers
+ * LAB_HC_ENOSYS instead of misreading them.
+ *
+ * CLAIM_DISTRICT: flags as CLAIM's (GFP, ALL_OR_NOTHING, the corridor);
+ * count 1..LAB_HC_DISTRICT_BATCH_MAX; result the districts granted
+ * (fewer than asked when fewer are wholly free; LAB_HC_ENOMEM none,
+ * LAB_HC_EDQUOT when the guest's max leaves it less than a district).
+ * RELEASE_DISTRICT: count 1..LAB_HC_DISTRICT_BATCH_MAX addresses;
+ * LAB_HC_ERANGE outside the window, LAB_HC_EINVAL not a district's first
+ * room or a district not claimed whole (rooms claimed one by one are
+ * released one by one), LAB_HC_EPERM another guest's, LAB_HC_EALREADY not
+ * the guest's (or twice in the list).  flags must be 0.
+ */
+#define LAB_HC_DISTRICT_ROOMS 512u
+#define LAB_HC_DISTRICT_SIZE (LAB_HC_DISTRICT_ROOMS * LAB_ROOM_SIZE)
+#define LAB_HC_DISTRICT_BATCH_MAX 8u	/* districts per CLAIM_DISTRICT or RELEASE_DISTRICT */
 
 /* CLAIM flags, GFP-like: the core's own (labyrinth.h) have the same bits,
  * so the monitor passes them through, as it does the results below. */
@@ -73,9 +105,11 @@ enum lab_hc_call {
  * as Xen's populate_physmap), < 0 one of these, and nothing changed. */
 #define LAB_HC_OK 0
 #define LAB_HC_EPERM (-1)	/* RELEASE: the room is another owner's */
-#define LAB_HC_E2BIG (-7)	/* count above LAB_HC_BATCH_MAX */
+#define LAB_HC_E2BIG (-7)	/* count above LAB_HC_BATCH_MAX (districts: LAB_HC_DISTRICT_BATCH_MAX) */
 #define LAB_HC_ENOMEM (-12)	/* CLAIM: no room at all (or not all, with ALL_OR_NOTHING) */
 #define LAB_HC_EFAULT (-14)	/* block or rooms_gpa[] not inside guest RAM */
+#define LAB_HC_EBUSY (-16)	/* RELEASE: the room is in a district claimed whole
+				 * (RELEASE_DISTRICT releases it) */
 #define LAB_HC_EINVAL (-22)	/* count 0, bad flags or corridor, address not room-aligned */
 #define LAB_HC_ERANGE (-34)	/* RELEASE: address outside the room window */
 #define LAB_HC_ENOSYS (-38)	/* unknown call */
@@ -108,15 +142,29 @@ struct lab_hc {
 	uint32_t call;		/* enum lab_hc_call */
 	uint32_t flags;		/* CLAIM: LAB_HC_GFP_* | LAB_HC_CORRIDOR(c) */
 	int64_t result;		/* out */
-	uint32_t count;		/* CLAIM, RELEASE: rooms */
+	uint32_t count;		/* CLAIM, RELEASE: rooms; the DISTRICT calls: districts */
 	uint32_t cached;	/* CLAIM, RELEASE: rooms the guest's own caches keep
 				 * now (its word, for operators; never trusted) */
-	uint64_t rooms_gpa;	/* CLAIM, RELEASE: guest-physical uint64_t[count] */
+	uint64_t rooms_gpa;	/* CLAIM, RELEASE (and the DISTRICT calls):
+				 * guest-physical uint64_t[count] */
 	union {
 		struct lab_hc_info info;
 		char panic[96];	/* PANIC: NUL-terminated message */
 	} u;
 };
+
+/* The calls whose rooms_gpa[] is a list of count addresses, and of those
+ * the ones the monitor writes (the claims); the others it only reads. */
+static inline int lab_hc_has_list(uint32_t call)
+{
+	return call == LAB_HC_CLAIM || call == LAB_HC_RELEASE ||
+	       call == LAB_HC_CLAIM_DISTRICT || call == LAB_HC_RELEASE_DISTRICT;
+}
+
+static inline int lab_hc_lists_out(uint32_t call)
+{
+	return call == LAB_HC_CLAIM || call == LAB_HC_CLAIM_DISTRICT;
+}
 
 /*
  * The trap itself, for a guest's kernel: one 32-bit `out` of the block's

@@ -9,7 +9,8 @@
  *     `labyrinth serve`, rooms of the extent lent to the peer.
  * The transport copies the request header out of guest-writable memory once
  * and hands the copy in; the dispatcher copies the room list once more (in
- * for RELEASE, out for CLAIM) and uses only its copies.
+ * for RELEASE, out for CLAIM; the same for the DISTRICT calls) and uses
+ * only its copies.
  *
  * Who may release a room: a per-guest bitmap, `reach`, with one bit per room
  * the guest has claimed AND can reach.  CLAIM sets the bits only after the
@@ -50,6 +51,10 @@ struct lab_transport {
 	unsigned int (*claim)(void *t, struct lab_cursor *cur, unsigned int flags,
 			      unsigned int n, uint32_t *rooms);
 	uint32_t (*reserved)(void *t);
+	/* With @claim: claims up to @n districts whole in the extent
+	 * (lab_claim_districts_within), the reserve as @claim keeps it. */
+	unsigned int (*claim_districts)(void *t, struct lab_cursor *cur, unsigned int flags,
+					unsigned int n, uint32_t *districts);
 };
 
 /* One guest: its labyrinth handle (its lease), transport and reached rooms. */
@@ -67,6 +72,7 @@ struct lab_caller {
 	struct lab_cursor cursor;
 	uint32_t rooms[LAB_HC_BATCH_MAX];
 	uint64_t gpas[LAB_HC_BATCH_MAX];
+	uint32_t districts[LAB_HC_DISTRICT_BATCH_MAX];
 	uint32_t claimed, released, refused, limited;	/* not yet in the lease's tally */
 	uint32_t cached;		/* the guest's last word on its caches */
 	bool panicked;			/* the guest called PANIC */

@@ -165,8 +165,7 @@ unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
  * these rooms (they were never handed out), so they are as clean as when
  * we claimed them: no scrub.
  */
-static void claim_undo(struct lab_cur *cur, const uint32_t *rooms,
-		       unsigned int n)
+void lab_claim_undo(struct lab_cur *cur, const uint32_t *rooms, unsigned int n)
 {
 	struct lab_hall *h = cur->lab->hall;
 
@@ -223,7 +222,7 @@ static unsigned int claim(struct lab_cur *cur, unsigned int flags, uint32_t corr
 			lab_district_leave_full(cur);
 	}
 	if (got < n && (flags & LAB_ALL_OR_NOTHING)) {
-		claim_undo(cur, rooms, got);
+		lab_claim_undo(cur, rooms, got);
 		got = 0;
 	}
 	if (!cur->borrowed)	/* taken out of the count already */

@@ -11,6 +11,8 @@
 /* Claim up to @need rooms from the district the cursor holds. */
 unsigned int lab_claim_district(struct lab_cur *cur, unsigned int need,
 				uint32_t *rooms);
+/* Give back rooms this cursor claimed and nobody saw (no scrub). */
+void lab_claim_undo(struct lab_cur *cur, const uint32_t *rooms, unsigned int n);
 
 /* For the host library, which takes and drops leases: the handle now holds
  * lease @guest (LAB_NONE: none), and its page cursor claims for it. */

@@ -93,6 +93,15 @@ void lab_district_room_open(struct lab_hall *h, uint32_t room)
 	lab_district_hint_set(h, room / LAB_DISTRICT_ROOMS);
 }
 
+/* Every room of district @d zeroed and ours to open (a district claimed
+ * whole): its map words cleared at once, then the hint, as above. */
+void lab_district_open_all(struct lab_hall *h, uint32_t d)
+{
+	for (uint32_t w = 0; w < LAB_WORDS; w++)
+		atomic_store(&hall_map(h, d)[w], 0);
+	lab_district_hint_set(h, d);
+}
+
 void lab_district_leave(struct lab_cur *cur)
 {
 	struct lab_hall *h = cur->lab->hall;
@@ -238,4 +247,91 @@ bool lab_district_hold(struct lab_cur *cur, uint32_t corridor,
 					     scan))
 				return true;
 	return false;
+}
+
+/* Every room of district @d free, or with @dirty_ok free or dirty: none
+ * owned, none a wall.  A dirty bit is set after its owner word says
+ * LAB_DIRTY (scrub.c), so a room released a moment ago may still look
+ * owned: the district is passed over this time. */
+static bool district_all_free(struct lab_hall *h, uint32_t d, bool dirty_ok)
+{
+	_Atomic uint64_t *map = hall_map(h, d), *dirty = hall_dirty(h, d);
+
+	for (uint32_t w = 0; w < LAB_WORDS; w++) {
+		uint64_t taken = atomic_load(&map[w]);
+
+		if (dirty_ok && taken)
+			taken &= ~atomic_load(&dirty[w]);
+		if (taken)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Holder @from -> @to, kept only if every room is free (or dirty, with
+ * @dirty_ok).  Once the holder is ours nobody else claims there, so a
+ * room seen free after the CAS stays free: the check must come after it.
+ */
+bool lab_district_take(struct lab_hall *h, uint32_t d, uint16_t from, uint16_t to,
+		       bool dirty_ok)
+{
+	uint16_t was = from;
+
+	if (!atomic_compare_exchange_strong(hall_holder(h, d), &was, to))
+		return false;
+	if (district_all_free(h, d, dirty_ok))
+		return true;
+	was = to;
+	atomic_compare_exchange_strong(hall_holder(h, d), &was, from);
+	if (!from)
+		lab_district_hint_set(h, d);
+	return false;
+}
+
+/* A district of [from, end) taken for @to: by the hints, all clean; or by
+ * a scan, all free or dirty. */
+static uint32_t take_whole_in(struct lab_hall *h, uint32_t from, uint32_t end,
+			      uint16_t to, bool scan)
+{
+	uint32_t d = scan ? from : next_hinted(h, from, end);
+
+	while (d < end) {
+		if (!atomic_load_explicit(hall_holder(h, d), memory_order_relaxed) &&
+		    district_all_free(h, d, scan) && lab_district_take(h, d, 0, to, scan))
+			return d;
+		d = scan ? d + 1 : next_hinted(h, d + 1, end);
+	}
+	return LAB_NONE;
+}
+
+/*
+ * A district nobody holds, all of whose rooms are free, taken with holder
+ * @to: the preferred corridor first, then the next ones (unless
+ * LAB_THISCORRIDOR), each from the cursor's home.  Clean districts first,
+ * found by the free hints; only when there is none anywhere, a scan for
+ * one whose rooms are free or dirty (the claimer zeroes those).  A whole
+ * claim leaves the hint set (its rooms are free until the claim's commit):
+ * a later search passes it on the holder word, without a write.
+ */
+uint32_t lab_district_take_whole(struct lab_cur *cur, uint32_t corridor,
+				 unsigned int flags, uint16_t to)
+{
+	struct lab_hall *h = cur->lab->hall;
+	uint32_t tries = (flags & LAB_THISCORRIDOR) ? 1 : h->corridors;
+
+	for (int scan = 0; scan < 2; scan++) {
+		for (uint32_t i = 0; i < tries; i++) {
+			uint32_t c = (corridor + i) % h->corridors;
+			uint32_t s = hall_corridor_start(h, c), e = hall_corridor_start(h, c + 1);
+			uint32_t mid = lab_district_home(h, cur, c);
+			uint32_t d = take_whole_in(h, mid, e, to, scan);
+
+			if (d == LAB_NONE)
+				d = take_whole_in(h, s, mid, to, scan);
+			if (d != LAB_NONE)
+				return d;
+		}
+	}
+	return LAB_NONE;
 }

@@ -83,14 +83,7 @@ void lab_districts_count_back(struct labyrinth *lab, uint32_t first, uint32_t n,
 /* Held, nobody claims there but @owner, so "all free" stays true. */
 static bool district_lend(struct lab_hall *h, uint32_t d, uint32_t owner)
 {
-	uint16_t none = 0;
-
-	if (!atomic_compare_exchange_strong(hall_holder(h, d), &none, holder_code(owner)))
-		return false;
-	if (lab_district_free(h, d) == LAB_DISTRICT_ROOMS)
-		return true;
-	district_unlend(h, d, owner);
-	return false;
+	return lab_district_take(h, d, 0, holder_code(owner), false);
 }
 
 /* All held by @owner, or none: a district some cursor holds, or with a
@@ -129,7 +122,7 @@ uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
 	if (d >= lab->hall->districts)
 		return LAB_NONE;
 	code = atomic_load_explicit(hall_holder(lab->hall, d), memory_order_acquire);
-	return code & LAB_HOLDER_LENT ? (uint32_t)(code & ~LAB_HOLDER_LENT) - 1u : LAB_NONE;
+	return code & LAB_HOLDER_LENT ? (uint32_t)(code & LAB_HOLDER_GUEST) - 1u : LAB_NONE;
 }
 
 unsigned int lab_claim_within(struct lab_cursor *pub, uint32_t first, uint32_t n,

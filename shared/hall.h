@@ -42,11 +42,12 @@
 #include "labyrinth.h"
 
 #define LAB_MAGIC	0x4c414259524e5448ull	/* "LABYRNTH" */
-#define LAB_VERSION	9u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
+#define LAB_VERSION	10u	/* 2: OFD leases; 3: tallies; 4: limits; 5: pressure;
 				   6: dirty rooms, hint lines, u16 holders;
 				   7: free count published per lease;
 				   8: districts lent per lease;
-				   9: dirty maps */
+				   9: dirty maps;
+				   10: districts claimed whole (holder bit) */
 #define LAB_WALL	UINT32_MAX	/* owner code of rooms past the end */
 #define LAB_DIRTY	(UINT32_MAX - 1)	/* released, not yet scrubbed */
 /*
@@ -130,6 +131,14 @@ struct lab_hall {
  * holds (two claimers in one district could grant a room twice).
  */
 #define LAB_HOLDER_LENT	0x8000u
+/*
+ * Set in the holder word of a district claimed whole (whole.c), beside
+ * the claimer's guest + 1 (and LAB_HOLDER_LENT in a lent extent): every
+ * room of it is that guest's, no cursor holds it, and no room of it is
+ * released alone (release.c), so it is never half one guest's.
+ */
+#define LAB_HOLDER_WHOLE	0x4000u
+#define LAB_HOLDER_GUEST	0x3fffu	/* the guest + 1 part of a holder word */
 
 static inline _Atomic uint16_t *hall_holder(struct lab_hall *h, uint32_t d)
 {
@@ -140,7 +149,7 @@ static inline _Atomic uint16_t *hall_holder(struct lab_hall *h, uint32_t d)
 static inline uint32_t hall_holder_guest(struct lab_hall *h, uint32_t d)
 {
 	uint16_t g = atomic_load_explicit(hall_holder(h, d),
-					  memory_order_relaxed) & ~LAB_HOLDER_LENT;
+					  memory_order_relaxed) & LAB_HOLDER_GUEST;
 
 	return g ? g - 1u : LAB_NONE;
 }
@@ -191,6 +200,13 @@ static inline uint32_t hall_corridor_of(const struct lab_hall *h, uint32_t d)
 		return 0;
 	return (uint32_t)(((uint64_t)d * h->corridors + h->corridors - 1) /
 			  h->districts);
+}
+
+/* Is district @d claimed whole (by whomever)? */
+static inline bool hall_district_whole(struct lab_hall *h, uint32_t d)
+{
+	return atomic_load_explicit(hall_holder(h, d), memory_order_acquire) &
+	       LAB_HOLDER_WHOLE;
 }
 
 static inline _Atomic uint64_t *hall_room_map_word(struct lab_hall *h, uint32_t room)

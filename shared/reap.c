@@ -51,13 +51,14 @@ static uint32_t reap_word(struct labyrinth *lab, uint32_t d, uint32_t w,
 	return freed;
 }
 
-/* Take back a district held by a cursor of the dead guest, or lent to it. */
+/* Take back a district held by a cursor of the dead guest, lent to it, or
+ * claimed whole by it (its rooms were freed above). */
 static void reap_holder(struct lab_hall *h, uint32_t d, uint32_t guest)
 {
 	_Atomic uint16_t *holder = hall_holder(h, d);
 	uint16_t g = atomic_load(holder);
 
-	if ((g & ~LAB_HOLDER_LENT) == guest + 1)
+	if ((g & LAB_HOLDER_GUEST) == guest + 1)
 		atomic_compare_exchange_strong(holder, &g, 0);
 }
 

@@ -18,6 +18,9 @@
  * or hint; the reaper of that dead guest walks every room and marks it
  * again.
  *
+ * A room of a district claimed whole is refused (LAB_EBUSY): such a
+ * district is released whole (whole.c), never half.
+ *
  * Without a pool there is nothing to zero, and with lab->scrub_at_release
  * the caller asked for the old way: zero while still owned, then free.
  */
@@ -58,6 +61,8 @@ static int room_check(struct lab_cur *cur, uint32_t room, uint32_t mask)
 		return LAB_EALREADY;	/* released, not zeroed yet */
 	if ((o ^ cur->owner) & mask)
 		return LAB_EPERM;
+	if (hall_district_whole(h, room / LAB_DISTRICT_ROOMS))
+		return LAB_EBUSY;	/* released whole or not at all (whole.c) */
 	return 0;
 }
 

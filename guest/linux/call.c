@@ -113,3 +113,49 @@ long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info
 		*info = hc.u.info;
 	return rc;
 }
+
+/* The district at @gpa, if all its rooms are the extent's (none of them
+ * the mailbox's) and it starts a 2 MiB step of the extent. */
+static void *district_at(const struct lab_extent *ext, u64 gpa)
+{
+	void *first = room_at(ext, gpa);
+
+	if (!first || (gpa - ext->gpa) % LAB_HC_DISTRICT_SIZE ||
+	    !room_at(ext, gpa + LAB_HC_DISTRICT_SIZE - LAB_ROOM_SIZE))
+		return NULL;
+	return first;
+}
+
+long lab_extent_claim_district(struct lab_extent *ext, u32 flags, void **district)
+{
+	struct lab_hc hc = { .call = LAB_HC_CLAIM_DISTRICT, .flags = flags, .count = 1 };
+	u64 t0 = ktime_get_mono_fast_ns(), gpa = 0;
+	long rc = ext->carrier->call(ext, &hc, &gpa);
+
+	lab_count(ext->maze, LAB_CLAIMS, 1);
+	lab_count(ext->maze, LAB_CLAIM_NS, ktime_get_mono_fast_ns() - t0);
+	if (rc > 1 || (rc == 1 && !(*district = district_at(ext, gpa)))) {
+		lab_count(ext->maze, LAB_BAD_ANSWERS, 1);
+		WRITE_ONCE(ext->broken, true);
+		return LAB_HC_EINVAL;	/* an answer we cannot trust */
+	}
+	if (rc == 1) {
+		atomic_add(LAB_HC_DISTRICT_ROOMS, &ext->held);
+		lab_count(ext->maze, LAB_CLAIMED, LAB_HC_DISTRICT_ROOMS);
+	}
+	return rc;
+}
+
+long lab_extent_release_district(struct lab_extent *ext, void *district)
+{
+	struct lab_hc hc = { .call = LAB_HC_RELEASE_DISTRICT, .count = 1 };
+	u64 gpa = gpa_of(ext, district);
+	long rc = ext->carrier->call(ext, &hc, &gpa);
+
+	lab_count(ext->maze, LAB_RELEASES, 1);
+	if (rc >= 0) {
+		lab_count(ext->maze, LAB_RELEASED, LAB_HC_DISTRICT_ROOMS);
+		lab_extent_put(ext, LAB_HC_DISTRICT_ROOMS);
+	}
+	return rc;
+}

@@ -90,6 +90,37 @@ void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze);
  */
 void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
 
+#define LABYRINTH_DISTRICT_ROOMS 512		/* rooms of a district */
+#define LABYRINTH_DISTRICT_SIZE (2u << 20)	/* its bytes */
+
+/**
+ * labyrinth_alloc_district() - a whole district: 512 rooms side by side
+ * @maze: labyrinth_maze()
+ * @gfp: as labyrinth_alloc_room(): __GFP_HIGH may take the reserve
+ *
+ * 2 MiB, at a 2 MiB step of its device's memory (so a 2 MiB-aligned
+ * guest-physical address), every byte zero, claimed in one call and never
+ * cached. Its pages are not rooms of their own: free the district whole
+ * with labyrinth_free_district(), never a page of it with
+ * dealloc_labyrinth_page_exclusive().
+ *
+ * Context: any, hard IRQ included (one round trip, interrupts off).
+ * Return: the district's first byte, or NULL when no district is wholly
+ * free for @gfp.
+ */
+void *labyrinth_alloc_district(struct labyrinth *maze, gfp_t gfp);
+
+/**
+ * labyrinth_free_district() - give a district back
+ * @maze: labyrinth_maze()
+ * @district: what labyrinth_alloc_district() returned, not freed since
+ *
+ * Context: any, hard IRQ included.
+ * Return: 0, or -EINVAL for anything else (counted in @bad_frees; nothing
+ * is given back).
+ */
+int labyrinth_free_district(struct labyrinth *maze, void *district);
+
 /**
  * labyrinth_give_back() - release every room the magazines keep
  * @maze: labyrinth_maze()

@@ -50,7 +50,7 @@ static long mailbox_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 	sl->hc.flags = hc->flags;
 	sl->hc.count = n;
 	sl->hc.cached = hc->cached;
-	if (hc->call == LAB_HC_RELEASE)
+	if (lab_hc_has_list(hc->call) && !lab_hc_lists_out(hc->call))
 		for (k = 0; k < n; k++)
 			sl->rooms[k] = gpas[k];
 	seq = ++ext->seq[i];
@@ -61,7 +61,7 @@ static long mailbox_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 	rc = READ_ONCE(sl->hc.result);
 	if (hc->call == LAB_HC_INFO && rc == LAB_HC_OK)
 		hc->u.info = sl->hc.u.info;
-	for (k = 0; hc->call == LAB_HC_CLAIM && rc > 0 && k < rc && k < n; k++)
+	for (k = 0; lab_hc_lists_out(hc->call) && rc > 0 && k < rc && k < n; k++)
 		gpas[k] = READ_ONCE(sl->rooms[k]);
 out:
 	raw_spin_unlock_irqrestore(&ext->slot_lock[i], flags);

@@ -21,7 +21,25 @@ struct labyrinth *labyrinth_maze(void)
 }
 EXPORT_SYMBOL_GPL(labyrinth_maze);
 
-long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
+/* What one extent is asked, rooms or a district. */
+struct maze_ask {
+	u32 flags, n;
+	void **rooms;
+};
+
+static long ask_rooms(struct lab_extent *ext, const struct maze_ask *a)
+{
+	return lab_extent_claim(ext, a->flags, a->rooms, a->n);
+}
+
+static long ask_district(struct lab_extent *ext, const struct maze_ask *a)
+{
+	return lab_extent_claim_district(ext, a->flags, a->rooms);
+}
+
+/* From this CPU's extent on, until one grants something. */
+static long maze_claim(struct labyrinth *maze, const struct maze_ask *a,
+		       long (*ask)(struct lab_extent *ext, const struct maze_ask *a))
 {
 	u32 first = raw_smp_processor_id(), k;
 	long rc = LAB_HC_ENOMEM;
@@ -33,13 +51,57 @@ long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
 
 		if (!ext || READ_ONCE(ext->gone))
 			continue;
-		rc = lab_extent_claim(ext, flags, rooms, n);
+		rc = ask(ext, a);
 		if (rc > 0)
 			break;
 	}
 	rcu_read_unlock();
 	return rc;
 }
+
+long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
+{
+	struct maze_ask a = { .flags = flags, .n = n, .rooms = rooms };
+
+	return maze_claim(maze, &a, ask_rooms);
+}
+
+static_assert(LABYRINTH_DISTRICT_SIZE == LAB_HC_DISTRICT_SIZE &&
+	      LABYRINTH_DISTRICT_ROOMS == LAB_HC_DISTRICT_ROOMS, "the ABI's district");
+
+/* Districts are not cached: each is one call each way, and 2 MiB kept in
+ * a magazine would be kept from every other guest. */
+void *labyrinth_alloc_district(struct labyrinth *maze, gfp_t gfp)
+{
+	void *district = NULL;
+	struct maze_ask a = {
+		.flags = gfp & __GFP_HIGH ? LAB_HC_GFP_ATOMIC : LAB_HC_GFP_NORMAL,
+		.n = 1, .rooms = &district,
+	};
+
+	return maze_claim(maze, &a, ask_district) == 1 ? district : NULL;
+}
+EXPORT_SYMBOL_GPL(labyrinth_alloc_district);
+
+int labyrinth_free_district(struct labyrinth *maze, void *district)
+{
+	struct lab_extent *ext = lab_extent_of(maze, district);
+
+	if (!ext) {
+		lab_count(maze, LAB_BAD_FREES, 1);
+		return -EINVAL;
+	}
+	if (READ_ONCE(ext->broken)) {
+		lab_extent_drop(ext, LAB_HC_DISTRICT_ROOMS);
+		return 0;
+	}
+	if (lab_extent_release_district(ext, district) < 0) {
+		lab_count(maze, LAB_BAD_FREES, 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(labyrinth_free_district);
 
 struct lab_extent *lab_extent_of(struct labyrinth *maze, const void *room)
 {

@@ -32,7 +32,7 @@ struct lab_extent;
  * How an extent's calls travel: the ivshmem mailbox (mailbox.c) or our
  * monitor's hypercall port (port.c). One call of @hc (call, flags, count):
  * the rooms, by guest-physical address, go in @gpas for RELEASE and come
- * back there for CLAIM; INFO's answer in @hc->u.info. Any context; never
+ * back there for CLAIM (the same for the DISTRICT calls: lab_hc_has_list); INFO's answer in @hc->u.info. Any context; never
  * sleeps. Returns the call's result.
  */
 struct lab_carrier {
@@ -99,6 +99,10 @@ long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n);
 long lab_extent_claim_with(struct lab_extent *ext, u32 flags, void **rooms, u32 n, u64 *gpas);
 long lab_extent_release_with(struct lab_extent *ext, void *const *rooms, u32 n, u64 *gpas);
 long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info);
+/* One whole district (512 rooms, 2 MiB) to *@district, or back: the
+ * call's result. */
+long lab_extent_claim_district(struct lab_extent *ext, u32 flags, void **district);
+long lab_extent_release_district(struct lab_extent *ext, void *district);
 bool lab_extent_has(const struct lab_extent *ext, const void *room);
 unsigned long lab_room_index(const struct lab_extent *ext, const void *room);
 

@@ -61,13 +61,13 @@ static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 	b->hc.cached = hc->cached;
 	b->hc.rooms_gpa = virt_to_phys(b->rooms);
 	b->hc.result = LAB_HC_ENOSYS;
-	if (hc->call == LAB_HC_RELEASE)
+	if (lab_hc_has_list(hc->call) && !lab_hc_lists_out(hc->call))
 		memcpy(b->rooms, gpas, n * sizeof(u64));
 	lab_hc_trap(port->io, (u32)virt_to_phys(&b->hc));
 	rc = READ_ONCE(b->hc.result);
 	if (hc->call == LAB_HC_INFO && rc == LAB_HC_OK)
 		hc->u.info = b->hc.u.info;
-	for (k = 0; hc->call == LAB_HC_CLAIM && rc > 0 && k < rc && k < n; k++)
+	for (k = 0; lab_hc_lists_out(hc->call) && rc > 0 && k < rc && k < n; k++)
 		gpas[k] = b->rooms[k];
 	local_irq_restore(flags);
 	return rc;

@@ -13,6 +13,7 @@
 #include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
@@ -365,13 +366,37 @@ static void bench_refill(void)
 	pr_info("# BENCH linux.alloc.miss.p50 %llu ns\n", t[ARRAY_SIZE(t) / 2]);
 }
 
+/*
+ * A district: 2 MiB whole, zero, the caller's to write, given back whole
+ * (nothing held after), and refused the second time (the host says it is
+ * no longer the guest's).
+ */
+static void test_district(void)
+{
+	void *d = labyrinth_alloc_district(maze, GFP_KERNEL);
+	long room = d ? labyrinth_room_number(maze, d) : -1;
+	bool ok = d && room % LABYRINTH_DISTRICT_ROOMS == 0 &&
+		  !memchr_inv(d, 0, LABYRINTH_DISTRICT_SIZE);
+	struct labyrinth_stats st;
+
+	if (d) {
+		memset(d, 0xd1, LABYRINTH_DISTRICT_SIZE);
+		ok = labyrinth_free_district(maze, d) == 0 && ok;
+		ok = labyrinth_free_district(maze, d) == -EINVAL && ok;
+	}
+	labyrinth_give_back(maze);
+	labyrinth_stats(maze, &st);
+	pr_info("# district at room %ld; rooms held %llu after its free\n", room, st.rooms_held);
+	report(ok && !st.rooms_held, "district_whole_zero_and_given_back_once");
+}
+
 static void run_tests(void)
 {
 	struct labyrinth_stats st;
 
 	labyrinth_stats(maze, &st);
 	pr_info("KTAP version 1\n");
-	pr_info("1..9\n");
+	pr_info("1..10\n");
 	pr_info("# %llu extents, reserve %llu rooms\n", st.extents, st.rooms_reserve);
 	report(st.extents > 0, "extents_found");
 	test_hrtimers();
@@ -379,6 +404,7 @@ static void run_tests(void)
 	test_no_leak("nothing_leaks");
 	test_exhaustion(&st);
 	test_no_leak("nothing_leaks_after_exhaustion");
+	test_district();
 	bench_refill();
 	pr_info("# violations %d\n", atomic_read(&violations));
 }

@@ -251,3 +251,29 @@ Test(limits, past_its_min_a_normal_claim_leaves_the_reserve)
 	cr_assert_eq(claim(&b, 0, 512), 300, "its min, not the reserve");
 	cr_assert_eq(claim(&b, LAB_HC_GFP_ATOMIC, 512), RESERVE, "GFP_ATOMIC's own");
 }
+
+/* A district is 512 rooms of the max: one under a max of 1000, then
+ * EDQUOT with nothing changed (not half a district); another guest's min
+ * is kept from a district claim as from rooms. */
+Test(limits, a_district_counts_whole_against_the_max_and_the_mins)
+{
+	struct lab_limits l;
+
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), 1000, 0), 0);
+	cr_assert_eq(call(&a, LAB_HC_CLAIM_DISTRICT, 0, 2), 1, "one district under the max");
+	cr_assert_eq(call(&a, LAB_HC_CLAIM_DISTRICT, 0, 1), LAB_HC_EDQUOT);
+	cr_assert_eq(call(&a, LAB_HC_CLAIM_DISTRICT, LAB_HC_GFP_ATOMIC, 1), LAB_HC_EDQUOT);
+	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
+	cr_assert_eq(l.held, 512);
+	cr_assert_eq(owned(&a), 512);
+	cr_assert_eq(claim(&a, 0, 512), 488, "single rooms up to the max");
+	/* b's min of 3000 leaves 4096 - 1000 - 3000 = 96: no district for a
+	 * GFP_ATOMIC claim of anyone but b. */
+	cr_assert_eq(lab_limits_set(a.lab, lab_guest_id(a.lab), LAB_UNLIMITED, 0), 0);
+	cr_assert_eq(lab_limits_set(b.lab, lab_guest_id(b.lab), LAB_UNLIMITED, 3000), 0);
+	cr_assert_eq(call(&a, LAB_HC_CLAIM_DISTRICT, LAB_HC_GFP_ATOMIC, 1), LAB_HC_ENOMEM);
+	cr_assert_eq(owned(&a), 1000, "a refused district claim took nothing");
+	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
+	cr_assert_eq(l.held, 1000);
+	cr_assert_eq(call(&b, LAB_HC_CLAIM_DISTRICT, 0, 4), 4, "b's own min is b's");
+}

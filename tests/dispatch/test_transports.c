@@ -16,6 +16,8 @@ struct side {
 	uint64_t held[ROOMS];
 	unsigned nheld;
 	uint64_t base, size;
+	uint64_t districts[8];
+	unsigned ndistricts;
 	int64_t (*call)(struct side *s, struct lab_hc *hc, uint64_t *list);
 };
 
@@ -45,15 +47,27 @@ static int64_t mail_call(struct side *s, struct lab_hc *hc, uint64_t *list)
 
 static struct side port = {.call = through_port}, mail = {.call = mail_call};
 
-static void setup(void)
+static void sides_init(void)
 {
-	cr_assert_eq(two_transports_init(&two), 0);
 	port.lab = two.port_lab;
 	port.base = two.doors.gpa;
 	port.size = two.doors.size;
 	mail.lab = two.mail_lab;
 	mail.base = two.peer->hdr->bar_base;
 	mail.size = (uint64_t)two.peer->rooms * LAB_ROOM_SIZE;
+}
+
+static void setup(void)
+{
+	cr_assert_eq(two_transports_init(&two), 0);
+	sides_init();
+}
+
+/* The peer lent two districts: the mailbox's rooms in one, one whole. */
+static void setup_districts(void)
+{
+	cr_assert_eq(two_transports_init_lent(&two, 2 * TWO_ROOMS), 0);
+	sides_init();
 }
 
 /* What a RELEASE entry names, spelled for one side. */
@@ -164,4 +178,122 @@ Test(transports, panic_message_is_one_printable_line, .init = setup)
 	memcpy(hc.u.panic, msg, sizeof(msg));
 	cr_assert_eq(mail.call(&mail, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
 	cr_assert_str_eq(two.peer->caller.panic_message, want);
+}
+
+static int64_t claim_districts(struct side *s, uint32_t flags, uint32_t count)
+{
+	struct lab_hc hc = {.call = LAB_HC_CLAIM_DISTRICT, .flags = flags, .count = count};
+	uint64_t list[LAB_HC_BATCH_MAX] = {0};
+	int64_t rc = s->call(s, &hc, list);
+
+	for (int64_t i = 0; i < rc; i++)
+		s->districts[s->ndistricts++] = list[i];
+	return rc;
+}
+
+static int64_t release_list(struct side *s, uint32_t call, uint32_t flags, const uint64_t *gpas,
+			    unsigned n)
+{
+	struct lab_hc hc = {.call = call, .flags = flags, .count = n};
+	uint64_t list[LAB_HC_BATCH_MAX] = {0};
+
+	memcpy(list, gpas, n * sizeof(*gpas));
+	return s->call(s, &hc, list);
+}
+
+/* Every room of a district the guest holds whole is its, in the right
+ * lab, and the district is its whole: never half. */
+static void expect_whole(const struct side *s, uint64_t gpa, bool whole)
+{
+	uint32_t d = (uint32_t)((gpa - s->base) / LAB_HC_DISTRICT_SIZE) +
+		     (s == &mail ? two.peer->first_room / LAB_DISTRICT_ROOMS : 0);
+
+	cr_assert_eq(lab_district_whole_of(s->lab, d) == lab_guest_id(s->lab), whole,
+		     "district %u whole: %d", d, !whole);
+}
+
+/* Every room of the port's district at @gpa has a page-table entry in
+ * the window (the kernel's, from pagemap), or none has. */
+static void expect_reachable(uint64_t gpa, bool reachable)
+{
+	uint64_t bits[LAB_DISTRICT_ROOMS / 64];
+	uint32_t first = (uint32_t)((gpa - port.base) >> LAB_ROOM_SHIFT);
+
+	cr_assert_eq(doors_reachable(&two.doors, first, LAB_DISTRICT_ROOMS, bits), 0);
+	for (uint32_t w = 0; w < LAB_DISTRICT_ROOMS / 64; w++)
+		cr_assert_eq(bits[w], reachable ? ~0ull : 0, "rooms %u.. reachable: %lx", w * 64,
+			     (unsigned long)bits[w]);
+}
+
+/*
+ * The district calls through both transports: hostile requests get the
+ * same documented error on each and change nothing (the district stays
+ * whole and releasable), a room of a district is never released alone.
+ */
+Test(transports, district_calls_same_results, .init = setup_districts)
+{
+	static const struct { uint32_t call, flags, count; } plains[] = {
+		{LAB_HC_CLAIM_DISTRICT, 0, 0}, {LAB_HC_CLAIM_DISTRICT, 0, 9},
+		{LAB_HC_CLAIM_DISTRICT, 0x8, 1}, {LAB_HC_CLAIM_DISTRICT, LAB_HC_CORRIDOR(255), 1},
+		{LAB_HC_RELEASE_DISTRICT, 0, 0}, {LAB_HC_RELEASE_DISTRICT, 0, 9},
+		{LAB_HC_RELEASE_DISTRICT, 0, 1},	/* address 0: below the window */
+		/* more districts than either has, all or nothing */
+		{LAB_HC_CLAIM_DISTRICT, LAB_HC_ALL_OR_NOTHING, 8},
+	};
+	struct side *sides[2] = {&port, &mail};
+	int64_t want[] = {LAB_HC_EINVAL, LAB_HC_E2BIG, LAB_HC_EINVAL, LAB_HC_EINVAL,
+			  LAB_HC_EINVAL, LAB_HC_E2BIG, LAB_HC_ERANGE, LAB_HC_ENOMEM};
+
+	for (unsigned i = 0; i < sizeof(plains) / sizeof(plains[0]); i++)
+		for (int k = 0; k < 2; k++)
+			cr_expect_eq(plain(sides[k], plains[i].call, plains[i].flags, plains[i].count),
+				     want[i], "request %u side %d", i, k);
+	for (int k = 0; k < 2; k++) {
+		struct side *s = sides[k];
+		uint64_t d, room, bad[2];
+
+		cr_assert_eq(claim_districts(s, LAB_HC_GFP_NORMAL, 1), 1, "side %d", k);
+		d = s->districts[0];
+		cr_assert_eq((d - s->base) % LAB_HC_DISTRICT_SIZE, 0);
+		expect_whole(s, d, true);
+		if (s == &port)
+			expect_reachable(d, true);
+		room = d + 5 * LAB_ROOM_SIZE;
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE, 0, &room, 1), LAB_HC_EBUSY);
+		bad[0] = d + LAB_ROOM_SIZE;
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, bad, 1), LAB_HC_EINVAL);
+		bad[0] = s->base + s->size;
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, bad, 1), LAB_HC_ERANGE);
+		bad[0] = bad[1] = d;
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, bad, 2), LAB_HC_EALREADY);
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 1, &d, 1), LAB_HC_EINVAL);
+		/* a district it does not hold, after one it does: nothing released */
+		bad[0] = d;
+		bad[1] = d == s->base + s->size - LAB_HC_DISTRICT_SIZE ? d - LAB_HC_DISTRICT_SIZE
+								       : d + LAB_HC_DISTRICT_SIZE;
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, bad, 2), LAB_HC_EALREADY);
+		expect_whole(s, d, true);
+		/* The refusals gave every right back: the district is released. */
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, &d, 1), LAB_HC_OK);
+		expect_whole(s, d, false);
+		if (s == &port)
+			expect_reachable(d, false);
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE_DISTRICT, 0, &d, 1), LAB_HC_EALREADY);
+		cr_expect_eq(release_list(s, LAB_HC_RELEASE, 0, &room, 1), LAB_HC_EALREADY);
+	}
+}
+
+/* Rooms claimed one by one are released one by one, even all 512 of a
+ * district: RELEASE_DISTRICT refuses them and changes nothing. */
+Test(transports, a_district_of_single_rooms_is_not_released_whole, .init = setup)
+{
+	uint64_t first = UINT64_MAX;
+
+	cr_assert_eq(claim(&port, LAB_HC_ALL_OR_NOTHING, 512), 512);
+	for (unsigned i = 0; i < port.nheld; i++)
+		if ((port.held[i] - port.base) % LAB_HC_DISTRICT_SIZE == 0)
+			first = port.held[i];
+	cr_assert_neq(first, UINT64_MAX, "no district's first room among 512 claimed");
+	cr_expect_eq(release_list(&port, LAB_HC_RELEASE_DISTRICT, 0, &first, 1), LAB_HC_EINVAL);
+	cr_expect_eq(release_list(&port, LAB_HC_RELEASE, 0, &first, 1), LAB_HC_OK);
 }

@@ -20,10 +20,16 @@
 
 #define RAM_SIZE TWO_RAM_SIZE
 #define ROOMS TWO_ROOMS
+/* The peer's labyrinth is twice as large, so that its extent has a
+ * district besides the one its mailbox takes rooms of. */
+#define MAIL_ROOMS (2 * TWO_ROOMS)
+#define DISTRICTS (MAIL_ROOMS / LAB_DISTRICT_ROOMS)
 
 struct side {
 	struct labyrinth *lab;
-	bool held[ROOMS];
+	uint32_t rooms;
+	bool held[MAIL_ROOMS];
+	bool whole[DISTRICTS];		/* claimed whole: released only whole */
 	unsigned nheld;
 	uint32_t kept_first, kept;	/* the lease's, never the guest's (a mailbox) */
 };
@@ -35,21 +41,45 @@ static struct {
 
 static void setup(void)
 {
-	if (two_transports_init(&f.t))
+	if (two_transports_init_lent(&f.t, MAIL_ROOMS))
 		abort();
 	f.port.lab = f.t.port_lab;
+	f.port.rooms = ROOMS;
 	f.mail.lab = f.t.mail_lab;
+	f.mail.rooms = MAIL_ROOMS;
 	f.mail.kept_first = f.t.peer->first_room;
 	f.mail.kept = LAB_IVSHMEM_MAILBOX_ROOMS;
 }
 
 /* The dispatcher's own copy of the addresses is read, not guest memory:
  * the guest may have pointed the list over the block itself. */
+/* A district's rooms as a claim or release of each: whole, or not at all. */
+static void track_districts(struct side *s, const struct lab_caller *c, bool claim, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t d = c->districts[i];
+
+		if (d >= DISTRICTS || s->whole[d] == claim)
+			abort();	/* granted twice, or released what was not whole */
+		s->whole[d] = claim;
+		for (uint32_t r = d * LAB_DISTRICT_ROOMS; r < (d + 1) * LAB_DISTRICT_ROOMS; r++) {
+			if (s->held[r] == claim)
+				abort();
+			s->held[r] = claim;
+			s->nheld += claim ? 1 : -1;
+		}
+	}
+}
+
 static void track(struct side *s, const struct lab_caller *c, const struct lab_hc *hc,
 		  int64_t rc)
 {
 	unsigned n;
 
+	if (hc->call == LAB_HC_CLAIM_DISTRICT && rc > 0)
+		return track_districts(s, c, true, (unsigned)rc);
+	if (hc->call == LAB_HC_RELEASE_DISTRICT && rc == 0)
+		return track_districts(s, c, false, hc->count);
 	if (hc->call == LAB_HC_CLAIM && rc > 0)
 		n = (unsigned)rc;
 	else if (hc->call == LAB_HC_RELEASE && rc == 0)
@@ -58,8 +88,10 @@ static void track(struct side *s, const struct lab_caller *c, const struct lab_h
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t room = c->rooms[i];
-		if (room >= ROOMS || s->held[room] != (hc->call == LAB_HC_RELEASE))
-			abort();	/* granted twice, or released what we did not hold */
+		if (room >= s->rooms || s->held[room] != (hc->call == LAB_HC_RELEASE) ||
+		    s->whole[room / LAB_DISTRICT_ROOMS])
+			abort();	/* granted twice, released what we did not hold, or
+					   a room of a district claimed whole alone */
 		s->held[room] = hc->call == LAB_HC_CLAIM;
 		s->nheld += hc->call == LAB_HC_CLAIM ? 1 : -1;
 	}
@@ -72,7 +104,10 @@ static void check_owners(const struct side *s)
 	lab_census(s->lab, &c);
 	if (c.free + c.claimed != c.rooms || c.guest_rooms[lab_guest_id(s->lab)] != s->nheld + s->kept)
 		abort();
-	for (uint32_t r = 0; r < ROOMS; r++) {
+	for (uint32_t d = 0; d < s->rooms / LAB_DISTRICT_ROOMS; d++)
+		if (s->whole[d] != (lab_district_whole_of(s->lab, d) == lab_guest_id(s->lab)))
+			abort();
+	for (uint32_t r = 0; r < s->rooms; r++) {
 		uint32_t owner = lab_room_owner(s->lab, r);
 		bool kept = r - s->kept_first < s->kept;
 
@@ -92,7 +127,7 @@ static void check_invariants(void)
 		if ((reach[r / 64] >> (r % 64) & 1) && !f.port.held[r])
 			abort();	/* reachable, but not the guest's */
 	check_owners(&f.mail);
-	for (uint32_t r = 0; r < ROOMS; r++)
+	for (uint32_t r = 0; r < MAIL_ROOMS; r++)
 		if (f.mail.held[r] && (r < f.t.peer->first_room + LAB_IVSHMEM_MAILBOX_ROOMS ||
 				       r >= f.t.peer->first_room + f.t.peer->rooms))
 			abort();	/* the guest's, but not of its extent (or the mailbox) */
@@ -128,12 +163,33 @@ static uint64_t mail_gpa(uint32_t room)
 	return f.t.peer->hdr->bar_base + (uint64_t)(room - f.t.peer->first_room) * LAB_ROOM_SIZE;
 }
 
+/* Districts claimed whole back through RELEASE_DISTRICT. */
+static void release_districts(void)
+{
+	struct lab_hc hc = {.call = LAB_HC_RELEASE_DISTRICT, .count = 1, .rooms_gpa = 0x1000};
+	uint64_t *port = (uint64_t *)(f.t.ram + hc.rooms_gpa), *mail = mail_rooms();
+
+	for (uint32_t d = 0; d < DISTRICTS; d++) {
+		if (f.port.whole[d]) {
+			port[0] = f.t.doors.gpa + ((uint64_t)d * LAB_DISTRICT_ROOMS << 12);
+			if (call_port(0, 0, &hc) != 0)
+				abort();
+		}
+		if (f.mail.whole[d]) {
+			mail[0] = mail_gpa(d * LAB_DISTRICT_ROOMS);
+			if (call_mail(hc) != 0)
+				abort();
+		}
+	}
+}
+
 /* Gives everything back through RELEASE itself, so each input starts alike. */
 static void release_all(void)
 {
 	struct lab_hc hc = {.call = LAB_HC_RELEASE, .rooms_gpa = 0x1000};
 	uint64_t *port = (uint64_t *)(f.t.ram + hc.rooms_gpa), *mail = mail_rooms();
 
+	release_districts();
 	for (uint32_t r = 0; r < ROOMS; r++) {
 		hc.count = 1;
 		if (f.port.held[r]) {
@@ -142,7 +198,7 @@ static void release_all(void)
 				abort();
 		}
 	}
-	for (uint32_t r = 0; r < ROOMS; r++) {
+	for (uint32_t r = 0; r < MAIL_ROOMS; r++) {
 		if (!f.mail.held[r])
 			continue;
 		mail[0] = mail_gpa(r);
@@ -154,24 +210,27 @@ static void release_all(void)
 }
 
 /* A list that names held rooms is more interesting than random bytes:
- * byte 0xff in the input turns an entry into the address of a room held. */
+ * byte 0xff in the input turns an entry into the address of a room held,
+ * 0xfe into the first room of the district of one. */
 static void aim(uint64_t *list, unsigned n, bool port)
 {
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t pick = (uint32_t)(list[i] >> 8) % ROOMS;
+	struct side *s = port ? &f.port : &f.mail;
 
-		if ((list[i] & 0xff) != 0xff)
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t pick = (uint32_t)(list[i] >> 8) % s->rooms;
+		bool district = (list[i] & 0xff) == 0xfe;
+
+		if ((list[i] & 0xff) != 0xff && !district)
 			continue;
-		for (uint32_t k = 0; k < ROOMS; k++) {
-			uint32_t r = (pick + k) % ROOMS;
-			if (port && f.port.held[r]) {
-				list[i] = f.t.doors.gpa + ((uint64_t)r << 12);
-				break;
-			}
-			if (!port && f.mail.held[r]) {
-				list[i] = mail_gpa(r);
-				break;
-			}
+		for (uint32_t k = 0; k < s->rooms; k++) {
+			uint32_t r = (pick + k) % s->rooms;
+
+			if (!s->held[r])
+				continue;
+			if (district)
+				r -= r % LAB_DISTRICT_ROOMS;
+			list[i] = port ? f.t.doors.gpa + ((uint64_t)r << 12) : mail_gpa(r);
+			break;
 		}
 	}
 }

@@ -204,6 +204,37 @@ Test(audit, rooms_and_a_district_of_no_lease, .init = setup, .fini = teardown)
 	lab_detach(lab);
 }
 
+/* A district claimed whole is no breach while its lease lives; with the
+ * lease gone, its rooms are named as leaked. */
+Test(audit, a_district_claimed_whole, .init = setup, .fini = teardown)
+{
+	struct labyrinth *lab;
+	struct lab_cursor cur;
+	char detail[160];
+	uint32_t d, g;
+	uint64_t word;
+
+	cr_assert_eq(lab_attach(name, &lab), 0);
+	g = lab->guest;
+	lab_cursor_init(&cur, lab, 5);
+	cr_assert_eq(lab_claim_districts(&cur, LAB_GFP_NORMAL, 0, 1, &d, NULL), 1);
+	ok();
+	word = lab_slot_word(lab, g);
+	lab_slot_clear(lab, g);
+	/* 512 rooms and the district: more lines than the buffer keeps, so
+	 * the first room stands for them. */
+	cr_assert_eq(check(""), 1, "%s", out);
+	snprintf(detail, sizeof(detail), "room %u is claimed by owner 0x%x, whose guest holds "
+		 "no lease", d * LAB_DISTRICT_ROOMS, lab_owner(g, 5));
+	cr_expect(strstr(out, detail), "wanted '%s': %s", detail, out);
+	lab_slot_fill(lab, g, word);
+	ok();
+	cr_assert_eq(lab_release_districts(&cur, &d, 1), 0);
+	lab_cursor_park(&cur);
+	lab_detach(lab);
+	ok();
+}
+
 /* A room whose map bit is set over owner word 0: claimed by nobody, so
  * no reaper of any lease will free it (a claim always writes its owner
  * first: only a lost one looks like this). */

@@ -42,7 +42,7 @@ static uint32_t space(void *t)
 }
 
 const struct lab_transport lending_nothing = {
-	room_list, reach, unreach, window, space, NULL, NULL, NULL,
+	room_list, reach, unreach, window, space, NULL, NULL, NULL, NULL,
 };
 
 int64_t lending_call(struct lab_caller *c, uint32_t call, uint32_t flags,

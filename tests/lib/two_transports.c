@@ -3,9 +3,9 @@
 
 #include "two_transports.h"
 
-static struct labyrinth *private_labyrinth(void)
+static struct labyrinth *private_labyrinth(uint32_t rooms)
 {
-	struct lab_geometry geo = {.rooms = TWO_ROOMS, .corridors = 2, .reserve = 64};
+	struct lab_geometry geo = {.rooms = rooms, .corridors = 2, .reserve = 64};
 	struct labyrinth *lab;
 
 	return lab_create_private(&geo, &lab) < 0 ? NULL : lab;
@@ -13,14 +13,19 @@ static struct labyrinth *private_labyrinth(void)
 
 int two_transports_init(struct two_transports *t)
 {
+	return two_transports_init_lent(t, TWO_ROOMS);
+}
+
+int two_transports_init_lent(struct two_transports *t, uint32_t mail_rooms)
+{
 	t->ram = calloc(1, TWO_RAM_SIZE);
-	t->port_lab = private_labyrinth();
+	t->port_lab = private_labyrinth(TWO_ROOMS);
 	if (!t->ram || !t->port_lab || doors_init(&t->doors, 4ull << 30, t->port_lab) ||
 	    port_guest_init(&t->guest, t->ram, TWO_RAM_SIZE, &t->doors, t->port_lab))
 		return -1;
 	port_cpu_init(&t->cpu[0], &t->guest, 0);
 	port_cpu_init(&t->cpu[1], &t->guest, 1);
-	t->mail_lab = private_labyrinth();
+	t->mail_lab = private_labyrinth(mail_rooms);
 	t->peer = peer_new(1, 1);
 	if (!t->mail_lab || !t->peer || peer_lend(t->peer, t->mail_lab))
 		return -1;

@@ -31,6 +31,9 @@ struct two_transports {
 
 /* Both sides made; 0, or -1 if a part of them could not be. */
 int two_transports_init(struct two_transports *t);
+/* The same with @mail_rooms in the mailbox's labyrinth: its extent is a
+ * quarter of them (lab_extent_default), 2 districts for 4096 rooms. */
+int two_transports_init_lent(struct two_transports *t, uint32_t mail_rooms);
 
 /* The room list of the peer's slot 0 (the mailbox's list). */
 uint64_t *two_transports_mail_rooms(const struct two_transports *t);

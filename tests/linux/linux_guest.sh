@@ -5,7 +5,8 @@
 # where not) with two labyrinth devices from `labyrinth serve --vectors 2`:
 #   - 2 and 4 vCPUs: the KTAP self-test passes whole (rooms from hrtimer
 #     callbacks on every CPU at once and across CPUs by IPI, 0 violations,
-#     nothing leaked, NULL and reserve rules, the pressure interrupt);
+#     nothing leaked, NULL and reserve rules, the pressure interrupt, a
+#     district claimed whole, zero, and given back once);
 #   - a separate boot exhausts the labyrinth and panics with "Sorry, the
 #     labyrinth has no exit";
 #   - a device plugged into a running guest is used, and unplugged again
@@ -28,8 +29,10 @@ trap '[ -n "$QEMU" ] && kill -9 "$QEMU" 2>/dev/null; [ -n "$SERVER" ] && kill "$
 accel=$(qemu_accel "$TOP/vmm/rig/kvm-rig" linux)
 module_initramfs "$TOP" "$BUILD" "$W" || exit 1
 
-ROOMS=2048
-"$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 2M >/dev/null || exit 1
+# Four extents of two districts: the first holds the mailbox's rooms, the
+# second can be lent whole (the self-test's district case).
+ROOMS=4096
+"$LAB" create "$NAME" --rooms $ROOMS --reserve 64 --extent 4M >/dev/null || exit 1
 "$LAB" serve "$NAME" --socket "$W/sock" --vectors 2 >"$W/serve.out" 2>"$W/serve.log" & SERVER=$!
 until_listening "$W/sock" "$W/serve.log"
 

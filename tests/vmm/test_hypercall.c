@@ -139,23 +139,36 @@ Test(hc, releasing_another_guests_room_is_eperm)
 {
 	struct labyrinth *holder;
 	struct lab_cursor cur;
-	uint32_t room;
-	char gpa[64];
+	uint32_t room, district, districts[3];
+	char gpa[96];
 
-	tlab_create(1024, 0);
+	tlab_create(2048, 0);
 	cr_assert_eq(lab_attach(tlab_name, &holder), 0);
 	lab_cursor_init(&cur, holder, 7);
 	cr_assert_eq(lab_claim(&cur, LAB_GFP_NORMAL, 0, 1, &room), 1);
-	snprintf(gpa, sizeof(gpa), "foreign=0x%llx",
-		 (unsigned long long)(LABDEV_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE));
+	/* The first of the whole districts: hc-bad wants the window's last
+	 * room free (its batch with one unclaimed room). */
+	cr_assert_eq(lab_claim_districts(&cur, LAB_GFP_NORMAL, 0, 3, districts, NULL), 3);
+	district = districts[0] < districts[1] ? districts[0] : districts[1];
+	district = district < districts[2] ? district : districts[2];
+	for (int i = 0; i < 3; i++)
+		if (districts[i] != district)
+			cr_assert_eq(lab_release_districts(&cur, &districts[i], 1), 0);
+	snprintf(gpa, sizeof(gpa), "foreign=0x%llx foreign_district=0x%llx",
+		 (unsigned long long)(LABDEV_WINDOW_GPA + (uint64_t)room * LAB_ROOM_SIZE),
+		 (unsigned long long)(LABDEV_WINDOW_GPA + (uint64_t)district * LAB_HC_DISTRICT_SIZE));
 	const char *opts[] = {"--labyrinth", tlab_name, "--cmdline", gpa, NULL};
 	run_vmm("hc-bad.elf", opts, 60);
 	assert_suite_passed();
 	cr_assert(strstr(r.out, "PASS: RELEASE of another owner's room (foreign)"), "no EPERM case ran: %s", r.out);
+	cr_assert(strstr(r.out, "PASS: RELEASE_DISTRICT of another guest's district"),
+		  "no district EPERM case ran: %s", r.out);
 	cr_assert_eq(lab_room_owner(holder, room), lab_owner(lab_guest_id(holder), 7),
 		     "the foreign release changed the owner");
+	cr_assert_eq(lab_district_whole_of(holder, district), lab_guest_id(holder),
+		     "the foreign district release changed it");
 	lab_detach(holder);
-	cr_assert_eq(tlab_free(), 1024);
+	cr_assert_eq(tlab_free(), 2048);
 }
 
 /* The same with each way of scrubbing: the background scrubber (the
@@ -314,6 +327,17 @@ Test(hc, exclusive_variant_panics_with_the_seed_message)
 	run_vmm("panic.elf", opts, 60);
 	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
 	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
+}
+
+/* GFP_ATOMIC: all four districts, the reserve's included, then the panic. */
+Test(hc, exclusive_district_panics_with_the_seed_message)
+{
+	const char *opts[] = {"--rooms", "2048", "--cmdline", "what=district", NULL};
+	run_vmm("panic.elf", opts, 60);
+	cr_assert_eq(r.status, VMM_EXIT_GUEST_PANIC, "status %d\n%s\n%s", r.status, r.out, r.err);
+	cr_assert(strstr(r.err, "Sorry, the labyrinth has no exit"), "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "panic: 4 districts allocated"), "stdout: %s", r.out);
+	cr_assert_null(strstr(r.out, "panic: 5 districts"), "stdout: %s", r.out);
 }
 
 /* A guest's panic message with a newline, a carriage return and a terminal

@@ -106,20 +106,42 @@ static uint32_t mail_reserved(void *t)
 	return ((struct serve_peer *)t)->reserve;
 }
 
-/* Only in the extent; GFP_NORMAL leaves its share of the reserve. */
-static unsigned int mail_claim(void *t, struct lab_cursor *cur, unsigned int flags,
-			       unsigned int n, uint32_t *rooms)
+/* Of @n rooms, those the extent gives: GFP_NORMAL leaves its share of
+ * the reserve; 0 when ALL_OR_NOTHING cannot have them all. */
+static unsigned int mail_allowed(struct serve_peer *p, unsigned int flags, unsigned int n)
 {
-	struct serve_peer *p = t;
 	uint32_t space = mail_space(p);
 	unsigned int want = n;
 
 	if (!(flags & LAB_GFP_ATOMIC))
 		want = space <= p->reserve ? 0 : space - p->reserve < n ? space - p->reserve : n;
-	if (!want || (flags & LAB_ALL_OR_NOTHING && want < n))
+	return flags & LAB_ALL_OR_NOTHING && want < n ? 0 : want;
+}
+
+/* Only in the extent. */
+static unsigned int mail_claim(void *t, struct lab_cursor *cur, unsigned int flags,
+			       unsigned int n, uint32_t *rooms)
+{
+	struct serve_peer *p = t;
+	unsigned int want = mail_allowed(p, flags, n);
+
+	if (!want)
 		return 0;
 	return lab_claim_within(cur, p->first_room / LAB_DISTRICT_ROOMS,
 				p->rooms / LAB_DISTRICT_ROOMS, want, rooms);
+}
+
+/* Whole districts of the extent, under the same rule in rooms. */
+static unsigned int mail_claim_districts(void *t, struct lab_cursor *cur, unsigned int flags,
+					 unsigned int n, uint32_t *districts)
+{
+	struct serve_peer *p = t;
+	unsigned int want = mail_allowed(p, flags, n * LAB_DISTRICT_ROOMS) / LAB_DISTRICT_ROOMS;
+
+	if (!want)
+		return 0;
+	return lab_claim_districts_within(cur, p->first_room / LAB_DISTRICT_ROOMS,
+					  p->rooms / LAB_DISTRICT_ROOMS, want, districts);
 }
 
 static uint32_t mail_pressure_vector(void *t)
@@ -137,6 +159,7 @@ const struct lab_transport mailbox_transport = {
 	.space = mail_space,
 	.pressure_vector = mail_pressure_vector,
 	.claim = mail_claim,
+	.claim_districts = mail_claim_districts,
 	.reserved = mail_reserved,
 };
 
