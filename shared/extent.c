@@ -39,12 +39,19 @@ static uint16_t holder_code(uint32_t owner)
 	return (uint16_t)(owner >> 16 | LAB_HOLDER_LENT);
 }
 
+/* To nobody; or, claimed whole by the borrower, to its whole claim
+ * outside any lend: not lent (the monitors' again), still whole (its
+ * rooms its own until its release or reap, which takes the holder too). */
 static void district_unlend(struct lab_hall *h, uint32_t d, uint32_t owner)
 {
 	uint16_t o = holder_code(owner);
 
-	if (atomic_compare_exchange_strong(hall_holder(h, d), &o, 0))
+	if (atomic_compare_exchange_strong(hall_holder(h, d), &o, 0)) {
 		lab_district_hint_set(h, d);
+		return;
+	}
+	o = holder_code(owner) | LAB_HOLDER_WHOLE;
+	atomic_compare_exchange_strong(hall_holder(h, d), &o, (uint16_t)(o & ~LAB_HOLDER_LENT));
 }
 
 static void districts_unlend(struct labyrinth *lab, uint32_t first, uint32_t n,

@@ -60,6 +60,33 @@ Test(extent, a_lent_run_is_claimed_only_within_and_reaped_whole)
 }
 
 /*
+ * A district the borrower claimed whole is no longer lent once its
+ * extent is returned (its rooms stay the borrower's, whole, until its
+ * reap): a pool district held as lent could never be the monitors'
+ * while the lease lives.
+ */
+Test(extent, a_whole_district_of_a_returned_extent_is_no_longer_lent)
+{
+	struct labyrinth *m = heap_lab(4 * LAB_DISTRICT_ROOMS, 1, 0, false);
+	struct lab_cursor borrower;
+	uint32_t d;
+
+	lab_cursor_init(&borrower, m, 1);
+	cr_assert_eq(lab_districts_lend(m, 2, 2, lab_owner(0, 0)), 0);
+	cr_assert_eq(lab_claim_districts_within(&borrower, 2, 2, 1, &d), 1);
+	cr_assert_eq(lab_district_whole_of(m, d), 0);
+	lab_districts_count_back(m, 2, 2, 0);
+	for (uint32_t k = 2; k < 4; k++)
+		cr_assert_eq(lab_district_lent_to(m, k), LAB_NONE, "district %u", k);
+	cr_assert_eq(lab_district_whole_of(m, d), 0, "still the borrower's, whole");
+	cr_assert_eq(lab_reap_guest(m, 0), LAB_DISTRICT_ROOMS);
+	cr_assert_eq(lab_district_whole_of(m, d), LAB_NONE);
+	cr_assert_eq(lab_district_holder(m, d), LAB_NONE);
+	cr_assert_eq(tlab_free(m), 4 * LAB_DISTRICT_ROOMS);
+	heap_lab_free(m);
+}
+
+/*
  * A lent run leaves the free count (what monitors can claim), so lending
  * is taking rooms from the monitors: it leaves them their unmet
  * guarantees, as any claim of another guest must (GFP_ATOMIC too).
