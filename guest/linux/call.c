@@ -126,36 +126,48 @@ static void *district_at(const struct lab_extent *ext, u64 gpa)
 	return first;
 }
 
-long lab_extent_claim_district(struct lab_extent *ext, u32 flags, void **district)
+long lab_extent_claim_districts(struct lab_extent *ext, u32 flags, void **districts, u32 n)
 {
-	struct lab_hc hc = { .call = LAB_HC_CLAIM_DISTRICT, .flags = flags, .count = 1 };
-	u64 t0 = ktime_get_mono_fast_ns(), gpa = 0;
-	long rc = ext->carrier->call(ext, &hc, &gpa);
+	struct lab_hc hc = { .call = LAB_HC_CLAIM_DISTRICT, .flags = flags, .count = n };
+	u64 t0 = ktime_get_mono_fast_ns(), gpas[LAB_HC_DISTRICT_BATCH_MAX];
+	long rc = -1;
+	u32 k;
 
+	if (!WARN_ON_ONCE(!n || n > LAB_HC_DISTRICT_BATCH_MAX))
+		rc = ext->carrier->call(ext, &hc, gpas);
 	lab_count(ext->maze, LAB_CLAIMS, 1);
 	lab_count(ext->maze, LAB_CLAIM_NS, ktime_get_mono_fast_ns() - t0);
-	if (rc > 1 || (rc == 1 && !(*district = district_at(ext, gpa)))) {
+	for (k = 0; rc > 0 && rc <= n && k < rc; k++)
+		if (!(districts[k] = district_at(ext, gpas[k])))
+			break;
+	if (rc > n || (rc > 0 && k < rc)) {
 		lab_count(ext->maze, LAB_BAD_ANSWERS, 1);
 		WRITE_ONCE(ext->broken, true);
 		return LAB_HC_EINVAL;	/* an answer we cannot trust */
 	}
-	if (rc == 1) {
-		atomic_add(LAB_HC_DISTRICT_ROOMS, &ext->held);
-		lab_count(ext->maze, LAB_CLAIMED, LAB_HC_DISTRICT_ROOMS);
+	if (rc > 0) {
+		atomic_add(rc * LAB_HC_DISTRICT_ROOMS, &ext->held);
+		lab_count(ext->maze, LAB_CLAIMED, rc * LAB_HC_DISTRICT_ROOMS);
 	}
 	return rc;
 }
 
-long lab_extent_release_district(struct lab_extent *ext, void *district)
+long lab_extent_release_districts(struct lab_extent *ext, void *const *districts, u32 n)
 {
-	struct lab_hc hc = { .call = LAB_HC_RELEASE_DISTRICT, .count = 1 };
-	u64 gpa = gpa_of(ext, district);
-	long rc = ext->carrier->call(ext, &hc, &gpa);
+	struct lab_hc hc = { .call = LAB_HC_RELEASE_DISTRICT, .count = n };
+	u64 gpas[LAB_HC_DISTRICT_BATCH_MAX];
+	long rc = -1;
+	u32 k;
 
+	if (!WARN_ON_ONCE(!n || n > LAB_HC_DISTRICT_BATCH_MAX)) {
+		for (k = 0; k < n; k++)
+			gpas[k] = gpa_of(ext, districts[k]);
+		rc = ext->carrier->call(ext, &hc, gpas);
+	}
 	lab_count(ext->maze, LAB_RELEASES, 1);
 	if (rc >= 0) {
-		lab_count(ext->maze, LAB_RELEASED, LAB_HC_DISTRICT_ROOMS);
-		lab_extent_put(ext, LAB_HC_DISTRICT_ROOMS);
+		lab_count(ext->maze, LAB_RELEASED, n * LAB_HC_DISTRICT_ROOMS);
+		lab_extent_put(ext, n * LAB_HC_DISTRICT_ROOMS);
 	}
 	return rc;
 }

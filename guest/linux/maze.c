@@ -34,7 +34,7 @@ static long ask_rooms(struct lab_extent *ext, const struct maze_ask *a)
 
 static long ask_district(struct lab_extent *ext, const struct maze_ask *a)
 {
-	return lab_extent_claim_district(ext, a->flags, a->rooms);
+	return lab_extent_claim_districts(ext, a->flags, a->rooms, a->n);
 }
 
 /* From this CPU's extent on, until one grants something. */
@@ -95,7 +95,7 @@ int labyrinth_free_district(struct labyrinth *maze, void *district)
 		lab_extent_drop(ext, LAB_HC_DISTRICT_ROOMS);
 		return 0;
 	}
-	if (lab_extent_release_district(ext, district) < 0) {
+	if (lab_extent_release_districts(ext, &district, 1) < 0) {
 		lab_count(maze, LAB_BAD_FREES, 1);
 		return -EINVAL;
 	}

@@ -99,10 +99,11 @@ long lab_extent_release(struct lab_extent *ext, void *const *rooms, u32 n);
 long lab_extent_claim_with(struct lab_extent *ext, u32 flags, void **rooms, u32 n, u64 *gpas);
 long lab_extent_release_with(struct lab_extent *ext, void *const *rooms, u32 n, u64 *gpas);
 long lab_extent_info(struct lab_extent *ext, u32 flags, struct lab_hc_info *info);
-/* One whole district (512 rooms, 2 MiB) to *@district, or back: the
- * call's result. */
-long lab_extent_claim_district(struct lab_extent *ext, u32 flags, void **district);
-long lab_extent_release_district(struct lab_extent *ext, void *district);
+/* Up to LAB_HC_DISTRICT_BATCH_MAX whole districts (512 rooms, 2 MiB
+ * each) to @districts, or back in one call: the call's result (the
+ * addresses go on the stack: any context may call). */
+long lab_extent_claim_districts(struct lab_extent *ext, u32 flags, void **districts, u32 n);
+long lab_extent_release_districts(struct lab_extent *ext, void *const *districts, u32 n);
 bool lab_extent_has(const struct lab_extent *ext, const void *room);
 unsigned long lab_room_index(const struct lab_extent *ext, const void *room);
 
