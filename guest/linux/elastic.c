@@ -10,13 +10,22 @@
  * offlines and removes a block (its pages migrate out first), then
  * releases its rooms through the mailbox.
  *
+ * Rooms come as whole districts (CLAIM_DISTRICT, 8 of 2 MiB a call: a
+ * 128 MiB block in 8 calls, where rooms took 64) and go back the same
+ * way; the server chooses which, so a block is added once a claim has
+ * completed it. Rooms come one by one (512 a call) only where no district
+ * can: the district the mailbox shares, and districts not wholly free
+ * (the 4 KiB allocator holds rooms of them).
+ *
  * The block that holds the mailbox (the extent's first rooms) is added with
  * the mailbox's pages kept out of the page allocator through the online
  * page callback, as virtio-mem keeps out what is not plugged (while
  * another driver holds that callback, the block stays out). Rooms a claim
  * brings that complete no block (rooms the 4 KiB allocator keeps leave a
  * block incomplete) are released again when the request ends: at rest the
- * rooms held for elastic RAM are exactly those of the blocks added.
+ * rooms held for elastic RAM are exactly those of the blocks added, and a
+ * guest killed mid-request loses nothing (the host takes back what its
+ * lease holds, districts whole).
  *
  * The host asks too (`labyrinth limit NAME GUEST --ask N`: N rooms of
  * the device's extent, its mailbox aside): the server writes the ask into
@@ -35,7 +44,8 @@
  * could not: in use), asked_rooms (the host's asks, one line per extent
  * with one: "peer PEER asked ROOMS holds ROOMS unmet ROOMS"), and
  * last_us: where the last request's time went (claims through the
- * mailbox, adding and onlining, offlining and removing, releases).
+ * mailbox, districts and rooms, adding and onlining, offlining and
+ * removing, releases).
  */
 #include <linux/completion.h>
 #include <linux/kobject.h>
@@ -60,12 +70,15 @@
 struct elastic_extent {
 	struct lab_extent *ext;	/* pinned (held + 1) while known here */
 	unsigned long *claimed;	/* a bit per room claimed for elastic RAM */
+	unsigned long *whole;	/* a bit per district of them claimed whole */
 	u64 added;		/* a bit per memory block added */
 	u32 cap;		/* this request: rooms its blocks may hold */
 	u32 seen_seq;		/* the host's last ask acted on (asked_seq) */
 	u32 asked;		/* ... and what it asked, LAB_IVSHMEM_NO_ASK */
 	u32 unmet;		/* rooms above it we could not give back */
 	bool dry;		/* this request: the extent lent no more */
+	bool no_whole;		/* this request: no district of it wholly free */
+	bool shared_asked;	/* this request: the mailbox's district asked for */
 	bool mailbox_unref;	/* going offline: the mailbox pages' refs dropped */
 };
 
@@ -225,6 +238,7 @@ static struct notifier_block memory_nb = { .notifier_call = memory_event };
 static void forget(struct elastic_extent *ee)
 {
 	bitmap_free(ee->claimed);
+	bitmap_free(ee->whole);
 	lab_extent_put(ee->ext, 1);
 	memset(ee, 0, sizeof(*ee));
 }
@@ -277,7 +291,7 @@ static void sync_extents(void)
 			atomic_inc(&cur->held);
 		rcu_read_unlock();
 		if (cur == ee->ext) {
-			ee->dry = false;
+			ee->dry = ee->no_whole = ee->shared_asked = false;
 			continue;
 		}
 		if (ee->ext) {
@@ -297,7 +311,11 @@ static void sync_extents(void)
 		if (!cur)
 			continue;
 		ee->claimed = bitmap_zalloc(cur->rooms, GFP_KERNEL);
-		if (!ee->claimed) {
+		ee->whole = bitmap_zalloc(cur->rooms / LAB_HC_DISTRICT_ROOMS, GFP_KERNEL);
+		if (!ee->claimed || !ee->whole) {
+			bitmap_free(ee->claimed);
+			bitmap_free(ee->whole);
+			ee->claimed = ee->whole = NULL;
 			lab_extent_put(cur, 1);
 			continue;
 		}
@@ -314,25 +332,59 @@ static void *room_of(struct lab_extent *ext, u32 idx)
 	return ext->base + (size_t)idx * LAB_ROOM_SIZE;
 }
 
-/* Rooms [first, first + n) of @ee that are claimed go back to the host. */
+/* Up to @max set bits of @map from *@at below @end, cleared: the rooms
+ * they stand for (@unit rooms a bit) to el.batch. */
+static u32 take_batch(struct lab_extent *ext, unsigned long *map, u32 *at, u32 end, u32 max,
+		      u32 unit)
+{
+	u32 m = 0;
+
+	for (*at = find_next_bit(map, end, *at); m < max && *at < end;
+	     *at = find_next_bit(map, end, *at + 1)) {
+		el.batch[m++] = room_of(ext, *at * unit);
+		clear_bit(*at, map);
+	}
+	return m;
+}
+
+/* el.batch's @m entries back to the host: districts claimed whole
+ * (@whole) in one RELEASE_DISTRICT, rooms in one RELEASE. */
+static void release_batch(struct lab_extent *ext, u32 m, bool whole)
+{
+	u32 rooms = whole ? m * LAB_HC_DISTRICT_ROOMS : m;
+	u64 t0 = step_start();
+	long rc = -1;
+
+	el.rooms -= rooms;
+	if (!READ_ONCE(ext->broken))
+		rc = whole ? lab_extent_release_districts(ext, el.batch, m)
+			   : lab_extent_release_with(ext, el.batch, m, el.gpas);
+	if (rc < 0)
+		lab_extent_drop(ext, rooms);
+	step_end(RELEASE, t0);
+}
+
+/*
+ * Rooms [first, first + n) of @ee that are claimed go back to the host
+ * (@first and @n count whole districts: blocks are). A district claimed
+ * whole goes back whole (the host refuses its rooms one by one), 8 a
+ * call; rooms claimed one by one go back 512 a call.
+ */
 static void release_range(struct elastic_extent *ee, u32 first, u32 n)
 {
 	struct lab_extent *ext = ee->ext;
-	u32 idx = first, m;
-	u64 t0;
+	u32 d = first / LAB_HC_DISTRICT_ROOMS, end = (first + n) / LAB_HC_DISTRICT_ROOMS;
+	u32 at = first, m, k;
 
-	while ((idx = find_next_bit(ee->claimed, first + n, idx)) < first + n) {
-		for (m = 0; m < LAB_HC_BATCH_MAX && idx < first + n;
-		     idx = find_next_bit(ee->claimed, first + n, idx + 1)) {
-			el.batch[m++] = room_of(ext, idx);
-			clear_bit(idx, ee->claimed);
-		}
-		el.rooms -= m;
-		t0 = step_start();
-		if (READ_ONCE(ext->broken) || lab_extent_release_with(ext, el.batch, m, el.gpas) < 0)
-			lab_extent_drop(ext, m);
-		step_end(RELEASE, t0);
+	while ((m = take_batch(ext, ee->whole, &d, end, LAB_HC_DISTRICT_BATCH_MAX,
+			       LAB_HC_DISTRICT_ROOMS))) {
+		for (k = 0; k < m; k++)
+			bitmap_clear(ee->claimed, lab_room_index(ext, el.batch[k]),
+				     LAB_HC_DISTRICT_ROOMS);
+		release_batch(ext, m, true);
 	}
+	while ((m = take_batch(ext, ee->claimed, &at, first + n, LAB_HC_BATCH_MAX, 1)))
+		release_batch(ext, m, false);
 }
 
 /* Every room claimed outside the blocks added. */
@@ -385,28 +437,101 @@ static int add_block(struct elastic_extent *ee, u32 b)
 	return 0;
 }
 
+/* Block @b of @ee may be added in this request: usable, not added yet,
+ * within the request's cap. */
+static bool block_wanted(const struct elastic_extent *ee, u32 b)
+{
+	return block_usable(ee->ext, b) && !(ee->added & BIT_ULL(b)) &&
+	       ext_rooms(ee) + rooms_of(ee->ext, b) <= ee->cap;
+}
+
+/*
+ * The rooms of the district the mailbox shares (the extent's first) that
+ * block 0 still needs: that district is never wholly free, so only a
+ * claim of rooms brings them. 0 once asked for in this request.
+ */
+static u32 shared_district_left(const struct elastic_extent *ee)
+{
+	u32 from = ee->ext->mailbox_rooms, end = round_up(from, LAB_HC_DISTRICT_ROOMS);
+
+	if (ee->shared_asked || from == end || !block_wanted(ee, 0))
+		return 0;
+	return end - from - (bitmap_weight(ee->claimed, end) - bitmap_weight(ee->claimed, from));
+}
+
+/* One CLAIM_DISTRICT of 8: the rooms it brought, or the call's error. */
+static long claim_districts(struct elastic_extent *ee)
+{
+	struct lab_extent *ext = ee->ext;
+	long got = lab_extent_claim_districts(ext, LAB_HC_GFP_NORMAL, el.batch,
+					      LAB_HC_DISTRICT_BATCH_MAX);
+	u32 k, first;
+
+	for (k = 0; k < got; k++) {
+		first = lab_room_index(ext, el.batch[k]);
+		set_bit(first / LAB_HC_DISTRICT_ROOMS, ee->whole);
+		bitmap_set(ee->claimed, first, LAB_HC_DISTRICT_ROOMS);
+	}
+	return got > 0 ? got * LAB_HC_DISTRICT_ROOMS : got;
+}
+
+/* One CLAIM of @n rooms: how many it brought, or the call's error. */
+static long claim_rooms(struct elastic_extent *ee, u32 n)
+{
+	struct lab_extent *ext = ee->ext;
+	long got = lab_extent_claim_with(ext, LAB_HC_GFP_NORMAL, el.batch, n, el.gpas);
+	u32 k;
+
+	for (k = 0; k < got; k++)
+		set_bit(lab_room_index(ext, el.batch[k]), ee->claimed);
+	return got;
+}
+
+/*
+ * One claim from @ee: whole districts, 8 a call (a block is 8 calls),
+ * while it has some wholly free; rooms, 512 a call, for the district the
+ * mailbox shares (first: a lent extent's claims of rooms start at its
+ * first district), and once no district is wholly free (the 4 KiB
+ * allocator holds rooms of the rest, or the server has no district
+ * calls). The rooms claimed, or <= 0 when none.
+ */
+static long claim_once(struct elastic_extent *ee)
+{
+	u32 shared = shared_district_left(ee);
+	long got;
+
+	if (shared) {
+		ee->shared_asked = true;
+		return claim_rooms(ee, shared);
+	}
+	if (!ee->no_whole) {
+		got = claim_districts(ee);
+		/* fewer than asked: no more are wholly free */
+		ee->no_whole = got < LAB_HC_DISTRICT_BATCH_MAX * LAB_HC_DISTRICT_ROOMS;
+		if (got > 0)
+			return got;
+	}
+	return claim_rooms(ee, LAB_HC_BATCH_MAX);
+}
+
 /* Claim once from @ee; add every block that claim completed. */
 static int claim_more(struct elastic_extent *ee, u64 target)
 {
 	struct lab_extent *ext = ee->ext;
-	u32 per = block_rooms(), b, k;
+	u32 per = block_rooms(), b;
 	u64 t0 = step_start();
 	long got;
 	int rc;
 
-	got = lab_extent_claim_with(ext, LAB_HC_GFP_NORMAL, el.batch, LAB_HC_BATCH_MAX, el.gpas);
+	got = claim_once(ee);
 	step_end(CLAIM, t0);
 	if (got <= 0) {
 		ee->dry = true;
 		return 0;
 	}
-	for (k = 0; k < got; k++)
-		set_bit(((unsigned long)el.batch[k] - (unsigned long)ext->base) / LAB_ROOM_SIZE,
-			ee->claimed);
 	el.rooms += got;
 	for (b = 0; el.added < target && (u64)(b + 1) * el.block <= ext->size; b++) {
-		if ((ee->added & BIT_ULL(b)) || !block_usable(ext, b) ||
-		    ext_rooms(ee) + rooms_of(ext, b) > ee->cap ||
+		if (!block_wanted(ee, b) ||
 		    find_next_zero_bit(ee->claimed, (b + 1) * per, b * per + mailbox_in(ext, b)) <
 			    (b + 1) * per)
 			continue;
@@ -424,8 +549,7 @@ static bool can_grow(const struct elastic_extent *ee)
 	if (!ee->ext || ee->dry || READ_ONCE(ee->ext->broken))
 		return false;
 	for (b = 0; (u64)(b + 1) * el.block <= ee->ext->size; b++)
-		if (block_usable(ee->ext, b) && !(ee->added & BIT_ULL(b)) &&
-		    ext_rooms(ee) + rooms_of(ee->ext, b) <= ee->cap)
+		if (block_wanted(ee, b))
 			return true;
 	return false;
 }
