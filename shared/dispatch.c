@@ -345,7 +345,7 @@ static void districts_undo(struct lab_caller *c, unsigned int n)
 	struct lab_guest *g = c->guest;
 
 	lab_release_districts(&c->cursor, c->districts, n);
-	lab_limits_return(g->lab, g->lab->guest, n * LAB_DISTRICT_ROOMS);
+	lab_limits_return(g->lab, lease_of(g), n * LAB_DISTRICT_ROOMS);
 }
 
 /* Each district reachable, or none (those reached already unreached). */
@@ -402,10 +402,10 @@ static int64_t call_claim_district(struct lab_caller *c, const struct lab_hc *hc
 	if (allowed <= 0)
 		return allowed;
 	/* What is less than a district goes back at once. */
-	lab_limits_return(g->lab, g->lab->guest, (unsigned int)allowed % LAB_DISTRICT_ROOMS);
+	lab_limits_return(g->lab, lease_of(g), (unsigned int)allowed % LAB_DISTRICT_ROOMS);
 	allowed /= LAB_DISTRICT_ROOMS;
 	n = districts_claim(c, hc, (unsigned int)allowed, corridor, &floor);
-	lab_limits_return(g->lab, g->lab->guest,
+	lab_limits_return(g->lab, lease_of(g),
 			  ((unsigned int)allowed - n) * LAB_DISTRICT_ROOMS);
 	if (!n)
 		return LAB_HC_ENOMEM;
@@ -452,7 +452,7 @@ static int64_t districts_take(struct lab_guest *g, const uint32_t *districts, un
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t rc = district_reach_take(g, districts[i]);
 
-		if (!rc && lab_district_whole_of(g->lab, districts[i]) != g->lab->guest) {
+		if (!rc && lab_district_whole_of(g->lab, districts[i]) != lease_of(g)) {
 			district_reach_set(g, districts[i]);
 			rc = LAB_HC_EINVAL;	/* its rooms were claimed one by one */
 		}
@@ -492,7 +492,7 @@ static int64_t call_release_district(struct lab_caller *c, const struct lab_hc *
 	}
 	rc = lab_release_districts(&c->cursor, c->districts, n);
 	if (!rc)
-		lab_limits_return(g->lab, g->lab->guest, n * LAB_DISTRICT_ROOMS);
+		lab_limits_return(g->lab, lease_of(g), n * LAB_DISTRICT_ROOMS);
 	return rc;
 }
 

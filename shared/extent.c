@@ -124,12 +124,7 @@ int lab_districts_lend(struct labyrinth *lab, uint32_t first, uint32_t n,
 
 uint32_t lab_district_lent_to(const struct labyrinth *lab, uint32_t d)
 {
-	uint16_t code;
-
-	if (d >= lab->hall->districts)
-		return LAB_NONE;
-	code = atomic_load_explicit(hall_holder(lab->hall, d), memory_order_acquire);
-	return code & LAB_HOLDER_LENT ? (uint32_t)(code & LAB_HOLDER_GUEST) - 1u : LAB_NONE;
+	return hall_holder_marked(lab->hall, d, LAB_HOLDER_LENT);
 }
 
 unsigned int lab_claim_within(struct lab_cursor *pub, uint32_t first, uint32_t n,

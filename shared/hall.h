@@ -154,6 +154,18 @@ static inline uint32_t hall_holder_guest(struct lab_hall *h, uint32_t d)
 	return g ? g - 1u : LAB_NONE;
 }
 
+/* Guest whose holder word of district @d carries @mark (LAB_HOLDER_LENT,
+ * LAB_HOLDER_WHOLE), LAB_NONE if it does not or @d is past the end. */
+static inline uint32_t hall_holder_marked(struct lab_hall *h, uint32_t d, uint16_t mark)
+{
+	uint16_t code;
+
+	if (d >= h->districts)
+		return LAB_NONE;
+	code = atomic_load_explicit(hall_holder(h, d), memory_order_acquire);
+	return code & mark ? (uint32_t)(code & LAB_HOLDER_GUEST) - 1u : LAB_NONE;
+}
+
 /* Free hints of districts 64 * line .. 64 * line + 63. */
 static inline _Atomic uint64_t *hall_hint(struct lab_hall *h, uint32_t line)
 {

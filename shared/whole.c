@@ -238,10 +238,5 @@ int lab_release_districts(struct lab_cursor *pub, const uint32_t *districts, uns
 
 uint32_t lab_district_whole_of(const struct labyrinth *lab, uint32_t d)
 {
-	uint16_t code;
-
-	if (d >= lab->hall->districts)
-		return LAB_NONE;
-	code = atomic_load_explicit(hall_holder(lab->hall, d), memory_order_acquire);
-	return code & LAB_HOLDER_WHOLE ? (uint32_t)(code & LAB_HOLDER_GUEST) - 1u : LAB_NONE;
+	return hall_holder_marked(lab->hall, d, LAB_HOLDER_WHOLE);
 }
