@@ -9,12 +9,17 @@
 
 static struct lab_magazine mags[MAX_CPUS] __aligned(64);
 static bool ready;
-u64 page_alloc_reserve_claims, page_alloc_lost_frees, page_alloc_pressure_drains;
+u64 page_alloc_atomic_rooms, page_alloc_lost_frees, page_alloc_pressure_drains;
 
+/* A refill: the source's context is the claim's GFP flags. */
 static int64_t source_claim(void *ctx, u32 n, u64 *rooms)
 {
-	(void)ctx;
-	return hc_claim(LAB_HC_GFP_NORMAL, n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : n, rooms);
+	u32 gfp = (u32)(uintptr_t)ctx;
+	int64_t got = hc_claim(gfp, n > LAB_HC_BATCH_MAX ? LAB_HC_BATCH_MAX : n, rooms);
+
+	if (gfp == LAB_HC_GFP_ATOMIC && got > 0)
+		__atomic_fetch_add(&page_alloc_atomic_rooms, (u64)got, __ATOMIC_RELAXED);
+	return got;
 }
 
 static int64_t source_release(void *ctx, u32 n, const u64 *rooms)
@@ -27,7 +32,18 @@ static int64_t source_release(void *ctx, u32 n, const u64 *rooms)
 	return rc;
 }
 
-static const struct lab_mag_source source = {source_claim, source_release, NULL};
+/*
+ * A GFP_NORMAL caller's refill stops at the reserve. A GFP_ATOMIC caller's
+ * may take the reserve, a whole batch in one call, as Linux's per-CPU
+ * lists are refilled; what the magazines keep goes back when the
+ * labyrinth's pressure interrupt comes (pressure_drain).
+ */
+static const struct lab_mag_source source = {
+	source_claim, source_release, (void *)(uintptr_t)LAB_HC_GFP_NORMAL
+};
+static const struct lab_mag_source atomic_source = {
+	source_claim, source_release, (void *)(uintptr_t)LAB_HC_GFP_ATOMIC
+};
 
 /* Read without the magazines' owners' leave: a figure for operators. */
 static u32 cached_rooms(void)
@@ -65,55 +81,16 @@ int page_alloc_init(void)
 	return 0;
 }
 
-/*
- * Per CPU: its magazine's last refill (GFP_NORMAL) was refused, the
- * labyrinth being down to its reserve. A GFP_ATOMIC caller that finds the
- * magazine empty then goes to the reserve at once, one call per room,
- * instead of a refused refill first (two per room); every
- * NORMAL_RETRY_EVERY such rooms it tries the refill again, so batches
- * come back once the labyrinth has rooms again.
- */
-#define NORMAL_RETRY_EVERY 16
-static u32 below_min[MAX_CPUS];	/* 0, or reserve claims since the refusal + 1 */
-
-/* The reserve, for GFP_ATOMIC only, one room at a time: a magazine never
- * keeps reserve rooms for later callers, nor takes the reserve from CPUs
- * whose interrupts need it. */
-static u64 claim_reserve(void)
-{
-	u64 room;
-
-	if (hc_claim(LAB_HC_GFP_ATOMIC | LAB_HC_ALL_OR_NOTHING, 1, &room) != 1)
-		return 0;
-	__atomic_fetch_add(&page_alloc_reserve_claims, 1, __ATOMIC_RELAXED);
-	return room;
-}
-
-/* With interrupts off, on this CPU. */
-static u64 alloc_room(u32 cpu, gfp_t gfp)
-{
-	struct lab_magazine *m = &mags[cpu];
-	u64 room;
-
-	if (lab_mag_count(m))
-		return lab_mag_alloc(m, &source);	/* a hit: no call */
-	if ((gfp & GFP_ATOMIC) && below_min[cpu] && below_min[cpu]++ % NORMAL_RETRY_EVERY)
-		return claim_reserve();
-	room = lab_mag_alloc(m, &source);		/* the refill */
-	below_min[cpu] = !room;
-	if (!room && (gfp & GFP_ATOMIC))
-		room = claim_reserve();
-	return room;
-}
-
 struct page *alloc_page(gfp_t gfp)
 {
 	u64 irq, room;
 
 	if (!ready)
 		return NULL;
+	/* Interrupts off: the magazine is this CPU's alone. */
 	irq = irq_save();
-	room = alloc_room(this_cpu()->cpu, gfp);
+	room = lab_mag_alloc(&mags[this_cpu()->cpu],
+			     gfp & GFP_ATOMIC ? &atomic_source : &source);
 	irq_restore(irq);
 	return (struct page *)(uintptr_t)room;
 }

@@ -31,7 +31,7 @@ typedef u32 gfp_t;
 struct page;
 
 #define MAG_HIGH 64u		/* a free into a magazine this full drains */
-#define MAG_BATCH 32u		/* rooms per refill CLAIM and per drain RELEASE */
+#define MAG_BATCH 32u		/* rooms per refill CLAIM (one exit) and per drain RELEASE */
 
 /* lab_connect() and empty magazines on every CPU; 0 or LAB_HC_E*
  * (LAB_HC_ENOSYS without a labyrinth: then every allocation is NULL). */
@@ -53,9 +53,9 @@ void dealloc_labyrinth_page_exclusive(void *page);
 int64_t page_alloc_flush(u32 cpu);
 /* A copy of @cpu's magazine counters, and how many rooms it holds. */
 void page_alloc_stats(u32 cpu, struct lab_mag_stats *st, u32 *cached);
-/* Direct reserve claims (GFP_ATOMIC past an empty magazine) and frees
- * that could not be stored or released, over all CPUs. */
-extern u64 page_alloc_reserve_claims, page_alloc_lost_frees;
+/* Rooms GFP_ATOMIC callers' refills brought (the reserve may be among
+ * them) and frees that could not be stored or released, over all CPUs. */
+extern u64 page_alloc_atomic_rooms, page_alloc_lost_frees;
 /* Magazines given back because the monitor said the labyrinth runs low. */
 extern u64 page_alloc_pressure_drains;
 

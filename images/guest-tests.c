@@ -244,10 +244,10 @@ static void test_exhaustion(void)
 	report(null_atomic && atomic == left && rooms_free() == 0,
 	       "labyrinth: only GFP_ATOMIC uses the reserve (%lu pages from %lu left), then NULL",
 	       atomic, left);
-	/* One call per reserve room (a refused refill every 16th), not two. */
-	report(calls <= atomic + atomic / 16 + 3,
-	       "labyrinth: GFP_ATOMIC below the reserve's watermark costs one call per page "
-	       "(%lu calls for %lu pages)", calls, atomic);
+	/* One call per refill of MAG_BATCH rooms, and the refused one at the end. */
+	report(calls <= (atomic + MAG_BATCH - 1) / MAG_BATCH + 1,
+	       "labyrinth: GFP_ATOMIC below the reserve's watermark costs one call per refill "
+	       "(%lu calls for %lu pages, %u a refill)", calls, atomic, MAG_BATCH);
 	exhaust(GFP_ATOMIC, &list, deadline, &null_again);
 	report(null_again, "labyrinth: GFP_ATOMIC on an empty labyrinth returns NULL at once");
 	free_list(list);

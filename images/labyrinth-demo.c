@@ -65,8 +65,9 @@ int main(void)
 		return hoard_and_idle(n, secs);
 	irqalloc_run(n, secs * 1000000, &r);
 	printf("labyrinth-demo: %lu frees, %lu NULLs in interrupt context, %u of %u cpus "
-	       "allocated, %lu rooms from the reserve, %lu magazines given back under pressure\n",
-	       r.frees, r.nulls, r.cpus_ticked, n, page_alloc_reserve_claims,
+	       "allocated, %lu rooms refilled for GFP_ATOMIC (the reserve may be among them), %lu "
+	       "magazines given back under pressure\n",
+	       r.frees, r.nulls, r.cpus_ticked, n, page_alloc_atomic_rooms,
 	       page_alloc_pressure_drains);
 	printf("BENCH guest.irq_alloc.p50 %lu ns\n", r.p50_ns);
 	printf("BENCH guest.irq_alloc.p99 %lu ns\n", r.p99_ns);

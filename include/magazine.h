@@ -57,7 +57,8 @@ struct lab_magazine {
  */
 void lab_mag_init(struct lab_magazine *m, uint32_t high, uint32_t batch);
 
-/* A room, refilling first if empty; 0 if empty and the refill failed. */
+/* A room, refilling one batch (one claim) first if empty; 0 if empty and
+ * the refill failed. */
 uint64_t lab_mag_alloc(struct lab_magazine *m, const struct lab_mag_source *src);
 
 /* Keeps @room, draining the coldest batch first if the magazine is full.
@@ -69,10 +70,6 @@ int64_t lab_mag_free(struct lab_magazine *m, const struct lab_mag_source *src, u
  * the source in batches (not through the magazine). Returns how many. */
 uint32_t lab_mag_alloc_bulk(struct lab_magazine *m, const struct lab_mag_source *src, uint32_t n,
 			uint64_t *out);
-
-/* One batch claim into an empty or part-full magazine: rooms added, or
- * the source's error. */
-int64_t lab_mag_refill(struct lab_magazine *m, const struct lab_mag_source *src);
 
 /* Gives back the @n coldest rooms (at most count) in one release. */
 int64_t lab_mag_drain(struct lab_magazine *m, const struct lab_mag_source *src, uint32_t n);

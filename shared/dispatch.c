@@ -261,23 +261,40 @@ static int64_t room_at(uint64_t base, uint64_t size, uint32_t first, uint64_t gp
 	return LAB_HC_OK;
 }
 
-static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
+typedef int64_t (*index_at)(uint64_t base, uint64_t size, uint32_t first,
+				uint64_t gpa, uint32_t *index);
+
+/* The guest's list of @hc's addresses, copied once (the guest may change
+ * it meanwhile), each to its index by @at (room_at or district_at); the
+ * first bad address's status. */
+static inline int64_t list_indices(struct lab_caller *c, const struct lab_hc *hc,
+				   index_at at, uint32_t *out)
 {
 	struct lab_guest *g = c->guest;
-	unsigned int n = hc->count;
-	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, n), base, size;
+	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, hc->count), base, size;
 	uint32_t first;
 	int64_t rc;
 
 	if (!in)
 		return LAB_HC_EFAULT;
-	__builtin_memcpy(c->gpas, in, n * sizeof(uint64_t));
+	__builtin_memcpy(c->gpas, in, hc->count * sizeof(uint64_t));
 	g->ops->window(g->t, &base, &size, &first);
-	for (unsigned int i = 0; i < n; i++) {
-		rc = room_at(base, size, first, c->gpas[i], &c->rooms[i]);
+	for (unsigned int i = 0; i < hc->count; i++) {
+		rc = at(base, size, first, c->gpas[i], &out[i]);
 		if (rc)
 			return rc;
 	}
+	return LAB_HC_OK;
+}
+
+static int64_t call_release(struct lab_caller *c, const struct lab_hc *hc)
+{
+	struct lab_guest *g = c->guest;
+	unsigned int n = hc->count;
+	int64_t rc = list_indices(c, hc, room_at, c->rooms);
+
+	if (rc)
+		return rc;
 	rc = reach_take_all(g, c->rooms, n);
 	if (rc)
 		return rc;
@@ -468,21 +485,13 @@ static int64_t call_release_district(struct lab_caller *c, const struct lab_hc *
 {
 	struct lab_guest *g = c->guest;
 	unsigned int n = hc->count;
-	uint64_t *in = g->ops->room_list(g->t, hc->rooms_gpa, n), base, size;
-	uint32_t first;
 	int64_t rc;
 
 	if (hc->flags)
 		return LAB_HC_EINVAL;
-	if (!in)
-		return LAB_HC_EFAULT;
-	__builtin_memcpy(c->gpas, in, n * sizeof(uint64_t));
-	g->ops->window(g->t, &base, &size, &first);
-	for (unsigned int i = 0; i < n; i++) {
-		rc = district_at(base, size, first, c->gpas[i], &c->districts[i]);
-		if (rc)
-			return rc;
-	}
+	rc = list_indices(c, hc, district_at, c->districts);
+	if (rc)
+		return rc;
 	rc = districts_take(g, c->districts, n);
 	if (rc)
 		return rc;

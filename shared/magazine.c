@@ -18,35 +18,25 @@ void lab_mag_init(struct lab_magazine *m, uint32_t high, uint32_t batch)
 	m->stats = (struct lab_mag_stats){0};
 }
 
-int64_t lab_mag_refill(struct lab_magazine *m, const struct lab_mag_source *src)
+/* A hit is one load; a miss refills one batch in one call to the source. */
+uint64_t lab_mag_alloc(struct lab_magazine *m, const struct lab_mag_source *src)
 {
 	uint32_t want = m->batch;
 	int64_t got;
 
-	if (want > LAB_MAG_CAPACITY - m->count)
-		want = LAB_MAG_CAPACITY - m->count;
-	if (!want)
-		return 0;
-	got = src->claim(src->ctx, want, m->rooms + m->count);
-	if (got <= 0 || (uint64_t)got > want) {
-		m->stats.failures++;
-		return got <= 0 ? got : -1;
-	}
-	m->count += (uint32_t)got;
-	m->stats.refills++;
-	m->stats.refilled += (uint64_t)got;
-	return got;
-}
-
-uint64_t lab_mag_alloc(struct lab_magazine *m, const struct lab_mag_source *src)
-{
 	m->stats.allocs++;
 	if (m->count) {
 		m->stats.alloc_hits++;
 		return m->rooms[--m->count];
 	}
-	if (lab_mag_refill(m, src) <= 0)
+	got = src->claim(src->ctx, want, m->rooms);
+	if (got <= 0 || (uint64_t)got > want) {
+		m->stats.failures++;
 		return 0;
+	}
+	m->count = (uint32_t)got;
+	m->stats.refills++;
+	m->stats.refilled += (uint64_t)got;
 	return m->rooms[--m->count];
 }
 

@@ -30,7 +30,7 @@ static struct lab_attr attrs[] = {
 	LAB_ATTR(rooms_reserve), LAB_ATTR(magazine_hits), LAB_ATTR(magazine_misses),
 	LAB_ATTR(claims), LAB_ATTR(releases), LAB_ATTR(rooms_claimed),
 	LAB_ATTR(rooms_released), LAB_ATTR(pressure_episodes), LAB_ATTR(rooms_given_back),
-	LAB_ATTR(reserve_taken), LAB_ATTR(bad_frees), LAB_ATTR(bad_answers),
+	LAB_ATTR(atomic_refilled), LAB_ATTR(bad_frees), LAB_ATTR(bad_answers),
 	LAB_ATTR(claim_ns),
 };
 

@@ -31,7 +31,8 @@ struct labyrinth;
  *	device, which also rings for the host's ask of a size: elastic.c;
  *	the port's pressure line)
  * @rooms_given_back: rooms the magazines gave back under pressure
- * @reserve_taken: rooms claimed from the reserve for GFP_ATOMIC callers
+ * @atomic_refilled: rooms GFP_ATOMIC callers' refills brought (they may
+ *	take the reserve)
  * @bad_frees: frees of a room not handed out (twice, or never ours)
  * @bad_answers: answers of a server naming a room outside its extent
  * @claim_ns: time spent in CLAIM calls, for the mean round trip
@@ -40,7 +41,7 @@ struct labyrinth_stats {
 	u64 extents, rooms_held, rooms_handed, rooms_reserve;
 	u64 magazine_hits, magazine_misses;
 	u64 claims, releases, rooms_claimed, rooms_released;
-	u64 pressure_episodes, rooms_given_back, reserve_taken;
+	u64 pressure_episodes, rooms_given_back, atomic_refilled;
 	u64 bad_frees, bad_answers, claim_ns;
 };
 
@@ -91,6 +92,7 @@ void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze);
 void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page);
 
 #define LABYRINTH_DISTRICT_ROOMS 512		/* rooms of a district */
+#define LABYRINTH_REFILL_ROOMS 32		/* a magazine's refill claims at once */
 #define LABYRINTH_DISTRICT_SIZE (2u << 20)	/* its bytes */
 
 /**

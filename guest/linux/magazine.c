@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The API: rooms handed out from per-CPU magazines. A magazine is refilled
- * through its extent (mailbox or port) with a GFP_NORMAL claim, so what it keeps never
- * includes the reserve; a GFP_ATOMIC caller that finds nothing there
- * claims one room from the reserve for itself, and that room goes home
- * when freed instead of into a magazine. Once a CPU's refill was refused
- * (the labyrinth is down to its reserve), its GFP_ATOMIC callers go to
- * the reserve at once, not through another refused refill first, and try
- * the refill again every LAB_RETRY_REFILL rooms. Interrupts are off while
- * a magazine is used: its lock is taken by another CPU only to give back.
+ * through its extent (mailbox or port) in one claim of a batch: GFP_NORMAL
+ * for callers that may not take the reserve, so what they get never
+ * includes it; GFP_ATOMIC for callers that may, so below the watermark a
+ * refill is still one call, as Linux's per-CPU lists are refilled. What a
+ * magazine keeps goes back under pressure (labyrinth_give_back).
+ * Interrupts are off while a magazine is used: its lock is taken by another
+ * CPU only to give back.
  */
 #include <linux/bitops.h>
 #include <linux/irqflags.h>
@@ -16,8 +15,6 @@
 #include <linux/module.h>
 
 #include "maze.h"
-
-#define LAB_RETRY_REFILL 16
 
 int lab_magazines_init(struct labyrinth *maze)
 {
@@ -31,14 +28,18 @@ int lab_magazines_init(struct labyrinth *maze)
 	return 0;
 }
 
-static void magazine_refill(struct labyrinth *maze, struct lab_magazine *mag)
+static void magazine_refill(struct labyrinth *maze, struct lab_magazine *mag, gfp_t gfp)
 {
-	long got = lab_claim(maze, LAB_HC_GFP_NORMAL, mag->room + mag->count,
-			     min(LAB_REFILL_ROOMS, LAB_MAGAZINE_ROOMS - mag->count));
+	bool atomic = gfp & __GFP_HIGH;
+	long got = lab_claim(maze, atomic ? LAB_HC_GFP_ATOMIC : LAB_HC_GFP_NORMAL,
+			     mag->room + mag->count,
+			     min(LABYRINTH_REFILL_ROOMS, LAB_MAGAZINE_ROOMS - mag->count));
 
-	if (got > 0)
-		mag->count += got;
-	mag->below_min = got <= 0;
+	if (got <= 0)
+		return;
+	mag->count += got;
+	if (atomic)
+		lab_count(maze, LAB_ATOMIC_REFILLED, got);
 }
 
 /* The newest half goes home: it makes room for frees to come. */
@@ -56,26 +57,13 @@ static void *magazine_take(struct labyrinth *maze, gfp_t gfp)
 	raw_spin_lock(&mag->lock);
 	if (!mag->count) {
 		lab_count(maze, LAB_MISSES, 1);
-		if (!(gfp & __GFP_HIGH) || !mag->below_min ||
-		    !(mag->below_min++ % LAB_RETRY_REFILL))
-			magazine_refill(maze, mag);
+		magazine_refill(maze, mag, gfp);
 	} else {
 		lab_count(maze, LAB_HITS, 1);
 	}
 	if (mag->count)
 		room = mag->room[--mag->count];
 	raw_spin_unlock(&mag->lock);
-	return room;
-}
-
-static void *reserve_take(struct labyrinth *maze)
-{
-	void *room;
-
-	if (lab_claim(maze, LAB_HC_GFP_ATOMIC, &room, 1) != 1)
-		return NULL;
-	atomic_inc(&maze->reserve_out);
-	lab_count(maze, LAB_RESERVE_TAKEN, 1);
 	return room;
 }
 
@@ -100,8 +88,6 @@ void *labyrinth_alloc_room(struct labyrinth *maze, gfp_t gfp)
 
 	local_irq_save(flags);
 	room = magazine_take(maze, gfp);
-	if (!room && (gfp & __GFP_HIGH))
-		room = reserve_take(maze);
 	if (room)
 		room = hand_out(maze, room);
 	local_irq_restore(flags);
@@ -146,13 +132,13 @@ void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page)
 	if (!take_back(maze, ext, page))
 		return;
 	local_irq_save(flags);
-	if (READ_ONCE(ext->gone) || atomic_add_unless(&maze->reserve_out, -1, 0)) {
+	if (READ_ONCE(ext->gone)) {
 		lab_release(maze, &page, 1);
 	} else {
 		mag = this_cpu_ptr(maze->magazines);
 		raw_spin_lock(&mag->lock);
 		if (mag->count == LAB_MAGAZINE_ROOMS)
-			magazine_spill(maze, mag, LAB_REFILL_ROOMS);
+			magazine_spill(maze, mag, LABYRINTH_REFILL_ROOMS);
 		mag->room[mag->count++] = page;
 		raw_spin_unlock(&mag->lock);
 	}

@@ -230,7 +230,7 @@ void labyrinth_stats(struct labyrinth *maze, struct labyrinth_stats *st)
 		.rooms_claimed = sum.v[LAB_CLAIMED], .rooms_released = sum.v[LAB_RELEASED],
 		.pressure_episodes = sum.v[LAB_PRESSURE],
 		.rooms_given_back = sum.v[LAB_GIVEN_BACK],
-		.reserve_taken = sum.v[LAB_RESERVE_TAKEN], .bad_frees = sum.v[LAB_BAD_FREES],
+		.atomic_refilled = sum.v[LAB_ATOMIC_REFILLED], .bad_frees = sum.v[LAB_BAD_FREES],
 		.bad_answers = sum.v[LAB_BAD_ANSWERS], .claim_ns = sum.v[LAB_CLAIM_NS],
 	};
 	rcu_read_lock();

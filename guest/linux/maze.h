@@ -13,12 +13,11 @@
 
 #define LAB_EXTENTS_MAX 8	/* devices one guest uses at once */
 #define LAB_MAGAZINE_ROOMS 64	/* per CPU */
-#define LAB_REFILL_ROOMS 32	/* claimed on a miss, spilled when full */
 #define LAB_CALL_TIMEOUT_NS (2 * NSEC_PER_SEC)
 
 enum lab_counter {
 	LAB_HITS, LAB_MISSES, LAB_CLAIMS, LAB_RELEASES, LAB_CLAIMED, LAB_RELEASED,
-	LAB_PRESSURE, LAB_GIVEN_BACK, LAB_RESERVE_TAKEN, LAB_BAD_FREES,
+	LAB_PRESSURE, LAB_GIVEN_BACK, LAB_ATOMIC_REFILLED, LAB_BAD_FREES,
 	LAB_BAD_ANSWERS, LAB_CLAIM_NS, LAB_HANDED, LAB_RETURNED, LAB_COUNTERS
 };
 
@@ -72,7 +71,6 @@ struct lab_extent {
 struct lab_magazine {
 	raw_spinlock_t lock;	/* the owner CPU, and give_back from any */
 	unsigned int count;
-	unsigned int below_min;	/* 0, or reserve rooms taken since a refill was refused + 1 */
 	void *room[LAB_MAGAZINE_ROOMS];
 };
 
@@ -80,7 +78,6 @@ struct labyrinth {
 	struct lab_extent __rcu *extents[LAB_EXTENTS_MAX];
 	struct lab_magazine __percpu *magazines;
 	struct lab_counters __percpu *counters;
-	atomic_t reserve_out;	/* reserve rooms handed out: freed, they go home */
 	struct work_struct pressure;
 };
 

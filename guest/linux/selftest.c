@@ -333,10 +333,10 @@ static void test_exhaustion(const struct labyrinth_stats *start)
 	report(normal > 0 && normal_null, "normal_finds_null_at_the_reserve");
 	report(atomic - normal == st.rooms_reserve && st.rooms_reserve > 0,
 	       "atomic_takes_the_reserve");
-	/* At most one claim per extent asked for each reserve room, and a
-	 * refused refill only every LAB_RETRY_REFILL rooms, not before each. */
-	report(claims <= (atomic - normal) * st.extents + (atomic - normal) / 8 + 4,
-	       "atomic_below_the_reserve_skips_the_refused_refill");
+	/* One refill of LABYRINTH_REFILL_ROOMS per claim (a claim asks each extent
+	 * until one has rooms), and the refused one at the end. */
+	report(claims <= ((atomic - normal) / LABYRINTH_REFILL_ROOMS + 2) * st.extents,
+	       "atomic_below_the_reserve_costs_one_claim_per_refill");
 	test_pressure(start);
 	for (k = 0; k < atomic; k++)
 		give(rooms[k], smp_processor_id());

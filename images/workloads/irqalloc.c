@@ -184,8 +184,6 @@ void irqalloc_run(u32 n, u64 us, struct irqalloc_result *r)
 		if (cached)
 			r->violations++, printf("irqalloc: cpu %u still caches %u rooms\n", cpu, cached);
 	}
-	/* Reserve rooms bypass the magazines on the way in, not on the way out. */
-	r->claimed += page_alloc_reserve_claims;
 	if (r->claimed != r->released)
 		r->violations++, printf("irqalloc: claimed %lu rooms but released %lu\n", r->claimed,
 					r->released);

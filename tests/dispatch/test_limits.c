@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "port_transport.h"
+#include "two_transports.h"
 
 #define ROOMS 4096u
 #define RESERVE 64u
@@ -23,7 +23,6 @@ struct guest {
 	uint8_t *ram;
 	struct doors window;
 	struct port_guest hg;
-	struct port_cpu cpu;
 	uint64_t held[ROOMS];
 	unsigned nheld;
 };
@@ -37,15 +36,14 @@ static void attach(struct guest *g)
 	g->ram = calloc(1, RAM_SIZE);
 	cr_assert_eq(lab_attach(name, &g->lab), 0);
 	cr_assert_eq(doors_init(&g->window, 4ull << 30, g->lab), 0);
-	cr_assert_eq(port_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab), 0);
-	port_cpu_init(&g->cpu, &g->hg, 0);
+	cr_assert_eq(port_guest_init(&g->hg, g->ram, RAM_SIZE, &g->window, g->lab, 1), 0);
 }
 
 static void detach(struct guest *g)
 {
 	if (!g->lab)
 		return;
-	lab_cursor_park(&g->cpu.caller.cursor);
+	lab_cursor_park(&g->hg.cpus[0].caller.cursor);
 	doors_fini(&g->window);
 	port_guest_fini(&g->hg);
 	lab_detach(g->lab);
@@ -77,7 +75,7 @@ static int64_t call(struct guest *g, uint32_t nr, uint32_t flags, uint32_t count
 	int64_t rc;
 
 	memcpy(g->ram, &hc, sizeof(hc));
-	rc = port_call(&g->cpu, 0);
+	rc = port_out(&g->hg, 0, 0);
 	if (nr == LAB_HC_CLAIM && rc > 0) {
 		memcpy(&g->held[g->nheld], g->ram + LIST_GPA, (size_t)rc * 8);
 		g->nheld += (unsigned)rc;
@@ -133,8 +131,8 @@ Test(limits, greedy_guest_stops_at_its_max)
 	cr_assert_eq(release(&a, 10), 0);
 	cr_assert_eq(release(&b, 20), 0);
 	cr_assert_eq(claim(&a, 0, 512), 10, "room under the max again");
-	lab_cursor_park(&a.cpu.caller.cursor);
-	lab_caller_flush(&a.cpu.caller);
+	lab_cursor_park(&a.hg.cpus[0].caller.cursor);
+	lab_caller_flush(&a.hg.cpus[0].caller);
 	cr_assert_geq(lab_tally_limited(a.lab, lab_guest_id(a.lab)), 3);
 	lab_limits_get(a.lab, lab_guest_id(a.lab), &l);
 	cr_assert_eq(l.held, 1000);

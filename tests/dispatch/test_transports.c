@@ -30,7 +30,7 @@ static int64_t through_port(struct side *s, struct lab_hc *hc, uint64_t *list)
 	hc->rooms_gpa = LIST_GPA;
 	memcpy(two.ram + LIST_GPA, list, LAB_HC_BATCH_MAX * 8);
 	memcpy(two.ram + BLOCK_GPA, hc, sizeof(*hc));
-	int64_t rc = port_call(&two.cpu[turn++ % 2], BLOCK_GPA);	/* vCPUs take turns */
+	int64_t rc = port_out(&two.guest, turn++ % 2, BLOCK_GPA);	/* vCPUs take turns */
 	memcpy(list, two.ram + LIST_GPA, LAB_HC_BATCH_MAX * 8);
 	memcpy(hc, two.ram + BLOCK_GPA, sizeof(*hc));
 	return rc;
@@ -174,7 +174,7 @@ Test(transports, panic_message_is_one_printable_line, .init = setup)
 
 	memcpy(hc.u.panic, msg, sizeof(msg));
 	cr_assert_eq(port.call(&port, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
-	cr_assert_str_eq(two.cpu[(turn - 1) % 2].caller.panic_message, want);
+	cr_assert_str_eq(two.guest.cpus[(turn - 1) % 2].caller.panic_message, want);
 	memcpy(hc.u.panic, msg, sizeof(msg));
 	cr_assert_eq(mail.call(&mail, &hc, (uint64_t[LAB_HC_BATCH_MAX]){0}), LAB_HC_OK);
 	cr_assert_str_eq(two.peer->caller.panic_message, want);

@@ -139,9 +139,9 @@ static int64_t call_port(unsigned vcpu, uint32_t block, const struct lab_hc *hc)
 
 	if (block + sizeof(*hc) <= RAM_SIZE)
 		memcpy(f.t.ram + block, hc, sizeof(*hc));
-	rc = port_call(&f.t.cpu[vcpu], block);
+	rc = port_out(&f.t.guest, vcpu, block);
 	if (block + sizeof(*hc) <= RAM_SIZE && !(block & 7))
-		track(&f.port, &f.t.cpu[vcpu].caller, hc, rc);
+		track(&f.port, &f.t.guest.cpus[vcpu].caller, hc, rc);
 	return rc;
 }
 

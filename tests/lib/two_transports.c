@@ -21,10 +21,8 @@ int two_transports_init_lent(struct two_transports *t, uint32_t mail_rooms)
 	t->ram = calloc(1, TWO_RAM_SIZE);
 	t->port_lab = private_labyrinth(TWO_ROOMS);
 	if (!t->ram || !t->port_lab || doors_init(&t->doors, 4ull << 30, t->port_lab) ||
-	    port_guest_init(&t->guest, t->ram, TWO_RAM_SIZE, &t->doors, t->port_lab))
+	    port_guest_init(&t->guest, t->ram, TWO_RAM_SIZE, &t->doors, t->port_lab, 2))
 		return -1;
-	port_cpu_init(&t->cpu[0], &t->guest, 0);
-	port_cpu_init(&t->cpu[1], &t->guest, 1);
 	t->mail_lab = private_labyrinth(mail_rooms);
 	t->peer = peer_new(1, 1);
 	if (!t->mail_lab || !t->peer || peer_lend(t->peer, t->mail_lab))

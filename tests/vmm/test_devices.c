@@ -12,7 +12,6 @@
 #include "debug_exit.h"
 #include "exit_status.h"
 #include "fw_cfg.h"
-#include "pio.h"
 #include "reset.h"
 #include "rtc.h"
 #include "vm.h"

@@ -1,5 +1,4 @@
 #include "debug_exit.h"
-#include "pio.h"
 #include "vm.h"
 
 #define DEBUG_EXIT_PORT 0xf4

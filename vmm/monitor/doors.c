@@ -221,39 +221,6 @@ static bool in_range(const struct doors *g, uint32_t first, uint32_t n)
 __thread uint64_t doors_ns;
 bool doors_timing;
 
-/* UFFDIO_CONTINUE may stop part way (a signal, or an entry that exists
- * already): go on from where it stopped, stepping over existing entries. */
-int doors_map(struct doors *g, uint32_t first, uint32_t n)
-{
-	uint64_t at = (uintptr_t)g->va + ((uint64_t)first << ROOM_SHIFT);
-	uint64_t end = at + ((uint64_t)n << ROOM_SHIFT);
-
-	if (!in_range(g, first, n))
-		return -1;
-	while (at < end) {
-		struct uffdio_continue c = {.range = {.start = at, .len = end - at}};
-
-		if (ioctl(g->uffd, UFFDIO_CONTINUE, &c) == 0) {
-			at = end;
-		} else if (c.mapped > 0) {
-			at += (uint64_t)c.mapped;
-		} else if (errno == EEXIST) {
-			at += 1ull << ROOM_SHIFT;
-		} else if (errno != EAGAIN && errno != EINTR) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int doors_unmap(struct doors *g, uint32_t first, uint32_t n)
-{
-	if (!in_range(g, first, n))
-		return -1;
-	return madvise(g->va + ((uint64_t)first << ROOM_SHIFT), (size_t)n << ROOM_SHIFT,
-		       MADV_DONTNEED);
-}
-
 /* The end of the run of consecutive rooms that begins at rooms[i]. */
 static unsigned run_end(const uint32_t *rooms, unsigned n, unsigned i)
 {
@@ -262,14 +229,48 @@ static unsigned run_end(const uint32_t *rooms, unsigned n, unsigned i)
 	return i;
 }
 
-int doors_turn(struct doors *g, const uint32_t *rooms, unsigned n, bool open)
+/* Each run of consecutive rooms is one UFFDIO_CONTINUE, which may stop
+ * part way (a signal, or an entry that exists already): it goes on from
+ * where it stopped, stepping over existing entries. */
+int doors_open(struct doors *g, const uint32_t *rooms, unsigned n)
 {
 	uint64_t t0 = doors_timing ? clock_ns() : 0;
 	int rc = 0;
 
 	for (unsigned i = 0, j; i < n && !rc; i = j) {
 		j = run_end(rooms, n, i);
-		rc = open ? doors_map(g, rooms[i], j - i) : doors_unmap(g, rooms[i], j - i);
+		uint64_t at = (uintptr_t)g->va + ((uint64_t)rooms[i] << ROOM_SHIFT);
+		uint64_t end = at + ((uint64_t)(j - i) << ROOM_SHIFT);
+
+		rc = in_range(g, rooms[i], j - i) ? 0 : -1;
+		while (!rc && at < end) {
+			struct uffdio_continue c = {.range = {.start = at, .len = end - at}};
+
+			if (ioctl(g->uffd, UFFDIO_CONTINUE, &c) == 0)
+				at = end;
+			else if (c.mapped > 0)
+				at += (uint64_t)c.mapped;
+			else if (errno == EEXIST)
+				at += 1ull << ROOM_SHIFT;
+			else if (errno != EAGAIN && errno != EINTR)
+				rc = -1;
+		}
+	}
+	if (doors_timing)
+		doors_ns += clock_ns() - t0;
+	return rc;
+}
+
+int doors_close(struct doors *g, const uint32_t *rooms, unsigned n)
+{
+	uint64_t t0 = doors_timing ? clock_ns() : 0;
+	int rc = 0;
+
+	for (unsigned i = 0, j; i < n && !rc; i = j) {
+		j = run_end(rooms, n, i);
+		rc = in_range(g, rooms[i], j - i) ?
+		     madvise(g->va + ((uint64_t)rooms[i] << ROOM_SHIFT),
+			     (size_t)(j - i) << ROOM_SHIFT, MADV_DONTNEED) : -1;
 	}
 	if (doors_timing)
 		doors_ns += clock_ns() - t0;

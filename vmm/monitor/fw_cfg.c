@@ -10,7 +10,6 @@
 #include "boot_info.h"
 #include "fw_cfg.h"
 #include "boot_layout.h"
-#include "pio.h"
 #include "vm.h"
 
 #define FW_CFG_PORT 0x510

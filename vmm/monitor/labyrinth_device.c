@@ -10,16 +10,13 @@
 #include "doors.h"
 #include "labyrinth_audit.h"
 #include "labyrinth_device.h"
-#include "pio.h"
 #include "port_transport.h"
 #include "pressure_signal.h"
 #include "vm.h"
 
-/* One per vCPU: the dispatcher's caller, and the statistics' samples. */
+/* One per vCPU: the statistics' samples. */
 struct labdev_cpu {
-	struct port_cpu port;
 	struct call_stats *stats;	/* --hc-stats, else NULL */
-	bool called;			/* the last exit was a call to the port */
 	uint64_t nulls;
 };
 
@@ -27,30 +24,16 @@ struct labdev_cpu {
 static struct {
 	struct labyrinth *lab;
 	struct doors doors;		/* claimed rooms appear here */
-	struct port_guest guest;
+	struct port_guest guest;	/* the port: the guest's calls */
 	struct labdev_cpu cpus[VMM_MAX_CPUS];
 } dev;
 
-static void labdev_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
-		      unsigned size, void *opaque)
+/* A call was the guest's own panic: it ends this VM. */
+static void labdev_panicked(struct vcpu *cpu, const char *message)
 {
-	struct labdev_cpu *c = &dev.cpus[cpu->id];
-	uint32_t block = 0;
-	(void)port, (void)opaque;
-
-	if (!write) {
-		uint32_t magic = LAB_HC_PORT_MAGIC;
-		memcpy(data, &magic, size < 4 ? size : 4);
-		return;
-	}
-	memcpy(&block, data, size < 4 ? size : 4);
-	port_call(&c->port, block);
-	c->called = true;
-	if (c->port.caller.panicked) {
-		fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", lab_guest_id(dev.lab),
-			cpu->id, c->port.caller.panic_message);
-		vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
-	}
+	fprintf(stderr, "vmm: guest %u vCPU %u panicked: %s\n", lab_guest_id(dev.lab),
+		cpu->id, message);
+	vm_stop(cpu->vm, VMM_EXIT_GUEST_PANIC);
 }
 
 /* A touch of a window address this guest holds no room at: the guest is
@@ -109,14 +92,15 @@ static bool labdev_explain_fault(struct vcpu *cpu, const struct vm_fault *f)
 static void labdev_exit_done(struct vcpu *cpu, uint64_t ns)
 {
 	struct labdev_cpu *c = &dev.cpus[cpu->id];
+	struct port_cpu *p = &dev.guest.cpus[cpu->id];
 
-	if (!c->called)
+	if (!p->called)
 		return;
-	c->called = false;
-	call_stats_record(c->stats, c->port.last_call, c->port.last_count, ns, doors_ns);
+	p->called = false;
+	call_stats_record(c->stats, p->last_call, p->last_count, ns, doors_ns);
 	doors_ns = 0;
 	/* Rarely, so the guest's own NULL medians stay unskewed. */
-	if (c->port.last_call == LAB_HC_NULL && ++c->nulls % 16 == 0)
+	if (p->last_call == LAB_HC_NULL && ++c->nulls % 16 == 0)
 		call_stats_probe_syscalls(c->stats);
 }
 
@@ -192,8 +176,10 @@ int labdev_attach(struct vm *vm, const char *name, uint32_t rooms,
 	}
 	if (doors_init(&dev.doors, LABDEV_WINDOW_GPA, dev.lab))
 		return VMM_EXIT_HOST;
-	if (port_guest_init(&dev.guest, vm->ram, vm->ram_size, &dev.doors, dev.lab))
+	if (port_guest_init(&dev.guest, vm->ram, vm->ram_size, &dev.doors, dev.lab,
+			    VMM_MAX_CPUS))
 		return VMM_EXIT_HOST;
+	dev.guest.panicked = labdev_panicked;
 	describe(&dev.doors);
 	lab_publish_window(dev.lab, dev.doors.va, dev.doors.size);
 	lab_scrubber_start(dev.lab);
@@ -214,15 +200,13 @@ int labdev_init(struct vm *vm, bool stats)
 {
 	if (doors_register(&dev.doors, vm->fd, LABDEV_WINDOW_SLOT))
 		return -1;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		port_cpu_init(&dev.cpus[i].port, &dev.guest, i);
 	vm->hooks.explain_fault = labdev_explain_fault;
 	if (stats && labdev_stats_start(vm))
 		return -1;
 	if (pressure_signal_start(vm, &dev.guest, dev.lab))
 		return -1;
 	dev.guest.pressure_vector = LAB_HC_PRESSURE_VECTOR;
-	return pio_register(LAB_HC_PORT, LAB_HC_PORT_SIZE, labdev_io, NULL);
+	return pio_register(LAB_HC_PORT, LAB_HC_PORT_SIZE, port_io, &dev.guest);
 }
 
 void labdev_print_stats(const struct vm *vm)
@@ -241,11 +225,10 @@ void labdev_fini(struct vm *vm)
 	pressure_signal_stop();
 	if (!dev.lab)
 		return;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (dev.cpus[i].port.guest) {
-			lab_cursor_park(&dev.cpus[i].port.caller.cursor);
-			lab_caller_flush(&dev.cpus[i].port.caller);
-		}
+	for (unsigned i = 0; dev.guest.cpus && i < vm->ncpus; i++) {
+		lab_cursor_park(&dev.guest.cpus[i].caller.cursor);
+		lab_caller_flush(&dev.guest.cpus[i].caller);
+	}
 	lab_scrubber_stop(dev.lab);
 	/* The doors go first: no mapping of ours survives the rooms' release. */
 	doors_fini(&dev.doors);

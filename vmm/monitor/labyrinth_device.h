@@ -2,8 +2,9 @@
  * transport (port_transport.h), the doors of the room window (doors.h), the
  * pressure signal (pressure_signal.h) and the call statistics
  * (call_stats.h), around the lease this guest holds. The vCPU loop knows
- * none of it: the device registers its port (pio.h) and its hooks
- * (vm_hooks: faults in the window, the time of its calls). */
+ * none of it: the device registers its port (port_io, on the port bus of
+ * vm.h) and its hooks (vm_hooks: faults in the window, the time of its
+ * calls). */
 #ifndef VMM_LABYRINTH_DEVICE_H
 #define VMM_LABYRINTH_DEVICE_H
 

@@ -23,7 +23,6 @@
 #include "linux_load.h"
 #include "parse.h"
 #include "mmio.h"
-#include "pio.h"
 #include "pvpanic.h"
 #include "power_off.h"
 #include "reset.h"

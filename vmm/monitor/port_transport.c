@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "port_transport.h"
+#include "vm.h"
 
 #define HC_HEADER offsetof(struct lab_hc, u)
 
@@ -27,7 +28,7 @@ static void port_unreach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (doors_turn(g->doors, rooms, n, false))
+	if (doors_close(g->doors, rooms, n))
 		doors_broken(g->doors);
 }
 
@@ -35,7 +36,7 @@ static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (doors_turn(g->doors, rooms, n, true)) {
+	if (doors_open(g->doors, rooms, n)) {
 		port_unreach(t, rooms, n);
 		return -1;
 	}
@@ -80,16 +81,24 @@ static const struct lab_transport port_transport = {
 };
 
 int port_guest_init(struct port_guest *g, uint8_t *ram, uint64_t ram_size,
-		  struct doors *doors, struct labyrinth *lab)
+		    struct doors *doors, struct labyrinth *lab, unsigned ncpus)
 {
 	_Atomic uint64_t *held = calloc(lab_reach_words(lab), sizeof(*held));
 
-	if (!held)
+	g->cpus = calloc(ncpus, sizeof(*g->cpus));
+	if (!held || !g->cpus) {
+		free(held);
+		free(g->cpus);
+		g->cpus = NULL;
 		return -1;
+	}
 	g->ram = ram;
 	g->ram_size = ram_size;
 	g->doors = doors;
+	g->ncpus = ncpus;
 	lab_guest_init(&g->lab_guest, lab, &port_transport, g, held);
+	for (unsigned i = 0; i < ncpus; i++)
+		lab_caller_init(&g->cpus[i].caller, &g->lab_guest, i);
 	return 0;
 }
 
@@ -97,33 +106,39 @@ void port_guest_fini(struct port_guest *g)
 {
 	free(g->lab_guest.reach);
 	g->lab_guest.reach = NULL;
+	free(g->cpus);
+	g->cpus = NULL;
 }
 
-void port_cpu_init(struct port_cpu *cpu, struct port_guest *guest, uint32_t vcpu)
+void port_io(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data, unsigned size,
+	     void *opaque)
 {
-	memset(cpu, 0, sizeof(*cpu));
-	cpu->guest = guest;
-	cpu->vcpu = vcpu;
-	lab_caller_init(&cpu->caller, &guest->lab_guest, vcpu);
-}
-
-int64_t port_call(struct port_cpu *cpu, uint64_t block)
-{
-	struct port_guest *g = cpu->guest;
+	struct port_guest *g = opaque;
+	struct port_cpu *c = &g->cpus[cpu->id];
+	uint32_t block = 0, magic = LAB_HC_PORT_MAGIC;
 	struct lab_hc hc;
-	int64_t rc;
+	(void)port;
 
-	cpu->last_call = LAB_HC_NR;
+	if (!write) {
+		memcpy(data, &magic, size < 4 ? size : 4);
+		return;
+	}
+	memcpy(&block, data, size < 4 ? size : 4);
+	c->called = true;
+	c->last_call = LAB_HC_NR;
+	c->last_result = LAB_HC_EFAULT;
 	if (!in_ram(g, block, sizeof(hc)))
-		return LAB_HC_EFAULT;
+		return;
 	/* The header only: the union is used in place, by INFO and PANIC. */
 	memcpy(&hc, g->ram + block, HC_HEADER);
-	cpu->last_call = hc.call;
+	c->last_call = hc.call;
+	c->last_count = hc.count;
 	/* Before the call: INFO then tells no vector (port_pressure_vector). */
 	if (hc.call == LAB_HC_INFO && (hc.flags & LAB_HC_INFO_PRESSURE_LINE))
 		__atomic_store_n(&g->pressure_line, true, __ATOMIC_RELEASE);
-	cpu->last_count = hc.count;
-	rc = lab_dispatch(&cpu->caller, &hc, g->ram + block + HC_HEADER);
-	memcpy(g->ram + block + offsetof(struct lab_hc, result), &rc, sizeof(rc));
-	return rc;
+	c->last_result = lab_dispatch(&c->caller, &hc, g->ram + block + HC_HEADER);
+	memcpy(g->ram + block + offsetof(struct lab_hc, result), &c->last_result,
+	       sizeof(c->last_result));
+	if (c->caller.panicked && g->panicked)
+		g->panicked(cpu, c->caller.panic_message);
 }

@@ -1,6 +1,5 @@
 /* The sleep control and status registers of a hardware-reduced FADT. */
 #include "exit_status.h"
-#include "pio.h"
 #include "power_off.h"
 #include "vm.h"
 

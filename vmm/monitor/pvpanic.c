@@ -2,7 +2,6 @@
 
 #include "acpi.h"
 #include "exit_status.h"
-#include "pio.h"
 #include "pvpanic.h"
 #include "vm.h"
 

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "exit_status.h"
-#include "pio.h"
 #include "reset.h"
 #include "vm.h"
 

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "boot_layout.h"
-#include "pio.h"
+#include "vm.h"
 #include "rtc.h"
 
 #define RTC_PORT_INDEX 0x70

@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "pio.h"
 #include "uart.h"
 #include "vm.h"
 

@@ -1,7 +1,9 @@
-/* vCPUs: creation, CPUID, the boot processor's entry state, and the run loop
+/* vCPUs: creation, CPUID, the boot processor's entry state, the run loop
  * (Solo5-style: one KVM_RUN loop, every exit either handled or turned into
- * one clear line and a documented status). Application processors start in
- * KVM's wait-for-SIPI state and are brought up by the guest itself. */
+ * one clear line and a documented status), and the port bus its I/O exits
+ * go to: devices register the ports they own, and an exit on a port is
+ * that device's call, one step from the loop. Application processors start
+ * in KVM's wait-for-SIPI state and are brought up by the guest itself. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -19,7 +21,6 @@
 #include "exit_status.h"
 #include "boot_layout.h"
 #include "mmio.h"
-#include "pio.h"
 #include "vm.h"
 
 #define CPUID_MAX_ENTRIES 256
@@ -205,14 +206,63 @@ static void vcpu_internal_error(struct vcpu *cpu)
 	vcpu_fail(cpu, VMM_EXIT_KVM_ERROR, what);
 }
 
-static void vcpu_io(struct vcpu *cpu)
-{
-	struct kvm_run *run = cpu->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+#define PIO_MAX_DEVICES 16
+#define PIO_PORTS 65536
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		pio_route(cpu, run->io.port, write, data, run->io.size);
+struct pio_range {
+	uint16_t base, count;
+	pio_fn fn;
+	void *opaque;
+};
+
+/* Registered once before the vCPUs start and read-only afterwards: no lock. */
+static struct pio_range ranges[PIO_MAX_DEVICES];
+static unsigned nranges;
+
+/* Per port, reads and writes nobody handled. 512 KiB of zero pages until a
+ * kernel probes; relaxed atomics, since only the totals at exit matter. */
+static uint32_t unhandled[PIO_PORTS][2];
+
+int pio_register(uint16_t base, uint16_t count, pio_fn fn, void *opaque)
+{
+	if (nranges == PIO_MAX_DEVICES)
+		return -1;
+	ranges[nranges++] = (struct pio_range){base, count, fn, opaque};
+	return 0;
+}
+
+/* Unclaimed ports read as all-ones and ignore writes, as on a PC. */
+void pio_route(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+	       unsigned size)
+{
+	for (unsigned i = 0; i < nranges; i++) {
+		if (port >= ranges[i].base && port - ranges[i].base < ranges[i].count) {
+			ranges[i].fn(cpu, port, write, data, size, ranges[i].opaque);
+			return;
+		}
+	}
+	__atomic_fetch_add(&unhandled[port][write], 1, __ATOMIC_RELAXED);
+	if (!write)
+		memset(data, 0xff, size);
+}
+
+uint64_t pio_report_unhandled(int fd)
+{
+	uint64_t total = 0;
+	unsigned ports = 0;
+
+	for (unsigned p = 0; p < PIO_PORTS; p++) {
+		uint32_t r = __atomic_load_n(&unhandled[p][0], __ATOMIC_RELAXED);
+		uint32_t w = __atomic_load_n(&unhandled[p][1], __ATOMIC_RELAXED);
+		if (!r && !w)
+			continue;
+		dprintf(fd, "vmm: unhandled port 0x%04x: %u reads, %u writes\n", p, r, w);
+		total += r + w;
+		ports++;
+	}
+	dprintf(fd, "vmm: %llu unhandled port accesses to %u ports\n",
+		(unsigned long long)total, ports);
+	return total;
 }
 
 /* Newer kernels (KVM_CAP_MEMORY_FAULT_INFO) say where KVM_RUN's EFAULT was;
@@ -257,11 +307,15 @@ static bool vcpu_mmio(struct vcpu *cpu)
 static bool vcpu_handle_exit(struct vcpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
+	uint8_t *data;
 	char what[96];
 
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		vcpu_io(cpu);
+	case KVM_EXIT_IO:	/* `rep outs`/`ins` are count accesses in a row */
+		data = (uint8_t *)run + run->io.data_offset;
+		for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+			pio_route(cpu, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+				  data, run->io.size);
 		return true;
 	case KVM_EXIT_MMIO:
 		return vcpu_mmio(cpu);

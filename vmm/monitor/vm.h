@@ -78,4 +78,20 @@ void vcpu_fail(struct vcpu *cpu, int status, const char *what);
 void *vcpu_thread(void *arg);
 void vcpu_kick(struct vcpu *cpu);
 
+/* The port bus (vcpu.c): devices register the ports they own before the
+ * vCPUs start; the loop routes each I/O exit to its port's device. Ports
+ * nobody owns read as all-ones and ignore writes, as on a PC, and every
+ * such access is counted so a user can see what a kernel looked for
+ * (--trace-ports). */
+typedef void (*pio_fn)(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+		       unsigned size, void *opaque);
+
+/* 0, or -1 when the table is full. */
+int pio_register(uint16_t base, uint16_t count, pio_fn fn, void *opaque);
+/* One access of @size bytes at @port (the loop's, and tests'). */
+void pio_route(struct vcpu *cpu, uint16_t port, bool write, uint8_t *data,
+	       unsigned size);
+/* One line per unhandled port on `fd` (reads, writes), then a total; returns the total. */
+uint64_t pio_report_unhandled(int fd);
+
 #endif
