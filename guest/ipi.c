@@ -7,7 +7,7 @@
  * long as the target is not this CPU (which runs the function directly).
  */
 #include "apic.h"
-#include "clock.h"
+#include "tsc.h"
 #include "idt.h"
 #include "ipi.h"
 #include "layout.h"

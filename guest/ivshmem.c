@@ -1,5 +1,5 @@
 #include "apic.h"
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "idt.h"
 #include "ivshmem.h"
@@ -227,7 +227,7 @@ int ivshmem_connect(u32 want, u64 wait_us)
 		return 0;
 	if (!clock.tsc_hz) {	/* udelay and the call timeout need the TSC */
 		apic_init_cpu();
-		clock_calibrate();
+		tsc_calibrate();
 	}
 	call_tsc = tsc_from_us(IVSHMEM_CALL_US);
 	if (!wait_for_devices(want ? want : 1, wait_us)) {

@@ -9,7 +9,7 @@
  */
 #include "apic.h"
 #include "bootinfo.h"
-#include "clock.h"
+#include "tsc.h"
 #include "cpus.h"
 #include "exit.h"
 #include "gdt.h"
@@ -135,7 +135,7 @@ u32 smp_init(void)
 	u32 expected, online;
 
 	apic_init_cpu();
-	clock_calibrate();
+	tsc_calibrate();
 	ipi_init();
 	this_cpu()->online = 1;
 	printf("cpu 0 online\n");

@@ -6,7 +6,7 @@
  * rather than firing a burst of late ticks.
  */
 #include "apic.h"
-#include "clock.h"
+#include "tsc.h"
 #include "layout.h"
 #include "percpu.h"
 #include "timer.h"

@@ -6,8 +6,8 @@
  * does not answer (QEMU, no labyrinth).
  */
 #include "bootinfo.h"
-#include "clock.h"
-#include "district.h"
+#include "tsc.h"
+#include "district_alloc.h"
 #include "hypercall.h"
 #include "ipi.h"
 #include "irqalloc.h"

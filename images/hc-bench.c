@@ -16,7 +16,7 @@
  * then runs up to 100 rounds of CLAIM 64 + RELEASE 64 for the monitor's
  * --hc-stats. Every phase also stops at its own time limit (~5 s in all).
  */
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "printf.h"

@@ -18,7 +18,7 @@
  * exits 0 (the write mode usually ends earlier, stopped by the monitor).
  */
 #include "bootinfo.h"
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "ipi.h"
 #include "kernel.h"

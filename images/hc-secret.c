@@ -10,7 +10,7 @@
  * this host's emulator that is far cheaper than a loop.
  */
 #include "bootinfo.h"
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "mem.h"

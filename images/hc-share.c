@@ -11,7 +11,7 @@
  * exits 0 only if V == 0 and claimed == released.
  */
 #include "bootinfo.h"
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "ipi.h"
 #include "kernel.h"

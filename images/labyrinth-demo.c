@@ -10,7 +10,7 @@
  * Prints "labyrinth-demo: hoard: N magazines given back under pressure".
  */
 #include "bootinfo.h"
-#include "clock.h"
+#include "tsc.h"
 #include "ipi.h"
 #include "irqalloc.h"
 #include "kernel.h"

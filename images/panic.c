@@ -8,8 +8,8 @@
  * `--cmdline what=district` the same with alloc_district_exclusive().
  */
 #include "bootinfo.h"
-#include "clock.h"
-#include "district.h"
+#include "tsc.h"
+#include "district_alloc.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "mem.h"

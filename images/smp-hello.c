@@ -3,7 +3,7 @@
  * of them by IPI, lets them tick for a short while, pings each AP with an
  * IPI, and exits 0 only if every CPU ticked and answered.
  */
-#include "clock.h"
+#include "tsc.h"
 #include "ipi.h"
 #include "kernel.h"
 #include "percpu.h"

@@ -62,13 +62,13 @@
 
 #include "maze.h"
 
-#define LAB_ELASTIC_RESOURCE "System RAM (labyrinth)"
-#define LAB_ELASTIC_BLOCKS 64	/* per extent: 1 GiB of 128 MiB blocks fits */
-#define LAB_ELASTIC_SPARE (8ul << 20)	/* free memory a shrink leaves at least */
-#define LAB_OFFLINE_TIMEOUT (30 * HZ)	/* per block: the kernel would retry forever */
+#define MAZE_ELASTIC_RESOURCE "System RAM (labyrinth)"
+#define MAZE_ELASTIC_BLOCKS 64	/* per extent: 1 GiB of 128 MiB blocks fits */
+#define MAZE_ELASTIC_SPARE (8ul << 20)	/* free memory a shrink leaves at least */
+#define MAZE_OFFLINE_TIMEOUT (30 * HZ)	/* per block: the kernel would retry forever */
 
 struct elastic_extent {
-	struct lab_extent *ext;	/* pinned (held + 1) while known here */
+	struct maze_extent *ext;	/* pinned (held + 1) while known here */
 	unsigned long *claimed;	/* a bit per room claimed for elastic RAM */
 	unsigned long *whole;	/* a bit per district of them claimed whole */
 	u64 added;		/* a bit per memory block added */
@@ -84,7 +84,7 @@ struct elastic_extent {
 
 static struct {
 	struct mutex lock;	/* one request at a time */
-	struct elastic_extent e[LAB_EXTENTS_MAX];
+	struct elastic_extent e[MAZE_EXTENTS_MAX];
 	u64 block;		/* memory_block_size_bytes() */
 	u64 target;		/* bytes asked for last */
 	u64 added;		/* bytes added, all extents */
@@ -124,13 +124,13 @@ static u32 block_rooms(void)
 }
 
 /* Its rooms the mailbox takes (the extent's first ones). */
-static u32 mailbox_in(const struct lab_extent *ext, u32 b)
+static u32 mailbox_in(const struct maze_extent *ext, u32 b)
 {
 	return b ? 0 : min(ext->mailbox_rooms, block_rooms());
 }
 
 /* Rooms block @b holds as RAM. */
-static u32 rooms_of(const struct lab_extent *ext, u32 b)
+static u32 rooms_of(const struct maze_extent *ext, u32 b)
 {
 	return block_rooms() - mailbox_in(ext, b);
 }
@@ -144,10 +144,10 @@ static u32 ext_rooms(const struct elastic_extent *ee)
 
 /* A block can be RAM: whole in the BAR, aligned; the mailbox's block only
  * while the online callback is ours to set, and if it holds more. */
-static bool block_usable(const struct lab_extent *ext, u32 b)
+static bool block_usable(const struct maze_extent *ext, u32 b)
 {
 	return IS_ALIGNED(ext->gpa, el.block) && (u64)(b + 1) * el.block <= ext->size &&
-	       b < LAB_ELASTIC_BLOCKS &&
+	       b < MAZE_ELASTIC_BLOCKS &&
 	       (!mailbox_in(ext, b) || (!el.no_callback && mailbox_in(ext, b) < block_rooms()));
 }
 
@@ -207,7 +207,7 @@ static int memory_event(struct notifier_block *nb, unsigned long action, void *d
 	unsigned long i, mb;
 	u32 k, pages;
 
-	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++) {
 		struct elastic_extent *ee = &el.e[k];
 
 		if (!ee->ext || !ours(ee, mn->start_pfn, mn->nr_pages))
@@ -239,16 +239,16 @@ static void forget(struct elastic_extent *ee)
 {
 	bitmap_free(ee->claimed);
 	bitmap_free(ee->whole);
-	lab_extent_put(ee->ext, 1);
+	maze_extent_put(ee->ext, 1);
 	memset(ee, 0, sizeof(*ee));
 }
 
 /* The extent's free rooms, as its server counts them; -1 unknown. */
-static long extent_free(struct lab_extent *ext)
+static long extent_free(struct maze_extent *ext)
 {
 	struct lab_hc_info info;
 
-	if (lab_extent_info(ext, 0, &info) != LAB_HC_OK)
+	if (maze_extent_info(ext, 0, &info) != LAB_HC_OK)
 		return -1;
 	return min_t(u64, info.rooms_free, ext->rooms);
 }
@@ -276,16 +276,16 @@ static void sync_extents(void)
 {
 	u32 k;
 
-	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++) {
 		struct elastic_extent *ee = &el.e[k];
-		struct lab_extent *cur;
+		struct maze_extent *cur;
 
 		rcu_read_lock();
-		cur = rcu_dereference(lab_the_maze.extents[k]);
+		cur = rcu_dereference(the_maze.extents[k]);
 		/* Lent extents only: our monitor's room window is gated room
 		 * by room, no memory to hand Linux whole. */
 		if (cur && (READ_ONCE(cur->gone) || READ_ONCE(cur->broken) ||
-			    cur->carrier != &lab_mailbox_carrier))
+			    cur->carrier != &maze_mailbox_carrier))
 			cur = NULL;
 		if (cur && cur != ee->ext)
 			atomic_inc(&cur->held);
@@ -316,25 +316,25 @@ static void sync_extents(void)
 			bitmap_free(ee->claimed);
 			bitmap_free(ee->whole);
 			ee->claimed = ee->whole = NULL;
-			lab_extent_put(cur, 1);
+			maze_extent_put(cur, 1);
 			continue;
 		}
 		ee->ext = cur;
 		ee->asked = LAB_IVSHMEM_NO_ASK;
 	}
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (el.e[k].ext)
 			el.e[k].cap = growth_cap(&el.e[k]);
 }
 
-static void *room_of(struct lab_extent *ext, u32 idx)
+static void *room_of(struct maze_extent *ext, u32 idx)
 {
 	return ext->base + (size_t)idx * LAB_ROOM_SIZE;
 }
 
 /* Up to @max set bits of @map from *@at below @end, cleared: the rooms
  * they stand for (@unit rooms a bit) to el.batch. */
-static u32 take_batch(struct lab_extent *ext, unsigned long *map, u32 *at, u32 end, u32 max,
+static u32 take_batch(struct maze_extent *ext, unsigned long *map, u32 *at, u32 end, u32 max,
 		      u32 unit)
 {
 	u32 m = 0;
@@ -349,7 +349,7 @@ static u32 take_batch(struct lab_extent *ext, unsigned long *map, u32 *at, u32 e
 
 /* el.batch's @m entries back to the host: districts claimed whole
  * (@whole) in one RELEASE_DISTRICT, rooms in one RELEASE. */
-static void release_batch(struct lab_extent *ext, u32 m, bool whole)
+static void release_batch(struct maze_extent *ext, u32 m, bool whole)
 {
 	u32 rooms = whole ? m * LAB_HC_DISTRICT_ROOMS : m;
 	u64 t0 = step_start();
@@ -357,10 +357,10 @@ static void release_batch(struct lab_extent *ext, u32 m, bool whole)
 
 	el.rooms -= rooms;
 	if (!READ_ONCE(ext->broken))
-		rc = whole ? lab_extent_release_districts(ext, el.batch, m)
-			   : lab_extent_release_with(ext, el.batch, m, el.gpas);
+		rc = whole ? maze_extent_release_districts(ext, el.batch, m)
+			   : maze_extent_release_with(ext, el.batch, m, el.gpas);
 	if (rc < 0)
-		lab_extent_drop(ext, rooms);
+		maze_extent_drop(ext, rooms);
 	step_end(RELEASE, t0);
 }
 
@@ -372,14 +372,14 @@ static void release_batch(struct lab_extent *ext, u32 m, bool whole)
  */
 static void release_range(struct elastic_extent *ee, u32 first, u32 n)
 {
-	struct lab_extent *ext = ee->ext;
+	struct maze_extent *ext = ee->ext;
 	u32 d = first / LAB_HC_DISTRICT_ROOMS, end = (first + n) / LAB_HC_DISTRICT_ROOMS;
 	u32 at = first, m, k;
 
 	while ((m = take_batch(ext, ee->whole, &d, end, LAB_HC_DISTRICT_BATCH_MAX,
 			       LAB_HC_DISTRICT_ROOMS))) {
 		for (k = 0; k < m; k++)
-			bitmap_clear(ee->claimed, lab_room_index(ext, el.batch[k]),
+			bitmap_clear(ee->claimed, maze_room_index(ext, el.batch[k]),
 				     LAB_HC_DISTRICT_ROOMS);
 		release_batch(ext, m, true);
 	}
@@ -413,7 +413,7 @@ static int add_block(struct elastic_extent *ee, u32 b)
 	el.mb_start = start >> PAGE_SHIFT;
 	el.mb_end = el.mb_start + mailbox;
 	rc = add_memory_driver_managed(memory_add_physaddr_to_nid(start), start, el.block,
-				       LAB_ELASTIC_RESOURCE, MHP_NONE);
+				       MAZE_ELASTIC_RESOURCE, MHP_NONE);
 	if (mailbox)
 		restore_online_page_callback(online_page);
 	el.mb_start = el.mb_end = 0;
@@ -462,13 +462,13 @@ static u32 shared_district_left(const struct elastic_extent *ee)
 /* One CLAIM_DISTRICT of 8: the rooms it brought, or the call's error. */
 static long claim_districts(struct elastic_extent *ee)
 {
-	struct lab_extent *ext = ee->ext;
-	long got = lab_extent_claim_districts(ext, LAB_HC_GFP_NORMAL, el.batch,
+	struct maze_extent *ext = ee->ext;
+	long got = maze_extent_claim_districts(ext, LAB_HC_GFP_NORMAL, el.batch,
 					      LAB_HC_DISTRICT_BATCH_MAX);
 	u32 k, first;
 
 	for (k = 0; k < got; k++) {
-		first = lab_room_index(ext, el.batch[k]);
+		first = maze_room_index(ext, el.batch[k]);
 		set_bit(first / LAB_HC_DISTRICT_ROOMS, ee->whole);
 		bitmap_set(ee->claimed, first, LAB_HC_DISTRICT_ROOMS);
 	}
@@ -478,12 +478,12 @@ static long claim_districts(struct elastic_extent *ee)
 /* One CLAIM of @n rooms: how many it brought, or the call's error. */
 static long claim_rooms(struct elastic_extent *ee, u32 n)
 {
-	struct lab_extent *ext = ee->ext;
-	long got = lab_extent_claim_with(ext, LAB_HC_GFP_NORMAL, el.batch, n, el.gpas);
+	struct maze_extent *ext = ee->ext;
+	long got = maze_extent_claim_with(ext, LAB_HC_GFP_NORMAL, el.batch, n, el.gpas);
 	u32 k;
 
 	for (k = 0; k < got; k++)
-		set_bit(lab_room_index(ext, el.batch[k]), ee->claimed);
+		set_bit(maze_room_index(ext, el.batch[k]), ee->claimed);
 	return got;
 }
 
@@ -517,7 +517,7 @@ static long claim_once(struct elastic_extent *ee)
 /* Claim once from @ee; add every block that claim completed. */
 static int claim_more(struct elastic_extent *ee, u64 target)
 {
-	struct lab_extent *ext = ee->ext;
+	struct maze_extent *ext = ee->ext;
 	u32 per = block_rooms(), b;
 	u64 t0 = step_start();
 	long got;
@@ -560,9 +560,9 @@ static int grow(u64 target)
 	u32 k;
 
 	while (el.added < target && !rc) {
-		for (k = 0; k < LAB_EXTENTS_MAX && !can_grow(&el.e[k]); k++)
+		for (k = 0; k < MAZE_EXTENTS_MAX && !can_grow(&el.e[k]); k++)
 			;
-		if (k == LAB_EXTENTS_MAX) {
+		if (k == MAZE_EXTENTS_MAX) {
 			pr_err("labyrinth: elastic: %llu MiB of the %llu MiB asked: the labyrinth's devices lend no more whole blocks\n",
 			       el.added >> 20, target >> 20);
 			rc = -ENOSPC;
@@ -570,7 +570,7 @@ static int grow(u64 target)
 		}
 		rc = claim_more(&el.e[k], target);
 	}
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (el.e[k].ext)
 			release_loose(&el.e[k]);
 	return rc;
@@ -595,7 +595,7 @@ static int offline_fn(void *data)
 /*
  * offline_and_remove_memory() retries migration until it succeeds or its
  * task has a fatal signal: it runs in a thread of its own, killed after
- * LAB_OFFLINE_TIMEOUT. Refused at once when the free memory could not
+ * MAZE_OFFLINE_TIMEOUT. Refused at once when the free memory could not
  * take the block's pages (the exact condition: free >= block).
  */
 static int offline_block(u64 start)
@@ -604,7 +604,7 @@ static int offline_block(u64 start)
 	struct offliner o = { .start = start };
 	struct task_struct *t;
 
-	if (free < el.block + LAB_ELASTIC_SPARE) {
+	if (free < el.block + MAZE_ELASTIC_SPARE) {
 		pr_err("labyrinth: elastic: cannot give back %llu MiB at 0x%llx: %lu MiB free, its pages would not fit elsewhere\n",
 		       el.block >> 20, start, free >> 20);
 		return -EBUSY;
@@ -615,7 +615,7 @@ static int offline_block(u64 start)
 		return PTR_ERR(t);
 	get_task_struct(t);
 	wake_up_process(t);
-	if (!wait_for_completion_timeout(&o.done, LAB_OFFLINE_TIMEOUT)) {
+	if (!wait_for_completion_timeout(&o.done, MAZE_OFFLINE_TIMEOUT)) {
 		send_sig(SIGKILL, t, 1);
 		wait_for_completion(&o.done);
 	}
@@ -653,7 +653,7 @@ static int shrink_extent(struct elastic_extent *ee, u32 goal)
 {
 	int b, rc;
 
-	for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && ext_rooms(ee) > goal; b--) {
+	for (b = MAZE_ELASTIC_BLOCKS - 1; b >= 0 && ext_rooms(ee) > goal; b--) {
 		if (!(ee->added & BIT_ULL(b)))
 			continue;
 		rc = give_back_block(ee, b);
@@ -669,10 +669,10 @@ static int shrink(u64 target)
 {
 	int k, b, rc;
 
-	for (k = LAB_EXTENTS_MAX - 1; k >= 0; k--) {
+	for (k = MAZE_EXTENTS_MAX - 1; k >= 0; k--) {
 		struct elastic_extent *ee = &el.e[k];
 
-		for (b = LAB_ELASTIC_BLOCKS - 1; b >= 0 && el.added > target; b--) {
+		for (b = MAZE_ELASTIC_BLOCKS - 1; b >= 0 && el.added > target; b--) {
 			if (!(ee->added & BIT_ULL(b)))
 				continue;
 			rc = give_back_block(ee, b);
@@ -782,21 +782,21 @@ static void heard_fn(struct work_struct *w)
 		goto out;
 	memset(el.ns, 0, sizeof(el.ns));
 	sync_extents();
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (el.e[k].ext)
 			follow_ask(&el.e[k]);
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (el.e[k].ext)
 			under_pressure(&el.e[k]);
 	el.target = el.added;
 	el.unmet = 0;
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		el.unmet += (u64)el.e[k].unmet * LAB_ROOM_SIZE;
 out:
 	mutex_unlock(&el.lock);
 }
 
-void lab_elastic_heard(void)
+void maze_elastic_heard(void)
 {
 	if (READ_ONCE(el.live))
 		schedule_work(&heard_work);
@@ -843,7 +843,7 @@ static ssize_t asked_rooms_show(struct kobject *k, struct kobj_attribute *a, cha
 	u32 i;
 
 	mutex_lock(&el.lock);
-	for (i = 0; i < LAB_EXTENTS_MAX; i++) {
+	for (i = 0; i < MAZE_EXTENTS_MAX; i++) {
 		struct elastic_extent *ee = &el.e[i];
 
 		if (ee->ext && ee->asked != LAB_IVSHMEM_NO_ASK)
@@ -875,7 +875,7 @@ static struct attribute *elastic_attrs[] = {
 };
 static const struct attribute_group elastic_group = { .attrs = elastic_attrs };
 
-int lab_elastic_init(struct kobject *parent)
+int maze_elastic_init(struct kobject *parent)
 {
 	int rc;
 
@@ -902,18 +902,18 @@ int lab_elastic_init(struct kobject *parent)
 }
 
 /* Nothing is added by now (the module is pinned while RAM is). */
-void lab_elastic_exit(void)
+void maze_elastic_exit(void)
 {
 	u32 k;
 
 	/* Vector 1's work (maze.c) schedules ours only while live: once it
 	 * has run its last, ours is cancelled for good. */
 	WRITE_ONCE(el.live, false);
-	cancel_work_sync(&lab_the_maze.pressure);
+	cancel_work_sync(&the_maze.pressure);
 	cancel_work_sync(&heard_work);
 	unregister_memory_notifier(&memory_nb);
 	kobject_put(el.dir);
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (el.e[k].ext) {
 			release_loose(&el.e[k]);
 			forget(&el.e[k]);

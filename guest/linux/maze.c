@@ -13,11 +13,11 @@
 
 #include "maze.h"
 
-struct labyrinth lab_the_maze;
+struct labyrinth the_maze;
 
 struct labyrinth *labyrinth_maze(void)
 {
-	return &lab_the_maze;
+	return &the_maze;
 }
 EXPORT_SYMBOL_GPL(labyrinth_maze);
 
@@ -27,27 +27,27 @@ struct maze_ask {
 	void **rooms;
 };
 
-static long ask_rooms(struct lab_extent *ext, const struct maze_ask *a)
+static long ask_rooms(struct maze_extent *ext, const struct maze_ask *a)
 {
-	return lab_extent_claim(ext, a->flags, a->rooms, a->n);
+	return maze_extent_claim(ext, a->flags, a->rooms, a->n);
 }
 
-static long ask_district(struct lab_extent *ext, const struct maze_ask *a)
+static long ask_district(struct maze_extent *ext, const struct maze_ask *a)
 {
-	return lab_extent_claim_districts(ext, a->flags, a->rooms, a->n);
+	return maze_extent_claim_districts(ext, a->flags, a->rooms, a->n);
 }
 
 /* From this CPU's extent on, until one grants something. */
-static long maze_claim(struct labyrinth *maze, const struct maze_ask *a,
-		       long (*ask)(struct lab_extent *ext, const struct maze_ask *a))
+static long maze_claim_first(struct labyrinth *maze, const struct maze_ask *a,
+		       long (*ask)(struct maze_extent *ext, const struct maze_ask *a))
 {
 	u32 first = raw_smp_processor_id(), k;
 	long rc = LAB_HC_ENOMEM;
 
 	rcu_read_lock();
-	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
-		struct lab_extent *ext =
-			rcu_dereference(maze->extents[(first + k) % LAB_EXTENTS_MAX]);
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++) {
+		struct maze_extent *ext =
+			rcu_dereference(maze->extents[(first + k) % MAZE_EXTENTS_MAX]);
 
 		if (!ext || READ_ONCE(ext->gone))
 			continue;
@@ -59,11 +59,11 @@ static long maze_claim(struct labyrinth *maze, const struct maze_ask *a,
 	return rc;
 }
 
-long lab_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
+long maze_claim(struct labyrinth *maze, u32 flags, void **rooms, u32 n)
 {
 	struct maze_ask a = { .flags = flags, .n = n, .rooms = rooms };
 
-	return maze_claim(maze, &a, ask_rooms);
+	return maze_claim_first(maze, &a, ask_rooms);
 }
 
 static_assert(LABYRINTH_DISTRICT_SIZE == LAB_HC_DISTRICT_SIZE &&
@@ -79,47 +79,47 @@ void *labyrinth_alloc_district(struct labyrinth *maze, gfp_t gfp)
 		.n = 1, .rooms = &district,
 	};
 
-	return maze_claim(maze, &a, ask_district) == 1 ? district : NULL;
+	return maze_claim_first(maze, &a, ask_district) == 1 ? district : NULL;
 }
 EXPORT_SYMBOL_GPL(labyrinth_alloc_district);
 
 int labyrinth_free_district(struct labyrinth *maze, void *district)
 {
-	struct lab_extent *ext = lab_extent_of(maze, district);
+	struct maze_extent *ext = maze_extent_of(maze, district);
 
 	if (!ext) {
-		lab_count(maze, LAB_BAD_FREES, 1);
+		maze_count(maze, MAZE_BAD_FREES, 1);
 		return -EINVAL;
 	}
 	if (READ_ONCE(ext->broken)) {
-		lab_extent_drop(ext, LAB_HC_DISTRICT_ROOMS);
+		maze_extent_drop(ext, LAB_HC_DISTRICT_ROOMS);
 		return 0;
 	}
-	if (lab_extent_release_districts(ext, &district, 1) < 0) {
-		lab_count(maze, LAB_BAD_FREES, 1);
+	if (maze_extent_release_districts(ext, &district, 1) < 0) {
+		maze_count(maze, MAZE_BAD_FREES, 1);
 		return -EINVAL;
 	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(labyrinth_free_district);
 
-struct lab_extent *lab_extent_of(struct labyrinth *maze, const void *room)
+struct maze_extent *maze_extent_of(struct labyrinth *maze, const void *room)
 {
-	struct lab_extent *found = NULL;
+	struct maze_extent *found = NULL;
 	u32 k;
 
 	rcu_read_lock();
-	for (k = 0; k < LAB_EXTENTS_MAX && !found; k++) {
-		struct lab_extent *ext = rcu_dereference(maze->extents[k]);
+	for (k = 0; k < MAZE_EXTENTS_MAX && !found; k++) {
+		struct maze_extent *ext = rcu_dereference(maze->extents[k]);
 
-		if (ext && lab_extent_has(ext, room))
+		if (ext && maze_extent_has(ext, room))
 			found = ext;
 	}
 	rcu_read_unlock();
 	return found;
 }
 
-void lab_extent_put(struct lab_extent *ext, unsigned int n)
+void maze_extent_put(struct maze_extent *ext, unsigned int n)
 {
 	if (atomic_sub_and_test(n, &ext->held))
 		schedule_work(&ext->reap);
@@ -127,23 +127,23 @@ void lab_extent_put(struct lab_extent *ext, unsigned int n)
 
 /* Rooms of an extent whose mailbox is closed cannot be released: the
  * server takes the extent back whole (scrubbed) when the device goes. */
-void lab_extent_drop(struct lab_extent *ext, unsigned int rooms)
+void maze_extent_drop(struct maze_extent *ext, unsigned int rooms)
 {
-	lab_count(ext->maze, LAB_RELEASED, rooms);
-	lab_extent_put(ext, rooms);
+	maze_count(ext->maze, MAZE_RELEASED, rooms);
+	maze_extent_put(ext, rooms);
 }
 
 /* One RELEASE per extent named; @rooms is reordered on the way. */
-void lab_release(struct labyrinth *maze, void **rooms, u32 n)
+void maze_release(struct labyrinth *maze, void **rooms, u32 n)
 {
-	void *mine[LAB_MAGAZINE_ROOMS];
+	void *mine[MAZE_MAGAZINE_ROOMS];
 
 	while (n) {
-		struct lab_extent *ext = lab_extent_of(maze, rooms[0]);
+		struct maze_extent *ext = maze_extent_of(maze, rooms[0]);
 		u32 m = 0, left = 0, k;
 
 		for (k = 0; k < n; k++) {
-			if (m < ARRAY_SIZE(mine) && lab_extent_of(maze, rooms[k]) == ext)
+			if (m < ARRAY_SIZE(mine) && maze_extent_of(maze, rooms[k]) == ext)
 				mine[m++] = rooms[k];
 			else
 				rooms[left++] = rooms[k];
@@ -151,16 +151,16 @@ void lab_release(struct labyrinth *maze, void **rooms, u32 n)
 		n = left;
 		if (WARN_ON_ONCE(!ext))
 			continue;	/* magazines hold only rooms of extents */
-		if (READ_ONCE(ext->broken) || lab_extent_release(ext, mine, m) < 0)
-			lab_extent_drop(ext, m);
+		if (READ_ONCE(ext->broken) || maze_extent_release(ext, mine, m) < 0)
+			maze_extent_drop(ext, m);
 	}
 }
 
-int lab_maze_add(struct labyrinth *maze, struct lab_extent *ext)
+int maze_add(struct labyrinth *maze, struct maze_extent *ext)
 {
 	u32 k;
 
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (!rcu_access_pointer(maze->extents[k])) {
 			rcu_assign_pointer(maze->extents[k], ext);
 			return 0;
@@ -169,11 +169,11 @@ int lab_maze_add(struct labyrinth *maze, struct lab_extent *ext)
 }
 
 /* Once no room of it is out: nobody looks it up after this. */
-void lab_maze_forget(struct labyrinth *maze, struct lab_extent *ext)
+void maze_forget(struct labyrinth *maze, struct maze_extent *ext)
 {
 	u32 k;
 
-	for (k = 0; k < LAB_EXTENTS_MAX; k++)
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++)
 		if (rcu_access_pointer(maze->extents[k]) == ext)
 			RCU_INIT_POINTER(maze->extents[k], NULL);
 	synchronize_rcu();
@@ -181,7 +181,7 @@ void lab_maze_forget(struct labyrinth *maze, struct lab_extent *ext)
 
 /* No claim reaches it after this; the rooms magazines keep go home now,
  * those callers hold drop when they are freed. */
-void lab_maze_retire(struct labyrinth *maze, struct lab_extent *ext)
+void maze_retire(struct labyrinth *maze, struct maze_extent *ext)
 {
 	WRITE_ONCE(ext->gone, true);
 	synchronize_rcu();
@@ -189,9 +189,9 @@ void lab_maze_retire(struct labyrinth *maze, struct lab_extent *ext)
 	WRITE_ONCE(ext->broken, true);
 }
 
-void lab_pressure_heard(struct labyrinth *maze)
+void maze_pressure_heard(struct labyrinth *maze)
 {
-	lab_count(maze, LAB_PRESSURE, 1);
+	maze_count(maze, MAZE_PRESSURE, 1);
 	schedule_work(&maze->pressure);
 }
 
@@ -199,43 +199,43 @@ static void pressure_work(struct work_struct *w)
 {
 	struct labyrinth *maze = container_of(w, struct labyrinth, pressure);
 
-	lab_count(maze, LAB_GIVEN_BACK, labyrinth_give_back(maze));
-	lab_elastic_heard();
+	maze_count(maze, MAZE_GIVEN_BACK, labyrinth_give_back(maze));
+	maze_elastic_heard();
 }
 
 long labyrinth_room_number(struct labyrinth *maze, const void *page)
 {
-	struct lab_extent *ext = lab_extent_of(maze, page);
+	struct maze_extent *ext = maze_extent_of(maze, page);
 
 	if (!ext)
 		return -1;
-	return ext->first_room + lab_room_index(ext, page);
+	return ext->first_room + maze_room_index(ext, page);
 }
 EXPORT_SYMBOL_GPL(labyrinth_room_number);
 
 void labyrinth_stats(struct labyrinth *maze, struct labyrinth_stats *st)
 {
-	struct lab_counters sum = {};
+	struct maze_counters sum = {};
 	int cpu, c;
 	u32 k;
 
 	for_each_possible_cpu(cpu)
-		for (c = 0; c < LAB_COUNTERS; c++)
+		for (c = 0; c < MAZE_COUNTERS; c++)
 			sum.v[c] += per_cpu_ptr(maze->counters, cpu)->v[c];
 	*st = (struct labyrinth_stats){
-		.rooms_held = sum.v[LAB_CLAIMED] - sum.v[LAB_RELEASED],
-		.rooms_handed = sum.v[LAB_HANDED] - sum.v[LAB_RETURNED],
-		.magazine_hits = sum.v[LAB_HITS], .magazine_misses = sum.v[LAB_MISSES],
-		.claims = sum.v[LAB_CLAIMS], .releases = sum.v[LAB_RELEASES],
-		.rooms_claimed = sum.v[LAB_CLAIMED], .rooms_released = sum.v[LAB_RELEASED],
-		.pressure_episodes = sum.v[LAB_PRESSURE],
-		.rooms_given_back = sum.v[LAB_GIVEN_BACK],
-		.atomic_refilled = sum.v[LAB_ATOMIC_REFILLED], .bad_frees = sum.v[LAB_BAD_FREES],
-		.bad_answers = sum.v[LAB_BAD_ANSWERS], .claim_ns = sum.v[LAB_CLAIM_NS],
+		.rooms_held = sum.v[MAZE_CLAIMED] - sum.v[MAZE_RELEASED],
+		.rooms_handed = sum.v[MAZE_HANDED] - sum.v[MAZE_RETURNED],
+		.magazine_hits = sum.v[MAZE_HITS], .magazine_misses = sum.v[MAZE_MISSES],
+		.claims = sum.v[MAZE_CLAIMS], .releases = sum.v[MAZE_RELEASES],
+		.rooms_claimed = sum.v[MAZE_CLAIMED], .rooms_released = sum.v[MAZE_RELEASED],
+		.pressure_episodes = sum.v[MAZE_PRESSURE],
+		.rooms_given_back = sum.v[MAZE_GIVEN_BACK],
+		.atomic_refilled = sum.v[MAZE_ATOMIC_REFILLED], .bad_frees = sum.v[MAZE_BAD_FREES],
+		.bad_answers = sum.v[MAZE_BAD_ANSWERS], .claim_ns = sum.v[MAZE_CLAIM_NS],
 	};
 	rcu_read_lock();
-	for (k = 0; k < LAB_EXTENTS_MAX; k++) {
-		struct lab_extent *ext = rcu_dereference(maze->extents[k]);
+	for (k = 0; k < MAZE_EXTENTS_MAX; k++) {
+		struct maze_extent *ext = rcu_dereference(maze->extents[k]);
 
 		if (ext && !READ_ONCE(ext->gone)) {
 			st->extents++;
@@ -246,52 +246,52 @@ void labyrinth_stats(struct labyrinth *maze, struct labyrinth_stats *st)
 }
 EXPORT_SYMBOL_GPL(labyrinth_stats);
 
-static int __init lab_init(void)
+static int __init maze_init(void)
 {
-	struct labyrinth *maze = &lab_the_maze;
+	struct labyrinth *maze = &the_maze;
 	int rc;
 
 	INIT_WORK(&maze->pressure, pressure_work);
-	maze->counters = alloc_percpu(struct lab_counters);
+	maze->counters = alloc_percpu(struct maze_counters);
 	if (!maze->counters)
 		return -ENOMEM;
-	rc = lab_magazines_init(maze);
+	rc = maze_magazines_init(maze);
 	if (!rc)
-		rc = lab_counters_init(maze);
+		rc = maze_counters_init(maze);
 	if (!rc)
-		rc = lab_elastic_init(lab_counters_dir());
+		rc = maze_elastic_init(maze_counters_dir());
 	if (!rc) {
-		rc = lab_driver_register();
+		rc = maze_driver_register();
 		if (rc)
-			lab_elastic_exit();
+			maze_elastic_exit();
 	}
 	if (!rc) {
-		rc = lab_port_register();
+		rc = maze_port_register();
 		if (rc) {
-			lab_driver_unregister();
-			lab_elastic_exit();
+			maze_driver_unregister();
+			maze_elastic_exit();
 		}
 	}
 	if (rc) {
-		lab_counters_exit();
+		maze_counters_exit();
 		free_percpu(maze->magazines);
 		free_percpu(maze->counters);
 	}
 	return rc;
 }
 
-static void __exit lab_exit(void)
+static void __exit maze_exit(void)
 {
-	lab_port_unregister();
-	lab_elastic_exit();
-	lab_driver_unregister();
-	cancel_work_sync(&lab_the_maze.pressure);
-	lab_counters_exit();
-	free_percpu(lab_the_maze.magazines);
-	free_percpu(lab_the_maze.counters);
+	maze_port_unregister();
+	maze_elastic_exit();
+	maze_driver_unregister();
+	cancel_work_sync(&the_maze.pressure);
+	maze_counters_exit();
+	free_percpu(the_maze.magazines);
+	free_percpu(the_maze.counters);
 }
 
-module_init(lab_init);
-module_exit(lab_exit);
+module_init(maze_init);
+module_exit(maze_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Rooms of the host's labyrinth for kernel code, from any context");

@@ -18,7 +18,7 @@
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
 
-#include "labyrinth.h"
+#include "labyrinth_linux.h"
 
 static char *mode = "test";
 module_param(mode, charp, 0444);

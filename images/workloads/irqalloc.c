@@ -1,4 +1,4 @@
-#include "clock.h"
+#include "tsc.h"
 #include "hypercall.h"
 #include "ipi.h"
 #include "irqalloc.h"

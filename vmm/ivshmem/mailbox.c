@@ -21,7 +21,7 @@ static struct lab_ivshmem_slot *slot_at(struct serve_peer *p, uint32_t i)
 					   (size_t)i * LAB_IVSHMEM_SLOT_SIZE);
 }
 
-static uint64_t window_base(struct serve_peer *p)
+static uint64_t mail_window_base(struct serve_peer *p)
 {
 	return atomic_load_explicit((_Atomic uint64_t *)&p->hdr->bar_base,
 				    memory_order_relaxed);
@@ -92,7 +92,7 @@ static void mail_window(void *t, uint64_t *base, uint64_t *size, uint32_t *first
 	struct serve_peer *p = t;
 
 	*first_room = p->first_room;
-	*base = window_base(p);
+	*base = mail_window_base(p);
 	*size = (uint64_t)p->rooms * LAB_ROOM_SIZE;
 }
 

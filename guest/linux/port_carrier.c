@@ -32,20 +32,20 @@
 
 struct port_block {
 	struct lab_hc hc;
-	u64 rooms[LAB_MAGAZINE_ROOMS];
+	u64 rooms[MAZE_MAGAZINE_ROOMS];
 } __aligned(64);
 
-struct lab_port {
-	struct lab_extent ext;
+struct maze_port {
+	struct maze_extent ext;
 	u16 io;
 	int irq;
 	struct port_block *blocks;	/* one per possible CPU, below 4 GiB */
 	size_t blocks_size;
 };
 
-static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
+static long port_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
 {
-	struct lab_port *port = container_of(ext, struct lab_port, ext);
+	struct maze_port *port = container_of(ext, struct maze_port, ext);
 	u32 n = hc->count, k;
 	struct port_block *b;
 	unsigned long flags;
@@ -73,20 +73,20 @@ static long port_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
 	return rc;
 }
 
-static const struct lab_carrier port_carrier = {
+static const struct maze_carrier port_carrier = {
 	.call = port_call,
-	.max_rooms = LAB_MAGAZINE_ROOMS,	/* a CPU's block */
+	.max_rooms = MAZE_MAGAZINE_ROOMS,	/* a CPU's block */
 };
 
 static irqreturn_t on_pressure(int irq, void *data)
 {
-	struct lab_port *port = data;
+	struct maze_port *port = data;
 
-	lab_pressure_heard(port->ext.maze);
+	maze_pressure_heard(port->ext.maze);
 	return IRQ_HANDLED;
 }
 
-static void port_free(struct lab_port *port)
+static void port_free(struct maze_port *port)
 {
 	if (port->ext.base)
 		memunmap(port->ext.base);
@@ -98,18 +98,18 @@ static void port_free(struct lab_port *port)
 
 static void port_reap(struct work_struct *w)
 {
-	struct lab_port *port = container_of(w, struct lab_port, ext.reap);
+	struct maze_port *port = container_of(w, struct maze_port, ext.reap);
 
-	lab_maze_forget(port->ext.maze, &port->ext);
+	maze_forget(port->ext.maze, &port->ext);
 	port_free(port);
 }
 
 /* INFO, asking for pressure on the line: what the monitor says must be
  * what it described. */
-static int port_info(struct device *dev, struct lab_port *port, const struct resource *win)
+static int port_info(struct device *dev, struct maze_port *port, const struct resource *win)
 {
 	struct lab_hc_info info = {};
-	long rc = lab_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
+	long rc = maze_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
 
 	if (rc != LAB_HC_OK || info.abi_version != LAB_HC_ABI_VERSION ||
 	    info.room_size != LAB_ROOM_SIZE || info.window_base != win->start ||
@@ -123,9 +123,9 @@ static int port_info(struct device *dev, struct lab_port *port, const struct res
 	return 0;
 }
 
-static int port_map(struct lab_port *port, const struct resource *win)
+static int port_map(struct maze_port *port, const struct resource *win)
 {
-	struct lab_extent *ext = &port->ext;
+	struct maze_extent *ext = &port->ext;
 
 	ext->gpa = win->start;
 	ext->size = resource_size(win);
@@ -142,7 +142,7 @@ static int port_probe(struct platform_device *pdev)
 	struct resource *io = platform_get_resource(pdev, IORESOURCE_IO, 0);
 	struct resource *win = platform_get_resource(pdev, IORESOURCE_MEM, 0);
 	int irq = platform_get_irq(pdev, 0), rc;
-	struct lab_port *port;
+	struct maze_port *port;
 
 	if (!io || resource_size(io) < LAB_HC_PORT_SIZE || !win || irq < 0) {
 		dev_err(&pdev->dev, "the description names no port, room window or pressure line\n");
@@ -153,7 +153,7 @@ static int port_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	port->io = io->start;
 	port->irq = irq;
-	port->ext.maze = &lab_the_maze;
+	port->ext.maze = &the_maze;
 	port->ext.carrier = &port_carrier;
 	atomic_set(&port->ext.held, 1);
 	INIT_WORK(&port->ext.reap, port_reap);
@@ -168,9 +168,9 @@ static int port_probe(struct platform_device *pdev)
 	}
 	rc = port_info(&pdev->dev, port, win);
 	if (!rc) {
-		rc = lab_maze_add(port->ext.maze, &port->ext);
+		rc = maze_add(port->ext.maze, &port->ext);
 		if (rc)
-			dev_err(&pdev->dev, "a maze has %u extents at most\n", LAB_EXTENTS_MAX);
+			dev_err(&pdev->dev, "a maze has %u extents at most\n", MAZE_EXTENTS_MAX);
 	}
 	if (rc) {
 		free_irq(irq, port);
@@ -188,11 +188,11 @@ static int port_probe(struct platform_device *pdev)
  * frees what a guest holds when it stops. */
 static int port_remove(struct platform_device *pdev)
 {
-	struct lab_port *port = platform_get_drvdata(pdev);
-	struct lab_extent *ext = &port->ext;
+	struct maze_port *port = platform_get_drvdata(pdev);
+	struct maze_extent *ext = &port->ext;
 	u32 handed = bitmap_weight(ext->handed, ext->rooms);
 
-	lab_maze_retire(ext->maze, ext);
+	maze_retire(ext->maze, ext);
 	free_irq(port->irq, port);
 	if (handed)
 		dev_warn(&pdev->dev, "%u rooms are still their callers': they stay held until the VM ends\n",
@@ -219,7 +219,7 @@ static struct platform_driver port_driver = {
 
 static bool port_registered;
 
-int lab_port_register(void)
+int maze_port_register(void)
 {
 	int rc;
 
@@ -233,7 +233,7 @@ int lab_port_register(void)
 	return rc;
 }
 
-void lab_port_unregister(void)
+void maze_port_unregister(void)
 {
 	if (port_registered)
 		platform_driver_unregister(&port_driver);

@@ -13,21 +13,21 @@
 
 #include "maze.h"
 
-static struct lab_ivshmem_slot *slot_at(struct lab_extent *ext, u32 i)
+static struct lab_ivshmem_slot *slot_at(struct maze_extent *ext, u32 i)
 {
 	return (void *)ext->hdr + LAB_IVSHMEM_SLOT_OFFSET + i * LAB_IVSHMEM_SLOT_SIZE;
 }
 
 /* A server that stops answering loses the device, not the CPU. */
-static bool wait_done(struct lab_extent *ext, struct lab_ivshmem_slot *sl, u32 seq)
+static bool wait_done(struct maze_extent *ext, struct lab_ivshmem_slot *sl, u32 seq)
 {
-	u64 end = ktime_get_mono_fast_ns() + LAB_CALL_TIMEOUT_NS;
+	u64 end = ktime_get_mono_fast_ns() + MAZE_CALL_TIMEOUT_NS;
 
 	while (smp_load_acquire(&sl->done) != seq) {
 		if (ktime_get_mono_fast_ns() > end) {
 			WRITE_ONCE(ext->broken, true);
 			pr_err("labyrinth: peer %u: no answer from the server in %llu ms; device given up\n",
-			       ext->peer_id, (u64)(LAB_CALL_TIMEOUT_NS / NSEC_PER_MSEC));
+			       ext->peer_id, (u64)(MAZE_CALL_TIMEOUT_NS / NSEC_PER_MSEC));
 			return false;
 		}
 		cpu_relax();
@@ -36,7 +36,7 @@ static bool wait_done(struct lab_extent *ext, struct lab_ivshmem_slot *sl, u32 s
 }
 
 /* The call @hc (and its rooms, in or out) through this CPU's slot. */
-static long mailbox_call(struct lab_extent *ext, struct lab_hc *hc, u64 *gpas)
+static long mailbox_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
 {
 	u32 i = raw_smp_processor_id() % LAB_IVSHMEM_SLOTS, n = hc->count, seq, k;
 	struct lab_ivshmem_slot *sl = slot_at(ext, i);
@@ -68,7 +68,7 @@ out:
 	return rc;
 }
 
-const struct lab_carrier lab_mailbox_carrier = {
+const struct maze_carrier maze_mailbox_carrier = {
 	.call = mailbox_call,
 	.max_rooms = LAB_HC_BATCH_MAX,	/* a slot's second page */
 };

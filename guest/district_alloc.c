@@ -1,9 +1,9 @@
-/* Whole districts (district.h): one call each way, no cache. A district
+/* Whole districts (district_alloc.h): one call each way, no cache. A district
  * is rare and large, so a magazine of them would keep 2 MiB from other
  * guests for nothing; a claim that finds none gives back this CPU's
  * magazine once (its rooms may be all that keeps a district from being
  * whole) and asks again. */
-#include "district.h"
+#include "district_alloc.h"
 #include "hypercall.h"
 #include "percpu.h"
 

@@ -6,7 +6,7 @@
  * rising) the TSC rate comes from CPUID leaf 0x15/0x16 instead.
  */
 #include "apic.h"
-#include "clock.h"
+#include "tsc.h"
 #include "printf.h"
 #include "x86.h"
 
@@ -64,7 +64,7 @@ static u64 cpuid_tsc_hz(void)
 }
 
 /* Needs the LAPIC enabled on this CPU (apic_init_cpu). */
-void clock_calibrate(void)
+void tsc_calibrate(void)
 {
 	u32 apic_counts = 0;
 	u64 tsc = pit_window(&apic_counts);
@@ -85,7 +85,7 @@ void clock_calibrate(void)
 	       clock.tsc_hz, clock.source);
 }
 
-u64 clock_ns(void)
+u64 tsc_ns(void)
 {
 	u64 t = rdtsc();
 

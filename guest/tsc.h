@@ -12,8 +12,8 @@ struct clock {
 
 extern struct clock clock;
 
-void clock_calibrate(void);
-u64 clock_ns(void);
+void tsc_calibrate(void);
+u64 tsc_ns(void);
 u64 tsc_from_us(u64 us);
 void udelay(u64 us);
 

@@ -22,9 +22,9 @@ static irqreturn_t on_reply(int irq, void *data)
 
 static irqreturn_t on_pressure(int irq, void *data)
 {
-	struct lab_extent *ext = data;
+	struct maze_extent *ext = data;
 
-	lab_pressure_heard(ext->maze);
+	maze_pressure_heard(ext->maze);
 	return IRQ_HANDLED;
 }
 
@@ -53,15 +53,15 @@ static int check_header(struct pci_dev *pdev, struct lab_ivshmem_header *h, u64 
 
 static void reap(struct work_struct *w)
 {
-	struct lab_extent *ext = container_of(w, struct lab_extent, reap);
+	struct maze_extent *ext = container_of(w, struct maze_extent, reap);
 
-	lab_maze_forget(ext->maze, ext);
+	maze_forget(ext->maze, ext);
 	memunmap(ext->hdr);
 	bitmap_free(ext->handed);
 	kfree(ext);
 }
 
-static int map_extent(struct pci_dev *pdev, struct lab_extent *ext)
+static int map_extent(struct pci_dev *pdev, struct maze_extent *ext)
 {
 	int rc;
 
@@ -83,7 +83,7 @@ static int map_extent(struct pci_dev *pdev, struct lab_extent *ext)
 	return rc;
 }
 
-static int request_vectors(struct pci_dev *pdev, struct lab_extent *ext)
+static int request_vectors(struct pci_dev *pdev, struct maze_extent *ext)
 {
 	int n = pci_alloc_irq_vectors(pdev, 1, 2, PCI_IRQ_MSIX), rc;
 
@@ -101,7 +101,7 @@ static int request_vectors(struct pci_dev *pdev, struct lab_extent *ext)
 	return rc;
 }
 
-static void free_vectors(struct pci_dev *pdev, struct lab_extent *ext)
+static void free_vectors(struct pci_dev *pdev, struct maze_extent *ext)
 {
 	int k;
 
@@ -110,13 +110,13 @@ static void free_vectors(struct pci_dev *pdev, struct lab_extent *ext)
 	pci_free_irq_vectors(pdev);
 }
 
-static void extent_init(struct pci_dev *pdev, struct lab_extent *ext)
+static void extent_init(struct pci_dev *pdev, struct maze_extent *ext)
 {
 	struct lab_hc_info info;
 	int k;
 
-	ext->maze = &lab_the_maze;
-	ext->carrier = &lab_mailbox_carrier;
+	ext->maze = &the_maze;
+	ext->carrier = &maze_mailbox_carrier;
 	ext->pdev = pdev;
 	ext->rooms = ext->hdr->rooms;
 	ext->mailbox_rooms = ext->hdr->mailbox_rooms;
@@ -128,13 +128,13 @@ static void extent_init(struct pci_dev *pdev, struct lab_extent *ext)
 	for (k = 0; k < LAB_IVSHMEM_SLOTS; k++)
 		raw_spin_lock_init(&ext->slot_lock[k]);
 	WRITE_ONCE(ext->hdr->bar_base, ext->gpa);
-	if (lab_extent_info(ext, 0, &info) == LAB_HC_OK)
+	if (maze_extent_info(ext, 0, &info) == LAB_HC_OK)
 		ext->reserve = info.rooms_reserved;
 }
 
-static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+static int maze_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct lab_extent *ext;
+	struct maze_extent *ext;
 	int rc;
 
 	rc = pcim_enable_device(pdev);
@@ -155,9 +155,9 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rc = request_vectors(pdev, ext);
 	if (!rc) {
 		extent_init(pdev, ext);
-		rc = lab_maze_add(ext->maze, ext);
+		rc = maze_add(ext->maze, ext);
 		if (rc) {
-			dev_err(&pdev->dev, "a maze has %u devices at most\n", LAB_EXTENTS_MAX);
+			dev_err(&pdev->dev, "a maze has %u devices at most\n", MAZE_EXTENTS_MAX);
 			free_vectors(pdev, ext);
 		}
 	}
@@ -168,7 +168,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, ext);
 	/* An ask the server published before our vector 1 was set up would
 	 * ring for nobody: elastic RAM looks at the new header once. */
-	lab_elastic_heard();
+	maze_elastic_heard();
 	dev_info(&pdev->dev, "labyrinth peer %u, extent %u: %llu MiB (rooms %u..%u), reserve %u\n",
 		 ext->peer_id, ext->hdr->extent, ext->size >> 20, ext->first_room,
 		 ext->first_room + ext->rooms - 1, ext->reserve);
@@ -176,40 +176,40 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 }
 
 /* The mailbox says the device is going first, for the server's log. */
-static void lab_remove(struct pci_dev *pdev)
+static void maze_remove(struct pci_dev *pdev)
 {
-	struct lab_extent *ext = pci_get_drvdata(pdev);
+	struct maze_extent *ext = pci_get_drvdata(pdev);
 	u32 handed = bitmap_weight(ext->handed, ext->rooms);
 
 	WRITE_ONCE(ext->hdr->ejecting, 1);
-	lab_maze_retire(ext->maze, ext);
+	maze_retire(ext->maze, ext);
 	free_vectors(pdev, ext);
 	if (handed)
 		dev_warn(&pdev->dev, "%u rooms are still their callers': the extent goes back whole, they drop when freed\n",
 			 handed);
 	dev_info(&pdev->dev, "labyrinth peer %u removed\n", ext->peer_id);
-	lab_extent_put(ext, 1);
+	maze_extent_put(ext, 1);
 }
 
-static const struct pci_device_id lab_ids[] = {
+static const struct pci_device_id maze_ids[] = {
 	{ PCI_DEVICE(LAB_IVSHMEM_VENDOR, LAB_IVSHMEM_DEVICE) },
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, lab_ids);
+MODULE_DEVICE_TABLE(pci, maze_ids);
 
-static struct pci_driver lab_driver = {
+static struct pci_driver maze_driver = {
 	.name = "labyrinth",
-	.id_table = lab_ids,
-	.probe = lab_probe,
-	.remove = lab_remove,
+	.id_table = maze_ids,
+	.probe = maze_probe,
+	.remove = maze_remove,
 };
 
-int lab_driver_register(void)
+int maze_driver_register(void)
 {
-	return pci_register_driver(&lab_driver);
+	return pci_register_driver(&maze_driver);
 }
 
-void lab_driver_unregister(void)
+void maze_driver_unregister(void)
 {
-	pci_unregister_driver(&lab_driver);
+	pci_unregister_driver(&maze_driver);
 }

@@ -16,11 +16,11 @@
 
 #include "maze.h"
 
-int lab_magazines_init(struct labyrinth *maze)
+int maze_magazines_init(struct labyrinth *maze)
 {
 	int cpu;
 
-	maze->magazines = alloc_percpu(struct lab_magazine);
+	maze->magazines = alloc_percpu(struct maze_magazine);
 	if (!maze->magazines)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
@@ -28,38 +28,38 @@ int lab_magazines_init(struct labyrinth *maze)
 	return 0;
 }
 
-static void magazine_refill(struct labyrinth *maze, struct lab_magazine *mag, gfp_t gfp)
+static void magazine_refill(struct labyrinth *maze, struct maze_magazine *mag, gfp_t gfp)
 {
 	bool atomic = gfp & __GFP_HIGH;
-	long got = lab_claim(maze, atomic ? LAB_HC_GFP_ATOMIC : LAB_HC_GFP_NORMAL,
+	long got = maze_claim(maze, atomic ? LAB_HC_GFP_ATOMIC : LAB_HC_GFP_NORMAL,
 			     mag->room + mag->count,
-			     min(LABYRINTH_REFILL_ROOMS, LAB_MAGAZINE_ROOMS - mag->count));
+			     min(LABYRINTH_REFILL_ROOMS, MAZE_MAGAZINE_ROOMS - mag->count));
 
 	if (got <= 0)
 		return;
 	mag->count += got;
 	if (atomic)
-		lab_count(maze, LAB_ATOMIC_REFILLED, got);
+		maze_count(maze, MAZE_ATOMIC_REFILLED, got);
 }
 
 /* The newest half goes home: it makes room for frees to come. */
-static void magazine_spill(struct labyrinth *maze, struct lab_magazine *mag, u32 n)
+static void magazine_spill(struct labyrinth *maze, struct maze_magazine *mag, u32 n)
 {
 	mag->count -= n;
-	lab_release(maze, mag->room + mag->count, n);
+	maze_release(maze, mag->room + mag->count, n);
 }
 
 static void *magazine_take(struct labyrinth *maze, gfp_t gfp)
 {
-	struct lab_magazine *mag = this_cpu_ptr(maze->magazines);
+	struct maze_magazine *mag = this_cpu_ptr(maze->magazines);
 	void *room = NULL;
 
 	raw_spin_lock(&mag->lock);
 	if (!mag->count) {
-		lab_count(maze, LAB_MISSES, 1);
+		maze_count(maze, MAZE_MISSES, 1);
 		magazine_refill(maze, mag, gfp);
 	} else {
-		lab_count(maze, LAB_HITS, 1);
+		maze_count(maze, MAZE_HITS, 1);
 	}
 	if (mag->count)
 		room = mag->room[--mag->count];
@@ -71,13 +71,13 @@ static void *magazine_take(struct labyrinth *maze, gfp_t gfp)
  * second owner, which the server's answers are checked never to make. */
 static void *hand_out(struct labyrinth *maze, void *room)
 {
-	struct lab_extent *ext = lab_extent_of(maze, room);
-	unsigned long i = lab_room_index(ext, room);
+	struct maze_extent *ext = maze_extent_of(maze, room);
+	unsigned long i = maze_room_index(ext, room);
 
 	if (WARN_ONCE(test_and_set_bit(i, ext->handed),
 		      "labyrinth: room %lu of peer %u handed out twice\n", i, ext->peer_id))
 		return NULL;
-	lab_count(maze, LAB_HANDED, 1);
+	maze_count(maze, MAZE_HANDED, 1);
 	return room;
 }
 
@@ -105,39 +105,39 @@ void *allocpage_gfp_atomic_exclusive(struct labyrinth *maze)
 }
 EXPORT_SYMBOL_GPL(allocpage_gfp_atomic_exclusive);
 
-static bool take_back(struct labyrinth *maze, struct lab_extent *ext, void *room)
+static bool take_back(struct labyrinth *maze, struct maze_extent *ext, void *room)
 {
-	unsigned long i = lab_room_index(ext, room);
+	unsigned long i = maze_room_index(ext, room);
 
 	if (WARN_ONCE(!test_and_clear_bit(i, ext->handed),
 		      "labyrinth: room %lu of peer %u freed but not handed out\n", i,
 		      ext->peer_id)) {
-		lab_count(maze, LAB_BAD_FREES, 1);
+		maze_count(maze, MAZE_BAD_FREES, 1);
 		return false;
 	}
-	lab_count(maze, LAB_RETURNED, 1);
+	maze_count(maze, MAZE_RETURNED, 1);
 	return true;
 }
 
 void dealloc_labyrinth_page_exclusive(struct labyrinth *maze, void *page)
 {
-	struct lab_extent *ext = lab_extent_of(maze, page);
-	struct lab_magazine *mag;
+	struct maze_extent *ext = maze_extent_of(maze, page);
+	struct maze_magazine *mag;
 	unsigned long flags;
 
 	if (WARN_ONCE(!ext, "labyrinth: %px is no room of ours\n", page)) {
-		lab_count(maze, LAB_BAD_FREES, 1);
+		maze_count(maze, MAZE_BAD_FREES, 1);
 		return;
 	}
 	if (!take_back(maze, ext, page))
 		return;
 	local_irq_save(flags);
 	if (READ_ONCE(ext->gone)) {
-		lab_release(maze, &page, 1);
+		maze_release(maze, &page, 1);
 	} else {
 		mag = this_cpu_ptr(maze->magazines);
 		raw_spin_lock(&mag->lock);
-		if (mag->count == LAB_MAGAZINE_ROOMS)
+		if (mag->count == MAZE_MAGAZINE_ROOMS)
 			magazine_spill(maze, mag, LABYRINTH_REFILL_ROOMS);
 		mag->room[mag->count++] = page;
 		raw_spin_unlock(&mag->lock);
@@ -153,7 +153,7 @@ unsigned int labyrinth_give_back(struct labyrinth *maze)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct lab_magazine *mag = per_cpu_ptr(maze->magazines, cpu);
+		struct maze_magazine *mag = per_cpu_ptr(maze->magazines, cpu);
 
 		raw_spin_lock_irqsave(&mag->lock, flags);
 		total += mag->count;
