@@ -55,7 +55,7 @@ int64_t hc_call(struct lab_hc *hc)
 	WRITE_ONCE(hc->result, HC_NO_RESULT);
 	if (!hc_probe())
 		return ivshmem_present() ? doorbell_call(hc) : LAB_HC_ENOSYS;
-	hc_send_raw((u32)(uintptr_t)hc);
+	lab_hc_trap(LAB_HC_PORT, (u32)(uintptr_t)hc);
 	return READ_ONCE(hc->result);
 }
 

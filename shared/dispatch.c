@@ -193,13 +193,23 @@ static unsigned int claim_need(const struct lab_hc *hc, unsigned int count)
 	return hc->flags & LAB_HC_ALL_OR_NOTHING ? count : 1;
 }
 
-/* A claim's flags and corridor: LAB_HC_EINVAL when bad. */
+/*
+ * What both claims check before they take anything, in this order: the
+ * flags and corridor (LAB_HC_EINVAL), the guest's list (LAB_HC_EFAULT, else
+ * @out), and whether @want of the rooms or districts asked for may be had
+ * at all (LAB_HC_ENOMEM).
+ */
 static int64_t claim_check(const struct lab_guest *g, const struct lab_hc *hc,
-			   uint32_t *corridor)
+			   unsigned int want, uint32_t *corridor, uint64_t **out)
 {
 	*corridor = (hc->flags >> LAB_HC_CORRIDOR_SHIFT) & 0xff;
 	if (hc->flags & ~LAB_HC_FLAGS_VALID || *corridor >= g->corridors)
 		return LAB_HC_EINVAL;
+	*out = g->ops->room_list(g->t, hc->rooms_gpa, hc->count);
+	if (!*out)
+		return LAB_HC_EFAULT;
+	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
+		return LAB_HC_ENOMEM;
 	return LAB_HC_OK;
 }
 
@@ -210,17 +220,13 @@ static int64_t call_claim(struct lab_caller *c, const struct lab_hc *hc)
 	unsigned int want = hc->count < space ? hc->count : space, n;
 	unsigned int flags = hc->flags & CLAIM_FLAGS;
 	struct lab_floor floor;
-	int64_t allowed;
+	int64_t allowed, rc;
 	uint64_t *out, base, size;
 	uint32_t first;
 
-	if (claim_check(g, hc, &corridor))
-		return LAB_HC_EINVAL;
-	out = g->ops->room_list(g->t, hc->rooms_gpa, hc->count);
-	if (!out)
-		return LAB_HC_EFAULT;
-	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
-		return LAB_HC_ENOMEM;
+	rc = claim_check(g, hc, want, &corridor, &out);
+	if (rc)
+		return rc;
 	allowed = limits_take(c, want, claim_need(hc, hc->count), &floor);
 	if (allowed <= 0)
 		return allowed;
@@ -407,13 +413,9 @@ static int64_t call_claim_district(struct lab_caller *c, const struct lab_hc *hc
 	int64_t allowed, rc;
 	uint64_t *out, base, size;
 
-	if (claim_check(g, hc, &corridor))
-		return LAB_HC_EINVAL;
-	out = g->ops->room_list(g->t, hc->rooms_gpa, hc->count);
-	if (!out)
-		return LAB_HC_EFAULT;
-	if (!want || (hc->flags & LAB_HC_ALL_OR_NOTHING && want < hc->count))
-		return LAB_HC_ENOMEM;
+	rc = claim_check(g, hc, want, &corridor, &out);
+	if (rc)
+		return rc;
 	allowed = limits_take(c, want * LAB_DISTRICT_ROOMS,
 			      claim_need(hc, hc->count) * LAB_DISTRICT_ROOMS, &floor);
 	if (allowed <= 0)
@@ -568,20 +570,6 @@ static int64_t batch_check(const struct lab_hc *hc)
 	return hc->count > max ? LAB_HC_E2BIG : LAB_HC_OK;
 }
 
-static int64_t call_batch(struct lab_caller *c, const struct lab_hc *hc)
-{
-	switch (hc->call) {
-	case LAB_HC_CLAIM:
-		return call_claim(c, hc);
-	case LAB_HC_RELEASE:
-		return call_release(c, hc);
-	case LAB_HC_CLAIM_DISTRICT:
-		return call_claim_district(c, hc);
-	default:
-		return call_release_district(c, hc);
-	}
-}
-
 int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 {
 	int64_t rc;
@@ -600,7 +588,10 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		rc = batch_check(hc);
 		if (rc)
 			return rc;
-		rc = call_batch(c, hc);
+		rc = hc->call == LAB_HC_CLAIM ? call_claim(c, hc) :
+		     hc->call == LAB_HC_RELEASE ? call_release(c, hc) :
+		     hc->call == LAB_HC_CLAIM_DISTRICT ? call_claim_district(c, hc) :
+		     call_release_district(c, hc);
 		tally(c, hc, rc);
 		/* A held district is invisible to other claimers and a caller
 		 * may not come back for long: none is kept across calls.  Its

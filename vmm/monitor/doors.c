@@ -229,21 +229,23 @@ static unsigned run_end(const uint32_t *rooms, unsigned n, unsigned i)
 	return i;
 }
 
-/* Each run of consecutive rooms is one UFFDIO_CONTINUE, which may stop
- * part way (a signal, or an entry that exists already): it goes on from
- * where it stopped, stepping over existing entries. */
-int doors_open(struct doors *g, const uint32_t *rooms, unsigned n)
+int doors_turn(struct doors *g, const uint32_t *rooms, unsigned n, bool open)
 {
 	uint64_t t0 = doors_timing ? clock_ns() : 0;
 	int rc = 0;
 
 	for (unsigned i = 0, j; i < n && !rc; i = j) {
-		j = run_end(rooms, n, i);
-		uint64_t at = (uintptr_t)g->va + ((uint64_t)rooms[i] << ROOM_SHIFT);
-		uint64_t end = at + ((uint64_t)(j - i) << ROOM_SHIFT);
+		uint64_t at = (uintptr_t)g->va + ((uint64_t)rooms[i] << ROOM_SHIFT), end;
 
-		rc = in_range(g, rooms[i], j - i) ? 0 : -1;
-		while (!rc && at < end) {
+		j = run_end(rooms, n, i);
+		end = at + ((uint64_t)(j - i) << ROOM_SHIFT);
+		if (!in_range(g, rooms[i], j - i))
+			rc = -1;
+		else if (!open)
+			rc = madvise((void *)(uintptr_t)at, end - at, MADV_DONTNEED) ? -1 : 0;
+		/* UFFDIO_CONTINUE may stop part way (a signal, or an entry that
+		 * exists already): on from where it stopped, over existing entries. */
+		while (open && !rc && at < end) {
 			struct uffdio_continue c = {.range = {.start = at, .len = end - at}};
 
 			if (ioctl(g->uffd, UFFDIO_CONTINUE, &c) == 0)
@@ -259,22 +261,6 @@ int doors_open(struct doors *g, const uint32_t *rooms, unsigned n)
 	if (doors_timing)
 		doors_ns += clock_ns() - t0;
 	return rc;
-}
-
-int doors_close(struct doors *g, const uint32_t *rooms, unsigned n)
-{
-	uint64_t t0 = doors_timing ? clock_ns() : 0;
-	int rc = 0;
-
-	for (unsigned i = 0, j; i < n && !rc; i = j) {
-		j = run_end(rooms, n, i);
-		rc = in_range(g, rooms[i], j - i) ?
-		     madvise(g->va + ((uint64_t)rooms[i] << ROOM_SHIFT),
-			     (size_t)(j - i) << ROOM_SHIFT, MADV_DONTNEED) : -1;
-	}
-	if (doors_timing)
-		doors_ns += clock_ns() - t0;
-	return rc ? -1 : 0;
 }
 
 void doors_broken(struct doors *g)

@@ -44,13 +44,11 @@ struct doors {
 int doors_init(struct doors *w, uint64_t gpa, const struct labyrinth *lab);
 /* Registers the window as memslot `slot` of VM `vm_fd`. */
 int doors_register(struct doors *w, int vm_fd, uint32_t slot);
-/* Rooms rooms[0..n) become reachable, each run of consecutive rooms in
- * one step; 0, or -1 (a room outside the window, or the kernel refused).
- * Timed into doors_ns. */
-int doors_open(struct doors *g, const uint32_t *rooms, unsigned n);
-/* The same rooms become unreachable (their page-table entries dropped); 0
- * or -1. Timed into doors_ns. */
-int doors_close(struct doors *g, const uint32_t *rooms, unsigned n);
+/* Rooms rooms[0..n) become reachable (@open: one UFFDIO_CONTINUE per run
+ * of consecutive rooms) or unreachable (one MADV_DONTNEED per run); 0, or
+ * -1 (a room outside the window, or the kernel refused). Timed into
+ * doors_ns. */
+int doors_turn(struct doors *g, const uint32_t *rooms, unsigned n, bool open);
 /* A room could not be made unreachable: the monitor ends at once (its
  * mappings go with it, then the reaper frees its rooms). */
 void doors_broken(struct doors *w) __attribute__((noreturn));
@@ -62,7 +60,7 @@ bool doors_fault_gpa(const struct doors *w, uint32_t tid, uint64_t *gpa);
  * kernel's word, from /proc/self/pagemap): bit i of out[i / 64]. 0 or -1. */
 int doors_reachable(const struct doors *w, uint32_t first, uint32_t n, uint64_t *out);
 void doors_fini(struct doors *w);
-/* Time this thread spent in doors_open/doors_close since it last cleared
+/* Time this thread spent in doors_turn since it last cleared
  * it, for the statistics (accumulated only when timing is on). */
 extern __thread uint64_t doors_ns;
 extern bool doors_timing;

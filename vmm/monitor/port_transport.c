@@ -28,7 +28,7 @@ static void port_unreach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (doors_close(g->doors, rooms, n))
+	if (doors_turn(g->doors, rooms, n, false))
 		doors_broken(g->doors);
 }
 
@@ -36,7 +36,7 @@ static int port_reach(void *t, const uint32_t *rooms, unsigned n)
 {
 	struct port_guest *g = t;
 
-	if (doors_open(g->doors, rooms, n)) {
+	if (doors_turn(g->doors, rooms, n, true)) {
 		port_unreach(t, rooms, n);
 		return -1;
 	}
