@@ -36,7 +36,7 @@ static bool wait_done(struct maze_extent *ext, struct lab_ivshmem_slot *sl, u32 
 }
 
 /* The call @hc (and its rooms, in or out) through this CPU's slot. */
-static long mailbox_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
+static long maze_mailbox_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
 {
 	u32 i = raw_smp_processor_id() % LAB_IVSHMEM_SLOTS, n = hc->count, seq, k;
 	struct lab_ivshmem_slot *sl = slot_at(ext, i);
@@ -69,6 +69,6 @@ out:
 }
 
 const struct maze_carrier maze_mailbox_carrier = {
-	.call = mailbox_call,
+	.call = maze_mailbox_call,
 	.max_rooms = LAB_HC_BATCH_MAX,	/* a slot's second page */
 };

@@ -43,7 +43,7 @@ struct maze_port {
 	size_t blocks_size;
 };
 
-static long port_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
+static long maze_port_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
 {
 	struct maze_port *port = container_of(ext, struct maze_port, ext);
 	u32 n = hc->count, k;
@@ -74,7 +74,7 @@ static long port_call(struct maze_extent *ext, struct lab_hc *hc, u64 *gpas)
 }
 
 static const struct maze_carrier port_carrier = {
-	.call = port_call,
+	.call = maze_port_call,
 	.max_rooms = MAZE_MAGAZINE_ROOMS,	/* a CPU's block */
 };
 
@@ -86,7 +86,7 @@ static irqreturn_t on_pressure(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-static void port_free(struct maze_port *port)
+static void maze_port_free(struct maze_port *port)
 {
 	if (port->ext.base)
 		memunmap(port->ext.base);
@@ -96,17 +96,17 @@ static void port_free(struct maze_port *port)
 	kfree(port);
 }
 
-static void port_reap(struct work_struct *w)
+static void maze_port_reap(struct work_struct *w)
 {
 	struct maze_port *port = container_of(w, struct maze_port, ext.reap);
 
 	maze_forget(port->ext.maze, &port->ext);
-	port_free(port);
+	maze_port_free(port);
 }
 
 /* INFO, asking for pressure on the line: what the monitor says must be
  * what it described. */
-static int port_info(struct device *dev, struct maze_port *port, const struct resource *win)
+static int maze_port_info(struct device *dev, struct maze_port *port, const struct resource *win)
 {
 	struct lab_hc_info info = {};
 	long rc = maze_extent_info(&port->ext, LAB_HC_INFO_PRESSURE_LINE, &info);
@@ -123,7 +123,7 @@ static int port_info(struct device *dev, struct maze_port *port, const struct re
 	return 0;
 }
 
-static int port_map(struct maze_port *port, const struct resource *win)
+static int maze_port_map(struct maze_port *port, const struct resource *win)
 {
 	struct maze_extent *ext = &port->ext;
 
@@ -137,7 +137,7 @@ static int port_map(struct maze_port *port, const struct resource *win)
 	return ext->base ? 0 : -ENOMEM;
 }
 
-static int port_probe(struct platform_device *pdev)
+static int maze_port_probe(struct platform_device *pdev)
 {
 	struct resource *io = platform_get_resource(pdev, IORESOURCE_IO, 0);
 	struct resource *win = platform_get_resource(pdev, IORESOURCE_MEM, 0);
@@ -156,17 +156,17 @@ static int port_probe(struct platform_device *pdev)
 	port->ext.maze = &the_maze;
 	port->ext.carrier = &port_carrier;
 	atomic_set(&port->ext.held, 1);
-	INIT_WORK(&port->ext.reap, port_reap);
+	INIT_WORK(&port->ext.reap, maze_port_reap);
 	port->blocks_size = PAGE_ALIGN(nr_cpu_ids * sizeof(struct port_block));
 	port->blocks = alloc_pages_exact(port->blocks_size, GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO);
-	rc = port->blocks ? port_map(port, win) : -ENOMEM;
+	rc = port->blocks ? maze_port_map(port, win) : -ENOMEM;
 	if (!rc)
 		rc = request_irq(irq, on_pressure, 0, "labyrinth-pressure", port);
 	if (rc) {
-		port_free(port);
+		maze_port_free(port);
 		return rc;
 	}
-	rc = port_info(&pdev->dev, port, win);
+	rc = maze_port_info(&pdev->dev, port, win);
 	if (!rc) {
 		rc = maze_add(port->ext.maze, &port->ext);
 		if (rc)
@@ -174,7 +174,7 @@ static int port_probe(struct platform_device *pdev)
 	}
 	if (rc) {
 		free_irq(irq, port);
-		port_free(port);
+		maze_port_free(port);
 		return rc;
 	}
 	platform_set_drvdata(pdev, port);
@@ -186,7 +186,7 @@ static int port_probe(struct platform_device *pdev)
 
 /* Rooms still handed out stay this guest's until the VM ends: the monitor
  * frees what a guest holds when it stops. */
-static int port_remove(struct platform_device *pdev)
+static int maze_port_remove(struct platform_device *pdev)
 {
 	struct maze_port *port = platform_get_drvdata(pdev);
 	struct maze_extent *ext = &port->ext;
@@ -198,7 +198,7 @@ static int port_remove(struct platform_device *pdev)
 		dev_warn(&pdev->dev, "%u rooms are still their callers': they stay held until the VM ends\n",
 			 handed);
 	if (atomic_dec_and_test(&ext->held))
-		port_reap(&ext->reap);	/* now: the module may be going */
+		maze_port_reap(&ext->reap);	/* now: the module may be going */
 	return 0;
 }
 
@@ -209,8 +209,8 @@ static const struct acpi_device_id port_ids[] = {
 MODULE_DEVICE_TABLE(acpi, port_ids);
 
 static struct platform_driver port_driver = {
-	.probe = port_probe,
-	.remove = port_remove,
+	.probe = maze_port_probe,
+	.remove = maze_port_remove,
 	.driver = {
 		.name = "labyrinth-port",
 		.acpi_match_table = port_ids,
