@@ -313,7 +313,7 @@ static void test_exhaustion(const struct labyrinth_stats *start)
 	void **rooms = kvmalloc_array(max, sizeof(void *), GFP_KERNEL);
 	struct labyrinth_stats st, before, after;
 	bool normal_null;
-	u64 claims;
+	u64 claims, misses;
 
 	if (!rooms) {
 		report(false, "exhaustion");
@@ -333,9 +333,13 @@ static void test_exhaustion(const struct labyrinth_stats *start)
 	report(normal > 0 && normal_null, "normal_finds_null_at_the_reserve");
 	report(atomic - normal == st.rooms_reserve && st.rooms_reserve > 0,
 	       "atomic_takes_the_reserve");
-	/* One refill of LABYRINTH_REFILL_ROOMS per claim (a claim asks each extent
-	 * until one has rooms), and the refused one at the end. */
-	report(claims <= ((atomic - normal) / LABYRINTH_REFILL_ROOMS + 2) * st.extents,
+	/* Each miss of the magazine is one refill, a claim of each extent
+	 * until one grants (partially, perhaps: the mailbox grants within a
+	 * district), and a refill brings more than one room: no claim of one
+	 * room, none refused first. */
+	misses = after.magazine_misses - before.magazine_misses;
+	pr_info("# GFP_ATOMIC: %llu claims for %llu magazine misses\n", claims, misses);
+	report(claims <= misses * st.extents && misses < atomic - normal,
 	       "atomic_below_the_reserve_costs_one_claim_per_refill");
 	test_pressure(start);
 	for (k = 0; k < atomic; k++)
