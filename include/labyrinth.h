@@ -204,6 +204,8 @@ int64_t lab_free_watched(const struct labyrinth *lab);
 bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen);
 /* Episodes so far, and whether one is on now. */
 uint64_t lab_pressure_events(const struct labyrinth *lab, bool *now);
+/* Whether an episode is on now (one load: the dispatcher asks every call). */
+bool lab_pressure_now(const struct labyrinth *lab);
 
 /* Publish this handle's room window (a monitor's) for auditors: host
  * virtual range, room i at va + i * 4096. */

@@ -599,6 +599,11 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		 * LAB_COUNT_BATCH, reused by its next claim without a step on
 		 * the shared count; lab_cursor_park() when it stops. */
 		lab_district_leave(lab_cur(&c->cursor));
+		/* Nor, under pressure, the rooms it released for its own next
+		 * claim (reuse.c) or its count of them (budget.c): another may
+		 * need them now, and an idle vCPU never hears that one starved. */
+		if (lab_pressure_now(c->guest->lab))
+			lab_cursor_park(&c->cursor);
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;

@@ -48,6 +48,11 @@ bool lab_pressure_poll(struct labyrinth *lab, uint64_t *seen)
 	return fresh;
 }
 
+bool lab_pressure_now(const struct labyrinth *lab)
+{
+	return atomic_load_explicit(&lab->hall->pressure, memory_order_relaxed) & 1;
+}
+
 uint64_t lab_pressure_events(const struct labyrinth *lab, bool *now)
 {
 	uint64_t state = atomic_load(&lab->hall->pressure);
