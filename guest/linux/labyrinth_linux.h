@@ -57,7 +57,9 @@ struct labyrinth *labyrinth_maze(void);
  * labyrinth_alloc_room() - one room, exclusive to the caller
  * @maze: labyrinth_maze()
  * @gfp: GFP_ATOMIC (any flag set with __GFP_HIGH) may take the reserve;
- *	anything else, GFP_KERNEL included, may not. Never sleeps.
+ *	anything else, GFP_KERNEL included, may not claim from it (it may be
+ *	handed a reserve room a GFP_ATOMIC refill left in this CPU's
+ *	magazine, until pressure takes the magazine back). Never sleeps.
  *
  * Context: any, hard IRQ included. Interrupts are off for the time of one
  * mailbox or hypercall round trip at most (on a magazine miss).
