@@ -1,14 +1,15 @@
 /*
  * A 10 ms window of PIT channel 2 (gated through port 0x61, mode 0, no
  * interrupt) measures both the TSC and the LAPIC timer; the median of three
- * is kept. Each poll of port
- * 0x61 is a VM exit of a few microseconds, well inside the window.
+ * windows is kept. Each poll of port 0x61 is a VM exit of a few
+ * microseconds, well inside the window.
  * Without a PIT (port 0x61 reads back all ones, or never shows the output
  * rising) the TSC rate comes from CPUID leaf 0x15/0x16 instead.
  */
 #include "apic.h"
 #include "tsc.h"
 #include "printf.h"
+#include "sort.h"
 #include "x86.h"
 
 #define PIT_HZ 1193182ull
@@ -66,28 +67,23 @@ static u64 cpuid_tsc_hz(void)
 
 #define WINDOWS 3
 
-/*
- * The median of WINDOWS windows: a vCPU the host stalls inside one (its
- * last rdtsc late, or its first after the PIT had started) skews that one
- * only. Seen once under load: 138 GHz from a single window, and a guest
- * whose 2 s ran past its monitor's 60 s.
- */
+/* The median of WINDOWS windows, of each count: a vCPU the host stalls
+ * inside one window (its last rdtsc late, or its first after the PIT had
+ * started) skews that window only, not the rate every deadline uses. */
 static u64 pit_median(u32 *apic_counts)
 {
-	u64 tsc[WINDOWS], t;
-	u32 apic[WINDOWS], a;
+	u64 tsc[WINDOWS], apic[WINDOWS];
 
 	for (u32 i = 0; i < WINDOWS; i++) {
-		tsc[i] = pit_window(&apic[i]);
+		u32 counts = 0;
+
+		tsc[i] = pit_window(&counts);
 		if (!tsc[i])
 			return 0;
-		for (u32 j = i; j > 0 && tsc[j - 1] > tsc[j]; j--) {
-			t = tsc[j], tsc[j] = tsc[j - 1], tsc[j - 1] = t;
-			a = apic[j], apic[j] = apic[j - 1], apic[j - 1] = a;
-		}
+		apic[i] = counts;
 	}
-	*apic_counts = apic[WINDOWS / 2];
-	return tsc[WINDOWS / 2];
+	*apic_counts = (u32)percentile_u64(apic, WINDOWS, 50);
+	return percentile_u64(tsc, WINDOWS, 50);
 }
 
 /* Needs the LAPIC enabled on this CPU (apic_init_cpu). */

@@ -598,12 +598,14 @@ int64_t lab_dispatch(struct lab_caller *c, const struct lab_hc *hc, void *u)
 		 * budget is (budget.c): the rooms it released, at most
 		 * LAB_COUNT_BATCH, reused by its next claim without a step on
 		 * the shared count; lab_cursor_park() when it stops. */
-		lab_district_leave(lab_cur(&c->cursor));
 		/* Nor, under pressure, the rooms it released for its own next
 		 * claim (reuse.c) or its count of them (budget.c): another may
-		 * need them now, and an idle vCPU never hears that one starved. */
+		 * need them now, and an idle vCPU never hears that one starved.
+		 * Parking gives all three back. */
 		if (lab_pressure_now(c->guest->lab))
 			lab_cursor_park(&c->cursor);
+		else
+			lab_district_leave(lab_cur(&c->cursor));
 		return rc;
 	default:
 		return LAB_HC_ENOSYS;
